@@ -1,0 +1,116 @@
+"""A tenant's connection to one connector, resolved at run time (endpoint, secrets, files)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autonomos_pipelines.aam.spec_loader import AnySpec
+from autonomos_pipelines.aam.spec_model import GenericRestSpec
+from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.settings import Settings
+
+SANDBOX = "sandbox"
+
+
+class Secret:
+    """A credential value that never shows itself in repr, str, logs or metadata."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Connection:
+    tenant_id: str
+    connector: str
+    endpoint: str  # "sandbox" or the real base URL
+    base_url: str | None = None
+    file_root: Path | None = None
+    secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
+
+    def secret(self, key: str) -> str:
+        if key not in self.secrets:
+            raise ConfigError(
+                f"{self.connector}: secret {key!r} for tenant {self.tenant_id!r} is not set; "
+                f"set {secret_env_var(self.tenant_id, self.connector, key)}"
+            )
+        return self.secrets[key].reveal()
+
+
+def secret_env_var(tenant_id: str, connector: str, key: str) -> str:
+    return "AUTONOMOS_SECRET_" + "_".join(
+        re.sub(r"[^A-Z0-9]", "_", part.upper()) for part in (tenant_id, connector, key)
+    )
+
+
+def _env_secrets(tenant_id: str, connector: str, keys: set[str]) -> dict[str, Secret]:
+    found = {}
+    for key in keys:
+        value = os.environ.get(secret_env_var(tenant_id, connector, key))
+        if value:
+            found[key] = Secret(value)
+    return found
+
+
+def secret_keys(spec: AnySpec) -> set[str]:
+    """Every secret name a spec refers to."""
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if set(node) == {"secret"}:
+                keys.add(node["secret"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec.model_dump(exclude={"sandbox"}))
+    return keys
+
+
+def resolve_connection(
+    spec: AnySpec, tenant_id: str, options: dict[str, Any], settings: Settings
+) -> Connection:
+    """Turn a tenant's stored connector options into a run-time Connection."""
+    endpoint = str(options.get("endpoint") or SANDBOX)
+    keys = secret_keys(spec)
+    secrets = _env_secrets(tenant_id, spec.name, keys)
+    base_url = None
+    if isinstance(spec, GenericRestSpec):
+        if endpoint == SANDBOX:
+            if spec.sandbox is None:
+                raise ConfigError(f"{spec.name}: no sandbox is defined; set a real endpoint")
+            base_url = settings.sandbox_url + spec.sandbox.path
+            sandbox_secrets = {k: Secret(v) for k, v in spec.sandbox.credentials.items()}
+            secrets = {**sandbox_secrets, **secrets}
+        else:
+            base_url = endpoint
+    file_root = (
+        Path(options["file_root"])
+        if options.get("file_root")
+        else (settings.files_dir / tenant_id / spec.name)
+    )
+    return Connection(
+        tenant_id=tenant_id,
+        connector=spec.name,
+        endpoint=endpoint,
+        base_url=base_url,
+        file_root=file_root,
+        secrets=secrets,
+    )

@@ -1,0 +1,88 @@
+"""Hot cache: Redis when REDIS_URL is set, in-process otherwise.
+
+Redis holds nothing that cannot be rebuilt from PostgreSQL: losing it costs speed, never data.
+Every key is prefixed ``autonomos:<tenant or _global>:``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Protocol
+
+from autonomos_pipelines.errors import ServiceUnavailable
+
+PREFIX = "autonomos"
+
+
+def cache_key(tenant_id: str | None, *parts: str) -> str:
+    return ":".join((PREFIX, tenant_id or "_global", *parts))
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> Any | None: ...
+    def set(self, key: str, value: Any, ttl_seconds: int = 300) -> None: ...
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+class LocalCache:
+    """In-process cache with expiry (one per process)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] < time.monotonic():
+                self._items.pop(key, None)
+                return None
+            return item[1]
+
+    def set(self, key: str, value: Any, ttl_seconds: int = 300) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl_seconds, value)
+
+    def delete_prefix(self, prefix: str) -> int:
+        with self._lock:
+            doomed = [key for key in self._items if key.startswith(prefix)]
+            for key in doomed:
+                del self._items[key]
+            return len(doomed)
+
+
+class RedisCache:
+    """JSON values in Redis, shared by every process that uses the same REDIS_URL."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        try:
+            self._client.ping()
+        except redis.RedisError as error:
+            raise ServiceUnavailable("REDIS_URL", url, f"cannot connect: {error}") from None
+
+    def get(self, key: str) -> Any | None:
+        raw = self._client.get(key)
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl_seconds: int = 300) -> None:
+        self._client.set(key, json.dumps(value), ex=ttl_seconds)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self._client.scan_iter(match=_escape_glob(prefix) + "*", count=500))
+        return int(self._client.delete(*keys)) if keys else 0
+
+
+def _escape_glob(text: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
+
+
+_local = LocalCache()
+
+
+def open_cache(redis_url: str | None) -> Cache:
+    return RedisCache(redis_url) if redis_url else _local

@@ -1,0 +1,1 @@
+"""Canonical tables: SQL generated from the DCL's active mappings, executed in the warehouse."""

@@ -1,0 +1,148 @@
+"""Generate the SELECT that builds one canonical table from the active mappings.
+
+Every source identifier is quoted. A mapped value that does not convert to the canonical type
+becomes NULL in its column and keeps its raw text in ``extras._cast_failed``; source columns
+with no active mapping are kept in ``extras``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autonomos_pipelines.canonical.dialects import Dialect
+from autonomos_pipelines.dcl.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.registry import Mapping
+from autonomos_pipelines.naming import quote_ident, quote_literal
+
+DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
+LINEAGE_COLUMNS = (
+    "_tenant_id",
+    "_source_system",
+    "_source_connector",
+    "_source_table",
+    "_source_record_id",
+    "_mapping_version",
+    "_source_load_id",
+    "_loaded_at",
+)
+CAST_FAILED_KEY = "_cast_failed"
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A raw table in the tenant's warehouse and the active mappings of its fields."""
+
+    connector: str
+    source_system: str
+    schema: str
+    table: str
+    columns: dict[str, str]
+    record_id_column: str | None
+    mappings: list[Mapping] = field(default_factory=list)
+
+    def feeds(self, entity: CanonicalEntity) -> bool:
+        return any(
+            m.canonical_entity == entity.name
+            and m.canonical_field == entity.identity_field
+            and m.source_field in self.columns
+            for m in self.mappings
+        )
+
+
+def _col(name: str) -> str:
+    return f"src.{quote_ident(name)}"
+
+
+def _typed(mapping: Mapping, entity: CanonicalEntity, dialect: Dialect) -> str:
+    canonical_type = entity.field(mapping.canonical_field or "").type
+    value = dialect.transform(_col(mapping.source_field), mapping.transform)
+    return dialect.try_cast(value, canonical_type)
+
+
+def select_for(
+    entity: CanonicalEntity, source: SourceTable, tenant_id: str, dialect: Dialect
+) -> str:
+    """One SELECT projecting ``source`` onto every field of ``entity`` plus lineage + extras."""
+    own = [
+        m
+        for m in source.mappings
+        if m.canonical_entity == entity.name and m.source_field in source.columns
+    ]
+    projections, failures = [], []
+    for canonical in entity.fields:
+        feeding = [m for m in own if m.canonical_field == canonical.name]
+        if not feeding:
+            sql_type = dialect.types[canonical.type]
+            projections.append(f"CAST(NULL AS {sql_type}) AS {quote_ident(canonical.name)}")
+            continue
+        typed = [_typed(m, entity, dialect) for m in feeding]
+        expr = typed[0] if len(typed) == 1 else f"COALESCE({', '.join(typed)})"
+        projections.append(f"{expr} AS {quote_ident(canonical.name)}")
+        for mapping, typed_expr in zip(feeding, typed, strict=True):
+            raw = _col(mapping.source_field)
+            failures.append(
+                (
+                    mapping.source_field,
+                    f"CASE WHEN {raw} IS NOT NULL AND "
+                    f"{typed_expr} IS NULL THEN {dialect.as_text(raw)} END",
+                )
+            )
+    mapped_anywhere = {m.source_field for m in source.mappings}
+    unmapped = [
+        (name, _col(name))
+        for name in source.columns
+        if name not in mapped_anywhere and name not in DLT_COLUMNS
+    ]
+    extras = dialect.json_object_without_nulls(unmapped)
+    if failures:
+        failed = dialect.json_object_without_nulls(failures)
+        any_failed = " OR ".join(f"({expr}) IS NOT NULL" for _, expr in failures)
+        extras = (
+            f"CASE WHEN {any_failed} THEN "
+            f"{dialect.json_merge(extras, dialect.json_wrap(CAST_FAILED_KEY, failed))} "
+            f"ELSE {extras} END"
+        )
+    record_id = source.record_id_column if source.record_id_column in source.columns else "_dlt_id"
+    version = max((m.id for m in own), default=0)
+    load_id = _col("_dlt_load_id") if "_dlt_load_id" in source.columns else "NULL"
+    lineage = [
+        f"{quote_literal(tenant_id)} AS _tenant_id",
+        f"{quote_literal(source.source_system)} AS _source_system",
+        f"{quote_literal(source.connector)} AS _source_connector",
+        f"{quote_literal(source.table)} AS _source_table",
+        f"{dialect.as_text(_col(record_id))} AS _source_record_id",
+        f"CAST({version} AS BIGINT) AS _mapping_version",
+        f"{dialect.as_text(load_id)} AS _source_load_id",
+        f"{dialect.now()} AS _loaded_at",
+        f"{extras} AS extras",
+    ]
+    return (
+        f"SELECT {', '.join(projections + lineage)} "
+        f"FROM {quote_ident(source.schema)}.{quote_ident(source.table)} AS src"
+    )
+
+
+def empty_select(entity: CanonicalEntity, dialect: Dialect) -> str:
+    """The canonical table's shape with no rows (no source feeds the entity yet)."""
+    columns = [
+        f"CAST(NULL AS {dialect.types[f.type]}) AS {quote_ident(f.name)}" for f in entity.fields
+    ]
+    text, json_type = dialect.text_type, dialect.types["json"]
+    columns += [f"CAST(NULL AS {text}) AS {name}" for name in LINEAGE_COLUMNS[:5]]
+    columns += [
+        "CAST(NULL AS BIGINT) AS _mapping_version",
+        f"CAST(NULL AS {text}) AS _source_load_id",
+        f"CAST(NULL AS {dialect.types['timestamp']}) AS _loaded_at",
+        f"CAST(NULL AS {json_type}) AS extras",
+    ]
+    return f"SELECT {', '.join(columns)} WHERE 1 = 0"
+
+
+def entity_select(
+    entity: CanonicalEntity, sources: list[SourceTable], tenant_id: str, dialect: Dialect
+) -> tuple[str, list[SourceTable]]:
+    """UNION ALL of every source table that feeds ``entity``; returns (sql, feeding tables)."""
+    feeding = [source for source in sources if source.feeds(entity)]
+    if not feeding:
+        return empty_select(entity, dialect), []
+    return " UNION ALL ".join(select_for(entity, s, tenant_id, dialect) for s in feeding), feeding

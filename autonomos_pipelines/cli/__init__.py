@@ -1,0 +1,1 @@
+"""The `autonomos` command line."""

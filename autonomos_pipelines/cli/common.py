@@ -1,0 +1,32 @@
+"""Shared CLI plumbing: settings, registry, acting user, one-line errors."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import typer
+
+from autonomos_pipelines.errors import AutonomosError
+
+
+def acting_user(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("AUTONOMOS_USER") or f"cli:{getpass.getuser()}"
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print AutonomosError as one line on stderr and exit 2, instead of a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AutonomosError as error:
+            typer.echo(f"autonomos: error: {error}", err=True)
+            sys.exit(2)
+
+    return wrapper

@@ -1,0 +1,21 @@
+"""autonomos: declarative, tenant-partitioned pipelines with a governed canonical model."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import typer
+
+from autonomos_pipelines.cli import connectors_cmd, run_cmd, sandbox_cmd, tenants_cmd
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(tenants_cmd.app, name="tenants")
+app.add_typer(connectors_cmd.app, name="connectors")
+app.command("materialize")(run_cmd.materialize)
+app.command("demo")(run_cmd.demo)
+app.command("ui")(run_cmd.ui)

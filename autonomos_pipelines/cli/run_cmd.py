@@ -1,0 +1,112 @@
+"""`autonomos materialize`, `autonomos demo` and `autonomos ui`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.instance import ensure_dagster_home, get_instance
+from autonomos_pipelines.runner import RunSummary, run_tenant
+from autonomos_pipelines.settings import Settings, get_settings
+from autonomos_pipelines.tenants import onboard_tenant
+
+DEMO_TENANT = "demo"
+DEMO_CONNECTORS = ["stripe", "hubspot", "filesource"]
+
+
+def print_summary(tenant_id: str, summary: RunSummary, seconds: float) -> None:
+    typer.echo(
+        f"\nrun {summary.run_id} for tenant {tenant_id}: "
+        f"{'SUCCESS' if summary.success else 'FAILED'} in {seconds:.1f}s"
+    )
+    typer.echo("canonical tables (rows):")
+    for entity, rows in sorted(summary.canonical_rows.items()):
+        typer.echo(f"  {entity:<14}{rows:>8}")
+    if summary.fields:
+        typer.echo(
+            f"mapping coverage: {summary.fields[0]}/{summary.fields[1]} source fields "
+            f"mapped ({summary.coverage:.0%}); unmapped values are kept in extras"
+        )
+    passed = sum(summary.checks.values())
+    typer.echo(f"quality checks: {passed}/{len(summary.checks)} passed")
+    for name, ok in sorted(summary.checks.items()):
+        typer.echo(f"  {'pass' if ok else 'FAIL'}  {name}")
+    for failure in summary.failures:
+        typer.echo(f"error: {failure}", err=True)
+
+
+def materialize_tenant(tenant_id: str, settings: Settings) -> RunSummary:
+    from autonomos_pipelines.definitions import defs
+
+    connectors = list(open_registry(settings).tenant_connectors(tenant_id))
+    if not connectors:
+        raise ConfigError(f"unknown tenant {tenant_id!r}; add it with `autonomos tenants add`")
+    return run_tenant(defs, tenant_id, connectors, get_instance(settings), settings)
+
+
+@friendly_errors
+def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
+    """Materialise every asset of one tenant partition (raw -> mappings -> canonical)."""
+    started = time.monotonic()
+    summary = materialize_tenant(tenant, get_settings())
+    print_summary(tenant, summary, time.monotonic() - started)
+    raise typer.Exit(0 if summary.success else 1)
+
+
+@friendly_errors
+def demo() -> None:
+    """Start the sandbox, add the demo tenant, materialise all of its assets, summarise."""
+    started = time.monotonic()
+    settings = get_settings()
+    start_sandbox_thread(settings.sandbox_url)
+    typer.echo(f"sandbox APIs: {settings.sandbox_url}")
+    registry = open_registry(settings)
+    typer.echo(
+        f"mapping registry ready ({'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.pg_datadir)})"
+    )  # noqa: E501
+    onboard_tenant(
+        DEMO_TENANT, DEMO_CONNECTORS, {}, registry, get_instance(settings), settings, acting_user()
+    )
+    typer.echo(f"tenant {DEMO_TENANT}: {', '.join(DEMO_CONNECTORS)} -> materialising ...")
+    summary = materialize_tenant(DEMO_TENANT, settings)
+    print_summary(DEMO_TENANT, summary, time.monotonic() - started)
+    where = (settings.warehouse_url and "WAREHOUSE_URL") or settings.warehouse_dir / "demo.duckdb"
+    typer.echo(f"\nwarehouse: {where}")
+    typer.echo("open the Dagster UI:  .venv/bin/autonomos ui   then browse http://127.0.0.1:3000")
+    raise typer.Exit(0 if summary.success else 1)
+
+
+@friendly_errors
+def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
+    """Start the sandbox and `dagster dev` on the project's instance (DAGSTER_HOME)."""
+    settings = get_settings()
+    ensure_dagster_home(settings)
+    start_sandbox_thread(settings.sandbox_url)
+    root = Path(__file__).resolve().parents[2]
+    dagster = Path(sys.executable).with_name("dagster")
+    typer.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={settings.dagster_home})")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "AUTONOMOS_HOME": str(settings.home),
+    }
+    command = [
+        str(dagster),
+        "dev",
+        "-w",
+        str(root / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    raise typer.Exit(subprocess.call(command, cwd=root, env=env))

@@ -1,0 +1,66 @@
+"""`autonomos tenants ...`: onboard tenants."""
+
+from __future__ import annotations
+
+import typer
+
+from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.instance import get_instance
+from autonomos_pipelines.settings import get_settings
+from autonomos_pipelines.tenants import onboard_tenant, parse_connectors
+
+app = typer.Typer(help="Tenants: onboarding and listing.")
+
+
+def parse_endpoints(values: list[str]) -> dict[str, str]:
+    endpoints = {}
+    for value in values:
+        name, sep, url = value.partition("=")
+        if not sep or not url:
+            raise ConfigError(f"--endpoint {value!r}: expected CONNECTOR=URL_OR_FOLDER")
+        endpoints[name.strip()] = url.strip()
+    return endpoints
+
+
+@app.command("add")
+@friendly_errors
+def add(
+    name: str = typer.Argument(..., help="Tenant id: lowercase letters, digits, underscores"),
+    connectors: str = typer.Option(..., help="Comma-separated connectors, e.g. stripe,hubspot"),
+    endpoint: list[str] = typer.Option(
+        [],
+        help="CONNECTOR=URL (real API base URL) or CONNECTOR=FOLDER (file connectors); "
+        "connectors without one use the local sandbox",
+    ),
+    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+) -> None:
+    """Register a tenant with its connectors and add its Dagster partition."""
+    settings = get_settings()
+    names = parse_connectors(connectors)
+    created = onboard_tenant(
+        name,
+        names,
+        parse_endpoints(endpoint),
+        open_registry(settings),
+        get_instance(settings),
+        settings,
+        acting_user(user),
+    )
+    typer.echo(
+        f"tenant {name} {'added' if created else 'updated'} with connectors {', '.join(names)}"
+    )
+
+
+@app.command("list")
+@friendly_errors
+def list_tenants() -> None:
+    """List tenants and their connectors."""
+    registry = open_registry(get_settings())
+    for tenant_id in registry.tenants():
+        connectors = registry.tenant_connectors(tenant_id)
+        described = ", ".join(
+            f"{c} ({o.get('endpoint', 'sandbox')})" for c, o in connectors.items()
+        )
+        typer.echo(f"{tenant_id}: {described}")

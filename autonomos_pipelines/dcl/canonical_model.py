@@ -1,0 +1,56 @@
+"""The canonical model (a contract: add to it, never rename or remove)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).parent / "data" / "canonical_model.json"
+TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp", "json")
+
+
+@dataclass(frozen=True)
+class CanonicalField:
+    entity: str
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class CanonicalEntity:
+    name: str
+    description: str
+    fields: tuple[CanonicalField, ...]
+
+    @property
+    def identity_field(self) -> str:
+        """The field that identifies a record; a source table feeds this entity only if it
+        maps this field (e.g. account_id, or usage_date for cloud_cost)."""
+        return self.fields[0].name
+
+    def field(self, name: str) -> CanonicalField:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(f"{self.name}.{name} is not in the canonical model")
+
+
+@cache
+def canonical_model() -> dict[str, CanonicalEntity]:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    model = {}
+    for entity in data["entities"]:
+        fields = tuple(
+            CanonicalField(entity["name"], f["name"], f["type"], f["description"])
+            for f in entity["fields"]
+        )
+        model[entity["name"]] = CanonicalEntity(entity["name"], entity["description"], fields)
+    return model
+
+
+def has_field(entity: str, field: str) -> bool:
+    model = canonical_model()
+    return entity in model and any(f.name == field for f in model[entity].fields)

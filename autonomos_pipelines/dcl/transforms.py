@@ -1,0 +1,12 @@
+"""Value transforms a mapping may apply before the cast to the canonical type.
+
+The DCL decides which transform a mapping uses; the SQL dialects (AAM side) implement them.
+"""
+
+TRANSFORMS = {
+    "none": "the value as it is",
+    "unix_seconds": "seconds since 1970-01-01 UTC -> timestamp (Stripe's created, due_date ...)",
+    "minor_units": "integer minor currency units -> decimal major units (cents / 100)",
+    "upper": "upper-case text (ISO currency codes)",
+    "percent_from_fraction": "a 0..1 fraction -> percent (x 100)",
+}

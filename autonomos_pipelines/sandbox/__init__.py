@@ -1,0 +1,1 @@
+"""Local sandbox APIs that reproduce real SaaS response shapes, auth and pagination."""

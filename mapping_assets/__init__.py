@@ -1,0 +1,1 @@
+"""Dagster assets: raw (dlt) per connector, field mappings (DCL), canonical tables."""

@@ -1,0 +1,13 @@
+"""Asset keys shared across the asset modules and quality checks."""
+
+from dagster import AssetKey
+
+FIELD_MAPPINGS_KEY = AssetKey(["dcl", "field_mappings"])
+
+
+def raw_key(connector: str, table: str) -> AssetKey:
+    return AssetKey(["raw", connector, table])
+
+
+def canonical_key(entity: str) -> AssetKey:
+    return AssetKey(["canonical", entity])

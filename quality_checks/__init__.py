@@ -1,0 +1,1 @@
+"""Asset checks: great-expectations suites per canonical entity (GX called directly)."""
