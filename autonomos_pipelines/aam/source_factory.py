@@ -100,7 +100,7 @@ def _sql_source(spec: SqlSpec, connection: Connection) -> DltSource:
         schema=spec.schema_name,
         table_names=[table.name for table in spec.tables],
         defer_table_reflect=True,
-    ).with_name(spec.name)
+    ).clone(with_name=spec.name)
     for table in spec.tables:
         hints: dict[str, Any] = {"write_disposition": "replace"}
         if table.primary_key:

@@ -34,7 +34,8 @@ def _drop_union_tags(location: tuple[str | int, ...], data: Any) -> tuple[str | 
     kept: list[str | int] = []
     node = data
     for part in location:
-        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+        is_tag = isinstance(node, dict) and part in (node.get("kind"), node.get("type"))
+        if is_tag and part not in node:
             continue
         kept.append(part)
         try:
@@ -49,10 +50,12 @@ def parse_spec(data: Any, source: str) -> AnySpec:
     try:
         return _ADAPTER.validate_python(data)
     except ValidationError as error:
-        problems = [
-            f"{_json_path(_drop_union_tags(tuple(item['loc']), data))}: {item['msg']}"
-            for item in error.errors()
-        ]
+        problems = []
+        for item in error.errors():
+            location = _drop_union_tags(tuple(item["loc"]), data)
+            if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                location += (str(item.get("ctx", {}).get("discriminator", "")).strip("'"),)
+            problems.append(f"{_json_path(location)}: {item['msg']}")
         raise SpecError(f"{source}: invalid connector spec: " + "; ".join(problems)) from None
 
 

@@ -1,0 +1,93 @@
+"""Shared fixtures: one real PostgreSQL (pgserver) per session, a fresh database per test,
+the sandbox HTTP APIs on 127.0.0.1, and an isolated AUTONOMOS_HOME per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from autonomos_pipelines.sandbox.server import SandboxServer
+from autonomos_pipelines.settings import Settings
+
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+_database_numbers = itertools.count()
+SERVICE_VARIABLES = ("DATABASE_URL", "WAREHOUSE_URL", "REDIS_URL", "DAGSTER_HOME",
+                     "AUTONOMOS_HOME", "AUTONOMOS_SANDBOX_URL")
+
+
+@pytest.fixture(scope="session")
+def pg_root() -> Iterator[str]:
+    """A pgserver PostgreSQL 16 + pgvector in a short temp dir (Unix socket path limits)."""
+    import pgserver
+
+    directory = tempfile.mkdtemp(prefix="apg")
+    server = pgserver.get_server(Path(directory) / "pg", cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def create_database(root_uri: str, prefix: str) -> str:
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{next(_database_numbers)}"
+    with psycopg.connect(root_uri, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return root_uri.replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path, pg_root: str, sandbox: SandboxServer, monkeypatch) -> Settings:
+    """Isolated settings: own AUTONOMOS_HOME, own registry database, the session sandbox."""
+    for name in SERVICE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTONOMOS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", create_database(pg_root, "reg"))
+    monkeypatch.setenv("AUTONOMOS_SANDBOX_URL", sandbox.url)
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port (REDIS_URL wins if set)."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(5)

@@ -1,0 +1,109 @@
+"""Spec -> dlt source loads for real: sandbox HTTP APIs and files into DuckDB, SQL from Postgres."""
+
+from __future__ import annotations
+
+import math
+
+import dlt
+import duckdb
+import psycopg
+import pytest
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from autonomos_pipelines.aam.connection import resolve_connection
+from autonomos_pipelines.aam.source_factory import build_source
+from autonomos_pipelines.aam.spec_loader import get_spec, parse_spec
+from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.sandbox.files import write_demo_files
+
+
+def load(spec, connection, settings, name: str):
+    path = settings.home / f"{name}.duckdb"
+    pipeline = dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(path)),
+                            dataset_name=f"raw_{spec.name}",
+                            pipelines_dir=str(settings.home / "pipelines"))
+    pipeline.run(build_source(spec, connection))
+    return pipeline, path
+
+
+@pytest.mark.parametrize("connector", ["stripe", "hubspot"])
+def test_rest_connector_fetches_every_page(env, sandbox, connector):
+    spec = get_spec(connector)
+    before = dict(sandbox.request_counts)
+    pipeline, _ = load(spec, resolve_connection(spec, "t1", {}, env), env, f"t1_{connector}")
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    api = sandbox.apis[connector]
+    for resource in spec.resources:
+        expected = len(api.data[resource.name])
+        if resource.name == "subscriptions":
+            assert resource.endpoint.params["status"] == "all"  # Stripe hides canceled otherwise
+        assert counts[resource.name] == expected
+        path = "/" + connector + spec.sandbox.path.removeprefix("/" + connector).rstrip("/") + \
+            "/" + resource.endpoint.path
+        pages = sandbox.request_counts[path] - before.get(path, 0)
+        assert pages == math.ceil(expected / resource.endpoint.params["limit"])
+
+
+def test_hubspot_derived_field_takes_first_associated_company(env, sandbox):
+    spec = get_spec("hubspot")
+    _, path = load(spec, resolve_connection(spec, "t2", {}, env), env, "t2_hubspot")
+    with duckdb.connect(str(path)) as db:
+        rows = dict(db.sql("SELECT id, associated_company_id FROM raw_hubspot.deals").fetchall())
+    expected = {d["id"]: d["associations"]["companies"]["results"][0]["id"]
+                for d in sandbox.apis["hubspot"].data["deals"]}
+    assert rows == expected
+
+
+def test_file_connector_loads_one_table_per_pattern(env):
+    spec = get_spec("filesource")
+    connection = resolve_connection(spec, "t3", {}, env)
+    write_demo_files(connection.file_root)
+    pipeline, _ = load(spec, connection, env, "t3_files")
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    assert counts["accounts"] == 60 and counts["opportunities"] == 90
+
+
+def test_wrong_credential_fails_with_the_apis_message(env, monkeypatch):
+    spec = get_spec("stripe")
+    monkeypatch.setenv("AUTONOMOS_SECRET_T4_STRIPE_API_KEY", "sk_test_revoked_0000")
+    connection = resolve_connection(spec, "t4", {}, env)
+    with pytest.raises(PipelineStepFailed) as raised:
+        load(spec, connection, env, "t4_stripe")
+    assert "401" in str(raised.value)
+
+
+def test_real_endpoint_without_secret_names_the_variable(env):
+    spec = get_spec("stripe")
+    connection = resolve_connection(spec, "acme", {"endpoint": "https://api.stripe.com/v1/"}, env)
+    assert connection.base_url == "https://api.stripe.com/v1/"
+    with pytest.raises(ConfigError, match="set AUTONOMOS_SECRET_ACME_STRIPE_API_KEY"):
+        build_source(spec, connection)
+
+
+def test_secrets_never_show_in_repr(env, monkeypatch):
+    monkeypatch.setenv("AUTONOMOS_SECRET_ACME_STRIPE_API_KEY", "sk_canary_value_42")
+    connection = resolve_connection(get_spec("stripe"), "acme", {"endpoint": "https://x/"}, env)
+    assert connection.secret("api_key") == "sk_canary_value_42"
+    assert "sk_canary_value_42" not in repr(connection) + str(connection.secrets)
+
+
+@pytest.mark.postgres
+def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
+    from tests.conftest import create_database
+
+    url = create_database(pg_root, "src")
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE TABLE accounts (id int primary key, name text, updated_at timestamptz)")
+        db.execute("INSERT INTO accounts SELECT g, 'acct ' || g, now() FROM generate_series(1, 25) g")
+    spec = parse_spec({
+        "name": "pgsource", "kind": "sql", "source_system": "postgres", "domain": "finops",
+        "description": "test", "entities": ["account"], "credentials": {"secret": "database_url"},
+        "schema_name": "public", "tables": [{"name": "accounts", "primary_key": "id",
+                                             "incremental_column": "updated_at"}],
+    }, "pgsource.json")
+    monkeypatch.setenv("AUTONOMOS_SECRET_T5_PGSOURCE_DATABASE_URL",
+                       url.replace("postgresql://", "postgresql+psycopg://"))
+    pipeline, path = load(spec, resolve_connection(spec, "t5", {}, env), env, "t5_pg")
+    assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 25
+    with duckdb.connect(str(path)) as db:
+        assert db.sql("SELECT count(DISTINCT id) FROM raw_pgsource.accounts").fetchall()[0][0] == 25
