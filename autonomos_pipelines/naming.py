@@ -23,6 +23,9 @@ def validate_tenant_id(tenant_id: str) -> str:
             f"invalid tenant name {tenant_id!r}: use 2-40 characters, lowercase letters, digits "
             "and underscores, starting with a letter"
         )
+    if "__" in tenant_id:
+        # "__" separates the tenant from the rest of per-tenant schema names.
+        raise InvalidName(f"invalid tenant name {tenant_id!r}: no double underscores")
     if tenant_id in _RESERVED or tenant_id.startswith("pg_"):
         raise InvalidName(f"invalid tenant name {tenant_id!r}: the name is reserved")
     return tenant_id

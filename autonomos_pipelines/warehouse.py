@@ -96,9 +96,21 @@ class Warehouse:
         import dlt
 
         if self.is_postgres:
-            return dlt.destinations.postgres(credentials=self.settings.warehouse_url)
+            # Keep "<tenant>__raw_<connector>" as given: dlt would collapse the "__".
+            return dlt.destinations.postgres(credentials=self._dlt_postgres_credentials(),
+                                             enable_dataset_name_normalization=False)
         self.settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
         return dlt.destinations.duckdb(str(self.duckdb_path(tenant_id)))
+
+    def _dlt_postgres_credentials(self) -> str:
+        """dlt's credential parser needs a host in the authority; a Unix-socket directory
+        (pgserver) travels in the query and overrides it in libpq."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(str(self.settings.warehouse_url))
+        if parts.hostname is None and "host=" in parts.query:
+            parts = parts._replace(netloc=parts.netloc + "localhost")
+        return urlunsplit(parts)
 
     @contextmanager
     def session(self, tenant_id: str) -> Iterator[WarehouseSession]:
