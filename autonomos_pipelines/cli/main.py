@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 import typer
@@ -11,6 +12,8 @@ from autonomos_pipelines.cli import connectors_cmd, run_cmd, sandbox_cmd, tenant
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 logging.getLogger("alembic").setLevel(logging.WARNING)
+# dlt warns about every all-null column at WARNING; Dagster's run logs keep what matters.
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(sandbox_cmd.app, name="sandbox")

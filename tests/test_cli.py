@@ -1,0 +1,52 @@
+"""The `autonomos` command: bad input and missing services give one clear line, exit 2."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(CLI + args, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("name", ["acme; DROP TABLE tenants", "../../etc/passwd", "Acme", "a__b"])
+def test_hostile_tenant_name_is_rejected_in_one_line(env, name):
+    result = run(["tenants", "add", name, "--connectors", "stripe"])
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autonomos: error: invalid tenant name")
+    assert not (env.home / "files").exists()
+
+
+def test_unknown_connector_is_named(env):
+    result = run(["tenants", "add", "acme", "--connectors", "stripe,salesforse"])
+    assert result.returncode == 2 and "unknown connector 'salesforse'" in result.stderr
+
+
+def test_unreachable_database_is_one_line_naming_the_variable(env):
+    result = run(["tenants", "list"], DATABASE_URL="postgresql://x:pw@127.0.0.1:1/db")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "autonomos: error: cannot use DATABASE_URL=postgresql://x:***@127.0.0.1:1/db: cannot "
+        + result.stderr.split(": cannot ", 2)[2].strip()]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_warehouse_url_scheme(env):
+    result = run(["tenants", "list"], WAREHOUSE_URL="mysql://x/y")
+    assert result.returncode == 2 and "WAREHOUSE_URL must be a postgresql:// URL" in result.stderr
+
+
+def test_tenants_add_then_list(env):
+    added = run(["tenants", "add", "acme", "--connectors", "stripe,filesource"])
+    assert added.returncode == 0, added.stderr
+    assert (env.files_dir / "acme" / "filesource" / "accounts_export.csv").exists()
+    listed = run(["tenants", "list"])
+    assert listed.stdout.strip() == "acme: filesource (sandbox), stripe (sandbox)"
