@@ -97,8 +97,10 @@ class Warehouse:
 
         if self.is_postgres:
             # Keep "<tenant>__raw_<connector>" as given: dlt would collapse the "__".
-            return dlt.destinations.postgres(credentials=self._dlt_postgres_credentials(),
-                                             enable_dataset_name_normalization=False)
+            return dlt.destinations.postgres(
+                credentials=self._dlt_postgres_credentials(),
+                enable_dataset_name_normalization=False,
+            )
         self.settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
         return dlt.destinations.duckdb(str(self.duckdb_path(tenant_id)))
 

@@ -22,8 +22,14 @@ from autonomos_pipelines.settings import Settings
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 _database_numbers = itertools.count()
-SERVICE_VARIABLES = ("DATABASE_URL", "WAREHOUSE_URL", "REDIS_URL", "DAGSTER_HOME",
-                     "AUTONOMOS_HOME", "AUTONOMOS_SANDBOX_URL")
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "WAREHOUSE_URL",
+    "REDIS_URL",
+    "DAGSTER_HOME",
+    "AUTONOMOS_HOME",
+    "AUTONOMOS_SANDBOX_URL",
+)
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +83,10 @@ def redis_url() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     import redis
 

@@ -18,20 +18,46 @@ ENTITY = canonical_model()["payment"]
 
 
 def mapping(id_: int, field: str, target: str, transform: str = "none") -> Mapping:
-    return Mapping(id_, None, "src", "payments", field, "payment", target, transform, 1.0,
-                   "manual", "active", 1)
+    return Mapping(
+        id_,
+        None,
+        "src",
+        "payments",
+        field,
+        "payment",
+        target,
+        transform,
+        1.0,
+        "manual",
+        "active",
+        1,
+    )
 
 
-MAPPINGS = [mapping(1, "id", "payment_id"), mapping(2, "amount_cents", "amount", "minor_units"),
-            mapping(3, "cur", "currency", "upper"), mapping(4, "ts", "created_at", "unix_seconds"),
-            mapping(5, "paid", "paid_at")]
-ROWS = [("p1", 1250, "usd", 1700000000, "2024-01-02T03:04:05Z", "kept one"),
-        ("p2", 99, "eur", 1700000100, "not a date", "kept two")]
+MAPPINGS = [
+    mapping(1, "id", "payment_id"),
+    mapping(2, "amount_cents", "amount", "minor_units"),
+    mapping(3, "cur", "currency", "upper"),
+    mapping(4, "ts", "created_at", "unix_seconds"),
+    mapping(5, "paid", "paid_at"),
+]
+ROWS = [
+    ("p1", 1250, "usd", 1700000000, "2024-01-02T03:04:05Z", "kept one"),
+    ("p2", 99, "eur", 1700000100, "not a date", "kept two"),
+]
 
 
 def warehouse_for(tmp_path, warehouse_url: str | None) -> Warehouse:
-    return Warehouse(Settings(home=tmp_path, database_url=None, warehouse_url=warehouse_url,
-                              redis_url=None, dagster_home=tmp_path, sandbox_url="http://x"))
+    return Warehouse(
+        Settings(
+            home=tmp_path,
+            database_url=None,
+            warehouse_url=warehouse_url,
+            redis_url=None,
+            dagster_home=tmp_path,
+            sandbox_url="http://x",
+        )
+    )
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -49,12 +75,16 @@ def seed(store: Warehouse, tenant: str) -> SourceTable:
     placeholder = "?" if store.dialect.name == "duckdb" else "%s"
     with store.session(tenant) as session:
         session.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        session.execute(f'CREATE TABLE "{schema}".payments (id {text}, amount_cents BIGINT, '
-                        f'cur {text}, ts BIGINT, paid {text}, "{HOSTILE.replace(chr(34), 2 * chr(34))}" '
-                        f'{text}, _dlt_load_id {text}, _dlt_id {text})')
+        session.execute(
+            f'CREATE TABLE "{schema}".payments (id {text}, amount_cents BIGINT, '
+            f'cur {text}, ts BIGINT, paid {text}, "{HOSTILE.replace(chr(34), 2 * chr(34))}" '
+            f"{text}, _dlt_load_id {text}, _dlt_id {text})"
+        )
         for row in ROWS:
-            session.execute(f'INSERT INTO "{schema}".payments VALUES '
-                            f'({", ".join([placeholder] * 8)})', (*row, "load1", row[0] + "x"))
+            session.execute(
+                f'INSERT INTO "{schema}".payments VALUES ({", ".join([placeholder] * 8)})',
+                (*row, "load1", row[0] + "x"),
+            )
         columns = session.columns(schema)["payments"]
     return SourceTable("src", "srcsys", schema, "payments", columns, "id", MAPPINGS)
 
@@ -64,8 +94,9 @@ def build(store: Warehouse, tenant: str, source: SourceTable) -> list[dict]:
     assert feeding == [source]
     with store.session(tenant) as session:
         assert session.replace_table(store.canonical_schema(tenant), "payment", sql) == 2
-        frame = session.dataframe(f'SELECT * FROM "{store.canonical_schema(tenant)}".payment '
-                                  "ORDER BY payment_id")
+        frame = session.dataframe(
+            f'SELECT * FROM "{store.canonical_schema(tenant)}".payment ORDER BY payment_id'
+        )
     return frame.to_dict("records")
 
 

@@ -12,8 +12,9 @@ CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(CLI + args, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        CLI + args, capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
 
 
 @pytest.mark.parametrize("name", ["acme; DROP TABLE tenants", "../../etc/passwd", "Acme", "a__b"])
@@ -35,7 +36,8 @@ def test_unreachable_database_is_one_line_naming_the_variable(env):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "autonomos: error: cannot use DATABASE_URL=postgresql://x:***@127.0.0.1:1/db: cannot "
-        + result.stderr.split(": cannot ", 2)[2].strip()]
+        + result.stderr.split(": cannot ", 2)[2].strip()
+    ]
     assert "Traceback" not in result.stderr
 
 

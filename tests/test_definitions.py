@@ -24,7 +24,10 @@ def test_definitions_load_with_lineage_raw_mappings_canonical(env):
         assert key in keys
         assert AssetKey(["dcl", "field_mappings"]) in graph.get(key).parent_keys
         assert graph.get(key).partitions_def.name == "tenants"
-    assert AssetKey(["raw", "stripe", "invoices"]) in graph.get(AssetKey(["canonical", "invoice"])).parent_keys
+    assert (
+        AssetKey(["raw", "stripe", "invoices"])
+        in graph.get(AssetKey(["canonical", "invoice"])).parent_keys
+    )
     assert {k.asset_key for k in graph.asset_check_keys} >= {AssetKey(["canonical", "account"])}
     assert all(graph.get(k).partitions_def is not None for k in keys)
     assert graph.get(AssetKey(["raw", "hubspot", "deals"])).group_name == "raw_hubspot"
@@ -45,15 +48,26 @@ def test_canonical_model_matches_the_shared_contract():
                 assert ours.get(field) == type_, f"{name}.{field} renamed, removed or retyped"
 
 
-FORBIDDEN_IN_AAM = ("sentence_transformers", "torch", "google.generativeai", "google.genai",
-                    "pgvector", "autonomos_pipelines.dcl")
+FORBIDDEN_IN_AAM = (
+    "sentence_transformers",
+    "torch",
+    "google.generativeai",
+    "google.genai",
+    "pgvector",
+    "autonomos_pipelines.dcl",
+)
 
 
 def test_aam_imports_no_llm_embedding_vector_library_nor_the_registry():
     for path in (ROOT / "autonomos_pipelines" / "aam").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert not name.startswith(FORBIDDEN_IN_AAM), f"{path.name} imports {name}"

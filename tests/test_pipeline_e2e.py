@@ -14,8 +14,14 @@ from autonomos_pipelines.runner import run_tenant
 from autonomos_pipelines.tenants import onboard_tenant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
-EXPECTED_ROWS = {"account": 120 + 80 + 60, "contact": 200, "invoice": 260,
-                 "opportunity": 120 + 90, "payment": 240, "subscription": 110}
+EXPECTED_ROWS = {
+    "account": 120 + 80 + 60,
+    "contact": 200,
+    "invoice": 260,
+    "opportunity": 120 + 90,
+    "payment": 240,
+    "subscription": 110,
+}
 ALL = ["stripe", "hubspot", "filesource"]
 
 
@@ -43,16 +49,22 @@ def test_demo_tenant_end_to_end_and_idempotent(env, instance, sandbox):
     assert first.fields and 0.5 < first.coverage < 1 and first.fields[0] < first.fields[1]
 
     invoice = sandbox.apis["stripe"].data["invoices"][0]
-    (total, currency, record, version), = canonical(
-        env, "acme", "SELECT total_amount, currency, _source_record_id, _mapping_version "
-        f"FROM canonical.invoice WHERE invoice_id = '{invoice['id']}'")
+    ((total, currency, record, version),) = canonical(
+        env,
+        "acme",
+        "SELECT total_amount, currency, _source_record_id, _mapping_version "
+        f"FROM canonical.invoice WHERE invoice_id = '{invoice['id']}'",
+    )
     assert float(total) == invoice["total"] / 100 and currency == invoice["currency"].upper()
     assert record == invoice["id"] and version > 0
 
     second = run_tenant(build_definitions(), "acme", ALL, instance, env)
     assert second.success and second.canonical_rows == EXPECTED_ROWS
-    duplicates = canonical(env, "acme", "SELECT count(*) - count(DISTINCT (_source_connector, "
-                           "account_id)) FROM canonical.account")
+    duplicates = canonical(
+        env,
+        "acme",
+        "SELECT count(*) - count(DISTINCT (_source_connector, account_id)) FROM canonical.account",
+    )
     assert duplicates == [(0,)]
 
 
@@ -60,8 +72,13 @@ def test_mapping_asset_records_fields_and_plots_coverage(env, instance):
     onboard_and_run(env, instance, "acme", ["stripe"])
     registry = open_registry(env)
     with registry.engine.connect() as connection:
-        statuses = dict(connection.execute(sa.text(
-            "SELECT status, count(*) FROM source_fields WHERE tenant_id = 'acme' GROUP BY 1")).all())
+        statuses = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT status, count(*) FROM source_fields WHERE tenant_id = 'acme' GROUP BY 1"
+                )
+            ).all()
+        )
     assert statuses["mapped"] > 0 and statuses["unmapped"] > 0
     event = instance.get_latest_materialization_event(AssetKey(["dcl", "field_mappings"]))
     metadata = event.asset_materialization.metadata
@@ -75,26 +92,35 @@ def test_two_tenants_see_nothing_of_each_other(env, instance):
     beta = onboard_and_run(env, instance, "beta", ["hubspot", "filesource"])
     assert beta.success
     assert beta.canonical_rows["invoice"] == 0 and beta.canonical_rows["contact"] == 200
-    acme_schemas = {row[0] for row in canonical(env, "acme", "SELECT schema_name FROM "
-                                                "information_schema.schemata")}
+    acme_schemas = {
+        row[0]
+        for row in canonical(env, "acme", "SELECT schema_name FROM information_schema.schemata")
+    }
     assert "raw_stripe" in acme_schemas and "raw_hubspot" not in acme_schemas
-    assert canonical(env, "acme", "SELECT DISTINCT _tenant_id, _source_connector FROM "
-                     "canonical.account") == [("acme", "stripe")]
-    assert {r[0] for r in canonical(env, "beta", "SELECT DISTINCT _tenant_id FROM "
-                                    "canonical.account")} == {"beta"}
+    assert canonical(
+        env, "acme", "SELECT DISTINCT _tenant_id, _source_connector FROM canonical.account"
+    ) == [("acme", "stripe")]
+    assert {
+        r[0] for r in canonical(env, "beta", "SELECT DISTINCT _tenant_id FROM canonical.account")
+    } == {"beta"}
     registry = open_registry(env)
     with registry.engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT DISTINCT tenant_id, connector FROM "
-                                          "source_fields ORDER BY 1, 2")).all()
-    assert [tuple(r) for r in rows] == [("acme", "stripe"), ("beta", "filesource"),
-                                        ("beta", "hubspot")]
+        rows = connection.execute(
+            sa.text("SELECT DISTINCT tenant_id, connector FROM source_fields ORDER BY 1, 2")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("acme", "stripe"),
+        ("beta", "filesource"),
+        ("beta", "hubspot"),
+    ]
     assert not (env.files_dir / "acme").exists() and (env.files_dir / "beta").exists()
 
 
 def test_broken_credential_fails_its_connector_only(env, instance, sandbox, monkeypatch):
     monkeypatch.setenv("AUTONOMOS_SECRET_ACME_STRIPE_API_KEY", "sk_test_revoked_key_9999")
-    summary = onboard_and_run(env, instance, "acme", ["stripe", "hubspot"],
-                              {"stripe": sandbox.url + "/stripe/v1/"})
+    summary = onboard_and_run(
+        env, instance, "acme", ["stripe", "hubspot"], {"stripe": sandbox.url + "/stripe/v1/"}
+    )
     assert not summary.success
     assert len(summary.failures) == 1 and summary.failures[0].startswith("raw_stripe")
     assert "401" in summary.failures[0] and "Invalid API Key provided" in summary.failures[0]
@@ -117,9 +143,13 @@ def test_postgres_warehouse_uses_a_schema_per_tenant(env, instance, pg_root, mon
     with psycopg.connect(url) as db:
         schemas = {r[0] for r in db.execute("SELECT schema_name FROM information_schema.schemata")}
         assert {"acme__raw_stripe", "acme__canonical"} <= schemas
-        paid = db.execute('SELECT count(*) FROM "acme__canonical".payment WHERE status = '
-                          "'succeeded'").fetchone()[0]
-    assert paid == sum(c["status"] == "succeeded" for c in
-                       __import__("autonomos_pipelines.sandbox.stripe_data", fromlist=["x"])
-                       .dataset()["charges"])
+        paid = db.execute(
+            "SELECT count(*) FROM \"acme__canonical\".payment WHERE status = 'succeeded'"
+        ).fetchone()[0]
+    assert paid == sum(
+        c["status"] == "succeeded"
+        for c in __import__("autonomos_pipelines.sandbox.stripe_data", fromlist=["x"]).dataset()[
+            "charges"
+        ]
+    )
     assert all(summary.checks.values())

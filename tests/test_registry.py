@@ -24,21 +24,31 @@ def test_migrations_reach_head_and_baseline_loads_once(env):
     registry = open_registry(env)
     assert migrate.current_revision(registry.engine) == migrate.head_revision(registry.engine)
     expected = len(baseline_mappings())
-    assert count(registry, "SELECT count(*) FROM field_mappings WHERE tenant_id IS NULL "
-                 "AND is_active AND method = 'manual' AND version = 1") == expected
+    assert (
+        count(
+            registry,
+            "SELECT count(*) FROM field_mappings WHERE tenant_id IS NULL "
+            "AND is_active AND method = 'manual' AND version = 1",
+        )
+        == expected
+    )
     assert load_baseline(registry) == 0  # idempotent
     assert migrate.upgrade(registry.engine) is False
     assert count(registry, "SELECT count(*) FROM field_mappings") == expected
-    assert count(registry, "SELECT count(*) FROM audit_log WHERE action = 'mapping.create'") \
+    assert (
+        count(registry, "SELECT count(*) FROM audit_log WHERE action = 'mapping.create'")
         == expected
+    )
 
 
 def insert_mapping(connection, tenant, table, field, target_field, version, active):
-    connection.execute(sa.text("""
+    connection.execute(
+        sa.text("""
         INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
             canonical_entity, canonical_field, method, status, version, is_active, created_by)
         VALUES (:t, 'stripe', :tbl, :f, 'account', :cf, 'manual', 'active', :v, :a, 'test')"""),
-        {"t": tenant, "tbl": table, "f": field, "cf": target_field, "v": version, "a": active})
+        {"t": tenant, "tbl": table, "f": field, "cf": target_field, "v": version, "a": active},
+    )
 
 
 def test_unique_version_is_case_insensitive_on_source_table(env):
@@ -73,8 +83,12 @@ def test_add_tenant_is_audited_and_idempotent(env):
     assert registry.add_tenant("acme", {"stripe": {"endpoint": "sandbox"}}, actor="alice") is True
     assert registry.add_tenant("acme", {"stripe": {"endpoint": "sandbox"}}, actor="alice") is False
     assert registry.tenant_connectors("acme") == {"stripe": {"endpoint": "sandbox"}}
-    assert count(registry, "SELECT count(*) FROM audit_log WHERE tenant_id = 'acme' AND "
-                 "actor = 'alice'") == 2  # tenant.create + one connector upsert
+    assert (
+        count(
+            registry, "SELECT count(*) FROM audit_log WHERE tenant_id = 'acme' AND actor = 'alice'"
+        )
+        == 2
+    )  # tenant.create + one connector upsert
 
 
 @pytest.mark.parametrize("hostile", ["acme'; DROP TABLE tenants; --", "../etc", "A", "pg_x", ""])
@@ -86,9 +100,14 @@ def test_hostile_tenant_names_never_reach_sql(env, hostile):
 
 
 def test_unreachable_database_url_names_the_variable(tmp_path):
-    settings = Settings(home=tmp_path, database_url="postgresql://u:secretpw@127.0.0.1:1/x",
-                        warehouse_url=None, redis_url=None, dagster_home=tmp_path,
-                        sandbox_url="http://127.0.0.1:1")
+    settings = Settings(
+        home=tmp_path,
+        database_url="postgresql://u:secretpw@127.0.0.1:1/x",
+        warehouse_url=None,
+        redis_url=None,
+        dagster_home=tmp_path,
+        sandbox_url="http://127.0.0.1:1",
+    )
     with pytest.raises(ServiceUnavailable) as raised:
         get_engine(settings)
     message = str(raised.value)

@@ -12,8 +12,9 @@ from autonomos_pipelines.sandbox.apis import HUBSPOT_TOKEN, STRIPE_KEY
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token
-                                     else {})
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.load(response)
@@ -21,10 +22,17 @@ def get(url: str, token: str | None = None) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
-@pytest.mark.parametrize(("path", "token", "fragment"), [
-    ("/stripe/v1/customers", None, "You did not provide an API key"),
-    ("/stripe/v1/customers", "sk_test_wrong_key_1234", "Invalid API Key provided: sk_test_****1234"),
-])
+@pytest.mark.parametrize(
+    ("path", "token", "fragment"),
+    [
+        ("/stripe/v1/customers", None, "You did not provide an API key"),
+        (
+            "/stripe/v1/customers",
+            "sk_test_wrong_key_1234",
+            "Invalid API Key provided: sk_test_****1234",
+        ),
+    ],
+)
 def test_stripe_auth_errors_use_stripes_shape(sandbox, path, token, fragment):
     status, body = get(sandbox.url + path, token)
     assert status == 401
@@ -41,8 +49,11 @@ def test_hubspot_auth_error_uses_hubspots_shape(sandbox):
 def test_stripe_cursor_pagination_walks_every_record_once(sandbox):
     seen, cursor = [], None
     while True:
-        url = sandbox.url + "/stripe/v1/invoices?limit=37" + (f"&starting_after={cursor}"
-                                                              if cursor else "")
+        url = (
+            sandbox.url
+            + "/stripe/v1/invoices?limit=37"
+            + (f"&starting_after={cursor}" if cursor else "")
+        )
         status, body = get(url, STRIPE_KEY)
         assert status == 200 and body["object"] == "list"
         seen += [row["id"] for row in body["data"]]

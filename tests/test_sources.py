@@ -19,9 +19,12 @@ from autonomos_pipelines.sandbox.files import write_demo_files
 
 def load(spec, connection, settings, name: str):
     path = settings.home / f"{name}.duckdb"
-    pipeline = dlt.pipeline(pipeline_name=name, destination=dlt.destinations.duckdb(str(path)),
-                            dataset_name=f"raw_{spec.name}",
-                            pipelines_dir=str(settings.home / "pipelines"))
+    pipeline = dlt.pipeline(
+        pipeline_name=name,
+        destination=dlt.destinations.duckdb(str(path)),
+        dataset_name=f"raw_{spec.name}",
+        pipelines_dir=str(settings.home / "pipelines"),
+    )
     pipeline.run(build_source(spec, connection))
     return pipeline, path
 
@@ -38,8 +41,13 @@ def test_rest_connector_fetches_every_page(env, sandbox, connector):
         if resource.name == "subscriptions":
             assert resource.endpoint.params["status"] == "all"  # Stripe hides canceled otherwise
         assert counts[resource.name] == expected
-        path = "/" + connector + spec.sandbox.path.removeprefix("/" + connector).rstrip("/") + \
-            "/" + resource.endpoint.path
+        path = (
+            "/"
+            + connector
+            + spec.sandbox.path.removeprefix("/" + connector).rstrip("/")
+            + "/"
+            + resource.endpoint.path
+        )
         pages = sandbox.request_counts[path] - before.get(path, 0)
         assert pages == math.ceil(expected / resource.endpoint.params["limit"])
 
@@ -49,8 +57,10 @@ def test_hubspot_derived_field_takes_first_associated_company(env, sandbox):
     _, path = load(spec, resolve_connection(spec, "t2", {}, env), env, "t2_hubspot")
     with duckdb.connect(str(path)) as db:
         rows = dict(db.sql("SELECT id, associated_company_id FROM raw_hubspot.deals").fetchall())
-    expected = {d["id"]: d["associations"]["companies"]["results"][0]["id"]
-                for d in sandbox.apis["hubspot"].data["deals"]}
+    expected = {
+        d["id"]: d["associations"]["companies"]["results"][0]["id"]
+        for d in sandbox.apis["hubspot"].data["deals"]
+    }
     assert rows == expected
 
 
@@ -94,15 +104,29 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
     url = create_database(pg_root, "src")
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("CREATE TABLE accounts (id int primary key, name text, updated_at timestamptz)")
-        db.execute("INSERT INTO accounts SELECT g, 'acct ' || g, now() FROM generate_series(1, 25) g")
-    spec = parse_spec({
-        "name": "pgsource", "kind": "sql", "source_system": "postgres", "domain": "finops",
-        "description": "test", "entities": ["account"], "credentials": {"secret": "database_url"},
-        "schema_name": "public", "tables": [{"name": "accounts", "primary_key": "id",
-                                             "incremental_column": "updated_at"}],
-    }, "pgsource.json")
-    monkeypatch.setenv("AUTONOMOS_SECRET_T5_PGSOURCE_DATABASE_URL",
-                       url.replace("postgresql://", "postgresql+psycopg://"))
+        db.execute(
+            "INSERT INTO accounts SELECT g, 'acct ' || g, now() FROM generate_series(1, 25) g"
+        )
+    spec = parse_spec(
+        {
+            "name": "pgsource",
+            "kind": "sql",
+            "source_system": "postgres",
+            "domain": "finops",
+            "description": "test",
+            "entities": ["account"],
+            "credentials": {"secret": "database_url"},
+            "schema_name": "public",
+            "tables": [
+                {"name": "accounts", "primary_key": "id", "incremental_column": "updated_at"}
+            ],
+        },
+        "pgsource.json",
+    )
+    monkeypatch.setenv(
+        "AUTONOMOS_SECRET_T5_PGSOURCE_DATABASE_URL",
+        url.replace("postgresql://", "postgresql+psycopg://"),
+    )
     pipeline, path = load(spec, resolve_connection(spec, "t5", {}, env), env, "t5_pg")
     assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 25
     with duckdb.connect(str(path)) as db:

@@ -37,11 +37,15 @@ INVALID = [
     (lambda s: s.update(name="Bad Name"), "$.name: String should match pattern"),
     (lambda s: s["client"].update(base_url="ftp://x"), "$.client.base_url: String should match"),
     (_bad_auth, "$.client.auth.token: Input should be a valid dictionary or instance of SecretRef"),
-    (lambda s: s["resources"][1]["endpoint"].update(paginator={"type": "cursor"}),
-     "$.resources[1].endpoint.paginator.cursor_path: Field required"),
+    (
+        lambda s: s["resources"][1]["endpoint"].update(paginator={"type": "cursor"}),
+        "$.resources[1].endpoint.paginator.cursor_path: Field required",
+    ),
     (lambda s: s.update(entities=["customer"]), "$.entities[0]: Input should be 'account'"),
-    (lambda s: s["resources"].append(copy.deepcopy(s["resources"][0])),
-     "resource names must be unique"),
+    (
+        lambda s: s["resources"].append(copy.deepcopy(s["resources"][0])),
+        "resource names must be unique",
+    ),
     (lambda s: s.update(unknown_key=1), "$.unknown_key: Extra inputs are not permitted"),
 ]
 
@@ -58,10 +62,13 @@ def test_invalid_specs_name_the_json_path_and_problem(change, message):
 VALID = [
     lambda s: None,
     lambda s: s["client"].update(paginator={"type": "single_page"}),
-    lambda s: s["client"].update(auth={"type": "api_key", "name": "X-Api-Key",
-                                       "api_key": {"secret": "key"}}),
-    lambda s: [r["endpoint"].update(paginator={"type": "offset", "limit": 50})
-               for r in s["resources"]] and s["client"].pop("paginator"),
+    lambda s: s["client"].update(
+        auth={"type": "api_key", "name": "X-Api-Key", "api_key": {"secret": "key"}}
+    ),
+    lambda s: (
+        [r["endpoint"].update(paginator={"type": "offset", "limit": 50}) for r in s["resources"]]
+        and s["client"].pop("paginator")
+    ),
 ]
 
 
@@ -98,4 +105,4 @@ def test_specs_hold_no_secret_values():
         data = json.loads(path.read_text())
         data.pop("sandbox", None)  # public sandbox test credentials only
         text = json.dumps(data)
-        assert "sk_live" not in text and "token\": \"" not in text, path
+        assert "sk_live" not in text and 'token": "' not in text, path

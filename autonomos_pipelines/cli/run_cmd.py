@@ -70,9 +70,10 @@ def demo() -> None:
     start_sandbox_thread(settings.sandbox_url)
     typer.echo(f"sandbox APIs: {settings.sandbox_url}")
     registry = open_registry(settings)
-    typer.echo(
-        f"mapping registry ready ({'DATABASE_URL' if settings.database_url else 'embedded PostgreSQL in ' + str(settings.pg_datadir)})"
-    )  # noqa: E501
+    where = (
+        "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.pg_datadir}"
+    )
+    typer.echo(f"mapping registry ready ({where})")
     onboard_tenant(
         DEMO_TENANT, DEMO_CONNECTORS, {}, registry, get_instance(settings), settings, acting_user()
     )

@@ -31,7 +31,7 @@ def embedded_server_url(settings: Settings) -> str:
         # cleanup_mode=None: the default would stop the server when this process exits,
         # i.e. after every Dagster run.
         server = pgserver.get_server(settings.pg_datadir, cleanup_mode=None)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
     except Exception as error:  # pgserver raises plain exceptions with the server log

@@ -91,7 +91,8 @@ BASE_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def company_name(rng: random.Random, index: int) -> str:
-    return f"{rng.choice(COMPANY_WORDS)} {COMPANY_WORDS[index % len(COMPANY_WORDS)]} {rng.choice(SUFFIXES)}"
+    second = COMPANY_WORDS[index % len(COMPANY_WORDS)]
+    return f"{rng.choice(COMPANY_WORDS)} {second} {rng.choice(SUFFIXES)}"
 
 
 def domain_of(name: str) -> str:

@@ -142,7 +142,8 @@ def deals(rng: random.Random, comps: list[dict[str, Any]], count: int) -> list[d
         record = _record(
             7700000 + index * 11,
             {
-                "dealname": f"{company['properties']['name']} - {rng.choice(['New', 'Expansion', 'Renewal'])}",
+                "dealname": f"{company['properties']['name']} - "
+                f"{rng.choice(['New', 'Expansion', 'Renewal'])}",
                 "amount": f"{rng.randint(10, 900) * 100}.00",
                 "deal_currency_code": rng.choice(["USD", "EUR", "GBP"]),
                 "dealstage": stage,

@@ -38,7 +38,8 @@ def upgrade() -> None:
         canonical_field  text,
         transform        text NOT NULL DEFAULT 'none',
         confidence       double precision CHECK (confidence BETWEEN 0 AND 1),
-        method           text NOT NULL CHECK (method IN ('manual', 'registry', 'rag', 'llm', 'none')),
+        method           text NOT NULL
+                         CHECK (method IN ('manual', 'registry', 'rag', 'llm', 'none')),
         status           text NOT NULL CHECK (status IN (
                              'proposed', 'approved', 'active', 'rejected', 'needs_review',
                              'deprecated')),
