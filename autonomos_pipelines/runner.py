@@ -50,15 +50,13 @@ def summarise(result: ExecuteInProcessResult) -> RunSummary:
     summary = RunSummary(run_id=result.run_id, success=result.success)
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
-        key, metadata = materialization.asset_key, materialization.metadata
+        key = materialization.asset_key
+        value = {name: str(entry.value) for name, entry in materialization.metadata.items()}
         if key.path[0] == "canonical":
-            summary.canonical_rows[key.path[1]] = int(metadata["dagster/row_count"].value)
+            summary.canonical_rows[key.path[1]] = int(value["dagster/row_count"])
         elif key == FIELD_MAPPINGS_KEY:
-            summary.coverage = float(metadata["coverage"].value)
-            summary.fields = (
-                int(metadata["fields_mapped"].value),
-                int(metadata["fields_total"].value),
-            )
+            summary.coverage = float(value["coverage"])
+            summary.fields = (int(value["fields_mapped"]), int(value["fields_total"]))
     for evaluation in result.get_asset_check_evaluations():
         summary.checks[evaluation.asset_key.to_user_string()] = evaluation.passed
     summary.failures = [

@@ -132,7 +132,7 @@ class Warehouse:
             import psycopg
 
             try:
-                return psycopg.connect(self.settings.warehouse_url, connect_timeout=10)
+                return psycopg.connect(str(self.settings.warehouse_url), connect_timeout=10)
             except psycopg.OperationalError as error:
                 reason = str(error).strip().splitlines()[0]
                 raise ServiceUnavailable(

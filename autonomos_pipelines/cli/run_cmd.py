@@ -80,7 +80,9 @@ def demo() -> None:
     typer.echo(f"tenant {DEMO_TENANT}: {', '.join(DEMO_CONNECTORS)} -> materialising ...")
     summary = materialize_tenant(DEMO_TENANT, settings)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)
-    where = (settings.warehouse_url and "WAREHOUSE_URL") or settings.warehouse_dir / "demo.duckdb"
+    where = (
+        "WAREHOUSE_URL" if settings.warehouse_url else str(settings.warehouse_dir / "demo.duckdb")
+    )
     typer.echo(f"\nwarehouse: {where}")
     typer.echo("open the Dagster UI:  .venv/bin/autonomos ui   then browse http://127.0.0.1:3000")
     raise typer.Exit(0 if summary.success else 1)

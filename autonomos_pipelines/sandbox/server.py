@@ -15,7 +15,10 @@ class SandboxServer:
     """Serves every sandboxed API; counts requests per path so tests can check paging."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.apis = {"stripe": StripeApi(), "hubspot": HubSpotApi()}
+        self.apis: dict[str, StripeApi | HubSpotApi] = {
+            "stripe": StripeApi(),
+            "hubspot": HubSpotApi(),
+        }
         self.request_counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
@@ -25,7 +28,7 @@ class SandboxServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
