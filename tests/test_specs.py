@@ -27,7 +27,7 @@ def _drop_paginators(spec: dict) -> None:
 
 
 def _bad_auth(spec: dict) -> None:
-    spec["client"]["auth"] = {"type": "bearer", "token": "sk_live_inline_secret"}
+    spec["client"]["auth"] = {"type": "bearer", "token": "sk_test_inline_secret"}
 
 
 INVALID = [
@@ -105,4 +105,4 @@ def test_specs_hold_no_secret_values():
         data = json.loads(path.read_text())
         data.pop("sandbox", None)  # public sandbox test credentials only
         text = json.dumps(data)
-        assert "sk_live" not in text and 'token": "' not in text, path
+        assert '"sk_' not in text and 'token": "' not in text, path
