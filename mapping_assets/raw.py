@@ -1,6 +1,7 @@
 """Raw assets: one dlt multi-asset per connector spec, rebuilt per tenant at run time."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -44,18 +45,9 @@ def _definition_source(spec: AnySpec) -> Any:
         tenant_id="definition",
         connector=spec.name,
         endpoint="definition",
-        file_root=None,
+        file_root=Path("/nonexistent"),
         secrets=placeholder,
     )
-    if spec.kind == "file":
-        from pathlib import Path
-
-        connection = Connection(
-            tenant_id="definition",
-            connector=spec.name,
-            endpoint="definition",
-            file_root=Path("/nonexistent"),
-        )
     return build_source(spec, connection)
 
 
