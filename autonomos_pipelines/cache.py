@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from autonomos_pipelines.errors import ServiceUnavailable
 
 PREFIX = "autonomos"
+INVALIDATION_CHANNEL = "autonomos:invalidate"
 
 
 def cache_key(tenant_id: str | None, *parts: str) -> str:
@@ -75,6 +77,20 @@ class RedisCache:
     def delete_prefix(self, prefix: str) -> int:
         keys = list(self._client.scan_iter(match=_escape_glob(prefix) + "*", count=500))
         return int(self._client.delete(*keys)) if keys else 0
+
+    def publish_invalidation(self, tenant_id: str | None) -> None:
+        self._client.publish(INVALIDATION_CHANNEL, tenant_id or "")
+
+    def subscribe_invalidations(self, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(tenant_id or None)` for every invalidation any process publishes."""
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+
+        def handle(message: dict) -> None:
+            data = message["data"].decode() if isinstance(message["data"], bytes) else ""
+            callback(data or None)
+
+        pubsub.subscribe(**{INVALIDATION_CHANNEL: handle})
+        self._listener = pubsub.run_in_thread(sleep_time=0.5, daemon=True)
 
 
 def _escape_glob(text: str) -> str:

@@ -23,6 +23,7 @@ from mapping_assets.field_mappings import field_mappings_asset
 from mapping_assets.keys import raw_key
 from mapping_assets.raw import raw_assets_for
 from quality_checks.canonical_checks import quality_check
+from quality_checks.mapping_gate import mapping_review_gate
 from resources import RegistryResource, WarehouseResource
 
 
@@ -56,7 +57,7 @@ def build_definitions() -> Definitions:
     executor = multiprocess_executor if settings.warehouse_url else in_process_executor
     return Definitions(
         assets=[*raw_assets, field_mappings_asset(raw_keys), *canonical_assets],
-        asset_checks=[quality_check(model[e]) for e in entities],
+        asset_checks=[mapping_review_gate, *(quality_check(model[e]) for e in entities)],
         resources={
             "dlt_resource": DagsterDltResource(),
             "registry": RegistryResource.from_settings(settings),

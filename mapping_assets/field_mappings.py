@@ -1,74 +1,102 @@
-"""The field-mappings asset: every raw field of the tenant resolved against the registry."""
+"""The field-mappings asset: every raw field of the tenant resolved by the DCL."""
 
-from collections import Counter
+import os
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
-from autonomos_pipelines.dcl.registry import Mapping, ObservedField
+from autonomos_pipelines.dcl.mapping_run import MappingRun, map_tenant_fields
+from autonomos_pipelines.dcl.registry import ObservedField
+from autonomos_pipelines.dcl.source_field import MAX_SAMPLES, SourceField
+from autonomos_pipelines.naming import quote_ident
 from mapping_assets.keys import FIELD_MAPPINGS_KEY
 from mapping_assets.partitions import tenants_partitions
 from resources import RegistryResource, WarehouseResource
 
-
-def index_mappings(mappings: list[Mapping]) -> dict[tuple[str, str, str], Mapping]:
-    return {(m.connector, m.source_table.lower(), m.source_field): m for m in mappings}
+SAMPLE_ROWS = 200
 
 
 def observe_fields(
     tenant_id: str, registry: RegistryResource, warehouse: WarehouseResource
-) -> list[ObservedField]:
-    """Every (connector, table, column) in the tenant's raw datasets with its active mapping."""
+) -> list[SourceField]:
+    """Every (connector, table, column) in the tenant's raw datasets, with sample values."""
     store = warehouse.get()
-    connectors = registry.get().tenant_connectors(tenant_id)
-    index = index_mappings(registry.get().active_mappings(tenant_id))
     observed = []
     with store.session(tenant_id) as session:
-        for connector in connectors:
-            tables = session.columns(store.raw_schema(tenant_id, connector))
-            for table, columns in tables.items():
+        for connector in registry.get().tenant_connectors(tenant_id):
+            schema = store.raw_schema(tenant_id, connector)
+            for table, columns in session.columns(schema).items():
                 if table.startswith("_dlt"):
                     continue
+                sample = session.dataframe(
+                    f"SELECT * FROM {quote_ident(schema)}.{quote_ident(table)} "  # noqa: S608
+                    f"LIMIT {SAMPLE_ROWS}"
+                )
                 for column, data_type in columns.items():
                     if column in DLT_COLUMNS:
                         continue
-                    mapping = index.get((connector, table.lower(), column))
+                    values = sample[column].dropna().astype(str).unique()[:MAX_SAMPLES]
                     observed.append(
-                        ObservedField(
-                            connector, table, column, data_type, mapping.id if mapping else None
-                        )
+                        SourceField(connector, table, column, data_type, samples=tuple(values))
                     )
     return observed
 
 
-def mapping_metadata(observed: list[ObservedField]) -> dict:
-    total = len(observed)
-    mapped = sum(1 for field in observed if field.mapping_id)
-    by_connector: Counter[str] = Counter()
-    mapped_by_connector: Counter[str] = Counter()
-    for field in observed:
-        by_connector[field.connector] += 1
-        mapped_by_connector[field.connector] += bool(field.mapping_id)
-    unmapped = [f for f in observed if not f.mapping_id]
-    table = "\n".join(
-        f"| {f.connector} | {f.source_table} | `{f.source_field}` | {f.data_type} |"
-        for f in unmapped[:200]
-    )
+def mapping_metadata(run: MappingRun) -> dict:
+    outcomes = run.outcomes
+    total = len(outcomes)
+    statuses, methods = run.counts("status"), run.counts("method")
+    mapped = [o for o in outcomes if o.status == "mapped"]
+    confidences = [o.confidence for o in mapped if o.confidence is not None]
+    by_connector: dict[str, list[int]] = {}
+    for o in outcomes:
+        counts = by_connector.setdefault(o.source.source_system, [0, 0])
+        counts[0] += 1
+        counts[1] += o.status == "mapped"
+    rag_found = sum(1 for o in outcomes if o.method == "rag" and o.status != "unmapped")
     return {
         "fields_total": total,
-        "fields_mapped": mapped,
-        "fields_unmapped": total - mapped,
-        "coverage": MetadataValue.float(round(mapped / total, 4) if total else 0.0),
+        "fields_mapped": statuses["mapped"],
+        "fields_pending_review": statuses["pending_review"],
+        "fields_unmapped": statuses["unmapped"],
+        "auto_approved_this_run": run.auto_approved,
+        "proposed_this_run": run.proposed,
+        "resolved_this_run": run.resolved_now,
         **{
-            f"coverage_{name}": MetadataValue.float(round(mapped_by_connector[name] / count, 4))
-            for name, count in sorted(by_connector.items())
+            f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
         },
-        "unmapped_fields": MetadataValue.md(
-            "| connector | table | field | type |\n|---|---|---|---|\n"
-            + table
-            + (f"\n\n…and {len(unmapped) - 200} more" if len(unmapped) > 200 else "")
+        "rag_hit_rate": MetadataValue.float(
+            round(rag_found / run.resolved_now, 4) if run.resolved_now else 0.0
         ),
+        "llm_calls": run.llm_calls,
+        "llm_cost_usd": MetadataValue.float(round(run.llm_cost_usd, 6)),
+        "mean_confidence": MetadataValue.float(
+            round(sum(confidences) / len(confidences), 4) if confidences else 0.0
+        ),
+        "coverage": MetadataValue.float(round(statuses["mapped"] / total, 4) if total else 0.0),
+        **{
+            f"coverage_{name}": MetadataValue.float(round(mapped_count / count, 4))
+            for name, (count, mapped_count) in sorted(by_connector.items())
+        },
+        "fields": MetadataValue.md(fields_table(outcomes)),
     }
+
+
+def fields_table(outcomes: list, limit: int = 300) -> str:
+    order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
+    rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
+    lines = [
+        f"| {o.status} | {o.source.source_system}.{o.source.source_entity} | "
+        f"`{o.source.field}` | {o.target or ''} | {o.method} | "
+        f"{'' if o.confidence is None else round(o.confidence, 3)} |"
+        for o in rows[:limit]
+    ]
+    more = f"\n\n…and {len(rows) - limit} more" if len(rows) > limit else ""
+    return (
+        "| status | table | field | target | method | confidence |\n|---|---|---|---|---|---|\n"
+        + "\n".join(lines)
+        + more
+    )
 
 
 def field_mappings_asset(raw_keys: list[AssetKey]):
@@ -82,16 +110,31 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
     def field_mappings(
         context: AssetExecutionContext, registry: RegistryResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        """Resolves every raw field of the tenant against the mapping registry (tenant mappings
-        override the global baseline). Fields with no active mapping are recorded as unmapped
-        and their values stay in the canonical tables' `extras`. Reports coverage per tenant."""
+        """Resolves every raw field of the tenant: registry hit (approved mapping) -> RAG over
+        approved mappings and canonical descriptions -> LLM (only with GEMINI_API_KEY) ->
+        unmapped. Confidence >= 0.85 is auto-approved, 0.60-0.85 waits for a reviewer
+        (`autonomos review list`), lower stays unmapped with its values in `extras`. Reports
+        coverage, method split, RAG hit rate, LLM calls and cost, mean confidence."""
         tenant_id = context.partition_key
-        observed = observe_fields(tenant_id, registry, warehouse)
-        registry.get().record_source_fields(tenant_id, observed)
-        metadata = mapping_metadata(observed)
+        fields = observe_fields(tenant_id, registry, warehouse)
+        use_llm = os.environ.get("AUTONOMOS_NO_LLM", "") not in ("1", "true")
+        run = map_tenant_fields(registry.get(), tenant_id, fields, use_llm=use_llm)
+        registry.get().record_source_fields(
+            tenant_id,
+            [
+                ObservedField(
+                    o.source.source_system, o.source.source_entity, o.source.field,
+                    o.source.type, o.mapping_id if o.status == "mapped" else None,
+                    o.status, o.method, o.confidence,
+                )
+                for o in run.outcomes
+            ],
+        )  # fmt: skip
+        metadata = mapping_metadata(run)
         context.log.info(
-            f"tenant {tenant_id}: {metadata['fields_mapped']}/"
-            f"{metadata['fields_total']} fields mapped"
+            f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
+            f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "
+            f"{metadata['fields_pending_review']} pending review"
         )
         return MaterializeResult(metadata=metadata)
 

@@ -8,7 +8,15 @@ import warnings
 
 import typer
 
-from autonomos_pipelines.cli import connectors_cmd, run_cmd, sandbox_cmd, tenants_cmd
+from autonomos_pipelines.cli import (
+    connectors_cmd,
+    map_cmd,
+    mappings_cmd,
+    review_cmd,
+    run_cmd,
+    sandbox_cmd,
+    tenants_cmd,
+)
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -19,6 +27,10 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=F
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(tenants_cmd.app, name="tenants")
 app.add_typer(connectors_cmd.app, name="connectors")
+app.add_typer(review_cmd.app, name="review")
+app.add_typer(review_cmd.users_app, name="users")
+app.add_typer(mappings_cmd.app, name="mappings")
 app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)
+app.command("map")(map_cmd.map_fields)

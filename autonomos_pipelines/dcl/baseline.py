@@ -13,6 +13,7 @@ from autonomos_pipelines.dcl.registry import Registry, audit
 from autonomos_pipelines.dcl.transforms import TRANSFORMS
 
 BASELINE_FILE = Path(__file__).parent / "data" / "baseline_mappings.json"
+IGNORED_FILE = Path(__file__).parent / "data" / "baseline_ignored.json"
 ACTOR = "system:baseline"
 
 
@@ -21,8 +22,8 @@ class BaselineMapping:
     connector: str
     source_table: str
     source_field: str
-    entity: str
-    field: str
+    entity: str | None  # None: decided to have no canonical counterpart
+    field: str | None
     transform: str
 
 
@@ -49,11 +50,22 @@ def baseline_mappings(path: Path = BASELINE_FILE) -> list[BaselineMapping]:
     return found
 
 
+def ignored_fields(path: Path = IGNORED_FILE) -> list[BaselineMapping]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        BaselineMapping(connector, table, source_field, None, None, "none")
+        for connector, tables in data.items()
+        if not connector.startswith("_")
+        for table, fields in tables.items()
+        for source_field in fields
+    ]
+
+
 def load_baseline(registry: Registry) -> int:
     """Insert missing baseline rows; returns how many were inserted (0 when up to date)."""
     inserted = 0
     with registry.engine.begin() as connection:
-        for row in baseline_mappings():
+        for row in [*baseline_mappings(), *ignored_fields()]:
             new_id = connection.execute(
                 sa.text("""
                 INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
@@ -85,7 +97,7 @@ def load_baseline(registry: Registry) -> int:
                     f"{row.connector}.{row.source_table}.{row.source_field}@1",
                     None,
                     {
-                        "target": f"{row.entity}.{row.field}",
+                        "target": f"{row.entity}.{row.field}" if row.field else None,
                         "transform": row.transform,
                         "status": "active",
                     },

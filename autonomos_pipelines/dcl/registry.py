@@ -41,6 +41,9 @@ class ObservedField:
     source_field: str
     data_type: str | None
     mapping_id: int | None
+    status: str | None = None  # mapped | unmapped | pending_review
+    method: str | None = None
+    confidence: float | None = None
 
 
 _ACTIVE_SQL = sa.text("""
@@ -84,6 +87,12 @@ class Registry:
     def __init__(self, engine: Engine, cache: Cache | None = None) -> None:
         self.engine = engine
         self.cache = cache or LocalCache()
+        # Hot path: per-process dict of active mappings per tenant, dropped on any write here
+        # and, through Redis pub/sub, on writes made by other processes.
+        self._hot: dict[str | None, dict[tuple[str, str, str], Mapping]] = {}
+        subscribe = getattr(self.cache, "subscribe_invalidations", None)
+        if subscribe is not None:
+            subscribe(self._drop_hot)
 
     # tenants -------------------------------------------------------------------------------
     def add_tenant(self, tenant_id: str, connectors: dict[str, dict], actor: str) -> bool:
@@ -156,9 +165,36 @@ class Registry:
         self.cache.set(key, [asdict(mapping) for mapping in mappings])
         return mappings
 
+    def mapping_index(self, tenant_id: str | None) -> dict[tuple[str, str, str], Mapping]:
+        """Active mappings keyed by (connector, lower(table), field): a dict lookup when hot."""
+        index = self._hot.get(tenant_id)
+        if index is None:
+            index = {
+                (m.connector, m.source_table.lower(), m.source_field): m
+                for m in self.active_mappings(tenant_id)
+            }
+            self._hot[tenant_id] = index
+        return index
+
+    def lookup(
+        self, tenant_id: str | None, connector: str, table: str, field: str
+    ) -> Mapping | None:
+        return self.mapping_index(tenant_id).get((connector, table.lower(), field))
+
     def invalidate(self, tenant_id: str | None) -> None:
-        """Drop cached mapping sets: one tenant's, or every tenant's after a global write."""
+        """Drop cached mapping sets: one tenant's, or every tenant's after a global write,
+        here and (with Redis) in every other process."""
+        self._drop_hot(tenant_id)
         self.cache.delete_prefix(cache_key(tenant_id, "") if tenant_id else "autonomos:")
+        publish = getattr(self.cache, "publish_invalidation", None)
+        if publish is not None:
+            publish(tenant_id)
+
+    def _drop_hot(self, tenant_id: str | None) -> None:
+        if tenant_id is None:
+            self._hot.clear()
+        else:
+            self._hot.pop(tenant_id, None)
 
     def record_source_fields(self, tenant_id: str, fields: Iterable[ObservedField]) -> None:
         """Upsert what the mapping asset saw, with whether an active mapping covers it."""
@@ -170,7 +206,9 @@ class Registry:
                 "f": f.source_field,
                 "dt": f.data_type,
                 "m": f.mapping_id,
-                "s": "mapped" if f.mapping_id else "unmapped",
+                "s": f.status or ("mapped" if f.mapping_id else "unmapped"),
+                "method": f.method,
+                "conf": f.confidence,
             }
             for f in fields
         ]
@@ -179,11 +217,12 @@ class Registry:
         with self.engine.begin() as connection:
             connection.execute(
                 sa.text("""INSERT INTO source_fields (tenant_id, connector, source_table,
-                               source_field, data_type, mapping_id, status)
-                           VALUES (:t, :c, :tbl, :f, :dt, :m, :s)
+                               source_field, data_type, mapping_id, status, method, confidence)
+                           VALUES (:t, :c, :tbl, :f, :dt, :m, :s, :method, :conf)
                            ON CONFLICT (tenant_id, connector, source_table, source_field)
                            DO UPDATE SET data_type = EXCLUDED.data_type,
                                mapping_id = EXCLUDED.mapping_id, status = EXCLUDED.status,
+                               method = EXCLUDED.method, confidence = EXCLUDED.confidence,
                                last_seen_at = now()"""),
                 rows,
             )

@@ -1,0 +1,122 @@
+"""`autonomos mappings ...`: history, rollback, set, export and import of field mappings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+import yaml
+
+from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.review_cmd import describe, workflow
+from autonomos_pipelines.dcl.workflow import FieldRef, row_value
+from autonomos_pipelines.errors import SpecError
+
+app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
+
+
+def field_ref(tenant: str | None, field: str) -> FieldRef:
+    connector, table, name = (field.split(".", 2) + ["", ""])[:3]
+    if not (connector and table and name):
+        raise SpecError(f"{field!r}: expected CONNECTOR.TABLE.FIELD")
+    return FieldRef(tenant, connector, table, name)
+
+
+@app.command("history")
+@friendly_errors
+def history(
+    field: str = typer.Argument(..., help="CONNECTOR.TABLE.FIELD"),
+    tenant: str = typer.Option(None, help="Tenant (its versions and the global baseline's)"),
+) -> None:
+    """Every version of a field's mapping, oldest first."""
+    for row in workflow().history(field_ref(tenant, field)):
+        typer.echo(f"v{row['version']}  " + describe(row) + f"  by {row['created_by']}")
+
+
+@app.command("rollback")
+@friendly_errors
+def rollback(
+    field: str = typer.Argument(..., help="CONNECTOR.TABLE.FIELD"),
+    version: int = typer.Option(..., help="Version to restore (see `mappings history`)"),
+    tenant: str = typer.Option(None, help="Tenant whose mapping to roll back"),
+    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+) -> None:
+    """Restore an earlier version's target as a new active version."""
+    flow = workflow()
+    new_id = flow.rollback(field_ref(tenant, field), version, acting_user(user))
+    typer.echo("now " + describe(flow.get(new_id)))
+
+
+@app.command("set")
+@friendly_errors
+def set_mapping(
+    field: str = typer.Argument(..., help="CONNECTOR.TABLE.FIELD"),
+    target: str = typer.Argument(..., help="entity.field, or 'none' for no counterpart"),
+    tenant: str = typer.Option(None, help="Tenant (default: the global baseline)"),
+    transform: str = typer.Option("none", help="none, unix_seconds, minor_units, upper, ..."),
+    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+) -> None:
+    """Set a field's mapping by hand (a new active version)."""
+    flow = workflow()
+    chosen = None if target == "none" else target
+    new_id = flow.edit(field_ref(tenant, field), chosen, transform, acting_user(user))
+    typer.echo("now " + describe(flow.get(new_id)))
+
+
+@app.command("export")
+@friendly_errors
+def export(
+    output: Path = typer.Argument(..., help="File to write (.json, .yaml or .yml)"),
+    tenant: str = typer.Option(None, help="Tenant (its own mappings; default: the baseline)"),
+) -> None:
+    """Write the active mappings to JSON or YAML, e.g. to keep them in git."""
+    registry = workflow().registry
+    rows = [
+        {
+            "field": f"{m.connector}.{m.source_table}.{m.source_field}",
+            "target": f"{m.canonical_entity}.{m.canonical_field}" if m.canonical_field else None,
+            "transform": m.transform,
+            "version": m.version,
+        }
+        for m in registry.active_mappings(tenant)
+        if m.tenant_id == tenant
+    ]
+    document = {"tenant": tenant, "mappings": rows}
+    text = (
+        yaml.safe_dump(document, sort_keys=False)
+        if output.suffix in (".yaml", ".yml")
+        else (json.dumps(document, indent=2) + "\n")
+    )
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"exported {len(rows)} mappings to {output}")
+
+
+@app.command("import")
+@friendly_errors
+def import_mappings(
+    source: Path = typer.Argument(..., help="File written by `mappings export`"),
+    tenant: str = typer.Option(None, help="Import into this tenant (default: the file's)"),
+    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+) -> None:
+    """Apply a mappings file: each field whose target differs gets a new active version."""
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SpecError(f"{source}: cannot read mappings ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("mappings"), list):
+        raise SpecError(f"{source}: expected an object with a 'mappings' list")
+    flow, actor = workflow(), acting_user(user)
+    tenant = tenant or document.get("tenant")
+    changed = 0
+    for i, item in enumerate(document["mappings"]):
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+            raise SpecError(f"{source}: mappings[{i}] needs a 'field' CONNECTOR.TABLE.FIELD")
+        ref = field_ref(tenant, item["field"])
+        current = [r for r in flow.history(ref) if r["is_active"] and r["tenant_id"] == tenant]
+        wanted = (item.get("target"), item.get("transform") or "none")
+        if current and (row_value(current[0])["target"], current[0]["transform"]) == wanted:
+            continue
+        flow.edit(ref, wanted[0], wanted[1], actor)
+        changed += 1
+    typer.echo(f"imported {len(document['mappings'])} mappings, {changed} changed")

@@ -1,0 +1,95 @@
+"""`autonomos review ...` and `autonomos users ...`: the human side of the mapping workflow."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.dcl.workflow import Workflow, row_value
+from autonomos_pipelines.settings import get_settings
+
+app = typer.Typer(help="Review mapping proposals: list, show, approve, reject.")
+users_app = typer.Typer(help="Users and their roles (viewer, reviewer, admin).")
+
+
+def workflow() -> Workflow:
+    return Workflow(open_registry(get_settings()))
+
+
+def describe(row: dict) -> str:
+    target = row_value(row)["target"] or "(no target)"
+    confidence = "" if row["confidence"] is None else f" confidence {row['confidence']:.3f}"
+    return (
+        f"{row['id']:>6}  {row['tenant_id'] or 'global'}  {row['connector']}.{row['source_table']}"
+        f".{row['source_field']} -> {target}  [{row['status']}, {row['method']}{confidence}]"
+    )
+
+
+@app.command("list")
+@friendly_errors
+def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
+    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts."""
+    flow = workflow()
+    rows = flow.pending(tenant)
+    for row in rows:
+        typer.echo(describe(row))
+    typer.echo(f"{len(rows)} mapping(s) await review")
+    for conflict in flow.conflicts(tenant) if tenant else []:
+        typer.echo(f"conflict: {conflict}")
+
+
+@app.command("show")
+@friendly_errors
+def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review list`")) -> None:
+    """One proposal with its reason and the evidence behind it (candidates, features)."""
+    row = workflow().get(mapping_id)
+    typer.echo(describe(row))
+    typer.echo(f"reason: {row['reason'] or '-'}")
+    typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
+    for candidate in (row["evidence"] or {}).get("candidates", []):
+        typer.echo(f"  {candidate['confidence']:.3f}  {candidate['target']}")
+        features = {k: v for k, v in candidate.get("features", {}).items() if v}
+        typer.echo(f"         {json.dumps(features)}")
+
+
+@app.command("approve")
+@friendly_errors
+def approve(
+    mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
+    user: str = typer.Option(None, help="Acting user (or AUTONOMOS_USER); needs reviewer role"),
+    force: bool = typer.Option(False, help="Approve even if another field feeds the target"),
+) -> None:
+    """Approve and activate proposals; the next run's canonical tables use them."""
+    flow, actor = workflow(), acting_user(user)
+    for mapping_id in mapping_ids:
+        typer.echo("approved " + describe(flow.approve(mapping_id, actor, force)))
+
+
+@app.command("reject")
+@friendly_errors
+def reject(
+    mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
+    reason: str = typer.Option("", help="Why (kept in the audit log)"),
+    user: str = typer.Option(None, help="Acting user (or AUTONOMOS_USER); needs reviewer role"),
+) -> None:
+    """Reject proposals; the same target is never proposed again for that field."""
+    flow, actor = workflow(), acting_user(user)
+    for mapping_id in mapping_ids:
+        typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))
+
+
+@users_app.command("grant")
+@friendly_errors
+def grant(
+    name: str = typer.Argument(..., help="User name as given to --user / AUTONOMOS_USER"),
+    role: str = typer.Argument(..., help="viewer, reviewer or admin"),
+    user: str = typer.Option(
+        None, help="Acting user; must be an admin (the first admin may grant themself)"
+    ),
+) -> None:
+    """Give a user a role."""
+    workflow().set_role(name, role, acting_user(user))
+    typer.echo(f"{name} is now {role}")

@@ -1,0 +1,202 @@
+"""One tenant's mapping pass: every observed field resolved, decisions written to the registry.
+
+Fields with an active mapping are registry hits. Fields with a pending proposal wait for their
+reviewer. Everything else goes through RAG (and the LLM when configured): auto-approved above
+the threshold, proposed for review in the middle band, left unmapped below. A target a person
+rejected for a field is never proposed again for it, and a canonical field already fed by
+another field of the same table is never auto-approved twice (it goes to review instead).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from autonomos_pipelines.dcl.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry import Registry
+from autonomos_pipelines.dcl.resolver import Resolution
+from autonomos_pipelines.dcl.source_field import SourceField
+from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
+
+ACTOR = "system:dcl"
+
+
+@dataclass
+class FieldOutcome:
+    source: SourceField
+    status: str  # mapped | pending_review | unmapped
+    method: str  # registry | rag | llm | none | manual
+    confidence: float | None
+    target: str | None
+    mapping_id: int | None = None
+
+
+@dataclass
+class MappingRun:
+    outcomes: list[FieldOutcome] = field(default_factory=list)
+    resolved_now: int = 0  # fields that went through RAG/LLM in this pass
+    auto_approved: int = 0
+    proposed: int = 0
+    llm_calls: int = 0
+    llm_cost_usd: float = 0.0
+
+    def counts(self, attribute: str) -> Counter[str]:
+        return Counter(getattr(outcome, attribute) for outcome in self.outcomes)
+
+
+def infer_transform(source: SourceField, target: str) -> str:
+    entity, _, name = target.partition(".")
+    target_type = canonical_model()[entity].field(name).type
+    if target_type in ("timestamp", "date") and source.pattern == "epoch":
+        return "unix_seconds"
+    if name == "currency" and source.samples and all(s.islower() for s in source.samples):
+        return "upper"
+    return "none"
+
+
+def rejected_targets(registry: Registry, tenant_id: str) -> dict[tuple[str, str, str], set[str]]:
+    with registry.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("""SELECT connector, lower(source_table), source_field,
+                              canonical_entity || '.' || canonical_field
+                         FROM field_mappings
+                        WHERE tenant_id = :t AND status = 'rejected'
+                          AND canonical_field IS NOT NULL"""),
+            {"t": tenant_id},
+        )
+        found: dict[tuple[str, str, str], set[str]] = {}
+        for connector, table, source_field, target in rows:
+            found.setdefault((connector, table, source_field), set()).add(target)
+        return found
+
+
+def map_tenant_fields(
+    registry: Registry, tenant_id: str, fields: list[SourceField], use_llm: bool = True
+) -> MappingRun:
+    from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
+
+    def key(source: SourceField) -> tuple[str, str, str]:
+        return (source.source_system, source.source_entity.lower(), source.field)
+
+    workflow = Workflow(registry)
+    run = MappingRun()
+    index = registry.mapping_index(tenant_id)
+    pending = {
+        (r["connector"], r["source_table"].lower(), r["source_field"]): r
+        for r in workflow.pending(tenant_id)
+    }
+    fresh = [f for f in fields if key(f) not in index and key(f) not in pending]
+    resolutions: dict[tuple[str, str, str], Resolution] = {}
+    if fresh:
+        resolver = build_resolver(registry, tenant_id, use_llm=use_llm, persistent=True)
+        resolver.registry_lookup = None  # already answered from the hot index above
+        run.resolved_now = len(fresh)
+        for resolution in resolver.resolve(fresh, tenant_id=tenant_id):
+            resolutions[key(resolution.field)] = resolution
+        if resolver.llm is not None:
+            run.llm_calls = getattr(resolver.llm, "calls", 0)
+        rejected = rejected_targets(registry, tenant_id)
+        _write_decisions(workflow, tenant_id, resolutions, index, rejected, run)
+        index = registry.mapping_index(tenant_id)
+        pending = {
+            (r["connector"], r["source_table"].lower(), r["source_field"]): r
+            for r in workflow.pending(tenant_id)
+        }
+    for source in fields:
+        run.outcomes.append(
+            _outcome(
+                source,
+                index.get(key(source)),
+                pending.get(key(source)),
+                resolutions.get(key(source)),
+            )
+        )
+    return run
+
+
+def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> None:
+    claimed = {
+        (m.connector, m.source_table.lower(), f"{m.canonical_entity}.{m.canonical_field}")
+        for m in index.values()
+        if m.canonical_field
+    }
+    model = canonical_model()
+    feeds = {
+        (m.connector, m.source_table.lower()): m.canonical_entity
+        for m in index.values()
+        if m.canonical_entity and m.canonical_field == model[m.canonical_entity].identity_field
+    }
+    for (connector, table, _), resolution in resolutions.items():
+        target = resolution.mapping
+        run.llm_cost_usd += resolution.llm_cost_usd
+        if target is None or resolution.status == "unmapped":
+            continue
+        source = resolution.field
+        if target in rejected.get((connector, table, source.field), set()):
+            resolution.status, resolution.mapping = "unmapped", None
+            continue
+        activate = resolution.status == "auto_approved"
+        reason = resolution.reason
+        held = _needs_a_person(connector, table, target, claimed, feeds) if activate else None
+        if held:
+            activate, reason, resolution.status = False, held, "pending_review"
+        ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
+        evidence = {
+            "candidates": [
+                {"target": c.target, "confidence": c.confidence, "features": c.features}
+                for c in resolution.candidates
+            ]
+        }
+        workflow.propose(
+            ref,
+            target,
+            resolution.confidence,
+            resolution.method,
+            ACTOR,
+            activate=activate,
+            transform=infer_transform(source, target),
+            reason=reason,
+            evidence=evidence,
+        )
+        if activate:
+            claimed.add((connector, table, target))
+            run.auto_approved += 1
+        else:
+            run.proposed += 1
+
+
+def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:
+    """Structural decisions are never automatic, however confident the match."""
+    entity, _, field = target.partition(".")
+    if (connector, table, target) in claimed:
+        return f"{target} is already fed by another field of this table"
+    if field == canonical_model()[entity].identity_field:
+        return f"mapping {target} would make this table feed canonical {entity}"
+    fed = feeds.get((connector, table))
+    if fed is not None and fed != entity:
+        return f"this table feeds canonical {fed}, not {entity}"
+    return None
+
+
+def _outcome(source, active, pending_row, resolution) -> FieldOutcome:
+    if active is not None and not active.canonical_field:
+        return FieldOutcome(source, "unmapped", "registry", active.confidence, None, active.id)
+    if active is not None:
+        method = "registry" if resolution is None else active.method
+        target = f"{active.canonical_entity}.{active.canonical_field}"
+        return FieldOutcome(source, "mapped", method, active.confidence, target, active.id)
+    if pending_row is not None:
+        target = f"{pending_row['canonical_entity']}.{pending_row['canonical_field']}"
+        return FieldOutcome(
+            source,
+            "pending_review",
+            pending_row["method"],
+            pending_row["confidence"],
+            target,
+            pending_row["id"],
+        )
+    confidence = resolution.confidence if resolution else None
+    method = resolution.method if resolution else "none"
+    return FieldOutcome(source, "unmapped", method, confidence, None)

@@ -1,0 +1,124 @@
+"""Approved mappings as a pgvector corpus (HNSW, cosine), in tenant namespaces.
+
+A tenant's query searches the global baseline and its own namespace, never another tenant's.
+The two are searched separately, so a tenant with a handful of mappings still gets its own
+nearest neighbours (pgvector 0.6 has no iterative scans: a filtered HNSW search over a large
+global corpus could otherwise return none of them). Rows are deduplicated by text per target:
+a thousand connectors calling a field `email` add one row, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from autonomos_pipelines.dcl.embeddings import Embedder
+from autonomos_pipelines.dcl.examples import ExampleHit
+from autonomos_pipelines.dcl.source_field import SourceField
+
+_SEARCH = """
+SELECT q.ord, h.target, h.similarity
+  FROM unnest(CAST(:vectors AS text[])) WITH ORDINALITY AS q(v, ord)
+ CROSS JOIN LATERAL (
+       SELECT target, 1 - (embedding <=> CAST(q.v AS vector)) AS similarity
+         FROM dcl_examples
+        WHERE kind = 'mapping' AND {namespace}
+        ORDER BY embedding <=> CAST(q.v AS vector)
+        LIMIT :k) h
+"""
+_BACKED = sa.text("""
+    SELECT tenant_id, canonical_entity || '.' || canonical_field AS target, connector,
+           source_table, source_field, min(id) AS mapping_id
+      FROM field_mappings
+     WHERE is_active AND canonical_field IS NOT NULL
+       AND (CAST(:tenant_id AS text) IS NULL OR tenant_id IS NULL OR tenant_id = :tenant_id)
+     GROUP BY 1, 2, 3, 4, 5
+""")
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
+
+
+class PgVectorExampleIndex:
+    def __init__(self, engine: Engine, ef_search: int = 100) -> None:
+        self.engine = engine
+        self.ef_search = ef_search
+
+    def nearest(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
+        hits: list[list[ExampleHit]] = [[] for _ in range(len(vectors))]
+        if not len(vectors):
+            return hits
+        literals = [vector_literal(v) for v in vectors]
+        with self.engine.connect() as connection:
+            connection.execute(sa.text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))
+            scopes = [("tenant_id IS NULL", False, {})]
+            if tenant_id:
+                scopes.append(("tenant_id = :tenant_id", True, {"tenant_id": tenant_id}))
+            for namespace, own, params in scopes:
+                rows = connection.execute(
+                    sa.text(_SEARCH.format(namespace=namespace)),
+                    {"vectors": literals, "k": k, **params},
+                )
+                for ordinal, target, similarity in rows:
+                    hits[ordinal - 1].append(ExampleHit(target, float(similarity), own))
+        return hits
+
+
+def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: str | None = None) -> int:
+    """Make the corpus match the active mappings (global, plus one tenant's when given):
+    embed and insert what is missing, delete what no active mapping backs any more."""
+    with engine.connect() as connection:
+        backed = connection.execute(_BACKED, {"tenant_id": tenant_id}).all()
+        existing = connection.execute(
+            sa.text("""SELECT id, tenant_id, target, text FROM dcl_examples
+                       WHERE kind = 'mapping' AND model = :model
+                         AND (tenant_id IS NULL OR tenant_id = :tenant_id)"""),
+            {"model": embedder.name, "tenant_id": tenant_id},
+        ).all()
+    wanted: dict[tuple[str | None, str, str], int] = {}
+    for tenant, target, connector, table, field, mapping_id in backed:
+        text = SourceField(connector, table, field).example_text
+        wanted.setdefault((tenant, target, text), mapping_id)
+    have = {(tenant, target, text): row_id for row_id, tenant, target, text in existing}
+    missing = [key for key in wanted if key not in have]
+    stale = [row_id for key, row_id in have.items() if key not in wanted]
+    vectors = embedder.encode([text for _, _, text in missing])
+    with engine.begin() as connection:
+        if stale:
+            connection.execute(
+                sa.text("DELETE FROM dcl_examples WHERE id = ANY(:ids)"), {"ids": stale}
+            )
+        if missing:
+            connection.execute(
+                sa.text("""INSERT INTO dcl_examples (tenant_id, kind, target, text, mapping_id,
+                                                      model, embedding)
+                           VALUES (:tenant, 'mapping', :target, :text, :mapping_id, :model,
+                                   CAST(:embedding AS vector))
+                           ON CONFLICT DO NOTHING"""),
+                [
+                    {
+                        "tenant": tenant,
+                        "target": target,
+                        "text": text,
+                        "mapping_id": wanted[(tenant, target, text)],
+                        "model": embedder.name,
+                        "embedding": vector_literal(vector),
+                    }
+                    for (tenant, target, text), vector in zip(missing, vectors, strict=True)
+                ],
+            )
+    return len(missing) + len(stale)
+
+
+def example_counts(engine: Engine) -> dict[str | None, int]:
+    counts: dict[str | None, int] = defaultdict(int)
+    with engine.connect() as connection:
+        for tenant, count in connection.execute(
+            sa.text("SELECT tenant_id, count(*) FROM dcl_examples GROUP BY 1")
+        ):
+            counts[tenant] = count
+    return dict(counts)

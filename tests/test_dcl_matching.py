@@ -1,0 +1,202 @@
+"""The DCL matcher and resolver without services: words, targets, ranking, LLM last.
+
+The Gemini client runs for real against a fake HTTP transport (httpx.MockTransport) that
+stands in for generativelanguage.googleapis.com, which is unreachable here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from autonomos_pipelines.dcl.embeddings import default_embedder
+from autonomos_pipelines.dcl.field_text import dominant_pattern, humanize, split_words
+from autonomos_pipelines.dcl.llm import GeminiAdvisor, MemoryLedger, parse_answer
+from autonomos_pipelines.dcl.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.resolver import Resolver
+from autonomos_pipelines.dcl.source_field import SourceField
+from autonomos_pipelines.dcl.targets import canonical_targets, targets_from_json
+from autonomos_pipelines.errors import SpecError
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("billingAddress.postalCode", ["billing", "address", "postal", "code"]),
+        ("BILLING_ADDR__ZIP", ["billing", "addr", "zip"]),
+        ("Ischemia.Time.in.Minutes", ["ischemia", "time", "in", "minutes"]),
+        ("HTTPStatus2xx", ["http", "status", "2", "xx"]),
+    ],
+)
+def test_identifiers_split_into_words(name, words):
+    assert split_words(name) == words
+
+
+def test_abbreviations_expand():
+    assert humanize("cust_nm") == "customer name"
+    assert humanize("inv_total_amt") == "invoice total amount"
+    assert humanize("qty") == "quantity"
+
+
+@pytest.mark.parametrize(
+    "samples, pattern",
+    [
+        (["a@b.com", "x@y.org", "q@r.io"], "email"),
+        (["USD", "EUR", "usd"], "currency"),
+        (["2024-01-02", "2023-12-31"], "date"),
+        (["https://acme.com", "http://x.io"], "url"),
+        (["1700000000", "1699999999"], "epoch"),
+        (["red", "2", "x@y.com"], None),
+    ],
+)
+def test_sample_patterns(samples, pattern):
+    assert dominant_pattern(samples) == pattern
+
+
+@pytest.mark.parametrize(
+    "schema, problem",
+    [
+        ({}, "'entities' list"),
+        ({"entities": [{"name": "", "fields": [{"name": "x"}]}]}, "$.entities[0].name"),
+        ({"entities": [{"name": "a", "fields": []}]}, "$.entities[0].fields"),
+        ({"entities": [{"name": "a", "fields": [{"type": "string"}]}]}, "fields[0].name"),
+        ({"entities": [{"name": "a", "fields": [{"name": "x", "values": "v"}]}]}, ".values"),
+    ],
+)
+def test_target_schema_errors_name_the_place(schema, problem):
+    with pytest.raises(SpecError, match=problem.replace("[", r"\[").replace("$", r"\$")):
+        targets_from_json(schema)
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(canonical_targets(), default_embedder())
+
+
+def field(name, entity="customers", system="acme", **kw):
+    return SourceField(system, entity, name, **kw)
+
+
+def test_obvious_fields_rank_their_target_first(matcher):
+    fields = [
+        field("cust_email", samples=("a@b.com", "c@d.org")),
+        field("inv_total_amt", entity="invoices", type="decimal"),
+        field("dealname", entity="deals"),
+    ]
+    ranked = matcher.rank(fields, top_k=3)
+    assert ranked[0][0].target in ("contact.email", "user.email")
+    assert [r[0].target for r in ranked[1:]] == ["invoice.total_amount", "opportunity.name"]
+    for candidates in ranked:
+        assert candidates[0].confidence >= candidates[1].confidence
+        assert all(0 <= c.confidence <= 1 for c in candidates)
+
+
+def test_field_with_no_counterpart_is_left_unmapped(matcher):
+    (resolution,) = Resolver(matcher).resolve([field("favourite_colour", samples=("red", "blue"))])
+    assert resolution.mapping is None and resolution.status == "unmapped"
+    assert resolution.method == "none" and resolution.confidence < 0.6
+
+
+def test_value_patterns_count(matcher):
+    def score(samples, target):
+        (ranked,) = matcher.rank([field("contact_value", samples=samples)], top_k=200)
+        return next(c.score for c in ranked if c.target == target)
+
+    emails, phones = ("a@b.com", "x@y.org"), ("+1 555 0100", "+44 20 7946")
+    assert score(emails, "contact.email") > score(phones, "contact.email")
+    assert score(phones, "contact.phone") > score(emails, "contact.phone")
+
+
+# LLM last ----------------------------------------------------------------------------------
+def gemini_reply(text: str, status: int = 200) -> httpx.Response:
+    body = {
+        "candidates": [
+            {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP"}
+        ],
+        "usageMetadata": {"promptTokenCount": 200, "candidatesTokenCount": 30},
+    }
+    return httpx.Response(status, json=body if status == 200 else {"error": {"code": status}})
+
+
+def advisor(replies, quota=10):
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content))
+        return replies.pop(0)
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    descriptions = {"contact.email": "Email address", "account.name": "Company name"}
+    return GeminiAdvisor(
+        "test-key", descriptions, MemoryLedger(quota), retries=2, http_client=client
+    ), calls
+
+
+CANDIDATES = [Candidate("contact.email", 0.7, 1.0), Candidate("account.name", 0.1, 0.2)]
+
+
+def test_llm_answer_is_validated_and_priced():
+    good = json.dumps({"target": "contact.email", "confidence": 0.9, "reason": "an address"})
+    llm, calls = advisor([gemini_reply(good)])
+    answer = llm.choose(field("mail_addr"), CANDIDATES, "t1")
+    assert answer is not None and answer.target == "contact.email" and answer.cost_usd > 0
+    prompt = calls[0]["contents"][0]["parts"][0]["text"]
+    assert "mail_addr" in prompt and "contact.email: Email address" in prompt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure! The answer is contact.email",  # prose, not JSON
+        json.dumps({"target": "contact.email; DROP TABLE field_mappings", "confidence": 1}),
+        json.dumps({"target": "billing.secret_field", "confidence": 0.99}),  # outside the model
+        json.dumps({"target": "contact.email", "confidence": 7}),
+        json.dumps({"target": "contact.email", "confidence": 0.9, "sql": "DELETE"}),
+    ],
+)
+def test_malformed_or_hostile_llm_answers_are_rejected(text):
+    llm, _ = advisor([gemini_reply(text)])
+    assert llm.choose(field("mail_addr"), CANDIDATES, "t1") is None
+
+
+def test_llm_retries_transient_errors_then_answers():
+    good = json.dumps({"target": "account.name", "confidence": 0.8, "reason": "name"})
+    llm, calls = advisor([gemini_reply("", 503), gemini_reply("", 429), gemini_reply(good)])
+    answer = llm.choose(field("org_label"), CANDIDATES, "t1")
+    assert answer is not None and answer.target == "account.name" and len(calls) == 3
+
+
+def test_llm_monthly_quota_per_tenant():
+    good = json.dumps({"target": None, "confidence": 0.9, "reason": "nothing fits"})
+    llm, calls = advisor([gemini_reply(good), gemini_reply(good)], quota=1)
+    assert llm.choose(field("x"), CANDIDATES, "t1").target is None
+    assert llm.choose(field("y"), CANDIDATES, "t1") is None  # over quota: not called
+    assert llm.choose(field("z"), CANDIDATES, "t2") is not None  # another tenant's quota
+    assert len(calls) == 2 and llm.refused_by_quota == 1
+
+
+def test_llm_only_below_threshold_and_never_auto_approves(matcher):
+    fields = [
+        field("email", entity="contacts", samples=("a@b.com", "c@d.org")),
+        field("firstname", entity="contacts"),
+        field("reach_me_at", entity="people"),
+        field("favourite_colour", entity="people"),
+    ]
+    without_llm = Resolver(matcher).resolve(fields)
+    below = [r.field.field for r in without_llm if r.confidence < 0.85]
+    assert below and len(below) < len(fields)  # both paths are exercised
+    reply = json.dumps({"target": "contact.email", "confidence": 0.99, "reason": "r"})
+    llm, calls = advisor([gemini_reply(reply) for _ in fields])
+    with_llm = Resolver(matcher, llm=llm).resolve(fields, top_k=3)
+    assert len(calls) == len(below)  # never asked about a field RAG was sure of
+    for before, after in zip(without_llm, with_llm, strict=True):
+        if before.confidence >= 0.85:
+            assert after.method == "rag" and after.status == "auto_approved"
+        elif after.method == "llm":
+            assert after.status != "auto_approved" and after.confidence <= 0.84
+
+
+def test_parse_answer_accepts_null_target():
+    assert parse_answer('{"target": null, "confidence": 0.2, "reason": "no"}', set())[0] is None
