@@ -96,7 +96,7 @@ def export(
 @friendly_errors
 def import_mappings(
     source: Path = typer.Argument(..., help="File written by `mappings export`"),
-    tenant: str = typer.Option(None, help="Import into this tenant (default: the file's)"),
+    tenant: str | None = typer.Option(None, help="Import into this tenant (default: the file's)"),
     user: str = typer.Option(None, help="Acting user; needs reviewer role"),
 ) -> None:
     """Apply a mappings file: each field whose target differs gets a new active version."""
@@ -107,7 +107,7 @@ def import_mappings(
     if not isinstance(document, dict) or not isinstance(document.get("mappings"), list):
         raise SpecError(f"{source}: expected an object with a 'mappings' list")
     flow, actor = workflow(), acting_user(user)
-    tenant = tenant or document.get("tenant")
+    tenant = tenant or document.get("tenant") or None
     changed = 0
     for i, item in enumerate(document["mappings"]):
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):

@@ -153,7 +153,7 @@ class Registry:
             return {row[0]: dict(row[1]) for row in rows}
 
     # mappings ------------------------------------------------------------------------------
-    def active_mappings(self, tenant_id: str) -> list[Mapping]:
+    def active_mappings(self, tenant_id: str | None) -> list[Mapping]:
         """Active mappings for a tenant: its own override the global baseline per field."""
         key = cache_key(tenant_id, "active_mappings")
         cached = self.cache.get(key)

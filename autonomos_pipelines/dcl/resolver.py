@@ -8,7 +8,8 @@ auto-approved: its self-reported confidence is not calibrated, so it can only pr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from autonomos_pipelines.dcl.llm import LlmAdvisor
 from autonomos_pipelines.dcl.matcher import Candidate, Matcher
@@ -36,7 +37,7 @@ class Resolution:
     status: str  # auto_approved | pending_review | unmapped
     reason: str = ""
     llm_cost_usd: float = 0.0
-    extras: dict = field(default_factory=dict)
+    extras: dict = dataclasses.field(default_factory=dict)
 
 
 def status_for(confidence: float) -> str:

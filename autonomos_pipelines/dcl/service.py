@@ -45,8 +45,6 @@ def registry_lookup(registry: Registry, tenant_id: str | None):
         target = (
             f"{found.canonical_entity}.{found.canonical_field}" if found.canonical_field else None
         )
-        if target is None:
-            return None
         return RegistryHit(target, float(found.confidence or 1.0), found.transform)
 
     return lookup

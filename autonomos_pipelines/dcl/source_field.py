@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +21,7 @@ class SourceField:
     type: str | None = None
     description: str | None = None
     entity_description: str | None = None
-    samples: tuple[str, ...] = field(default=(), compare=False)
+    samples: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> SourceField:

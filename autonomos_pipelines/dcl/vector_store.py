@@ -55,7 +55,7 @@ class PgVectorExampleIndex:
         literals = [vector_literal(v) for v in vectors]
         with self.engine.connect() as connection:
             connection.execute(sa.text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))
-            scopes = [("tenant_id IS NULL", False, {})]
+            scopes: list[tuple[str, bool, dict]] = [("tenant_id IS NULL", False, {})]
             if tenant_id:
                 scopes.append(("tenant_id = :tenant_id", True, {"tenant_id": tenant_id}))
             for namespace, own, params in scopes:

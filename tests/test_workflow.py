@@ -1,0 +1,171 @@
+"""The mapping workflow on real PostgreSQL (+ pgvector, + Redis): state machine, roles,
+audit, rollback, conflicts, tenant namespaces and cross-process cache invalidation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.dcl.embeddings import default_embedder
+from autonomos_pipelines.dcl.source_field import SourceField
+from autonomos_pipelines.dcl.vector_store import PgVectorExampleIndex, refresh_examples
+from autonomos_pipelines.dcl.workflow import (
+    FieldRef,
+    MappingConflict,
+    PermissionDenied,
+    Workflow,
+    WorkflowError,
+)
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def flow(env):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {"stripe": {"endpoint": "sandbox"}}, "test")
+    registry.add_tenant("globex", {"stripe": {"endpoint": "sandbox"}}, "test")
+    workflow = Workflow(registry)
+    workflow.set_role("alice", "admin", "alice")  # the first admin grants themself
+    workflow.set_role("rita", "reviewer", "alice")
+    return workflow
+
+
+def audit_actions(flow, key_like: str) -> list[str]:
+    with flow.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT action FROM audit_log WHERE object_key LIKE :k ORDER BY id"),
+            {"k": key_like},
+        )
+        return [row[0] for row in rows]
+
+
+REF = FieldRef("acme", "stripe", "customers", "email")
+
+
+def test_proposal_approved_becomes_active_with_audit(flow):
+    mapping_id = flow.propose(REF, "contact.email", 0.7, "rag", "system:dcl")
+    assert flow.get(mapping_id)["status"] == "proposed"
+    assert flow.registry.lookup("acme", "stripe", "customers", "email").canonical_field is None
+    approved = flow.approve(mapping_id, "rita")
+    assert approved["status"] == "active" and approved["is_active"]
+    assert approved["approved_by"] == "rita"
+    found = flow.registry.lookup("acme", "stripe", "customers", "email")
+    assert (found.canonical_entity, found.canonical_field) == ("contact", "email")
+    actions = audit_actions(flow, "stripe.customers.email@%")
+    assert actions[-3:] == ["mapping.propose", "mapping.approve", "mapping.activate"]
+    with pytest.raises(WorkflowError, match="only proposed or needs_review"):
+        flow.approve(mapping_id, "rita")
+
+
+def test_reject_and_flag_transitions(flow):
+    mapping_id = flow.propose(REF, "contact.email", 0.7, "rag", "system:dcl")
+    assert flow.reject(mapping_id, "rita", "wrong entity")["status"] == "rejected"
+    active_id = flow.edit(REF, "contact.email", "none", "rita")
+    flagged = flow.flag_for_review(active_id, "system:drift", "source type changed")
+    assert flagged["status"] == "needs_review" and flagged["is_active"]
+    assert [r["id"] for r in flow.pending("acme")] == [active_id]
+    assert flow.approve(active_id, "rita")["status"] == "active"
+
+
+def test_users_without_the_role_are_refused_and_audited(flow):
+    mapping_id = flow.propose(REF, "contact.email", 0.7, "rag", "system:dcl")
+    flow.set_role("victor", "viewer", "alice")
+    for actor in ("victor", "mallory"):
+        with pytest.raises(PermissionDenied, match=f"'{actor}' may not approve .*reviewer"):
+            flow.approve(mapping_id, actor)
+    with pytest.raises(PermissionDenied):
+        flow.set_role("mallory", "admin", "mallory")  # only the very first admin bootstraps
+    assert flow.get(mapping_id)["status"] == "proposed"
+    assert audit_actions(flow, "stripe.customers.email@%").count("mapping.approve.refused") == 2
+
+
+def test_every_change_is_a_version_and_rollback_restores(flow):
+    first = flow.edit(REF, "contact.email", "none", "rita")
+    second = flow.edit(REF, "user.email", "none", "rita")
+    assert flow.get(first)["status"] == "deprecated"
+    rolled = flow.rollback(REF, version=flow.get(first)["version"], actor="rita")
+    history = [
+        (r["version"], r["canonical_entity"], r["status"])
+        for r in flow.history(REF)
+        if r["tenant_id"] == "acme"
+    ]
+    assert history == [
+        (1, "contact", "deprecated"),
+        (2, "user", "deprecated"),
+        (3, "contact", "active"),
+    ]
+    assert flow.get(second)["version"] == 2 and flow.get(rolled)["version"] == 3
+    assert "mapping.deprecate" in audit_actions(flow, "stripe.customers.email@%")
+    with pytest.raises(WorkflowError, match="no version 9"):
+        flow.rollback(REF, 9, "rita")
+
+
+def test_conflicts_are_detected(flow):
+    flow.edit(REF, "contact.email", "none", "rita")
+    other = FieldRef("acme", "stripe", "customers", "contact_email")
+    proposal = flow.propose(other, "contact.email", 0.7, "rag", "system:dcl")
+    with pytest.raises(MappingConflict, match="already fed by email"):
+        flow.approve(proposal, "rita")
+    disagreeing = flow.propose(REF, "user.email", 0.7, "rag", "system:dcl")
+    conflicts = flow.conflicts("acme")
+    assert any("proposes user.email but contact.email is approved" in c for c in conflicts)
+    flow.approve(proposal, "rita", force=True)
+    assert any("all map to contact.email" in c for c in flow.conflicts("acme"))
+    assert disagreeing
+
+
+def test_vector_namespaces_never_leak_between_tenants(flow):
+    embedder = default_embedder()
+    secret = FieldRef("acme", "stripe", "customers", "zz_acme_private_contact_mail")
+    flow.edit(secret, "contact.email", "none", "rita")
+    refresh_examples(flow.engine, embedder, "acme")
+    refresh_examples(flow.engine, embedder, "globex")
+    index = PgVectorExampleIndex(flow.engine)
+    query = embedder.encode([SourceField("stripe", "customers", secret.source_field).example_text])
+    acme_hits = index.nearest(query, 5, "acme")[0]
+    globex_hits = index.nearest(query, 50, "globex")[0]
+    assert any(h.own and h.similarity > 0.99 for h in acme_hits)
+    assert not any(h.own for h in globex_hits)
+    assert max(h.similarity for h in globex_hits) < 0.99
+
+
+CHILD = """
+import sys, time
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.settings import Settings
+registry = open_registry(Settings.from_env())
+before = registry.lookup("acme", "stripe", "customers", "email")
+print("ready", before.canonical_field if before else None, flush=True)
+sys.stdin.readline()  # the parent writes through its own process, then wakes us
+for _ in range(100):
+    if "acme" not in registry._hot:
+        break
+    time.sleep(0.05)
+after = registry.lookup("acme", "stripe", "customers", "email")
+print("after", after.canonical_field if after else None, flush=True)
+"""
+
+
+@pytest.mark.redis
+def test_cache_invalidation_reaches_another_process(env, redis_url, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    from autonomos_pipelines.settings import Settings
+
+    registry = open_registry(Settings.from_env())
+    registry.add_tenant("acme", {"stripe": {"endpoint": "sandbox"}}, "test")
+    flow = Workflow(registry)
+    flow.set_role("alice", "admin", "alice")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().split() == ["ready", "None"]  # hot and empty in the child
+    flow.edit(REF, "contact.email", "none", "alice")
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    assert child.stdout.readline().split() == ["after", "email"]
+    child.wait(timeout=30)
