@@ -7,8 +7,8 @@ auto-approved: its self-reported confidence is not calibrated, so it can only pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autonomos_pipelines.dcl.llm import LlmAdvisor
