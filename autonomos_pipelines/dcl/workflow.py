@@ -128,17 +128,7 @@ class Workflow:
     # reads -----------------------------------------------------------------------------------
     def get(self, mapping_id: int) -> dict:
         with self.engine.connect() as connection:
-            row = (
-                connection.execute(
-                    sa.text(f"SELECT {ROW_COLUMNS} FROM field_mappings WHERE id = :id"),  # noqa: S608
-                    {"id": mapping_id},
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise WorkflowError(f"no mapping with id {mapping_id}")
-        return dict(row)
+            return dict(_fetch_row(connection, mapping_id, lock=False))
 
     def pending(self, tenant_id: str | None) -> list[dict]:
         with self.engine.connect() as connection:
@@ -282,7 +272,7 @@ class Workflow:
 
     def approve(self, mapping_id: int, actor: str, force: bool = False) -> dict:
         with self.engine.begin() as connection:
-            row = _lock_row(connection, mapping_id)
+            row = _fetch_row(connection, mapping_id)
             self._require(
                 connection, actor, DECIDERS, "mapping.approve", row["tenant_id"], row_key(row)
             )
@@ -325,7 +315,7 @@ class Workflow:
 
     def reject(self, mapping_id: int, actor: str, reason: str = "") -> dict:
         with self.engine.begin() as connection:
-            row = _lock_row(connection, mapping_id)
+            row = _fetch_row(connection, mapping_id)
             self._require(
                 connection, actor, DECIDERS, "mapping.reject", row["tenant_id"], row_key(row)
             )
@@ -355,7 +345,7 @@ class Workflow:
     def flag_for_review(self, mapping_id: int, actor: str, reason: str) -> dict:
         """active -> needs_review (e.g. the source drifted); it stays in effect until decided."""
         with self.engine.begin() as connection:
-            row = _lock_row(connection, mapping_id)
+            row = _fetch_row(connection, mapping_id)
             if row["status"] != "active":
                 raise WorkflowError(f"{row_key(row)} is {row['status']}, not active")
             connection.execute(
@@ -468,10 +458,13 @@ def _active_row(connection: Connection, ref: FieldRef) -> Any:
     )
 
 
-def _lock_row(connection: Connection, mapping_id: int) -> Any:
+def _fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> Any:
     row = (
         connection.execute(
-            sa.text(f"SELECT {ROW_COLUMNS} FROM field_mappings WHERE id = :id FOR UPDATE"),  # noqa: S608
+            sa.text(
+                f"SELECT {ROW_COLUMNS} FROM field_mappings WHERE id = :id"  # noqa: S608
+                + (" FOR UPDATE" if lock else "")
+            ),
             {"id": mapping_id},
         )
         .mappings()
