@@ -1,10 +1,15 @@
-"""Labelled evaluation cases for calibration and the business-domain benchmark."""
+"""Labelled evaluation cases for calibration, weight fitting and the business benchmark.
+
+Features are computed once per `Batch`; re-scoring with other weights is then cheap, which is
+what `fit_weights.py` relies on.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import business_set
+import numpy as np
 import public_sets
 
 from autonomos_pipelines.dcl.embeddings import default_embedder
@@ -13,6 +18,8 @@ from autonomos_pipelines.dcl.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.scoring import ScoringModel, default_model
 from autonomos_pipelines.dcl.source_field import SourceField
 from autonomos_pipelines.dcl.targets import canonical_targets
+
+DATASETS = ("business", "rematch", "gdc")
 
 
 @dataclass(frozen=True)
@@ -27,12 +34,37 @@ class Ranked:
         return bool(self.candidates) and self.candidates[0].target in self.gold
 
 
-def business(model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:
+@dataclass(frozen=True)
+class Batch:
+    """Fields matched together (one held-out system, or one public dataset), with gold."""
+
+    dataset: str
+    group: str
+    matcher: Matcher
+    fields: list[SourceField]
+    gold: list[frozenset[str]]
+    features: dict[str, np.ndarray]
+
+    def rank(self, model: ScoringModel, top_k: int = 5) -> list[Ranked]:
+        features = dict(self.features)
+        scores = self.matcher.combine(features, self.fields, model.weights)
+        ranked = self.matcher.candidates(scores, features, top_k, model)
+        return [
+            Ranked(self.dataset, self.group, gold, candidates)
+            for gold, candidates in zip(self.gold, ranked, strict=True)
+        ]
+
+
+def _batch(dataset: str, group: str, matcher: Matcher, fields, gold) -> Batch:
+    return Batch(dataset, group, matcher, fields, gold, matcher.features(fields))
+
+
+def business_batches() -> list[Batch]:
     """Leave one system out: each connector mapped with only the other systems' mappings."""
     rows = business_set.load()
     embedder = default_embedder()
     schema = canonical_targets()
-    ranked = []
+    batches = []
     for system in sorted({r["source_system"] for r in rows}):
         examples = [
             Example(
@@ -43,21 +75,35 @@ def business(model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:
             if r["gold"] and r["source_system"] != system
         ]
         index = MemoryExampleIndex(examples, embedder.encode([e.text for e in examples]))
-        matcher = Matcher(schema, embedder, model or default_model(), index)
+        matcher = Matcher(schema, embedder, default_model(), index)
         held_out = [r for r in rows if r["source_system"] == system]
         fields = [
             SourceField(r["source_system"], r["source_entity"], r["field"], r["type"], None, None,
                         tuple(r["samples"]))
             for r in held_out
         ]  # fmt: skip
-        for r, candidates in zip(held_out, matcher.rank(fields, top_k), strict=True):
-            gold = frozenset({r["gold"]}) if r["gold"] else frozenset()
-            ranked.append(Ranked("business", system, gold, candidates))
-    return ranked
+        gold = [frozenset({r["gold"]}) if r["gold"] else frozenset() for r in held_out]
+        batches.append(_batch("business", system, matcher, fields, gold))
+    return batches
+
+
+def public_batches(name: str) -> list[Batch]:
+    schema, cases = getattr(public_sets, name)()
+    matcher = Matcher(schema, default_embedder(), default_model())
+    return [_batch(name, name, matcher, [c.field for c in cases], [c.gold for c in cases])]
+
+
+def batches(dataset: str) -> list[Batch]:
+    return business_batches() if dataset == "business" else public_batches(dataset)
+
+
+def rank(dataset: str, model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:
+    return [r for b in batches(dataset) for r in b.rank(model or default_model(), top_k)]
+
+
+def business(model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:
+    return rank("business", model, top_k)
 
 
 def public(name: str, model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:
-    schema, cases = getattr(public_sets, name)()
-    matcher = Matcher(schema, default_embedder(), model or default_model())
-    ranked = matcher.rank([c.field for c in cases], top_k)
-    return [Ranked(name, name, c.gold, r) for c, r in zip(cases, ranked, strict=True)]
+    return rank(name, model, top_k)

@@ -121,3 +121,15 @@ def dominant_pattern(samples: Sequence[object] | None) -> str | None:
         return None
     pattern, count = found.most_common(1)[0]
     return pattern if count >= 0.6 * sum(found.values()) else None
+
+
+WORDY_PATTERNS = frozenset({"text", "code", "currency", "boolean"})
+MAX_VALUES_IN_TEXT = 24
+
+
+def values_text(values: Sequence[object]) -> str:
+    """Distinct values joined for embedding; "" when none of them is made of words."""
+    distinct = [v for v in dict.fromkeys(str(v).strip() for v in values) if v]
+    if not any(value_pattern(v) in WORDY_PATTERNS for v in distinct):
+        return ""
+    return ", ".join(distinct[:MAX_VALUES_IN_TEXT])

@@ -16,6 +16,7 @@ from scipy import sparse
 from autonomos_pipelines.dcl.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.embeddings import Embedder
 from autonomos_pipelines.dcl.examples import ExampleIndex
+from autonomos_pipelines.dcl.field_text import split_words
 from autonomos_pipelines.dcl.scoring import FEATURES, ScoringModel, default_model
 from autonomos_pipelines.dcl.source_field import SourceField
 from autonomos_pipelines.dcl.targets import TargetSchema
@@ -61,9 +62,12 @@ class Matcher:
         targets = schema.targets
         self._target_names = embedder.encode([t.name_text for t in targets])
         self._target_texts = embedder.encode([t.full_text for t in targets])
+        self._target_descriptions = embedder.encode([t.description_text for t in targets])
+        self._target_values = _encode_where(embedder, [t.values_text for t in targets])
         entities = schema.entities
         self._entity_vectors = embedder.encode([schema.entity_text(e) for e in entities])
         self._target_entity = np.array([entities.index(t.entity) for t in targets])
+        self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
         self._value_index: dict[str, list[int]] = {}
@@ -80,11 +84,15 @@ class Matcher:
         """Every feature as a (fields x targets) matrix, in `scoring.FEATURES` order."""
         names = self.embedder.encode([f.name_text for f in fields])
         texts = self.embedder.encode([f.full_text for f in fields])
+        descriptions = self.embedder.encode([f.description_text for f in fields])
         entities = self.embedder.encode([f.entity_text for f in fields])
         example, own = self._example_matrices(fields, tenant_id)
+        cross = names @ self._target_descriptions.T + descriptions @ self._target_names.T
         return {
             "name_similarity": names @ self._target_names.T,
             "text_similarity": texts @ self._target_texts.T,
+            "cross_similarity": cross / 2,
+            "reference_similarity": self._reference_similarity(fields, texts),
             "token_overlap": self._token_overlap(fields),
             "entity_similarity": (entities @ self._entity_vectors.T)[:, self._target_entity],
             "example_similarity": example,
@@ -92,6 +100,7 @@ class Matcher:
             "type_fit": np.stack([self._type_row(f.type) for f in fields]),
             "pattern_fit": np.stack([self._pattern_row(f.pattern) for f in fields]),
             "value_overlap": self._value_overlap(fields),
+            "value_similarity": self._value_similarity(fields),
         }
 
     def rank(
@@ -101,23 +110,27 @@ class Matcher:
         ranked: list[list[Candidate] | None] = [None] * len(fields)
         for chunk in _chunks_of_whole_tables(fields):
             features = self.features([fields[i] for i in chunk], tenant_id)
-            scores = self._combine(features, chunk, fields)
-            for i, candidates in zip(chunk, self._top(scores, features, top_k), strict=True):
+            scores = self.combine(features, [fields[i] for i in chunk])
+            for i, candidates in zip(chunk, self.candidates(scores, features, top_k), strict=True):
                 ranked[i] = candidates
         return [candidates or [] for candidates in ranked]
 
-    def _combine(
-        self, features: dict[str, np.ndarray], chunk: list[int], fields: Sequence[SourceField]
+    def combine(
+        self,
+        features: dict[str, np.ndarray],
+        fields: Sequence[SourceField],
+        weights: dict[str, float] | None = None,
     ) -> np.ndarray:
         """Weighted evidence, then the table context: a target entity that the other fields
-        of the same source table also match well is a more likely home for this field."""
-        weights = self.model.weights
+        of the same source table also match well is a more likely home for this field.
+        Adds the `table_fit` matrix to `features`."""
+        weights = weights or self.model.weights
         scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
         assert isinstance(scores, np.ndarray)
         fit = np.zeros_like(scores)
         tables: dict[tuple[str, str], list[int]] = {}
-        for row, i in enumerate(chunk):
-            tables.setdefault((fields[i].source_system, fields[i].source_entity), []).append(row)
+        for row, source in enumerate(fields):
+            tables.setdefault((source.source_system, source.source_entity), []).append(row)
         for rows in tables.values():
             best_per_entity = np.stack(
                 [
@@ -131,10 +144,15 @@ class Matcher:
         features[TABLE_FIT] = fit
         return scores + weights[TABLE_FIT] * fit
 
-    # internals -------------------------------------------------------------------------------
-    def _top(
-        self, scores: np.ndarray, features: dict[str, np.ndarray], top_k: int
+    def candidates(
+        self,
+        scores: np.ndarray,
+        features: dict[str, np.ndarray],
+        top_k: int,
+        model: ScoringModel | None = None,
     ) -> list[list[Candidate]]:
+        """The `top_k` best targets per row of `scores`, with calibrated confidence."""
+        model = model or self.model
         keys = [t.key for t in self.schema.targets]
         k = min(max(top_k, 2), scores.shape[1])
         order = np.argsort(-scores, axis=1)[:, :k]
@@ -148,7 +166,7 @@ class Matcher:
                 candidates.append(
                     Candidate(
                         keys[i],
-                        round(self.model.confidence(score, score - rival), 4),
+                        round(model.confidence(score, score - rival), 4),
                         round(score, 4),
                         {name: round(float(features[name][row, i]), 4) for name in FEATURES},
                     )
@@ -156,6 +174,7 @@ class Matcher:
             result.append(candidates)
         return result
 
+    # internals -------------------------------------------------------------------------------
     def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:
         rows, cols = [], []
         for row, tokens in enumerate(token_sets):
@@ -200,6 +219,28 @@ class Matcher:
                     overlap[row, i] += 1.0 / len(values)
         return overlap
 
+    def _reference_similarity(self, fields: Sequence[SourceField], texts: np.ndarray) -> np.ndarray:
+        """For identifier fields: how well the field's words describe the entity a target
+        foreign key points at (`HADM_ID`, "a patient hospital stay" -> `*.visit_occurrence_id`)."""
+        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
+        is_identifier = np.array([_is_identifier(f.field) for f in fields])
+        references = np.where(self._target_reference >= 0)[0]
+        if not is_identifier.any() or not len(references):
+            return similarity
+        to_entities = texts[is_identifier] @ self._entity_vectors.T
+        rows = np.where(is_identifier)[0][:, None]
+        similarity[rows, references] = to_entities[:, self._target_reference[references]]
+        return similarity
+
+    def _value_similarity(self, fields: Sequence[SourceField]) -> np.ndarray:
+        """Embedding similarity of the field's sample values and the target's known values:
+        `pT2, pT1c` resembles `T1, T2, T1a` though no value is shared."""
+        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
+        texts = [f.samples_text for f in fields]
+        if not any(texts) or not self._target_values.any():
+            return similarity
+        return _encode_where(self.embedder, texts) @ self._target_values.T
+
     def _example_matrices(
         self, fields: Sequence[SourceField], tenant_id: str | None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -217,3 +258,24 @@ class Matcher:
                 if hit.own:
                     own[row, i] = max(own[row, i], hit.similarity)
         return similarity, own
+
+
+def _encode_where(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Embeddings of the non-empty texts; zero vectors for the empty ones."""
+    vectors = embedder.encode([text or "-" for text in texts])
+    vectors[[i for i, text in enumerate(texts) if not text]] = 0.0
+    return vectors
+
+
+def _is_identifier(name: str) -> bool:
+    words = split_words(name)
+    return len(words) >= 2 and words[-1] in ("id", "key")
+
+
+def _referenced_entity(name: str, entities: Sequence[str]) -> int:
+    """`visit_occurrence_id` -> index of entity `visit_occurrence`; -1 when none is named."""
+    words = split_words(name)
+    if len(words) < 2 or words[-1] not in ("id", "key"):
+        return -1
+    stem = "_".join(words[:-1])
+    return entities.index(stem) if stem in entities else -1

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from autonomos_pipelines.dcl.field_text import dominant_pattern, humanize, token_set
+from autonomos_pipelines.dcl.field_text import dominant_pattern, humanize, token_set, values_text
 from autonomos_pipelines.errors import SpecError
 
 MAX_SAMPLES = 20
@@ -65,6 +65,15 @@ class SourceField:
     def full_text(self) -> str:
         text = self.example_text
         return f"{text}: {self.description}" if self.description else text
+
+    @cached_property
+    def description_text(self) -> str:
+        return self.description or self.name_text
+
+    @cached_property
+    def samples_text(self) -> str:
+        """The sample values as one text, or "" when they carry no words (numbers, ids)."""
+        return values_text(self.samples)
 
     @cached_property
     def tokens(self) -> frozenset[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autonomos_pipelines.dcl.canonical_model import canonical_model
-from autonomos_pipelines.dcl.field_text import humanize, token_set
+from autonomos_pipelines.dcl.field_text import humanize, token_set, values_text
 from autonomos_pipelines.errors import SpecError
 
 
@@ -36,6 +36,14 @@ class Target:
     def full_text(self) -> str:
         text = f"{humanize(self.entity)} {self.name_text}"
         return f"{text}: {self.description}" if self.description else text
+
+    @property
+    def description_text(self) -> str:
+        return self.description or self.name_text
+
+    @property
+    def values_text(self) -> str:
+        return values_text(self.values)
 
     @property
     def tokens(self) -> frozenset[str]:
