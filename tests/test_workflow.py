@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from autonomos_pipelines.dcl.bootstrap import open_registry
 from autonomos_pipelines.dcl.embeddings import default_embedder
+from autonomos_pipelines.dcl.proposals import Proposal
 from autonomos_pipelines.dcl.source_field import SourceField
 from autonomos_pipelines.dcl.vector_store import PgVectorExampleIndex, refresh_examples
 from autonomos_pipelines.dcl.workflow import (
@@ -169,3 +170,26 @@ def test_cache_invalidation_reaches_another_process(env, redis_url, monkeypatch)
     child.stdin.flush()
     assert child.stdout.readline().split() == ["after", "email"]
     child.wait(timeout=30)
+
+
+def test_batch_proposals_are_versioned_audited_and_all_or_nothing(flow):
+    other = FieldRef("acme", "stripe", "customers", "name")
+    first = flow.propose(REF, "contact.email", 0.95, "rag", "system:dcl", activate=True)
+    ids = flow.propose_many(
+        [
+            Proposal(REF, "contact.email", 0.97, "rag", activate=True),  # replaces `first`
+            Proposal(other, "contact.full_name", 0.7, "rag"),
+            Proposal(other, "contact.first_name", 0.65, "rag"),  # same field twice
+        ],
+        "system:dcl",
+    )
+    rows = [flow.get(i) for i in ids]
+    assert [r["version"] for r in rows] == [2, 1, 2]
+    assert [r["status"] for r in rows] == ["active", "proposed", "proposed"]
+    assert flow.get(first)["status"] == "deprecated"
+    assert audit_actions(flow, "stripe.customers.email@2") == ["mapping.auto_approve"]
+    assert audit_actions(flow, "stripe.customers.email@1")[-1] == "mapping.deprecate"
+    bad = [Proposal(other, "contact.last_name", 0.7, "rag"), Proposal(REF, "nope.x", 0.9, "rag")]
+    with pytest.raises(WorkflowError, match="'nope.x' is not a field"):
+        flow.propose_many(bad, "system:dcl")
+    assert len(flow.history(other)) == 2  # nothing of the bad batch was written

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.dcl.canonical_model import canonical_model
+from autonomos_pipelines.dcl.proposals import Proposal
 from autonomos_pipelines.dcl.registry import Registry
 from autonomos_pipelines.dcl.resolver import Resolution
 from autonomos_pipelines.dcl.source_field import SourceField
@@ -128,6 +129,7 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
         for m in index.values()
         if m.canonical_entity and m.canonical_field == model[m.canonical_entity].identity_field
     }
+    proposals: list[Proposal] = []
     for (connector, table, _), resolution in resolutions.items():
         target = resolution.mapping
         run.llm_cost_usd += resolution.llm_cost_usd
@@ -149,22 +151,24 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
                 for c in resolution.candidates
             ]
         }
-        workflow.propose(
-            ref,
-            target,
-            resolution.confidence,
-            resolution.method,
-            ACTOR,
-            activate=activate,
-            transform=infer_transform(source, target),
-            reason=reason,
-            evidence=evidence,
+        proposals.append(
+            Proposal(
+                ref,
+                target,
+                resolution.confidence,
+                resolution.method,
+                activate,
+                infer_transform(source, target),
+                reason,
+                evidence,
+            )
         )
         if activate:
             claimed.add((connector, table, target))
             run.auto_approved += 1
         else:
             run.proposed += 1
+    workflow.propose_many(proposals, ACTOR)
 
 
 def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:

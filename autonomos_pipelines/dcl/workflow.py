@@ -9,56 +9,25 @@ Only reviewers and admins may decide; a refusal is audited too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from autonomos_pipelines.dcl.canonical_model import has_field
+from autonomos_pipelines.dcl.proposals import Proposal, write_proposals
+from autonomos_pipelines.dcl.refs import (
+    ROW_COLUMNS,
+    FieldRef,
+    MappingConflict,
+    PermissionDenied,
+    WorkflowError,
+    row_key,
+    row_value,
+)
 from autonomos_pipelines.dcl.registry import Registry, audit
-from autonomos_pipelines.dcl.transforms import TRANSFORMS
-from autonomos_pipelines.errors import AutonomosError
 
 DECIDERS = ("reviewer", "admin")
 PENDING = ("proposed", "needs_review")
-ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
-    canonical_field, transform, confidence, method, status, version, is_active, approved_by,
-    approved_at, created_by, created_at, reason, evidence"""
-
-
-class PermissionDenied(AutonomosError):
-    """The acting user lacks the role for this action (the refusal is audited)."""
-
-
-class WorkflowError(AutonomosError):
-    """The requested transition is not allowed from the mapping's current state."""
-
-
-class MappingConflict(WorkflowError):
-    """Approving would leave one source field or one canonical field with two meanings."""
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    tenant_id: str | None
-    connector: str
-    source_table: str
-    source_field: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.connector}.{self.source_table}.{self.source_field}"
-
-
-def row_key(row: Any) -> str:
-    return f"{row['connector']}.{row['source_table']}.{row['source_field']}@{row['version']}"
-
-
-def row_value(row: Any) -> dict:
-    field = row["canonical_field"]
-    target = f"{row['canonical_entity']}.{field}" if field else None
-    return {"target": target, "transform": row["transform"], "status": row["status"]}
 
 
 class Workflow:
@@ -209,66 +178,18 @@ class Workflow:
     ) -> int:
         """A new version for a field: pending review, or active at once when `activate`
         (auto-approval above the threshold, or a manual edit by a reviewer)."""
-        entity, field = _split_target(target)
-        if transform not in TRANSFORMS:
-            raise WorkflowError(f"unknown transform {transform!r}")
+        proposal = Proposal(ref, target, confidence, method, activate, transform, reason, evidence)
+        return self.propose_many([proposal], actor)[0]
+
+    def propose_many(self, proposals: list[Proposal], actor: str) -> list[int]:
+        """Many new versions in one transaction (onboarding writes thousands at once)."""
+        if not proposals:
+            return []
         with self.engine.begin() as connection:
-            version = _next_version(connection, ref)
-            previous = _active_row(connection, ref) if activate else None
-            if previous is not None:
-                _deprecate(connection, previous, actor)
-            status = "active" if activate else "proposed"
-            new_id = connection.execute(
-                sa.text("""INSERT INTO field_mappings (tenant_id, connector, source_table,
-                               source_field, canonical_entity, canonical_field, transform,
-                               confidence, method, status, version, is_active, approved_by,
-                               approved_at, created_by, reason, evidence)
-                           VALUES (:t, :c, :tbl, :f, :e, :cf, :tr, :conf, :m, :s, :v, :act,
-                                   CASE WHEN :act THEN CAST(:actor AS text) END,
-                                   CASE WHEN :act THEN now() END, :actor, :reason,
-                                   CAST(:evidence AS jsonb))
-                           RETURNING id"""),
-                {
-                    "t": ref.tenant_id,
-                    "c": ref.connector,
-                    "tbl": ref.source_table,
-                    "f": ref.source_field,
-                    "e": entity,
-                    "cf": field,
-                    "tr": transform,
-                    "conf": round(float(confidence), 4),
-                    "m": method,
-                    "s": status,
-                    "v": version,
-                    "act": activate,
-                    "actor": actor,
-                    "reason": reason[:500],
-                    "evidence": None if evidence is None else _json(evidence),
-                },
-            ).scalar_one()
-            action = (
-                "mapping.auto_approve"
-                if activate and method == "rag"
-                else ("mapping.activate" if activate else "mapping.propose")
-            )
-            audit(
-                connection,
-                actor,
-                action,
-                ref.tenant_id,
-                "field_mapping",
-                f"{ref.key}@{version}",
-                None if previous is None else row_value(previous),
-                {
-                    "target": target,
-                    "confidence": confidence,
-                    "method": method,
-                    "status": status,
-                    "transform": transform,
-                },
-            )
-        self.registry.invalidate(ref.tenant_id)
-        return int(new_id)
+            ids = write_proposals(connection, proposals, actor, _deprecate)
+        for tenant_id in {p.ref.tenant_id for p in proposals}:
+            self.registry.invalidate(tenant_id)
+        return ids
 
     def approve(self, mapping_id: int, actor: str, force: bool = False) -> dict:
         with self.engine.begin() as connection:
@@ -405,38 +326,6 @@ class Workflow:
             transform=old["transform"],
             reason=f"rollback to version {version} by {actor}",
         )
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, default=str)
-
-
-def _split_target(target: str | None) -> tuple[str | None, str | None]:
-    if target is None:
-        return None, None
-    entity, _, field = target.partition(".")
-    if not has_field(entity, field):
-        raise WorkflowError(f"{target!r} is not a field of the canonical model")
-    return entity, field
-
-
-def _next_version(connection: Connection, ref: FieldRef) -> int:
-    return int(
-        connection.execute(
-            sa.text("""SELECT COALESCE(max(version), 0) + 1 FROM field_mappings
-                   WHERE COALESCE(tenant_id, '') = COALESCE(CAST(:t AS text), '')
-                     AND connector = :c AND lower(source_table) = lower(:tbl)
-                     AND source_field = :f"""),
-            {
-                "t": ref.tenant_id,
-                "c": ref.connector,
-                "tbl": ref.source_table,
-                "f": ref.source_field,
-            },
-        ).scalar_one()
-    )
 
 
 def _active_row(connection: Connection, ref: FieldRef) -> Any:
