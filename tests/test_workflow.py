@@ -120,19 +120,21 @@ def test_conflicts_are_detected(flow):
     assert disagreeing
 
 
-def test_vector_namespaces_never_leak_between_tenants(flow):
+@pytest.mark.parametrize("exact_limit", [20_000, 0], ids=["exact-in-memory", "hnsw"])
+def test_vector_namespaces_never_leak_between_tenants(flow, exact_limit):
     embedder = default_embedder()
     secret = FieldRef("acme", "stripe", "customers", "zz_acme_private_contact_mail")
     flow.edit(secret, "contact.email", "none", "rita")
     refresh_examples(flow.engine, embedder, "acme")
     refresh_examples(flow.engine, embedder, "globex")
-    index = PgVectorExampleIndex(flow.engine)
+    index = PgVectorExampleIndex(flow.engine, exact_limit=exact_limit)
     query = embedder.encode([SourceField("stripe", "customers", secret.source_field).example_text])
     acme_hits = index.nearest(query, 5, "acme")[0]
     globex_hits = index.nearest(query, 50, "globex")[0]
     assert any(h.own and h.similarity > 0.99 for h in acme_hits)
     assert not any(h.own for h in globex_hits)
     assert max(h.similarity for h in globex_hits) < 0.99
+    assert (index._memory["acme"] is None) == (exact_limit == 0)
 
 
 CHILD = """

@@ -5,6 +5,11 @@ The two are searched separately, so a tenant with a handful of mappings still ge
 nearest neighbours (pgvector 0.6 has no iterative scans: a filtered HNSW search over a large
 global corpus could otherwise return none of them). Rows are deduplicated by text per target:
 a thousand connectors calling a field `email` add one row, not a thousand.
+
+While a tenant's visible corpus is small (up to `exact_limit` rows, the usual case: the
+corpus holds distinct texts, not fields), it is read once and searched exactly in memory:
+a batch of 50,000 fields then costs one query instead of 50,000 index probes, with exact
+rather than approximate neighbours. Larger corpora use the HNSW index.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.dcl.embeddings import Embedder
-from autonomos_pipelines.dcl.examples import ExampleHit
+from autonomos_pipelines.dcl.examples import Example, ExampleHit, MemoryExampleIndex
 from autonomos_pipelines.dcl.source_field import SourceField
 
 _SEARCH = """
@@ -43,15 +48,51 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
 
 
+_VISIBLE = """FROM dcl_examples WHERE kind = 'mapping'
+               AND (tenant_id IS NULL OR tenant_id = CAST(:tenant_id AS text))"""
+HNSW_BATCH = 1_000
+
+
 class PgVectorExampleIndex:
-    def __init__(self, engine: Engine, ef_search: int = 100) -> None:
+    def __init__(self, engine: Engine, ef_search: int = 100, exact_limit: int = 20_000) -> None:
         self.engine = engine
         self.ef_search = ef_search
+        self.exact_limit = exact_limit
+        self._memory: dict[str | None, MemoryExampleIndex | None] = {}
 
     def nearest(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
-        hits: list[list[ExampleHit]] = [[] for _ in range(len(vectors))]
         if not len(vectors):
-            return hits
+            return []
+        memory = self._in_memory(tenant_id)
+        if memory is not None:
+            return memory.nearest(vectors, k, tenant_id)
+        hits: list[list[ExampleHit]] = []
+        for start in range(0, len(vectors), HNSW_BATCH):
+            hits += self._search(vectors[start : start + HNSW_BATCH], k, tenant_id)
+        return hits
+
+    def _in_memory(self, tenant_id: str | None) -> MemoryExampleIndex | None:
+        """The visible corpus as an exact in-memory index, read once; None when too large."""
+        if tenant_id not in self._memory:
+            self._memory[tenant_id] = None
+            with self.engine.connect() as connection:
+                size = connection.execute(
+                    sa.text(f"SELECT count(*) {_VISIBLE}"),  # noqa: S608
+                    {"tenant_id": tenant_id},
+                ).scalar_one()
+                if size <= self.exact_limit:
+                    rows = connection.execute(
+                        sa.text(f"SELECT tenant_id, target, text, CAST(embedding AS real[]) "
+                                f"{_VISIBLE} ORDER BY id"),  # noqa: S608
+                        {"tenant_id": tenant_id},
+                    ).all()  # fmt: skip
+                    examples = [Example(target, text, tenant) for tenant, target, text, _ in rows]
+                    matrix = np.array([row[3] for row in rows], np.float32).reshape(len(rows), -1)
+                    self._memory[tenant_id] = MemoryExampleIndex(examples, matrix)
+        return self._memory[tenant_id]
+
+    def _search(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
+        hits: list[list[ExampleHit]] = [[] for _ in range(len(vectors))]
         literals = [vector_literal(v) for v in vectors]
         with self.engine.connect() as connection:
             connection.execute(sa.text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))

@@ -1,0 +1,158 @@
+"""Onboarding at scale: 1,000 synthetic connectors x 50 fields mapped end to end, no LLM.
+
+    .venv/bin/python bench/scale.py [--connectors 1000] [--fields 50]   # appends to results.md
+
+The connectors are variations of the real catalogue fields (bench/data/business_fields.jsonl):
+each field name re-spelled (camelCase, PascalCase, UPPER_SNAKE, dotted and dlt `__` paths,
+abbreviations, vendor prefixes) with its real type and sample values. One tenant onboards
+them all through `map_tenant_fields` — embed, retrieve (pgvector), score, write proposals and
+auto-approvals to the registry — on an embedded PostgreSQL started here. Then the warm path:
+a second pass over the same fields, hot in-process lookups, and single-field lookup latency
+cold (index rebuilt from Postgres) and hot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import business_set
+
+from autonomos_pipelines.dcl.source_field import SourceField
+
+RESULTS = Path(__file__).parent / "results.md"
+ABBREVIATE = {"customer": "cust", "amount": "amt", "number": "nbr", "date": "dt",
+              "quantity": "qty", "description": "desc", "account": "acct", "address": "addr",
+              "company": "co", "currency": "ccy", "created": "crt", "status": "sts"}  # fmt: skip
+PREFIXES = ("", "", "", "x_", "c_", "custom_", "properties__", "attributes.", "data.")
+SYSTEMS = ("crm", "erp", "billing", "helpdesk", "marketing", "finance", "ops", "sales")
+
+
+def respell(name: str, rng: random.Random) -> str:
+    words = [w for w in name.replace(".", "_").split("_") if w]
+    words = [ABBREVIATE.get(w, w) if rng.random() < 0.3 else w for w in words]
+    style = rng.randrange(5)
+    if style == 0:
+        spelled = words[0] + "".join(w.title() for w in words[1:])
+    elif style == 1:
+        spelled = "".join(w.title() for w in words)
+    elif style == 2:
+        spelled = "_".join(words).upper()
+    else:
+        spelled = "_".join(words)
+    return rng.choice(PREFIXES) + spelled
+
+
+def synthetic_connectors(connectors: int, per_connector: int, seed: int = 7) -> list[SourceField]:
+    rng = random.Random(seed)
+    rows = business_set.load()
+    fields = []
+    for n in range(connectors):
+        system = f"{rng.choice(SYSTEMS)}_{n:04d}"
+        names: set[str] = set()
+        for row in rng.sample(rows, per_connector):
+            name = respell(row["field"], rng)
+            while name in names:
+                name += "_2"
+            names.add(name)
+            entity = respell(row["source_entity"], rng).strip("._")
+            samples = tuple(str(s) for s in row["samples"])
+            fields.append(SourceField(system, entity, name, row["type"], None, None, samples))
+    return fields
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure(connectors: int, per_connector: int) -> dict:
+    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.dcl.embeddings import default_embedder
+    from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
+    from autonomos_pipelines.settings import Settings
+
+    for name in ("DATABASE_URL", "REDIS_URL", "GEMINI_API_KEY"):
+        os.environ.pop(name, None)
+    os.environ["AUTONOMOS_HOME"] = tempfile.mkdtemp(prefix="ap-scale-", dir="/tmp")
+    started = time.perf_counter()
+    registry = open_registry(Settings.from_env())
+    result_setup = time.perf_counter() - started
+    registry.add_tenant("scale", {}, "bench")
+    fields = synthetic_connectors(connectors, per_connector)
+    result: dict = {"fields": len(fields), "setup_s": result_setup}
+
+    started = time.perf_counter()
+    default_embedder().encode(["warm up"])  # model load, reported apart
+    result["model_load_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    run = map_tenant_fields(registry, "scale", fields, use_llm=False)
+    result["onboard_s"] = time.perf_counter() - started
+    result["statuses"] = dict(run.counts("status"))
+
+    decided = [o.source for o in run.outcomes if o.status != "unmapped"]
+    started = time.perf_counter()
+    again = map_tenant_fields(registry, "scale", decided, use_llm=False)
+    result["second_pass_s"] = time.perf_counter() - started
+    result["second_pass_fields"] = len(decided)
+    assert again.resolved_now == 0, "decided fields must be answered from the registry"
+
+    keys = [(f.source_system, f.source_entity, f.field) for f in fields]
+    registry.mapping_index("scale")
+    started = time.perf_counter()
+    hits = sum(1 for key in keys if registry.lookup("scale", *key) is not None)
+    result["hot_lookups_per_s"] = len(keys) / (time.perf_counter() - started)
+    result["hot_hits"] = hits
+    hot, cold = [], []
+    for key in random.Random(3).sample(keys, 2_000):
+        started = time.perf_counter()
+        registry.lookup("scale", *key)
+        hot.append(time.perf_counter() - started)
+    for key in random.Random(4).sample(keys, 15):
+        registry.invalidate("scale")
+        started = time.perf_counter()
+        registry.lookup("scale", *key)
+        cold.append(time.perf_counter() - started)
+    result["hot_p50_us"] = statistics.median(hot) * 1e6
+    result["hot_p95_us"] = percentile(hot, 0.95) * 1e6
+    result["cold_p50_ms"] = statistics.median(cold) * 1e3
+    result["cold_p95_ms"] = percentile(cold, 0.95) * 1e3
+    return result
+
+
+def report(result: dict) -> str:
+    fields = result["fields"]
+    return (
+        f"\n## Scale, no LLM — {datetime.date.today()} on {platform.machine()} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()})\n\n"
+        f"- onboarding {fields:,} fields: {result['onboard_s']:.1f} s "
+        f"({fields / result['onboard_s']:,.0f} fields/s; model load {result['model_load_s']:.1f} s "
+        f"before it); outcome {result['statuses']}\n"
+        f"- second pass over the {result['second_pass_fields']:,} decided fields (registry "
+        f"hits and pending proposals): {result['second_pass_s']:.2f} s "
+        f"({result['second_pass_fields'] / result['second_pass_s']:,.0f} fields/s)\n"
+        f"- hot in-process resolution: {result['hot_lookups_per_s']:,.0f} fields/s "
+        f"({result['hot_hits']:,} hits)\n"
+        f"- single lookup: hot p50 {result['hot_p50_us']:.1f} µs / "
+        f"p95 {result['hot_p95_us']:.1f} µs; cold (tenant index rebuilt from Postgres) "
+        f"p50 {result['cold_p50_ms']:.0f} ms / "
+        f"p95 {result['cold_p95_ms']:.0f} ms\n"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connectors", type=int, default=1000)
+    parser.add_argument("--fields", type=int, default=50)
+    arguments = parser.parse_args()
+    text = report(measure(arguments.connectors, arguments.fields))
+    with RESULTS.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+    print(text)
