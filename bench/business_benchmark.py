@@ -11,13 +11,11 @@ auto-approved to anything.
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import evaluation
+import results_log
 
 from autonomos_pipelines.dcl.resolver import AUTO_APPROVE, REVIEW
-
-RESULTS = Path(__file__).parent / "results.md"
 
 
 def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
@@ -48,10 +46,7 @@ def main() -> str:
             f"{100 * s['auto_rate']:.1f} % | {100 * s['auto_precision']:.1f} % | "
             f"{100 * s['review_share']:.1f} % |"
         )
-    text = "\n".join(lines) + "\n"
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write(text)
-    return text
+    return results_log.append(lines)
 
 
 if __name__ == "__main__":

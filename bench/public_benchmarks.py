@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime
 import platform
-from pathlib import Path
 
 import evaluation
 import metrics
-
-RESULTS = Path(__file__).parent / "results.md"
+import results_log
 
 
 def main() -> str:
@@ -32,10 +30,7 @@ def main() -> str:
             f"Recall@GT {metrics.recall_at_ground_truth(scored, gold):.3f} "
             f"({sum(1 for g in gold if g)} queries with a gold target)"
         )
-    text = "\n".join(lines) + "\n"
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write(text)
-    return text
+    return results_log.append(lines)
 
 
 if __name__ == "__main__":

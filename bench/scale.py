@@ -21,13 +21,12 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 import business_set
+import results_log
 
 from autonomos_pipelines.dcl.source_field import SourceField
 
-RESULTS = Path(__file__).parent / "results.md"
 ABBREVIATE = {"customer": "cust", "amount": "amt", "number": "nbr", "date": "dt",
               "quantity": "qty", "description": "desc", "account": "acct", "address": "addr",
               "company": "co", "currency": "ccy", "created": "crt", "status": "sts"}  # fmt: skip
@@ -152,7 +151,4 @@ if __name__ == "__main__":
     parser.add_argument("--connectors", type=int, default=1000)
     parser.add_argument("--fields", type=int, default=50)
     arguments = parser.parse_args()
-    text = report(measure(arguments.connectors, arguments.fields))
-    with RESULTS.open("a", encoding="utf-8") as handle:
-        handle.write(text)
-    print(text)
+    print(results_log.append([report(measure(arguments.connectors, arguments.fields))]))
