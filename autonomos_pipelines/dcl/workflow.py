@@ -191,17 +191,23 @@ class Workflow:
             self.registry.invalidate(tenant_id)
         return ids
 
+    def _pending_row(self, connection: Connection, mapping_id: int, actor: str, verb: str) -> Any:
+        """The locked row a reviewer decides on, after checking role and state."""
+        row = _fetch_row(connection, mapping_id)
+        self._require(
+            connection, actor, DECIDERS, f"mapping.{verb}", row["tenant_id"], row_key(row)
+        )
+        if row["status"] not in PENDING:
+            done = {"approve": "approved", "reject": "rejected"}[verb]
+            raise WorkflowError(
+                f"{row_key(row)} is {row['status']}; only proposed or "
+                f"needs_review mappings can be {done}"
+            )
+        return row
+
     def approve(self, mapping_id: int, actor: str, force: bool = False) -> dict:
         with self.engine.begin() as connection:
-            row = _fetch_row(connection, mapping_id)
-            self._require(
-                connection, actor, DECIDERS, "mapping.approve", row["tenant_id"], row_key(row)
-            )
-            if row["status"] not in PENDING:
-                raise WorkflowError(
-                    f"{row_key(row)} is {row['status']}; only proposed or "
-                    "needs_review mappings can be approved"
-                )
+            row = self._pending_row(connection, mapping_id, actor, "approve")
             ref = FieldRef(
                 row["tenant_id"], row["connector"], row["source_table"], row["source_field"]
             )
@@ -236,15 +242,7 @@ class Workflow:
 
     def reject(self, mapping_id: int, actor: str, reason: str = "") -> dict:
         with self.engine.begin() as connection:
-            row = _fetch_row(connection, mapping_id)
-            self._require(
-                connection, actor, DECIDERS, "mapping.reject", row["tenant_id"], row_key(row)
-            )
-            if row["status"] not in PENDING:
-                raise WorkflowError(
-                    f"{row_key(row)} is {row['status']}; only proposed or "
-                    "needs_review mappings can be rejected"
-                )
+            row = self._pending_row(connection, mapping_id, actor, "reject")
             connection.execute(
                 sa.text("""UPDATE field_mappings SET status = 'rejected', is_active = false,
                                reason = :r, updated_at = now() WHERE id = :id"""),
