@@ -46,3 +46,7 @@ def redact_url(url: str | None) -> str:
         host = f"{host}:{parts.port}"
     netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+class SourceError(AutonomosError):
+    """A source API or database answered with an error (auth, bad request, error body)."""

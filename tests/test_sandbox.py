@@ -8,7 +8,8 @@ import urllib.request
 
 import pytest
 
-from autonomos_pipelines.sandbox.apis import HUBSPOT_TOKEN, STRIPE_KEY
+from autonomos_pipelines.sandbox.apis.hubspot import TOKEN as HUBSPOT_TOKEN
+from autonomos_pipelines.sandbox.apis.stripe import API_KEY as STRIPE_KEY
 
 
 def get(url: str, token: str | None = None) -> tuple[int, dict]:

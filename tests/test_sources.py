@@ -115,6 +115,7 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
             "domain": "finops",
             "description": "test",
             "entities": ["account"],
+            "implementation": {"type": "generic", "reason": "dlt sql_database, config only"},
             "credentials": {"secret": "database_url"},
             "schema_name": "public",
             "tables": [

@@ -8,8 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autonomos_pipelines.aam.spec_loader import AnySpec
-from autonomos_pipelines.aam.spec_model import GenericRestSpec
+from autonomos_pipelines.aam.spec_model import (
+    AnySpec,
+    AwsCostSpec,
+    FileSpec,
+    GenericRestSpec,
+    MongoSpec,
+    OAuthSandbox,
+    ODataSpec,
+    SalesforceSpec,
+    SqlSpec,
+)
 from autonomos_pipelines.errors import ConfigError
 from autonomos_pipelines.settings import Settings
 
@@ -39,6 +48,7 @@ class Connection:
     connector: str
     endpoint: str  # "sandbox" or the real base URL
     base_url: str | None = None
+    token_url: str | None = None
     file_root: Path | None = None
     secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
 
@@ -80,8 +90,35 @@ def secret_keys(spec: AnySpec) -> set[str]:
             for value in node:
                 walk(value)
 
-    walk(spec.model_dump(exclude={"sandbox"}))
+    walk(spec.model_dump(exclude={"sandbox"}, exclude_none=True))
     return keys
+
+
+HTTP_SANDBOXED = GenericRestSpec | SalesforceSpec | ODataSpec | AwsCostSpec
+
+
+def _sandbox_endpoint(spec: AnySpec, settings: Settings) -> dict[str, Any]:
+    """Where the sandbox serves this connector, and the public test credentials it takes."""
+    if isinstance(spec, SqlSpec):
+        if spec.sandbox is None:  # a test or real URL comes from the tenant's secrets
+            return {"secrets": {}}
+        from autonomos_pipelines.sandbox.databases import sandbox_database_url
+
+        return {"secrets": {spec.credentials.secret: sandbox_database_url(spec, settings)}}
+    if isinstance(spec, MongoSpec):
+        if spec.sandbox is None:
+            return {"secrets": {}}
+        return {"secrets": {spec.connection_url.secret: f"mongomock://{spec.sandbox.dataset}"}}
+    sandbox = None if isinstance(spec, FileSpec) else spec.sandbox
+    if sandbox is None:
+        raise ConfigError(f"{spec.name}: no sandbox is defined; set a real endpoint")
+    found: dict[str, Any] = {
+        "base_url": settings.sandbox_url + sandbox.path,
+        "secrets": dict(sandbox.credentials),
+    }
+    if isinstance(sandbox, OAuthSandbox):
+        found["token_url"] = settings.sandbox_url + sandbox.token_path
+    return found
 
 
 def resolve_connection(
@@ -89,18 +126,14 @@ def resolve_connection(
 ) -> Connection:
     """Turn a tenant's stored connector options into a run-time Connection."""
     endpoint = str(options.get("endpoint") or SANDBOX)
-    keys = secret_keys(spec)
-    secrets = _env_secrets(tenant_id, spec.name, keys)
-    base_url = None
-    if isinstance(spec, GenericRestSpec):
-        if endpoint == SANDBOX:
-            if spec.sandbox is None:
-                raise ConfigError(f"{spec.name}: no sandbox is defined; set a real endpoint")
-            base_url = settings.sandbox_url + spec.sandbox.path
-            sandbox_secrets = {k: Secret(v) for k, v in spec.sandbox.credentials.items()}
-            secrets = {**sandbox_secrets, **secrets}
-        else:
-            base_url = endpoint
+    secrets = _env_secrets(tenant_id, spec.name, secret_keys(spec))
+    base_url = token_url = None
+    if endpoint == SANDBOX and not isinstance(spec, FileSpec):
+        sandbox = _sandbox_endpoint(spec, settings)
+        secrets = {**{k: Secret(v) for k, v in sandbox["secrets"].items()}, **secrets}
+        base_url, token_url = sandbox.get("base_url"), sandbox.get("token_url")
+    elif isinstance(spec, HTTP_SANDBOXED):
+        base_url = endpoint
     file_root = (
         Path(options["file_root"])
         if options.get("file_root")
@@ -111,6 +144,7 @@ def resolve_connection(
         connector=spec.name,
         endpoint=endpoint,
         base_url=base_url,
+        token_url=token_url,
         file_root=file_root,
         secrets=secrets,
     )

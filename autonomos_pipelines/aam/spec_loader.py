@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from autonomos_pipelines.aam.spec_model import ConnectorSpec, FileSpec, GenericRestSpec, SqlSpec
+from autonomos_pipelines.aam.spec_model import AnySpec, ConnectorSpec
 from autonomos_pipelines.errors import SpecError
 
-AnySpec = GenericRestSpec | SqlSpec | FileSpec
+__all__ = ["AnySpec", "get_spec", "load_spec_file", "load_specs", "parse_spec"]
 SCHEMA_FILE_NAME = "connector_spec.schema.json"
 _ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(ConnectorSpec)
 

@@ -28,7 +28,9 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    comment: str | None = Field(None, alias="$comment", description="Free text for people")
 
 
 class SecretRef(_Strict):
@@ -84,6 +86,8 @@ class OffsetPaginator(_Strict):
     limit_param: str = "limit"
     total_path: str | None = None
     has_more_path: str | None = None
+    offset_body_path: str | None = Field(None, description="Put offset in a POST body")
+    limit_body_path: str | None = Field(None, description="Put limit in a POST body")
 
 
 class PageNumberPaginator(_Strict):
@@ -97,23 +101,43 @@ class SinglePagePaginator(_Strict):
     type: Literal["single_page"]
 
 
+class CursorUntilPaginator(_Strict):
+    """Cursor paging that stops when a flag in the body turns true (Zendesk end_of_stream)."""
+
+    type: Literal["cursor_until"]
+    cursor_path: str
+    cursor_param: str
+    stop_path: str
+
+
 Paginator = Annotated[
     CursorPaginator
     | JsonLinkPaginator
     | HeaderLinkPaginator
     | OffsetPaginator
     | PageNumberPaginator
-    | SinglePagePaginator,
+    | SinglePagePaginator
+    | CursorUntilPaginator,
     Field(discriminator="type"),
 ]
+
+
+class Incremental(_Strict):
+    """Load only records changed since the last run; dlt keeps the cursor per tenant."""
+
+    cursor_path: str = Field(description="Field of each record that only grows, e.g. updated_at")
+    start_param: str = Field(description="Query parameter that takes the last value seen")
+    initial_value: str | int = Field(description="Where the first run starts")
 
 
 class Endpoint(_Strict):
     path: str = Field(min_length=1)
     method: Literal["GET", "POST"] = "GET"
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    json_body: dict[str, Any] | None = Field(None, alias="json", description="POST body")
     data_selector: str | None = Field(None, description="JSONPath to the records in a response")
     paginator: Paginator | None = None
+    incremental: Incremental | None = None
 
 
 class RestResource(_Strict):
@@ -126,6 +150,16 @@ class RestResource(_Strict):
         description="Extra top-level fields computed from a JSONPath into each record, e.g. "
         "the first associated company id of a HubSpot deal",
     )
+    record_hook: Literal["ga4_report_rows"] | None = Field(
+        None, description="Named code hook that reshapes each record (makes the spec hybrid)"
+    )
+
+
+class ResponseCheck(_Strict):
+    """For APIs that report errors inside an HTTP 200 body (Slack's {"ok": false})."""
+
+    success_path: str
+    error_path: str | None = None
 
 
 class RestClient(_Strict):
@@ -133,6 +167,7 @@ class RestClient(_Strict):
     auth: Auth
     paginator: Paginator | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+    response_check: ResponseCheck | None = None
 
 
 class Sandbox(_Strict):
@@ -145,12 +180,31 @@ class Sandbox(_Strict):
     )
 
 
+class Implementation(_Strict):
+    """How much code the connector needs, and why."""
+
+    type: Literal["generic", "hybrid", "custom"] = Field(
+        description="generic: config only; hybrid: config plus a named code hook; "
+        "custom: its own adapter code"
+    )
+    reason: str = Field(min_length=10)
+
+
+class RateLimit(_Strict):
+    """Client-side limit per tenant and connector (the server's Retry-After always wins)."""
+
+    requests_per_second: float = Field(gt=0)
+    burst: int = Field(1, ge=1)
+
+
 class _SpecBase(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     source_system: str = Field(pattern=NAME_PATTERN)
     domain: Domain
     description: str
+    implementation: Implementation
     entities: list[Entity] = Field(min_length=1, description="Canonical entities it feeds")
+    rate_limit: RateLimit | None = None
     schema_: str | None = Field(None, alias="$schema")
 
 
@@ -181,10 +235,18 @@ class SqlTable(_Strict):
     incremental_column: str | None = None
 
 
+class DatabaseSandbox(_Strict):
+    """A seeded database the sandbox creates on the project's own PostgreSQL server."""
+
+    database: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    dataset: str = Field(pattern=NAME_PATTERN, description="Seed data set to load")
+
+
 class SqlSpec(_SpecBase):
     kind: Literal["sql"]
     credentials: SecretRef = Field(description="Secret holding a SQLAlchemy database URL")
     schema_name: str | None = Field(None, description="Database schema to read")
+    sandbox: DatabaseSandbox | None = None
     tables: list[SqlTable] = Field(min_length=1)
 
 
@@ -192,22 +254,140 @@ class FileTable(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     file_glob: str = Field(min_length=1, description="Glob relative to the tenant's file root")
     primary_key: str | None = None
+    column_types: dict[str, Literal["text", "bigint", "double", "bool", "timestamp", "date"]] = (
+        Field(default_factory=dict, description="Pinned column types (others are detected)")
+    )
 
 
 class FileSpec(_SpecBase):
     kind: Literal["file"]
-    format: Literal["csv"] = "csv"
+    format: Literal["csv", "excel"] = "csv"
     tables: list[FileTable] = Field(min_length=1)
 
 
-ConnectorSpec = Annotated[GenericRestSpec | SqlSpec | FileSpec, Field(discriminator="kind")]
+class OAuth2RefreshToken(_Strict):
+    type: Literal["oauth2_refresh_token"]
+    token_url: str = Field(pattern=r"^https?://")
+    client_id: SecretRef
+    client_secret: SecretRef
+    refresh_token: SecretRef
 
 
-def resource_names(spec: GenericRestSpec | SqlSpec | FileSpec) -> list[str]:
-    """Names of the dlt resources (raw tables) a spec produces."""
+class OAuth2ClientCredentials(_Strict):
+    type: Literal["oauth2_client_credentials"]
+    token_url: str = Field(pattern=r"^https?://")
+    client_id: SecretRef
+    client_secret: SecretRef
+    scope: str
+
+
+class OAuthSandbox(Sandbox):
+    token_path: str = Field(pattern=r"^/", description="Token endpoint under the sandbox URL")
+
+
+# SOQL has no identifier quoting: names are restricted to what Salesforce API names allow.
+SoqlName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")]
+
+
+class SalesforceObject(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="sObject API name")
+    table: str = Field(pattern=NAME_PATTERN)
+    fields: list[SoqlName] = Field(min_length=1)
+    incremental_field: SoqlName | None = "SystemModstamp"
+
+
+class SalesforceSpec(_SpecBase):
+    """SOQL through the REST query endpoint, nextRecordsUrl paging, OAuth2 refresh token."""
+
+    kind: Literal["salesforce"]
+    instance_url: str = Field(pattern=r"^https?://", description="Used until a token names one")
+    api_version: str = Field("v59.0", pattern=r"^v\d+\.\d$")
+    batch_size: int = Field(2000, ge=200, le=2000)
+    auth: OAuth2RefreshToken
+    sandbox: OAuthSandbox | None = None
+    objects: list[SalesforceObject] = Field(min_length=1)
+
+
+class ODataEntitySet(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Entity set, e.g. accounts")
+    table: str = Field(pattern=NAME_PATTERN)
+    primary_key: str
+    select: list[str] = Field(min_length=1)
+    incremental_field: str | None = "modifiedon"
+
+
+class ODataSpec(_SpecBase):
+    """OData v4 (Dynamics 365 Web API): $select, @odata.nextLink, client-credentials OAuth2."""
+
+    kind: Literal["odata"]
+    base_url: str = Field(pattern=r"^https?://")
+    page_size: int = Field(500, ge=1, le=5000)
+    auth: OAuth2ClientCredentials
+    sandbox: OAuthSandbox | None = None
+    entity_sets: list[ODataEntitySet] = Field(min_length=1)
+
+
+class AwsCostSpec(_SpecBase):
+    """AWS Cost Explorer GetCostAndUsage, signed with SigV4 by botocore."""
+
+    kind: Literal["aws_cost_explorer"]
+    endpoint_url: str = Field("https://ce.us-east-1.amazonaws.com", pattern=r"^https?://")
+    region: str = "us-east-1"
+    access_key_id: SecretRef
+    secret_access_key: SecretRef
+    granularity: Literal["DAILY", "MONTHLY"] = "DAILY"
+    metrics: list[str] = Field(default_factory=lambda: ["UnblendedCost", "UsageQuantity"])
+    group_by: list[str] = Field(default_factory=lambda: ["SERVICE"], min_length=1, max_length=2)
+    lookback_days: int = Field(90, ge=1, le=365)
+    table: str = Field("daily_costs", pattern=NAME_PATTERN)
+    sandbox: Sandbox | None = None
+
+
+class MongoCollection(_Strict):
+    name: str = Field(min_length=1)
+    table: str = Field(pattern=NAME_PATTERN)
+    incremental_field: str | None = None
+
+
+class MongoSandbox(_Strict):
+    dataset: str = Field(pattern=NAME_PATTERN, description="Seed data set for the in-memory fake")
+
+
+class MongoSpec(_SpecBase):
+    kind: Literal["mongodb"]
+    connection_url: SecretRef
+    database: str = Field(min_length=1)
+    sandbox: MongoSandbox | None = None
+    collections: list[MongoCollection] = Field(min_length=1)
+
+
+ConnectorSpec = Annotated[
+    GenericRestSpec | SqlSpec | FileSpec | SalesforceSpec | ODataSpec | AwsCostSpec | MongoSpec,
+    Field(discriminator="kind"),
+]
+AnySpec = (
+    GenericRestSpec | SqlSpec | FileSpec | SalesforceSpec | ODataSpec | AwsCostSpec | MongoSpec
+)
+
+
+def record_id_columns(spec: AnySpec) -> dict[str, str | None]:
+    """Raw table -> the column identifying a record (lineage: source record id)."""
     if isinstance(spec, GenericRestSpec):
-        return [resource.name for resource in spec.resources]
-    return [table.name for table in spec.tables]
+        return {resource.name: resource.primary_key for resource in spec.resources}
+    if isinstance(spec, SqlSpec | FileSpec):
+        return {table.name: table.primary_key for table in spec.tables}
+    if isinstance(spec, SalesforceSpec):
+        return {item.table: "id" for item in spec.objects}  # dlt normalises Id -> id
+    if isinstance(spec, ODataSpec):
+        return {item.table: item.primary_key for item in spec.entity_sets}
+    if isinstance(spec, AwsCostSpec):
+        return {spec.table: "record_id"}
+    return {item.table: "_id" for item in spec.collections}
+
+
+def resource_names(spec: AnySpec) -> list[str]:
+    """Names of the dlt resources (raw tables) a spec produces."""
+    return list(record_id_columns(spec))
 
 
 def json_schema() -> dict[str, Any]:
@@ -217,10 +397,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "autonomos connector spec"
     return schema
-
-
-def record_id_columns(spec: GenericRestSpec | SqlSpec | FileSpec) -> dict[str, str | None]:
-    """The column identifying a record in each raw table (lineage: source record id)."""
-    if isinstance(spec, GenericRestSpec):
-        return {resource.name: resource.primary_key for resource in spec.resources}
-    return {table.name: table.primary_key for table in spec.tables}

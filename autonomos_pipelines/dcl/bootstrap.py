@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from autonomos_pipelines.cache import open_cache
+from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.dcl import migrate
 from autonomos_pipelines.dcl.baseline import load_baseline
-from autonomos_pipelines.dcl.database import get_engine
 from autonomos_pipelines.dcl.registry import Registry
 from autonomos_pipelines.settings import Settings
 

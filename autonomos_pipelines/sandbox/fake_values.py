@@ -128,3 +128,28 @@ def iso(value: datetime) -> str:
 def token(rng: random.Random, prefix: str, length: int = 14) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
     return prefix + "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def org(rng: random.Random, index: int) -> dict[str, str]:
+    """A company with a domain and an address, for APIs that describe organisations."""
+    name = company_name(rng, index)
+    city, state, postal, country = rng.choice(CITIES)
+    return {
+        "name": name,
+        "domain": domain_of(name),
+        "city": city,
+        "state": state,
+        "postal": postal,
+        "country": country,
+        "street": f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
+        "industry": rng.choice(INDUSTRIES),
+    }
+
+
+def ymd_hms(value: datetime) -> str:
+    """Pipedrive-style 'YYYY-MM-DD HH:MM:SS' (UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso_seconds(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

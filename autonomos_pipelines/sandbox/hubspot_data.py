@@ -18,7 +18,7 @@ STAGES = [
 ]
 LIFECYCLE = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "customer"]
 SOURCES = ["ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKETING", "REFERRALS", "DIRECT_TRAFFIC"]
-OWNER_IDS = ["51234001", "51234002", "51234003"]
+OWNER_IDS = [str(51234001 + index) for index in range(8)]
 # Properties HubSpot returns when the request names none.
 DEFAULT_PROPERTIES = {
     "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
@@ -167,6 +167,29 @@ def deals(rng: random.Random, comps: list[dict[str, Any]], count: int) -> list[d
     return rows
 
 
+def owners(rng: random.Random) -> list[dict[str, Any]]:
+    rows = []
+    for index, owner_id in enumerate(OWNER_IDS):
+        first, last = fv.person(rng)
+        created = fv.moment(rng, 200)
+        rows.append(
+            {
+                "id": owner_id,
+                "email": fv.email_of(first, last, "autonomos-demo.example.com", index),
+                "type": "PERSON",
+                "firstName": first,
+                "lastName": last,
+                "userId": 7100 + index,
+                "userIdIncludingInactive": 7100 + index,
+                "createdAt": fv.iso(created),
+                "updatedAt": fv.iso(created + timedelta(days=30)),
+                "archived": False,
+                "teams": [{"id": "4100", "name": "Sales", "primary": True}],
+            }
+        )
+    return rows
+
+
 def dataset(seed: int = 11) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(seed)
     comps = companies(rng, 80)
@@ -174,4 +197,5 @@ def dataset(seed: int = 11) -> dict[str, list[dict[str, Any]]]:
         "companies": comps,
         "contacts": contacts(rng, comps, 200),
         "deals": deals(rng, comps, 120),
+        "owners": owners(random.Random(seed + 1)),
     }

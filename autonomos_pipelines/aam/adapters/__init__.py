@@ -1,0 +1,1 @@
+"""One module per connector kind: spec + connection (+ HTTP runtime) -> dlt source."""

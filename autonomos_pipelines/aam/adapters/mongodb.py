@@ -1,0 +1,84 @@
+"""MongoDB collections through pymongo: documents in _id order (or by an incremental field),
+BSON values made JSON-friendly, nested documents and arrays left to dlt to flatten into
+columns (a__b) and child tables, as dlt does for any nested JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import dlt
+from dlt.extract.source import DltSource
+
+from autonomos_pipelines.aam.connection import Connection
+from autonomos_pipelines.aam.spec_model import MongoCollection, MongoSpec
+
+BATCH = 1000
+
+
+def plain(value: Any) -> Any:
+    """ObjectId -> str, Decimal128 -> Decimal; containers recursively."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, str | int | float | bool | datetime) or value is None:
+        return value
+    if type(value).__name__ == "Decimal128":
+        return Decimal(str(value))
+    return str(value)
+
+
+def open_client(url: str) -> Any:
+    """A pymongo client; ``mongomock://<dataset>`` is the sandbox's in-memory fake."""
+    if url.startswith("mongomock://"):
+        from autonomos_pipelines.sandbox.mongo import sandbox_client
+
+        return sandbox_client(url.removeprefix("mongomock://"))
+    import pymongo
+
+    return pymongo.MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
+
+
+def mongo_source(spec: MongoSpec, connection: Connection) -> DltSource:
+    url = connection.secret(spec.connection_url.secret)
+
+    def documents(item: MongoCollection, since: Any) -> Iterator[list[dict[str, Any]]]:
+        collection = open_client(url)[spec.database][item.name]
+        query = {item.incremental_field: {"$gte": since}} if since is not None else {}
+        order = item.incremental_field or "_id"
+        batch: list[dict[str, Any]] = []
+        for document in collection.find(query).sort([(order, 1), ("_id", 1)]):
+            batch.append(plain(document))
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def resource(item: MongoCollection) -> Any:
+        if item.incremental_field:
+
+            @dlt.resource(name=item.table, primary_key="_id", write_disposition="merge")
+            def changed(
+                cursor: dlt.sources.incremental[Any] = dlt.sources.incremental(
+                    item.incremental_field
+                ),
+            ) -> Iterator[list[dict[str, Any]]]:
+                yield from documents(item, cursor.last_value)
+
+            return changed
+
+        @dlt.resource(name=item.table, primary_key="_id", write_disposition="replace")
+        def everything() -> Iterator[list[dict[str, Any]]]:
+            yield from documents(item, None)
+
+        return everything
+
+    @dlt.source(name=spec.name)
+    def mongodb() -> list[Any]:
+        return [resource(item) for item in spec.collections]
+
+    return mongodb()

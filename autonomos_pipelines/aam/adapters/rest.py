@@ -1,0 +1,121 @@
+"""Generic REST: a spec becomes a dlt rest_api source on the guarded HTTP session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dlt.common.jsonpath import find_values
+from dlt.extract.source import DltSource
+from dlt.sources.rest_api import rest_api_source
+from requests import Response
+
+from autonomos_pipelines.aam.connection import Connection
+from autonomos_pipelines.aam.hooks import RECORD_HOOKS
+from autonomos_pipelines.aam.paginators import paginator_config
+from autonomos_pipelines.aam.runtime import HttpRuntime
+from autonomos_pipelines.aam.spec_model import (
+    ApiKeyAuth,
+    BearerAuth,
+    GenericRestSpec,
+    HttpBasicAuth,
+    ResponseCheck,
+    RestResource,
+)
+from autonomos_pipelines.errors import SourceError
+
+
+def _auth_config(auth: BearerAuth | ApiKeyAuth | HttpBasicAuth, connection: Connection) -> dict:
+    if isinstance(auth, BearerAuth):
+        return {"type": "bearer", "token": connection.secret(auth.token.secret)}
+    if isinstance(auth, ApiKeyAuth):
+        return {
+            "type": "api_key",
+            "name": auth.name,
+            "location": auth.location,
+            "api_key": connection.secret(auth.api_key.secret),
+        }
+    return {
+        "type": "http_basic",
+        "username": connection.secret(auth.username.secret),
+        "password": connection.secret(auth.password.secret),
+    }
+
+
+def _derive(fields: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def add_derived(record: dict[str, Any]) -> dict[str, Any]:
+        for name, path in fields.items():
+            values = find_values(path, record)
+            record[name] = values[0] if values else None
+        return record
+
+    return add_derived
+
+
+def _body_check(check: ResponseCheck, connector: str) -> Callable[..., None]:
+    def raise_on_error_body(response: Response, *args: Any, **kwargs: Any) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        ok = find_values(check.success_path, body)
+        if ok and ok[0] is False:
+            detail = find_values(check.error_path, body) if check.error_path else []
+            raise SourceError(
+                f"{connector}: {response.request.method} {response.url.split('?')[0]} "
+                f"answered {check.success_path}=false: {detail[0] if detail else body}"
+            )
+
+    return raise_on_error_body
+
+
+def _resource_config(resource: RestResource, spec: GenericRestSpec) -> dict[str, Any]:
+    endpoint: dict[str, Any] = {
+        "path": resource.endpoint.path,
+        "method": resource.endpoint.method,
+        "params": dict(resource.endpoint.params),
+    }
+    if resource.endpoint.json_body is not None:
+        endpoint["json"] = resource.endpoint.json_body
+    if resource.endpoint.data_selector:
+        endpoint["data_selector"] = resource.endpoint.data_selector
+    if resource.endpoint.paginator:
+        endpoint["paginator"] = paginator_config(resource.endpoint.paginator)
+    if resource.endpoint.incremental:
+        incremental = resource.endpoint.incremental
+        endpoint["incremental"] = {
+            "start_param": incremental.start_param,
+            "cursor_path": incremental.cursor_path,
+            "initial_value": incremental.initial_value,
+        }
+    if spec.client.response_check:
+        endpoint["response_actions"] = [_body_check(spec.client.response_check, spec.name)]
+    config: dict[str, Any] = {
+        "name": resource.name,
+        "endpoint": endpoint,
+        "primary_key": resource.primary_key,
+        "write_disposition": "merge"
+        if resource.endpoint.incremental
+        else resource.write_disposition,
+    }
+    steps = []
+    if resource.record_hook:
+        steps.append({"map": RECORD_HOOKS[resource.record_hook](resource)})
+    if resource.derived_fields:
+        steps.append({"map": _derive(resource.derived_fields)})
+    if steps:
+        config["processing_steps"] = steps
+    return config
+
+
+def rest_source(spec: GenericRestSpec, connection: Connection, runtime: HttpRuntime) -> DltSource:
+    client: dict[str, Any] = {
+        "base_url": connection.base_url or spec.client.base_url,
+        "auth": _auth_config(spec.client.auth, connection),
+        "headers": dict(spec.client.headers),
+        "session": runtime.session,
+    }
+    if spec.client.paginator:
+        client["paginator"] = paginator_config(spec.client.paginator)
+    config = {"client": client, "resources": [_resource_config(r, spec) for r in spec.resources]}
+    return rest_api_source(config, name=spec.name)  # type: ignore[arg-type]

@@ -1,0 +1,118 @@
+"""The HTTP session every REST-based connector uses: rate limit, retries, request counts.
+
+Retries cover 429, 5xx, connection errors and timeouts, with exponential backoff and full
+jitter; a Retry-After header sets the wait and pauses the whole bucket (see rate_limit).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from autonomos_pipelines.aam.rate_limit import Limiter, acquire
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    timeout: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2^(attempt-1))]."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+@dataclass
+class RequestStats:
+    """What a load's HTTP traffic looked like; becomes Dagster metadata."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    server_errors: int = 0
+    network_errors: int = 0
+    waited_seconds: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Throttle:
+    limiter: Limiter
+    key: str
+    rate: float = 0.0  # requests per second; 0: only honour pauses
+    burst: int = 1
+
+
+class GuardedAdapter(HTTPAdapter):
+    def __init__(self, throttle: Throttle, policy: RetryPolicy, stats: RequestStats) -> None:
+        super().__init__(pool_connections=4, pool_maxsize=8)
+        self.throttle, self.policy, self.stats = throttle, policy, stats
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[no-untyped-def, override]
+        timeout = timeout or self.policy.timeout
+        for attempt in range(1, self.policy.max_attempts + 1):
+            t = self.throttle
+            self.stats.waited_seconds += acquire(t.limiter, t.key, t.rate, t.burst)
+            self.stats.requests += 1
+            last = attempt == self.policy.max_attempts
+            try:
+                response = super().send(request, stream, timeout, verify, cert, proxies)
+            except (requests.ConnectionError, requests.Timeout):
+                self.stats.network_errors += 1
+                if last:
+                    raise
+                self._sleep(self.policy.backoff(attempt))
+                continue
+            status = response.status_code
+            self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
+            if status not in RETRY_STATUSES or last:
+                return response
+            wait = self.policy.backoff(attempt)
+            if status == 429:
+                self.stats.throttled += 1
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                if retry_after is not None:
+                    t.limiter.pause(t.key, retry_after)
+                    wait = 0.0  # the pause makes the next acquire wait
+            else:
+                self.stats.server_errors += 1
+            response.close()
+            self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _sleep(self, seconds: float) -> None:
+        self.stats.retries += 1
+        self.stats.waited_seconds += seconds
+        time.sleep(seconds)
+
+
+def guarded_session(
+    throttle: Throttle, policy: RetryPolicy, stats: RequestStats
+) -> requests.Session:
+    session = requests.Session()
+    adapter = GuardedAdapter(throttle, policy, stats)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,120 @@
+"""Token buckets per tenant and connector: in-process, or shared through Redis (atomic Lua).
+
+A bucket also carries a pause: when a server answers 429 with Retry-After, every worker that
+shares the bucket waits that long before its next request, not just the one that was told.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import cache
+from typing import Protocol
+
+import redis
+
+# KEYS[1] bucket hash; ARGV: rate per second, burst, now (ms). Returns ms to wait (0: granted).
+_ACQUIRE = """
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'paused_until')
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local paused = tonumber(bucket[3]) or 0
+if paused > now then return paused - now end
+if rate <= 0 then return 0 end
+local tokens = tonumber(bucket[1]) or burst
+local at = tonumber(bucket[2]) or now
+tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+if tokens >= 1 then
+  redis.call('HSET', KEYS[1], 'tokens', tokens - 1, 'at', now)
+  redis.call('PEXPIRE', KEYS[1], 3600000)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
+return math.ceil((1 - tokens) * 1000 / rate)
+"""
+_PAUSE = """
+local until_ms = tonumber(ARGV[1])
+local current = tonumber(redis.call('HGET', KEYS[1], 'paused_until')) or 0
+if until_ms > current then redis.call('HSET', KEYS[1], 'paused_until', until_ms) end
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return 1
+"""
+
+
+class Limiter(Protocol):
+    def wait_time(self, key: str, rate: float, burst: int) -> float:
+        """Seconds to wait before a request may go (0: a token was taken)."""
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Hold every request on this key for ``seconds`` (a server's Retry-After)."""
+
+
+def bucket_key(tenant_id: str, connector: str) -> str:
+    return f"autonomos:{tenant_id}:ratelimit:{connector}"
+
+
+class InProcessLimiter:
+    def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._paused_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait_time(self, key: str, rate: float, burst: int) -> float:
+        now = time.monotonic()
+        with self._lock:
+            paused = self._paused_until.get(key, 0.0)
+            if paused > now:
+                return paused - now
+            if rate <= 0:
+                return 0.0
+            tokens, at = self._buckets.get(key, (float(burst), now))
+            tokens = min(float(burst), tokens + (now - at) * rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / rate
+
+    def pause(self, key: str, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._paused_until[key] = max(until, self._paused_until.get(key, 0.0))
+
+
+class RedisLimiter:
+    def __init__(self, url: str) -> None:
+        self._client = redis.Redis.from_url(url)
+        self._acquire = self._client.register_script(_ACQUIRE)
+        self._pause = self._client.register_script(_PAUSE)
+
+    @staticmethod
+    def _now_ms() -> int:
+        return int(time.time() * 1000)
+
+    def wait_time(self, key: str, rate: float, burst: int) -> float:
+        waited_ms = self._acquire(keys=[key], args=[rate, burst, self._now_ms()])
+        return int(waited_ms) / 1000  # type: ignore[arg-type]
+
+    def pause(self, key: str, seconds: float) -> None:
+        self._pause(keys=[key], args=[self._now_ms() + int(seconds * 1000)])
+
+
+def acquire(limiter: Limiter, key: str, rate: float, burst: int) -> float:
+    """Block until a request may go; returns the seconds spent waiting."""
+    waited = 0.0
+    while (delay := limiter.wait_time(key, rate, burst)) > 0:
+        time.sleep(delay)
+        waited += delay
+    return waited
+
+
+_in_process = InProcessLimiter()
+
+
+@cache
+def _redis_limiter(url: str) -> RedisLimiter:
+    return RedisLimiter(url)
+
+
+def limiter_for(redis_url: str | None) -> Limiter:
+    """Redis when REDIS_URL is set (shared across processes), otherwise this process's own."""
+    return _redis_limiter(redis_url) if redis_url else _in_process

@@ -1,0 +1,1 @@
+"""One module per sandboxed API: its dataset, auth check, pagination and envelopes."""
