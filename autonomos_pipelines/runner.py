@@ -22,28 +22,52 @@ class RunSummary:
     failures: list[str] = field(default_factory=list)
 
 
-def tenant_selection(defs, connectors: list[str]) -> list[AssetKey]:
-    """Raw assets of the tenant's connectors, the mapping asset and every canonical asset."""
+def tenant_selection(defs, connectors: list[str]) -> tuple[list[AssetKey], list[AssetKey]]:
+    """(raw assets of the tenant's connectors, the mapping asset + every canonical asset)."""
     keys = defs.resolve_asset_graph().get_all_asset_keys()
-    return [key for key in keys if key.path[0] != "raw" or key.path[1] in connectors]
+    raw = [key for key in keys if key.path[0] == "raw" and key.path[1] in connectors]
+    return raw, [key for key in keys if key.path[0] != "raw"]
 
 
 def run_tenant(
     defs, tenant_id: str, connectors: list[str], instance: DagsterInstance, settings: Settings
 ) -> RunSummary:
-    """One run per tenant at a time: a file lock for in-process runs (the run queue's tag
-    limit covers runs launched through the daemon)."""
+    """Load, then map and build. Two runs, so that a failing connector fails only its own raw
+    assets: mapping and canonical tables are still rebuilt from every connector that loaded
+    (and from the last good load of the one that did not).
+
+    One tenant at a time: a file lock for in-process runs (the run queue's tag limit covers
+    runs launched through the daemon)."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
+    raw, downstream = tenant_selection(defs, connectors)
     with fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock")):
         job = defs.get_implicit_global_asset_job_def()
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=tenant_id,
-            tags={"tenant": tenant_id},
-            asset_selection=tenant_selection(defs, connectors),
-            raise_on_error=False,
-        )
-    return summarise(result)
+        results = [
+            job.execute_in_process(
+                instance=instance,
+                partition_key=tenant_id,
+                tags={"tenant": tenant_id, "stage": stage},
+                asset_selection=selection,
+                raise_on_error=False,
+            )
+            for stage, selection in (("load", raw), ("map_and_build", downstream))
+            if selection
+        ]
+    return merge([summarise(result) for result in results])
+
+
+def merge(summaries: list[RunSummary]) -> RunSummary:
+    merged = RunSummary(
+        run_id=", ".join(s.run_id for s in summaries),
+        success=all(s.success for s in summaries),
+    )
+    for summary in summaries:
+        merged.canonical_rows.update(summary.canonical_rows)
+        merged.checks.update(summary.checks)
+        merged.failures += summary.failures
+        merged.coverage = summary.coverage if summary.coverage is not None else merged.coverage
+        merged.fields = summary.fields or merged.fields
+    return merged
 
 
 def summarise(result: ExecuteInProcessResult) -> RunSummary:

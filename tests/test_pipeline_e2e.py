@@ -21,6 +21,8 @@ EXPECTED_ROWS = {
     "opportunity": 120 + 90,
     "payment": 240,
     "subscription": 110,
+    "user": 8,  # HubSpot owners
+    **{entity: 0 for entity in ("campaign", "cloud_cost", "ticket", "web_traffic")},
 }
 ALL = ["stripe", "hubspot", "filesource"]
 

@@ -41,6 +41,8 @@ class DuckDbDialect:
             return f"(TRY_CAST({expr} AS DECIMAL(38,9)) * 100)"
         if transform == "upper":
             return f"upper(CAST({expr} AS VARCHAR))"
+        if transform == "yyyymmdd":
+            return f"TRY_STRPTIME(CAST({expr} AS VARCHAR), '%Y%m%d')"
         return expr
 
     def as_text(self, expr: str) -> str:
@@ -106,6 +108,8 @@ class PostgresDialect:
             return f"(({number}) * 100)"
         if transform == "upper":
             return f"upper({text})"
+        if transform == "yyyymmdd":
+            return f"CASE WHEN {text} ~ '^[0-9]{{8}}$' THEN to_date({text}, 'YYYYMMDD') END"
         return expr
 
     def as_text(self, expr: str) -> str:

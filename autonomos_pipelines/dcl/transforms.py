@@ -9,4 +9,5 @@ TRANSFORMS = {
     "minor_units": "integer minor currency units -> decimal major units (cents / 100)",
     "upper": "upper-case text (ISO currency codes)",
     "percent_from_fraction": "a 0..1 fraction -> percent (x 100)",
+    "yyyymmdd": "compact date text 20240131 -> date (GA4's date dimension)",
 }
