@@ -94,10 +94,13 @@ def test_retries_give_up_with_the_apis_error(env, sandbox):
         run(spec, env, "gu", http_runtime(spec, "gu", policy=FAST))
 
 
-@pytest.mark.parametrize(("connector", "token_path"), [
-    ("salesforce", "/salesforce/services/oauth2/token"),
-    ("dynamics365", "/dynamics365/autonomos-demo.onmicrosoft.com/oauth2/v2.0/token"),
-])
+@pytest.mark.parametrize(
+    ("connector", "token_path"),
+    [
+        ("salesforce", "/salesforce/services/oauth2/token"),
+        ("dynamics365", "/dynamics365/autonomos-demo.onmicrosoft.com/oauth2/v2.0/token"),
+    ],
+)
 def test_expired_access_tokens_are_refreshed_mid_load(env, sandbox, connector, token_path):
     api = sandbox.apis[connector]
     api.token_ttl_requests = 2  # type: ignore[attr-defined]
@@ -106,14 +109,19 @@ def test_expired_access_tokens_are_refreshed_mid_load(env, sandbox, connector, t
         counts = run(get_spec(connector), env, f"tok{connector}")
     finally:
         api.token_ttl_requests = 40  # type: ignore[attr-defined]
-    assert counts["accounts"] == len(api.data["Account" if connector == "salesforce" else "accounts"])
+    assert counts["accounts"] == len(
+        api.data["Account" if connector == "salesforce" else "accounts"]
+    )
     assert sandbox.request_counts[token_path] - before >= 3
 
 
-@pytest.mark.parametrize(("connector", "resource", "table"), [
-    ("zendesk", "tickets", "tickets"),
-    ("salesforce", "Account", "accounts"),
-])
+@pytest.mark.parametrize(
+    ("connector", "resource", "table"),
+    [
+        ("zendesk", "tickets", "tickets"),
+        ("salesforce", "Account", "accounts"),
+    ],
+)
 def test_incremental_loads_fetch_only_new_records(env, sandbox, connector, resource, table):
     spec = get_spec(connector)
     first = run(spec, env, "inc")

@@ -52,3 +52,23 @@ def test_tenants_add_then_list(env):
     assert (env.files_dir / "acme" / "filesource" / "accounts_export.csv").exists()
     listed = run(["tenants", "list"])
     assert listed.stdout.strip() == "acme: filesource (sandbox), stripe (sandbox)"
+
+
+def test_connectors_list_shows_the_catalogue_with_kinds():
+    result = run(["connectors", "list"])
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[1:]
+    assert len(lines) >= 15
+    salesforce = next(line for line in lines if line.startswith("salesforce"))
+    assert "custom" in salesforce and "opportunity" in salesforce
+
+
+def test_connectors_scaffold_writes_a_valid_spec_and_refuses_to_overwrite(tmp_path):
+    written = run(["connectors", "scaffold", "acme_api", "--directory", str(tmp_path)])
+    assert written.returncode == 0, written.stderr
+    check = run(["connectors", "validate", str(tmp_path / "acme_api.json")])
+    assert check.returncode == 0 and "generic_rest" in check.stdout
+    again = run(["connectors", "scaffold", "acme_api", "--directory", str(tmp_path)])
+    assert again.returncode == 2 and "already exists" in again.stderr
+    hostile = run(["connectors", "scaffold", "../evil", "--directory", str(tmp_path)])
+    assert hostile.returncode == 2 and not (tmp_path.parent / "evil.json").exists()

@@ -1,4 +1,4 @@
-"""`autonomos connectors ...`: validate specs and regenerate their JSON Schema."""
+"""`autonomos connectors ...`: list, validate, scaffold specs; regenerate their JSON Schema."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from pathlib import Path
 
 import typer
 
-from autonomos_pipelines.aam.spec_loader import SCHEMA_FILE_NAME, load_spec_file, specs_dir
-from autonomos_pipelines.aam.spec_model import json_schema
+from autonomos_pipelines.aam.scaffold import scaffold as write_scaffold
+from autonomos_pipelines.aam.spec_loader import (
+    SCHEMA_FILE_NAME,
+    default_specs,
+    load_spec_file,
+    specs_dir,
+)
+from autonomos_pipelines.aam.spec_model import json_schema, resource_names
 from autonomos_pipelines.cli.common import friendly_errors
 
 app = typer.Typer(help="Connector specs.")
@@ -18,6 +24,46 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
+def _statuses(tenant: str | None) -> dict[str, str]:
+    """connector -> status for one tenant (disabled / healthy / degraded with the reason)."""
+    if tenant is None:
+        return {}
+    from autonomos_pipelines.aam.health import HealthStore
+    from autonomos_pipelines.database import get_engine
+    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.settings import get_settings
+
+    settings = get_settings()
+    enabled = open_registry(settings).tenant_connectors(tenant)
+    health = HealthStore(get_engine(settings)).for_tenant(tenant)
+    statuses = {}
+    for name in default_specs():
+        if name not in enabled:
+            statuses[name] = "disabled"
+        elif name in health and health[name].degraded:
+            statuses[name] = f"degraded ({health[name].consecutive_failures} failed runs)"
+        else:
+            statuses[name] = health[name].status if name in health else "enabled, not run"
+    return statuses
+
+
+@app.command("list")
+@friendly_errors
+def list_connectors(
+    tenant: str = typer.Option(None, help="Also show this tenant's status per connector"),
+) -> None:
+    """Every connector: name, domain, implementation, entities fed, tables (and status)."""
+    statuses = _statuses(tenant)
+    header = f"{'connector':18} {'domain':13} {'impl':8} {'kind':18} entities"
+    typer.echo(header + ("  | status" if tenant else ""))
+    for name, spec in default_specs().items():
+        line = (
+            f"{name:18} {spec.domain:13} {spec.implementation.type:8} {spec.kind:18} "
+            f"{','.join(spec.entities)}  [{len(resource_names(spec))} tables]"
+        )
+        typer.echo(line + (f"  | {statuses[name]}" if tenant else ""))
+
+
 @app.command("validate")
 @friendly_errors
 def validate(files: list[Path] = typer.Argument(None, help="Spec files (default: all)")) -> None:
@@ -25,7 +71,23 @@ def validate(files: list[Path] = typer.Argument(None, help="Spec files (default:
     paths = files or sorted(p for p in specs_dir().glob("*.json") if p.name != SCHEMA_FILE_NAME)
     for path in paths:
         spec = load_spec_file(path)
-        typer.echo(f"ok  {path.name}: {spec.kind}, feeds {', '.join(spec.entities)}")
+        typer.echo(
+            f"ok  {path.name}: {spec.kind} ({spec.implementation.type}), feeds "
+            f"{', '.join(spec.entities)}"
+        )
+
+
+@app.command("scaffold")
+@friendly_errors
+def scaffold(
+    name: str = typer.Argument(..., help="Connector name: lower case, digits, underscores"),
+    kind: str = typer.Option("generic_rest", help="Connector kind to scaffold"),
+    directory: Path = typer.Option(None, help="Where to write (default: connector_specs/)"),
+) -> None:
+    """Write a commented spec skeleton to fill in; the standard suite picks it up."""
+    for path in write_scaffold(name, kind, directory or specs_dir()):
+        typer.echo(f"wrote {path}")
+    typer.echo("next: fill in the TODOs, then `autonomos connectors validate`")
 
 
 @app.command("schema")

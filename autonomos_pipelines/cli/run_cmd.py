@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from autonomos_pipelines.aam.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
 from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
 from autonomos_pipelines.dcl.bootstrap import open_registry
@@ -20,7 +21,6 @@ from autonomos_pipelines.settings import Settings, get_settings
 from autonomos_pipelines.tenants import onboard_tenant
 
 DEMO_TENANT = "demo"
-DEMO_CONNECTORS = ["stripe", "hubspot", "filesource"]
 
 
 def print_summary(tenant_id: str, summary: RunSummary, seconds: float) -> None:
@@ -74,10 +74,11 @@ def demo() -> None:
         "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.pg_datadir}"
     )
     typer.echo(f"mapping registry ready ({where})")
+    demo_connectors = list(default_specs())  # the whole catalogue, against the sandbox
     onboard_tenant(
-        DEMO_TENANT, DEMO_CONNECTORS, {}, registry, get_instance(settings), settings, acting_user()
+        DEMO_TENANT, demo_connectors, {}, registry, get_instance(settings), settings, acting_user()
     )
-    typer.echo(f"tenant {DEMO_TENANT}: {', '.join(DEMO_CONNECTORS)} -> materialising ...")
+    typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
     summary = materialize_tenant(DEMO_TENANT, settings)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)
     where = (

@@ -13,7 +13,7 @@ from autonomos_pipelines.errors import ConfigError
 from autonomos_pipelines.sandbox.server import SandboxServer
 from autonomos_pipelines.settings import get_settings
 
-app = typer.Typer(help="Local sandbox APIs (Stripe, HubSpot) for demos and tests.")
+app = typer.Typer(help="Local sandbox APIs of every REST connector, for demos and tests.")
 
 
 def sandbox_is_up(url: str) -> bool:
@@ -43,15 +43,16 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback only by default)"),
     port: int = typer.Option(0, help="Port; 0 uses the port of AUTONOMOS_SANDBOX_URL"),
 ) -> None:
-    """Serve the Stripe and HubSpot sandbox APIs until interrupted."""
+    """Serve every connector's sandbox API until interrupted (controls under /_sandbox/)."""
     port = port or urlsplit(get_settings().sandbox_url).port or 8765
     try:
         server = SandboxServer(host, port)
     except OSError as error:
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    typer.echo(f"sandbox APIs on {server.url}: {', '.join(sorted(server.apis))}")
     typer.echo(
-        f"sandbox APIs on {server.url}  (stripe: {server.url}/stripe/v1/, "
-        f"hubspot: {server.url}/hubspot/crm/v3/)"
+        f"controls: POST {server.url}/_sandbox/config|mutate|grow|reset, "
+        f"GET {server.url}/_sandbox/stats|log"
     )
     try:
         server.serve_forever()
