@@ -96,3 +96,95 @@ def test_data_is_deterministic(sandbox):
 
     assert stripe_data.dataset() == stripe_data.dataset()
     assert hubspot_data.dataset()["deals"][5] == sandbox.apis["hubspot"].data["deals"][5]
+
+
+def post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_mutation_endpoint_renames_retypes_adds_and_drops_fields(sandbox):
+    control = sandbox.url + "/_sandbox/"
+    try:
+        status, body = post(
+            control + "mutate",
+            {
+                "api": "pipedrive",
+                "resource": "deals",
+                "op": "rename",
+                "field": "title",
+                "to": "name",
+            },
+        )
+        assert status == 200 and body["touched"] == len(sandbox.apis["pipedrive"].data["deals"])
+        post(
+            control + "mutate",
+            {
+                "api": "pipedrive",
+                "resource": "deals",
+                "op": "retype",
+                "field": "value",
+                "type": "string",
+            },
+        )
+        post(
+            control + "mutate",
+            {
+                "api": "pipedrive",
+                "resource": "deals",
+                "op": "add",
+                "field": "region",
+                "value": "EMEA",
+            },
+        )
+        post(
+            control + "mutate",
+            {"api": "pipedrive", "resource": "deals", "op": "drop", "field": "origin"},
+        )
+        url = sandbox.url + "/pipedrive/v1/deals?limit=1&api_token="
+        _, page = get(url + "pd-autonomos-sandbox-0123456789abcdef")
+        deal = page["data"][0]
+        assert "title" not in deal and "origin" not in deal and deal["region"] == "EMEA"
+        assert isinstance(deal["name"], str) and isinstance(deal["value"], str)
+    finally:
+        post(control + "reset", {"api": "pipedrive"})
+    assert "title" in sandbox.apis["pipedrive"].data["deals"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "fragment"),
+    [
+        ("mutate", {"api": "nope", "resource": "x", "op": "drop", "field": "a"}, "unknown"),
+        (
+            "mutate",
+            {"api": "stripe", "resource": "nope", "op": "drop", "field": "a"},
+            "no resource",
+        ),
+        ("mutate", {"api": "stripe", "resource": "charges", "op": "explode", "field": "a"}, "op"),
+        ("config", {"api": "stripe", "speed": 3}, "unknown sandbox setting"),
+    ],
+)
+def test_bad_control_requests_name_the_problem(sandbox, path, body, fragment):
+    status, answer = post(sandbox.url + "/_sandbox/" + path, body)
+    assert status == 400 and fragment in answer["error"]
+
+
+def test_rate_limit_answers_429_with_retry_after_in_the_apis_shape(sandbox):
+    sandbox.controls.configure("github", {"requests_per_second": 1})
+    try:
+        url = sandbox.url + "/github/orgs/autonomos-demo/members"
+        token = {"Authorization": "Bearer github_pat_11AUTONOMOS0sandbox"}
+        first = urllib.request.urlopen(urllib.request.Request(url, headers=token), timeout=5)
+        assert first.status == 200
+        with pytest.raises(urllib.error.HTTPError) as raised:
+            urllib.request.urlopen(urllib.request.Request(url, headers=token), timeout=5)
+        assert raised.value.code == 429 and raised.value.headers["Retry-After"] == "1"
+        assert "documentation_url" in json.load(raised.value)  # GitHub's error shape
+    finally:
+        sandbox.controls.reset()
