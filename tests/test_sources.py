@@ -132,3 +132,40 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
     assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 25
     with duckdb.connect(str(path)) as db:
         assert db.sql("SELECT count(DISTINCT id) FROM raw_pgsource.accounts").fetchall()[0][0] == 25
+
+
+def test_excel_files_load_every_sheet_with_pinned_types(env):
+    import pandas as pd
+
+    spec = parse_spec(
+        {
+            "name": "xlsfiles",
+            "kind": "file",
+            "format": "excel",
+            "source_system": "finance_export",
+            "domain": "files",
+            "description": "test",
+            "implementation": {"type": "generic", "reason": "Excel reader, config only"},
+            "entities": ["account"],
+            "tables": [
+                {
+                    "name": "accounts",
+                    "file_glob": "accounts*.xlsx",
+                    "primary_key": "account_id",
+                    "column_types": {"zip": "text"},
+                }
+            ],
+        },
+        "xlsfiles.json",
+    )
+    connection = resolve_connection(spec, "t6", {}, env)
+    connection.file_root.mkdir(parents=True)
+    frame = pd.DataFrame({"account_id": ["a1", "a2", "a3"], "zip": [1234, 2345, 3456]})
+    with pd.ExcelWriter(connection.file_root / "accounts_2024.xlsx") as writer:
+        frame.iloc[:2].to_excel(writer, sheet_name="q1", index=False)
+        frame.iloc[2:].to_excel(writer, sheet_name="q2", index=False)
+    pipeline, path = load(spec, connection, env, "t6_xls")
+    assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 3
+    with duckdb.connect(str(path)) as db:
+        zips = db.sql("SELECT zip FROM raw_xlsfiles.accounts ORDER BY zip").fetchall()
+    assert zips == [("1234",), ("2345",), ("3456",)]  # pinned text, not an inferred integer
