@@ -92,3 +92,24 @@ def test_baseline_maps_each_declared_entity_and_reports_coverage(connector, reco
     coverage = len(mapped) / len(decided)
     record_property("mapping_coverage", round(coverage, 3))
     assert 0 < coverage <= 1
+
+
+def test_a_scaffolded_spec_runs_against_its_fixture_sandbox(env, tmp_path, monkeypatch):
+    from autonomos_pipelines.aam.scaffold import scaffold
+    from autonomos_pipelines.aam.spec_loader import load_specs
+    from autonomos_pipelines.sandbox.server import SandboxServer
+    from autonomos_pipelines.settings import Settings
+
+    scaffold("newapi", "generic_rest", tmp_path)
+    server = SandboxServer(specs_dir=tmp_path).start()
+    try:
+        settings = Settings(**{**vars(env), "sandbox_url": server.url})
+        spec = load_specs(tmp_path)["newapi"]
+        pipeline, _ = load(spec, settings, "scaffolded")
+        assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 3
+        assert server.request_counts["/newapi/accounts"] == 2  # limit 2: two cursor pages
+        monkeypatch.setenv(secret_env_var("unauth", "newapi", "api_token"), "wrong-token")
+        with pytest.raises(Exception, match="401"):
+            load(spec, settings, "unauth")
+    finally:
+        server.stop()

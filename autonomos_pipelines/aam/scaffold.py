@@ -9,6 +9,8 @@ from typing import Any
 from autonomos_pipelines.errors import ConfigError
 from autonomos_pipelines.naming import validate_connector_name
 
+FIXTURES_DIR_NAME = "sandbox_fixtures"  # read by sandbox.fixture_api
+
 
 def generic_rest_skeleton(name: str) -> dict[str, Any]:
     return {
@@ -46,14 +48,29 @@ def generic_rest_skeleton(name: str) -> dict[str, Any]:
         "resources": [
             {
                 "name": "accounts",
-                "endpoint": {"path": "accounts", "params": {"limit": 100}, "data_selector": "data"},
+                "endpoint": {"path": "accounts", "params": {"limit": 2}, "data_selector": "data"},
             }
         ],
     }
 
 
+def sample_records(name: str) -> dict[str, list[dict[str, Any]]]:
+    """Sandbox fixture: a few records in the API's own field names (replace with real ones)."""
+    return {
+        "accounts": [
+            {
+                "id": f"acc_{index}",
+                "name": f"Example {index} Inc",
+                "domain": f"example{index}.com",
+                "created_at": f"2024-0{index}-15T10:00:00Z",
+            }
+            for index in range(1, 4)
+        ]
+    }
+
+
 def scaffold(name: str, kind: str, specs_dir: Path) -> list[Path]:
-    """Write connector_specs/<name>.json; refuses to overwrite an existing spec."""
+    """Write connector_specs/<name>.json and its sandbox fixture; never overwrites."""
     validate_connector_name(name)
     if kind != "generic_rest":
         raise ConfigError(
@@ -63,5 +80,10 @@ def scaffold(name: str, kind: str, specs_dir: Path) -> list[Path]:
     target = specs_dir / f"{name}.json"
     if target.exists():
         raise ConfigError(f"{target} already exists; pick another name or edit it")
+    fixture = specs_dir / FIXTURES_DIR_NAME / f"{name}.json"
+    if fixture.exists():
+        raise ConfigError(f"{fixture} already exists; pick another name or edit it")
+    fixture.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(generic_rest_skeleton(name), indent=2) + "\n", encoding="utf-8")
-    return [target]
+    fixture.write_text(json.dumps(sample_records(name), indent=2) + "\n", encoding="utf-8")
+    return [target, fixture]

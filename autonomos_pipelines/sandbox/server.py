@@ -11,20 +11,27 @@ import json
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from autonomos_pipelines.aam.spec_loader import specs_dir as default_specs_dir
 from autonomos_pipelines.sandbox.base import SandboxApi
 from autonomos_pipelines.sandbox.catalog import all_apis
 from autonomos_pipelines.sandbox.controls import ControlError, Controls, mutate
+from autonomos_pipelines.sandbox.fixture_api import fixture_apis
 from autonomos_pipelines.sandbox.http import Request, Response
 
 
 class SandboxServer:
     """Serves every sandboxed API; counts requests per path so tests can check paging."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, specs_dir: Path | None = None
+    ) -> None:
         self.apis: dict[str, SandboxApi] = {api.name: api for api in all_apis()}
+        for fixture in fixture_apis(specs_dir or default_specs_dir(), set(self.apis)):
+            self.apis[fixture.name] = fixture
         self.controls = Controls()
         self.request_counts: Counter[str] = Counter()
         self._lock = threading.Lock()
