@@ -7,6 +7,7 @@ Every key is prefixed ``autonomos:<tenant or _global>:``.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from autonomos_pipelines.errors import ServiceUnavailable
 
 PREFIX = "autonomos"
 INVALIDATION_CHANNEL = "autonomos:invalidate"
+
+_log = logging.getLogger(__name__)
 
 
 def cache_key(tenant_id: str | None, *parts: str) -> str:
@@ -89,8 +92,15 @@ class RedisCache:
             data = message["data"].decode() if isinstance(message["data"], bytes) else ""
             callback(data or None)
 
+        def stop_on_error(error: BaseException, _pubsub: object, thread) -> None:  # type: ignore[no-untyped-def]
+            # The thread would die anyway; say so once instead of an unhandled-thread traceback.
+            _log.warning("Redis invalidation listener stopped: %s", error)
+            thread.stop()
+
         pubsub.subscribe(**{INVALIDATION_CHANNEL: handle})
-        self._listener = pubsub.run_in_thread(sleep_time=0.5, daemon=True)
+        self._listener = pubsub.run_in_thread(
+            sleep_time=0.5, daemon=True, exception_handler=stop_on_error
+        )
 
 
 def _escape_glob(text: str) -> str:
