@@ -12,6 +12,7 @@ from typing import Any
 import dlt
 from dlt.extract.source import DltSource
 
+from autonomos_pipelines.aam.adapters.incremental import cursor_resource
 from autonomos_pipelines.aam.connection import Connection
 from autonomos_pipelines.aam.spec_model import MongoCollection, MongoSpec
 
@@ -59,23 +60,9 @@ def mongo_source(spec: MongoSpec, connection: Connection) -> DltSource:
             yield batch
 
     def resource(item: MongoCollection) -> Any:
-        if item.incremental_field:
-
-            @dlt.resource(name=item.table, primary_key="_id", write_disposition="merge")
-            def changed(
-                cursor: dlt.sources.incremental[Any] = dlt.sources.incremental(
-                    item.incremental_field
-                ),
-            ) -> Iterator[list[dict[str, Any]]]:
-                yield from documents(item, cursor.last_value)
-
-            return changed
-
-        @dlt.resource(name=item.table, primary_key="_id", write_disposition="replace")
-        def everything() -> Iterator[list[dict[str, Any]]]:
-            yield from documents(item, None)
-
-        return everything
+        return cursor_resource(
+            item.table, "_id", item.incremental_field, None, lambda since: documents(item, since)
+        )
 
     @dlt.source(name=spec.name)
     def mongodb() -> list[Any]:

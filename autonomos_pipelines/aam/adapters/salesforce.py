@@ -11,6 +11,7 @@ from typing import Any
 import dlt
 from dlt.extract.source import DltSource
 
+from autonomos_pipelines.aam.adapters.incremental import cursor_resource
 from autonomos_pipelines.aam.connection import Connection
 from autonomos_pipelines.aam.oauth import OAuthClient
 from autonomos_pipelines.aam.runtime import HttpRuntime
@@ -69,23 +70,9 @@ def salesforce_source(
             url, params = (instance() + following if following else None), None
 
     def resource(item: SalesforceObject) -> Any:
-        if item.incremental_field:
-
-            @dlt.resource(name=item.table, primary_key="Id", write_disposition="merge")
-            def changed(
-                cursor: dlt.sources.incremental[str] = dlt.sources.incremental(
-                    item.incremental_field, initial_value=EPOCH
-                ),
-            ) -> Iterator[list[dict[str, Any]]]:
-                yield from pages(item, cursor.last_value)
-
-            return changed
-
-        @dlt.resource(name=item.table, primary_key="Id", write_disposition="replace")
-        def everything() -> Iterator[list[dict[str, Any]]]:
-            yield from pages(item, None)
-
-        return everything
+        return cursor_resource(
+            item.table, "Id", item.incremental_field, EPOCH, lambda since: pages(item, since)
+        )
 
     @dlt.source(name=spec.name)
     def salesforce() -> list[Any]:
