@@ -19,6 +19,7 @@ from autonomos_pipelines.dcl.baseline import baseline_mappings
 from autonomos_pipelines.dcl.canonical_model import canonical_model
 from autonomos_pipelines.settings import get_settings
 from mapping_assets.canonical import canonical_asset
+from mapping_assets.drift_sensor import schema_observer
 from mapping_assets.field_mappings import field_mappings_asset
 from mapping_assets.keys import raw_key
 from mapping_assets.raw import raw_assets_for
@@ -58,6 +59,7 @@ def build_definitions() -> Definitions:
     return Definitions(
         assets=[*raw_assets, field_mappings_asset(raw_keys), *canonical_assets],
         asset_checks=[mapping_review_gate, *(quality_check(model[e]) for e in entities)],
+        sensors=[schema_observer],
         resources={
             "dlt_resource": DagsterDltResource(),
             "registry": RegistryResource.from_settings(settings),

@@ -1,0 +1,24 @@
+"""One observation of one tenant's connector: sample the source, store changed schemas, and
+return the drift events that came of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autonomos_pipelines.aam.connection import resolve_connection
+from autonomos_pipelines.aam.runtime import http_runtime
+from autonomos_pipelines.aam.schema_sample import sample_schemas
+from autonomos_pipelines.aam.schema_store import DriftEvent, SchemaStore
+from autonomos_pipelines.aam.spec_model import AnySpec
+from autonomos_pipelines.settings import Settings
+
+ORIGIN = "observer"
+
+
+def observe(
+    spec: AnySpec, tenant_id: str, options: dict[str, Any], settings: Settings, store: SchemaStore
+) -> list[DriftEvent]:
+    connection = resolve_connection(spec, tenant_id, options, settings)
+    runtime = http_runtime(spec, tenant_id, settings.redis_url)
+    tables = sample_schemas(spec, connection, runtime)
+    return store.record(tenant_id, spec.name, tables, ORIGIN)

@@ -1,0 +1,144 @@
+"""Versioned schema snapshots and drift events in Postgres (AAM detects; the DCL repairs).
+
+A snapshot is written only when a table's fingerprint changes. Comparing with the previous
+snapshot of the same origin gives the drift event, in the same transaction, so a restarted
+observer that sees the same schema again writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff
+
+
+@dataclass(frozen=True)
+class DriftEvent:
+    id: int
+    tenant_id: str
+    connector: str
+    source_table: str
+    old_snapshot_id: int
+    new_snapshot_id: int
+    changes: list[dict[str, Any]]
+    status: str
+    detail: str | None
+    detected_at: datetime
+    resolved_at: datetime | None
+
+
+_EVENT_COLUMNS = (
+    "id, tenant_id, connector, source_table, old_snapshot_id, new_snapshot_id, changes, "
+    "status, detail, detected_at, resolved_at"
+)
+
+
+class SchemaStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self, tenant_id: str, connector: str, tables: dict[str, TableSchema], origin: str
+    ) -> list[DriftEvent]:
+        """Store changed table schemas; returns the drift events this created."""
+        created: list[int] = []
+        with self.engine.begin() as db:
+            latest = self._latest(db, tenant_id, connector, origin)
+            for name, schema in sorted(tables.items()):
+                previous = latest.get(name)
+                if previous and previous[1] == schema.fingerprint:
+                    continue
+                new_id = self._insert_snapshot(db, tenant_id, connector, schema, origin, previous)
+                changes = diff(_schema(previous[2]), schema) if previous else []
+                if changes:
+                    created.append(
+                        db.execute(
+                            sa.text(
+                                "INSERT INTO drift_events (tenant_id, connector, source_table, "
+                                "old_snapshot_id, new_snapshot_id, changes) VALUES "
+                                "(:t, :c, :table, :old, :new, CAST(:changes AS jsonb)) "
+                                "RETURNING id"
+                            ),
+                            {
+                                "t": tenant_id,
+                                "c": connector,
+                                "table": name,
+                                "old": previous[0],  # type: ignore[index]
+                                "new": new_id,
+                                "changes": json.dumps([c.as_dict() for c in changes]),
+                            },
+                        ).scalar_one()
+                    )
+        return [self.event(event_id) for event_id in created]
+
+    def _latest(
+        self, db: Connection, tenant_id: str, connector: str, origin: str
+    ) -> dict[str, tuple[int, str, dict, int]]:
+        rows = db.execute(
+            sa.text(
+                "SELECT DISTINCT ON (source_table) source_table, id, fingerprint, schema_json, "
+                "version FROM schema_snapshots WHERE tenant_id = :t AND connector = :c "
+                "AND origin = :o ORDER BY source_table, version DESC"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        ).all()
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+
+    @staticmethod
+    def _insert_snapshot(db, tenant_id, connector, schema, origin, previous) -> int:  # type: ignore[no-untyped-def]
+        return db.execute(
+            sa.text(
+                "INSERT INTO schema_snapshots (tenant_id, connector, source_table, origin, "
+                "version, fingerprint, schema_json) VALUES (:t, :c, :table, :o, :v, :f, "
+                "CAST(:s AS jsonb)) RETURNING id"
+            ),
+            {
+                "t": tenant_id,
+                "c": connector,
+                "table": schema.table,
+                "o": origin,
+                "v": (previous[3] + 1) if previous else 1,
+                "f": schema.fingerprint,
+                "s": schema.canonical(),
+            },
+        ).scalar_one()
+
+    def event(self, event_id: int) -> DriftEvent:
+        with self.engine.connect() as db:
+            row = db.execute(
+                sa.text(f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id = :id"),  # noqa: S608
+                {"id": event_id},
+            ).one()
+        return DriftEvent(*row)
+
+    def events(
+        self, tenant_id: str | None = None, status: str | None = None, after_id: int = 0
+    ) -> list[DriftEvent]:
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.text(
+                    f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id > :after "  # noqa: S608
+                    "AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
+                    "AND (CAST(:s AS text) IS NULL OR status = :s) ORDER BY id"
+                ),
+                {"after": after_id, "t": tenant_id, "s": status},
+            ).all()
+        return [DriftEvent(*row) for row in rows]
+
+    def snapshot(self, snapshot_id: int) -> TableSchema:
+        with self.engine.connect() as db:
+            data = db.execute(
+                sa.text("SELECT schema_json FROM schema_snapshots WHERE id = :id"),
+                {"id": snapshot_id},
+            ).scalar_one()
+        return _schema(data)
+
+
+def _schema(data: dict[str, Any]) -> TableSchema:
+    return TableSchema(data["table"], data["columns"], data.get("parent"))

@@ -1,0 +1,114 @@
+"""The schema observer: a sensor that samples every tenant's sources each tick, turns changed
+schemas into drift events and asks for runs of the affected tenant partitions only."""
+
+import json
+import os
+import time
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from autonomos_pipelines.aam.observer import observe
+from autonomos_pipelines.aam.schema_store import SchemaStore
+from autonomos_pipelines.aam.spec_loader import default_specs
+from autonomos_pipelines.database import get_engine
+from mapping_assets.keys import FIELD_MAPPINGS_KEY, canonical_key, raw_key
+from resources import RegistryResource, WarehouseResource
+
+INTERVAL_SECONDS = int(os.environ.get("AUTONOMOS_OBSERVER_INTERVAL", "60"))
+
+
+def _cursor(context: SensorEvaluationContext) -> dict:
+    try:
+        return json.loads(context.cursor or "{}")
+    except ValueError:
+        return {}
+
+
+def drift_run_request(tenant_id: str, connectors: set[str], event_ids: list[int]) -> RunRequest:
+    """Reload the drifted connectors' raw tables, then map and rebuild (the DCL repairs)."""
+    specs = default_specs()
+    keys: list[AssetKey] = [
+        raw_key(name, table) for name in sorted(connectors) for table in _tables(specs[name])
+    ]
+    entities = sorted({entity for spec in specs.values() for entity in spec.entities})
+    keys += [FIELD_MAPPINGS_KEY, *(canonical_key(entity) for entity in entities)]
+    return RunRequest(
+        run_key=f"drift:{tenant_id}:{max(event_ids)}",
+        partition_key=tenant_id,
+        asset_selection=keys,
+        tags={"tenant": tenant_id, "drift_events": ",".join(map(str, event_ids))},
+    )
+
+
+def _tables(spec) -> list[str]:  # type: ignore[no-untyped-def]
+    from autonomos_pipelines.aam.spec_model import resource_names
+
+    return resource_names(spec)
+
+
+@sensor(
+    name="schema_observer",
+    minimum_interval_seconds=INTERVAL_SECONDS,
+    default_status=DefaultSensorStatus.RUNNING,
+    asset_selection=AssetSelection.all(),
+    description="Samples each tenant's sources (first page), fingerprints every table schema "
+    "and records drift events; requests runs for the affected tenant partitions only.",
+)
+def schema_observer(
+    context: SensorEvaluationContext, registry: RegistryResource, warehouse: WarehouseResource
+):
+    settings = warehouse.settings()
+    store = SchemaStore(get_engine(settings))
+    specs = default_specs()
+    cursor = _cursor(context)
+    started = time.monotonic()
+    requests, failures, observed = [], [], 0
+    for tenant_id in registry.get().tenants():
+        drifted: dict[str, list[int]] = {}
+        for name, options in registry.get().tenant_connectors(tenant_id).items():
+            if name not in specs:
+                continue
+            try:
+                events = observe(specs[name], tenant_id, options, settings, store)
+            except Exception as error:  # one failing source never stops the others
+                failures.append(f"{tenant_id}/{name}: {type(error).__name__}: {error}"[:300])
+                continue
+            observed += 1
+            if events:
+                drifted[name] = [event.id for event in events]
+                for event in events:
+                    context.log.info(
+                        f"drift event {event.id}: {tenant_id}/{name}.{event.source_table} "
+                        f"{[c['kind'] + ':' + c['column'] for c in event.changes]}"
+                    )
+        event_ids = sorted(i for ids in drifted.values() for i in ids)
+        new_ids = [i for i in event_ids if i > cursor.get("last_event_id", 0)]
+        if new_ids:
+            requests.append(drift_run_request(tenant_id, set(drifted), new_ids))
+    for failure in failures:
+        context.log.warning(f"observer could not sample {failure}")
+    last = max(
+        [cursor.get("last_event_id", 0)]
+        + [max(map(int, r.tags["drift_events"].split(","))) for r in requests]
+    )
+    new_cursor = json.dumps(
+        {"last_event_id": last, "last_tick_seconds": round(time.monotonic() - started, 3)}
+    )
+    if not requests:
+        return SensorResult(
+            skip_reason=SkipReason(
+                f"{observed} connectors observed, no schema change"
+                + (f"; {len(failures)} could not be sampled" if failures else "")
+            ),
+            cursor=new_cursor,
+        )
+    return SensorResult(run_requests=requests, cursor=new_cursor)

@@ -1,0 +1,129 @@
+"""Schema drift detection: fingerprints and classified diffs of dlt-inferred schemas, versioned
+snapshots in Postgres, and the schema observer sensor against the sandbox's mutation endpoint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import build_sensor_context, instance_for_test
+
+from autonomos_pipelines.aam.connection import secret_env_var
+from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff, name_similarity
+from autonomos_pipelines.aam.schema_store import SchemaStore
+from autonomos_pipelines.database import get_engine
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.sandbox.controls import mutate
+from autonomos_pipelines.tenants import onboard_tenant
+from mapping_assets.drift_sensor import schema_observer
+from resources import RegistryResource, WarehouseResource
+
+
+def table(**columns: str) -> TableSchema:
+    return TableSchema("deals", {n: {"type": t, "nullable": True} for n, t in columns.items()})
+
+
+BASE = table(id="bigint", title="text", value="double", origin="text")
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        (table(id="bigint", title="text", value="double", origin="text"), []),
+        (
+            table(id="bigint", deal_title="text", value="double", origin="text"),
+            [("renamed_suspected", "title", "deal_title")],
+        ),
+        (
+            table(id="bigint", title="text", value="double", origin="text", region="text"),
+            [("added", "region", None)],
+        ),
+        (table(id="bigint", title="text", value="double"), [("removed", "origin", None)]),
+        (
+            table(id="bigint", title="text", value="text", origin="text"),
+            [("type_changed", "value", None)],
+        ),
+    ],
+)
+def test_diff_classifies_changes(new, expected):
+    assert [(c.kind, c.column, c.renamed_to) for c in diff(BASE, new)] == expected
+
+
+def test_fingerprint_ignores_column_order_but_not_types():
+    reordered = TableSchema("deals", dict(reversed(list(BASE.columns.items()))))
+    assert reordered.fingerprint == BASE.fingerprint
+    assert table(id="text", title="text", value="double", origin="text").fingerprint != (
+        BASE.fingerprint
+    )
+
+
+def test_store_versions_snapshots_and_records_one_event_per_change(env):
+    open_registry(env).add_tenant("acme", {"pipedrive": {}}, actor="t")
+    store = SchemaStore(get_engine(env))
+    assert store.record("acme", "pipedrive", {"deals": BASE}, "observer") == []
+    assert store.record("acme", "pipedrive", {"deals": BASE}, "observer") == []  # unchanged
+    renamed = table(id="bigint", deal_title="text", value="double", origin="text")
+    (event,) = store.record("acme", "pipedrive", {"deals": renamed}, "observer")
+    assert event.status == "open" and event.changes[0]["renamed_to"] == "deal_title"
+    assert store.snapshot(event.old_snapshot_id) == BASE
+    assert store.snapshot(event.new_snapshot_id) == renamed
+    assert store.record("acme", "pipedrive", {"deals": renamed}, "observer") == []
+
+
+def tick(instance, env, cursor=None):
+    context = build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={
+            "registry": RegistryResource.from_settings(env),
+            "warehouse": WarehouseResource.from_settings(env),
+        },
+    )
+    return schema_observer(context), context
+
+
+@pytest.fixture
+def pristine(sandbox):
+    yield sandbox
+    for api in sandbox.apis.values():
+        api.reset()
+
+
+@pytest.mark.e2e
+def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine, monkeypatch):
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive", "slack"], {}, registry, instance, env, "t")
+        onboard_tenant("beta", ["hubspot"], {}, registry, instance, env, "t")
+        monkeypatch.setenv(secret_env_var("acme", "slack", "bot_token"), "xoxb-revoked")
+        first, context = tick(instance, env)
+        assert first.run_requests == [] and "no schema change" in first.skip_reason.skip_message
+        assert "1 could not be sampled" in first.skip_reason.skip_message  # slack, alone
+
+        mutate(
+            pristine.apis["pipedrive"],
+            "deals",
+            {"op": "rename", "field": "title", "to": "deal_title"},
+        )
+        second, _ = tick(instance, env, first.cursor)
+        (request,) = second.run_requests
+        assert request.partition_key == "acme" and request.tags["tenant"] == "acme"
+        assert all(k.path[1] == "pipedrive" for k in request.asset_selection if k.path[0] == "raw")
+        store = SchemaStore(get_engine(env))
+        (event,) = store.events()
+        assert (event.tenant_id, event.source_table) == ("acme", "deals")
+        assert event.changes == [
+            {
+                "kind": "renamed_suspected",
+                "column": "title",
+                "old_type": "text",
+                "new_type": "text",
+                "renamed_to": "deal_title",
+                "evidence": {"name_similarity": round(name_similarity("title", "deal_title"), 3)},
+            }
+        ]
+        assert store.events(tenant_id="beta") == []
+
+        restarted, _ = tick(instance, env, second.cursor)  # a new process, the saved cursor
+        assert restarted.run_requests == [] and len(store.events()) == 1
+        assert json.loads(restarted.cursor)["last_event_id"] == event.id
