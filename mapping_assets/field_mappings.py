@@ -5,6 +5,7 @@ import os
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
+from autonomos_pipelines.dcl.drift_repair import Repair, repair_drift
 from autonomos_pipelines.dcl.mapping_run import MappingRun, map_tenant_fields
 from autonomos_pipelines.dcl.registry import ObservedField
 from autonomos_pipelines.dcl.source_field import MAX_SAMPLES, SourceField
@@ -82,6 +83,22 @@ def mapping_metadata(run: MappingRun) -> dict:
     }
 
 
+def repair_metadata(repairs: list[Repair]) -> dict:
+    rows = "\n".join(
+        f"| {r.event_id} | {r.action} | `{r.field}` | {r.target or ''} | {r.confidence} | "
+        f"{'auto' if r.applied else 'review'} |"
+        for r in repairs
+    )
+    return {
+        "drift_repairs_applied": sum(r.applied for r in repairs),
+        "drift_repairs_to_review": sum(not r.applied for r in repairs),
+        "drift_repairs": MetadataValue.md(
+            "| event | action | field | target | confidence | decided |\n"
+            "|---|---|---|---|---|---|\n" + rows
+        ),
+    }
+
+
 def fields_table(outcomes: list, limit: int = 300) -> str:
     order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
     rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
@@ -114,10 +131,19 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         approved mappings and canonical descriptions -> LLM (only with GEMINI_API_KEY) ->
         unmapped. Confidence >= 0.85 is auto-approved, 0.60-0.85 waits for a reviewer
         (`autonomos review list`), lower stays unmapped with its values in `extras`. Reports
-        coverage, method split, RAG hit rate, LLM calls and cost, mean confidence."""
+        coverage, method split, RAG hit rate, LLM calls and cost, mean confidence. Open schema
+        drift events are repaired first (renames move mappings, removals deprecate them, type
+        changes go to review); repairs below 0.85 confidence wait for a reviewer."""
         tenant_id = context.partition_key
         fields = observe_fields(tenant_id, registry, warehouse)
         use_llm = os.environ.get("AUTONOMOS_NO_LLM", "") not in ("1", "true")
+        repairs = repair_drift(registry.get(), tenant_id, fields)
+        for repair in repairs:
+            context.log.info(
+                f"drift event {repair.event_id}: {repair.action} {repair.field} -> "
+                f"{repair.target} (confidence {repair.confidence}, "
+                f"{'applied' if repair.applied else 'to review'})"
+            )
         run = map_tenant_fields(registry.get(), tenant_id, fields, use_llm=use_llm)
         registry.get().record_source_fields(
             tenant_id,
@@ -130,7 +156,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
                 for o in run.outcomes
             ],
         )  # fmt: skip
-        metadata = mapping_metadata(run)
+        metadata = {**mapping_metadata(run), **repair_metadata(repairs)}
         context.log.info(
             f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "

@@ -119,7 +119,10 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
                 "old_type": "text",
                 "new_type": "text",
                 "renamed_to": "deal_title",
-                "evidence": {"name_similarity": round(name_similarity("title", "deal_title"), 3)},
+                "evidence": {
+                    "name_similarity": round(name_similarity("title", "deal_title"), 3),
+                    "value_overlap": 1.0,  # the renamed column still carries its values
+                },
             }
         ]
         assert store.events(tenant_id="beta") == []

@@ -24,6 +24,9 @@ class TableSchema:
     table: str
     columns: dict[str, dict[str, Any]]  # name -> {"type": ..., "nullable": ...}
     parent: str | None = None
+    # column -> short hashes of sampled values: evidence for renames, never part of the
+    # fingerprint and never the values themselves
+    value_hashes: dict[str, list[str]] = field(default_factory=dict, compare=False)
 
     def canonical(self) -> str:
         body = {
@@ -32,6 +35,10 @@ class TableSchema:
             "columns": {name: self.columns[name] for name in sorted(self.columns)},
         }
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+    def stored(self) -> str:
+        """What a snapshot keeps: the canonical form plus the value hashes."""
+        return json.dumps({**json.loads(self.canonical()), "value_hashes": self.value_hashes})
 
     @property
     def fingerprint(self) -> str:
@@ -70,6 +77,16 @@ class Change:
         return {k: v for k, v in vars(self).items() if v not in (None, {})}
 
 
+def value_hash(value: Any) -> str:
+    return hashlib.sha256(str(value).strip().lower().encode()).hexdigest()[:12]
+
+
+def value_overlap(old: TableSchema, old_column: str, new: TableSchema, new_column: str) -> float:
+    """Jaccard overlap of the sampled value hashes of two columns (0 when either has none)."""
+    a, b = set(old.value_hashes.get(old_column, ())), set(new.value_hashes.get(new_column, ()))
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
 def name_similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
@@ -105,7 +122,10 @@ def diff(old: TableSchema, new: TableSchema) -> list[Change]:
                 old.columns[gone]["type"],
                 new.columns[came]["type"],
                 renamed_to=came,
-                evidence={"name_similarity": round(similarity, 3)},
+                evidence={
+                    "name_similarity": round(similarity, 3),
+                    "value_overlap": round(value_overlap(old, gone, new, came), 3),
+                },
             )
         )
     changes += [Change("removed", n, old.columns[n]["type"]) for n in removed if n not in paired]

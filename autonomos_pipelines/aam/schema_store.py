@@ -105,7 +105,7 @@ class SchemaStore:
                 "o": origin,
                 "v": (previous[3] + 1) if previous else 1,
                 "f": schema.fingerprint,
-                "s": schema.canonical(),
+                "s": schema.stored(),
             },
         ).scalar_one()
 
@@ -141,4 +141,6 @@ class SchemaStore:
 
 
 def _schema(data: dict[str, Any]) -> TableSchema:
-    return TableSchema(data["table"], data["columns"], data.get("parent"))
+    return TableSchema(
+        data["table"], data["columns"], data.get("parent"), data.get("value_hashes") or {}
+    )

@@ -42,8 +42,14 @@ def upgrade() -> None:
         resolved_at     timestamptz
     );
     CREATE INDEX ix_drift_events_tenant ON drift_events (tenant_id, status, id);
+    -- the connection's repair state (status stays what enables the connector)
+    ALTER TABLE tenant_connectors ADD COLUMN drift_status text NOT NULL DEFAULT 'active'
+        CHECK (drift_status IN ('active', 'healing', 'review', 'failed'));
     """)
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE drift_events; DROP TABLE schema_snapshots;")
+    op.execute(
+        "ALTER TABLE tenant_connectors DROP COLUMN drift_status; "
+        "DROP TABLE drift_events; DROP TABLE schema_snapshots;"
+    )

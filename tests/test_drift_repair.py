@@ -1,0 +1,132 @@
+"""Drift end to end: a sandbox mutation -> the observer sensor's drift event -> the run it
+requests -> the DCL's repair -> canonical rows (real Postgres, DuckDB, Dagster, sandbox)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+from dagster import build_sensor_context, instance_for_test
+
+from autonomos_pipelines.aam.schema_store import SchemaStore
+from autonomos_pipelines.database import get_engine
+from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.dcl.drift_repair import rename_confidence
+from autonomos_pipelines.definitions import build_definitions
+from autonomos_pipelines.runner import run_tenant
+from autonomos_pipelines.sandbox.controls import mutate
+from autonomos_pipelines.tenants import onboard_tenant
+from mapping_assets.drift_sensor import schema_observer
+from resources import RegistryResource, WarehouseResource
+
+
+def test_rename_confidence_joins_matcher_and_structure():
+    assert 0.5 < rename_confidence(0.0, "title", "title_v2") < 0.85  # names alone: review
+    assert rename_confidence(0.0, "title", "title_v2", value_overlap=1.0) < 0.96
+    assert rename_confidence(0.3, "title", "deal_title", value_overlap=1.0) >= 0.85  # apply
+    assert rename_confidence(0.3, "origin", "region", value_overlap=0.0) < 0.85
+
+
+def tick(instance, env, cursor=None):
+    context = build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        resources={
+            "registry": RegistryResource.from_settings(env),
+            "warehouse": WarehouseResource.from_settings(env),
+        },
+    )
+    return schema_observer(context)
+
+
+def execute(instance, request):
+    job = build_definitions().get_implicit_global_asset_job_def()
+    return job.execute_in_process(
+        instance=instance,
+        partition_key=request.partition_key,
+        asset_selection=request.asset_selection,
+        tags=request.tags,
+        raise_on_error=False,
+    )
+
+
+def deal_names(env) -> dict[str, tuple[str, int]]:
+    with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
+        rows = db.sql(
+            "SELECT opportunity_id, name, _mapping_version FROM canonical.opportunity "
+            "WHERE _source_connector = 'pipedrive'"
+        ).fetchall()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+@pytest.fixture
+def pristine(sandbox):
+    yield sandbox
+    for api in sandbox.apis.values():
+        api.reset()
+
+
+@pytest.mark.e2e
+def test_renamed_mapped_field_is_detected_repaired_and_canonical_keeps_its_values(env, pristine):
+    deals = pristine.apis["pipedrive"].data["deals"]
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        before = deal_names(env)
+        assert before[str(deals[0]["id"])][0] == deals[0]["title"]
+        baseline = tick(instance, env)
+
+        mutate(
+            pristine.apis["pipedrive"],
+            "deals",
+            {"op": "rename", "field": "title", "to": "deal_title"},
+        )
+        detected = tick(instance, env, baseline.cursor)
+        (request,) = detected.run_requests
+        result = execute(instance, request)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+
+        (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
+        assert event.status == "repaired" and event.resolved_at is not None
+        after = deal_names(env)
+        assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+        assert all(after[k][1] > before[k][1] for k in after)  # the new mapping version
+        mapping = registry.lookup("acme", "pipedrive", "deals", "deal_title")
+        assert (
+            mapping
+            and (mapping.canonical_entity, mapping.canonical_field) == ("opportunity", "name")
+            and mapping.tenant_id == "acme"
+        )
+        with registry.engine.connect() as db:
+            status = db.execute(
+                sa.text("SELECT drift_status FROM tenant_connectors WHERE tenant_id = 'acme'")
+            ).scalar_one()
+            audited = db.execute(
+                sa.text("SELECT count(*) FROM audit_log WHERE actor = 'system:drift'")
+            ).scalar_one()
+        assert status == "active" and audited >= 2
+
+
+@pytest.mark.e2e
+def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristine):
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        baseline = tick(instance, env)
+        mutate(
+            pristine.apis["pipedrive"],
+            "deals",
+            {"op": "retype", "field": "value", "type": "string"},
+        )
+        mutate(pristine.apis["pipedrive"], "deals", {"op": "drop", "field": "expected_close_date"})
+        (request,) = tick(instance, env, baseline.cursor).run_requests
+        held = execute(instance, request)
+        assert not held.success  # the review gate holds the canonical tables
+        (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
+        assert event.status == "needs_review"
+        kinds = {change["kind"]: change["column"] for change in event.changes}
+        assert kinds == {"type_changed": "value", "removed": "expected_close_date"}
+        dropped = registry.lookup("acme", "pipedrive", "deals", "expected_close_date")
+        assert dropped and dropped.canonical_field is None and dropped.tenant_id == "acme"
