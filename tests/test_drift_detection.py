@@ -130,3 +130,22 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         restarted, _ = tick(instance, env, second.cursor)  # a new process, the saved cursor
         assert restarted.run_requests == [] and len(store.events()) == 1
         assert json.loads(restarted.cursor)["last_event_id"] == event.id
+
+
+def test_drift_cli_observes_lists_and_shows_events(env, pristine):
+    from tests.test_cli import run
+
+    assert run(["tenants", "add", "acme", "--connectors", "pipedrive"]).returncode == 0
+    first = run(["drift", "observe"])
+    assert first.returncode == 0 and "acme/pipedrive: no change" in first.stdout
+    mutate(pristine.apis["pipedrive"], "persons", {"op": "drop", "field": "job_title"})
+    # the CLI samples the session sandbox over HTTP; the mutation is in the server's memory
+    second = run(["drift", "observe", "--tenant", "acme"])
+    assert "drift event" in second.stdout and "removed job_title" in second.stdout
+    listed = run(["drift", "list", "--tenant", "acme"])
+    assert "pipedrive.persons" in listed.stdout and "open" in listed.stdout
+    event_id = listed.stdout.split()[0]
+    shown = run(["drift", "show", event_id])
+    assert shown.returncode == 0 and '"kind": "removed"' in shown.stdout and "->" in shown.stdout
+    missing = run(["drift", "show", "999999"])
+    assert missing.returncode == 2 and "no drift event 999999" in missing.stderr

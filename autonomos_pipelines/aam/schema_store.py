@@ -44,9 +44,15 @@ class SchemaStore:
         self.engine = engine
 
     def record(
-        self, tenant_id: str, connector: str, tables: dict[str, TableSchema], origin: str
+        self,
+        tenant_id: str,
+        connector: str,
+        tables: dict[str, TableSchema],
+        origin: str,
+        detect: bool = True,
     ) -> list[DriftEvent]:
-        """Store changed table schemas; returns the drift events this created."""
+        """Store changed table schemas; returns the drift events this created (none when
+        ``detect`` is off: loads keep history, the observer raises events)."""
         created: list[int] = []
         with self.engine.begin() as db:
             latest = self._latest(db, tenant_id, connector, origin)
@@ -55,7 +61,7 @@ class SchemaStore:
                 if previous and previous[1] == schema.fingerprint:
                     continue
                 new_id = self._insert_snapshot(db, tenant_id, connector, schema, origin, previous)
-                changes = diff(_schema(previous[2]), schema) if previous else []
+                changes = diff(_schema(previous[2]), schema) if previous and detect else []
                 if changes:
                     created.append(
                         db.execute(

@@ -10,6 +10,7 @@ import typer
 
 from autonomos_pipelines.cli import (
     connectors_cmd,
+    drift_cmd,
     map_cmd,
     mappings_cmd,
     review_cmd,
@@ -30,6 +31,7 @@ app.add_typer(connectors_cmd.app, name="connectors")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(review_cmd.users_app, name="users")
 app.add_typer(mappings_cmd.app, name="mappings")
+app.add_typer(drift_cmd.app, name="drift")
 app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)

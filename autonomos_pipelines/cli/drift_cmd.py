@@ -1,0 +1,101 @@
+"""`autonomos drift ...`: schema drift events, their repairs, and an observer pass on demand."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from autonomos_pipelines.cli.common import friendly_errors
+from autonomos_pipelines.errors import ConfigError
+
+app = typer.Typer(help="Schema drift: events detected by the observer and their repairs.")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from autonomos_pipelines.aam.schema_store import SchemaStore
+    from autonomos_pipelines.database import get_engine
+    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.settings import get_settings
+
+    settings = get_settings()
+    open_registry(settings)  # migrations
+    return SchemaStore(get_engine(settings))
+
+
+def _summary(changes: list[dict]) -> str:
+    return ", ".join(
+        f"{c['kind']} {c['column']}" + (f"->{c['renamed_to']}" if c.get("renamed_to") else "")
+        for c in changes
+    )
+
+
+@app.command("list")
+@friendly_errors
+def list_events(
+    tenant: str = typer.Option(None, help="Only this tenant"),
+    status: str = typer.Option(None, help="open | repaired | needs_review | failed"),
+) -> None:
+    """Drift events, oldest first: id, tenant, table, status, what changed."""
+    events = _store().events(tenant_id=tenant, status=status)
+    if not events:
+        typer.echo("no drift events")
+    for e in events:
+        took = (e.resolved_at - e.detected_at).total_seconds() if e.resolved_at else None
+        typer.echo(
+            f"{e.id:>5}  {e.tenant_id:12} {e.connector}.{e.source_table:24} {e.status:13} "
+            f"{e.detected_at:%Y-%m-%d %H:%M:%S}"
+            + (f"  repaired in {took:.1f}s" if took is not None else "")
+            + f"  {_summary(e.changes)}"
+        )
+
+
+@app.command("show")
+@friendly_errors
+def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
+    """One event: the changes, the old and new schema fingerprints, and the repairs made."""
+    store = _store()
+    matches = [e for e in store.events(after_id=event_id - 1) if e.id == event_id]
+    if not matches:
+        raise ConfigError(f"no drift event {event_id}; see `autonomos drift list`")
+    event = matches[0]
+    old, new = store.snapshot(event.old_snapshot_id), store.snapshot(event.new_snapshot_id)
+    typer.echo(f"drift event {event.id}: {event.tenant_id} {event.connector}.{event.source_table}")
+    typer.echo(f"status {event.status}, detected {event.detected_at:%Y-%m-%d %H:%M:%S %Z}")
+    typer.echo(f"schema {old.fingerprint[:12]} -> {new.fingerprint[:12]}")
+    for change in event.changes:
+        typer.echo(f"  {json.dumps(change)}")
+    for repair in json.loads(event.detail or "[]"):
+        decided = "applied" if repair["applied"] else "waiting for review"
+        typer.echo(
+            f"  repair: {repair['action']} {repair['field']} -> {repair['target']} "
+            f"(confidence {repair['confidence']}, {decided})"
+        )
+
+
+@app.command("observe")
+@friendly_errors
+def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
+    """One observer pass now (what the schema_observer sensor does every tick)."""
+    from autonomos_pipelines.aam.observer import observe
+    from autonomos_pipelines.aam.spec_loader import default_specs
+    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.settings import get_settings
+
+    settings = get_settings()
+    registry = open_registry(settings)
+    store, specs = _store(), default_specs()
+    for tenant_id in [tenant] if tenant else registry.tenants():
+        for name, options in registry.tenant_connectors(tenant_id).items():
+            try:
+                events = observe(specs[name], tenant_id, options, settings, store)
+            except Exception as error:  # report and go on, as the sensor does
+                typer.echo(f"{tenant_id}/{name}: could not sample: {type(error).__name__}")
+                continue
+            for e in events:
+                typer.echo(
+                    f"drift event {e.id}: {tenant_id}/{name}.{e.source_table}: "
+                    f"{_summary(e.changes)}"
+                )
+            if not events:
+                typer.echo(f"{tenant_id}/{name}: no change")

@@ -1,0 +1,83 @@
+"""Raw-asset support: probes, failure texts without secrets, HTTP and schema metadata."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetExecutionContext, MaterializeResult
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from autonomos_pipelines.aam.connection import Connection
+from autonomos_pipelines.aam.runtime import HttpRuntime
+from autonomos_pipelines.aam.schema_fingerprint import tables_of
+from autonomos_pipelines.aam.schema_store import SchemaStore
+from autonomos_pipelines.aam.source_factory import build_source
+from autonomos_pipelines.aam.spec_loader import AnySpec
+from autonomos_pipelines.database import get_engine
+
+
+def root_cause(error: BaseException) -> str:
+    while True:
+        inner = getattr(error, "exception", None) or error.__cause__
+        if inner is None or inner is error:
+            break
+        error = inner
+    response = getattr(error, "response", None)
+    detail = f" — response: {response.text[:300]}" if response is not None else ""
+    return f"{type(error).__name__}: {error}{detail}"
+
+
+def redact(text: str, connection: Connection | None) -> str:
+    """Remove every secret value of the connection from a message (e.g. a key in a URL)."""
+    for secret in connection.secrets.values() if connection else ():
+        if secret.reveal():
+            text = text.replace(secret.reveal(), "***")
+    return text
+
+
+def probe_succeeds(spec: AnySpec, connection: Connection, runtime: HttpRuntime) -> str | None:
+    """Fetch one page of the first resource; returns None on success, else the reason."""
+    try:
+        source = build_source(spec, connection, runtime)
+        first = next(iter(source.resources.values()))
+        for _ in first.add_limit(1):
+            break
+    except Exception as error:  # any failure keeps the breaker open; the reason is shown
+        return redact(root_cause(error), connection)
+    return None
+
+
+def http_metadata(runtime: HttpRuntime) -> dict[str, Any]:
+    stats = runtime.stats
+    return {
+        "http_requests": stats.requests,
+        "http_retries": stats.retries,
+        "http_429": stats.throttled,
+        "http_5xx": stats.server_errors,
+        "rate_limit_wait_s": round(stats.waited_seconds, 3),
+    }
+
+
+def skip(context: AssetExecutionContext, status: str, detail: str) -> Iterator[Any]:
+    """Degraded or disabled: record why on every selected asset, load nothing."""
+    for key in context.selected_asset_keys:
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={"connector_status": status, "skipped_reason": detail, "rows_loaded": 0},
+        )
+
+
+def record_schemas(settings: Any, tenant_id: str, connector: str, pipeline: Any) -> dict:
+    """Snapshot dlt's schema of every loaded table (history; the observer raises events)."""
+    tables = tables_of(pipeline.default_schema)
+    SchemaStore(get_engine(settings)).record(tenant_id, connector, tables, "load", detect=False)
+    version = pipeline.default_schema.version_hash
+    return {
+        name: {"schema_fingerprint": schema.fingerprint[:16], "dlt_schema_version_hash": version}
+        for name, schema in tables.items()
+    }
+
+
+def failure_reason(error: Exception, connection: Connection | None) -> str:
+    if isinstance(error, PipelineStepFailed):
+        return f"load failed at {error.step}: {redact(root_cause(error), connection)}"
+    return redact(str(error), connection)
