@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import dlt
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from autonomos_pipelines.aam.connection import Connection
 from autonomos_pipelines.aam.runtime import HttpRuntime
@@ -45,7 +46,10 @@ def _hashes(client, schema: TableSchema, limit: int = 50) -> dict[str, list[str]
         return {}
     selected = ", ".join(client.escape_column_name(c) for c in columns)
     table = client.make_qualified_table_name(schema.table)
-    rows = client.execute_sql(f"SELECT {selected} FROM {table} LIMIT 200")  # noqa: S608
+    try:
+        rows = client.execute_sql(f"SELECT {selected} FROM {table} LIMIT 200")  # noqa: S608
+    except DatabaseUndefinedRelation:  # schema known (e.g. SQL reflection) but no rows sampled
+        return {}
     found: dict[str, set[str]] = {c: set() for c in columns}
     for row in rows or []:
         for column, value in zip(columns, row, strict=True):
