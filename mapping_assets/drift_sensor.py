@@ -7,8 +7,10 @@ import time
 
 from dagster import (
     AssetKey,
+    AssetObservation,
     AssetSelection,
     DefaultSensorStatus,
+    MetadataValue,
     RunRequest,
     SensorEvaluationContext,
     SensorResult,
@@ -71,7 +73,7 @@ def schema_observer(
     specs = default_specs()
     cursor = _cursor(context)
     started = time.monotonic()
-    requests, failures, observed = [], [], 0
+    requests, failures, observed, observations = [], [], 0, []
     for tenant_id in registry.get().tenants():
         drifted: dict[str, list[int]] = {}
         for name, options in registry.get().tenant_connectors(tenant_id).items():
@@ -85,6 +87,7 @@ def schema_observer(
             observed += 1
             if events:
                 drifted[name] = [event.id for event in events]
+                observations += [drift_observation(event) for event in events]
                 for event in events:
                     context.log.info(
                         f"drift event {event.id}: {tenant_id}/{name}.{event.source_table} "
@@ -105,10 +108,33 @@ def schema_observer(
     )
     if not requests:
         return SensorResult(
+            asset_events=observations,
             skip_reason=SkipReason(
                 f"{observed} connectors observed, no schema change"
                 + (f"; {len(failures)} could not be sampled" if failures else "")
             ),
             cursor=new_cursor,
         )
-    return SensorResult(run_requests=requests, cursor=new_cursor)
+    return SensorResult(run_requests=requests, cursor=new_cursor, asset_events=observations)
+
+
+def drift_observation(event) -> AssetObservation:  # type: ignore[no-untyped-def]
+    """Shown on the raw asset's timeline in the UI, per tenant partition."""
+    rows = "\n".join(
+        f"| {c['kind']} | `{c['column']}` | {c.get('renamed_to') or ''} | "
+        f"{c.get('old_type') or ''} | {c.get('new_type') or ''} |"
+        for c in event.changes
+    )
+    return AssetObservation(
+        asset_key=raw_key(event.connector, event.source_table),
+        partition=event.tenant_id,
+        metadata={
+            "drift_event_id": event.id,
+            "drift_changes": len(event.changes),
+            "detected_at": MetadataValue.timestamp(event.detected_at),
+            "changes": MetadataValue.md(
+                "| change | column | renamed to | old type | new type |\n|---|---|---|---|---|\n"
+                + rows
+            ),
+        },
+    )

@@ -107,6 +107,9 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         )
         second, _ = tick(instance, env, first.cursor)
         (request,) = second.run_requests
+        (observation,) = second.asset_events  # on the raw asset's timeline, for acme only
+        assert observation.asset_key.path == ["raw", "pipedrive", "deals"]
+        assert observation.partition == "acme" and observation.metadata["drift_changes"].value == 1
         assert request.partition_key == "acme" and request.tags["tenant"] == "acme"
         assert all(k.path[1] == "pipedrive" for k in request.asset_selection if k.path[0] == "raw")
         store = SchemaStore(get_engine(env))

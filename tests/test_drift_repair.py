@@ -12,6 +12,7 @@ from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.dcl.bootstrap import open_registry
 from autonomos_pipelines.dcl.drift_repair import rename_confidence
+from autonomos_pipelines.dcl.workflow import Workflow
 from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.runner import run_tenant
 from autonomos_pipelines.sandbox.controls import mutate
@@ -130,3 +131,19 @@ def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristin
         assert kinds == {"type_changed": "value", "removed": "expected_close_date"}
         dropped = registry.lookup("acme", "pipedrive", "deals", "expected_close_date")
         assert dropped and dropped.canonical_field is None and dropped.tenant_id == "acme"
+
+        flow = Workflow(registry)
+        flow.set_role("rita", "reviewer", flow.set_role("alice", "admin", "alice") or "alice")
+        (proposal,) = flow.pending("acme")
+        assert proposal["source_field"] == "value" and "type changed" in proposal["reason"]
+        flow.approve(proposal["id"], "rita")  # the reviewer accepts the cast
+        released = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        assert released.success and released.canonical_rows["opportunity"] > 0
+        (settled,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
+        assert settled.status == "repaired"
+        with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
+            (dates,) = db.sql(
+                "SELECT count(close_date) FROM canonical.opportunity "
+                "WHERE _source_connector = 'pipedrive'"
+            ).fetchall()[0]
+        assert dates == 0  # the dropped field's canonical column is null, not guessed

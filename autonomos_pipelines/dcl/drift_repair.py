@@ -71,6 +71,7 @@ def repair_drift(
     registry: Registry, tenant_id: str, fields: list[SourceField], resolver_factory=None
 ) -> list[Repair]:  # type: ignore[no-untyped-def]
     """Repair every open drift event of the tenant; ``fields`` are its observed fields now."""
+    settle_reviewed(registry, tenant_id)
     events = open_events(registry, tenant_id)
     if not events:
         return []
@@ -82,13 +83,18 @@ def repair_drift(
     for event in events:
         _set_connection(registry, tenant_id, event["connector"], "healing")
         made = []
-        for change in event["changes"]:
-            mapping = index.get(
-                (event["connector"], event["source_table"].lower(), change["column"])
-            )
-            if mapping is None or mapping.canonical_field is None:
-                continue  # an unmapped field: nothing to repair
-            made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
+        try:
+            for change in event["changes"]:
+                mapping = index.get(
+                    (event["connector"], event["source_table"].lower(), change["column"])
+                )
+                if mapping is None or mapping.canonical_field is None:
+                    continue  # an unmapped field: nothing to repair
+                made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
+        except Exception as error:  # the event stays visible as failed; the gate holds
+            _close(registry, event["id"], "failed", made, f"{type(error).__name__}: {error}")
+            _set_connection(registry, tenant_id, event["connector"], "failed")
+            continue
         status = "needs_review" if any(not r.applied for r in made) else "repaired"
         _close(registry, event["id"], status, made)
         _set_connection(
@@ -203,15 +209,49 @@ def _repair(  # noqa: PLR0913
     return Repair(event["id"], "flagged", change["column"], target, 0.5, False, "type changed")
 
 
-def _close(registry: Registry, event_id: int, status: str, repairs: list[Repair]) -> None:
+def _close(
+    registry: Registry, event_id: int, status: str, repairs: list[Repair], failure: str = ""
+) -> None:
+    detail = [vars(r) for r in repairs] + ([{"failure": failure[:500]}] if failure else [])
     with registry.engine.begin() as db:
         db.execute(
             sa.text(
                 "UPDATE drift_events SET status = :s, detail = :d, "
                 "resolved_at = CASE WHEN :s = 'repaired' THEN now() END WHERE id = :id"
             ),
-            {"s": status, "d": json.dumps([vars(r) for r in repairs]), "id": event_id},
+            {"s": status, "d": json.dumps(detail), "id": event_id},
         )
+
+
+def settle_reviewed(registry: Registry, tenant_id: str) -> int:
+    """needs_review events whose proposals a person has decided become repaired."""
+    with registry.engine.begin() as db:
+        settled = (
+            db.execute(
+                sa.text(
+                    """UPDATE drift_events e SET status = 'repaired', resolved_at = now()
+                    WHERE e.tenant_id = :t AND e.status = 'needs_review'
+                      AND NOT EXISTS (
+                          SELECT 1 FROM field_mappings m
+                           WHERE m.tenant_id = e.tenant_id AND m.connector = e.connector
+                             AND lower(m.source_table) = lower(e.source_table)
+                             AND m.status IN ('proposed', 'needs_review'))
+                RETURNING e.connector"""
+                ),
+                {"t": tenant_id},
+            )
+            .scalars()
+            .all()
+        )
+        for connector in set(settled):
+            db.execute(
+                sa.text(
+                    "UPDATE tenant_connectors SET drift_status = 'active' "
+                    "WHERE tenant_id = :t AND connector = :c AND drift_status = 'review'"
+                ),
+                {"t": tenant_id, "c": connector},
+            )
+    return len(settled)
 
 
 def _set_connection(registry: Registry, tenant_id: str, connector: str, status: str) -> None:
