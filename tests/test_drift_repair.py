@@ -147,3 +147,44 @@ def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristin
                 "WHERE _source_connector = 'pipedrive'"
             ).fetchall()[0]
         assert dates == 0  # the dropped field's canonical column is null, not guessed
+
+
+@pytest.mark.e2e
+def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_approved(
+    env, pristine
+):
+    deals = pristine.apis["pipedrive"].data["deals"]
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        baseline = tick(instance, env)
+        for deal in deals:
+            deal["description"] = f"Renewal of the {deal['title']} contract for next year"
+            deal["x_ref_code"] = f"Q{deal['id'] % 7}-{deal['id'] % 3}"
+        (request,) = tick(instance, env, baseline.cursor).run_requests
+        held = execute(instance, request)
+        assert not held.success  # a proposal waits: the gate holds canonical
+        (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
+        assert {c["column"] for c in event.changes if c["kind"] == "added"} == {
+            "description",
+            "x_ref_code",
+        }
+        flow = Workflow(registry)
+        (proposal,) = flow.pending("acme")  # the meaningful field, in the review band
+        assert (proposal["source_field"], proposal["canonical_field"]) == (
+            "description",
+            "description",
+        )
+        assert 0.6 <= proposal["confidence"] < 0.85
+        assert registry.lookup("acme", "pipedrive", "deals", "x_ref_code") is None  # unmapped
+        flow.set_role("rita", "reviewer", flow.set_role("alice", "admin", "alice") or "alice")
+        flow.approve(proposal["id"], "rita")
+        released = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        assert released.success
+        with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
+            described, extra = db.sql(
+                "SELECT count(description), count(json_extract(extras, '$.x_ref_code')) "
+                "FROM canonical.opportunity WHERE _source_connector = 'pipedrive'"
+            ).fetchall()[0]
+        assert described == len(deals) and extra == len(deals)  # unmapped values kept
