@@ -82,7 +82,7 @@ def schema_observer(
             try:
                 events = observe(specs[name], tenant_id, options, settings, store)
             except Exception as error:  # one failing source never stops the others
-                failures.append(f"{tenant_id}/{name}: {type(error).__name__}: {error}"[:300])
+                failures.append(f"{tenant_id}/{name}: {error}"[:400])  # observe() redacts
                 continue
             observed += 1
             if events:

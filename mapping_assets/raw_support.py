@@ -28,10 +28,7 @@ def root_cause(error: BaseException) -> str:
 
 def redact(text: str, connection: Connection | None) -> str:
     """Remove every secret value of the connection from a message (e.g. a key in a URL)."""
-    for secret in connection.secrets.values() if connection else ():
-        if secret.reveal():
-            text = text.replace(secret.reveal(), "***")
-    return text
+    return connection.redact(text) if connection else text
 
 
 def probe_succeeds(spec: AnySpec, connection: Connection, runtime: HttpRuntime) -> str | None:

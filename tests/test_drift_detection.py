@@ -95,7 +95,7 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         registry = open_registry(env)
         onboard_tenant("acme", ["pipedrive", "slack"], {}, registry, instance, env, "t")
         onboard_tenant("beta", ["hubspot"], {}, registry, instance, env, "t")
-        monkeypatch.setenv(secret_env_var("acme", "slack", "bot_token"), "xoxb-revoked")
+        monkeypatch.setenv(secret_env_var("acme", "slack", "bot_token"), "xoxb-revoked-canary")
         first, context = tick(instance, env)
         assert first.run_requests == [] and "no schema change" in first.skip_reason.skip_message
         assert "1 could not be sampled" in first.skip_reason.skip_message  # slack, alone
@@ -152,3 +152,18 @@ def test_drift_cli_observes_lists_and_shows_events(env, pristine):
     assert shown.returncode == 0 and '"kind": "removed"' in shown.stdout and "->" in shown.stdout
     missing = run(["drift", "show", "999999"])
     assert missing.returncode == 2 and "no drift event 999999" in missing.stderr
+
+
+def test_a_source_that_cannot_be_sampled_fails_clearly_without_its_secret(env, monkeypatch):
+    from autonomos_pipelines.aam.observer import observe
+    from autonomos_pipelines.aam.spec_loader import get_spec
+    from autonomos_pipelines.errors import SourceError
+
+    open_registry(env).add_tenant("acme", {"pipedrive": {}}, actor="t")
+    # Pipedrive puts the token in the query string, so it is in every failing URL
+    monkeypatch.setenv(secret_env_var("acme", "pipedrive", "api_token"), "canary-token-123")
+    with pytest.raises(SourceError) as raised:
+        observe(get_spec("pipedrive"), "acme", {}, env, SchemaStore(get_engine(env)))
+    message = str(raised.value)
+    assert "pipedrive: could not sample" in message and "401" in message
+    assert "canary-token-123" not in message

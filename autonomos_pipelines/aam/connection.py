@@ -52,6 +52,13 @@ class Connection:
     file_root: Path | None = None
     secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
 
+    def redact(self, text: str) -> str:
+        """Remove every secret value of this connection from a message (e.g. a key in a URL)."""
+        for secret in self.secrets.values():
+            if secret.reveal():
+                text = text.replace(secret.reveal(), "***")
+        return text
+
     def secret(self, key: str) -> str:
         if key not in self.secrets:
             raise ConfigError(

@@ -10,6 +10,7 @@ from autonomos_pipelines.aam.runtime import http_runtime
 from autonomos_pipelines.aam.schema_sample import sample_schemas
 from autonomos_pipelines.aam.schema_store import DriftEvent, SchemaStore
 from autonomos_pipelines.aam.spec_model import AnySpec
+from autonomos_pipelines.errors import SourceError
 from autonomos_pipelines.settings import Settings
 
 ORIGIN = "observer"
@@ -20,5 +21,10 @@ def observe(
 ) -> list[DriftEvent]:
     connection = resolve_connection(spec, tenant_id, options, settings)
     runtime = http_runtime(spec, tenant_id, settings.redis_url)
-    tables = sample_schemas(spec, connection, runtime)
+    try:
+        tables = sample_schemas(spec, connection, runtime)
+    except Exception as error:  # any sampling failure: one clear line, no secret in it
+        cause = error.__cause__ or getattr(error, "exception", None) or error
+        reason = connection.redact(f"{type(cause).__name__}: {cause}")
+        raise SourceError(f"{spec.name}: could not sample: {reason}"[:400]) from None
     return store.record(tenant_id, spec.name, tables, ORIGIN)

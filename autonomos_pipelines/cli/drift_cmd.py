@@ -90,7 +90,7 @@ def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> No
             try:
                 events = observe(specs[name], tenant_id, options, settings, store)
             except Exception as error:  # report and go on, as the sensor does
-                typer.echo(f"{tenant_id}/{name}: could not sample: {type(error).__name__}")
+                typer.echo(f"{tenant_id}/{name}: {error}")  # observe() redacts secrets
                 continue
             for e in events:
                 typer.echo(

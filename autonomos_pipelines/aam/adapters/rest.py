@@ -63,7 +63,8 @@ def _body_check(check: ResponseCheck, connector: str) -> Callable[..., None]:
             detail = find_values(check.error_path, body) if check.error_path else []
             raise SourceError(
                 f"{connector}: {response.request.method} {response.url.split('?')[0]} "
-                f"answered {check.success_path}=false: {detail[0] if detail else body}"
+                f"answered {response.status_code} with {check.success_path}=false: "
+                f"{detail[0] if detail else body}"
             )
 
     return raise_on_error_body
