@@ -79,10 +79,12 @@ def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> No
     """One observer pass now (what the schema_observer sensor does every tick)."""
     from autonomos_pipelines.aam.observer import observe
     from autonomos_pipelines.aam.spec_loader import default_specs
+    from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
     from autonomos_pipelines.dcl.bootstrap import open_registry
     from autonomos_pipelines.settings import get_settings
 
     settings = get_settings()
+    start_sandbox_thread(settings.sandbox_url)  # sandboxed connectors need it; no-op if up
     registry = open_registry(settings)
     store, specs = _store(), default_specs()
     for tenant_id in [tenant] if tenant else registry.tenants():
