@@ -99,3 +99,11 @@ def redis_url() -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(5)
+
+
+@pytest.fixture
+def pristine(sandbox: SandboxServer) -> Iterator[SandboxServer]:
+    """The session sandbox, with every API's data restored after the test mutates it."""
+    yield sandbox
+    for api in sandbox.apis.values():
+        api.reset()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dagster import build_sensor_context, instance_for_test
+from dagster import instance_for_test
 
 from autonomos_pipelines.aam.connection import secret_env_var
 from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff, name_similarity
@@ -15,8 +15,7 @@ from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.dcl.bootstrap import open_registry
 from autonomos_pipelines.sandbox.controls import mutate
 from autonomos_pipelines.tenants import onboard_tenant
-from mapping_assets.drift_sensor import schema_observer
-from resources import RegistryResource, WarehouseResource
+from tests.sensor_tick import tick
 
 
 def table(**columns: str) -> TableSchema:
@@ -70,25 +69,6 @@ def test_store_versions_snapshots_and_records_one_event_per_change(env):
     assert store.record("acme", "pipedrive", {"deals": renamed}, "observer") == []
 
 
-def tick(instance, env, cursor=None):
-    context = build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={
-            "registry": RegistryResource.from_settings(env),
-            "warehouse": WarehouseResource.from_settings(env),
-        },
-    )
-    return schema_observer(context), context
-
-
-@pytest.fixture
-def pristine(sandbox):
-    yield sandbox
-    for api in sandbox.apis.values():
-        api.reset()
-
-
 @pytest.mark.e2e
 def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine, monkeypatch):
     with instance_for_test() as instance:
@@ -96,7 +76,7 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         onboard_tenant("acme", ["pipedrive", "slack"], {}, registry, instance, env, "t")
         onboard_tenant("beta", ["hubspot"], {}, registry, instance, env, "t")
         monkeypatch.setenv(secret_env_var("acme", "slack", "bot_token"), "xoxb-revoked-canary")
-        first, context = tick(instance, env)
+        first = tick(instance, env)
         assert first.run_requests == [] and "no schema change" in first.skip_reason.skip_message
         assert "1 could not be sampled" in first.skip_reason.skip_message  # slack, alone
 
@@ -105,7 +85,7 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
             "deals",
             {"op": "rename", "field": "title", "to": "deal_title"},
         )
-        second, _ = tick(instance, env, first.cursor)
+        second = tick(instance, env, first.cursor)
         (request,) = second.run_requests
         (observation,) = second.asset_events  # on the raw asset's timeline, for acme only
         assert observation.asset_key.path == ["raw", "pipedrive", "deals"]
@@ -130,7 +110,7 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         ]
         assert store.events(tenant_id="beta") == []
 
-        restarted, _ = tick(instance, env, second.cursor)  # a new process, the saved cursor
+        restarted = tick(instance, env, second.cursor)  # a new process, the saved cursor
         assert restarted.run_requests == [] and len(store.events()) == 1
         assert json.loads(restarted.cursor)["last_event_id"] == event.id
 

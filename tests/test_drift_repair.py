@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlalchemy as sa
-from dagster import build_sensor_context, instance_for_test
+from dagster import instance_for_test
 
 from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.database import get_engine
@@ -17,8 +17,7 @@ from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.runner import run_tenant
 from autonomos_pipelines.sandbox.controls import mutate
 from autonomos_pipelines.tenants import onboard_tenant
-from mapping_assets.drift_sensor import schema_observer
-from resources import RegistryResource, WarehouseResource
+from tests.sensor_tick import tick
 
 
 def test_rename_confidence_joins_matcher_and_structure():
@@ -26,18 +25,6 @@ def test_rename_confidence_joins_matcher_and_structure():
     assert rename_confidence(0.0, "title", "title_v2", value_overlap=1.0) < 0.96
     assert rename_confidence(0.3, "title", "deal_title", value_overlap=1.0) >= 0.85  # apply
     assert rename_confidence(0.3, "origin", "region", value_overlap=0.0) < 0.85
-
-
-def tick(instance, env, cursor=None):
-    context = build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={
-            "registry": RegistryResource.from_settings(env),
-            "warehouse": WarehouseResource.from_settings(env),
-        },
-    )
-    return schema_observer(context)
 
 
 def execute(instance, request):
@@ -58,13 +45,6 @@ def deal_names(env) -> dict[str, tuple[str, int]]:
             "WHERE _source_connector = 'pipedrive'"
         ).fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
-
-
-@pytest.fixture
-def pristine(sandbox):
-    yield sandbox
-    for api in sandbox.apis.values():
-        api.reset()
 
 
 @pytest.mark.e2e
