@@ -166,15 +166,7 @@ def _repair(  # noqa: PLR0913
             reason=f"{why}: {change['column']} renamed to {new_field}",
         )
         if applied:
-            workflow.propose(
-                old_ref,
-                None,
-                1.0,
-                "none",
-                ACTOR,
-                activate=True,
-                reason=f"{why}: renamed to {new_field}",
-            )
+            _retire(workflow, old_ref, f"{why}: renamed to {new_field}")
         return Repair(
             event["id"],
             "moved" if applied else "proposed",
@@ -185,15 +177,7 @@ def _repair(  # noqa: PLR0913
             f"{change['column']} -> {new_field}",
         )
     if change["kind"] == "removed":
-        workflow.propose(
-            old_ref,
-            None,
-            1.0,
-            "none",
-            ACTOR,
-            activate=True,
-            reason=f"{why}: the source no longer sends {change['column']}",
-        )
+        _retire(workflow, old_ref, f"{why}: the source no longer sends {change['column']}")
         return Repair(event["id"], "deprecated", change["column"], None, 1.0, True, "removed")
     workflow.propose(
         old_ref,
@@ -207,6 +191,12 @@ def _repair(  # noqa: PLR0913
         f"{change.get('new_type')}; check the cast to {target}",
     )
     return Repair(event["id"], "flagged", change["column"], target, 0.5, False, "type changed")
+
+
+def _retire(workflow: Workflow, ref: FieldRef, reason: str) -> None:
+    """A tenant-level "no counterpart" version: the field stops feeding canonical, for this
+    tenant only (a global baseline row is never touched)."""
+    workflow.propose(ref, None, 1.0, "none", ACTOR, activate=True, reason=reason)
 
 
 def _close(
