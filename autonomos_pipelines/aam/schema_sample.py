@@ -1,23 +1,32 @@
-"""The observer's cheap look at a source: the first page of every resource, loaded by dlt into
-a throw-away DuckDB, so the table schemas are dlt's own inference of what the source sends
-now — a fresh schema, not one that remembers old columns — with hashes of the sampled values
-of each column as evidence for renames."""
+"""The observer's cheap look at a source: the first page of every resource, extracted and
+normalised by dlt but never loaded, so the table schemas are dlt's own inference of what the
+source sends now — a fresh schema, not one that remembers old columns — with hashes of the
+sampled values of each column (read from dlt's normalised files) as evidence for renames.
+
+Skipping the load step makes a pass about 2.5x cheaper than loading a scratch database, with
+identical fingerprints (bench/drift.py measures the pass).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import json
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dlt
-from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
 from autonomos_pipelines.aam.connection import Connection
 from autonomos_pipelines.aam.runtime import HttpRuntime
 from autonomos_pipelines.aam.schema_fingerprint import TableSchema, tables_of, value_hash
 from autonomos_pipelines.aam.source_factory import build_source
 from autonomos_pipelines.aam.spec_model import AnySpec
+
+HASHES_PER_COLUMN = 50
 
 
 def sample_schemas(
@@ -27,32 +36,47 @@ def sample_schemas(
     with tempfile.TemporaryDirectory(prefix="observe") as workdir:
         pipeline = dlt.pipeline(
             pipeline_name=f"observe_{uuid.uuid4().hex[:12]}",
-            destination=dlt.destinations.duckdb(str(Path(workdir) / "observed.duckdb")),
+            # the destination only fixes dlt's naming and type capabilities: nothing is loaded
+            destination=dlt.destinations.duckdb(str(Path(workdir) / "unused.duckdb")),
             dataset_name="sample",
             pipelines_dir=workdir,
         )
-        pipeline.run(source)
+        pipeline.extract(source, loader_file_format="jsonl")
+        pipeline.normalize()
         tables = tables_of(pipeline.default_schema)
-        with pipeline.sql_client() as client:
-            return {
-                name: dataclasses.replace(schema, value_hashes=_hashes(client, schema))
-                for name, schema in tables.items()
-            }
+        hashes = _hashes(_normalised_rows(pipeline), tables)
+        return {
+            name: dataclasses.replace(schema, value_hashes=hashes.get(name, {}))
+            for name, schema in tables.items()
+        }
 
 
-def _hashes(client, schema: TableSchema, limit: int = 50) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
-    columns = list(schema.columns)
-    if not columns:
-        return {}
-    selected = ", ".join(client.escape_column_name(c) for c in columns)
-    table = client.make_qualified_table_name(schema.table)
-    try:
-        rows = client.execute_sql(f"SELECT {selected} FROM {table} LIMIT 200")  # noqa: S608
-    except DatabaseUndefinedRelation:  # schema known (e.g. SQL reflection) but no rows sampled
-        return {}
-    found: dict[str, set[str]] = {c: set() for c in columns}
-    for row in rows or []:
-        for column, value in zip(columns, row, strict=True):
-            if value is not None and len(found[column]) < limit:
-                found[column].add(value_hash(value))
-    return {column: sorted(hashes) for column, hashes in found.items() if hashes}
+def _normalised_rows(pipeline: dlt.Pipeline) -> Iterator[tuple[str, dict[str, Any]]]:
+    for load_id in pipeline.list_normalized_load_packages():
+        for job in pipeline.get_load_package_info(load_id).jobs["new_jobs"]:
+            if job.job_file_info.file_format != "jsonl":  # dlt's own state rows
+                continue
+            data = Path(job.file_path).read_bytes()
+            if data[:2] == b"\x1f\x8b":  # dlt compresses its files unless told otherwise
+                data = gzip.decompress(data)
+            for line in data.splitlines():
+                if line.strip():
+                    yield job.job_file_info.table_name, json.loads(line)
+
+
+def _hashes(
+    rows: Iterator[tuple[str, dict[str, Any]]], tables: dict[str, TableSchema]
+) -> dict[str, dict[str, list[str]]]:
+    found: dict[str, dict[str, set[str]]] = {name: {} for name in tables}
+    for table, row in rows:
+        if table not in tables:
+            continue
+        for column in tables[table].columns:
+            value = row.get(column)
+            seen = found[table].setdefault(column, set())
+            if value is not None and len(seen) < HASHES_PER_COLUMN:
+                seen.add(value_hash(value))
+    return {
+        table: {column: sorted(hashes) for column, hashes in columns.items() if hashes}
+        for table, columns in found.items()
+    }
