@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import fasteners
-from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, ExecuteInProcessResult
 
 from autonomos_pipelines.settings import Settings
 from mapping_assets.keys import FIELD_MAPPINGS_KEY
@@ -18,7 +18,8 @@ class RunSummary:
     canonical_rows: dict[str, int] = field(default_factory=dict)
     coverage: float | None = None
     fields: tuple[int, int] | None = None
-    checks: dict[str, bool] = field(default_factory=dict)
+    checks: dict[str, bool] = field(default_factory=dict)  # blocking/error checks
+    warnings: dict[str, str] = field(default_factory=dict)  # warn-level checks that fired
     failures: list[str] = field(default_factory=list)
 
 
@@ -64,6 +65,7 @@ def merge(summaries: list[RunSummary]) -> RunSummary:
     for summary in summaries:
         merged.canonical_rows.update(summary.canonical_rows)
         merged.checks.update(summary.checks)
+        merged.warnings.update(summary.warnings)
         merged.failures += summary.failures
         merged.coverage = summary.coverage if summary.coverage is not None else merged.coverage
         merged.fields = summary.fields or merged.fields
@@ -82,7 +84,11 @@ def summarise(result: ExecuteInProcessResult) -> RunSummary:
             summary.coverage = float(value["coverage"])
             summary.fields = (int(value["fields_mapped"]), int(value["fields_total"]))
     for evaluation in result.get_asset_check_evaluations():
-        summary.checks[evaluation.asset_key.to_user_string()] = evaluation.passed
+        asset = evaluation.asset_key.to_user_string()
+        if evaluation.severity != AssetCheckSeverity.WARN:
+            summary.checks[asset] = evaluation.passed
+        elif not evaluation.passed:
+            summary.warnings[f"{asset} {evaluation.check_name}"] = evaluation.description or ""
     summary.failures = [
         f"{event.step_key}: {_failure_text(event)}"
         for event in result.all_events

@@ -1,6 +1,7 @@
 """Canonical assets: one table per canonical entity, rebuilt from the active mappings."""
 
 from collections import defaultdict
+from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
@@ -13,6 +14,7 @@ from autonomos_pipelines.naming import quote_ident
 from autonomos_pipelines.warehouse import WarehouseSession
 from mapping_assets.keys import FIELD_MAPPINGS_KEY, canonical_key
 from mapping_assets.partitions import tenants_partitions
+from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
 from resources import RegistryResource, WarehouseResource
 
 
@@ -53,8 +55,8 @@ def build_canonical(
     registry: RegistryResource,
     warehouse: WarehouseResource,
     specs: dict[str, AnySpec],
-) -> dict:
-    """Replace the tenant's canonical table for ``entity``; returns materialisation metadata."""
+) -> MaterializeResult:
+    """Replace the tenant's canonical table for ``entity``, with its lost-fields check."""
     store = warehouse.get()
     connectors = [c for c in registry.get().tenant_connectors(tenant_id) if c in specs]
     mappings = registry.get().active_mappings(tenant_id)
@@ -72,7 +74,10 @@ def build_canonical(
             f"SELECT _source_connector, _source_table, count(*), max(_mapping_version) "  # noqa: S608
             f"FROM {target} GROUP BY 1, 2 ORDER BY 1, 2"
         )
-    return {
+        lost = lost_fields_result(
+            canonical_key(entity.name), registry.get(), session, target, tenant_id
+        )
+    metadata: dict[str, Any] = {
         "dagster/row_count": rows,
         "dagster/table_name": f"{schema}.{entity.name}",
         "cast_failures": int(failures),
@@ -82,6 +87,7 @@ def build_canonical(
         ),
         "sources_feeding": len(feeding),
     }
+    return MaterializeResult(metadata=metadata, check_results=[lost])
 
 
 def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: dict[str, AnySpec]):
@@ -91,18 +97,20 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         partitions_def=tenants_partitions,
         group_name="canonical",
         kinds={"sql"},
+        check_specs=[lost_fields_spec(canonical_key(entity.name))],
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )
     def _canonical(
         context: AssetExecutionContext, registry: RegistryResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
-        metadata = build_canonical(entity, context.partition_key, registry, warehouse, specs)
-        if metadata["cast_failures"]:
+        result = build_canonical(entity, context.partition_key, registry, warehouse, specs)
+        failures = (result.metadata or {})["cast_failures"]
+        if failures:
             context.log.warning(
-                f"{entity.name}: {metadata['cast_failures']} rows kept values "
+                f"{entity.name}: {failures} rows kept values "
                 "that did not convert in extras._cast_failed"
             )
-        return MaterializeResult(metadata=metadata)
+        return result
 
     return _canonical

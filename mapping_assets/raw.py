@@ -5,14 +5,21 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    multi_asset,
+)
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.connection import Connection, Secret, resolve_connection, secret_keys
 from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.aam.runtime import http_runtime
+from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.aam.source_factory import build_source
 from autonomos_pipelines.aam.spec_loader import AnySpec
 from autonomos_pipelines.aam.spec_model import SqlSpec
@@ -20,11 +27,17 @@ from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.errors import AutonomosError
 from mapping_assets.keys import raw_key
 from mapping_assets.partitions import tenants_partitions
+from mapping_assets.raw_schema_checks import (
+    previous_load_time,
+    record_load_schemas,
+    relevant_events,
+    schema_check_result,
+    schema_check_specs,
+)
 from mapping_assets.raw_support import (
     failure_reason,
     http_metadata,
     probe_succeeds,
-    record_schemas,
     skip,
 )
 from resources import RegistryResource, WarehouseResource
@@ -66,12 +79,18 @@ def _definition_source(spec: AnySpec) -> Any:
 
 def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     translator = AutonomosDltTranslator(spec)
-
-    @dlt_assets(
+    asset_specs = build_dlt_asset_specs(
         dlt_source=_definition_source(spec),
         dlt_pipeline=dlt.pipeline(pipeline_name=f"definition__{spec.name}", destination="duckdb"),
-        name=f"raw_{spec.name}",
         dagster_dlt_translator=translator,
+    )
+
+    # what @dlt_assets builds, plus a schema-change check per table yielded by the load itself
+    @multi_asset(
+        specs=asset_specs,
+        check_specs=schema_check_specs(asset_specs),
+        name=f"raw_{spec.name}",
+        can_subset=True,
         partitions_def=tenants_partitions,
     )
     def _raw(
@@ -118,17 +137,35 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 metadata={"connector_status": health.status, **http_metadata(runtime)},
             ) from None
         breaker.record_success(tenant_id, spec.name)
-        fingerprints = record_schemas(settings, tenant_id, spec.name, pipeline)
+        schemas = SchemaStore(get_engine(settings))
+        since = {  # read before this load's materialisations are stored
+            check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
+            for check in context.selected_asset_check_keys
+        }
+        loaded = record_load_schemas(schemas, tenant_id, spec.name, pipeline.default_schema)
+        version_hash = pipeline.default_schema.version_hash
         for event in events:
+            table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
             yield MaterializeResult(
                 asset_key=event.asset_key,
                 metadata={
                     **(event.metadata or {}),
                     "connector_status": "healthy",
                     **http_metadata(runtime),
-                    **fingerprints.get(event.asset_key.path[-1] if event.asset_key else "", {}),
+                    **(
+                        {
+                            "schema_fingerprint": table.fingerprint[:16],
+                            "dlt_schema_version_hash": version_hash,
+                        }
+                        if table
+                        else {}
+                    ),
                 },
             )
+        for check in context.selected_asset_check_keys:
+            name = check.asset_key.path[-1]
+            found = relevant_events(schemas, tenant_id, spec.name, name, since[check.asset_key])
+            yield schema_check_result(check.asset_key, loaded.get(name), found)
 
     return _raw
 

@@ -127,6 +127,8 @@ def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristin
                 "WHERE _source_connector = 'pipedrive'"
             ).fetchall()[0]
         assert dates == 0  # the dropped field's canonical column is null, not guessed
+        lost = released.warnings["canonical/opportunity lost_source_fields"]
+        assert "close_date ← pipedrive.expected_close_date" in lost  # and a check says so
 
 
 @pytest.mark.e2e

@@ -124,18 +124,37 @@ class SchemaStore:
         return DriftEvent(*row)
 
     def events(
-        self, tenant_id: str | None = None, status: str | None = None, after_id: int = 0
+        self,
+        tenant_id: str | None = None,
+        status: str | None = None,
+        after_id: int = 0,
+        connector: str | None = None,
+        source_table: str | None = None,
     ) -> list[DriftEvent]:
         with self.engine.connect() as db:
             rows = db.execute(
                 sa.text(
                     f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id > :after "  # noqa: S608
                     "AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
+                    "AND (CAST(:c AS text) IS NULL OR connector = :c) "
+                    "AND (CAST(:table AS text) IS NULL OR source_table = :table) "
                     "AND (CAST(:s AS text) IS NULL OR status = :s) ORDER BY id"
                 ),
-                {"after": after_id, "t": tenant_id, "s": status},
+                {
+                    "after": after_id,
+                    "t": tenant_id,
+                    "c": connector,
+                    "table": source_table,
+                    "s": status,
+                },
             ).all()
         return [DriftEvent(*row) for row in rows]
+
+    def latest_schemas(self, tenant_id: str, connector: str, origin: str) -> dict[str, TableSchema]:
+        """The newest snapshot of every table of one tenant's connector, from one origin."""
+        with self.engine.connect() as db:
+            latest = self._latest(db, tenant_id, connector, origin)
+        return {name: _schema(row[2]) for name, row in latest.items()}
 
     def snapshot(self, snapshot_id: int) -> TableSchema:
         with self.engine.connect() as db:

@@ -40,6 +40,8 @@ def print_summary(tenant_id: str, summary: RunSummary, seconds: float) -> None:
     typer.echo(f"quality checks: {passed}/{len(summary.checks)} passed")
     for name, ok in sorted(summary.checks.items()):
         typer.echo(f"  {'pass' if ok else 'FAIL'}  {name}")
+    for name, description in sorted(summary.warnings.items()):
+        typer.echo(f"  warn  {name}: {description}")
     for failure in summary.failures:
         typer.echo(f"error: {failure}", err=True)
 

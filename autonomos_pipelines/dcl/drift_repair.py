@@ -37,7 +37,7 @@ class Repair:
     event_id: int
     action: str  # moved | deprecated | flagged | proposed | none
     field: str
-    target: str | None
+    target: str | None  # the mapping's target (for "deprecated": the one that lost its source)
     confidence: float
     applied: bool
     detail: str
@@ -178,7 +178,9 @@ def _repair(  # noqa: PLR0913
         )
     if change["kind"] == "removed":
         _retire(workflow, old_ref, f"{why}: the source no longer sends {change['column']}")
-        return Repair(event["id"], "deprecated", change["column"], None, 1.0, True, "removed")
+        return Repair(
+            event["id"], "deprecated", change["column"], target, 1.0, True, "removed at source"
+        )
     workflow.propose(
         old_ref,
         target,

@@ -1,0 +1,62 @@
+"""The `lost_source_fields` check on every canonical table: it warns while a canonical field
+has lost a source to schema drift (the source stopped sending a mapped field, the DCL
+deprecated its mapping, so that source's rows now carry NULL there, never a guess)."""
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
+
+from autonomos_pipelines.dcl.drift_losses import LostField, lost_fields
+from autonomos_pipelines.dcl.registry import Registry
+from autonomos_pipelines.naming import quote_ident
+from autonomos_pipelines.warehouse import WarehouseSession
+
+CHECK_NAME = "lost_source_fields"
+
+
+def lost_fields_spec(key: AssetKey) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        CHECK_NAME,
+        asset=key,
+        description="Warns while a canonical field has lost a source: a mapped source field "
+        "was dropped by the source, its mapping deprecated by the drift repair, and that "
+        "source's rows now carry NULL in the field. Clears when the field is mapped again.",
+    )
+
+
+def lost_fields_result(
+    key: AssetKey, registry: Registry, session: WarehouseSession, table: str, tenant_id: str
+) -> AssetCheckResult:
+    """``table`` is the quoted canonical table just built for the tenant."""
+    lost = lost_fields(registry, tenant_id, key.path[-1])
+    lines = [_line(session, table, item) for item in lost]
+    return AssetCheckResult(
+        passed=not lost,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"{len(lost)} field(s) lost a source to drift: "
+            + ", ".join(f"{i.canonical_field} ← {i.connector}.{i.source_field}" for i in lost)
+            if lost
+            else "every mapped source field is still sent"
+        ),
+        metadata={
+            "lost_fields": len(lost),
+            "report": MetadataValue.md(
+                "| canonical field | lost source | drift event | rows of that source | "
+                "non-null |\n|---|---|---|---|---|\n" + "\n".join(lines)
+            ),
+        },
+    )
+
+
+def _line(session: WarehouseSession, table: str, item: LostField) -> str:
+    counts = {
+        (connector, source_table.lower()): (rows, filled)
+        for connector, source_table, rows, filled in session.rows(
+            f"SELECT _source_connector, _source_table, count(*), "  # noqa: S608
+            f"count({quote_ident(item.canonical_field)}) FROM {table} GROUP BY 1, 2"
+        )
+    }
+    rows, filled = counts.get((item.connector, item.source_table.lower()), (0, 0))
+    return (
+        f"| {item.canonical_field} | {item.connector}.{item.source_table}.`{item.source_field}` "
+        f"| {item.event_id} ({item.detected_at:%Y-%m-%d %H:%M}) | {rows} | {filled} |"
+    )
