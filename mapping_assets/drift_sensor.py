@@ -132,6 +132,12 @@ def drift_observation(event) -> AssetObservation:  # type: ignore[no-untyped-def
             "drift_event_id": event.id,
             "drift_changes": len(event.changes),
             "detected_at": MetadataValue.timestamp(event.detected_at),
+            # the change happened at most this long before detection (plotted per tick)
+            **(
+                {"detection_window_s": MetadataValue.float(event.detection_window_seconds)}
+                if event.detection_window_seconds is not None
+                else {}
+            ),
             "changes": MetadataValue.md(
                 "| change | column | renamed to | old type | new type |\n|---|---|---|---|---|\n"
                 + rows

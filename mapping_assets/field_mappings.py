@@ -5,11 +5,12 @@ import os
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
-from autonomos_pipelines.dcl.drift_repair import Repair, repair_drift
+from autonomos_pipelines.dcl.drift_repair import repair_drift
 from autonomos_pipelines.dcl.mapping_run import MappingRun, map_tenant_fields
 from autonomos_pipelines.dcl.registry import ObservedField
 from autonomos_pipelines.dcl.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.naming import quote_ident
+from mapping_assets.drift_metadata import drift_events_of, repair_metadata, unsettled_event_ids
 from mapping_assets.keys import FIELD_MAPPINGS_KEY
 from mapping_assets.partitions import tenants_partitions
 from resources import RegistryResource, WarehouseResource
@@ -83,22 +84,6 @@ def mapping_metadata(run: MappingRun) -> dict:
     }
 
 
-def repair_metadata(repairs: list[Repair]) -> dict:
-    rows = "\n".join(
-        f"| {r.event_id} | {r.action} | `{r.field}` | {r.target or ''} | {r.confidence} | "
-        f"{'auto' if r.applied else 'review'} |"
-        for r in repairs
-    )
-    return {
-        "drift_repairs_applied": sum(r.applied for r in repairs),
-        "drift_repairs_to_review": sum(not r.applied for r in repairs),
-        "drift_repairs": MetadataValue.md(
-            "| event | action | field | target | confidence | decided |\n"
-            "|---|---|---|---|---|---|\n" + rows
-        ),
-    }
-
-
 def fields_table(outcomes: list, limit: int = 300) -> str:
     order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
     rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
@@ -137,6 +122,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         tenant_id = context.partition_key
         fields = observe_fields(tenant_id, registry, warehouse)
         use_llm = os.environ.get("AUTONOMOS_NO_LLM", "") not in ("1", "true")
+        unsettled = unsettled_event_ids(registry, tenant_id)
         repairs = repair_drift(registry.get(), tenant_id, fields)
         for repair in repairs:
             context.log.info(
@@ -156,7 +142,8 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
                 for o in run.outcomes
             ],
         )  # fmt: skip
-        metadata = {**mapping_metadata(run), **repair_metadata(repairs)}
+        events = drift_events_of(registry, tenant_id, unsettled)
+        metadata = {**mapping_metadata(run), **repair_metadata(repairs, events)}
         context.log.info(
             f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "

@@ -70,6 +70,16 @@ def test_renamed_mapped_field_is_detected_repaired_and_canonical_keeps_its_value
 
         (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
         assert event.status == "repaired" and event.resolved_at is not None
+        # detected within the time since the previous tick saw the old schema
+        assert 0 < event.detection_window_seconds < 60
+        (mapped,) = [
+            e.materialization.metadata
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.path == ["dcl", "field_mappings"]
+        ]
+        assert mapped["drift_events_settled"].value == 1
+        assert mapped["drift_time_to_repair_s"].value == round(event.repair_seconds, 3)
+        assert mapped["drift_detection_window_s"].value == round(event.detection_window_seconds, 3)
         after = deal_names(env)
         assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
         assert all(after[k][1] > before[k][1] for k in after)  # the new mapping version

@@ -31,11 +31,23 @@ class DriftEvent:
     detail: str | None
     detected_at: datetime
     resolved_at: datetime | None
+    unchanged_at: datetime | None = None  # the schema was last seen as before (None: unknown)
+
+    @property
+    def detection_window_seconds(self) -> float | None:
+        """At most this long passed between the change at the source and its detection."""
+        if self.unchanged_at is None:
+            return None
+        return (self.detected_at - self.unchanged_at).total_seconds()
+
+    @property
+    def repair_seconds(self) -> float | None:
+        return (self.resolved_at - self.detected_at).total_seconds() if self.resolved_at else None
 
 
 _EVENT_COLUMNS = (
     "id, tenant_id, connector, source_table, old_snapshot_id, new_snapshot_id, changes, "
-    "status, detail, detected_at, resolved_at"
+    "status, detail, detected_at, resolved_at, unchanged_at"
 )
 
 
@@ -56,6 +68,7 @@ class SchemaStore:
         created: list[int] = []
         with self.engine.begin() as db:
             latest = self._latest(db, tenant_id, connector, origin)
+            unchanged_at = self._observed(db, tenant_id, connector, origin)
             for name, schema in sorted(tables.items()):
                 previous = latest.get(name)
                 if previous and previous[1] == schema.fingerprint:
@@ -67,9 +80,9 @@ class SchemaStore:
                         db.execute(
                             sa.text(
                                 "INSERT INTO drift_events (tenant_id, connector, source_table, "
-                                "old_snapshot_id, new_snapshot_id, changes) VALUES "
-                                "(:t, :c, :table, :old, :new, CAST(:changes AS jsonb)) "
-                                "RETURNING id"
+                                "old_snapshot_id, new_snapshot_id, changes, unchanged_at) "
+                                "VALUES (:t, :c, :table, :old, :new, CAST(:changes AS jsonb), "
+                                ":seen) RETURNING id"
                             ),
                             {
                                 "t": tenant_id,
@@ -78,10 +91,31 @@ class SchemaStore:
                                 "old": previous[0],  # type: ignore[index]
                                 "new": new_id,
                                 "changes": json.dumps([c.as_dict() for c in changes]),
+                                "seen": unchanged_at,
                             },
                         ).scalar_one()
                     )
         return [self.event(event_id) for event_id in created]
+
+    @staticmethod
+    def _observed(db: Connection, tenant_id: str, connector: str, origin: str) -> datetime | None:
+        """The previous observation's time, and this one's recorded in its place."""
+        previous = db.execute(
+            sa.text(
+                "SELECT observed_at FROM schema_observations "
+                "WHERE tenant_id = :t AND connector = :c AND origin = :o FOR UPDATE"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        ).scalar()
+        db.execute(
+            sa.text(
+                "INSERT INTO schema_observations (tenant_id, connector, origin, observed_at) "
+                "VALUES (:t, :c, :o, now()) ON CONFLICT (tenant_id, connector, origin) "
+                "DO UPDATE SET observed_at = now()"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        )
+        return previous
 
     def _latest(
         self, db: Connection, tenant_id: str, connector: str, origin: str

@@ -41,10 +41,11 @@ def list_events(
     if not events:
         typer.echo("no drift events")
     for e in events:
-        took = (e.resolved_at - e.detected_at).total_seconds() if e.resolved_at else None
+        window, took = e.detection_window_seconds, e.repair_seconds
         typer.echo(
             f"{e.id:>5}  {e.tenant_id:12} {e.connector}.{e.source_table:24} {e.status:13} "
             f"{e.detected_at:%Y-%m-%d %H:%M:%S}"
+            + (f"  detected within {window:.1f}s" if window is not None else "")
             + (f"  repaired in {took:.1f}s" if took is not None else "")
             + f"  {_summary(e.changes)}"
         )
@@ -62,6 +63,13 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
     old, new = store.snapshot(event.old_snapshot_id), store.snapshot(event.new_snapshot_id)
     typer.echo(f"drift event {event.id}: {event.tenant_id} {event.connector}.{event.source_table}")
     typer.echo(f"status {event.status}, detected {event.detected_at:%Y-%m-%d %H:%M:%S %Z}")
+    if event.detection_window_seconds is not None:
+        typer.echo(
+            f"the change happened at most {event.detection_window_seconds:.1f}s before "
+            f"detection (schema last seen unchanged {event.unchanged_at:%H:%M:%S})"
+        )
+    if event.repair_seconds is not None:
+        typer.echo(f"repaired {event.repair_seconds:.1f}s after detection")
     typer.echo(f"schema {old.fingerprint[:12]} -> {new.fingerprint[:12]}")
     for change in event.changes:
         typer.echo(f"  {json.dumps(change)}")
