@@ -180,3 +180,34 @@ def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_ap
                 "FROM canonical.opportunity WHERE _source_connector = 'pipedrive'"
             ).fetchall()[0]
         assert described == len(deals) and extra == len(deals)  # unmapped values kept
+
+
+@pytest.mark.e2e
+def test_an_added_field_that_maps_with_high_confidence_is_applied_in_the_drift_run(env, pristine):
+    deals = pristine.apis["pipedrive"].data["deals"]
+    sources = ["Web form", "Referral", "Partner", "Cold call", "Event"]
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        baseline = tick(instance, env)
+        for deal in deals:  # the CRM admin adds a "lead source" field to deals
+            deal["lead_source"] = sources[deal["id"] % len(sources)]
+        (request,) = tick(instance, env, baseline.cursor).run_requests
+        result = execute(instance, request)
+        assert result.success  # nothing waits for review: no gate, canonical rebuilt
+
+        (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
+        assert event.status == "repaired"
+        assert [(c["kind"], c["column"]) for c in event.changes] == [("added", "lead_source")]
+        mapping = registry.lookup("acme", "pipedrive", "deals", "lead_source")
+        assert mapping and mapping.status == "active" and mapping.confidence >= 0.85
+        assert (mapping.canonical_entity, mapping.canonical_field) == ("opportunity", "lead_source")
+        with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
+            values = dict(
+                db.sql(
+                    "SELECT opportunity_id, lead_source FROM canonical.opportunity "
+                    "WHERE _source_connector = 'pipedrive'"
+                ).fetchall()
+            )
+        assert values == {str(d["id"]): sources[d["id"] % len(sources)] for d in deals}
