@@ -121,7 +121,13 @@ def test_drift_cli_observes_lists_and_shows_events(env, pristine):
     assert run(["tenants", "add", "acme", "--connectors", "pipedrive"]).returncode == 0
     first = run(["drift", "observe"])
     assert first.returncode == 0 and "acme/pipedrive: no change" in first.stdout
-    mutate(pristine.apis["pipedrive"], "persons", {"op": "drop", "field": "job_title"})
+    dropped = run(["sandbox", "mutate", "pipedrive", "persons", "--drop", "job_title"])
+    assert dropped.returncode == 0 and "applied to" in dropped.stdout
+    assert all("job_title" not in p for p in pristine.apis["pipedrive"].data["persons"])
+    refused = run(["sandbox", "mutate", "pipedrive", "leads", "--drop", "x"])
+    assert refused.returncode == 2 and "has no resource 'leads'" in refused.stderr
+    unclear = run(["sandbox", "mutate", "pipedrive", "deals", "--rename", "title"])
+    assert unclear.returncode == 2 and "--rename needs FIELD=NEW" in unclear.stderr
     # the CLI samples the session sandbox over HTTP; the mutation is in the server's memory
     second = run(["drift", "observe", "--tenant", "acme"])
     assert "drift event" in second.stdout and "removed job_title" in second.stdout
@@ -147,3 +153,12 @@ def test_a_source_that_cannot_be_sampled_fails_clearly_without_its_secret(env, m
     message = str(raised.value)
     assert "pipedrive: could not sample" in message and "401" in message
     assert "canary-token-123" not in message
+
+
+def test_sandbox_mutate_names_the_url_when_no_sandbox_answers(env, monkeypatch):
+    from tests.test_cli import run
+
+    monkeypatch.setenv("AUTONOMOS_SANDBOX_URL", "http://127.0.0.1:9")  # discard: nobody there
+    result = run(["sandbox", "mutate", "pipedrive", "deals", "--drop", "title"])
+    assert result.returncode == 2
+    assert "no sandbox answers at http://127.0.0.1:9" in result.stderr

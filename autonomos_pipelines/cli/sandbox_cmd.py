@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -58,3 +59,52 @@ def serve(
         server.serve_forever()
     except KeyboardInterrupt:
         server.stop()
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{url}/_sandbox/{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        detail = json.load(error).get("error", error.reason)
+        raise ConfigError(f"the sandbox refused the change: {detail}") from None
+    except OSError as error:
+        raise ConfigError(
+            f"no sandbox answers at {url} ({error}); start one with `autonomos sandbox serve` "
+            "or `autonomos ui`"
+        ) from None
+
+
+@app.command("mutate")
+@friendly_errors
+def mutate_cmd(
+    api: str = typer.Argument(..., help="Sandbox API, e.g. pipedrive"),
+    resource: str = typer.Argument(..., help="Resource (table) of that API, e.g. deals"),
+    rename: str = typer.Option(None, help="OLD=NEW: rename a field in every record"),
+    drop: str = typer.Option(None, help="FIELD: stop sending a field"),
+    add: str = typer.Option(None, help="FIELD=VALUE: send a new field with this value"),
+    retype: str = typer.Option(None, help="FIELD=TYPE: send a field as string|integer|..."),
+) -> None:
+    """Change the schema a running sandbox API sends (schema drift, for demos and tests)."""
+    changes = [
+        (op, value) for op, value in (("rename", rename), ("drop", drop), ("add", add),
+                                     ("retype", retype)) if value
+    ]  # fmt: skip
+    if len(changes) != 1:
+        raise ConfigError("give exactly one of --rename, --drop, --add, --retype")
+    op, value = changes[0]
+    field, _, argument = value.partition("=")
+    if op != "drop" and not argument:
+        raise ConfigError(f"--{op} needs FIELD={'NEW' if op == 'rename' else 'VALUE'}")
+    body = {"api": api, "resource": resource, "op": op, "field": field}
+    body |= {"rename": {"to": argument}, "add": {"value": argument}}.get(op, {})
+    body |= {"type": argument} if op == "retype" else {}
+    url = get_settings().sandbox_url
+    touched = _post(url, "mutate", body)["touched"]
+    typer.echo(f"{api}.{resource}: {op} {value} applied to {touched} records at {url}")
