@@ -142,8 +142,11 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
             for check in context.selected_asset_check_keys
         }
-        loaded = record_load_schemas(schemas, tenant_id, spec.name, pipeline.default_schema)
-        version_hash = pipeline.default_schema.version_hash
+        # dagster-dlt drops and re-creates the pipeline's local state before it runs, so the
+        # object we hold keeps only the source's hints: the schema dlt stored is read back
+        stored = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+        loaded = record_load_schemas(schemas, tenant_id, spec.name, stored.default_schema)
+        version_hash = stored.default_schema.version_hash
         for event in events:
             table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
             yield MaterializeResult(

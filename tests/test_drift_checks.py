@@ -30,6 +30,8 @@ def test_raw_schema_check_reports_one_tenants_drift_and_not_the_others(env, pris
             assert first.success and RAW_CHECK not in first.warnings  # a first load: recorded
         tick(instance, env)  # the observer's baseline for both tenants
         store = SchemaStore(get_engine(env))
+        loaded = store.latest_schemas("acme", "pipedrive", "load")["deals"]
+        assert loaded.columns["title"]["type"] == "text"  # dlt's schema of the load
         deals = store.latest_schemas("acme", "pipedrive", "observer")["deals"]
         without_title = {k: v for k, v in deals.columns.items() if k != "title"}
         # acme's source stops sending `title` (as the observer would record it)

@@ -78,6 +78,14 @@ def test_renamed_mapped_field_is_detected_repaired_and_canonical_keeps_its_value
             if e.asset_key.path == ["dcl", "field_mappings"]
         ]
         assert mapped["drift_events_settled"].value == 1
+        (raw_check,) = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.path == ["raw", "pipedrive", "deals"]
+        ]
+        assert not raw_check.passed and raw_check.metadata["drift_events"].value == 1
+        assert raw_check.metadata["schema_changes_in_load"].value == 1  # dlt added deal_title
+        assert "`deal_title` added" in raw_check.metadata["changes"].value
         assert mapped["drift_time_to_repair_s"].value == round(event.repair_seconds, 3)
         assert mapped["drift_detection_window_s"].value == round(event.detection_window_seconds, 3)
         after = deal_names(env)
