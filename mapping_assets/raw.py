@@ -28,6 +28,7 @@ from autonomos_pipelines.errors import AutonomosError
 from mapping_assets.keys import raw_key
 from mapping_assets.partitions import tenants_partitions
 from mapping_assets.raw_schema_checks import (
+    observe_if_changed,
     previous_load_time,
     record_load_schemas,
     relevant_events,
@@ -147,6 +148,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         stored = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
         loaded = record_load_schemas(schemas, tenant_id, spec.name, stored.default_schema)
         version_hash = stored.default_schema.version_hash
+        observe_if_changed(context, loaded, spec, tenant_id, options[spec.name], settings)
         for event in events:
             table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
             yield MaterializeResult(

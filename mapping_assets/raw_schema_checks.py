@@ -24,8 +24,11 @@ from dagster import (
     MetadataValue,
 )
 
+from autonomos_pipelines.aam.observer import observe
 from autonomos_pipelines.aam.schema_fingerprint import Change, diff, tables_of
 from autonomos_pipelines.aam.schema_store import DriftEvent, SchemaStore
+from autonomos_pipelines.aam.spec_model import AnySpec
+from autonomos_pipelines.errors import SourceError
 
 CHECK_NAME = "schema_changes"
 UNRESOLVED = ("open", "healing", "needs_review", "failed")
@@ -68,6 +71,34 @@ def record_load_schemas(
             diff(before, schema) if changed and before else [],
         )
     return loaded
+
+
+def observe_if_changed(  # noqa: PLR0913
+    context: Any,
+    loaded: dict[str, LoadedSchema],
+    spec: AnySpec,
+    tenant_id: str,
+    options: dict[str, Any],
+    settings: Any,
+) -> list[DriftEvent]:
+    """A load whose dlt schema grew (a new field, a renamed one, a retyped value) has met
+    drift before the observer's next tick: observe the source now, so this run's mapping step
+    repairs or gates it before any canonical table is built from the new shape. The first load
+    of a connector observes too, so that there is a baseline to compare with."""
+    store = SchemaStore.for_settings(settings)
+    changed = any(table.changes for table in loaded.values())
+    if not changed and store.latest_schemas(tenant_id, spec.name, "observer"):
+        return []
+    try:
+        events = observe(spec, tenant_id, options, settings, store)
+    except SourceError as error:  # the sensor will try again; the load itself succeeded
+        context.log.warning(
+            f"schema changed in the load but the source could not be observed: {error}"
+        )
+        return []
+    for event in events:
+        context.log.info(f"drift event {event.id} raised by the load: {event.source_table}")
+    return events
 
 
 def previous_load_time(instance: DagsterInstance, key: AssetKey, tenant_id: str) -> datetime:

@@ -219,3 +219,26 @@ def test_an_added_field_that_maps_with_high_confidence_is_applied_in_the_drift_r
                 ).fetchall()
             )
         assert values == {str(d["id"]): sources[d["id"] % len(sources)] for d in deals}
+
+
+@pytest.mark.e2e
+def test_a_run_that_loads_a_rename_before_the_sensor_ticks_repairs_it_before_canonical(
+    env, pristine
+):
+    deals = pristine.apis["pipedrive"].data["deals"]
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        store = SchemaStore(get_engine(env))
+        assert store.latest_schemas("acme", "pipedrive", "observer")  # the load's baseline
+        mutate(
+            pristine.apis["pipedrive"], "deals", {"op": "rename", "field": "title", "to": "name"}
+        )
+        # a scheduled run, no sensor tick in between: the load itself notices the new shape
+        summary = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        assert summary.success
+        (event,) = store.events(tenant_id="acme")
+        assert event.changes[0]["kind"] == "renamed_suspected" and event.status == "repaired"
+        names = {k: v[0] for k, v in deal_names(env).items()}
+        assert names == {str(d["id"]): d["name"] for d in deals}  # never NULL, never stale

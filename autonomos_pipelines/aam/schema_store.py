@@ -55,6 +55,12 @@ class SchemaStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @classmethod
+    def for_settings(cls, settings: Any) -> SchemaStore:
+        from autonomos_pipelines.database import get_engine
+
+        return cls(get_engine(settings))
+
     def record(
         self,
         tenant_id: str,
