@@ -36,12 +36,14 @@ def _cursor(context: SensorEvaluationContext) -> dict:
 
 
 def drift_run_request(tenant_id: str, connectors: set[str], event_ids: list[int]) -> RunRequest:
-    """Reload the drifted connectors' raw tables, then map and rebuild (the DCL repairs)."""
+    """Reload the drifted connectors' raw tables, then map (the DCL repairs) and rebuild the
+    canonical tables those connectors feed."""
     specs = default_specs()
     keys: list[AssetKey] = [
         raw_key(name, table) for name in sorted(connectors) for table in _tables(specs[name])
     ]
-    entities = sorted({entity for spec in specs.values() for entity in spec.entities})
+    # only the canonical tables the drifted connectors feed: the rest cannot have changed
+    entities = sorted({entity for name in connectors for entity in specs[name].entities})
     keys += [FIELD_MAPPINGS_KEY, *(canonical_key(entity) for entity in entities)]
     return RunRequest(
         run_key=f"drift:{tenant_id}:{max(event_ids)}",

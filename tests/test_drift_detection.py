@@ -11,6 +11,7 @@ from dagster import instance_for_test
 from autonomos_pipelines.aam.connection import secret_env_var
 from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff, name_similarity
 from autonomos_pipelines.aam.schema_store import SchemaStore
+from autonomos_pipelines.aam.spec_loader import get_spec
 from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.dcl.bootstrap import open_registry
 from autonomos_pipelines.sandbox.controls import mutate
@@ -92,6 +93,8 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
         assert observation.partition == "acme" and observation.metadata["drift_changes"].value == 1
         assert request.partition_key == "acme" and request.tags["tenant"] == "acme"
         assert all(k.path[1] == "pipedrive" for k in request.asset_selection if k.path[0] == "raw")
+        rebuilt = {k.path[1] for k in request.asset_selection if k.path[0] == "canonical"}
+        assert rebuilt == set(get_spec("pipedrive").entities)  # only what pipedrive feeds
         store = SchemaStore(get_engine(env))
         (event,) = store.events()
         assert (event.tenant_id, event.source_table) == ("acme", "deals")
@@ -105,6 +108,7 @@ def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine,
                 "evidence": {
                     "name_similarity": round(name_similarity("title", "deal_title"), 3),
                     "value_overlap": 1.0,  # the renamed column still carries its values
+                    "values_compared": True,
                 },
             }
         ]

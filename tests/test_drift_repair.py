@@ -11,7 +11,7 @@ from dagster import instance_for_test
 from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.drift_repair import rename_confidence
+from autonomos_pipelines.dcl.rename_confidence import rename_confidence
 from autonomos_pipelines.dcl.workflow import Workflow
 from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.runner import run_tenant
@@ -25,6 +25,9 @@ def test_rename_confidence_joins_matcher_and_structure():
     assert rename_confidence(0.0, "title", "title_v2", value_overlap=1.0) < 0.96
     assert rename_confidence(0.3, "title", "deal_title", value_overlap=1.0) >= 0.85  # apply
     assert rename_confidence(0.3, "origin", "region", value_overlap=0.0) < 0.85
+    # a confident matcher and alike names, but the values were compared and do not match
+    assert rename_confidence(0.95, "created", "created_at", 0.0, values_compared=True) < 0.85
+    assert rename_confidence(0.95, "created", "created_at", 0.0, values_compared=False) >= 0.85
 
 
 def execute(instance, request):

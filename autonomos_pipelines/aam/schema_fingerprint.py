@@ -125,6 +125,10 @@ def diff(old: TableSchema, new: TableSchema) -> list[Change]:
                 evidence={
                     "name_similarity": round(similarity, 3),
                     "value_overlap": round(value_overlap(old, gone, new, came), 3),
+                    # both columns had sampled values: an overlap of 0 then speaks against
+                    "values_compared": bool(
+                        old.value_hashes.get(gone) and new.value_hashes.get(came)
+                    ),
                 },
             )
         )

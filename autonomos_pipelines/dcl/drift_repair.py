@@ -17,14 +17,14 @@ The connection goes healing -> active (or review / failed, with the reason).
 
 from __future__ import annotations
 
-import difflib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.dcl.drift_status import close_event, set_connection, settle_reviewed
 from autonomos_pipelines.dcl.registry import Mapping, Registry
+from autonomos_pipelines.dcl.rename_confidence import rename_confidence, structural_evidence
 from autonomos_pipelines.dcl.resolver import AUTO_APPROVE
 from autonomos_pipelines.dcl.source_field import SourceField
 from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
@@ -41,18 +41,6 @@ class Repair:
     confidence: float
     applied: bool
     detail: str
-
-
-def structural_evidence(old: str, new: str, value_overlap: float = 0.0) -> float:
-    """0.5 for a same-type swap in one table; up to +0.2 for alike names and +0.25 for
-    shared sampled values (capped at 0.95: structure alone never proves a rename)."""
-    names = difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio()
-    return min(0.95, 0.5 + 0.2 * names + 0.25 * value_overlap)
-
-
-def rename_confidence(matcher_fit: float, old: str, new: str, value_overlap: float = 0.0) -> float:
-    structure = structural_evidence(old, new, value_overlap)
-    return 1 - (1 - matcher_fit) * (1 - structure)
 
 
 def open_events(registry: Registry, tenant_id: str) -> list[dict[str, Any]]:
@@ -81,7 +69,7 @@ def repair_drift(
     fits = _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory)
     repairs: list[Repair] = []
     for event in events:
-        _set_connection(registry, tenant_id, event["connector"], "healing")
+        set_connection(registry, tenant_id, event["connector"], "healing")
         made = []
         try:
             for change in event["changes"]:
@@ -92,12 +80,12 @@ def repair_drift(
                     continue  # an unmapped field: nothing to repair
                 made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
         except Exception as error:  # the event stays visible as failed; the gate holds
-            _close(registry, event["id"], "failed", made, f"{type(error).__name__}: {error}")
-            _set_connection(registry, tenant_id, event["connector"], "failed")
+            close_event(registry, event["id"], "failed", made, f"{type(error).__name__}: {error}")
+            set_connection(registry, tenant_id, event["connector"], "failed")
             continue
         status = "needs_review" if any(not r.applied for r in made) else "repaired"
-        _close(registry, event["id"], status, made)
-        _set_connection(
+        close_event(registry, event["id"], status, made)
+        set_connection(
             registry,
             tenant_id,
             event["connector"],
@@ -145,12 +133,17 @@ def _repair(  # noqa: PLR0913
     if change["kind"] == "renamed_suspected":
         new_field = change["renamed_to"]
         fit = fits.get((event["connector"], table.lower(), new_field), {}).get(target, 0.0)
-        overlap = float(change.get("evidence", {}).get("value_overlap", 0.0))
-        confidence = round(rename_confidence(fit, change["column"], new_field, overlap), 4)
+        evidence = change.get("evidence", {})
+        overlap = float(evidence.get("value_overlap", 0.0))
+        compared = bool(evidence.get("values_compared", False))
+        confidence = round(
+            rename_confidence(fit, change["column"], new_field, overlap, compared), 4
+        )
         applied = confidence >= AUTO_APPROVE
         new_ref = FieldRef(tenant_id, event["connector"], table, new_field)
         evidence = {
             "matcher_fit": round(fit, 4),
+            "value_overlap": overlap,
             "renamed_from": change["column"],
             "structural": round(structural_evidence(change["column"], new_field), 4),
         }
@@ -199,59 +192,3 @@ def _retire(workflow: Workflow, ref: FieldRef, reason: str) -> None:
     """A tenant-level "no counterpart" version: the field stops feeding canonical, for this
     tenant only (a global baseline row is never touched)."""
     workflow.propose(ref, None, 1.0, "none", ACTOR, activate=True, reason=reason)
-
-
-def _close(
-    registry: Registry, event_id: int, status: str, repairs: list[Repair], failure: str = ""
-) -> None:
-    detail = [vars(r) for r in repairs] + ([{"failure": failure[:500]}] if failure else [])
-    with registry.engine.begin() as db:
-        db.execute(
-            sa.text(
-                "UPDATE drift_events SET status = :s, detail = :d, "
-                "resolved_at = CASE WHEN :s = 'repaired' THEN now() END WHERE id = :id"
-            ),
-            {"s": status, "d": json.dumps(detail), "id": event_id},
-        )
-
-
-def settle_reviewed(registry: Registry, tenant_id: str) -> int:
-    """needs_review events whose proposals a person has decided become repaired."""
-    with registry.engine.begin() as db:
-        settled = (
-            db.execute(
-                sa.text(
-                    """UPDATE drift_events e SET status = 'repaired', resolved_at = now()
-                    WHERE e.tenant_id = :t AND e.status = 'needs_review'
-                      AND NOT EXISTS (
-                          SELECT 1 FROM field_mappings m
-                           WHERE m.tenant_id = e.tenant_id AND m.connector = e.connector
-                             AND lower(m.source_table) = lower(e.source_table)
-                             AND m.status IN ('proposed', 'needs_review'))
-                RETURNING e.connector"""
-                ),
-                {"t": tenant_id},
-            )
-            .scalars()
-            .all()
-        )
-        for connector in set(settled):
-            db.execute(
-                sa.text(
-                    "UPDATE tenant_connectors SET drift_status = 'active' "
-                    "WHERE tenant_id = :t AND connector = :c AND drift_status = 'review'"
-                ),
-                {"t": tenant_id, "c": connector},
-            )
-    return len(settled)
-
-
-def _set_connection(registry: Registry, tenant_id: str, connector: str, status: str) -> None:
-    with registry.engine.begin() as db:
-        db.execute(
-            sa.text(
-                "UPDATE tenant_connectors SET drift_status = :s "
-                "WHERE tenant_id = :t AND connector = :c"
-            ),
-            {"s": status, "t": tenant_id, "c": connector},
-        )
