@@ -63,7 +63,8 @@ class Connection:
         if key not in self.secrets:
             raise ConfigError(
                 f"{self.connector}: secret {key!r} for tenant {self.tenant_id!r} is not set; "
-                f"set {secret_env_var(self.tenant_id, self.connector, key)}"
+                f"store it with `autonomos secrets set {self.tenant_id} {self.connector} {key}` "
+                f"(or set {secret_env_var(self.tenant_id, self.connector, key)})"
             )
         return self.secrets[key].reveal()
 
@@ -81,6 +82,15 @@ def _env_secrets(tenant_id: str, connector: str, keys: set[str]) -> dict[str, Se
         if value:
             found[key] = Secret(value)
     return found
+
+
+def _stored_secrets(tenant_id: str, connector: str, settings: Settings) -> dict[str, Secret]:
+    """The tenant's encrypted secrets (they win over environment variables); the read is
+    audited."""
+    from autonomos_pipelines.vault.store import SecretStore
+
+    values = SecretStore.for_settings(settings).reveal_all(tenant_id, connector, "system:run")
+    return {name: Secret(value) for name, value in values.items()}
 
 
 def secret_keys(spec: AnySpec) -> set[str]:
@@ -133,7 +143,10 @@ def resolve_connection(
 ) -> Connection:
     """Turn a tenant's stored connector options into a run-time Connection."""
     endpoint = str(options.get("endpoint") or SANDBOX)
-    secrets = _env_secrets(tenant_id, spec.name, secret_keys(spec))
+    secrets = {
+        **_env_secrets(tenant_id, spec.name, secret_keys(spec)),
+        **_stored_secrets(tenant_id, spec.name, settings),
+    }
     base_url = token_url = None
     if endpoint == SANDBOX and not isinstance(spec, FileSpec):
         sandbox = _sandbox_endpoint(spec, settings)

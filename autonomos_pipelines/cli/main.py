@@ -16,6 +16,7 @@ from autonomos_pipelines.cli import (
     review_cmd,
     run_cmd,
     sandbox_cmd,
+    secrets_cmd,
     tenants_cmd,
 )
 
@@ -32,6 +33,7 @@ app.add_typer(review_cmd.app, name="review")
 app.add_typer(review_cmd.users_app, name="users")
 app.add_typer(mappings_cmd.app, name="mappings")
 app.add_typer(drift_cmd.app, name="drift")
+app.add_typer(secrets_cmd.app, name="secrets")
 app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.audit import audit
 from autonomos_pipelines.dcl.canonical_model import has_field
-from autonomos_pipelines.dcl.registry import Registry, audit
+from autonomos_pipelines.dcl.registry import Registry
 from autonomos_pipelines.dcl.transforms import TRANSFORMS
 
 BASELINE_FILE = Path(__file__).parent / "data" / "baseline_mappings.json"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.audit import audit
 from autonomos_pipelines.cache import Cache, LocalCache, cache_key
 from autonomos_pipelines.naming import validate_connector_name, validate_tenant_id
 
@@ -54,33 +54,6 @@ _ACTIVE_SQL = sa.text("""
      WHERE is_active AND (tenant_id = :tenant_id OR tenant_id IS NULL)
      ORDER BY connector, lower(source_table), source_field, tenant_id NULLS LAST
 """)
-
-
-def audit(
-    connection: Connection,
-    actor: str,
-    action: str,
-    tenant_id: str | None,
-    object_type: str,
-    object_key: str,
-    old: Any = None,
-    new: Any = None,
-) -> None:
-    connection.execute(
-        sa.text("""INSERT INTO audit_log (actor, action, tenant_id, object_type, object_key,
-                                          old_value, new_value)
-                   VALUES (:actor, :action, :tenant_id, :object_type, :object_key,
-                           CAST(:old AS jsonb), CAST(:new AS jsonb))"""),
-        {
-            "actor": actor,
-            "action": action,
-            "tenant_id": tenant_id,
-            "object_type": object_type,
-            "object_key": object_key,
-            "old": None if old is None else json.dumps(old, default=str),
-            "new": None if new is None else json.dumps(new, default=str),
-        },
-    )
 
 
 class Registry:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from autonomos_pipelines.audit import audit
 from autonomos_pipelines.dcl.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.refs import (
     ROW_COLUMNS,
@@ -24,7 +25,7 @@ from autonomos_pipelines.dcl.refs import (
     row_key,
     row_value,
 )
-from autonomos_pipelines.dcl.registry import Registry, audit
+from autonomos_pipelines.dcl.registry import Registry
 
 DECIDERS = ("reviewer", "admin")
 PENDING = ("proposed", "needs_review")
