@@ -139,3 +139,30 @@ def test_a_run_uses_the_stored_secret_and_a_wrong_one_never_shows(
         )
         shown = " ".join(failed.failures) + caplog.text + repr(records)
         assert CANARY not in shown
+
+
+@pytest.mark.e2e
+def test_a_refresh_token_rotated_by_the_provider_is_written_back_for_the_next_run(
+    env, pristine, monkeypatch
+):
+    from autonomos_pipelines.sandbox.apis.salesforce import REFRESH_TOKEN
+
+    monkeypatch.setenv("AUTONOMOS_SECRET_KEY", generate_key())
+    salesforce = pristine.apis["salesforce"]
+    salesforce.rotate_refresh_tokens = True  # each grant retires the token it was given
+    with instance_for_test() as instance:
+        registry = open_registry(env)
+        onboard_tenant("acme", ["salesforce"], {}, registry, instance, env, "t")
+        store = SecretStore.for_settings(env)
+        store.set("acme", "salesforce", "refresh_token", REFRESH_TOKEN, "alice")
+        assert run_tenant(build_definitions(), "acme", ["salesforce"], instance, env).success
+        kept = store.reveal_all("acme", "salesforce", "t")["refresh_token"]
+        assert kept != REFRESH_TOKEN and kept in salesforce.refresh_tokens
+        assert REFRESH_TOKEN not in salesforce.refresh_tokens  # the old one no longer works
+        again = run_tenant(build_definitions(), "acme", ["salesforce"], instance, env)
+        assert again.success  # only possible with the written-back token
+        with registry.engine.connect() as db:
+            actors = db.execute(
+                sa.text("SELECT DISTINCT actor FROM audit_log WHERE action = 'secret.set'")
+            ).scalars()
+            assert "system:oauth-rotation" in set(actors)

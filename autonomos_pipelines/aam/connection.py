@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from autonomos_pipelines.aam.spec_model import (
 )
 from autonomos_pipelines.errors import ConfigError
 from autonomos_pipelines.settings import Settings
+from autonomos_pipelines.vault.store import SecretStore
 
 SANDBOX = "sandbox"
 
@@ -51,6 +53,17 @@ class Connection:
     token_url: str | None = None
     file_root: Path | None = None
     secrets: dict[str, Secret] = field(default_factory=dict, repr=False)
+    # writes a secret the provider rotated back to where it came from (the tenant's store)
+    persist_secret: Callable[[str, str], None] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def rotate_secret(self, key: str, value: str) -> None:
+        """The provider issued a new value (e.g. a rotated refresh token): use it from now on
+        and keep it, so the next run does not present the retired one."""
+        self.secrets[key] = Secret(value)
+        if self.persist_secret:
+            self.persist_secret(key, value)
 
     def redact(self, text: str) -> str:
         """Remove every secret value of this connection from a message (e.g. a key in a URL)."""
@@ -82,15 +95,6 @@ def _env_secrets(tenant_id: str, connector: str, keys: set[str]) -> dict[str, Se
         if value:
             found[key] = Secret(value)
     return found
-
-
-def _stored_secrets(tenant_id: str, connector: str, settings: Settings) -> dict[str, Secret]:
-    """The tenant's encrypted secrets (they win over environment variables); the read is
-    audited."""
-    from autonomos_pipelines.vault.store import SecretStore
-
-    values = SecretStore.for_settings(settings).reveal_all(tenant_id, connector, "system:run")
-    return {name: Secret(value) for name, value in values.items()}
 
 
 def secret_keys(spec: AnySpec) -> set[str]:
@@ -143,9 +147,11 @@ def resolve_connection(
 ) -> Connection:
     """Turn a tenant's stored connector options into a run-time Connection."""
     endpoint = str(options.get("endpoint") or SANDBOX)
+    store = SecretStore.for_settings(settings)
+    stored = store.reveal_all(tenant_id, spec.name, "system:run")
     secrets = {
         **_env_secrets(tenant_id, spec.name, secret_keys(spec)),
-        **_stored_secrets(tenant_id, spec.name, settings),
+        **{name: Secret(value) for name, value in stored.items()},
     }
     base_url = token_url = None
     if endpoint == SANDBOX and not isinstance(spec, FileSpec):
@@ -167,4 +173,17 @@ def resolve_connection(
         token_url=token_url,
         file_root=file_root,
         secrets=secrets,
+        persist_secret=_persist_stored(store, tenant_id, spec.name, set(stored)),
     )
+
+
+def _persist_stored(
+    store: SecretStore, tenant_id: str, connector: str, names: set[str]
+) -> Callable[[str, str], None]:
+    """Rotated values of secrets that came from the store go back to it (audited)."""
+
+    def persist(key: str, value: str) -> None:
+        if key in names:
+            store.set(tenant_id, connector, key, value, "system:oauth-rotation")
+
+    return persist

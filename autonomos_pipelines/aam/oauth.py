@@ -1,12 +1,14 @@
 """OAuth2 token flows run by AAM (refresh token, client credentials) on the guarded session.
 
 Tokens are fetched lazily, re-fetched once when the API answers 401, and a rotated refresh
-token returned by the provider replaces the old one for the rest of the load.
+token returned by the provider replaces the old one for the rest of the load, and is handed to
+``on_refresh_token`` (the connection writes it back to the tenant's secret store).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -15,9 +17,17 @@ from autonomos_pipelines.errors import SourceError
 
 
 class OAuthClient:
-    def __init__(self, session: requests.Session, token_url: str, form: dict[str, str], name: str):
+    def __init__(  # noqa: PLR0913
+        self,
+        session: requests.Session,
+        token_url: str,
+        form: dict[str, str],
+        name: str,
+        on_refresh_token: Callable[[str], None] | None = None,
+    ):
         self.session, self.token_url, self.name = session, token_url, name
         self._form = form
+        self._on_refresh_token = on_refresh_token  # keeps a rotated token beyond this load
         self._token: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self.refreshes = 0
@@ -33,8 +43,11 @@ class OAuthClient:
                         f"{self.name}: token request to {self.token_url} failed with "
                         f"{response.status_code}: {str(reason)[:200]}"
                     )
-                if body.get("refresh_token") and "refresh_token" in self._form:
-                    self._form = {**self._form, "refresh_token": body["refresh_token"]}
+                rotated = body.get("refresh_token")
+                if rotated and rotated != self._form.get("refresh_token", rotated):
+                    self._form = {**self._form, "refresh_token": rotated}
+                    if self._on_refresh_token:
+                        self._on_refresh_token(rotated)
                 self._token = body
                 self.refreshes += 1
             return self._token

@@ -51,6 +51,7 @@ def salesforce_source(
             "refresh_token": connection.secret(auth.refresh_token.secret),
         },
         spec.name,
+        on_refresh_token=lambda token: connection.rotate_secret(auth.refresh_token.secret, token),
     )
     headers = {"Sforce-Query-Options": f"batchSize={spec.batch_size}"}
 

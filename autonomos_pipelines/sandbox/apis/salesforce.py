@@ -31,11 +31,18 @@ class SalesforceApi(SandboxApi):
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
         self.tokens: dict[str, int] = {}
+        # Salesforce's optional "refresh token rotation": each grant retires the token used
+        self.rotate_refresh_tokens = False
+        self.refresh_tokens = {REFRESH_TOKEN}
         self.cursors: dict[str, tuple[list[dict[str, Any]], int]] = {}
         self._ids = itertools.count(1)
 
     def build(self, seed: int) -> Records:
         return salesforce_data.dataset(seed or 53)
+
+    def reset(self) -> None:
+        super().reset()
+        self.rotate_refresh_tokens, self.refresh_tokens = False, {REFRESH_TOKEN}
 
     def error(self, status: int, message: str, code: str = "") -> Response:
         code = code or {429: "REQUEST_LIMIT_EXCEEDED"}.get(status, "UNKNOWN_EXCEPTION")
@@ -90,15 +97,21 @@ class SalesforceApi(SandboxApi):
                 400,
                 {"error": "invalid_client_id", "error_description": "client identifier invalid"},
             )
-        if form.get("refresh_token") != REFRESH_TOKEN:
+        if form.get("refresh_token") not in self.refresh_tokens:
             return Response(
                 400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}
             )
         token = "00DAUTONOMOS!" + secrets.token_urlsafe(24)
         self.tokens[token] = 0
+        rotated = {}
+        if self.rotate_refresh_tokens:
+            self.refresh_tokens.discard(form["refresh_token"])
+            rotated = {"refresh_token": "5Aep861rotated." + secrets.token_urlsafe(16)}
+            self.refresh_tokens.add(rotated["refresh_token"])
         return Response(
             200,
             {
+                **rotated,
                 "access_token": token,
                 "instance_url": request.base_url,
                 "id": f"{request.base_url}/id/00DAUTONOMOS/005AUTONOMOS",
