@@ -89,6 +89,8 @@ class SecretStore:
     def reveal_all(self, tenant_id: str, connector: str, actor: str) -> dict[str, str]:
         """Every secret of one tenant's connector, decrypted, for a run; one audit row."""
         with self.engine.begin() as db:
+            if not _has_secrets_table(db):  # a registry not migrated yet stores nothing
+                return {}
             rows = db.execute(
                 sa.text(
                     "SELECT name, key_id, nonce, ciphertext FROM tenant_secrets "
@@ -135,3 +137,7 @@ class SecretStore:
                 audit(db, actor, "secret.rotate", tenant_id, "secret", f"{connector}.{name}",
                       old={"key_id": key}, new={"key_id": sealed.key_id})  # fmt: skip
         return len(rows)
+
+
+def _has_secrets_table(db: Any) -> bool:
+    return db.execute(sa.text("SELECT to_regclass('tenant_secrets') IS NOT NULL")).scalar()
