@@ -11,6 +11,7 @@ from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTab
 from autonomos_pipelines.dcl.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry import Mapping
 from autonomos_pipelines.naming import quote_ident
+from autonomos_pipelines.usage import UsageMeter
 from autonomos_pipelines.warehouse import WarehouseSession
 from mapping_assets.keys import FIELD_MAPPINGS_KEY, canonical_key
 from mapping_assets.partitions import tenants_partitions
@@ -77,6 +78,7 @@ def build_canonical(
         lost = lost_fields_result(
             canonical_key(entity.name), registry.get(), session, target, tenant_id
         )
+    UsageMeter(registry.get().engine).add(tenant_id, {"rows_produced": rows})
     metadata: dict[str, Any] = {
         "dagster/row_count": rows,
         "dagster/table_name": f"{schema}.{entity.name}",

@@ -10,6 +10,7 @@ from autonomos_pipelines.dcl.mapping_run import MappingRun, map_tenant_fields
 from autonomos_pipelines.dcl.registry import ObservedField
 from autonomos_pipelines.dcl.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.naming import quote_ident
+from autonomos_pipelines.usage import UsageMeter
 from mapping_assets.drift_metadata import drift_events_of, repair_metadata, unsettled_event_ids
 from mapping_assets.keys import FIELD_MAPPINGS_KEY
 from mapping_assets.partitions import tenants_partitions
@@ -144,6 +145,9 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         )  # fmt: skip
         events = drift_events_of(registry, tenant_id, unsettled)
         metadata = {**mapping_metadata(run), **repair_metadata(repairs, events)}
+        UsageMeter(registry.get().engine).add(
+            tenant_id, {"llm_calls": run.llm_calls, "llm_cost_usd": run.llm_cost_usd}
+        )
         context.log.info(
             f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "

@@ -39,6 +39,7 @@ from mapping_assets.raw_support import (
     failure_reason,
     http_metadata,
     probe_succeeds,
+    record_usage,
     skip,
 )
 from resources import RegistryResource, WarehouseResource
@@ -129,6 +130,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 )
             )
         except (AutonomosError, PipelineStepFailed) as error:
+            record_usage(settings, tenant_id, runtime, [])  # the calls made count all the same
             reason = failure_reason(error, connection)
             health = breaker.record_failure(tenant_id, spec.name, reason)
             state = f" (connector now {health.status} after {health.consecutive_failures} "
@@ -138,6 +140,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 metadata={"connector_status": health.status, **http_metadata(runtime)},
             ) from None
         breaker.record_success(tenant_id, spec.name)
+        record_usage(settings, tenant_id, runtime, events)
         schemas = SchemaStore(get_engine(settings))
         since = {  # read before this load's materialisations are stored
             check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)

@@ -73,3 +73,15 @@ def failure_reason(error: Exception, connection: Connection | None) -> str:
     if isinstance(error, PipelineStepFailed):
         return f"load failed at {error.step}: {redact(root_cause(error), connection)}"
     return redact(str(error), connection)
+
+
+def record_usage(settings: Any, tenant_id: str, runtime: HttpRuntime, events: list) -> None:
+    """The load's API calls and top-level records fetched, counted against the tenant."""
+    from autonomos_pipelines.usage import UsageMeter
+
+    records = sum(
+        int(getattr((event.metadata or {}).get("rows_loaded"), "value", 0) or 0) for event in events
+    )
+    UsageMeter.for_settings(settings).add(
+        tenant_id, {"api_calls": runtime.stats.requests, "records_fetched": records}
+    )

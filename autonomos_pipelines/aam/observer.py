@@ -12,6 +12,7 @@ from autonomos_pipelines.aam.schema_store import DriftEvent, SchemaStore
 from autonomos_pipelines.aam.spec_model import AnySpec
 from autonomos_pipelines.errors import SourceError
 from autonomos_pipelines.settings import Settings
+from autonomos_pipelines.usage import UsageMeter
 
 ORIGIN = "observer"
 
@@ -27,4 +28,6 @@ def observe(
         cause = error.__cause__ or getattr(error, "exception", None) or error
         reason = connection.redact(f"{type(cause).__name__}: {cause}")
         raise SourceError(f"{spec.name}: could not sample: {reason}"[:400]) from None
+    finally:  # the provider counts the observer's calls against the tenant like any others
+        UsageMeter(store.engine).add(tenant_id, {"api_calls": runtime.stats.requests})
     return store.record(tenant_id, spec.name, tables, ORIGIN)

@@ -64,3 +64,31 @@ def list_tenants() -> None:
             f"{c} ({o.get('endpoint', 'sandbox')})" for c, o in connectors.items()
         )
         typer.echo(f"{tenant_id}: {described}")
+
+
+@app.command("usage")
+@friendly_errors
+def usage(
+    tenant: str = typer.Option(None, help="Only this tenant"),
+    days: int = typer.Option(30, min=1, help="Days back, today included"),
+) -> None:
+    """Records fetched, API calls, canonical rows produced, LLM calls and cost per tenant."""
+    from autonomos_pipelines.usage import METRICS, UsageMeter
+
+    settings = get_settings()
+    open_registry(settings)  # migrations
+    totals = UsageMeter.for_settings(settings).totals(tenant, days)
+    if not totals:
+        typer.echo(f"no usage in the last {days} day(s)")
+        return
+    typer.echo(f"{'tenant':14}" + "".join(f"{m:>17}" for m in METRICS) + f"   (last {days} days)")
+    for tenant_id, amounts in totals.items():
+        typer.echo(
+            f"{tenant_id:14}"
+            + "".join(
+                f"{amounts.get(m, 0):>17.4f}"
+                if m == "llm_cost_usd"
+                else f"{amounts.get(m, 0):>17.0f}"
+                for m in METRICS
+            )
+        )

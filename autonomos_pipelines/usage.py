@@ -1,0 +1,58 @@
+"""Usage per tenant: what each tenant's runs fetched, called, produced and spent, counted per
+day in the registry (`autonomos tenants usage`; the assets' metadata shows the same per run)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+METRICS = ("records_fetched", "api_calls", "rows_produced", "llm_calls", "llm_cost_usd")
+
+
+class UsageMeter:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def for_settings(cls, settings: Any) -> UsageMeter:
+        from autonomos_pipelines.database import get_engine
+
+        return cls(get_engine(settings))
+
+    def add(self, tenant_id: str, amounts: dict[str, float]) -> None:
+        """Add to today's counters (atomic upserts: concurrent runs never lose a count)."""
+        unknown = set(amounts) - set(METRICS)
+        if unknown:
+            raise ValueError(f"unknown usage metric(s) {sorted(unknown)}")
+        rows = [{"t": tenant_id, "m": m, "a": float(a)} for m, a in amounts.items() if a]
+        if not rows:
+            return
+        with self.engine.begin() as db:
+            db.execute(
+                sa.text(
+                    "INSERT INTO tenant_usage (tenant_id, day, metric, amount) "
+                    "VALUES (:t, current_date, :m, :a) ON CONFLICT (tenant_id, day, metric) "
+                    "DO UPDATE SET amount = tenant_usage.amount + EXCLUDED.amount"
+                ),
+                rows,
+            )
+
+    def totals(self, tenant_id: str | None = None, days: int = 30) -> dict[str, dict[str, float]]:
+        """{tenant: {metric: total}} over the last ``days`` days (today included)."""
+        since = datetime.date.today() - datetime.timedelta(days=days - 1)
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.text(
+                    "SELECT tenant_id, metric, sum(amount) FROM tenant_usage "
+                    "WHERE day >= :since AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
+                    "GROUP BY 1, 2 ORDER BY 1, 2"
+                ),
+                {"since": since, "t": tenant_id},
+            ).all()
+        found: dict[str, dict[str, float]] = {}
+        for tenant, metric, amount in rows:
+            found.setdefault(tenant, {})[metric] = float(amount)
+        return found
