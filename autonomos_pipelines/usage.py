@@ -1,5 +1,5 @@
 """Usage per tenant: what each tenant's runs fetched, called, produced and spent, counted per
-day in the registry (`autonomos tenants usage`; the assets' metadata shows the same per run)."""
+hour in the registry (`autonomos tenants usage`; the assets' metadata shows the same per run)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class UsageMeter:
         return cls(get_engine(settings))
 
     def add(self, tenant_id: str, amounts: dict[str, float]) -> None:
-        """Add to today's counters (atomic upserts: concurrent runs never lose a count)."""
+        """Add to this hour's counters (atomic upserts: concurrent runs never lose a count)."""
         unknown = set(amounts) - set(METRICS)
         if unknown:
             raise ValueError(f"unknown usage metric(s) {sorted(unknown)}")
@@ -33,8 +33,9 @@ class UsageMeter:
         with self.engine.begin() as db:
             db.execute(
                 sa.text(
-                    "INSERT INTO tenant_usage (tenant_id, day, metric, amount) "
-                    "VALUES (:t, current_date, :m, :a) ON CONFLICT (tenant_id, day, metric) "
+                    "INSERT INTO tenant_usage (tenant_id, hour, metric, amount) VALUES "
+                    "(:t, date_trunc('hour', now()), :m, :a) "
+                    "ON CONFLICT (tenant_id, hour, metric) "
                     "DO UPDATE SET amount = tenant_usage.amount + EXCLUDED.amount"
                 ),
                 rows,
@@ -42,12 +43,14 @@ class UsageMeter:
 
     def totals(self, tenant_id: str | None = None, days: int = 30) -> dict[str, dict[str, float]]:
         """{tenant: {metric: total}} over the last ``days`` days (today included)."""
-        since = datetime.date.today() - datetime.timedelta(days=days - 1)
+        since = datetime.datetime.combine(
+            datetime.date.today() - datetime.timedelta(days=days - 1), datetime.time(), datetime.UTC
+        )
         with self.engine.connect() as db:
             rows = db.execute(
                 sa.text(
                     "SELECT tenant_id, metric, sum(amount) FROM tenant_usage "
-                    "WHERE day >= :since AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
+                    "WHERE hour >= :since AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
                     "GROUP BY 1, 2 ORDER BY 1, 2"
                 ),
                 {"since": since, "t": tenant_id},
@@ -56,3 +59,18 @@ class UsageMeter:
         for tenant, metric, amount in rows:
             found.setdefault(tenant, {})[metric] = float(amount)
         return found
+
+    def last_hour(self, tenant_id: str, metric: str) -> float:
+        """The amount counted in the current and the previous hour bucket that overlap the
+        last 60 minutes, weighted by how much of the previous bucket is still inside."""
+        with self.engine.connect() as db:
+            value = db.execute(
+                sa.text(
+                    "SELECT coalesce(sum(amount * CASE WHEN hour = date_trunc('hour', now()) "
+                    "THEN 1 ELSE 1 - extract(epoch FROM now() - date_trunc('hour', now())) "
+                    "/ 3600 END), 0) FROM tenant_usage WHERE tenant_id = :t AND metric = :m "
+                    "AND hour >= date_trunc('hour', now()) - interval '1 hour'"
+                ),
+                {"t": tenant_id, "m": metric},
+            ).scalar()
+        return float(value or 0)

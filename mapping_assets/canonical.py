@@ -3,7 +3,14 @@
 from collections import defaultdict
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from autonomos_pipelines.aam.spec_loader import AnySpec
 from autonomos_pipelines.aam.spec_model import record_id_columns
@@ -11,6 +18,7 @@ from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTab
 from autonomos_pipelines.dcl.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry import Mapping
 from autonomos_pipelines.naming import quote_ident
+from autonomos_pipelines.quotas import QuotaExceeded, Quotas
 from autonomos_pipelines.usage import UsageMeter
 from autonomos_pipelines.warehouse import WarehouseSession
 from mapping_assets.keys import FIELD_MAPPINGS_KEY, canonical_key
@@ -92,6 +100,21 @@ def build_canonical(
     return MaterializeResult(metadata=metadata, check_results=[lost])
 
 
+def check_rows_quota(tenant_id: str, registry: RegistryResource) -> None:
+    """Stop before building when the tenant used its canonical rows for the last hour (the
+    previous table stays as it was)."""
+    engine = registry.get().engine
+    used = UsageMeter(engine).last_hour(tenant_id, "rows_produced")
+    try:
+        Quotas(engine).check(tenant_id, "canonical_rows_per_hour", used)
+    except QuotaExceeded as exceeded:
+        raise Failure(
+            description=str(exceeded),
+            metadata={"quota": exceeded.quota, "quota_limit": exceeded.limit,
+                      "quota_used": round(exceeded.used)},
+        ) from None  # fmt: skip
+
+
 def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: dict[str, AnySpec]):
     @asset(
         key=canonical_key(entity.name),
@@ -106,6 +129,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
     def _canonical(
         context: AssetExecutionContext, registry: RegistryResource, warehouse: WarehouseResource
     ) -> MaterializeResult:
+        check_rows_quota(context.partition_key, registry)
         result = build_canonical(entity, context.partition_key, registry, warehouse, specs)
         failures = (result.metadata or {})["cast_failures"]
         if failures:

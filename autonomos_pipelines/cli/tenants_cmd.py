@@ -92,3 +92,27 @@ def usage(
                 for m in METRICS
             )
         )
+
+
+@app.command("quota")
+@friendly_errors
+def quota(
+    tenant: str = typer.Argument(..., help="Tenant id"),
+    name: str = typer.Argument(None, help="Quota to set; omit to show all"),
+    value: int = typer.Argument(None, min=0, help="New limit"),
+    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+) -> None:
+    """Show a tenant's quotas (limit and where it comes from), or set one."""
+    from autonomos_pipelines.quotas import QUOTAS, Quotas
+
+    settings = get_settings()
+    registry = open_registry(settings)
+    if tenant not in registry.tenants():
+        raise ConfigError(f"unknown tenant {tenant!r}; add it with `autonomos tenants add`")
+    quotas = Quotas.for_settings(settings)
+    if name is not None:
+        if value is None:
+            raise ConfigError(f"give the new limit: `autonomos tenants quota {tenant} {name} N`")
+        quotas.set(tenant, name, value, acting_user(user))
+    for quota_name, (limit, source) in quotas.limits(tenant).items():
+        typer.echo(f"{quota_name:26}{limit:>12}  ({source})  {QUOTAS[quota_name].meaning}")

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.audit import audit
 from autonomos_pipelines.cache import Cache, LocalCache, cache_key
 from autonomos_pipelines.naming import validate_connector_name, validate_tenant_id
+from autonomos_pipelines.quotas import Quotas
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,15 @@ class Registry:
                     old,
                     options,
                 )
+            enabled = connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM tenant_connectors "
+                    "WHERE tenant_id = :t AND status = 'active'"
+                ),
+                {"t": tenant_id},
+            ).scalar_one()
+            # over the limit: raising rolls the whole change back, nothing half-enabled
+            Quotas(self.engine).check(tenant_id, "max_active_connectors", enabled - 1)
         return created
 
     def tenants(self) -> list[str]:

@@ -18,8 +18,7 @@ from autonomos_pipelines.dcl.source_field import SourceField
 from autonomos_pipelines.dcl.targets import TargetSchema, canonical_targets
 from autonomos_pipelines.dcl.usage import PgUsageLedger
 from autonomos_pipelines.dcl.vector_store import PgVectorExampleIndex, refresh_examples
-
-DEFAULT_LLM_QUOTA = 500  # calls per tenant and month
+from autonomos_pipelines.quotas import default_limit
 
 
 def memory_examples(registry: Registry, tenant_id: str | None) -> MemoryExampleIndex:
@@ -57,7 +56,7 @@ def llm_advisor(
     key = os.environ.get("GEMINI_API_KEY")
     if not use_llm or not key:
         return None
-    quota = int(os.environ.get("AUTONOMOS_LLM_MONTHLY_QUOTA", DEFAULT_LLM_QUOTA))
+    quota = default_limit("llm_calls_per_month")
     descriptions = {t.key: t.description for t in schema.targets}
     return GeminiAdvisor(key, descriptions, ledger or MemoryLedger(quota))
 
@@ -81,8 +80,7 @@ def build_resolver(
         if persistent:
             refresh_examples(registry.engine, embedder, tenant_id)
             examples = PgVectorExampleIndex(registry.engine)
-            quota = int(os.environ.get("AUTONOMOS_LLM_MONTHLY_QUOTA", DEFAULT_LLM_QUOTA))
-            ledger = PgUsageLedger(registry.engine, quota)
+            ledger = PgUsageLedger(registry.engine)  # each tenant's own quota
         else:
             examples = memory_examples(registry, tenant_id)
         lookup = registry_lookup(registry, tenant_id)

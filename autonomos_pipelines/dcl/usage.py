@@ -5,14 +5,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.quotas import Quotas
+
 
 class PgUsageLedger:
-    def __init__(self, engine: Engine, monthly_quota: int) -> None:
+    def __init__(self, engine: Engine, monthly_quota: int | None = None) -> None:
+        """``monthly_quota`` None: each tenant's own llm_calls_per_month quota."""
         self.engine = engine
         self.monthly_quota = monthly_quota
 
+    def quota(self, tenant_id: str) -> int:
+        if self.monthly_quota is not None:
+            return self.monthly_quota
+        return Quotas(self.engine).limit(tenant_id, "llm_calls_per_month")
+
     def reserve(self, tenant_id: str) -> bool:
         """Count one call if the tenant is under its quota; atomic across processes."""
+        quota = self.quota(tenant_id)
+        if quota <= 0:
+            return False
         with self.engine.begin() as connection:
             reserved = connection.execute(
                 sa.text("""INSERT INTO llm_usage AS u (tenant_id, month, calls)
@@ -20,7 +31,7 @@ class PgUsageLedger:
                            ON CONFLICT (tenant_id, month) DO UPDATE SET calls = u.calls + 1
                            WHERE u.calls < :quota
                            RETURNING calls"""),
-                {"t": tenant_id, "quota": self.monthly_quota},
+                {"t": tenant_id, "quota": quota},
             ).first()
         return reserved is not None
 

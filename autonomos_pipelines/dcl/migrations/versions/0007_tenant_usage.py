@@ -1,4 +1,6 @@
-"""Usage per tenant and day: records fetched, API calls, canonical rows, LLM calls and cost.
+"""Usage per tenant and hour: records fetched, API calls, canonical rows, LLM calls and cost.
+
+Tenant quota overrides (defaults come from the environment).
 
 Revision ID: 0007
 Revises: 0006
@@ -16,14 +18,20 @@ def upgrade() -> None:
     op.execute("""
     CREATE TABLE tenant_usage (
         tenant_id text NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
-        day       date NOT NULL,
+        hour      timestamptz NOT NULL,
         metric    text NOT NULL CHECK (metric IN ('records_fetched', 'api_calls',
                       'rows_produced', 'llm_calls', 'llm_cost_usd')),
         amount    double precision NOT NULL DEFAULT 0,
-        PRIMARY KEY (tenant_id, day, metric)
+        PRIMARY KEY (tenant_id, hour, metric)
+    );
+    CREATE TABLE tenant_quotas (
+        tenant_id text NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+        quota     text NOT NULL,
+        quota_limit bigint NOT NULL CHECK (quota_limit >= 0),
+        PRIMARY KEY (tenant_id, quota)
     );
     """)
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE tenant_usage;")
+    op.execute("DROP TABLE tenant_quotas; DROP TABLE tenant_usage;")
