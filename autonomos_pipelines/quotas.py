@@ -6,7 +6,9 @@ quota, its limit and use, and how to raise it; other tenants are never affected.
 * canonical_rows_per_hour — checked before each canonical build (sliding hour from the
   hourly usage counters; the build that crosses the limit completes, the next one stops);
 * llm_calls_per_month — the LLM advisor's monthly ledger (over quota: no LLM call, the field
-  goes to review or stays unmapped; never a failure).
+  goes to review or stays unmapped; never a failure);
+* api_calls_per_minute — a token bucket all the tenant's connectors share (Redis when
+  REDIS_URL is set): requests wait for it, they do not fail.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ QUOTAS = {
     "max_active_connectors": QuotaSpec(25, "connectors enabled at once"),
     "canonical_rows_per_hour": QuotaSpec(5_000_000, "canonical rows built in any 60 minutes"),
     "llm_calls_per_month": QuotaSpec(500, "LLM calls in a calendar month"),
+    "api_calls_per_minute": QuotaSpec(
+        6000, "outbound API calls per minute, all connectors together (throttled; 0: none)"
+    ),
 }
 
 
@@ -114,3 +119,7 @@ class Quotas:
         limit = self.limit(tenant_id, name)
         if used >= limit:
             raise QuotaExceeded(tenant_id, name, limit, used)
+
+
+def tenant_calls_per_minute(settings: Any, tenant_id: str) -> int:
+    return Quotas.for_settings(settings).limit(tenant_id, "api_calls_per_minute")

@@ -25,6 +25,7 @@ from autonomos_pipelines.aam.spec_loader import AnySpec
 from autonomos_pipelines.aam.spec_model import SqlSpec
 from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.errors import AutonomosError
+from autonomos_pipelines.quotas import tenant_calls_per_minute
 from mapping_assets.keys import raw_key
 from mapping_assets.partitions import tenants_partitions
 from mapping_assets.raw_schema_checks import (
@@ -109,7 +110,10 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             return
         settings = warehouse.settings()
         breaker = HealthStore(get_engine(settings))
-        runtime = http_runtime(spec, tenant_id, settings.redis_url)
+        runtime = http_runtime(
+            spec, tenant_id, settings.redis_url,
+            tenant_calls_per_minute=tenant_calls_per_minute(settings, tenant_id),
+        )  # fmt: skip
         connection: Connection | None = None
         try:
             connection = resolve_connection(spec, tenant_id, options[spec.name], settings)

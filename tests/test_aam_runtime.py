@@ -153,3 +153,36 @@ def test_redis_pause_holds_every_client(redis_url):
     key = f"autonomos:t:ratelimit:pause{time.time_ns()}"
     RedisLimiter(redis_url).pause(key, 0.5)
     assert RedisLimiter(redis_url).wait_time(key, 0, 1) > 0.3
+
+
+def test_a_tenants_connectors_share_its_api_calls_per_minute(env, sandbox):
+    stripe = with_changes("stripe", rate_limit={"requests_per_second": 25, "burst": 25})
+    pipedrive = with_changes("pipedrive", rate_limit={"requests_per_second": 25, "burst": 25})
+    for spec in (stripe, pipedrive):
+        for resource in spec.resources:
+            resource.endpoint.params["limit"] = 10  # many small pages
+    # one tenant, two connectors, each allowed 25/s alone: together 10/s (600 per minute)
+    loads = [
+        threading.Thread(
+            target=run,
+            args=(
+                spec,
+                env,
+                f"tq_{spec.name}",
+                http_runtime(spec, "tq", tenant_calls_per_minute=600),
+            ),
+        )
+        for spec in (stripe, pipedrive)
+    ]
+    start = time.time()
+    for load in loads:
+        load.start()
+    for load in loads:
+        load.join()
+    times = sorted(
+        at for api in ("stripe", "pipedrive") for at, _ in requests_at(sandbox, api, start)
+    )
+    busiest = max(sum(1 for t in times if s <= t < s + 1.0) for s in times)
+    apis = {api for api in ("stripe", "pipedrive") if requests_at(sandbox, api, start)}
+    assert len(times) >= 50 and apis == {"stripe", "pipedrive"}
+    assert busiest <= 21  # 10/s with a burst of 10, plus one boundary request

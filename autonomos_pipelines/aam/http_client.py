@@ -66,15 +66,25 @@ class Throttle:
 
 
 class GuardedAdapter(HTTPAdapter):
-    def __init__(self, throttle: Throttle, policy: RetryPolicy, stats: RequestStats) -> None:
+    def __init__(
+        self,
+        throttle: Throttle,
+        policy: RetryPolicy,
+        stats: RequestStats,
+        shared: Throttle | None = None,
+    ) -> None:
+        """``shared``: a second bucket every connector of the tenant draws from."""
         super().__init__(pool_connections=4, pool_maxsize=8)
-        self.throttle, self.policy, self.stats = throttle, policy, stats
+        self.throttle, self.policy, self.stats, self.shared = throttle, policy, stats, shared
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[no-untyped-def, override]
         timeout = timeout or self.policy.timeout
         for attempt in range(1, self.policy.max_attempts + 1):
             t = self.throttle
             self.stats.waited_seconds += acquire(t.limiter, t.key, t.rate, t.burst)
+            if self.shared:
+                s = self.shared
+                self.stats.waited_seconds += acquire(s.limiter, s.key, s.rate, s.burst)
             self.stats.requests += 1
             last = attempt == self.policy.max_attempts
             try:
@@ -109,10 +119,10 @@ class GuardedAdapter(HTTPAdapter):
 
 
 def guarded_session(
-    throttle: Throttle, policy: RetryPolicy, stats: RequestStats
+    throttle: Throttle, policy: RetryPolicy, stats: RequestStats, shared: Throttle | None = None
 ) -> requests.Session:
     session = requests.Session()
-    adapter = GuardedAdapter(throttle, policy, stats)
+    adapter = GuardedAdapter(throttle, policy, stats, shared)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

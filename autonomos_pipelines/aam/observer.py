@@ -11,6 +11,7 @@ from autonomos_pipelines.aam.schema_sample import sample_schemas
 from autonomos_pipelines.aam.schema_store import DriftEvent, SchemaStore
 from autonomos_pipelines.aam.spec_model import AnySpec
 from autonomos_pipelines.errors import SourceError
+from autonomos_pipelines.quotas import tenant_calls_per_minute
 from autonomos_pipelines.settings import Settings
 from autonomos_pipelines.usage import UsageMeter
 
@@ -21,7 +22,10 @@ def observe(
     spec: AnySpec, tenant_id: str, options: dict[str, Any], settings: Settings, store: SchemaStore
 ) -> list[DriftEvent]:
     connection = resolve_connection(spec, tenant_id, options, settings)
-    runtime = http_runtime(spec, tenant_id, settings.redis_url)
+    runtime = http_runtime(
+        spec, tenant_id, settings.redis_url,
+        tenant_calls_per_minute=tenant_calls_per_minute(settings, tenant_id),
+    )  # fmt: skip
     try:
         tables = sample_schemas(spec, connection, runtime)
     except Exception as error:  # any sampling failure: one clear line, no secret in it

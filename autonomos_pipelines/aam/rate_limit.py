@@ -52,6 +52,12 @@ def bucket_key(tenant_id: str, connector: str) -> str:
     return f"autonomos:{tenant_id}:ratelimit:{connector}"
 
 
+def tenant_bucket_key(tenant_id: str) -> str:
+    """The bucket every connector of the tenant shares (its api_calls_per_minute quota);
+    connector names are validated identifiers, so none can collide with this one."""
+    return f"autonomos:{tenant_id}:ratelimit-tenant"
+
+
 class InProcessLimiter:
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}
