@@ -65,3 +65,11 @@ def get_engine(settings: Settings) -> Engine:
                 ) from None
             _engines[url] = engine
     return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (tests, and before a fork)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

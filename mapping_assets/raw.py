@@ -1,7 +1,6 @@
 """Raw assets: one dlt multi-asset per connector spec, rebuilt per tenant at run time."""
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dlt
@@ -12,21 +11,18 @@ from dagster import (
     MaterializeResult,
     multi_asset,
 )
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
-from dagster_dlt.translator import DltResourceTranslatorData
+from dagster_dlt import DagsterDltResource, build_dlt_asset_specs
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from autonomos_pipelines.aam.connection import Connection, Secret, resolve_connection, secret_keys
+from autonomos_pipelines.aam.connection import Connection, resolve_connection
 from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.aam.runtime import http_runtime
 from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.aam.source_factory import build_source
 from autonomos_pipelines.aam.spec_loader import AnySpec
-from autonomos_pipelines.aam.spec_model import SqlSpec
 from autonomos_pipelines.database import get_engine
 from autonomos_pipelines.errors import AutonomosError
 from autonomos_pipelines.quotas import tenant_calls_per_minute
-from mapping_assets.keys import raw_key
 from mapping_assets.partitions import tenants_partitions
 from mapping_assets.raw_schema_checks import (
     observe_if_changed,
@@ -36,6 +32,7 @@ from mapping_assets.raw_schema_checks import (
     schema_check_result,
     schema_check_specs,
 )
+from mapping_assets.raw_specs import AutonomosDltTranslator, definition_source
 from mapping_assets.raw_support import (
     failure_reason,
     http_metadata,
@@ -46,44 +43,10 @@ from mapping_assets.raw_support import (
 from resources import RegistryResource, WarehouseResource
 
 
-class AutonomosDltTranslator(DagsterDltTranslator):
-    """Readable keys raw/<connector>/<table>, one group per connector, no phantom upstreams."""
-
-    def __init__(self, spec: AnySpec) -> None:
-        self.spec = spec
-
-    def get_asset_spec(self, data: DltResourceTranslatorData):
-        default = super().get_asset_spec(data)
-        table = data.resource.name
-        return default.replace_attributes(
-            key=raw_key(self.spec.name, table),
-            group_name=f"raw_{self.spec.name}",
-            deps=[],
-            description=f"Raw `{table}` from {self.spec.name} ({self.spec.kind}), loaded by dlt "
-            f"into the tenant's own dataset. {self.spec.description}",
-            kinds={"dlt", self.spec.kind.replace("_", "")},
-        )
-
-
-def _definition_source(spec: AnySpec) -> Any:
-    """The source used only to declare assets: no tenant, no secrets, no network."""
-    placeholder = {key: Secret("resolved-at-run-time") for key in secret_keys(spec)}
-    if isinstance(spec, SqlSpec):  # dlt parses the URL when the source is built
-        placeholder[spec.credentials.secret] = Secret("postgresql://definition@localhost/none")
-    connection = Connection(
-        tenant_id="definition",
-        connector=spec.name,
-        endpoint="definition",
-        file_root=Path("/nonexistent"),
-        secrets=placeholder,
-    )
-    return build_source(spec, connection)
-
-
 def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     translator = AutonomosDltTranslator(spec)
     asset_specs = build_dlt_asset_specs(
-        dlt_source=_definition_source(spec),
+        dlt_source=definition_source(spec),
         dlt_pipeline=dlt.pipeline(pipeline_name=f"definition__{spec.name}", destination="duckdb"),
         dagster_dlt_translator=translator,
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autonomos_pipelines.database import dispose_engines
 from autonomos_pipelines.sandbox.server import SandboxServer
 from autonomos_pipelines.settings import Settings
 
@@ -61,14 +62,15 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, pg_root: str, sandbox: SandboxServer, monkeypatch) -> Settings:
+def env(tmp_path: Path, pg_root: str, sandbox: SandboxServer, monkeypatch) -> Iterator[Settings]:
     """Isolated settings: own AUTONOMOS_HOME, own registry database, the session sandbox."""
     for name in SERVICE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AUTONOMOS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", create_database(pg_root, "reg"))
     monkeypatch.setenv("AUTONOMOS_SANDBOX_URL", sandbox.url)
-    return Settings.from_env()
+    yield Settings.from_env()
+    dispose_engines()  # each test has its own database: its pooled connections go with it
 
 
 @pytest.fixture(scope="session")
