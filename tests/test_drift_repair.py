@@ -41,6 +41,14 @@ def execute(instance, request):
     )
 
 
+def loaded_acme(env, instance):  # type: ignore[no-untyped-def]
+    """Tenant acme with Pipedrive, loaded, mapped and built once; returns the registry."""
+    registry = open_registry(env)
+    onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
+    assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+    return registry
+
+
 def deal_names(env) -> dict[str, tuple[str, int]]:
     with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
         rows = db.sql(
@@ -54,9 +62,7 @@ def deal_names(env) -> dict[str, tuple[str, int]]:
 def test_renamed_mapped_field_is_detected_repaired_and_canonical_keeps_its_values(env, pristine):
     deals = pristine.apis["pipedrive"].data["deals"]
     with instance_for_test() as instance:
-        registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        registry = loaded_acme(env, instance)
         before = deal_names(env)
         assert before[str(deals[0]["id"])][0] == deals[0]["title"]
         baseline = tick(instance, env)
@@ -113,9 +119,7 @@ def test_renamed_mapped_field_is_detected_repaired_and_canonical_keeps_its_value
 @pytest.mark.e2e
 def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristine):
     with instance_for_test() as instance:
-        registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        registry = loaded_acme(env, instance)
         baseline = tick(instance, env)
         mutate(
             pristine.apis["pipedrive"],
@@ -158,9 +162,7 @@ def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_ap
 ):
     deals = pristine.apis["pipedrive"].data["deals"]
     with instance_for_test() as instance:
-        registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        registry = loaded_acme(env, instance)
         baseline = tick(instance, env)
         for deal in deals:
             deal["description"] = f"Renewal of the {deal['title']} contract for next year"
@@ -198,9 +200,7 @@ def test_an_added_field_that_maps_with_high_confidence_is_applied_in_the_drift_r
     deals = pristine.apis["pipedrive"].data["deals"]
     sources = ["Web form", "Referral", "Partner", "Cold call", "Event"]
     with instance_for_test() as instance:
-        registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        registry = loaded_acme(env, instance)
         baseline = tick(instance, env)
         for deal in deals:  # the CRM admin adds a "lead source" field to deals
             deal["lead_source"] = sources[deal["id"] % len(sources)]
@@ -230,9 +230,7 @@ def test_a_run_that_loads_a_rename_before_the_sensor_ticks_repairs_it_before_can
 ):
     deals = pristine.apis["pipedrive"].data["deals"]
     with instance_for_test() as instance:
-        registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-        assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+        loaded_acme(env, instance)
         store = SchemaStore(get_engine(env))
         assert store.latest_schemas("acme", "pipedrive", "observer")  # the load's baseline
         mutate(

@@ -20,7 +20,7 @@ from autonomos_pipelines.vault.keyring import Keyring, SecretUnreadable, generat
 from autonomos_pipelines.vault.store import SecretStore
 from tests.test_cli import CLI
 
-CANARY = "sk_live_canary_7f3a9c"
+CANARY = "canary-credential-7f3a9c"  # a marker, not a secret: asserted absent everywhere
 
 
 def keyring(*keys: str) -> Keyring:
