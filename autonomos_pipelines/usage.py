@@ -43,8 +43,9 @@ class UsageMeter:
 
     def totals(self, tenant_id: str | None = None, days: int = 30) -> dict[str, dict[str, float]]:
         """{tenant: {metric: total}} over the last ``days`` days (today included)."""
+        today = datetime.datetime.now(datetime.UTC).date()  # the buckets are UTC hours
         since = datetime.datetime.combine(
-            datetime.date.today() - datetime.timedelta(days=days - 1), datetime.time(), datetime.UTC
+            today - datetime.timedelta(days=days - 1), datetime.time(), datetime.UTC
         )
         with self.engine.connect() as db:
             rows = db.execute(
