@@ -1,17 +1,32 @@
-"""The registry's PostgreSQL: DATABASE_URL, or the embedded pgserver in AUTONOMOS_HOME."""
+"""The registry's PostgreSQL: DATABASE_URL, or the embedded pgserver in AUTONOMOS_HOME.
+
+Every transaction on it is opened by `tenant_session` or `admin_session` (a test forbids
+plain ``engine.begin()`` elsewhere). A tenant session runs as the RLS-bound role
+`autonomos_tenant` with `autonomos.tenant` set, so row-level security, not the query's WHERE
+clause, decides what it can see and write.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.errors import ServiceUnavailable
 from autonomos_pipelines.settings import Settings
 
 EMBEDDED_DATABASE = "autonomos"
+TENANT_ROLE = "autonomos_tenant"
+TENANT_SETTING = "autonomos.tenant"
+# one round trip; both settings end with the transaction, so a pooled connection goes back
+# to the pool as the admin it was opened as, with no tenant set
+_ENTER_TENANT = sa.text(
+    f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{TENANT_SETTING}', :t, true)"
+)
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -73,3 +88,41 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+@contextmanager
+def tenant_session(engine: Engine, tenant_id: str) -> Iterator[Connection]:
+    """A transaction that sees only ``tenant_id``'s rows (and reads the global baseline),
+    and can write only that tenant's rows, whatever its statements' WHERE clauses say."""
+    if not tenant_id:
+        raise ValueError("tenant_session needs a tenant id; cross-tenant work uses admin_session")
+    with engine.begin() as db:
+        try:
+            db.execute(_ENTER_TENANT, {"t": tenant_id})
+        except sa.exc.ProgrammingError as error:
+            if "does not exist" not in str(error.orig):
+                raise
+            raise ServiceUnavailable(
+                "DATABASE_URL",
+                None,
+                f"role {TENANT_ROLE} is missing: the registry is not "
+                "migrated (any `autonomos` command that opens the registry migrates it)",
+            ) from None
+        yield db
+
+
+@contextmanager
+def admin_session(engine: Engine) -> Iterator[Connection]:
+    """A transaction that row-level security does not restrict: migrations, the global
+    baseline, reviewers' decisions on baseline rows, operator listings across tenants and the
+    drift sensor's tenant list. Every use is listed in tests/test_rls.py."""
+    with engine.begin() as db:
+        yield db
+
+
+@contextmanager
+def session(engine: Engine, tenant_id: str | None) -> Iterator[Connection]:
+    """`tenant_session` for a tenant; `admin_session` for None (global or all tenants)."""
+    scope = tenant_session(engine, tenant_id) if tenant_id else admin_session(engine)
+    with scope as db:
+        yield db

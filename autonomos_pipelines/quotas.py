@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.audit import audit
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.errors import AutonomosError, ConfigError
 
 
@@ -81,7 +82,7 @@ class Quotas:
 
     def limits(self, tenant_id: str) -> dict[str, tuple[int, str]]:
         """{quota: (limit, "tenant" | "default")}."""
-        with self.engine.connect() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             overrides: dict[str, int] = dict(
                 db.execute(
                     sa.text("SELECT quota, quota_limit FROM tenant_quotas WHERE tenant_id = :t"),
@@ -103,7 +104,7 @@ class Quotas:
         if value < 0:
             raise ConfigError(f"quota {name} must be >= 0")
         old = self.limits(tenant_id)[name][0]
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             db.execute(
                 sa.text(
                     "INSERT INTO tenant_quotas (tenant_id, quota, quota_limit) "

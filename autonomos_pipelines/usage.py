@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.database import session, tenant_session
+
 METRICS = ("records_fetched", "api_calls", "rows_produced", "llm_calls", "llm_cost_usd")
 
 
@@ -30,7 +32,7 @@ class UsageMeter:
         rows = [{"t": tenant_id, "m": m, "a": float(a)} for m, a in amounts.items() if a]
         if not rows:
             return
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             db.execute(
                 sa.text(
                     "INSERT INTO tenant_usage (tenant_id, hour, metric, amount) VALUES "
@@ -47,7 +49,7 @@ class UsageMeter:
         since = datetime.datetime.combine(
             today - datetime.timedelta(days=days - 1), datetime.time(), datetime.UTC
         )
-        with self.engine.connect() as db:
+        with session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(
                     "SELECT tenant_id, metric, sum(amount) FROM tenant_usage "
@@ -64,7 +66,7 @@ class UsageMeter:
     def last_hour(self, tenant_id: str, metric: str) -> float:
         """The amount counted in the current and the previous hour bucket that overlap the
         last 60 minutes, weighted by how much of the previous bucket is still inside."""
-        with self.engine.connect() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             value = db.execute(
                 sa.text(
                     "SELECT coalesce(sum(amount * CASE WHEN hour = date_trunc('hour', now()) "

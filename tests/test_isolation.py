@@ -1,6 +1,7 @@
 """Cross-tenant isolation: two tenants with the same connector, one of them with its own
 mapping, secret, drift event, quota and usage — every read path of the other shows none of
-it (real Postgres, DuckDB, Dagster, sandbox; CLI through its subprocess)."""
+it (real Postgres with row-level security, real Redis, DuckDB, Dagster, sandbox; CLI through
+its subprocess)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import dataclasses
 
 import duckdb
 import pytest
+import redis
+import sqlalchemy as sa
 from dagster import AssetKey, AssetRecordsFilter, instance_for_test
 
 from autonomos_pipelines.aam.rate_limit import bucket_key, tenant_bucket_key
 from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.cache import cache_key
-from autonomos_pipelines.database import get_engine
+from autonomos_pipelines.database import get_engine, tenant_session
 from autonomos_pipelines.dcl.bootstrap import open_registry
 from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
 from autonomos_pipelines.definitions import build_definitions
@@ -37,8 +40,13 @@ def canonical(env, tenant: str) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.e2e
-def test_nothing_of_one_tenant_reaches_the_other(env, pristine, monkeypatch):
+@pytest.mark.redis
+def test_nothing_of_one_tenant_reaches_the_other(env, pristine, redis_url, monkeypatch):
     monkeypatch.setenv("AUTONOMOS_SECRET_KEY", generate_key())
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    cache = redis.Redis.from_url(redis_url, decode_responses=True)
+    cache.flushdb()
+    env = dataclasses.replace(env, redis_url=redis_url)
     with instance_for_test() as instance:
         registry = open_registry(env)
         for tenant in ("acme", "beta"):
@@ -76,6 +84,17 @@ def test_nothing_of_one_tenant_reaches_the_other(env, pristine, monkeypatch):
         # keys of cache, rate limits: per tenant
         assert cache_key("acme", "active_mappings") != cache_key("beta", "active_mappings")
         assert "beta" in bucket_key("beta", "pipedrive") and "beta" in tenant_bucket_key("beta")
+        keys = set(cache.scan_iter("*"))
+        assert tenant_bucket_key("beta") in keys  # beta's run throttled through Redis
+        assert cache_key("beta", "active_mappings") in keys
+        assert {key.split(":")[1] for key in keys} <= {"acme", "beta", "_global"}
+        beta_cached = cache.get(cache_key("beta", "active_mappings"))
+        assert beta_cached and "acme" not in beta_cached
+        # registry: row-level security, a deliberately unscoped query in beta's session
+        with tenant_session(registry.engine, "beta") as db:
+            for table in ("tenant_secrets", "drift_events", "tenant_quotas", "field_mappings"):
+                owners = db.execute(sa.text(f"SELECT DISTINCT tenant_id FROM {table}")).scalars()
+                assert set(owners) <= {"beta", None}, table
         # Dagster: beta's partition metadata lists no acme-only field
         record = instance.fetch_materializations(
             AssetRecordsFilter(

@@ -125,6 +125,7 @@ def test_vector_namespaces_never_leak_between_tenants(flow, exact_limit):
     embedder = default_embedder()
     secret = FieldRef("acme", "stripe", "customers", "zz_acme_private_contact_mail")
     flow.edit(secret, "contact.email", "none", "rita")
+    refresh_examples(flow.engine, embedder, None)  # the global baseline (an admin session)
     refresh_examples(flow.engine, embedder, "acme")
     refresh_examples(flow.engine, embedder, "globex")
     index = PgVectorExampleIndex(flow.engine, exact_limit=exact_limit)

@@ -12,6 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.database import tenant_session
+
 DEFAULT_THRESHOLD = 3
 HEALTHY, DEGRADED = "healthy", "degraded"
 
@@ -42,7 +44,7 @@ class HealthStore:
         self.engine, self.threshold = engine, threshold
 
     def get(self, tenant_id: str, connector: str) -> Health:
-        with self.engine.connect() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             row = db.execute(
                 sa.text(
                     f"SELECT {_COLUMNS} FROM aam_connector_health "  # noqa: S608
@@ -53,7 +55,7 @@ class HealthStore:
         return Health(*row) if row else Health(tenant_id, connector)
 
     def for_tenant(self, tenant_id: str) -> dict[str, Health]:
-        with self.engine.connect() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(f"SELECT {_COLUMNS} FROM aam_connector_health WHERE tenant_id = :t"),  # noqa: S608
                 {"t": tenant_id},
@@ -83,7 +85,7 @@ class HealthStore:
         )
 
     def _write(self, tenant_id: str, connector: str, assignments: str, error: str | None) -> Health:
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             db.execute(
                 sa.text(
                     "INSERT INTO aam_connector_health (tenant_id, connector, status) "

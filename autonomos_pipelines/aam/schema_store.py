@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff
+from autonomos_pipelines.database import session, tenant_session
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class SchemaStore:
         """Store changed table schemas; returns the drift events this created (none when
         ``detect`` is off: loads keep history, the observer raises events)."""
         created: list[int] = []
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             latest = self._latest(db, tenant_id, connector, origin)
             unchanged_at = self._observed(db, tenant_id, connector, origin)
             for name, schema in sorted(tables.items()):
@@ -101,7 +102,7 @@ class SchemaStore:
                             },
                         ).scalar_one()
                     )
-        return [self.event(event_id) for event_id in created]
+        return [self.event(event_id, tenant_id) for event_id in created]
 
     @staticmethod
     def _observed(db: Connection, tenant_id: str, connector: str, origin: str) -> datetime | None:
@@ -155,8 +156,9 @@ class SchemaStore:
             },
         ).scalar_one()
 
-    def event(self, event_id: int) -> DriftEvent:
-        with self.engine.connect() as db:
+    def event(self, event_id: int, tenant_id: str | None = None) -> DriftEvent:
+        """One event by id: within ``tenant_id``'s rows, or (None) the operator's view."""
+        with session(self.engine, tenant_id) as db:
             row = db.execute(
                 sa.text(f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id = :id"),  # noqa: S608
                 {"id": event_id},
@@ -171,7 +173,7 @@ class SchemaStore:
         connector: str | None = None,
         source_table: str | None = None,
     ) -> list[DriftEvent]:
-        with self.engine.connect() as db:
+        with session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(
                     f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id > :after "  # noqa: S608
@@ -192,12 +194,12 @@ class SchemaStore:
 
     def latest_schemas(self, tenant_id: str, connector: str, origin: str) -> dict[str, TableSchema]:
         """The newest snapshot of every table of one tenant's connector, from one origin."""
-        with self.engine.connect() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             latest = self._latest(db, tenant_id, connector, origin)
         return {name: _schema(row[2]) for name, row in latest.items()}
 
-    def snapshot(self, snapshot_id: int) -> TableSchema:
-        with self.engine.connect() as db:
+    def snapshot(self, snapshot_id: int, tenant_id: str | None = None) -> TableSchema:
+        with session(self.engine, tenant_id) as db:
             data = db.execute(
                 sa.text("SELECT schema_json FROM schema_snapshots WHERE id = :id"),
                 {"id": snapshot_id},

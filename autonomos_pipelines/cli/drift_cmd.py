@@ -60,7 +60,8 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
     if not matches:
         raise ConfigError(f"no drift event {event_id}; see `autonomos drift list`")
     event = matches[0]
-    old, new = store.snapshot(event.old_snapshot_id), store.snapshot(event.new_snapshot_id)
+    old = store.snapshot(event.old_snapshot_id, event.tenant_id)
+    new = store.snapshot(event.new_snapshot_id, event.tenant_id)
     typer.echo(f"drift event {event.id}: {event.tenant_id} {event.connector}.{event.source_table}")
     typer.echo(f"status {event.status}, detected {event.detected_at:%Y-%m-%d %H:%M:%S %Z}")
     if event.detection_window_seconds is not None:

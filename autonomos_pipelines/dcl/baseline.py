@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from autonomos_pipelines.audit import audit
+from autonomos_pipelines.database import admin_session
 from autonomos_pipelines.dcl.canonical_model import has_field
 from autonomos_pipelines.dcl.registry import Registry
 from autonomos_pipelines.dcl.transforms import TRANSFORMS
@@ -65,7 +66,7 @@ def ignored_fields(path: Path = IGNORED_FILE) -> list[BaselineMapping]:
 def load_baseline(registry: Registry) -> int:
     """Insert missing baseline rows; returns how many were inserted (0 when up to date)."""
     inserted = 0
-    with registry.engine.begin() as connection:
+    with admin_session(registry.engine) as connection:  # the global baseline: admin only
         for row in [*baseline_mappings(), *ignored_fields()]:
             new_id = connection.execute(
                 sa.text("""

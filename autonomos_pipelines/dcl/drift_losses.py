@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.dcl.registry import Registry
 
 
@@ -22,7 +23,7 @@ class LostField:
 
 
 def lost_fields(registry: Registry, tenant_id: str, entity: str) -> list[LostField]:
-    with registry.engine.connect() as db:
+    with tenant_session(registry.engine, tenant_id) as db:
         rows = db.execute(
             sa.text(
                 """SELECT r->>'target', e.connector, e.source_table, r->>'field', e.id,

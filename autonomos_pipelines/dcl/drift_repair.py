@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.dcl.drift_status import close_event, set_connection, settle_reviewed
 from autonomos_pipelines.dcl.registry import Mapping, Registry
 from autonomos_pipelines.dcl.rename_confidence import rename_confidence, structural_evidence
@@ -44,7 +45,7 @@ class Repair:
 
 
 def open_events(registry: Registry, tenant_id: str) -> list[dict[str, Any]]:
-    with registry.engine.connect() as db:
+    with tenant_session(registry.engine, tenant_id) as db:
         rows = db.execute(
             sa.text(
                 "SELECT id, connector, source_table, changes FROM drift_events "
@@ -80,11 +81,13 @@ def repair_drift(
                     continue  # an unmapped field: nothing to repair
                 made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
         except Exception as error:  # the event stays visible as failed; the gate holds
-            close_event(registry, event["id"], "failed", made, f"{type(error).__name__}: {error}")
+            close_event(
+                registry, tenant_id, event["id"], "failed", made, f"{type(error).__name__}: {error}"
+            )
             set_connection(registry, tenant_id, event["connector"], "failed")
             continue
         status = "needs_review" if any(not r.applied for r in made) else "repaired"
-        close_event(registry, event["id"], status, made)
+        close_event(registry, tenant_id, event["id"], status, made)
         set_connection(
             registry,
             tenant_id,

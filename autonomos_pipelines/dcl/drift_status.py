@@ -8,14 +8,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.dcl.registry import Registry
 
 
 def close_event(
-    registry: Registry, event_id: int, status: str, repairs: list[Any], failure: str = ""
+    registry: Registry,
+    tenant_id: str,
+    event_id: int,
+    status: str,
+    repairs: list[Any],
+    failure: str = "",
 ) -> None:
     detail = [vars(r) for r in repairs] + ([{"failure": failure[:500]}] if failure else [])
-    with registry.engine.begin() as db:
+    with tenant_session(registry.engine, tenant_id) as db:
         db.execute(
             sa.text(
                 "UPDATE drift_events SET status = :s, detail = :d, "
@@ -27,7 +33,7 @@ def close_event(
 
 def settle_reviewed(registry: Registry, tenant_id: str) -> int:
     """needs_review events whose proposals a person has decided become repaired."""
-    with registry.engine.begin() as db:
+    with tenant_session(registry.engine, tenant_id) as db:
         settled = (
             db.execute(
                 sa.text(
@@ -57,7 +63,7 @@ def settle_reviewed(registry: Registry, tenant_id: str) -> int:
 
 
 def set_connection(registry: Registry, tenant_id: str, connector: str, status: str) -> None:
-    with registry.engine.begin() as db:
+    with tenant_session(registry.engine, tenant_id) as db:
         db.execute(
             sa.text(
                 "UPDATE tenant_connectors SET drift_status = :s "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.dcl.canonical_model import canonical_model
 from autonomos_pipelines.dcl.proposals import Proposal
 from autonomos_pipelines.dcl.registry import Registry
@@ -58,7 +59,7 @@ def infer_transform(source: SourceField, target: str) -> str:
 
 
 def rejected_targets(registry: Registry, tenant_id: str) -> dict[tuple[str, str, str], set[str]]:
-    with registry.engine.connect() as connection:
+    with tenant_session(registry.engine, tenant_id) as connection:
         rows = connection.execute(
             sa.text("""SELECT connector, lower(source_table), source_field,
                               canonical_entity || '.' || canonical_field

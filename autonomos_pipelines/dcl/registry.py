@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.audit import audit
 from autonomos_pipelines.cache import Cache, LocalCache, cache_key
+from autonomos_pipelines.database import admin_session, session, tenant_session
 from autonomos_pipelines.naming import validate_connector_name, validate_tenant_id
 from autonomos_pipelines.quotas import Quotas
 
@@ -74,7 +75,7 @@ class Registry:
         validate_tenant_id(tenant_id)
         for name in connectors:
             validate_connector_name(name)
-        with self.engine.begin() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             created = (
                 connection.execute(
                     sa.text("""INSERT INTO tenants (tenant_id, display_name) VALUES (:t, :t)
@@ -122,12 +123,12 @@ class Registry:
         return created
 
     def tenants(self) -> list[str]:
-        with self.engine.connect() as connection:
+        with admin_session(self.engine) as connection:
             rows = connection.execute(sa.text("SELECT tenant_id FROM tenants ORDER BY 1"))
             return [row[0] for row in rows]
 
     def tenant_connectors(self, tenant_id: str) -> dict[str, dict]:
-        with self.engine.connect() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             rows = connection.execute(
                 sa.text("""SELECT connector, options FROM tenant_connectors
                            WHERE tenant_id = :t AND status = 'active' ORDER BY connector"""),
@@ -142,7 +143,7 @@ class Registry:
         cached = self.cache.get(key)
         if cached is not None:
             return [Mapping(**row) for row in cached]
-        with self.engine.connect() as connection:
+        with session(self.engine, tenant_id) as connection:
             rows = connection.execute(_ACTIVE_SQL, {"tenant_id": tenant_id}).mappings()
             mappings = [Mapping(**row) for row in rows]
         self.cache.set(key, [asdict(mapping) for mapping in mappings])
@@ -197,7 +198,7 @@ class Registry:
         ]
         if not rows:
             return
-        with self.engine.begin() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             connection.execute(
                 sa.text("""INSERT INTO source_fields (tenant_id, connector, source_table,
                                source_field, data_type, mapping_id, status, method, confidence)

@@ -78,7 +78,9 @@ def build_resolver(
     ledger: UsageLedger | None = None
     if registry is not None and canonical:
         if persistent:
-            refresh_examples(registry.engine, embedder, tenant_id)
+            refresh_examples(registry.engine, embedder, None)  # the global baseline's namespace
+            if tenant_id:
+                refresh_examples(registry.engine, embedder, tenant_id)
             examples = PgVectorExampleIndex(registry.engine)
             ledger = PgUsageLedger(registry.engine)  # each tenant's own quota
         else:

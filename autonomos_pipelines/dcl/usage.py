@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.database import tenant_session
 from autonomos_pipelines.quotas import Quotas
 
 
@@ -24,7 +25,7 @@ class PgUsageLedger:
         quota = self.quota(tenant_id)
         if quota <= 0:
             return False
-        with self.engine.begin() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             reserved = connection.execute(
                 sa.text("""INSERT INTO llm_usage AS u (tenant_id, month, calls)
                            VALUES (:t, date_trunc('month', now())::date, 1)
@@ -36,7 +37,7 @@ class PgUsageLedger:
         return reserved is not None
 
     def record(self, tenant_id: str, tokens_in: int, tokens_out: int, cost: float) -> None:
-        with self.engine.begin() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             connection.execute(
                 sa.text("""UPDATE llm_usage SET input_tokens = input_tokens + :i,
                                output_tokens = output_tokens + :o, cost_usd = cost_usd + :c
@@ -45,7 +46,7 @@ class PgUsageLedger:
             )
 
     def month(self, tenant_id: str) -> dict:
-        with self.engine.connect() as connection:
+        with tenant_session(self.engine, tenant_id) as connection:
             row = connection.execute(
                 sa.text("""SELECT calls, input_tokens, output_tokens, cost_usd FROM llm_usage
                            WHERE tenant_id = :t AND month = date_trunc('month', now())::date"""),

@@ -20,6 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.database import admin_session, session
 from autonomos_pipelines.dcl.embeddings import Embedder
 from autonomos_pipelines.dcl.examples import Example, ExampleHit, MemoryExampleIndex
 from autonomos_pipelines.dcl.source_field import SourceField
@@ -75,7 +76,7 @@ class PgVectorExampleIndex:
         """The visible corpus as an exact in-memory index, read once; None when too large."""
         if tenant_id not in self._memory:
             self._memory[tenant_id] = None
-            with self.engine.connect() as connection:
+            with session(self.engine, tenant_id) as connection:
                 size = connection.execute(
                     sa.text(f"SELECT count(*) {_VISIBLE}"),  # noqa: S608
                     {"tenant_id": tenant_id},
@@ -87,14 +88,15 @@ class PgVectorExampleIndex:
                         {"tenant_id": tenant_id},
                     ).all()  # fmt: skip
                     examples = [Example(target, text, tenant) for tenant, target, text, _ in rows]
-                    matrix = np.array([row[3] for row in rows], np.float32).reshape(len(rows), -1)
+                    matrix = np.array([row[3] for row in rows], np.float32)
+                    matrix = matrix.reshape(len(rows), -1) if rows else np.zeros((0, 0), np.float32)
                     self._memory[tenant_id] = MemoryExampleIndex(examples, matrix)
         return self._memory[tenant_id]
 
     def _search(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
         hits: list[list[ExampleHit]] = [[] for _ in range(len(vectors))]
         literals = [vector_literal(v) for v in vectors]
-        with self.engine.connect() as connection:
+        with session(self.engine, tenant_id) as connection:
             connection.execute(sa.text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))
             scopes: list[tuple[str, bool, dict]] = [("tenant_id IS NULL", False, {})]
             if tenant_id:
@@ -111,8 +113,10 @@ class PgVectorExampleIndex:
 
 def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: str | None = None) -> int:
     """Make the corpus match the active mappings (global, plus one tenant's when given):
-    embed and insert what is missing, delete what no active mapping backs any more."""
-    with engine.connect() as connection:
+    embed and insert what is missing, delete what no active mapping backs any more.
+    Runs in the tenant's session: the global baseline's rows are refreshed by an admin
+    (tenant_id None), never by a tenant's run."""
+    with session(engine, tenant_id) as connection:
         backed = connection.execute(_BACKED, {"tenant_id": tenant_id}).all()
         existing = connection.execute(
             sa.text("""SELECT id, tenant_id, target, text FROM dcl_examples
@@ -125,10 +129,11 @@ def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: str | None =
         text = SourceField(connector, table, field).example_text
         wanted.setdefault((tenant, target, text), mapping_id)
     have = {(tenant, target, text): row_id for row_id, tenant, target, text in existing}
-    missing = [key for key in wanted if key not in have]
-    stale = [row_id for key, row_id in have.items() if key not in wanted]
+    # a tenant's session only changes the tenant's own namespace
+    missing = [key for key in wanted if key not in have and key[0] == tenant_id]
+    stale = [row_id for key, row_id in have.items() if key not in wanted and key[0] == tenant_id]
     vectors = embedder.encode([text for _, _, text in missing])
-    with engine.begin() as connection:
+    with session(engine, tenant_id) as connection:
         if stale:
             connection.execute(
                 sa.text("DELETE FROM dcl_examples WHERE id = ANY(:ids)"), {"ids": stale}
@@ -157,7 +162,7 @@ def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: str | None =
 
 def example_counts(engine: Engine) -> dict[str | None, int]:
     counts: dict[str | None, int] = defaultdict(int)
-    with engine.connect() as connection:
+    with admin_session(engine) as connection:
         for tenant, count in connection.execute(
             sa.text("SELECT tenant_id, count(*) FROM dcl_examples GROUP BY 1")
         ):

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.audit import audit
+from autonomos_pipelines.database import admin_session, session
 from autonomos_pipelines.dcl.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.refs import (
     ROW_COLUMNS,
@@ -38,7 +39,7 @@ class Workflow:
 
     # users and roles -------------------------------------------------------------------------
     def role_of(self, user: str) -> str | None:
-        with self.engine.connect() as connection:
+        with admin_session(self.engine) as connection:
             return connection.execute(
                 sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": user}
             ).scalar()
@@ -47,7 +48,7 @@ class Workflow:
         """Grant a role. Needs an admin, except for the very first admin of a new registry."""
         if role not in ("viewer", *DECIDERS):
             raise WorkflowError(f"unknown role {role!r}: use viewer, reviewer or admin")
-        with self.engine.begin() as connection:
+        with admin_session(self.engine) as connection:
             admins = connection.execute(
                 sa.text("SELECT count(*) FROM users WHERE role = 'admin'")
             ).scalar()
@@ -78,7 +79,8 @@ class Workflow:
         ).scalar()
         if role in roles:
             return
-        with self.engine.begin() as refusal:  # committed even though the caller rolls back
+        # committed even though the caller rolls back
+        with session(self.engine, tenant_id) as refusal:
             audit(
                 refusal,
                 actor,
@@ -96,12 +98,18 @@ class Workflow:
         )
 
     # reads -----------------------------------------------------------------------------------
+    def tenant_of(self, mapping_id: int) -> str | None:
+        """The tenant a mapping row belongs to (None: the global baseline); decisions on it
+        then run in that tenant's session, so RLS keeps them inside it."""
+        with admin_session(self.engine) as connection:
+            return _fetch_row(connection, mapping_id, lock=False)["tenant_id"]
+
     def get(self, mapping_id: int) -> dict:
-        with self.engine.connect() as connection:
+        with session(self.engine, self.tenant_of(mapping_id)) as connection:
             return dict(_fetch_row(connection, mapping_id, lock=False))
 
     def pending(self, tenant_id: str | None) -> list[dict]:
-        with self.engine.connect() as connection:
+        with session(self.engine, tenant_id) as connection:
             rows = connection.execute(
                 sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
                             WHERE status IN ('proposed', 'needs_review')
@@ -113,7 +121,7 @@ class Workflow:
 
     def history(self, ref: FieldRef) -> list[dict]:
         """Every version of a field: the tenant's own and the global baseline's."""
-        with self.engine.connect() as connection:
+        with session(self.engine, ref.tenant_id) as connection:
             rows = connection.execute(
                 sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
                             WHERE (tenant_id = :t OR tenant_id IS NULL) AND connector = :c
@@ -186,9 +194,11 @@ class Workflow:
         """Many new versions in one transaction (onboarding writes thousands at once)."""
         if not proposals:
             return []
-        with self.engine.begin() as connection:
+        tenants = {p.ref.tenant_id for p in proposals}
+        only = next(iter(tenants)) if len(tenants) == 1 else None
+        with session(self.engine, only) as connection:
             ids = write_proposals(connection, proposals, actor, _deprecate)
-        for tenant_id in {p.ref.tenant_id for p in proposals}:
+        for tenant_id in tenants:
             self.registry.invalidate(tenant_id)
         return ids
 
@@ -207,7 +217,7 @@ class Workflow:
         return row
 
     def approve(self, mapping_id: int, actor: str, force: bool = False) -> dict:
-        with self.engine.begin() as connection:
+        with session(self.engine, self.tenant_of(mapping_id)) as connection:
             row = self._pending_row(connection, mapping_id, actor, "approve")
             ref = FieldRef(
                 row["tenant_id"], row["connector"], row["source_table"], row["source_field"]
@@ -242,7 +252,7 @@ class Workflow:
         return self.get(mapping_id)
 
     def reject(self, mapping_id: int, actor: str, reason: str = "") -> dict:
-        with self.engine.begin() as connection:
+        with session(self.engine, self.tenant_of(mapping_id)) as connection:
             row = self._pending_row(connection, mapping_id, actor, "reject")
             connection.execute(
                 sa.text("""UPDATE field_mappings SET status = 'rejected', is_active = false,
@@ -264,7 +274,7 @@ class Workflow:
 
     def flag_for_review(self, mapping_id: int, actor: str, reason: str) -> dict:
         """active -> needs_review (e.g. the source drifted); it stays in effect until decided."""
-        with self.engine.begin() as connection:
+        with session(self.engine, self.tenant_of(mapping_id)) as connection:
             row = _fetch_row(connection, mapping_id)
             if row["status"] != "active":
                 raise WorkflowError(f"{row_key(row)} is {row['status']}, not active")
@@ -288,7 +298,7 @@ class Workflow:
 
     def edit(self, ref: FieldRef, target: str | None, transform: str, actor: str) -> int:
         """A reviewer sets a field's target directly: a new, active, manual version."""
-        with self.engine.begin() as connection:
+        with session(self.engine, ref.tenant_id) as connection:
             self._require(connection, actor, DECIDERS, "mapping.edit", ref.tenant_id, ref.key)
         return self.propose(
             ref,
@@ -303,7 +313,7 @@ class Workflow:
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""
-        with self.engine.begin() as connection:
+        with session(self.engine, ref.tenant_id) as connection:
             self._require(connection, actor, DECIDERS, "mapping.rollback", ref.tenant_id, ref.key)
         old = next(
             (

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.audit import audit
+from autonomos_pipelines.database import admin_session, session, tenant_session
 from autonomos_pipelines.errors import ConfigError
 from autonomos_pipelines.vault.keyring import KEY_ENV, Keyring, Sealed
 
@@ -47,7 +48,7 @@ class SecretStore:
         if not value:
             raise ConfigError(f"secret {name!r} of {tenant_id}/{connector}: the value is empty")
         sealed = self._require_keyring().seal(value, tenant_id, connector, name)
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             db.execute(
                 sa.text(
                     "INSERT INTO tenant_secrets (tenant_id, connector, name, key_id, nonce, "
@@ -62,7 +63,7 @@ class SecretStore:
                   new={"key_id": sealed.key_id})  # fmt: skip
 
     def delete(self, tenant_id: str, connector: str, name: str, actor: str) -> bool:
-        with self.engine.begin() as db:
+        with tenant_session(self.engine, tenant_id) as db:
             gone = db.execute(
                 sa.text(
                     "DELETE FROM tenant_secrets WHERE tenant_id = :t AND connector = :c "
@@ -75,7 +76,7 @@ class SecretStore:
         return bool(gone)
 
     def list(self, tenant_id: str | None = None) -> list[StoredSecret]:
-        with self.engine.connect() as db:
+        with session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(
                     "SELECT tenant_id, connector, name, key_id, updated_at FROM tenant_secrets "
@@ -88,9 +89,9 @@ class SecretStore:
 
     def reveal_all(self, tenant_id: str, connector: str, actor: str) -> dict[str, str]:
         """Every secret of one tenant's connector, decrypted, for a run; one audit row."""
-        with self.engine.begin() as db:
-            if not _has_secrets_table(db):  # a registry not migrated yet stores nothing
-                return {}
+        if not _has_secrets_table(self.engine):  # a registry not migrated yet stores nothing
+            return {}
+        with tenant_session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(
                     "SELECT name, key_id, nonce, ciphertext FROM tenant_secrets "
@@ -113,7 +114,7 @@ class SecretStore:
     def rotate(self, actor: str) -> int:
         """Re-seal every secret not sealed with the current key; returns how many."""
         keyring = self._require_keyring()
-        with self.engine.begin() as db:
+        with admin_session(self.engine) as db:  # every tenant's secrets, one key change
             rows = db.execute(
                 sa.text(
                     "SELECT tenant_id, connector, name, key_id, nonce, ciphertext "
@@ -139,5 +140,8 @@ class SecretStore:
         return len(rows)
 
 
-def _has_secrets_table(db: Any) -> bool:
-    return db.execute(sa.text("SELECT to_regclass('tenant_secrets') IS NOT NULL")).scalar()
+def _has_secrets_table(engine: Engine) -> bool:
+    with admin_session(engine) as db:
+        return bool(
+            db.execute(sa.text("SELECT to_regclass('tenant_secrets') IS NOT NULL")).scalar()
+        )
