@@ -100,10 +100,16 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             record_usage(settings, tenant_id, runtime, [])  # the calls made count all the same
             reason = failure_reason(error, connection)
             health = breaker.record_failure(tenant_id, spec.name, reason)
-            state = f" (connector now {health.status} after {health.consecutive_failures} "
+            failures = health.consecutive_failures
+            state = (
+                f" (connector degraded after {failures} consecutive failures: loads are "
+                "skipped until a probe succeeds)"
+                if health.degraded
+                else f" (consecutive failure {failures} of {breaker.threshold} before the "
+                "connector is degraded)"
+            )
             raise Failure(
-                description=f"{spec.name} for tenant {tenant_id}: {reason}{state}"
-                "consecutive failures)",
+                description=f"{spec.name} for tenant {tenant_id}: {reason}{state}",
                 metadata={"connector_status": health.status, **http_metadata(runtime)},
             ) from None
         breaker.record_success(tenant_id, spec.name)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import dlt
 import pytest
 
 from autonomos_pipelines.aam.connection import resolve_connection
-from autonomos_pipelines.aam.http_client import RetryPolicy
-from autonomos_pipelines.aam.rate_limit import RedisLimiter, acquire
+from autonomos_pipelines.aam.http_client import (
+    RequestStats,
+    ResponseTooLarge,
+    RetryPolicy,
+    Throttle,
+    guarded_session,
+)
+from autonomos_pipelines.aam.rate_limit import RedisLimiter, acquire, limiter_for
 from autonomos_pipelines.aam.runtime import http_runtime
 from autonomos_pipelines.aam.source_factory import build_source
 from autonomos_pipelines.aam.spec_loader import get_spec, parse_spec
@@ -186,3 +193,36 @@ def test_a_tenants_connectors_share_its_api_calls_per_minute(env, sandbox):
     apis = {api for api in ("stripe", "pipedrive") if requests_at(sandbox, api, start)}
     assert len(times) >= 50 and apis == {"stripe", "pipedrive"}
     assert busiest <= 21  # 10/s with a burst of 10, plus one boundary request
+
+
+class _Streaming(BaseHTTPRequestHandler):
+    """Answers 3 MB without a Content-Length (HTTP/1.0, read until close), as streamed
+    exports and misbehaving proxies do."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        for _ in range(3 * 16):
+            self.wfile.write(b"x" * 65536)
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+@pytest.mark.parametrize("limit_mb, refused", [(1, True), (4, False)])
+def test_bodies_over_the_size_limit_are_refused_while_read(limit_mb, refused):
+    server = HTTPServer(("127.0.0.1", 0), _Streaming)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/export?api_key=secret-in-query"
+    policy = RetryPolicy(max_response_bytes=limit_mb * 1024 * 1024)
+    session = guarded_session(Throttle(limiter_for(None), "k"), policy, RequestStats())
+    try:
+        if refused:
+            with pytest.raises(ResponseTooLarge, match="larger than 1 MB") as raised:
+                session.get(url)
+            assert "secret-in-query" not in str(raised.value)
+        else:
+            assert len(session.get(url).content) == 3 * 1024 * 1024
+    finally:
+        server.shutdown()

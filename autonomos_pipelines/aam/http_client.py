@@ -2,14 +2,19 @@
 
 Retries cover 429, 5xx, connection errors and timeouts, with exponential backoff and full
 jitter; a Retry-After header sets the wait and pauses the whole bucket (see rate_limit).
+A response body larger than AUTONOMOS_MAX_RESPONSE_MB (default 64) is refused while it is
+read, so one oversized payload fails its resource with a clear error instead of exhausting
+the run worker's memory.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -17,6 +22,21 @@ from requests.adapters import HTTPAdapter
 from autonomos_pipelines.aam.rate_limit import Limiter, acquire
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RESPONSE_ENV = "AUTONOMOS_MAX_RESPONSE_MB"
+
+
+def max_response_bytes() -> int:
+    raw = os.environ.get(MAX_RESPONSE_ENV, "") or "64"
+    try:
+        megabytes = float(raw)
+    except ValueError:
+        raise ValueError(f"{MAX_RESPONSE_ENV}={raw!r}: expected a number of megabytes") from None
+    return max(1, int(megabytes * 1024 * 1024))
+
+
+class ResponseTooLarge(requests.RequestException):
+    """A response body over the size limit (the message names the URL without its query,
+    which may carry credentials)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     timeout: float = 30.0
+    max_response_bytes: int = field(default_factory=max_response_bytes)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2^(attempt-1))]."""
@@ -98,7 +119,7 @@ class GuardedAdapter(HTTPAdapter):
             status = response.status_code
             self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
             if status not in RETRY_STATUSES or last:
-                return response
+                return self._read_capped(response)
             wait = self.policy.backoff(attempt)
             if status == 429:
                 self.stats.throttled += 1
@@ -111,6 +132,32 @@ class GuardedAdapter(HTTPAdapter):
             response.close()
             self._sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _read_capped(self, response: requests.Response) -> requests.Response:
+        """Read the body now, refusing it past the limit (declared or actually read; the
+        limit applies to the decompressed bytes)."""
+        limit = self.policy.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            self._refuse(response, limit)
+        chunks, read = [], 0
+        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            read += len(chunk)
+            if read > limit:
+                self._refuse(response, limit)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        return response
+
+    @staticmethod
+    def _refuse(response: requests.Response, limit: int) -> None:
+        response.close()
+        where = urlsplit(response.url or "")
+        raise ResponseTooLarge(
+            f"response from {where.scheme}://{where.netloc}{where.path} is larger than "
+            f"{limit / 1024 / 1024:.3g} MB ({MAX_RESPONSE_ENV}); nothing of it was loaded"
+        )
 
     def _sleep(self, seconds: float) -> None:
         self.stats.retries += 1

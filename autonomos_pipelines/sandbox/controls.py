@@ -32,6 +32,7 @@ class ApiBehaviour:
     fail_next: int = 0
     fail_status: int = 503
     failure_rate: float = 0.0
+    corrupt_after: int = -1  # answer this many requests, then one truncated JSON body (200)
 
 
 @dataclass
@@ -80,6 +81,15 @@ class Controls:
                     return api.too_many_requests(max(1, round(1.0 - (now - recent[0]))))
                 recent.append(now)
         return None
+
+    def corrupts(self, api: str) -> bool:
+        """Whether this (successful) answer is the one to send truncated."""
+        with self._lock:
+            behaviour = self.behaviour[api]
+            if behaviour.corrupt_after < 0:
+                return False
+            behaviour.corrupt_after -= 1
+            return behaviour.corrupt_after < 0
 
     def record(self, api: str, method: str, path: str, status: int) -> None:
         with self._lock:

@@ -1,8 +1,8 @@
 """The sandbox HTTP server: /<api>/... goes to that API's fake, /_sandbox/... to the controls.
 
 Control endpoints (JSON bodies): GET stats, GET log; POST config {api, requests_per_second,
-fail_next, fail_status, failure_rate}; POST mutate {api, resource, op, field, ...}; POST grow
-{api, resource, count}; POST reset {api?}.
+fail_next, fail_status, failure_rate, corrupt_after}; POST mutate {api, resource, op, field,
+...}; POST grow {api, resource, count}; POST reset {api?}.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class SandboxServer:
         with self._lock:
             self.request_counts[f"/{api_name}/{request.path}"] += 1
         response = self.controls.intercept(api) or api.handle(request)
+        if response.status == 200 and self.controls.corrupts(api_name):
+            response = Response(200, json.dumps(response.body).encode()[:50])  # cut mid-JSON
         self.controls.record(api_name, request.method, request.path, response.status)
         return response
 
@@ -132,7 +134,8 @@ def _handler_class(server: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self._send(server.dispatch(request, api_name))
 
         def _send(self, response: Response) -> None:
-            payload = json.dumps(response.body).encode()
+            body = response.body
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
