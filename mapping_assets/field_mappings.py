@@ -10,7 +10,7 @@ from autonomos_pipelines.dcl.mapping_run import MappingRun, map_tenant_fields
 from autonomos_pipelines.dcl.registry import ObservedField
 from autonomos_pipelines.dcl.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.naming import quote_ident
-from autonomos_pipelines.usage import UsageMeter
+from autonomos_pipelines.usage import METRICS, UsageMeter
 from mapping_assets.drift_metadata import drift_events_of, repair_metadata, unsettled_event_ids
 from mapping_assets.keys import FIELD_MAPPINGS_KEY
 from mapping_assets.partitions import tenants_partitions
@@ -85,6 +85,16 @@ def mapping_metadata(run: MappingRun) -> dict:
     }
 
 
+def usage_metadata(meter: UsageMeter, tenant_id: str) -> dict:
+    """The tenant's usage over the last 30 days (this run's loads and LLM calls included;
+    canonical rows up to the previous build): plotted per tenant partition in the UI."""
+    totals = meter.totals(tenant_id, days=30).get(tenant_id, {})
+    return {
+        f"usage_30d_{metric}": MetadataValue.float(round(totals.get(metric, 0.0), 6))
+        for metric in METRICS
+    }
+
+
 def fields_table(outcomes: list, limit: int = 300) -> str:
     order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
     rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
@@ -145,9 +155,9 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         )  # fmt: skip
         events = drift_events_of(registry, tenant_id, unsettled)
         metadata = {**mapping_metadata(run), **repair_metadata(repairs, events)}
-        UsageMeter(registry.get().engine).add(
-            tenant_id, {"llm_calls": run.llm_calls, "llm_cost_usd": run.llm_cost_usd}
-        )
+        meter = UsageMeter(registry.get().engine)
+        meter.add(tenant_id, {"llm_calls": run.llm_calls, "llm_cost_usd": run.llm_cost_usd})
+        metadata.update(usage_metadata(meter, tenant_id))
         context.log.info(
             f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dagster import instance_for_test
+from dagster import AssetRecordsFilter, instance_for_test
 
 from autonomos_pipelines.aam.spec_loader import get_spec
 from autonomos_pipelines.aam.spec_model import resource_names
@@ -12,6 +12,7 @@ from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.runner import run_tenant
 from autonomos_pipelines.tenants import onboard_tenant
 from autonomos_pipelines.usage import UsageMeter
+from mapping_assets.keys import FIELD_MAPPINGS_KEY
 from tests.test_cli import run
 
 
@@ -30,8 +31,20 @@ def test_each_tenants_runs_are_counted_against_that_tenant_only(env, pristine):
         acme_calls = api_calls(pristine, "stripe") - calls_before
         assert acme.success
         assert run_tenant(build_definitions(), "beta", ["pipedrive"], instance, env).success
+        plotted = {
+            tenant: instance.fetch_materializations(
+                AssetRecordsFilter(asset_key=FIELD_MAPPINGS_KEY, asset_partitions=[tenant]),
+                limit=1,
+            )
+            .records[0]
+            .asset_materialization.metadata
+            for tenant in ("acme", "beta")
+        }
 
     totals = UsageMeter.for_settings(env).totals()
+    for tenant in ("acme", "beta"):  # each partition plots its own tenant's totals
+        shown = plotted[tenant]["usage_30d_records_fetched"].value
+        assert shown == totals[tenant]["records_fetched"]
     stripe = pristine.apis["stripe"].data
     assert totals["acme"]["records_fetched"] == sum(
         len(stripe[r]) for r in resource_names(get_spec("stripe"))

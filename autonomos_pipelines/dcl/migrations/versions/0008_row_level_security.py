@@ -46,8 +46,11 @@ def upgrade() -> None:
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
             CREATE ROLE {ROLE} NOLOGIN NOBYPASSRLS;
         END IF;
+        -- a DBA may have created and granted the role already (no CREATEROLE needed then)
+        IF NOT pg_has_role(current_user, '{ROLE}', 'MEMBER') THEN
+            GRANT {ROLE} TO CURRENT_USER;
+        END IF;
     END $$;
-    GRANT {ROLE} TO CURRENT_USER;
     GRANT USAGE ON SCHEMA public TO {ROLE};
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ROLE};
     GRANT SELECT ON users TO {ROLE};
