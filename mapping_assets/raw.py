@@ -16,6 +16,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.connection import Connection, resolve_connection
 from autonomos_pipelines.aam.health import HealthStore
+from autonomos_pipelines.aam.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.runtime import http_runtime
 from autonomos_pipelines.aam.schema_store import SchemaStore
 from autonomos_pipelines.aam.source_factory import build_source
@@ -34,6 +35,7 @@ from mapping_assets.raw_schema_checks import (
 )
 from mapping_assets.raw_specs import AutonomosDltTranslator, definition_source
 from mapping_assets.raw_support import (
+    collision_metadata,
     failure_reason,
     http_metadata,
     probe_succeeds,
@@ -88,10 +90,11 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                     return
                 context.log.info(f"{spec.name}: probe succeeded, loading again")
             pipeline = _pipeline(context, spec, tenant_id)
+            collisions = KeyCollisions()
             events = list(
                 dlt_resource.run(
                     context=context,
-                    dlt_source=build_source(spec, connection, runtime),
+                    dlt_source=build_source(spec, connection, runtime, collisions),
                     dlt_pipeline=pipeline,
                     dagster_dlt_translator=translator,
                 )
@@ -114,6 +117,11 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             ) from None
         breaker.record_success(tenant_id, spec.name)
         record_usage(settings, tenant_id, runtime, events)
+        if collisions.renamed:
+            context.log.warning(
+                f"{spec.name}: {len(collisions.renamed)} payload key(s) would share a column "
+                "with another key; each was given its own column (see keys_renamed)"
+            )
         schemas = SchemaStore(get_engine(settings))
         since = {  # read before this load's materialisations are stored
             check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
@@ -133,6 +141,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                     **(event.metadata or {}),
                     "connector_status": "healthy",
                     **http_metadata(runtime),
+                    **collision_metadata(collisions),
                     **(
                         {
                             "schema_fingerprint": table.fingerprint[:16],

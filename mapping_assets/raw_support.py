@@ -3,10 +3,17 @@
 from collections.abc import Iterator
 from typing import Any
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, MaterializeResult
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+)
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.connection import Connection
+from autonomos_pipelines.aam.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.runtime import HttpRuntime
 from autonomos_pipelines.aam.source_factory import build_source
 from autonomos_pipelines.aam.spec_loader import AnySpec
@@ -49,6 +56,15 @@ def http_metadata(runtime: HttpRuntime) -> dict[str, Any]:
         "http_5xx": stats.server_errors,
         "rate_limit_wait_s": round(stats.waited_seconds, 3),
     }
+
+
+def collision_metadata(collisions: KeyCollisions) -> dict[str, Any]:
+    """How many payload keys dlt would have folded into another key's column, and the
+    column each got instead (the first 200)."""
+    renamed = dict(sorted(collisions.renamed.items())[:200])
+    return {"keys_renamed": len(collisions.renamed)} | (
+        {"keys_renamed_detail": MetadataValue.json(renamed)} if renamed else {}
+    )
 
 
 def skip(context: AssetExecutionContext, status: str, detail: str) -> Iterator[Any]:

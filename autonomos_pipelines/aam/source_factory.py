@@ -13,6 +13,7 @@ from autonomos_pipelines.aam.adapters.rest import rest_source
 from autonomos_pipelines.aam.adapters.salesforce import salesforce_source
 from autonomos_pipelines.aam.adapters.sql import sql_source
 from autonomos_pipelines.aam.connection import Connection
+from autonomos_pipelines.aam.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.runtime import HttpRuntime, http_runtime
 from autonomos_pipelines.aam.spec_model import (
     AnySpec,
@@ -27,10 +28,22 @@ from autonomos_pipelines.aam.spec_model import (
 
 
 def build_source(
-    spec: AnySpec, connection: Connection, runtime: HttpRuntime | None = None
+    spec: AnySpec,
+    connection: Connection,
+    runtime: HttpRuntime | None = None,
+    collisions: KeyCollisions | None = None,
 ) -> DltSource:
-    """Build the dlt source for one tenant's connection to one connector."""
-    runtime = runtime or http_runtime(spec, connection.tenant_id)
+    """Build the dlt source for one tenant's connection to one connector. Every resource's
+    records pass through ``collisions`` (keys dlt would fold into one column are kept apart;
+    pass one in to read what it renamed)."""
+    source = _source_for(spec, connection, runtime or http_runtime(spec, connection.tenant_id))
+    keep_apart = collisions or KeyCollisions()
+    for resource in source.resources.values():
+        resource.add_map(keep_apart)
+    return source
+
+
+def _source_for(spec: AnySpec, connection: Connection, runtime: HttpRuntime) -> DltSource:
     if isinstance(spec, GenericRestSpec):
         return rest_source(spec, connection, runtime)
     if isinstance(spec, SalesforceSpec):
