@@ -99,8 +99,8 @@ def tenant_session(engine: Engine, tenant_id: str) -> Iterator[Connection]:
     with engine.begin() as db:
         try:
             db.execute(_ENTER_TENANT, {"t": tenant_id})
-        except sa.exc.ProgrammingError as error:
-            if "does not exist" not in str(error.orig):
+        except sa.exc.DBAPIError as error:
+            if "role" not in str(error.orig) or "does not exist" not in str(error.orig):
                 raise
             raise ServiceUnavailable(
                 "DATABASE_URL",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from autonomos_pipelines import database
 from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.aam.schema_fingerprint import TableSchema
 from autonomos_pipelines.aam.schema_store import SchemaStore
@@ -22,6 +23,7 @@ from autonomos_pipelines.dcl.registry import ObservedField
 from autonomos_pipelines.dcl.usage import PgUsageLedger
 from autonomos_pipelines.dcl.vector_store import refresh_examples
 from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
+from autonomos_pipelines.errors import ServiceUnavailable
 from autonomos_pipelines.quotas import Quotas
 from autonomos_pipelines.usage import UsageMeter
 from autonomos_pipelines.vault.keyring import generate_key
@@ -157,6 +159,15 @@ def test_the_tenant_role_without_a_tenant_sees_nothing(registry):
         # sessions end with the transaction: the pooled connection is admin again
     with admin_session(registry.engine) as db:
         assert db.execute(sa.text("SELECT count(*) FROM tenants")).scalar_one() == 2
+
+
+def test_a_registry_without_the_tenant_role_says_what_to_do(env, monkeypatch):
+    engine = open_registry(env).engine
+    missing = "SELECT set_config('role', 'autonomos_no_such_role', true), :t"
+    monkeypatch.setattr(database, "_ENTER_TENANT", sa.text(missing))
+    with pytest.raises(ServiceUnavailable, match="not migrated"):
+        with tenant_session(engine, "acme"):
+            pass
 
 
 def test_store_reads_of_one_tenant_show_nothing_of_the_other(registry):
