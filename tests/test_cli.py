@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from autonomos_pipelines.vault.keyring import generate_key
+
 CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
 
 
@@ -24,6 +26,25 @@ def test_hostile_tenant_name_is_rejected_in_one_line(env, name):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("autonomos: error: invalid tenant name")
     assert not (env.home / "files").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["secrets", "set", "{name}", "stripe", "api_key"],
+        ["tenants", "quota", "{name}"],
+        ["tenants", "quota", "{name}", "llm_calls_per_month", "5"],
+        ["materialize", "{name}"],
+        ["drift", "list", "--tenant", "{name}"],
+        ["secrets", "list", "--tenant", "{name}"],
+    ],
+)
+def test_every_command_taking_a_tenant_refuses_a_hostile_name(env, command):
+    name = "acme'; DROP TABLE tenants; --"
+    key = generate_key()
+    result = run([part.format(name=name) for part in command], AUTONOMOS_SECRET_KEY=key)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip().startswith("autonomos: error: invalid tenant name")
 
 
 def test_unknown_connector_is_named(env):

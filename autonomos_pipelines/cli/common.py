@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from autonomos_pipelines.errors import AutonomosError
+from autonomos_pipelines.naming import validate_tenant_id
 
 
 def acting_user(explicit: str | None = None) -> str:
@@ -19,11 +20,15 @@ def acting_user(explicit: str | None = None) -> str:
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print AutonomosError as one line on stderr and exit 2, instead of a traceback."""
+    """Print AutonomosError as one line on stderr and exit 2, instead of a traceback. A
+    `tenant` argument or option is validated first, so every command refuses a malformed
+    tenant name as such before it looks anything up."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            if kwargs.get("tenant") is not None:
+                validate_tenant_id(kwargs["tenant"])
             return command(*args, **kwargs)
         except AutonomosError as error:
             typer.echo(f"autonomos: error: {error}", err=True)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.audit import audit
 from autonomos_pipelines.database import admin_session, session, tenant_session
 from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.naming import validate_connector_name, validate_tenant_id
 from autonomos_pipelines.vault.keyring import KEY_ENV, Keyring, Sealed
 
 
@@ -45,6 +46,8 @@ class SecretStore:
         return self.keyring
 
     def set(self, tenant_id: str, connector: str, name: str, value: str, actor: str) -> None:
+        validate_tenant_id(tenant_id)
+        validate_connector_name(connector)
         if not value:
             raise ConfigError(f"secret {name!r} of {tenant_id}/{connector}: the value is empty")
         sealed = self._require_keyring().seal(value, tenant_id, connector, name)
