@@ -81,6 +81,13 @@ def tenants_seen(db, table: str) -> set[str | None]:  # type: ignore[no-untyped-
     return set(db.execute(sa.text(f"SELECT DISTINCT tenant_id FROM {table}")).scalars())  # noqa: S608
 
 
+def assert_refused(engine, tenant: str, statement: str) -> None:  # type: ignore[no-untyped-def]
+    """The statement, run in the tenant's session, is refused by a row-level policy."""
+    with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+        with tenant_session(engine, tenant) as db:
+            db.execute(sa.text(statement))
+
+
 def test_every_table_with_a_tenant_column_has_row_level_security(env):
     engine = open_registry(env).engine
     with admin_session(engine) as db:
@@ -116,15 +123,13 @@ def test_the_global_baseline_is_readable_by_all_writable_by_none(registry):
         ).rowcount
         dropped = db.execute(sa.text("DELETE FROM dcl_examples WHERE tenant_id IS NULL")).rowcount
     assert baseline > 100 and changed == 0 and dropped == 0
-    with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
-        with tenant_session(registry.engine, "beta") as db:
-            db.execute(
-                sa.text(
-                    "INSERT INTO field_mappings (tenant_id, connector, source_table, "
-                    "source_field, method, status, version, created_by) "
-                    "VALUES (NULL, 'pipedrive', 'deals', 'x', 'manual', 'active', 99, 'beta')"
-                )
-            )
+    assert_refused(
+        registry.engine,
+        "beta",
+        "INSERT INTO field_mappings (tenant_id, connector, source_table, source_field, method, "
+        "status, version, created_by) "
+        "VALUES (NULL, 'pipedrive', 'deals', 'x', 'manual', 'active', 99, 'beta')",
+    )
 
 
 def test_a_tenant_cannot_write_or_change_another_tenants_rows(registry):
@@ -141,14 +146,12 @@ def test_a_tenant_cannot_write_or_change_another_tenants_rows(registry):
         assert db.execute(
             sa.text("SELECT count(*) FROM field_mappings WHERE tenant_id = 'acme'")
         ).scalar_one()
-    with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
-        with tenant_session(registry.engine, "beta") as db:
-            db.execute(
-                sa.text(
-                    "INSERT INTO tenant_usage (tenant_id, hour, metric, amount) "
-                    "VALUES ('acme', now(), 'api_calls', 1e9)"
-                )
-            )
+    assert_refused(
+        registry.engine,
+        "beta",
+        "INSERT INTO tenant_usage (tenant_id, hour, metric, amount) "
+        "VALUES ('acme', now(), 'api_calls', 1e9)",
+    )
 
 
 def test_the_tenant_role_without_a_tenant_sees_nothing(registry):

@@ -25,10 +25,9 @@ def _store():  # type: ignore[no-untyped-def]
 def _check_target(registry, tenant: str, connector: str, name: str) -> None:  # type: ignore[no-untyped-def]
     from autonomos_pipelines.aam.connection import secret_keys
     from autonomos_pipelines.aam.spec_loader import get_spec
-    from autonomos_pipelines.naming import validate_connector_name, validate_tenant_id
+    from autonomos_pipelines.naming import validate_connector_name
 
-    validate_tenant_id(tenant)  # a malformed name is refused as such, before any lookup
-    validate_connector_name(connector)
+    validate_connector_name(connector)  # the tenant is validated by friendly_errors
     if connector not in registry.tenant_connectors(tenant):
         raise ConfigError(f"tenant {tenant!r} has no connector {connector!r} enabled")
     expected = secret_keys(get_spec(connector))

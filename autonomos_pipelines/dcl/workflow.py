@@ -104,8 +104,10 @@ class Workflow:
         with admin_session(self.engine) as connection:
             return _fetch_row(connection, mapping_id, lock=False)["tenant_id"]
 
-    def get(self, mapping_id: int) -> dict:
-        with session(self.engine, self.tenant_of(mapping_id)) as connection:
+    def get(self, mapping_id: int, tenant_id: str | None = None) -> dict:
+        """One mapping row; ``tenant_id`` when the caller already knows whose it is."""
+        owner = tenant_id if tenant_id is not None else self.tenant_of(mapping_id)
+        with session(self.engine, owner) as connection:
             return dict(_fetch_row(connection, mapping_id, lock=False))
 
     def pending(self, tenant_id: str | None) -> list[dict]:
@@ -249,7 +251,7 @@ class Workflow:
                     {**row_value(row), "status": status},
                 )
         self.registry.invalidate(row["tenant_id"])
-        return self.get(mapping_id)
+        return self.get(mapping_id, row["tenant_id"])
 
     def reject(self, mapping_id: int, actor: str, reason: str = "") -> dict:
         with session(self.engine, self.tenant_of(mapping_id)) as connection:
@@ -270,7 +272,7 @@ class Workflow:
                 {**row_value(row), "status": "rejected", "reason": reason},
             )
         self.registry.invalidate(row["tenant_id"])
-        return self.get(mapping_id)
+        return self.get(mapping_id, row["tenant_id"])
 
     def flag_for_review(self, mapping_id: int, actor: str, reason: str) -> dict:
         """active -> needs_review (e.g. the source drifted); it stays in effect until decided."""
@@ -294,7 +296,7 @@ class Workflow:
                 {**row_value(row), "status": "needs_review", "reason": reason},
             )
         self.registry.invalidate(row["tenant_id"])
-        return self.get(mapping_id)
+        return self.get(mapping_id, row["tenant_id"])
 
     def edit(self, ref: FieldRef, target: str | None, transform: str, actor: str) -> int:
         """A reviewer sets a field's target directly: a new, active, manual version."""
