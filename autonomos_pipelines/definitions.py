@@ -13,18 +13,18 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource
 
-from autonomos_pipelines.aam.spec_loader import AnySpec, default_specs
-from autonomos_pipelines.aam.spec_model import resource_names
-from autonomos_pipelines.dcl.baseline import baseline_mappings
-from autonomos_pipelines.dcl.canonical_model import canonical_model
-from autonomos_pipelines.settings import get_settings
-from mapping_assets.canonical import canonical_asset
-from mapping_assets.drift_sensor import schema_observer
-from mapping_assets.field_mappings import field_mappings_asset
-from mapping_assets.keys import raw_key
-from mapping_assets.raw import raw_assets_for
-from quality_checks.canonical_checks import quality_check
-from quality_checks.mapping_gate import mapping_review_gate
+from autonomos_pipelines.aam.specs.spec_loader import AnySpec, default_specs
+from autonomos_pipelines.aam.specs.spec_model import resource_names
+from autonomos_pipelines.asset_graph.keys import raw_key
+from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.baseline import baseline_mappings
+from mapping_assets.canonical.assets import canonical_asset
+from mapping_assets.mappings.field_mappings import field_mappings_asset
+from mapping_assets.raw.assets import raw_assets_for
+from mapping_assets.raw.observer_sensor import schema_observer
+from quality_checks.great_expectations import quality_check
+from quality_checks.review_gate import mapping_review_gate
 from resources import RegistryResource, WarehouseResource
 
 

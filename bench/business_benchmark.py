@@ -15,7 +15,7 @@ import datetime
 import evaluation
 import results_log
 
-from autonomos_pipelines.dcl.resolver import AUTO_APPROVE, REVIEW
+from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, REVIEW
 
 
 def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:

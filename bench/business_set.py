@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
-from autonomos_pipelines.dcl.baseline import baseline_mappings
-from autonomos_pipelines.naming import quote_ident
+from autonomos_pipelines.core.naming import quote_ident
+from autonomos_pipelines.dcl.registry.baseline import baseline_mappings
 
 OUT = Path(__file__).parent / "data" / "business_fields.jsonl"
 

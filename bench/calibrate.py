@@ -3,7 +3,8 @@
     .venv/bin/python bench/calibrate.py [--write]
 
 Each dataset's reliability is measured with a calibration fitted on the *other* datasets
-(held out), then the pooled fit is written to autonomos_pipelines/dcl/data/matcher_model.json.
+(held out), then the pooled fit is written to
+autonomos_pipelines/dcl/matching/data/matcher_model.json.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import evaluation
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from autonomos_pipelines.dcl.scoring import MODEL_FILE, ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.scoring import MODEL_FILE, ScoringModel, default_model
 
 BINS = [(0.0, 0.6), (0.6, 0.85), (0.85, 0.95), (0.95, 1.01)]
 

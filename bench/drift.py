@@ -26,7 +26,7 @@ import time
 import results_log
 from ingest import start_services
 
-from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff
+from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff
 
 TYPES = ("text", "bigint", "double", "bool", "timestamp")
 
@@ -72,16 +72,16 @@ def latency_figures() -> dict[str, float]:
     server, sandbox = start_services()
     from dagster import build_sensor_context, instance_for_test
 
-    from autonomos_pipelines.aam.schema_store import SchemaStore
-    from autonomos_pipelines.aam.spec_loader import default_specs
-    from autonomos_pipelines.database import get_engine
-    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.aam.drift.store import SchemaStore
+    from autonomos_pipelines.aam.specs.spec_loader import default_specs
+    from autonomos_pipelines.core.database import get_engine
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
     from autonomos_pipelines.definitions import build_definitions
-    from autonomos_pipelines.runner import run_tenant
+    from autonomos_pipelines.operations.onboarding import onboard_tenant
+    from autonomos_pipelines.operations.runs import run_tenant
     from autonomos_pipelines.sandbox.controls import mutate
-    from autonomos_pipelines.settings import Settings
-    from autonomos_pipelines.tenants import onboard_tenant
-    from mapping_assets.drift_sensor import schema_observer
+    from mapping_assets.raw.observer_sensor import schema_observer
     from resources import RegistryResource, WarehouseResource
 
     settings = Settings.from_env()

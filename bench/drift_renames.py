@@ -58,7 +58,7 @@ def dlt_type(value: object) -> str:
 
 def mapped_columns(sandbox) -> list[dict]:  # type: ignore[no-untyped-def]
     """Top-level mapped fields of the sandbox data, with their values and dlt-like type."""
-    from autonomos_pipelines.dcl.baseline import baseline_mappings
+    from autonomos_pipelines.dcl.registry.baseline import baseline_mappings
 
     found = []
     for m in baseline_mappings():
@@ -80,7 +80,7 @@ def mapped_columns(sandbox) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def overlap(a: list[str], b: list[str]) -> float:
-    from autonomos_pipelines.aam.schema_fingerprint import value_hash
+    from autonomos_pipelines.aam.drift.fingerprint import value_hash
 
     left, right = {value_hash(v) for v in a}, {value_hash(v) for v in b}
     return len(left & right) / len(left | right) if left and right else 0.0
@@ -112,11 +112,11 @@ def labelled_cases(columns: list[dict], rng: random.Random) -> list[dict]:
 
 
 def score(cases: list[dict]) -> None:
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.dcl.rename_confidence import rename_confidence
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence
+    from autonomos_pipelines.dcl.matching.source_field import SourceField
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
     from autonomos_pipelines.dcl.service import build_resolver
-    from autonomos_pipelines.dcl.source_field import SourceField
-    from autonomos_pipelines.settings import Settings
 
     registry = open_registry(Settings.from_env())
     resolver = build_resolver(registry, None, use_llm=False, persistent=True)

@@ -12,12 +12,12 @@ import business_set
 import numpy as np
 import public_sets
 
-from autonomos_pipelines.dcl.embeddings import default_embedder
-from autonomos_pipelines.dcl.examples import Example, MemoryExampleIndex
-from autonomos_pipelines.dcl.matcher import Candidate, Matcher
-from autonomos_pipelines.dcl.scoring import ScoringModel, default_model
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.targets import canonical_targets
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.examples import Example, MemoryExampleIndex
+from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
 
 DATASETS = ("business", "rematch", "gdc")
 

@@ -4,7 +4,8 @@
 
 Reports, for each dataset, the figures it gets with weights fitted on the *other two*
 (leave one dataset out: how the weights generalise to a schema they never saw), then fits on
-all three. `--write` stores the pooled weights in autonomos_pipelines/dcl/data/matcher_model.json;
+all three. `--write` stores the pooled weights in
+autonomos_pipelines/dcl/matching/data/matcher_model.json;
 run `bench/calibrate.py --write` afterwards, because the calibration depends on the weights.
 """
 
@@ -16,7 +17,12 @@ import sys
 import evaluation
 import numpy as np
 
-from autonomos_pipelines.dcl.scoring import FEATURES, MODEL_FILE, ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.scoring import (
+    FEATURES,
+    MODEL_FILE,
+    ScoringModel,
+    default_model,
+)
 
 STEPS = (0.5, -0.5, 1.0, 0.25, -0.25)
 ROUNDS = 4

@@ -45,8 +45,8 @@ def start_services() -> object:
 def aam_load(spec, settings, name: str) -> tuple[float, int]:
     import dlt
 
-    from autonomos_pipelines.aam.connection import resolve_connection
-    from autonomos_pipelines.aam.source_factory import build_source
+    from autonomos_pipelines.aam.adapters.factory import build_source
+    from autonomos_pipelines.aam.connections.connection import resolve_connection
     from autonomos_pipelines.sandbox.files import write_demo_files
 
     connection = resolve_connection(spec, "bench", {}, settings)
@@ -109,7 +109,7 @@ def bare_load(base_url: str, name: str) -> float:
 
 
 def stripe_customers_only():
-    from autonomos_pipelines.aam.spec_loader import get_spec
+    from autonomos_pipelines.aam.specs.spec_loader import get_spec
 
     spec = get_spec("stripe").model_copy(deep=True)
     spec.resources = [r for r in spec.resources if r.name == "customers"]
@@ -178,11 +178,11 @@ def main() -> None:
     server, sandbox = start_services()
     from dagster import instance_for_test
 
-    from autonomos_pipelines.aam.spec_loader import default_specs
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.settings import Settings
-    from autonomos_pipelines.tenants import onboard_tenant
-    from mapping_assets.raw import raw_assets_for
+    from autonomos_pipelines.aam.specs.spec_loader import default_specs
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+    from autonomos_pipelines.operations.onboarding import onboard_tenant
+    from mapping_assets.raw.assets import raw_assets_for
 
     settings = Settings.from_env()
     lines = [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.targets import Target, TargetSchema
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import Target, TargetSchema
 
 PUBLIC = Path(
     os.environ.get(

@@ -25,7 +25,7 @@ import time
 import business_set
 import results_log
 
-from autonomos_pipelines.dcl.source_field import SourceField
+from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 ABBREVIATE = {"customer": "cust", "amount": "amt", "number": "nbr", "date": "dt",
               "quantity": "qty", "description": "desc", "account": "acct", "address": "addr",
@@ -73,10 +73,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(connectors: int, per_connector: int) -> dict:
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.dcl.embeddings import default_embedder
+    from autonomos_pipelines.core.settings import Settings
     from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
-    from autonomos_pipelines.settings import Settings
+    from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     for name in ("DATABASE_URL", "REDIS_URL", "GEMINI_API_KEY"):
         os.environ.pop(name, None)

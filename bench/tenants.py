@@ -34,11 +34,11 @@ NOISY_QUOTA = 120
 
 
 def onboard(tenants: dict[str, list[str]]) -> None:
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.instance import get_instance
-    from autonomos_pipelines.quotas import Quotas
-    from autonomos_pipelines.settings import Settings
-    from autonomos_pipelines.tenants import onboard_tenant
+    from autonomos_pipelines.core.quotas import Quotas
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+    from autonomos_pipelines.operations.instance import get_instance
+    from autonomos_pipelines.operations.onboarding import onboard_tenant
 
     settings = Settings.from_env()
     registry = open_registry(settings)
@@ -89,8 +89,8 @@ def noisy_neighbour(repeats: int) -> tuple[list[float], list[float], float]:
 
 
 def api_calls(tenant: str) -> float:
-    from autonomos_pipelines.settings import Settings
-    from autonomos_pipelines.usage import UsageMeter
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.core.usage import UsageMeter
 
     return UsageMeter.for_settings(Settings.from_env()).totals(tenant, 1)[tenant]["api_calls"]
 
@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     services = start_services()  # noqa: F841 (kept alive until the end)
     os.environ["DAGSTER_HOME"] = str(HOME / "dagster")
-    from autonomos_pipelines.aam.spec_loader import default_specs
+    from autonomos_pipelines.aam.specs.spec_loader import default_specs
 
     # fresh tenants on both sides: every run is a first load of the same three connectors
     serial = [f"s{i:02d}" for i in range(args.tenants)]

@@ -1,1 +1,2 @@
-"""Asset checks: great-expectations suites per canonical entity (GX called directly)."""
+"""Every asset check: raw schema changes, lost source fields, great-expectations suites per
+canonical entity, and the blocking review gate."""

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY
-from autonomos_pipelines.dcl.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from quality_checks.iso_currencies import ISO_4217
 
 NON_NEGATIVE = {

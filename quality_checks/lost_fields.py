@@ -4,10 +4,10 @@ deprecated its mapping, so that source's rows now carry NULL there, never a gues
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
-from autonomos_pipelines.dcl.drift_losses import LostField, lost_fields
-from autonomos_pipelines.dcl.registry import Registry
-from autonomos_pipelines.naming import quote_ident
-from autonomos_pipelines.warehouse import WarehouseSession
+from autonomos_pipelines.core.naming import quote_ident
+from autonomos_pipelines.dcl.drift.losses import LostField, lost_fields
+from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.warehouse.store import WarehouseSession
 
 CHECK_NAME = "lost_source_fields"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.registry import Registry
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.store import Registry
 from resources.settings_fields import AutonomosConfig
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from autonomos_pipelines.settings import DEFAULT_SANDBOX_URL, Settings
+from autonomos_pipelines.core.settings import DEFAULT_SANDBOX_URL, Settings
 
 
 class AutonomosConfig(ConfigurableResource):

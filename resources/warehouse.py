@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autonomos_pipelines.warehouse import Warehouse
+from autonomos_pipelines.warehouse.store import Warehouse
 from resources.settings_fields import AutonomosConfig
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from autonomos_pipelines.database import dispose_engines
+from autonomos_pipelines.core.database import dispose_engines
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.sandbox.server import SandboxServer
-from autonomos_pipelines.settings import Settings
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")

@@ -3,7 +3,7 @@ complete load yields per table, and how to break the connector's credential."""
 
 from __future__ import annotations
 
-from autonomos_pipelines.aam.spec_model import (
+from autonomos_pipelines.aam.specs.spec_model import (
     AnySpec,
     AwsCostSpec,
     FileSpec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import SensorResult, build_sensor_context
 
-from mapping_assets.drift_sensor import schema_observer
+from mapping_assets.raw.observer_sensor import schema_observer
 from resources import RegistryResource, WarehouseResource
 
 

@@ -10,18 +10,18 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dlt
 import pytest
 
-from autonomos_pipelines.aam.connection import resolve_connection
-from autonomos_pipelines.aam.http_client import (
+from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.connections.connection import resolve_connection
+from autonomos_pipelines.aam.http.http_client import (
     RequestStats,
     ResponseTooLarge,
     RetryPolicy,
     Throttle,
     guarded_session,
 )
-from autonomos_pipelines.aam.rate_limit import RedisLimiter, acquire, limiter_for
-from autonomos_pipelines.aam.runtime import http_runtime
-from autonomos_pipelines.aam.source_factory import build_source
-from autonomos_pipelines.aam.spec_loader import get_spec, parse_spec
+from autonomos_pipelines.aam.http.rate_limit import RedisLimiter, acquire, limiter_for
+from autonomos_pipelines.aam.http.session import http_runtime
+from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autonomos_pipelines.cache import LocalCache, RedisCache, cache_key
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.errors import ServiceUnavailable
+from autonomos_pipelines.core.cache import LocalCache, RedisCache, cache_key
+from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
 
 def exercise(cache) -> None:
@@ -32,7 +32,7 @@ def test_redis_cache(redis_url):
 @pytest.mark.redis
 def test_registry_reads_through_redis_and_invalidates(env, redis_url, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
-    from autonomos_pipelines.settings import Settings
+    from autonomos_pipelines.core.settings import Settings
 
     registry = open_registry(Settings.from_env())
     assert isinstance(registry.cache, RedisCache)

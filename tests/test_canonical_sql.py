@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from autonomos_pipelines.canonical.sql_builder import SourceTable, entity_select
-from autonomos_pipelines.dcl.canonical_model import canonical_model
-from autonomos_pipelines.dcl.registry import Mapping
-from autonomos_pipelines.settings import Settings
-from autonomos_pipelines.warehouse import Warehouse
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.store import Mapping
+from autonomos_pipelines.warehouse.store import Warehouse
 
 HOSTILE = 'x"; DROP TABLE raw_src."payments"; --'
 ENTITY = canonical_model()["payment"]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from autonomos_pipelines.vault.keyring import generate_key
+from autonomos_pipelines.core.vault.keyring import generate_key
 
 CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
 

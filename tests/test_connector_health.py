@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.aam.connection import secret_env_var
+from autonomos_pipelines.aam.connections.connection import secret_env_var
 from autonomos_pipelines.aam.health import HealthStore
-from autonomos_pipelines.database import get_engine
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 
 
 def raw_status(instance, connector: str, table: str) -> str:

@@ -9,12 +9,12 @@ import dlt
 import duckdb
 import pytest
 
-from autonomos_pipelines.aam.connection import resolve_connection, secret_env_var
-from autonomos_pipelines.aam.source_factory import build_source
-from autonomos_pipelines.aam.spec_loader import default_specs
-from autonomos_pipelines.aam.spec_model import FileSpec, record_id_columns
-from autonomos_pipelines.dcl.baseline import baseline_mappings, ignored_fields
-from autonomos_pipelines.dcl.canonical_model import canonical_model
+from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.connections.connection import resolve_connection, secret_env_var
+from autonomos_pipelines.aam.specs.spec_loader import default_specs
+from autonomos_pipelines.aam.specs.spec_model import FileSpec, record_id_columns
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.baseline import baseline_mappings, ignored_fields
 from autonomos_pipelines.sandbox.files import write_demo_files
 from tests.connector_suite import broken_secret, expected_counts
 
@@ -95,10 +95,10 @@ def test_baseline_maps_each_declared_entity_and_reports_coverage(connector, reco
 
 
 def test_a_scaffolded_spec_runs_against_its_fixture_sandbox(env, tmp_path, monkeypatch):
-    from autonomos_pipelines.aam.scaffold import scaffold
-    from autonomos_pipelines.aam.spec_loader import load_specs
+    from autonomos_pipelines.aam.specs.scaffold import scaffold
+    from autonomos_pipelines.aam.specs.spec_loader import load_specs
+    from autonomos_pipelines.core.settings import Settings
     from autonomos_pipelines.sandbox.server import SandboxServer
-    from autonomos_pipelines.settings import Settings
 
     scaffold("newapi", "generic_rest", tmp_path)
     server = SandboxServer(specs_dir=tmp_path).start()

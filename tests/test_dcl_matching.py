@@ -11,14 +11,14 @@ import json
 import httpx
 import pytest
 
-from autonomos_pipelines.dcl.embeddings import default_embedder
-from autonomos_pipelines.dcl.field_text import dominant_pattern, humanize, split_words
-from autonomos_pipelines.dcl.llm import GeminiAdvisor, MemoryLedger, parse_answer
-from autonomos_pipelines.dcl.matcher import Candidate, Matcher
-from autonomos_pipelines.dcl.resolver import Resolver
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.targets import canonical_targets, targets_from_json
-from autonomos_pipelines.errors import SpecError
+from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.field_text import dominant_pattern, humanize, split_words
+from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.matching.resolver import Resolver
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import canonical_targets, targets_from_json
 
 
 @pytest.mark.parametrize(

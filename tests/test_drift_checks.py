@@ -8,12 +8,12 @@ import dataclasses
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.aam.schema_store import SchemaStore
-from autonomos_pipelines.database import get_engine
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 from tests.sensor_tick import tick
 
 RAW_CHECK = "raw/pipedrive/deals schema_changes"

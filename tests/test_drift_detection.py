@@ -8,14 +8,14 @@ import json
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.aam.connection import secret_env_var
-from autonomos_pipelines.aam.schema_fingerprint import TableSchema, diff, name_similarity
-from autonomos_pipelines.aam.schema_store import SchemaStore
-from autonomos_pipelines.aam.spec_loader import get_spec
-from autonomos_pipelines.database import get_engine
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.aam.connections.connection import secret_env_var
+from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff, name_similarity
+from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.aam.specs.spec_loader import get_spec
+from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.sandbox.controls import mutate
-from autonomos_pipelines.tenants import onboard_tenant
 from tests.sensor_tick import tick
 
 
@@ -145,9 +145,9 @@ def test_drift_cli_observes_lists_and_shows_events(env, pristine):
 
 
 def test_a_source_that_cannot_be_sampled_fails_clearly_without_its_secret(env, monkeypatch):
-    from autonomos_pipelines.aam.observer import observe
-    from autonomos_pipelines.aam.spec_loader import get_spec
-    from autonomos_pipelines.errors import SourceError
+    from autonomos_pipelines.aam.drift.observer import observe
+    from autonomos_pipelines.aam.specs.spec_loader import get_spec
+    from autonomos_pipelines.core.errors import SourceError
 
     open_registry(env).add_tenant("acme", {"pipedrive": {}}, actor="t")
     # Pipedrive puts the token in the query string, so it is in every failing URL

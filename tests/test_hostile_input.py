@@ -14,16 +14,16 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from autonomos_pipelines.aam.key_collisions import KeyCollisions
-from autonomos_pipelines.aam.rate_limit import bucket_key
-from autonomos_pipelines.cache import cache_key
-from autonomos_pipelines.database import admin_session
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
+from autonomos_pipelines.aam.http.rate_limit import bucket_key
+from autonomos_pipelines.core.cache import cache_key
+from autonomos_pipelines.core.database import admin_session
+from autonomos_pipelines.core.errors import InvalidName
+from autonomos_pipelines.core.naming import quote_ident, validate_connector_name, validate_tenant_id
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.errors import InvalidName
-from autonomos_pipelines.naming import quote_ident, validate_connector_name, validate_tenant_id
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 
 HOSTILE = [
     'x"; DROP TABLE tenants; --',

@@ -13,18 +13,18 @@ import redis
 import sqlalchemy as sa
 from dagster import AssetKey, AssetRecordsFilter, instance_for_test
 
-from autonomos_pipelines.aam.rate_limit import bucket_key, tenant_bucket_key
-from autonomos_pipelines.aam.schema_store import SchemaStore
-from autonomos_pipelines.cache import cache_key
-from autonomos_pipelines.database import get_engine, tenant_session
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
+from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.aam.http.rate_limit import bucket_key, tenant_bucket_key
+from autonomos_pipelines.core.cache import cache_key
+from autonomos_pipelines.core.database import get_engine, tenant_session
+from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.vault.keyring import generate_key
+from autonomos_pipelines.core.vault.store import SecretStore
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.quotas import Quotas
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
-from autonomos_pipelines.vault.keyring import generate_key
-from autonomos_pipelines.vault.store import SecretStore
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 from tests.sensor_tick import tick
 from tests.test_cli import run
 

@@ -7,7 +7,7 @@ import dlt
 import duckdb
 import pytest
 
-from autonomos_pipelines.aam.key_collisions import KeyCollisions
+from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
 
 
 def digest(key: str) -> str:

@@ -10,11 +10,11 @@ from dagster import instance_for_test
 from typer.testing import CliRunner
 
 from autonomos_pipelines.cli.main import app
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 
 pytestmark = pytest.mark.postgres
 FIELDS = [

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.aam.http_client import MAX_RESPONSE_ENV
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.aam.http.http_client import MAX_RESPONSE_ENV
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import RunSummary, run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
 pytestmark = pytest.mark.e2e
 TENANT = "faults"

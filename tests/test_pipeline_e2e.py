@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from dagster import AssetKey, instance_for_test
 
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 EXPECTED_ROWS = {
@@ -136,7 +136,7 @@ def test_postgres_warehouse_uses_a_schema_per_tenant(env, instance, pg_root, mon
 
     url = create_database(pg_root, "wh")
     monkeypatch.setenv("WAREHOUSE_URL", url)
-    from autonomos_pipelines.settings import Settings
+    from autonomos_pipelines.core.settings import Settings
 
     settings = Settings.from_env()
     summary = onboard_and_run(settings, instance, "acme", ["stripe"])

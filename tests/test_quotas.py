@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.usage import PgUsageLedger
+from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
+from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.quotas import QuotaExceeded, Quotas
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 from tests.test_cli import run
 
 

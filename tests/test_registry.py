@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from autonomos_pipelines.database import get_engine
-from autonomos_pipelines.dcl import migrate
-from autonomos_pipelines.dcl.baseline import baseline_mappings, ignored_fields, load_baseline
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.errors import InvalidName, ServiceUnavailable
-from autonomos_pipelines.settings import Settings
+from autonomos_pipelines.core import migrate
+from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.core.errors import InvalidName, ServiceUnavailable
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.dcl.registry.baseline import (
+    baseline_mappings,
+    ignored_fields,
+    load_baseline,
+)
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
 pytestmark = pytest.mark.postgres
 

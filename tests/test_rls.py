@@ -12,25 +12,25 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from autonomos_pipelines import database
+from autonomos_pipelines.aam.drift.fingerprint import TableSchema
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.health import HealthStore
-from autonomos_pipelines.aam.schema_fingerprint import TableSchema
-from autonomos_pipelines.aam.schema_store import SchemaStore
-from autonomos_pipelines.database import TENANT_ROLE, admin_session, tenant_session
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.embeddings import default_embedder
-from autonomos_pipelines.dcl.registry import ObservedField
-from autonomos_pipelines.dcl.usage import PgUsageLedger
-from autonomos_pipelines.dcl.vector_store import refresh_examples
-from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
-from autonomos_pipelines.errors import ServiceUnavailable
-from autonomos_pipelines.quotas import Quotas
-from autonomos_pipelines.usage import UsageMeter
-from autonomos_pipelines.vault.keyring import generate_key
-from autonomos_pipelines.vault.store import SecretStore
+from autonomos_pipelines.core import database
+from autonomos_pipelines.core.database import TENANT_ROLE, admin_session, tenant_session
+from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.usage import UsageMeter
+from autonomos_pipelines.core.vault.keyring import generate_key
+from autonomos_pipelines.core.vault.store import SecretStore
+from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.vector_store import refresh_examples
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.store import ObservedField
+from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
 PACKAGE = Path(__file__).parents[1] / "autonomos_pipelines"
-_MIGRATION = PACKAGE / "dcl/migrations/versions/0008_row_level_security.py"
+_MIGRATION = PACKAGE / "core/migrations/versions/0008_row_level_security.py"
 _spec = importlib.util.spec_from_file_location("rls_migration", _MIGRATION)
 assert _spec and _spec.loader
 rls_migration = importlib.util.module_from_spec(_spec)
@@ -186,12 +186,12 @@ def test_store_reads_of_one_tenant_show_nothing_of_the_other(registry):
 # the contract that makes this hold for code written later -------------------------------------
 # admin sessions: cross-tenant by nature, each one deliberate
 ADMIN_MODULES = {
-    "database.py",  # defines the sessions
-    "dcl/baseline.py",  # loads the global baseline
-    "dcl/registry.py",  # lists tenants (the sensor, the CLI)
-    "dcl/vector_store.py",  # corpus sizes across namespaces (bench, diagnostics)
-    "dcl/workflow.py",  # users and roles; which tenant a mapping id belongs to
-    "vault/store.py",  # key rotation re-seals every tenant's secrets
+    "core/database.py",  # defines the sessions
+    "dcl/registry/baseline.py",  # loads the global baseline
+    "dcl/registry/store.py",  # lists tenants (the sensor, the CLI)
+    "dcl/matching/vector_store.py",  # corpus sizes across namespaces (bench, diagnostics)
+    "dcl/registry/workflow.py",  # users and roles; which tenant a mapping id belongs to
+    "core/vault/store.py",  # key rotation re-seals every tenant's secrets
 }
 
 
@@ -208,7 +208,7 @@ def test_every_registry_transaction_goes_through_a_session():
     offenders = [
         name
         for name, text in python_sources().items()
-        if raw.search(text) and name not in ("database.py", "dcl/migrate.py")
+        if raw.search(text) and name not in ("core/database.py", "core/migrate.py")
     ]
     assert offenders == []
 

@@ -10,10 +10,10 @@ import psycopg
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from autonomos_pipelines.aam.connection import resolve_connection
-from autonomos_pipelines.aam.source_factory import build_source
-from autonomos_pipelines.aam.spec_loader import get_spec, parse_spec
-from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.connections.connection import resolve_connection
+from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
+from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.sandbox.files import write_demo_files
 
 

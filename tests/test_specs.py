@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from autonomos_pipelines.aam.spec_loader import load_spec_file, load_specs, parse_spec, specs_dir
-from autonomos_pipelines.aam.spec_model import GenericRestSpec
+from autonomos_pipelines.aam.specs.spec_loader import (
+    load_spec_file,
+    load_specs,
+    parse_spec,
+    specs_dir,
+)
+from autonomos_pipelines.aam.specs.spec_model import GenericRestSpec
 from autonomos_pipelines.cli.connectors_cmd import schema_text
-from autonomos_pipelines.errors import SpecError
+from autonomos_pipelines.core.errors import SpecError
 
 STRIPE = json.loads((specs_dir() / "stripe.json").read_text())
 

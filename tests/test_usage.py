@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from dagster import AssetRecordsFilter, instance_for_test
 
-from autonomos_pipelines.aam.spec_loader import get_spec
-from autonomos_pipelines.aam.spec_model import resource_names
-from autonomos_pipelines.dcl.bootstrap import open_registry
+from autonomos_pipelines.aam.specs.spec_loader import get_spec
+from autonomos_pipelines.aam.specs.spec_model import resource_names
+from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
+from autonomos_pipelines.core.usage import UsageMeter
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
-from autonomos_pipelines.runner import run_tenant
-from autonomos_pipelines.tenants import onboard_tenant
-from autonomos_pipelines.usage import UsageMeter
-from mapping_assets.keys import FIELD_MAPPINGS_KEY
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
 from tests.test_cli import run
 
 

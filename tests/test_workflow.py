@@ -9,12 +9,12 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.embeddings import default_embedder
-from autonomos_pipelines.dcl.proposals import Proposal
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.vector_store import PgVectorExampleIndex, refresh_examples
-from autonomos_pipelines.dcl.workflow import (
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.vector_store import PgVectorExampleIndex, refresh_examples
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.proposals import Proposal
+from autonomos_pipelines.dcl.registry.workflow import (
     FieldRef,
     MappingConflict,
     PermissionDenied,
@@ -140,8 +140,8 @@ def test_vector_namespaces_never_leak_between_tenants(flow, exact_limit):
 
 CHILD = """
 import sys, time
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.settings import Settings
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.core.settings import Settings
 registry = open_registry(Settings.from_env())
 before = registry.lookup("acme", "stripe", "customers", "email")
 print("ready", before.canonical_field if before else None, flush=True)
@@ -158,7 +158,7 @@ print("after", after.canonical_field if after else None, flush=True)
 @pytest.mark.redis
 def test_cache_invalidation_reaches_another_process(env, redis_url, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
-    from autonomos_pipelines.settings import Settings
+    from autonomos_pipelines.core.settings import Settings
 
     registry = open_registry(Settings.from_env())
     registry.add_tenant("acme", {"stripe": {"endpoint": "sandbox"}}, "test")

@@ -1,5 +1,6 @@
-"""AAM (Adaptive API Mesh): connector specs, the spec -> dlt source factory, sandbox access.
+"""AAM (Adaptive API Mesh), the dumb pipe: connector specs, HTTP runtime, adapters and the
+spec -> dlt source factory, connections, drift *detection*, connector health.
 
-RACI: AAM never imports LLM, embedding or vector-store libraries and never writes to the
-mapping registry; it applies mappings that the DCL decided.
+RACI: AAM never imports the DCL, nor LLM, embedding or vector-store libraries, and never writes
+to the mapping registry; the Dagster layer composes the two.
 """

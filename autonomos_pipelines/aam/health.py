@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from autonomos_pipelines.database import tenant_session
+from autonomos_pipelines.core.database import tenant_session
 
 DEFAULT_THRESHOLD = 3
 HEALTHY, DEGRADED = "healthy", "degraded"

@@ -1,1 +1,1 @@
-"""Canonical tables: SQL generated from the DCL's active mappings, executed in the warehouse."""
+"""Canonical tables: SQL generated from the DCL's active mappings, run in the warehouse."""

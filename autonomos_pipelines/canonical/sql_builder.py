@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autonomos_pipelines.canonical.dialects import Dialect
-from autonomos_pipelines.dcl.canonical_model import CanonicalEntity
-from autonomos_pipelines.dcl.registry import Mapping
-from autonomos_pipelines.naming import quote_ident, quote_literal
+from autonomos_pipelines.core.naming import quote_ident, quote_literal
+from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.registry.store import Mapping
+from autonomos_pipelines.warehouse.dialects import Dialect
 
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
 LINEAGE_COLUMNS = (

@@ -11,8 +11,8 @@ from typing import Any
 
 import typer
 
-from autonomos_pipelines.errors import AutonomosError
-from autonomos_pipelines.naming import validate_tenant_id
+from autonomos_pipelines.core.errors import AutonomosError
+from autonomos_pipelines.core.naming import validate_tenant_id
 
 
 def acting_user(explicit: str | None = None) -> str:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import typer
 
-from autonomos_pipelines.aam.scaffold import scaffold as write_scaffold
-from autonomos_pipelines.aam.spec_loader import (
+from autonomos_pipelines.aam.specs.scaffold import scaffold as write_scaffold
+from autonomos_pipelines.aam.specs.spec_loader import (
     SCHEMA_FILE_NAME,
     default_specs,
     load_spec_file,
     specs_dir,
 )
-from autonomos_pipelines.aam.spec_model import json_schema, resource_names
+from autonomos_pipelines.aam.specs.spec_model import json_schema, resource_names
 from autonomos_pipelines.cli.common import friendly_errors
 
 app = typer.Typer(help="Connector specs.")
@@ -29,9 +29,9 @@ def _statuses(tenant: str | None) -> dict[str, str]:
     if tenant is None:
         return {}
     from autonomos_pipelines.aam.health import HealthStore
-    from autonomos_pipelines.database import get_engine
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.settings import get_settings
+    from autonomos_pipelines.core.database import get_engine
+    from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
     enabled = open_registry(settings).tenant_connectors(tenant)

@@ -7,16 +7,16 @@ import json
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors
-from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.core.errors import ConfigError
 
 app = typer.Typer(help="Schema drift: events detected by the observer and their repairs.")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.aam.schema_store import SchemaStore
-    from autonomos_pipelines.database import get_engine
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.settings import get_settings
+    from autonomos_pipelines.aam.drift.store import SchemaStore
+    from autonomos_pipelines.core.database import get_engine
+    from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
     open_registry(settings)  # migrations
@@ -86,11 +86,11 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
 @friendly_errors
 def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     """One observer pass now (what the schema_observer sensor does every tick)."""
-    from autonomos_pipelines.aam.observer import observe
-    from autonomos_pipelines.aam.spec_loader import default_specs
+    from autonomos_pipelines.aam.drift.observer import observe
+    from autonomos_pipelines.aam.specs.spec_loader import default_specs
     from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.settings import get_settings
+    from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
     start_sandbox_thread(settings.sandbox_url)  # sandboxed connectors need it; no-op if up

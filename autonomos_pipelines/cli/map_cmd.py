@@ -11,11 +11,11 @@ from pathlib import Path
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors
-from autonomos_pipelines.errors import ConfigError, SpecError
+from autonomos_pipelines.core.errors import ConfigError, SpecError
 
 
 def read_fields(path: Path) -> tuple[list[dict], list]:
-    from autonomos_pipelines.dcl.source_field import SourceField
+    from autonomos_pipelines.dcl.matching.source_field import SourceField
 
     if not path.is_file():
         raise ConfigError(f"--input {path}: no such file")
@@ -36,7 +36,7 @@ def read_fields(path: Path) -> tuple[list[dict], list]:
 def read_target_schema(path: Path | None):
     if path is None:
         return None
-    from autonomos_pipelines.dcl.targets import targets_from_json
+    from autonomos_pipelines.dcl.matching.targets import targets_from_json
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -66,10 +66,10 @@ def map_fields(
 ) -> None:
     """Map source fields to the canonical model (or any target schema). Writes nothing to any
     registry: it is how mapping quality is measured."""
-    from autonomos_pipelines.dcl.bootstrap import open_registry
+    from autonomos_pipelines.core.naming import validate_tenant_id
+    from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
     from autonomos_pipelines.dcl.service import build_resolver
-    from autonomos_pipelines.naming import validate_tenant_id
-    from autonomos_pipelines.settings import get_settings
 
     rows, fields = read_fields(input)
     schema = read_target_schema(target_schema)

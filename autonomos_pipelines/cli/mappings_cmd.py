@@ -10,8 +10,8 @@ import yaml
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
 from autonomos_pipelines.cli.review_cmd import describe, workflow
-from autonomos_pipelines.dcl.workflow import FieldRef, row_value
-from autonomos_pipelines.errors import SpecError
+from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
 
 app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
 

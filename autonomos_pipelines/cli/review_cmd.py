@@ -7,9 +7,9 @@ import json
 import typer
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.dcl.workflow import Workflow, row_value
-from autonomos_pipelines.settings import get_settings
+from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
 
 app = typer.Typer(help="Review mapping proposals: list, show, approve, reject.")
 users_app = typer.Typer(help="Users and their roles (viewer, reviewer, admin).")

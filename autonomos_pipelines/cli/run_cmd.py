@@ -10,15 +10,15 @@ from pathlib import Path
 
 import typer
 
-from autonomos_pipelines.aam.spec_loader import default_specs
+from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
 from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.errors import ConfigError
-from autonomos_pipelines.instance import ensure_dagster_home, get_instance
-from autonomos_pipelines.runner import RunSummary, run_tenant
-from autonomos_pipelines.settings import Settings, get_settings
-from autonomos_pipelines.tenants import onboard_tenant
+from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.settings import Settings, get_settings
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.operations.instance import ensure_dagster_home, get_instance
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
 DEMO_TENANT = "demo"
 

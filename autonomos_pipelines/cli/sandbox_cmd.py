@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors
-from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.sandbox.server import SandboxServer
-from autonomos_pipelines.settings import get_settings
 
 app = typer.Typer(help="Local sandbox APIs of every REST connector, for demos and tests.")
 

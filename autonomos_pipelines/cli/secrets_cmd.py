@@ -8,24 +8,24 @@ import sys
 import typer
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
-from autonomos_pipelines.errors import ConfigError
+from autonomos_pipelines.core.errors import ConfigError
 
 app = typer.Typer(help="Tenant secrets: encrypted at rest (AUTONOMOS_SECRET_KEY), audited.")
 
 
 def _store():  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.dcl.bootstrap import open_registry
-    from autonomos_pipelines.settings import get_settings
-    from autonomos_pipelines.vault.store import SecretStore
+    from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.core.vault.store import SecretStore
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
     return open_registry(settings), SecretStore.for_settings(settings)
 
 
 def _check_target(registry, tenant: str, connector: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.aam.connection import secret_keys
-    from autonomos_pipelines.aam.spec_loader import get_spec
-    from autonomos_pipelines.naming import validate_connector_name
+    from autonomos_pipelines.aam.connections.connection import secret_keys
+    from autonomos_pipelines.aam.specs.spec_loader import get_spec
+    from autonomos_pipelines.core.naming import validate_connector_name
 
     validate_connector_name(connector)  # the tenant is validated by friendly_errors
     if connector not in registry.tenant_connectors(tenant):
@@ -103,6 +103,6 @@ def rotate_key(
 @app.command("generate-key")
 def generate_key_cmd() -> None:
     """Print a new random key for AUTONOMOS_SECRET_KEY."""
-    from autonomos_pipelines.vault.keyring import generate_key
+    from autonomos_pipelines.core.vault.keyring import generate_key
 
     typer.echo(generate_key())

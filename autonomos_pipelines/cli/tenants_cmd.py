@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
-from autonomos_pipelines.dcl.bootstrap import open_registry
-from autonomos_pipelines.errors import ConfigError
-from autonomos_pipelines.instance import get_instance
-from autonomos_pipelines.settings import get_settings
-from autonomos_pipelines.tenants import onboard_tenant, parse_connectors
+from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.operations.instance import get_instance
+from autonomos_pipelines.operations.onboarding import onboard_tenant, parse_connectors
 
 app = typer.Typer(help="Tenants: onboarding and listing.")
 
@@ -73,7 +73,7 @@ def usage(
     days: int = typer.Option(30, min=1, help="Days back, today included"),
 ) -> None:
     """Records fetched, API calls, canonical rows produced, LLM calls and cost per tenant."""
-    from autonomos_pipelines.usage import METRICS, UsageMeter
+    from autonomos_pipelines.core.usage import METRICS, UsageMeter
 
     settings = get_settings()
     open_registry(settings)  # migrations
@@ -103,7 +103,7 @@ def quota(
     user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
 ) -> None:
     """Show a tenant's quotas (limit and where it comes from), or set one."""
-    from autonomos_pipelines.quotas import QUOTAS, Quotas
+    from autonomos_pipelines.core.quotas import QUOTAS, Quotas
 
     settings = get_settings()
     registry = open_registry(settings)

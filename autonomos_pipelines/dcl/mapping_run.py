@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from autonomos_pipelines.database import tenant_session
-from autonomos_pipelines.dcl.canonical_model import canonical_model
-from autonomos_pipelines.dcl.proposals import Proposal
-from autonomos_pipelines.dcl.registry import Registry
-from autonomos_pipelines.dcl.resolver import Resolution
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.workflow import FieldRef, Workflow
+from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.dcl.matching.resolver import Resolution
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.proposals import Proposal
+from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
 ACTOR = "system:dcl"
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import os
 
-from autonomos_pipelines.dcl.embeddings import default_embedder
-from autonomos_pipelines.dcl.examples import Example, ExampleIndex, MemoryExampleIndex
-from autonomos_pipelines.dcl.llm import GeminiAdvisor, MemoryLedger, UsageLedger
-from autonomos_pipelines.dcl.matcher import Matcher
-from autonomos_pipelines.dcl.registry import Registry
-from autonomos_pipelines.dcl.resolver import RegistryHit, Resolver
-from autonomos_pipelines.dcl.source_field import SourceField
-from autonomos_pipelines.dcl.targets import TargetSchema, canonical_targets
-from autonomos_pipelines.dcl.usage import PgUsageLedger
-from autonomos_pipelines.dcl.vector_store import PgVectorExampleIndex, refresh_examples
-from autonomos_pipelines.quotas import default_limit
+from autonomos_pipelines.core.quotas import default_limit
+from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, UsageLedger
+from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.examples import Example, ExampleIndex, MemoryExampleIndex
+from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import TargetSchema, canonical_targets
+from autonomos_pipelines.dcl.matching.vector_store import PgVectorExampleIndex, refresh_examples
+from autonomos_pipelines.dcl.registry.store import Registry
 
 
 def memory_examples(registry: Registry, tenant_id: str | None) -> MemoryExampleIndex:

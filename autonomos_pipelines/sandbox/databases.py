@@ -6,9 +6,9 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from autonomos_pipelines.database import registry_url
+from autonomos_pipelines.core.database import registry_url
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.sandbox.billing_seed import SEED_SQL
-from autonomos_pipelines.settings import Settings
 
 SEEDS = {"billing": SEED_SQL}
 _LOCK_KEY = 7_311_043

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autonomos_pipelines.aam.scaffold import FIXTURES_DIR_NAME
-from autonomos_pipelines.aam.spec_model import (
+from autonomos_pipelines.aam.specs.scaffold import FIXTURES_DIR_NAME
+from autonomos_pipelines.aam.specs.spec_model import (
     ApiKeyAuth,
     BearerAuth,
     CursorPaginator,
@@ -113,7 +113,7 @@ class FixtureApi(SandboxApi):
 
 def fixture_apis(specs_dir: Path, taken: set[str]) -> list[FixtureApi]:
     """One FixtureApi per generic REST spec that has a fixture file and no hand-written API."""
-    from autonomos_pipelines.aam.spec_loader import load_specs
+    from autonomos_pipelines.aam.specs.spec_loader import load_specs
 
     found = []
     fixtures = specs_dir / FIXTURES_DIR_NAME

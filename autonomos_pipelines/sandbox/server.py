@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from autonomos_pipelines.aam.spec_loader import specs_dir as default_specs_dir
+from autonomos_pipelines.aam.specs.spec_loader import specs_dir as default_specs_dir
 from autonomos_pipelines.sandbox.base import SandboxApi
 from autonomos_pipelines.sandbox.catalog import all_apis
 from autonomos_pipelines.sandbox.controls import ControlError, Controls, mutate

@@ -15,10 +15,10 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from dlt.extract.source import DltSource
 
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.runtime import HttpRuntime
-from autonomos_pipelines.aam.spec_model import AwsCostSpec
-from autonomos_pipelines.errors import SourceError
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.http.session import HttpRuntime
+from autonomos_pipelines.aam.specs.spec_model import AwsCostSpec
+from autonomos_pipelines.core.errors import SourceError
 
 TARGET = "AWSInsightsIndexService.GetCostAndUsage"
 RESTATED_DAYS = 3

@@ -9,8 +9,8 @@ from typing import Any
 import dlt
 from dlt.extract.source import DltSource
 
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.spec_model import FileSpec, FileTable
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.specs.spec_model import FileSpec, FileTable
 
 DLT_TYPES = {
     "text": "text",

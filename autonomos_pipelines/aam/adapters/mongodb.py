@@ -13,8 +13,8 @@ import dlt
 from dlt.extract.source import DltSource
 
 from autonomos_pipelines.aam.adapters.incremental import cursor_resource
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.spec_model import MongoCollection, MongoSpec
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.specs.spec_model import MongoCollection, MongoSpec
 
 BATCH = 1000
 

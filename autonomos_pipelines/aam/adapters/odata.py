@@ -11,10 +11,10 @@ import dlt
 from dlt.extract.source import DltSource
 
 from autonomos_pipelines.aam.adapters.incremental import cursor_resource
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.oauth import OAuthClient
-from autonomos_pipelines.aam.runtime import HttpRuntime
-from autonomos_pipelines.aam.spec_model import ODataEntitySet, ODataSpec
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.http.oauth import OAuthClient
+from autonomos_pipelines.aam.http.session import HttpRuntime
+from autonomos_pipelines.aam.specs.spec_model import ODataEntitySet, ODataSpec
 
 EPOCH = "1970-01-01T00:00:00Z"
 

@@ -10,11 +10,11 @@ from dlt.extract.source import DltSource
 from dlt.sources.rest_api import rest_api_source
 from requests import Response
 
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.hooks import RECORD_HOOKS
-from autonomos_pipelines.aam.paginators import paginator_config
-from autonomos_pipelines.aam.runtime import HttpRuntime
-from autonomos_pipelines.aam.spec_model import (
+from autonomos_pipelines.aam.adapters.hooks import RECORD_HOOKS
+from autonomos_pipelines.aam.adapters.paginators import paginator_config
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.http.session import HttpRuntime
+from autonomos_pipelines.aam.specs.spec_model import (
     ApiKeyAuth,
     BearerAuth,
     GenericRestSpec,
@@ -22,7 +22,7 @@ from autonomos_pipelines.aam.spec_model import (
     ResponseCheck,
     RestResource,
 )
-from autonomos_pipelines.errors import SourceError
+from autonomos_pipelines.core.errors import SourceError
 
 
 def _auth_config(auth: BearerAuth | ApiKeyAuth | HttpBasicAuth, connection: Connection) -> dict:

@@ -7,8 +7,8 @@ from typing import Any
 import dlt
 from dlt.extract.source import DltSource
 
-from autonomos_pipelines.aam.connection import Connection
-from autonomos_pipelines.aam.spec_model import SqlSpec
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.specs.spec_model import SqlSpec
 
 
 def sql_source(spec: SqlSpec, connection: Connection) -> DltSource:

@@ -1,0 +1,216 @@
+"""Versioned schema snapshots and drift events in Postgres (AAM detects; the DCL repairs).
+
+A snapshot is written only when a table's fingerprint changes. Comparing with the previous
+snapshot of the same origin gives the drift event, in the same transaction, so a restarted
+observer that sees the same schema again writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff
+from autonomos_pipelines.core.database import session, tenant_session
+
+# statuses of an event the DCL has not settled yet (the raw schema check counts them)
+UNRESOLVED = ("open", "healing", "needs_review", "failed")
+
+
+@dataclass(frozen=True)
+class DriftEvent:
+    id: int
+    tenant_id: str
+    connector: str
+    source_table: str
+    old_snapshot_id: int
+    new_snapshot_id: int
+    changes: list[dict[str, Any]]
+    status: str
+    detail: str | None
+    detected_at: datetime
+    resolved_at: datetime | None
+    unchanged_at: datetime | None = None  # the schema was last seen as before (None: unknown)
+
+    @property
+    def detection_window_seconds(self) -> float | None:
+        """At most this long passed between the change at the source and its detection."""
+        if self.unchanged_at is None:
+            return None
+        return (self.detected_at - self.unchanged_at).total_seconds()
+
+    @property
+    def repair_seconds(self) -> float | None:
+        return (self.resolved_at - self.detected_at).total_seconds() if self.resolved_at else None
+
+
+_EVENT_COLUMNS = (
+    "id, tenant_id, connector, source_table, old_snapshot_id, new_snapshot_id, changes, "
+    "status, detail, detected_at, resolved_at, unchanged_at"
+)
+
+
+class SchemaStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def for_settings(cls, settings: Any) -> SchemaStore:
+        from autonomos_pipelines.core.database import get_engine
+
+        return cls(get_engine(settings))
+
+    def record(
+        self,
+        tenant_id: str,
+        connector: str,
+        tables: dict[str, TableSchema],
+        origin: str,
+        detect: bool = True,
+    ) -> list[DriftEvent]:
+        """Store changed table schemas; returns the drift events this created (none when
+        ``detect`` is off: loads keep history, the observer raises events)."""
+        created: list[int] = []
+        with tenant_session(self.engine, tenant_id) as db:
+            latest = self._latest(db, tenant_id, connector, origin)
+            unchanged_at = self._observed(db, tenant_id, connector, origin)
+            for name, schema in sorted(tables.items()):
+                previous = latest.get(name)
+                if previous and previous[1] == schema.fingerprint:
+                    continue
+                new_id = self._insert_snapshot(db, tenant_id, connector, schema, origin, previous)
+                changes = diff(_schema(previous[2]), schema) if previous and detect else []
+                if changes:
+                    created.append(
+                        db.execute(
+                            sa.text(
+                                "INSERT INTO drift_events (tenant_id, connector, source_table, "
+                                "old_snapshot_id, new_snapshot_id, changes, unchanged_at) "
+                                "VALUES (:t, :c, :table, :old, :new, CAST(:changes AS jsonb), "
+                                ":seen) RETURNING id"
+                            ),
+                            {
+                                "t": tenant_id,
+                                "c": connector,
+                                "table": name,
+                                "old": previous[0],  # type: ignore[index]
+                                "new": new_id,
+                                "changes": json.dumps([c.as_dict() for c in changes]),
+                                "seen": unchanged_at,
+                            },
+                        ).scalar_one()
+                    )
+        return [self.event(event_id, tenant_id) for event_id in created]
+
+    @staticmethod
+    def _observed(db: Connection, tenant_id: str, connector: str, origin: str) -> datetime | None:
+        """The previous observation's time, and this one's recorded in its place."""
+        previous = db.execute(
+            sa.text(
+                "SELECT observed_at FROM schema_observations "
+                "WHERE tenant_id = :t AND connector = :c AND origin = :o FOR UPDATE"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        ).scalar()
+        db.execute(
+            sa.text(
+                "INSERT INTO schema_observations (tenant_id, connector, origin, observed_at) "
+                "VALUES (:t, :c, :o, now()) ON CONFLICT (tenant_id, connector, origin) "
+                "DO UPDATE SET observed_at = now()"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        )
+        return previous
+
+    def _latest(
+        self, db: Connection, tenant_id: str, connector: str, origin: str
+    ) -> dict[str, tuple[int, str, dict, int]]:
+        rows = db.execute(
+            sa.text(
+                "SELECT DISTINCT ON (source_table) source_table, id, fingerprint, schema_json, "
+                "version FROM schema_snapshots WHERE tenant_id = :t AND connector = :c "
+                "AND origin = :o ORDER BY source_table, version DESC"
+            ),
+            {"t": tenant_id, "c": connector, "o": origin},
+        ).all()
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+
+    @staticmethod
+    def _insert_snapshot(db, tenant_id, connector, schema, origin, previous) -> int:  # type: ignore[no-untyped-def]
+        return db.execute(
+            sa.text(
+                "INSERT INTO schema_snapshots (tenant_id, connector, source_table, origin, "
+                "version, fingerprint, schema_json) VALUES (:t, :c, :table, :o, :v, :f, "
+                "CAST(:s AS jsonb)) RETURNING id"
+            ),
+            {
+                "t": tenant_id,
+                "c": connector,
+                "table": schema.table,
+                "o": origin,
+                "v": (previous[3] + 1) if previous else 1,
+                "f": schema.fingerprint,
+                "s": schema.stored(),
+            },
+        ).scalar_one()
+
+    def event(self, event_id: int, tenant_id: str | None = None) -> DriftEvent:
+        """One event by id: within ``tenant_id``'s rows, or (None) the operator's view."""
+        with session(self.engine, tenant_id) as db:
+            row = db.execute(
+                sa.text(f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id = :id"),  # noqa: S608
+                {"id": event_id},
+            ).one()
+        return DriftEvent(*row)
+
+    def events(
+        self,
+        tenant_id: str | None = None,
+        status: str | None = None,
+        after_id: int = 0,
+        connector: str | None = None,
+        source_table: str | None = None,
+    ) -> list[DriftEvent]:
+        with session(self.engine, tenant_id) as db:
+            rows = db.execute(
+                sa.text(
+                    f"SELECT {_EVENT_COLUMNS} FROM drift_events WHERE id > :after "  # noqa: S608
+                    "AND (CAST(:t AS text) IS NULL OR tenant_id = :t) "
+                    "AND (CAST(:c AS text) IS NULL OR connector = :c) "
+                    "AND (CAST(:table AS text) IS NULL OR source_table = :table) "
+                    "AND (CAST(:s AS text) IS NULL OR status = :s) ORDER BY id"
+                ),
+                {
+                    "after": after_id,
+                    "t": tenant_id,
+                    "c": connector,
+                    "table": source_table,
+                    "s": status,
+                },
+            ).all()
+        return [DriftEvent(*row) for row in rows]
+
+    def latest_schemas(self, tenant_id: str, connector: str, origin: str) -> dict[str, TableSchema]:
+        """The newest snapshot of every table of one tenant's connector, from one origin."""
+        with tenant_session(self.engine, tenant_id) as db:
+            latest = self._latest(db, tenant_id, connector, origin)
+        return {name: _schema(row[2]) for name, row in latest.items()}
+
+    def snapshot(self, snapshot_id: int, tenant_id: str | None = None) -> TableSchema:
+        with session(self.engine, tenant_id) as db:
+            data = db.execute(
+                sa.text("SELECT schema_json FROM schema_snapshots WHERE id = :id"),
+                {"id": snapshot_id},
+            ).scalar_one()
+        return _schema(data)
+
+
+def _schema(data: dict[str, Any]) -> TableSchema:
+    return TableSchema(
+        data["table"], data["columns"], data.get("parent"), data.get("value_hashes") or {}
+    )

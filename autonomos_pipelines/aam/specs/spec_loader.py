@@ -1,0 +1,97 @@
+"""Load and validate connector specs; errors name the file, the JSON path and the problem."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from autonomos_pipelines.aam.specs.spec_model import AnySpec, ConnectorSpec
+from autonomos_pipelines.core.errors import SpecError
+
+__all__ = ["AnySpec", "get_spec", "load_spec_file", "load_specs", "parse_spec"]
+SCHEMA_FILE_NAME = "connector_spec.schema.json"
+_ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(ConnectorSpec)
+
+
+def specs_dir() -> Path:
+    """The catalogue shipped with the project: the ``connector_specs`` package's folder (the
+    checkout's connector_specs/ in an editable install, site-packages in a wheel)."""
+    return Path(str(resources.files("connector_specs")))
+
+
+def _json_path(location: tuple[str | int, ...]) -> str:
+    path = "$"
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _drop_union_tags(location: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
+    """Remove pydantic's discriminator tags (e.g. 'generic_rest', 'bearer') from a location."""
+    kept: list[str | int] = []
+    node = data
+    for part in location:
+        is_tag = isinstance(node, dict) and part in (node.get("kind"), node.get("type"))
+        if is_tag and part not in node:
+            continue
+        kept.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(kept)
+
+
+def parse_spec(data: Any, source: str) -> AnySpec:
+    """Validate a decoded spec; ``source`` names where it came from for error messages."""
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            location = _drop_union_tags(tuple(item["loc"]), data)
+            if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                location += (str(item.get("ctx", {}).get("discriminator", "")).strip("'"),)
+            problems.append(f"{_json_path(location)}: {item['msg']}")
+        raise SpecError(f"{source}: invalid connector spec: " + "; ".join(problems)) from None
+
+
+def load_spec_file(path: Path) -> AnySpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read connector spec: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SpecError(
+            f"{path}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    spec = parse_spec(data, str(path))
+    if spec.name != path.stem:
+        raise SpecError(f"{path}: $.name is {spec.name!r} but the file is named {path.stem!r}")
+    return spec
+
+
+def load_specs(directory: Path | None = None) -> dict[str, AnySpec]:
+    """All specs in a directory, keyed by connector name, sorted by name."""
+    directory = directory or specs_dir()
+    files = sorted(p for p in directory.glob("*.json") if p.name != SCHEMA_FILE_NAME)
+    return {spec.name: spec for spec in (load_spec_file(path) for path in files)}
+
+
+@cache
+def default_specs() -> dict[str, AnySpec]:
+    return load_specs()
+
+
+def get_spec(name: str) -> AnySpec:
+    specs = default_specs()
+    if name not in specs:
+        raise SpecError(f"unknown connector {name!r}; known: {', '.join(sorted(specs))}")
+    return specs[name]

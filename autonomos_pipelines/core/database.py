@@ -1,0 +1,128 @@
+"""The registry's PostgreSQL: DATABASE_URL, or the embedded pgserver in AUTONOMOS_HOME.
+
+Every transaction on it is opened by `tenant_session` or `admin_session` (a test forbids
+plain ``engine.begin()`` elsewhere). A tenant session runs as the RLS-bound role
+`autonomos_tenant` with `autonomos.tenant` set, so row-level security, not the query's WHERE
+clause, decides what it can see and write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qs, urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.core.settings import Settings
+
+EMBEDDED_DATABASE = "autonomos"
+TENANT_ROLE = "autonomos_tenant"
+TENANT_SETTING = "autonomos.tenant"
+# one round trip; both settings end with the transaction, so a pooled connection goes back
+# to the pool as the admin it was opened as, with no tenant set
+_ENTER_TENANT = sa.text(
+    f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{TENANT_SETTING}', :t, true)"
+)
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def sqlalchemy_url(url: str) -> str:
+    """postgresql://... -> postgresql+psycopg://... (psycopg 3 driver)."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
+
+
+def embedded_server_url(settings: Settings) -> str:
+    """Start (or attach to) the pgserver instance in AUTONOMOS_HOME; return a libpq URL."""
+    import pgserver
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        # cleanup_mode=None: the default would stop the server when this process exits,
+        # i.e. after every Dagster run.
+        server = pgserver.get_server(settings.pg_datadir, cleanup_mode=None)
+        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
+    except Exception as error:  # pgserver raises plain exceptions with the server log
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ServiceUnavailable(
+            "DATABASE_URL", None, f"embedded PostgreSQL in {settings.pg_datadir} failed: {reason}"
+        ) from None
+    host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+    return f"postgresql://postgres@/{EMBEDDED_DATABASE}?host={host}"
+
+
+def registry_url(settings: Settings) -> str:
+    return settings.database_url or embedded_server_url(settings)
+
+
+def get_engine(settings: Settings) -> Engine:
+    """One pooled engine per URL per process; checks the connection once."""
+    url = registry_url(settings)
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5)
+            try:
+                with engine.connect() as connection:
+                    connection.execute(sa.text("SELECT 1"))
+            except sa.exc.OperationalError as error:
+                engine.dispose()
+                reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+                raise ServiceUnavailable(
+                    "DATABASE_URL", settings.database_url, f"cannot connect: {reason}"
+                ) from None
+            _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of this process (tests, and before a fork)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def tenant_session(engine: Engine, tenant_id: str) -> Iterator[Connection]:
+    """A transaction that sees only ``tenant_id``'s rows (and reads the global baseline),
+    and can write only that tenant's rows, whatever its statements' WHERE clauses say."""
+    if not tenant_id:
+        raise ValueError("tenant_session needs a tenant id; cross-tenant work uses admin_session")
+    with engine.begin() as db:
+        try:
+            db.execute(_ENTER_TENANT, {"t": tenant_id})
+        except sa.exc.DBAPIError as error:
+            if "role" not in str(error.orig) or "does not exist" not in str(error.orig):
+                raise
+            raise ServiceUnavailable(
+                "DATABASE_URL",
+                None,
+                f"role {TENANT_ROLE} is missing: the registry is not "
+                "migrated (any `autonomos` command that opens the registry migrates it)",
+            ) from None
+        yield db
+
+
+@contextmanager
+def admin_session(engine: Engine) -> Iterator[Connection]:
+    """A transaction that row-level security does not restrict: migrations, the global
+    baseline, reviewers' decisions on baseline rows, operator listings across tenants and the
+    drift sensor's tenant list. Every use is listed in tests/test_rls.py."""
+    with engine.begin() as db:
+        yield db
+
+
+@contextmanager
+def session(engine: Engine, tenant_id: str | None) -> Iterator[Connection]:
+    """`tenant_session` for a tenant; `admin_session` for None (global or all tenants)."""
+    scope = tenant_session(engine, tenant_id) if tenant_id else admin_session(engine)
+    with scope as db:
+        yield db

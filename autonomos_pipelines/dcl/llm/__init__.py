@@ -1,0 +1,1 @@
+"""The LLM of last resort (Gemini) and its per-tenant monthly ledger."""

@@ -1,0 +1,23 @@
+"""What the resolver asks of an LLM when retrieval is not sure enough: pick one of the
+candidates, or none. The LLM room (dcl/llm) answers it; matching never imports an LLM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+
+
+@dataclass(frozen=True)
+class LlmAnswer:
+    target: str | None
+    confidence: float
+    reason: str
+    cost_usd: float
+
+
+class LlmAdvisor(Protocol):
+    def choose(
+        self, source: SourceField, candidates: list[Any], tenant_id: str | None
+    ) -> LlmAnswer | None: ...

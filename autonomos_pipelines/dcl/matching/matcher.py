@@ -1,0 +1,281 @@
+"""RAG matching: rank every target field for a batch of source fields, with confidence.
+
+All similarities are computed as matrices over the whole target model (it is small: hundreds
+of fields), so every target is scored on every signal; approved mappings come from an
+`ExampleIndex` (nearest neighbours, tenant namespace + global baseline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
+from autonomos_pipelines.dcl.matching.embeddings import Embedder
+from autonomos_pipelines.dcl.matching.examples import ExampleIndex
+from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import TargetSchema
+
+CHUNK = 1024
+EXAMPLE_NEIGHBOURS = 24
+TABLE_FIT = "table_fit"
+
+
+def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
+    """Field indexes grouped so that a source table never straddles two chunks."""
+    tables: dict[tuple[str, str], list[int]] = {}
+    for i, source in enumerate(fields):
+        tables.setdefault((source.source_system, source.source_entity), []).append(i)
+    chunks: list[list[int]] = [[]]
+    for indexes in tables.values():
+        if chunks[-1] and len(chunks[-1]) + len(indexes) > CHUNK:
+            chunks.append([])
+        chunks[-1].extend(indexes)
+    return [chunk for chunk in chunks if chunk]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    target: str
+    confidence: float
+    score: float
+    features: dict[str, float] = field(default_factory=dict, compare=False)
+
+
+class Matcher:
+    def __init__(
+        self,
+        schema: TargetSchema,
+        embedder: Embedder,
+        model: ScoringModel | None = None,
+        examples: ExampleIndex | None = None,
+    ) -> None:
+        self.schema = schema
+        self.embedder = embedder
+        self.model = model or default_model()
+        self.examples = examples
+        targets = schema.targets
+        self._target_names = embedder.encode([t.name_text for t in targets])
+        self._target_texts = embedder.encode([t.full_text for t in targets])
+        self._target_descriptions = embedder.encode([t.description_text for t in targets])
+        self._target_values = _encode_where(embedder, [t.values_text for t in targets])
+        entities = schema.entities
+        self._entity_vectors = embedder.encode([schema.entity_text(e) for e in entities])
+        self._target_entity = np.array([entities.index(t.entity) for t in targets])
+        self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
+        self._vocabulary: dict[str, int] = {}
+        self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
+        self._value_index: dict[str, list[int]] = {}
+        for i, target in enumerate(targets):
+            for value in {v.strip().lower() for v in target.values}:
+                self._value_index.setdefault(value, []).append(i)
+        self._type_rows: dict[str | None, np.ndarray] = {}
+        self._pattern_rows: dict[str | None, np.ndarray] = {}
+
+    # public ----------------------------------------------------------------------------------
+    def features(
+        self, fields: Sequence[SourceField], tenant_id: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every feature as a (fields x targets) matrix, in `scoring.FEATURES` order."""
+        names = self.embedder.encode([f.name_text for f in fields])
+        texts = self.embedder.encode([f.full_text for f in fields])
+        descriptions = self.embedder.encode([f.description_text for f in fields])
+        entities = self.embedder.encode([f.entity_text for f in fields])
+        example, own = self._example_matrices(fields, tenant_id)
+        cross = names @ self._target_descriptions.T + descriptions @ self._target_names.T
+        return {
+            "name_similarity": names @ self._target_names.T,
+            "text_similarity": texts @ self._target_texts.T,
+            "cross_similarity": cross / 2,
+            "reference_similarity": self._reference_similarity(fields, texts),
+            "token_overlap": self._token_overlap(fields),
+            "entity_similarity": (entities @ self._entity_vectors.T)[:, self._target_entity],
+            "example_similarity": example,
+            "own_example": own,
+            "type_fit": np.stack([self._type_row(f.type) for f in fields]),
+            "pattern_fit": np.stack([self._pattern_row(f.pattern) for f in fields]),
+            "value_overlap": self._value_overlap(fields),
+            "value_similarity": self._value_similarity(fields),
+        }
+
+    def rank(
+        self, fields: Sequence[SourceField], top_k: int = 5, tenant_id: str | None = None
+    ) -> list[list[Candidate]]:
+        """The best `top_k` targets per field, best first, each with its confidence."""
+        ranked: list[list[Candidate] | None] = [None] * len(fields)
+        for chunk in _chunks_of_whole_tables(fields):
+            features = self.features([fields[i] for i in chunk], tenant_id)
+            scores = self.combine(features, [fields[i] for i in chunk])
+            for i, candidates in zip(chunk, self.candidates(scores, features, top_k), strict=True):
+                ranked[i] = candidates
+        return [candidates or [] for candidates in ranked]
+
+    def combine(
+        self,
+        features: dict[str, np.ndarray],
+        fields: Sequence[SourceField],
+        weights: dict[str, float] | None = None,
+    ) -> np.ndarray:
+        """Weighted evidence, then the table context: a target entity that the other fields
+        of the same source table also match well is a more likely home for this field.
+        Adds the `table_fit` matrix to `features`."""
+        weights = weights or self.model.weights
+        scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
+        assert isinstance(scores, np.ndarray)
+        fit = np.zeros_like(scores)
+        tables: dict[tuple[str, str], list[int]] = {}
+        for row, source in enumerate(fields):
+            tables.setdefault((source.source_system, source.source_entity), []).append(row)
+        for rows in tables.values():
+            best_per_entity = np.stack(
+                [
+                    scores[rows][:, self._target_entity == e].max(axis=1)
+                    for e in range(len(self.schema.entities))
+                ],
+                axis=1,
+            )
+            affinity = best_per_entity.mean(axis=0)
+            fit[rows] = (affinity - affinity.max())[self._target_entity]
+        features[TABLE_FIT] = fit
+        return scores + weights[TABLE_FIT] * fit
+
+    def candidates(
+        self,
+        scores: np.ndarray,
+        features: dict[str, np.ndarray],
+        top_k: int,
+        model: ScoringModel | None = None,
+    ) -> list[list[Candidate]]:
+        """The `top_k` best targets per row of `scores`, with calibrated confidence."""
+        model = model or self.model
+        keys = [t.key for t in self.schema.targets]
+        k = min(max(top_k, 2), scores.shape[1])
+        order = np.argsort(-scores, axis=1)[:, :k]
+        result = []
+        for row, indexes in enumerate(order):
+            best, second = scores[row, indexes[0]], scores[row, indexes[1]] if k > 1 else 0.0
+            candidates = []
+            for i in indexes[:top_k]:
+                rival = second if i == indexes[0] else best
+                score = float(scores[row, i])
+                candidates.append(
+                    Candidate(
+                        keys[i],
+                        round(model.confidence(score, score - rival), 4),
+                        round(score, 4),
+                        {name: round(float(features[name][row, i]), 4) for name in FEATURES},
+                    )
+                )
+            result.append(candidates)
+        return result
+
+    # internals -------------------------------------------------------------------------------
+    def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:
+        rows, cols = [], []
+        for row, tokens in enumerate(token_sets):
+            for token in tokens:
+                if grow:
+                    self._vocabulary.setdefault(token, len(self._vocabulary))
+                if token in self._vocabulary:
+                    rows.append(row)
+                    cols.append(self._vocabulary[token])
+        shape = (len(token_sets), max(len(self._vocabulary), 1))
+        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+
+    def _token_overlap(self, fields: Sequence[SourceField]) -> np.ndarray:
+        source = self._token_matrix([f.tokens for f in fields], grow=False)
+        shared = (source @ self._target_tokens.T).toarray()
+        sizes = np.array([len(f.tokens) for f in fields], np.float32)[:, None]
+        target_sizes = np.asarray(self._target_tokens.sum(axis=1)).reshape(1, -1)
+        return 2 * shared / np.maximum(sizes + target_sizes, 1.0)
+
+    def _type_row(self, source_type: str | None) -> np.ndarray:
+        if source_type not in self._type_rows:
+            self._type_rows[source_type] = np.array(
+                [type_compatibility(source_type, t.type) for t in self.schema.targets], np.float32
+            )
+        return self._type_rows[source_type]
+
+    def _pattern_row(self, pattern: str | None) -> np.ndarray:
+        if pattern not in self._pattern_rows:
+            self._pattern_rows[pattern] = np.array(
+                [pattern_agreement(pattern, t) for t in self.schema.targets], np.float32
+            )
+        return self._pattern_rows[pattern]
+
+    def _value_overlap(self, fields: Sequence[SourceField]) -> np.ndarray:
+        overlap = np.zeros((len(fields), len(self.schema.targets)), np.float32)
+        if not self._value_index:
+            return overlap
+        for row, source in enumerate(fields):
+            values = {s.strip().lower() for s in source.samples if s.strip()}
+            for value in values:
+                for i in self._value_index.get(value, ()):
+                    overlap[row, i] += 1.0 / len(values)
+        return overlap
+
+    def _reference_similarity(self, fields: Sequence[SourceField], texts: np.ndarray) -> np.ndarray:
+        """For identifier fields: how well the field's words describe the entity a target
+        foreign key points at (`HADM_ID`, "a patient hospital stay" -> `*.visit_occurrence_id`)."""
+        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
+        is_identifier = np.array([_is_identifier(f.field) for f in fields])
+        references = np.where(self._target_reference >= 0)[0]
+        if not is_identifier.any() or not len(references):
+            return similarity
+        to_entities = texts[is_identifier] @ self._entity_vectors.T
+        rows = np.where(is_identifier)[0][:, None]
+        similarity[rows, references] = to_entities[:, self._target_reference[references]]
+        return similarity
+
+    def _value_similarity(self, fields: Sequence[SourceField]) -> np.ndarray:
+        """Embedding similarity of the field's sample values and the target's known values:
+        `pT2, pT1c` resembles `T1, T2, T1a` though no value is shared."""
+        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
+        texts = [f.samples_text for f in fields]
+        if not any(texts) or not self._target_values.any():
+            return similarity
+        return _encode_where(self.embedder, texts) @ self._target_values.T
+
+    def _example_matrices(
+        self, fields: Sequence[SourceField], tenant_id: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        shape = (len(fields), len(self.schema.targets))
+        similarity, own = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+        if self.examples is None:
+            return similarity, own
+        vectors = self.embedder.encode([f.example_text for f in fields])
+        for row, hits in enumerate(self.examples.nearest(vectors, EXAMPLE_NEIGHBOURS, tenant_id)):
+            for hit in hits:
+                i = self.schema.index_of(hit.target)
+                if i is None:
+                    continue
+                similarity[row, i] = max(similarity[row, i], hit.similarity)
+                if hit.own:
+                    own[row, i] = max(own[row, i], hit.similarity)
+        return similarity, own
+
+
+def _encode_where(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Embeddings of the non-empty texts; zero vectors for the empty ones."""
+    vectors = embedder.encode([text or "-" for text in texts])
+    vectors[[i for i, text in enumerate(texts) if not text]] = 0.0
+    return vectors
+
+
+def _is_identifier(name: str) -> bool:
+    words = split_words(name)
+    return len(words) >= 2 and words[-1] in ("id", "key")
+
+
+def _referenced_entity(name: str, entities: Sequence[str]) -> int:
+    """`visit_occurrence_id` -> index of entity `visit_occurrence`; -1 when none is named."""
+    words = split_words(name)
+    if len(words) < 2 or words[-1] not in ("id", "key"):
+        return -1
+    stem = "_".join(words[:-1])
+    return entities.index(stem) if stem in entities else -1

@@ -1,0 +1,163 @@
+"""The resolution pipeline: registry hit -> RAG -> LLM (only below the threshold) -> unmapped.
+
+Confidence >= AUTO_APPROVE is approved automatically; >= REVIEW goes to a person; below stays
+unmapped (its values remain in the canonical tables' `extras`). An LLM answer is never
+auto-approved: its self-reported confidence is not calibrated, so it can only propose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
+from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+
+AUTO_APPROVE = 0.85
+REVIEW = 0.60
+LLM_CEILING = 0.84  # an LLM-only proposal always goes to a person
+
+
+@dataclass(frozen=True)
+class RegistryHit:
+    target: str | None  # None: a person decided this field has no canonical counterpart
+    confidence: float
+    transform: str
+
+
+@dataclass
+class Resolution:
+    field: SourceField
+    candidates: list[Candidate]
+    mapping: str | None
+    confidence: float
+    method: str  # registry | rag | llm | none
+    status: str  # auto_approved | pending_review | unmapped
+    reason: str = ""
+    llm_cost_usd: float = 0.0
+    extras: dict = dataclasses.field(default_factory=dict)
+
+
+def status_for(confidence: float) -> str:
+    if confidence >= AUTO_APPROVE:
+        return "auto_approved"
+    return "pending_review" if confidence >= REVIEW else "unmapped"
+
+
+class Resolver:
+    def __init__(
+        self,
+        matcher: Matcher,
+        registry_lookup: Callable[[SourceField], RegistryHit | None] | None = None,
+        llm: LlmAdvisor | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.registry_lookup = registry_lookup
+        self.llm = llm
+
+    def resolve(
+        self,
+        fields: Sequence[SourceField],
+        top_k: int = 5,
+        tenant_id: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Resolution]:
+        """One resolution per field, in input order."""
+        results: list[Resolution | None] = [None] * len(fields)
+        pending: list[int] = []
+        for i, source in enumerate(fields):
+            hit = self.registry_lookup(source) if self.registry_lookup else None
+            if hit is None:
+                pending.append(i)
+                continue
+            if hit.target is None:
+                results[i] = Resolution(
+                    source,
+                    [],
+                    None,
+                    hit.confidence,
+                    "registry",
+                    "unmapped",
+                    "decided: no canonical counterpart",
+                )
+                continue
+            results[i] = Resolution(
+                source,
+                [Candidate(hit.target, hit.confidence, hit.confidence)],
+                hit.target,
+                hit.confidence,
+                "registry",
+                "auto_approved",
+                "approved mapping in the registry",
+            )
+        if progress:
+            progress(len(fields) - len(pending))
+        ranked = self.matcher.rank([fields[i] for i in pending], max(top_k, 5), tenant_id)
+        for i, candidates in zip(pending, ranked, strict=True):
+            results[i] = self._decide(fields[i], candidates, top_k, tenant_id)
+            if progress:
+                progress(1)
+        return [result for result in results if result is not None]
+
+    def _decide(
+        self, source: SourceField, candidates: list[Candidate], top_k: int, tenant_id: str | None
+    ) -> Resolution:
+        best = candidates[0] if candidates else None
+        confidence = best.confidence if best else 0.0
+        if best and confidence >= AUTO_APPROVE:
+            return Resolution(
+                source,
+                candidates[:top_k],
+                best.target,
+                confidence,
+                "rag",
+                "auto_approved",
+                "retrieval evidence above the threshold",
+            )
+        if self.llm is not None and candidates:
+            answer = self.llm.choose(source, candidates, tenant_id)
+            if answer is not None:
+                if answer.target is None:
+                    return Resolution(
+                        source,
+                        candidates[:top_k],
+                        None,
+                        0.0,
+                        "llm",
+                        "unmapped",
+                        answer.reason,
+                        answer.cost_usd,
+                    )
+                llm_confidence = min(LLM_CEILING, answer.confidence)
+                return Resolution(
+                    source,
+                    candidates[:top_k],
+                    answer.target,
+                    llm_confidence,
+                    "llm",
+                    status_for(llm_confidence),
+                    answer.reason,
+                    answer.cost_usd,
+                )
+        status = status_for(confidence)
+        if best is None or status == "unmapped":
+            return Resolution(
+                source,
+                candidates[:top_k],
+                None,
+                round(confidence, 4),
+                "none",
+                "unmapped",
+                "no candidate is convincing enough",
+            )
+        return Resolution(
+            source,
+            candidates[:top_k],
+            best.target,
+            confidence,
+            "rag",
+            status,
+            "retrieval evidence needs a person to confirm",
+        )

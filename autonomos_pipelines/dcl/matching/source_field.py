@@ -1,0 +1,89 @@
+"""A source field as the mapper sees it: where it lives, its name, and what it can tell."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.dcl.matching.field_text import (
+    dominant_pattern,
+    humanize,
+    token_set,
+    values_text,
+)
+
+MAX_SAMPLES = 20
+
+
+@dataclass(frozen=True)
+class SourceField:
+    source_system: str
+    source_entity: str
+    field: str
+    type: str | None = None
+    description: str | None = None
+    entity_description: str | None = None
+    samples: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> SourceField:
+        """One input line of `autonomos map`; names the line and key of any problem."""
+        if not isinstance(data, dict):
+            raise SpecError(f"{where}: expected a JSON object")
+        for key in ("source_system", "source_entity", "field"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                raise SpecError(f"{where}: '{key}' must be a non-empty string")
+        for key in ("type", "description", "entity_description"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise SpecError(f"{where}: '{key}' must be a string")
+        samples = data.get("samples") or []
+        if not isinstance(samples, list):
+            raise SpecError(f"{where}: 'samples' must be a list")
+        return cls(
+            data["source_system"],
+            data["source_entity"],
+            data["field"],
+            data.get("type"),
+            data.get("description"),
+            data.get("entity_description"),
+            tuple(str(s) for s in samples[:MAX_SAMPLES] if s is not None),
+        )
+
+    @cached_property
+    def name_text(self) -> str:
+        return humanize(self.field)
+
+    @cached_property
+    def entity_text(self) -> str:
+        words = humanize(self.source_entity)
+        return f"{words}: {self.entity_description}" if self.entity_description else words
+
+    @cached_property
+    def example_text(self) -> str:
+        """What an approved mapping stores for retrieval: entity and field words only."""
+        return f"{humanize(self.source_entity)} {self.name_text}"
+
+    @cached_property
+    def full_text(self) -> str:
+        text = self.example_text
+        return f"{text}: {self.description}" if self.description else text
+
+    @cached_property
+    def description_text(self) -> str:
+        return self.description or self.name_text
+
+    @cached_property
+    def samples_text(self) -> str:
+        """The sample values as one text, or "" when they carry no words (numbers, ids)."""
+        return values_text(self.samples)
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return token_set(self.field)
+
+    @cached_property
+    def pattern(self) -> str | None:
+        return dominant_pattern(self.samples)

@@ -1,0 +1,133 @@
+"""The target model a field is mapped onto: the canonical model, or any schema given as JSON.
+
+A schema is `{"entities": [{"name", "description", "fields": [{"name", "type",
+"description", "values"?}]}]}`; `values` (optional) lists permissible or example values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.dcl.matching.field_text import humanize, token_set, values_text
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+
+
+@dataclass(frozen=True)
+class Target:
+    entity: str
+    name: str
+    type: str
+    description: str
+    entity_description: str = ""
+    values: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.entity}.{self.name}"
+
+    @property
+    def name_text(self) -> str:
+        return humanize(self.name)
+
+    @property
+    def full_text(self) -> str:
+        text = f"{humanize(self.entity)} {self.name_text}"
+        return f"{text}: {self.description}" if self.description else text
+
+    @property
+    def description_text(self) -> str:
+        return self.description or self.name_text
+
+    @property
+    def values_text(self) -> str:
+        return values_text(self.values)
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        return token_set(self.name)
+
+
+@dataclass(frozen=True)
+class TargetSchema:
+    targets: tuple[Target, ...]
+    entity_descriptions: dict[str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {t.key: i for i, t in enumerate(self.targets)})
+
+    def index_of(self, key: str) -> int | None:
+        return self._index.get(key)  # type: ignore[attr-defined]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index  # type: ignore[attr-defined]
+
+    @property
+    def entities(self) -> list[str]:
+        return list(self.entity_descriptions)
+
+    def entity_text(self, entity: str) -> str:
+        description = self.entity_descriptions.get(entity, "")
+        return f"{humanize(entity)}: {description}" if description else humanize(entity)
+
+
+def canonical_targets() -> TargetSchema:
+    entities, targets = {}, []
+    for entity in canonical_model().values():
+        entities[entity.name] = entity.description
+        for f in entity.fields:
+            targets.append(Target(entity.name, f.name, f.type, f.description, entity.description))
+    return TargetSchema(tuple(targets), entities)
+
+
+def _text(value: Any, where: str, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise SpecError(f"target schema: {where} must be a non-empty string")
+    return value
+
+
+def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
+    """Validate a user-given target schema, naming the exact place of any problem."""
+    if not isinstance(data, dict) or not isinstance(data.get("entities"), list):
+        raise SpecError(f"{source}: expected an object with an 'entities' list")
+    entities: dict[str, str] = {}
+    targets: list[Target] = []
+    for i, entity in enumerate(data["entities"]):
+        where = f"$.entities[{i}]"
+        if not isinstance(entity, dict):
+            raise SpecError(f"{source}: {where} must be an object")
+        name = _text(entity.get("name"), f"{where}.name")
+        description = _text(entity.get("description"), f"{where}.description", required=False)
+        if name in entities:
+            raise SpecError(f"{source}: {where}.name {name!r} appears twice")
+        entities[name] = description
+        fields = entity.get("fields")
+        if not isinstance(fields, list) or not fields:
+            raise SpecError(f"{source}: {where}.fields must be a non-empty list")
+        for j, item in enumerate(fields):
+            targets.append(_target(item, f"{where}.fields[{j}]", name, description, source))
+    keys = [t.key for t in targets]
+    if len(set(keys)) != len(keys):
+        duplicate = next(k for k in keys if keys.count(k) > 1)
+        raise SpecError(f"{source}: field {duplicate!r} appears twice")
+    return TargetSchema(tuple(targets), entities)
+
+
+def _target(item: Any, where: str, entity: str, entity_description: str, source: str) -> Target:
+    if not isinstance(item, dict):
+        raise SpecError(f"{source}: {where} must be an object")
+    values = item.get("values") or ()
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        raise SpecError(f"{source}: {where}.values must be a list")
+    return Target(
+        entity=entity,
+        name=_text(item.get("name"), f"{where}.name"),
+        type=_text(item.get("type") or "string", f"{where}.type"),
+        description=_text(item.get("description"), f"{where}.description", required=False),
+        entity_description=entity_description,
+        values=tuple(str(v) for v in values if v is not None and str(v) != ""),
+    )

@@ -1,0 +1,46 @@
+"""Names for mapping rows shared by the workflow and the batch writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autonomos_pipelines.core.errors import AutonomosError
+
+ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
+    canonical_field, transform, confidence, method, status, version, is_active, approved_by,
+    approved_at, created_by, created_at, reason, evidence"""
+
+
+class PermissionDenied(AutonomosError):
+    """The acting user lacks the role for this action (the refusal is audited)."""
+
+
+class WorkflowError(AutonomosError):
+    """The requested transition is not allowed from the mapping's current state."""
+
+
+class MappingConflict(WorkflowError):
+    """Approving would leave one source field or one canonical field with two meanings."""
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    tenant_id: str | None
+    connector: str
+    source_table: str
+    source_field: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.connector}.{self.source_table}.{self.source_field}"
+
+
+def row_key(row: Any) -> str:
+    return f"{row['connector']}.{row['source_table']}.{row['source_field']}@{row['version']}"
+
+
+def row_value(row: Any) -> dict:
+    field = row["canonical_field"]
+    target = f"{row['canonical_entity']}.{field}" if field else None
+    return {"target": target, "transform": row["transform"], "status": row["status"]}

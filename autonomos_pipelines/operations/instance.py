@@ -1,0 +1,42 @@
+"""The project-local Dagster instance: DAGSTER_HOME with per-tenant run concurrency limits."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import DagsterInstance
+
+from autonomos_pipelines.core.settings import Settings
+
+# At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
+# tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
+# runs launched by the autonomos CLI also carry an explicit `tenant` tag.
+DAGSTER_YAML = """\
+run_queue:
+  max_concurrent_runs: 8
+  tag_concurrency_limits:
+    - key: "dagster/partition"
+      value:
+        applyLimitPerUniqueValue: true
+      limit: 1
+    - key: "tenant"
+      value:
+        applyLimitPerUniqueValue: true
+      limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_dagster_home(settings: Settings) -> None:
+    """Create DAGSTER_HOME with our dagster.yaml (kept if the user wrote their own)."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+
+def get_instance(settings: Settings) -> DagsterInstance:
+    ensure_dagster_home(settings)
+    return DagsterInstance.get()

@@ -1,0 +1,146 @@
+"""The tenant's warehouse: one DuckDB file per tenant, or per-tenant schemas in PostgreSQL.
+
+DuckDB allows one writing process per file, which is why each tenant has its own file and
+runs are limited to one per tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.core.naming import quote_ident, validate_connector_name, validate_tenant_id
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.warehouse.dialects import Dialect, DuckDbDialect, PostgresDialect
+
+
+class WarehouseSession:
+    """A DB-API connection with the few operations the pipeline needs."""
+
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self.connection = connection
+        self.dialect = dialect
+
+    def _run(self, sql: str, params: tuple | None) -> Any:
+        # Both duckdb and psycopg 3 connections execute directly (a duckdb cursor() would be
+        # a second connection outside this transaction). params=None: no placeholder parsing.
+        return self.connection.execute(sql, params or None)
+
+    def execute(self, sql: str, params: tuple | None = None) -> None:
+        self._run(sql, params)
+
+    def rows(self, sql: str, params: tuple | None = None) -> list[tuple]:
+        return list(self._run(sql, params).fetchall())
+
+    def dataframe(self, sql: str) -> pd.DataFrame:
+        result = self._run(sql, None)
+        columns = [item[0] for item in result.description]
+        return pd.DataFrame.from_records(result.fetchall(), columns=columns)
+
+    def columns(self, schema: str) -> dict[str, dict[str, str]]:
+        """{table: {column: data_type}} for the tables of one schema, in column order."""
+        found: dict[str, dict[str, str]] = {}
+        for table, column, data_type in self.rows(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s ORDER BY table_name, ordinal_position"
+            if self.dialect.name == "postgres"
+            else "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
+            (schema,),
+        ):
+            found.setdefault(table, {})[column] = data_type
+        return found
+
+    def replace_table(self, schema: str, table: str, select_sql: str) -> int:
+        """Atomically replace schema.table with the result of select_sql; returns row count."""
+        target = f"{quote_ident(schema)}.{quote_ident(table)}"
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        if self.dialect.name == "duckdb":
+            self.execute(f"CREATE OR REPLACE TABLE {target} AS {select_sql}")
+        else:
+            self.execute(f"DROP TABLE IF EXISTS {target}")
+            self.execute(f"CREATE TABLE {target} AS {select_sql}")
+        return int(self.rows(f"SELECT count(*) FROM {target}")[0][0])  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    settings: Settings
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.settings.warehouse_url is not None
+
+    @property
+    def dialect(self) -> Dialect:
+        return PostgresDialect() if self.is_postgres else DuckDbDialect()
+
+    def duckdb_path(self, tenant_id: str):
+        return self.settings.warehouse_dir / f"{validate_tenant_id(tenant_id)}.duckdb"
+
+    def raw_schema(self, tenant_id: str, connector: str) -> str:
+        validate_tenant_id(tenant_id)
+        validate_connector_name(connector)
+        return f"{tenant_id}__raw_{connector}" if self.is_postgres else f"raw_{connector}"
+
+    def canonical_schema(self, tenant_id: str) -> str:
+        validate_tenant_id(tenant_id)
+        return f"{tenant_id}__canonical" if self.is_postgres else "canonical"
+
+    def dlt_destination(self, tenant_id: str) -> Any:
+        import dlt
+
+        if self.is_postgres:
+            # Keep "<tenant>__raw_<connector>" as given: dlt would collapse the "__".
+            return dlt.destinations.postgres(
+                credentials=self._dlt_postgres_credentials(),
+                enable_dataset_name_normalization=False,
+            )
+        self.settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(str(self.duckdb_path(tenant_id)))
+
+    def _dlt_postgres_credentials(self) -> str:
+        """dlt's credential parser needs a host in the authority; a Unix-socket directory
+        (pgserver) travels in the query and overrides it in libpq."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(str(self.settings.warehouse_url))
+        if parts.hostname is None and "host=" in parts.query:
+            parts = parts._replace(netloc=parts.netloc + "localhost")
+        return urlunsplit(parts)
+
+    @contextmanager
+    def session(self, tenant_id: str) -> Iterator[WarehouseSession]:
+        """A transaction-scoped session on the tenant's warehouse (committed on success)."""
+        connection = self._connect(tenant_id)
+        try:
+            yield WarehouseSession(connection, self.dialect)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+
+    def _connect(self, tenant_id: str) -> Any:
+        if self.is_postgres:
+            import psycopg
+
+            try:
+                return psycopg.connect(str(self.settings.warehouse_url), connect_timeout=10)
+            except psycopg.OperationalError as error:
+                reason = str(error).strip().splitlines()[0]
+                raise ServiceUnavailable(
+                    "WAREHOUSE_URL", self.settings.warehouse_url, f"cannot connect: {reason}"
+                ) from None
+        import duckdb
+
+        self.settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(self.duckdb_path(tenant_id)))
+        connection.begin()
+        return connection

@@ -1,0 +1,1 @@
+"""Canonical assets: one table per canonical entity, rebuilt from the active mappings."""

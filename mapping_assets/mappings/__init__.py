@@ -1,0 +1,1 @@
+"""The field-mappings asset (DCL): every raw field of a tenant resolved, drift repaired."""

@@ -1,0 +1,166 @@
+"""Raw assets: one dlt multi-asset per connector spec, rebuilt per tenant at run time."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    multi_asset,
+)
+from dagster_dlt import DagsterDltResource, build_dlt_asset_specs
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
+from autonomos_pipelines.aam.connections.connection import Connection, resolve_connection
+from autonomos_pipelines.aam.drift.loads import record_load_schemas, relevant_events
+from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.aam.health import HealthStore
+from autonomos_pipelines.aam.http.session import http_runtime
+from autonomos_pipelines.aam.specs.spec_loader import AnySpec
+from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.core.errors import AutonomosError
+from autonomos_pipelines.core.quotas import tenant_calls_per_minute
+from mapping_assets.raw.asset_specs import AutonomosDltTranslator, definition_source
+from mapping_assets.raw.schemas import observe_if_changed, previous_load_time
+from mapping_assets.raw.support import (
+    collision_metadata,
+    failure_reason,
+    http_metadata,
+    probe_succeeds,
+    record_usage,
+    skip,
+)
+from quality_checks.raw_schema_changes import schema_check_result, schema_check_specs
+from resources import RegistryResource, WarehouseResource
+
+
+def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
+    translator = AutonomosDltTranslator(spec)
+    asset_specs = build_dlt_asset_specs(
+        dlt_source=definition_source(spec),
+        dlt_pipeline=dlt.pipeline(pipeline_name=f"definition__{spec.name}", destination="duckdb"),
+        dagster_dlt_translator=translator,
+    )
+
+    # what @dlt_assets builds, plus a schema-change check per table yielded by the load itself
+    @multi_asset(
+        specs=asset_specs,
+        check_specs=schema_check_specs(asset_specs),
+        name=f"raw_{spec.name}",
+        can_subset=True,
+        partitions_def=tenants_partitions,
+    )
+    def _raw(
+        context: AssetExecutionContext,
+        dlt_resource: DagsterDltResource,
+        registry: RegistryResource,
+        warehouse: WarehouseResource,
+    ) -> Iterator[Any]:
+        tenant_id = context.partition_key
+        options = registry.get().tenant_connectors(tenant_id)
+        if spec.name not in options:
+            context.log.warning(f"{spec.name} is not enabled for tenant {tenant_id}; skipped")
+            yield from skip(context, "disabled", "not enabled for this tenant")
+            return
+        settings = warehouse.settings()
+        breaker = HealthStore(get_engine(settings))
+        runtime = http_runtime(
+            spec, tenant_id, settings.redis_url,
+            tenant_calls_per_minute=tenant_calls_per_minute(settings, tenant_id),
+        )  # fmt: skip
+        connection: Connection | None = None
+        try:
+            connection = resolve_connection(spec, tenant_id, options[spec.name], settings)
+            if breaker.get(tenant_id, spec.name).degraded:
+                reason = probe_succeeds(spec, connection, runtime)
+                if reason:
+                    context.log.warning(f"{spec.name} is degraded; probe failed: {reason}")
+                    yield from skip(context, "degraded", f"probe failed: {reason}")
+                    return
+                context.log.info(f"{spec.name}: probe succeeded, loading again")
+            pipeline = _pipeline(context, spec, tenant_id)
+            collisions = KeyCollisions()
+            events = list(
+                dlt_resource.run(
+                    context=context,
+                    dlt_source=build_source(spec, connection, runtime, collisions),
+                    dlt_pipeline=pipeline,
+                    dagster_dlt_translator=translator,
+                )
+            )
+        except (AutonomosError, PipelineStepFailed) as error:
+            record_usage(settings, tenant_id, runtime, [])  # the calls made count all the same
+            reason = failure_reason(error, connection)
+            health = breaker.record_failure(tenant_id, spec.name, reason)
+            failures = health.consecutive_failures
+            state = (
+                f" (connector degraded after {failures} consecutive failures: loads are "
+                "skipped until a probe succeeds)"
+                if health.degraded
+                else f" (consecutive failure {failures} of {breaker.threshold} before the "
+                "connector is degraded)"
+            )
+            raise Failure(
+                description=f"{spec.name} for tenant {tenant_id}: {reason}{state}",
+                metadata={"connector_status": health.status, **http_metadata(runtime)},
+            ) from None
+        breaker.record_success(tenant_id, spec.name)
+        record_usage(settings, tenant_id, runtime, events)
+        if collisions.renamed:
+            context.log.warning(
+                f"{spec.name}: {len(collisions.renamed)} payload key(s) would share a column "
+                "with another key; each was given its own column (see keys_renamed)"
+            )
+        schemas = SchemaStore(get_engine(settings))
+        since = {  # read before this load's materialisations are stored
+            check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
+            for check in context.selected_asset_check_keys
+        }
+        # dagster-dlt drops and re-creates the pipeline's local state before it runs, so the
+        # object we hold keeps only the source's hints: the schema dlt stored is read back
+        stored = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+        loaded = record_load_schemas(schemas, tenant_id, spec.name, stored.default_schema)
+        version_hash = stored.default_schema.version_hash
+        observe_if_changed(context, loaded, spec, tenant_id, options[spec.name], settings)
+        for event in events:
+            table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
+            yield MaterializeResult(
+                asset_key=event.asset_key,
+                metadata={
+                    **(event.metadata or {}),
+                    "connector_status": "healthy",
+                    **http_metadata(runtime),
+                    **collision_metadata(collisions),
+                    **(
+                        {
+                            "schema_fingerprint": table.fingerprint[:16],
+                            "dlt_schema_version_hash": version_hash,
+                        }
+                        if table
+                        else {}
+                    ),
+                },
+            )
+        for check in context.selected_asset_check_keys:
+            name = check.asset_key.path[-1]
+            found = relevant_events(schemas, tenant_id, spec.name, name, since[check.asset_key])
+            yield schema_check_result(check.asset_key, loaded.get(name), found)
+
+    return _raw
+
+
+def _pipeline(context: AssetExecutionContext, spec: AnySpec, tenant_id: str) -> Any:
+    warehouse = context.resources.warehouse
+    store = warehouse.get()
+    return dlt.pipeline(
+        pipeline_name=f"{tenant_id}__{spec.name}",
+        destination=store.dlt_destination(tenant_id),
+        dataset_name=store.raw_schema(tenant_id, spec.name),
+        pipelines_dir=str(warehouse.settings().dlt_pipelines_dir),
+    )

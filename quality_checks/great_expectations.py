@@ -1,0 +1,61 @@
+"""One great-expectations asset check per canonical entity, partitioned by tenant."""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from autonomos_pipelines.asset_graph.keys import canonical_key
+from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from autonomos_pipelines.core.naming import quote_ident
+from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
+from quality_checks.gx_suites import validate
+from resources import WarehouseResource
+
+
+def quality_check(entity: CanonicalEntity) -> AssetChecksDefinition:
+    @asset_check(
+        asset=canonical_key(entity.name),
+        name="great_expectations",
+        partitions_def=tenants_partitions,
+        description=f"great-expectations suite for `{entity.name}`: ids not null and unique per "
+        "source, emails look like emails, amounts >= 0, ISO currency codes, every mapped value "
+        "converted to its canonical type (nothing in extras._cast_failed).",
+    )
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> AssetCheckResult:
+        tenant_id = context.partition_key
+        store = warehouse.get()
+        table = f"{quote_ident(store.canonical_schema(tenant_id))}.{quote_ident(entity.name)}"
+        with store.session(tenant_id) as session:
+            frame = session.dataframe(f"SELECT * FROM {table}")  # noqa: S608
+        outcomes = validate(entity, frame, context.run.run_id.replace("-", ""))
+        failed = [o for o in outcomes if not o.success]
+        report = "\n".join(
+            f"| {'✅' if o.success else '❌'} | {o.expectation} | {o.column} | "
+            f"{o.unexpected_count} | {', '.join(o.sample)} |"
+            for o in outcomes
+        )
+        return AssetCheckResult(
+            passed=not failed,
+            severity=AssetCheckSeverity.ERROR,
+            description=f"{len(outcomes) - len(failed)}/{len(outcomes)} expectations met on "
+            f"{len(frame)} rows",
+            metadata={
+                "rows": len(frame),
+                "expectations": len(outcomes),
+                "failed_expectations": len(failed),
+                "failures": ", ".join(f"{o.expectation}({o.column})" for o in failed) or "none",
+                "report": MetadataValue.md(
+                    "| | expectation | column | unexpected | sample |\n|---|---|---|---|---|\n"
+                    + report
+                ),
+            },
+        )
+
+    return _check
