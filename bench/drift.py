@@ -77,28 +77,25 @@ def latency_figures() -> dict[str, float]:
     from autonomos_pipelines.core.database import get_engine
     from autonomos_pipelines.core.settings import Settings
     from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-    from autonomos_pipelines.definitions import build_definitions
     from autonomos_pipelines.operations.onboarding import onboard_tenant
     from autonomos_pipelines.operations.runs import run_tenant
-    from autonomos_pipelines.sandbox.controls import mutate
+    from autonomos_pipelines.sandbox.apis.controls import mutate
+    from autonomos_pipelines.sandbox.definitions import sandbox_definitions, sandbox_resources
     from mapping_assets.raw.observer_sensor import schema_observer
-    from resources import RegistryResource, WarehouseResource
 
     settings = Settings.from_env()
     connectors = list(default_specs())
-    resources = {
-        "registry": RegistryResource.from_settings(settings),
-        "warehouse": WarehouseResource.from_settings(settings),
-    }
+    resources = {k: v for k, v in sandbox_resources().items() if k in ("registry", "connectors")}
     with instance_for_test() as instance:
-        onboard_tenant("demo", connectors, {}, open_registry(settings), instance, settings, "b")
-        assert run_tenant(build_definitions(), "demo", connectors, instance, settings).success
+        onboard_tenant("demo", connectors, {}, open_registry(settings), instance, "b")
+        assert run_tenant(sandbox_definitions(), "demo", connectors, instance, settings).success
 
         def tick(cursor=None):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
-            result = schema_observer(
-                build_sensor_context(instance=instance, cursor=cursor, resources=resources)
-            )
+            with build_sensor_context(
+                instance=instance, cursor=cursor, resources=resources
+            ) as context:
+                result = schema_observer(context)
             return result, time.perf_counter() - started
 
         baseline, first_pass = tick()
@@ -112,7 +109,7 @@ def latency_figures() -> dict[str, float]:
         found, detect_pass = tick(quiet.cursor)
         detected_at = time.perf_counter()
         (request,) = found.run_requests
-        job = build_definitions().get_implicit_global_asset_job_def()
+        job = sandbox_definitions().get_implicit_global_asset_job_def()
         result = job.execute_in_process(
             instance=instance,
             partition_key="demo",

@@ -73,7 +73,7 @@ def measure(repeats: int) -> list[dict[str, float]]:
     server, sandbox = start_services()
     from autonomos_pipelines.core.database import get_engine
     from autonomos_pipelines.core.settings import Settings
-    from autonomos_pipelines.sandbox.controls import mutate
+    from autonomos_pipelines.sandbox.apis.controls import mutate
 
     home = Path(tempfile.mkdtemp(prefix="drift_daemon"))
     env = {**os.environ, "AUTONOMOS_HOME": str(home), "DAGSTER_HOME": ""}

@@ -119,7 +119,7 @@ def score(cases: list[dict]) -> None:
     from autonomos_pipelines.dcl.service import build_resolver
 
     registry = open_registry(Settings.from_env())
-    resolver = build_resolver(registry, None, use_llm=False, persistent=True)
+    resolver = build_resolver(registry, None, persistent=True)
     resolver.registry_lookup = None  # as in the repair: the new name has no mapping yet
     fields = [
         SourceField(

@@ -46,12 +46,11 @@ def aam_load(spec, settings, name: str) -> tuple[float, int]:
     import dlt
 
     from autonomos_pipelines.aam.adapters.factory import build_source
-    from autonomos_pipelines.aam.connections.connection import resolve_connection
-    from autonomos_pipelines.sandbox.files import write_demo_files
+    from autonomos_pipelines.aam.runtime import ConnectorRuntime
+    from autonomos_pipelines.sandbox.plug import LocalSandbox
 
-    connection = resolve_connection(spec, "bench", {}, settings)
-    if spec.kind == "file":
-        write_demo_files(connection.file_root)
+    runtime = ConnectorRuntime.from_settings(settings, LocalSandbox(settings))
+    connection = runtime.connection(spec, "bench", {})
     pipeline = dlt.pipeline(
         pipeline_name=name,
         destination=dlt.destinations.duckdb(str(HOME / f"{name}.duckdb")),
@@ -119,20 +118,12 @@ def stripe_customers_only():
 
 def dagster_load(defs_assets, settings, instance) -> float:
     from dagster import materialize
-    from dagster_dlt import DagsterDltResource
 
-    from resources import RegistryResource, WarehouseResource
+    from autonomos_pipelines.sandbox.definitions import sandbox_resources
 
     started = time.perf_counter()
     result = materialize(
-        defs_assets,
-        partition_key="bench",
-        instance=instance,
-        resources={
-            "dlt_resource": DagsterDltResource(),
-            "registry": RegistryResource.from_settings(settings),
-            "warehouse": WarehouseResource.from_settings(settings),
-        },
+        defs_assets, partition_key="bench", instance=instance, resources=sandbox_resources()
     )
     assert result.success
     return time.perf_counter() - started
@@ -206,7 +197,7 @@ def main() -> None:
 
     spec = stripe_customers_only()
     with instance_for_test() as instance:
-        onboard_tenant("bench", ["stripe"], {}, open_registry(settings), instance, settings, "b")
+        onboard_tenant("bench", ["stripe"], {}, open_registry(settings), instance, "b")
         asset = [raw_assets_for(spec)]
         for size in args.sizes:
             customers = sandbox.apis["stripe"].data["customers"]

@@ -43,7 +43,7 @@ def onboard(tenants: dict[str, list[str]]) -> None:
     settings = Settings.from_env()
     registry = open_registry(settings)
     for tenant, connectors in tenants.items():
-        onboard_tenant(tenant, connectors, {}, registry, get_instance(settings), settings, "bench")
+        onboard_tenant(tenant, connectors, {}, registry, get_instance(settings), "bench")
     if "noisy" in tenants:
         Quotas(registry.engine).set("noisy", "api_calls_per_minute", NOISY_QUOTA, "bench")
 

@@ -10,7 +10,7 @@ from dagster import (
 )
 
 from autonomos_pipelines.asset_graph.keys import canonical_key
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from quality_checks.gx_suites import validate
@@ -29,7 +29,7 @@ def quality_check(entity: CanonicalEntity) -> AssetChecksDefinition:
     def _check(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
-        tenant_id = context.partition_key
+        tenant_id = tenant_of(context)
         store = warehouse.get()
         table = f"{quote_ident(store.canonical_schema(tenant_id))}.{quote_ident(entity.name)}"
         with store.session(tenant_id) as session:

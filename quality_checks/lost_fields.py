@@ -2,9 +2,14 @@
 has lost a source to schema drift (the source stopped sending a mapped field, the DCL
 deprecated its mapping, so that source's rows now carry NULL there, never a guess)."""
 
+import json
+
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.core.naming import quote_ident
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.drift.events import SettledRepair
 from autonomos_pipelines.dcl.drift.losses import LostField, lost_fields
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.warehouse.store import WarehouseSession
@@ -22,11 +27,26 @@ def lost_fields_spec(key: AssetKey) -> AssetCheckSpec:
     )
 
 
-def lost_fields_result(
-    key: AssetKey, registry: Registry, session: WarehouseSession, table: str, tenant_id: str
+def settled_repairs(schemas: SchemaStore, tenant_id: TenantId) -> list[SettledRepair]:
+    """Every repair the DCL recorded on the tenant's drift events (AAM's), oldest first."""
+    return [
+        SettledRepair(event.id, event.connector, event.source_table, event.detected_at, repair)
+        for event in schemas.events(tenant_id=tenant_id)
+        for repair in json.loads(event.detail or "[]")
+        if "action" in repair
+    ]
+
+
+def lost_fields_result(  # noqa: PLR0913
+    key: AssetKey,
+    registry: Registry,
+    schemas: SchemaStore,
+    session: WarehouseSession,
+    table: str,
+    tenant_id: TenantId,
 ) -> AssetCheckResult:
     """``table`` is the quoted canonical table just built for the tenant."""
-    lost = lost_fields(registry, tenant_id, key.path[-1])
+    lost = lost_fields(registry, tenant_id, key.path[-1], settled_repairs(schemas, tenant_id))
     lines = [_line(session, table, item) for item in lost]
     return AssetCheckResult(
         passed=not lost,

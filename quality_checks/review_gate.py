@@ -8,27 +8,20 @@ from dagster import (
     asset_check,
 )
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
-from autonomos_pipelines.dcl.registry.workflow import Workflow
-from resources import RegistryResource
+from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.core.tenant_id import TenantId
+from resources import ConnectorsResource, RegistryResource
 
 
-def unrepaired_drift(store, tenant_id: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+def unrepaired_drift(schemas: SchemaStore, tenant_id: TenantId) -> list[tuple]:
     """Drift events the DCL has not repaired (still open, or failed): canonical waits."""
-    import sqlalchemy as sa
-
-    with store.engine.connect() as db:
-        return [
-            tuple(row)
-            for row in db.execute(
-                sa.text(
-                    "SELECT id, connector, source_table, status FROM drift_events "
-                    "WHERE tenant_id = :t AND status IN ('open', 'failed') ORDER BY id"
-                ),
-                {"t": tenant_id},
-            )
-        ]
+    return [
+        (e.id, e.connector, e.source_table, e.status)
+        for e in schemas.events(tenant_id=tenant_id)
+        if e.status in ("open", "failed")
+    ]
 
 
 @asset_check(
@@ -41,13 +34,14 @@ def unrepaired_drift(store, tenant_id: str) -> list[tuple]:  # type: ignore[no-u
     "canonical tables are skipped until `autonomos review approve|reject` decides.",
 )
 def mapping_review_gate(
-    context: AssetCheckExecutionContext, registry: RegistryResource
+    context: AssetCheckExecutionContext,
+    registry: RegistryResource,
+    connectors: ConnectorsResource,
 ) -> AssetCheckResult:
-    tenant_id = context.partition_key
-    store = registry.get()
-    connectors = set(store.tenant_connectors(tenant_id))
-    pending = [r for r in Workflow(store).pending(tenant_id) if r["connector"] in connectors]
-    unrepaired = unrepaired_drift(store, tenant_id)
+    tenant_id = tenant_of(context)
+    enabled = set(registry.get().tenant_connectors(tenant_id))
+    pending = [r for r in registry.workflow().pending(tenant_id) if r["connector"] in enabled]
+    unrepaired = unrepaired_drift(connectors.get().schemas, tenant_id)
     lines = [
         f"| {r['id']} | {r['connector']}.{r['source_table']}.`{r['source_field']}` | "
         f"{r['canonical_entity']}.{r['canonical_field']} | {r['status']} | "

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from dagster import ConfigurableResource
+
+from autonomos_pipelines.dcl.registry.bootstrap import registry_on
 from autonomos_pipelines.dcl.registry.store import Registry
-from resources.settings_fields import AutonomosConfig
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+from resources.cache import CacheResource
+from resources.tenancy import TenancyResource
 
 
-class RegistryResource(AutonomosConfig):
-    """Mapping registry in PostgreSQL (DATABASE_URL, else embedded pgserver), hot cache in
-    Redis (REDIS_URL, else in-process). Migrated and seeded with the baseline on first use."""
+class RegistryResource(ConfigurableResource):
+    """The versioned mapping registry (tenants, connectors, field mappings, audit log) in
+    PostgreSQL, with its hot cache; the global baseline loaded on first use."""
+
+    tenancy: TenancyResource
+    cache: CacheResource
 
     def get(self) -> Registry:
-        return open_registry(self.settings())
+        engine = self.tenancy.postgres.engine()
+        return registry_on(engine, self.cache.url(), self.tenancy.quota_defaults())
+
+    def workflow(self) -> Workflow:
+        return Workflow(self.get())

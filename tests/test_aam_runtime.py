@@ -11,7 +11,6 @@ import dlt
 import pytest
 
 from autonomos_pipelines.aam.adapters.factory import build_source
-from autonomos_pipelines.aam.connections.connection import resolve_connection
 from autonomos_pipelines.aam.http.http_client import (
     RequestStats,
     ResponseTooLarge,
@@ -22,6 +21,7 @@ from autonomos_pipelines.aam.http.http_client import (
 from autonomos_pipelines.aam.http.rate_limit import RedisLimiter, acquire, limiter_for
 from autonomos_pipelines.aam.http.session import http_runtime
 from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
+from tests.runtime import sandboxed
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
 
@@ -36,7 +36,7 @@ def calm_sandbox(sandbox):
 
 
 def run(spec, env, tenant, runtime=None, pipeline_name=None):
-    connection = resolve_connection(spec, tenant, {}, env)
+    connection = sandboxed(env).connection(spec, tenant, {})
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name or f"{tenant}_{spec.name}",
         destination=dlt.destinations.duckdb(str(env.home / f"{tenant}.duckdb")),

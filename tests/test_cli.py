@@ -70,7 +70,7 @@ def test_bad_warehouse_url_scheme(env):
 def test_tenants_add_then_list(env):
     added = run(["tenants", "add", "acme", "--connectors", "stripe,filesource"])
     assert added.returncode == 0, added.stderr
-    assert (env.files_dir / "acme" / "filesource" / "accounts_export.csv").exists()
+    assert not (env.home / "sandbox").exists()  # onboarding writes no demo files
     listed = run(["tenants", "list"])
     assert listed.stdout.strip() == "acme: filesource (sandbox), stripe (sandbox)"
 

@@ -10,19 +10,20 @@ import duckdb
 import pytest
 
 from autonomos_pipelines.aam.adapters.factory import build_source
-from autonomos_pipelines.aam.connections.connection import resolve_connection, secret_env_var
+from autonomos_pipelines.aam.connections.secrets import secret_env_var
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.spec_model import FileSpec, record_id_columns
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.baseline import baseline_mappings, ignored_fields
 from autonomos_pipelines.sandbox.files import write_demo_files
 from tests.connector_suite import broken_secret, expected_counts
+from tests.runtime import sandboxed
 
 CONNECTORS = sorted(default_specs())
 
 
 def load(spec, env, tenant: str):
-    connection = resolve_connection(spec, tenant, {}, env)
+    connection = sandboxed(env).connection(spec, tenant, {})
     if isinstance(spec, FileSpec):
         write_demo_files(connection.file_root)
     path = env.home / f"{tenant}_{spec.name}.duckdb"

@@ -1,16 +1,24 @@
-"""The whole Definitions object loads and has the promised shape; contracts hold."""
+"""The whole Definitions object loads and has the promised shape; its resources hold the names
+of environment variables, never their values; the canonical contract holds."""
 
 from __future__ import annotations
 
-import ast
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from dagster import AssetKey
+from dagster import AssetKey, ConfigurableResource, EnvVar, instance_for_test
 
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
+from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,30 +56,75 @@ def test_canonical_model_matches_the_shared_contract():
                 assert ours.get(field) == type_, f"{name}.{field} renamed, removed or retyped"
 
 
-FORBIDDEN_IN_AAM = (
-    "sentence_transformers",
-    "torch",
-    "google.generativeai",
-    "google.genai",
-    "pgvector",
-    "autonomos_pipelines.dcl",
-)
+PLACEHOLDERS = {
+    "DATABASE_URL": "postgresql://placeholder-user:placeholder-pw@placeholder-db:5432/registry",
+    "WAREHOUSE_URL": "postgresql://placeholder-user:placeholder-pw@placeholder-wh:5432/wh",
+    "REDIS_URL": "redis://:placeholder-pw@placeholder-redis:6379/0",
+    "AUTONOMOS_HOME": "/placeholder/home",
+    "AUTONOMOS_SANDBOX_URL": "http://placeholder-sandbox:1",
+    "AUTONOMOS_SECRET_KEY": "placeholder-secret-key",
+    "GEMINI_API_KEY": "placeholder-gemini-key",
+    "AUTONOMOS_MAX_RESPONSE_MB": "7",
+    "AUTONOMOS_QUOTA_API_CALLS_PER_MINUTE": "77",
+}
 
 
-def test_aam_imports_no_llm_embedding_vector_library_nor_the_registry():
-    aam_modules = [
-        *(ROOT / "autonomos_pipelines" / "aam").rglob("*.py"),
-        *(ROOT / "mapping_assets" / "raw").rglob("*.py"),
-    ]
-    for path in aam_modules:
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else []
-            )
-            for name in names:
-                assert not name.startswith(FORBIDDEN_IN_AAM), f"{path.name} imports {name}"
+def resource_fields(resource: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(dotted path, value) of every field of a resource and of the resources it holds."""
+    if not isinstance(resource, ConfigurableResource):
+        return
+    for name in type(resource).model_fields:
+        value = getattr(resource, name)
+        yield f"{path}.{name}", value
+        yield from resource_fields(value, f"{path}.{name}")
+
+
+@pytest.mark.parametrize("location", [build_definitions, sandbox_definitions])
+def test_resources_hold_environment_variable_names_never_values(location, monkeypatch):
+    for name, value in PLACEHOLDERS.items():
+        monkeypatch.setenv(name, value)
+    defs = location()
+    fields = dict(
+        field
+        for key, resource in defs.resources.items()
+        for field in resource_fields(resource, key)
+    )
+    named = {
+        path: value.env_var_name for path, value in fields.items() if isinstance(value, EnvVar)
+    }
+    assert (
+        named.items()
+        >= {
+            "registry.tenancy.postgres.database_url": "DATABASE_URL",
+            "registry.cache.redis_url": "REDIS_URL",
+            "warehouse.warehouse_url": "WAREHOUSE_URL",
+            "connectors.secret_key": "AUTONOMOS_SECRET_KEY",
+            "connectors.home": "AUTONOMOS_HOME",
+            "llm.gemini_api_key": "GEMINI_API_KEY",
+            "tenancy.api_calls_per_minute": "AUTONOMOS_QUOTA_API_CALLS_PER_MINUTE",
+        }.items()
+    )
+    for path, value in fields.items():
+        if isinstance(value, ConfigurableResource):
+            continue  # its own fields are in the list
+        shown = value.env_var_name if isinstance(value, EnvVar) else repr(value)
+        assert not any(secret in shown for secret in PLACEHOLDERS.values()), path
+        if isinstance(value, str):
+            assert isinstance(value, EnvVar), f"{path} holds a value instead of an EnvVar"
+
+
+@pytest.mark.e2e
+def test_a_run_resolves_the_variables_on_the_machine_that_runs_it(env, monkeypatch):
+    """Definitions built where every variable points elsewhere still run here, on this
+    process's values: nothing was resolved when they were built."""
+    real = {name: os.environ.get(name, "") for name in PLACEHOLDERS}
+    for name, value in PLACEHOLDERS.items():
+        monkeypatch.setenv(name, value)
+    defs = sandbox_definitions()
+    for name, value in real.items():
+        monkeypatch.setenv(name, value)
+    with instance_for_test() as instance:
+        onboard_tenant(TenantId("acme"), ["stripe"], {}, open_registry(env), instance, "t")
+        summary = run_tenant(defs, TenantId("acme"), ["stripe"], instance, env)
+    assert summary.success, summary.failures
+    assert summary.canonical_rows["invoice"] > 0

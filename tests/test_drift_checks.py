@@ -11,9 +11,9 @@ from dagster import instance_for_test
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.sensor_tick import tick
 
 RAW_CHECK = "raw/pipedrive/deals schema_changes"
@@ -25,8 +25,8 @@ def test_raw_schema_check_reports_one_tenants_drift_and_not_the_others(env, pris
     with instance_for_test() as instance:
         registry = open_registry(env)
         for tenant in ("acme", "beta"):
-            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, env, "t")
-            first = run_tenant(build_definitions(), tenant, ["pipedrive"], instance, env)
+            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, "t")
+            first = run_tenant(sandbox_definitions(), tenant, ["pipedrive"], instance, env)
             assert first.success and RAW_CHECK not in first.warnings  # a first load: recorded
         tick(instance, env)  # the observer's baseline for both tenants
         store = SchemaStore(get_engine(env))
@@ -42,8 +42,8 @@ def test_raw_schema_check_reports_one_tenants_drift_and_not_the_others(env, pris
             "observer",
         )
 
-        acme = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
-        beta = run_tenant(build_definitions(), "beta", ["pipedrive"], instance, env)
+        acme = run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env)
+        beta = run_tenant(sandbox_definitions(), "beta", ["pipedrive"], instance, env)
 
         assert acme.success and beta.success
         # at load time the event is still open: the DCL repairs it in the mapping step next

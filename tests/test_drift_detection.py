@@ -8,14 +8,15 @@ import json
 import pytest
 from dagster import instance_for_test
 
-from autonomos_pipelines.aam.connections.connection import secret_env_var
+from autonomos_pipelines.aam.connections.secrets import secret_env_var
 from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff, name_similarity
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.specs.spec_loader import get_spec
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.onboarding import onboard_tenant
-from autonomos_pipelines.sandbox.controls import mutate
+from autonomos_pipelines.sandbox.apis.controls import mutate
+from tests.runtime import sandboxed
 from tests.sensor_tick import tick
 
 
@@ -74,8 +75,8 @@ def test_store_versions_snapshots_and_records_one_event_per_change(env):
 def test_observer_detects_a_mutation_for_the_affected_tenant_only(env, pristine, monkeypatch):
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("acme", ["pipedrive", "slack"], {}, registry, instance, env, "t")
-        onboard_tenant("beta", ["hubspot"], {}, registry, instance, env, "t")
+        onboard_tenant("acme", ["pipedrive", "slack"], {}, registry, instance, "t")
+        onboard_tenant("beta", ["hubspot"], {}, registry, instance, "t")
         monkeypatch.setenv(secret_env_var("acme", "slack", "bot_token"), "xoxb-revoked-canary")
         first = tick(instance, env)
         assert first.run_requests == [] and "no schema change" in first.skip_reason.skip_message
@@ -145,7 +146,6 @@ def test_drift_cli_observes_lists_and_shows_events(env, pristine):
 
 
 def test_a_source_that_cannot_be_sampled_fails_clearly_without_its_secret(env, monkeypatch):
-    from autonomos_pipelines.aam.drift.observer import observe
     from autonomos_pipelines.aam.specs.spec_loader import get_spec
     from autonomos_pipelines.core.errors import SourceError
 
@@ -153,7 +153,7 @@ def test_a_source_that_cannot_be_sampled_fails_clearly_without_its_secret(env, m
     # Pipedrive puts the token in the query string, so it is in every failing URL
     monkeypatch.setenv(secret_env_var("acme", "pipedrive", "api_token"), "canary-token-123")
     with pytest.raises(SourceError) as raised:
-        observe(get_spec("pipedrive"), "acme", {}, env, SchemaStore(get_engine(env)))
+        sandboxed(env).observe(get_spec("pipedrive"), "acme", {})
     message = str(raised.value)
     assert "pipedrive: could not sample" in message and "401" in message
     assert "canary-token-123" not in message

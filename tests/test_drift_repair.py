@@ -13,10 +13,10 @@ from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
-from autonomos_pipelines.sandbox.controls import mutate
+from autonomos_pipelines.sandbox.apis.controls import mutate
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.sensor_tick import tick
 
 
@@ -31,7 +31,7 @@ def test_rename_confidence_joins_matcher_and_structure():
 
 
 def execute(instance, request):
-    job = build_definitions().get_implicit_global_asset_job_def()
+    job = sandbox_definitions().get_implicit_global_asset_job_def()
     return job.execute_in_process(
         instance=instance,
         partition_key=request.partition_key,
@@ -44,8 +44,8 @@ def execute(instance, request):
 def loaded_acme(env, instance):  # type: ignore[no-untyped-def]
     """Tenant acme with Pipedrive, loaded, mapped and built once; returns the registry."""
     registry = open_registry(env)
-    onboard_tenant("acme", ["pipedrive"], {}, registry, instance, env, "t")
-    assert run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env).success
+    onboard_tenant("acme", ["pipedrive"], {}, registry, instance, "t")
+    assert run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env).success
     return registry
 
 
@@ -142,7 +142,7 @@ def test_type_change_is_held_for_review_and_a_drop_nulls_the_column(env, pristin
         (proposal,) = flow.pending("acme")
         assert proposal["source_field"] == "value" and "type changed" in proposal["reason"]
         flow.approve(proposal["id"], "rita")  # the reviewer accepts the cast
-        released = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        released = run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env)
         assert released.success and released.canonical_rows["opportunity"] > 0
         (settled,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
         assert settled.status == "repaired"
@@ -185,7 +185,7 @@ def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_ap
         assert registry.lookup("acme", "pipedrive", "deals", "x_ref_code") is None  # unmapped
         flow.set_role("rita", "reviewer", flow.set_role("alice", "admin", "alice") or "alice")
         flow.approve(proposal["id"], "rita")
-        released = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        released = run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env)
         assert released.success
         with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
             described, extra = db.sql(
@@ -237,7 +237,7 @@ def test_a_run_that_loads_a_rename_before_the_sensor_ticks_repairs_it_before_can
             pristine.apis["pipedrive"], "deals", {"op": "rename", "field": "title", "to": "name"}
         )
         # a scheduled run, no sensor tick in between: the load itself notices the new shape
-        summary = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
+        summary = run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env)
         assert summary.success
         (event,) = store.events(tenant_id="acme")
         assert event.changes[0]["kind"] == "renamed_suspected" and event.status == "repaired"

@@ -19,11 +19,12 @@ from autonomos_pipelines.aam.http.rate_limit import bucket_key
 from autonomos_pipelines.core.cache import cache_key
 from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.errors import InvalidName
-from autonomos_pipelines.core.naming import quote_ident, validate_connector_name, validate_tenant_id
+from autonomos_pipelines.core.naming import quote_ident, validate_connector_name
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 HOSTILE = [
     'x"; DROP TABLE tenants; --',
@@ -47,7 +48,7 @@ fuzz = settings(deadline=None, derandomize=True, database=None)
 @example("acme\n")
 def test_a_tenant_name_is_either_refused_or_safe_everywhere(tmp_path_factory, name):
     try:
-        tenant = validate_tenant_id(name)
+        tenant = TenantId(name)
     except InvalidName as refused:
         assert repr(name) in str(refused)  # the error names the offending value
         return
@@ -113,8 +114,8 @@ def test_hostile_payload_names_and_values_travel_the_whole_pipeline(env, pristin
         deal.update(values)
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("fuzz", ["pipedrive"], {}, registry, instance, env, "t")
-        summary = run_tenant(build_definitions(), "fuzz", ["pipedrive"], instance, env)
+        onboard_tenant("fuzz", ["pipedrive"], {}, registry, instance, "t")
+        summary = run_tenant(sandbox_definitions(), "fuzz", ["pipedrive"], instance, env)
         shown = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=AssetKey(["raw", "pipedrive", "deals"]),
                                asset_partitions=["fuzz"]), limit=1,

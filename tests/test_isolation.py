@@ -18,13 +18,14 @@ from autonomos_pipelines.aam.http.rate_limit import bucket_key, tenant_bucket_ke
 from autonomos_pipelines.core.cache import cache_key
 from autonomos_pipelines.core.database import get_engine, tenant_session
 from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.vault.keyring import generate_key
 from autonomos_pipelines.core.vault.store import SecretStore
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.sensor_tick import tick
 from tests.test_cli import run
 
@@ -50,7 +51,7 @@ def test_nothing_of_one_tenant_reaches_the_other(env, pristine, redis_url, monke
     with instance_for_test() as instance:
         registry = open_registry(env)
         for tenant in ("acme", "beta"):
-            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, env, "t")
+            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, "t")
         # acme's own state: a mapping override, a secret, a quota, a drift event
         Workflow(registry).propose(
             FieldRef("acme", "pipedrive", "deals", "lost_reason"), "opportunity.description",
@@ -63,9 +64,11 @@ def test_nothing_of_one_tenant_reaches_the_other(env, pristine, redis_url, monke
         store.record("acme", "pipedrive", {"deals": dataclasses.replace(
             deals, columns={**deals.columns, "x_acme": {"type": "text", "nullable": True}})},
             "observer")  # fmt: skip
-        SecretStore.for_settings(env).set("acme", "pipedrive", "api_token", CANARY, "alice")
+        SecretStore.for_settings(Settings.from_env()).set(
+            "acme", "pipedrive", "api_token", CANARY, "alice"
+        )
         monkeypatch.setenv("AUTONOMOS_SECRET_KEY", generate_key())  # acme's secret unreadable
-        beta = run_tenant(build_definitions(), "beta", ["pipedrive"], instance, env)
+        beta = run_tenant(sandbox_definitions(), "beta", ["pipedrive"], instance, env)
         assert beta.success  # beta never touches acme's secret, event or quota
 
         # registry

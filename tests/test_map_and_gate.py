@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 pytestmark = pytest.mark.postgres
 FIELDS = [
@@ -97,14 +97,14 @@ def test_map_any_target_schema_and_bad_input(env, tmp_path):
 def test_gate_holds_canonical_until_a_reviewer_approves(env, tmp_path):
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("acme", ["stripe"], {}, registry, instance, env, "test")
+        onboard_tenant("acme", ["stripe"], {}, registry, instance, "test")
         flow = Workflow(registry)
         flow.set_role("rita", "reviewer", flow.set_role("alice", "admin", "alice") or "alice")
         ref = FieldRef("acme", "stripe", "customers", "email")  # decided "none" in the baseline
         proposal = flow.propose(
             ref, "account.email_domain" if False else "account.domain", 0.7, "rag", "system:dcl"
         )
-        held = run_tenant(build_definitions(), "acme", ["stripe"], instance, env)
+        held = run_tenant(sandbox_definitions(), "acme", ["stripe"], instance, env)
         assert not held.success and held.canonical_rows == {}
         assert held.checks["dcl/field_mappings"] is False
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
@@ -117,7 +117,7 @@ def test_gate_holds_canonical_until_a_reviewer_approves(env, tmp_path):
         assert check
         result = CliRunner().invoke(app, ["review", "approve", str(proposal), "--user", "rita"])
         assert result.exit_code == 0, result.output
-        released = run_tenant(build_definitions(), "acme", ["stripe"], instance, env)
+        released = run_tenant(sandbox_definitions(), "acme", ["stripe"], instance, env)
         assert released.success and released.canonical_rows["account"] > 0
         import duckdb
 

@@ -11,9 +11,9 @@ from dagster import instance_for_test
 
 from autonomos_pipelines.aam.http.http_client import MAX_RESPONSE_ENV
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 pytestmark = pytest.mark.e2e
 TENANT = "faults"
@@ -36,10 +36,10 @@ def faulty(env, pristine):  # type: ignore[no-untyped-def]
     """A tenant with a first good load of pipedrive and stripe; the sandbox's controls and
     data are restored afterwards."""
     with instance_for_test() as instance:
-        onboard_tenant(TENANT, ["pipedrive", "stripe"], {}, open_registry(env), instance, env, "t")
+        onboard_tenant(TENANT, ["pipedrive", "stripe"], {}, open_registry(env), instance, "t")
 
         def run(connectors: list[str]) -> RunSummary:
-            return run_tenant(build_definitions(), TENANT, connectors, instance, env)
+            return run_tenant(sandbox_definitions(), TENANT, connectors, instance, env)
 
         assert run(["pipedrive", "stripe"]).success
         for deal in pristine.apis["pipedrive"].data["deals"]:

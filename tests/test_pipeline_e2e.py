@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from dagster import AssetKey, instance_for_test
 
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 EXPECTED_ROWS = {
@@ -34,8 +34,8 @@ def instance(env):
 
 
 def onboard_and_run(env, instance, tenant, connectors, endpoints=None):
-    onboard_tenant(tenant, connectors, endpoints or {}, open_registry(env), instance, env, "test")
-    return run_tenant(build_definitions(), tenant, connectors, instance, env)
+    onboard_tenant(tenant, connectors, endpoints or {}, open_registry(env), instance, "test")
+    return run_tenant(sandbox_definitions(), tenant, connectors, instance, env)
 
 
 def canonical(env, tenant: str, sql: str) -> list[tuple]:
@@ -60,7 +60,7 @@ def test_demo_tenant_end_to_end_and_idempotent(env, instance, sandbox):
     assert float(total) == invoice["total"] / 100 and currency == invoice["currency"].upper()
     assert record == invoice["id"] and version > 0
 
-    second = run_tenant(build_definitions(), "acme", ALL, instance, env)
+    second = run_tenant(sandbox_definitions(), "acme", ALL, instance, env)
     assert second.success and second.canonical_rows == EXPECTED_ROWS
     duplicates = canonical(
         env,
@@ -115,7 +115,8 @@ def test_two_tenants_see_nothing_of_each_other(env, instance):
         ("beta", "filesource"),
         ("beta", "hubspot"),
     ]
-    assert not (env.files_dir / "acme").exists() and (env.files_dir / "beta").exists()
+    demo_files = env.home / "sandbox" / "files"  # the sandbox writes them when beta loads
+    assert not (demo_files / "acme").exists() and (demo_files / "beta" / "filesource").exists()
 
 
 def test_broken_credential_fails_its_connector_only(env, instance, sandbox, monkeypatch):
@@ -150,8 +151,8 @@ def test_postgres_warehouse_uses_a_schema_per_tenant(env, instance, pg_root, mon
         ).fetchone()[0]
     assert paid == sum(
         c["status"] == "succeeded"
-        for c in __import__("autonomos_pipelines.sandbox.stripe_data", fromlist=["x"]).dataset()[
-            "charges"
-        ]
+        for c in __import__(
+            "autonomos_pipelines.sandbox.data.stripe_data", fromlist=["x"]
+        ).dataset()["charges"]
     )
     assert all(summary.checks.values())

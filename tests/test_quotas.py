@@ -9,9 +9,9 @@ from dagster import instance_for_test
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
 from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.test_cli import run
 
 
@@ -20,11 +20,11 @@ def test_a_tenant_over_its_rows_quota_stops_and_the_other_runs(env, pristine):
     with instance_for_test() as instance:
         registry = open_registry(env)
         for tenant in ("acme", "beta"):
-            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, env, "t")
+            onboard_tenant(tenant, ["pipedrive"], {}, registry, instance, "t")
         Quotas.for_settings(env).set("acme", "canonical_rows_per_hour", 50, "alice")
 
-        acme = run_tenant(build_definitions(), "acme", ["pipedrive"], instance, env)
-        beta = run_tenant(build_definitions(), "beta", ["pipedrive"], instance, env)
+        acme = run_tenant(sandbox_definitions(), "acme", ["pipedrive"], instance, env)
+        beta = run_tenant(sandbox_definitions(), "beta", ["pipedrive"], instance, env)
 
         assert beta.success and beta.canonical_rows["opportunity"] > 50
         assert not acme.success

@@ -92,7 +92,7 @@ def test_hubspot_defaults_to_default_properties(sandbox):
 
 
 def test_data_is_deterministic(sandbox):
-    from autonomos_pipelines.sandbox import hubspot_data, stripe_data
+    from autonomos_pipelines.sandbox.data import hubspot_data, stripe_data
 
     assert stripe_data.dataset() == stripe_data.dataset()
     assert hubspot_data.dataset()["deals"][5] == sandbox.apis["hubspot"].data["deals"][5]

@@ -11,10 +11,10 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
-from autonomos_pipelines.aam.connections.connection import resolve_connection
 from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.sandbox.files import write_demo_files
+from tests.runtime import sandboxed
 
 
 def load(spec, connection, settings, name: str):
@@ -33,7 +33,7 @@ def load(spec, connection, settings, name: str):
 def test_rest_connector_fetches_every_page(env, sandbox, connector):
     spec = get_spec(connector)
     before = dict(sandbox.request_counts)
-    pipeline, _ = load(spec, resolve_connection(spec, "t1", {}, env), env, f"t1_{connector}")
+    pipeline, _ = load(spec, sandboxed(env).connection(spec, "t1", {}), env, f"t1_{connector}")
     counts = pipeline.last_trace.last_normalize_info.row_counts
     api = sandbox.apis[connector]
     for resource in spec.resources:
@@ -54,7 +54,7 @@ def test_rest_connector_fetches_every_page(env, sandbox, connector):
 
 def test_hubspot_derived_field_takes_first_associated_company(env, sandbox):
     spec = get_spec("hubspot")
-    _, path = load(spec, resolve_connection(spec, "t2", {}, env), env, "t2_hubspot")
+    _, path = load(spec, sandboxed(env).connection(spec, "t2", {}), env, "t2_hubspot")
     with duckdb.connect(str(path)) as db:
         rows = dict(db.sql("SELECT id, associated_company_id FROM raw_hubspot.deals").fetchall())
     expected = {
@@ -66,7 +66,7 @@ def test_hubspot_derived_field_takes_first_associated_company(env, sandbox):
 
 def test_file_connector_loads_one_table_per_pattern(env):
     spec = get_spec("filesource")
-    connection = resolve_connection(spec, "t3", {}, env)
+    connection = sandboxed(env).connection(spec, "t3", {})
     write_demo_files(connection.file_root)
     pipeline, _ = load(spec, connection, env, "t3_files")
     counts = pipeline.last_trace.last_normalize_info.row_counts
@@ -76,7 +76,7 @@ def test_file_connector_loads_one_table_per_pattern(env):
 def test_wrong_credential_fails_with_the_apis_message(env, monkeypatch):
     spec = get_spec("stripe")
     monkeypatch.setenv("AUTONOMOS_SECRET_T4_STRIPE_API_KEY", "sk_test_revoked_0000")
-    connection = resolve_connection(spec, "t4", {}, env)
+    connection = sandboxed(env).connection(spec, "t4", {})
     with pytest.raises(PipelineStepFailed) as raised:
         load(spec, connection, env, "t4_stripe")
     assert "401" in str(raised.value)
@@ -84,7 +84,7 @@ def test_wrong_credential_fails_with_the_apis_message(env, monkeypatch):
 
 def test_real_endpoint_without_secret_names_the_variable(env):
     spec = get_spec("stripe")
-    connection = resolve_connection(spec, "acme", {"endpoint": "https://api.stripe.com/v1/"}, env)
+    connection = sandboxed(env).connection(spec, "acme", {"endpoint": "https://api.stripe.com/v1/"})
     assert connection.base_url == "https://api.stripe.com/v1/"
     with pytest.raises(ConfigError, match="set AUTONOMOS_SECRET_ACME_STRIPE_API_KEY"):
         build_source(spec, connection)
@@ -92,7 +92,7 @@ def test_real_endpoint_without_secret_names_the_variable(env):
 
 def test_secrets_never_show_in_repr(env, monkeypatch):
     monkeypatch.setenv("AUTONOMOS_SECRET_ACME_STRIPE_API_KEY", "sk_canary_value_42")
-    connection = resolve_connection(get_spec("stripe"), "acme", {"endpoint": "https://x/"}, env)
+    connection = sandboxed(env).connection(get_spec("stripe"), "acme", {"endpoint": "https://x/"})
     assert connection.secret("api_key") == "sk_canary_value_42"
     assert "sk_canary_value_42" not in repr(connection) + str(connection.secrets)
 
@@ -128,7 +128,7 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
         "AUTONOMOS_SECRET_T5_PGSOURCE_DATABASE_URL",
         url.replace("postgresql://", "postgresql+psycopg://"),
     )
-    pipeline, path = load(spec, resolve_connection(spec, "t5", {}, env), env, "t5_pg")
+    pipeline, path = load(spec, sandboxed(env).connection(spec, "t5", {}), env, "t5_pg")
     assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 25
     with duckdb.connect(str(path)) as db:
         assert db.sql("SELECT count(DISTINCT id) FROM raw_pgsource.accounts").fetchall()[0][0] == 25
@@ -158,8 +158,9 @@ def test_excel_files_load_every_sheet_with_pinned_types(env):
         },
         "xlsfiles.json",
     )
-    connection = resolve_connection(spec, "t6", {}, env)
-    connection.file_root.mkdir(parents=True)
+    folder = env.home / "finance_exports"  # a folder of the tenant's own, not the sandbox's
+    connection = sandboxed(env).connection(spec, "t6", {"endpoint": "files", "file_root": folder})
+    folder.mkdir(parents=True)
     frame = pd.DataFrame({"account_id": ["a1", "a2", "a3"], "zip": [1234, 2345, 3456]})
     with pd.ExcelWriter(connection.file_root / "accounts_2024.xlsx") as writer:
         frame.iloc[:2].to_excel(writer, sheet_name="q1", index=False)

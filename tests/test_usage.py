@@ -10,9 +10,9 @@ from autonomos_pipelines.aam.specs.spec_model import resource_names
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.test_cli import run
 
 
@@ -24,13 +24,13 @@ def api_calls(sandbox, api: str) -> int:  # type: ignore[no-untyped-def]
 def test_each_tenants_runs_are_counted_against_that_tenant_only(env, pristine):
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("acme", ["stripe"], {}, registry, instance, env, "t")
-        onboard_tenant("beta", ["pipedrive"], {}, registry, instance, env, "t")
+        onboard_tenant("acme", ["stripe"], {}, registry, instance, "t")
+        onboard_tenant("beta", ["pipedrive"], {}, registry, instance, "t")
         calls_before = api_calls(pristine, "stripe")
-        acme = run_tenant(build_definitions(), "acme", ["stripe"], instance, env)
+        acme = run_tenant(sandbox_definitions(), "acme", ["stripe"], instance, env)
         acme_calls = api_calls(pristine, "stripe") - calls_before
         assert acme.success
-        assert run_tenant(build_definitions(), "beta", ["pipedrive"], instance, env).success
+        assert run_tenant(sandbox_definitions(), "beta", ["pipedrive"], instance, env).success
         plotted = {
             tenant: instance.fetch_materializations(
                 AssetRecordsFilter(asset_key=FIELD_MAPPINGS_KEY, asset_partitions=[tenant]),

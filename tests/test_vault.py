@@ -12,19 +12,21 @@ from dagster import DagsterEventType, EventRecordsFilter, instance_for_test
 
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.vault.keyring import Keyring, SecretUnreadable, generate_key
 from autonomos_pipelines.core.vault.store import SecretStore
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 from tests.test_cli import CLI
 
 CANARY = "canary-credential-7f3a9c"  # a marker, not a secret: asserted absent everywhere
 
 
 def keyring(*keys: str) -> Keyring:
-    found = Keyring.from_env({"AUTONOMOS_SECRET_KEY": ",".join(keys)})
+    found = Keyring.parse(",".join(keys))
     assert found is not None
     return found
 
@@ -44,7 +46,7 @@ def test_sealed_values_open_only_for_their_own_tenant_connector_and_name():
 @pytest.mark.parametrize("bad", ["short", "not base64 at all!!", generate_key()[:-8]])
 def test_a_malformed_key_is_refused_without_echoing_it(bad):
     with pytest.raises(ConfigError) as raised:
-        Keyring.from_env({"AUTONOMOS_SECRET_KEY": f"{generate_key()},{bad}"})
+        Keyring.parse(f"{generate_key()},{bad}")
     assert "key 2 is not url-safe base64 of 32 bytes" in str(raised.value)
     assert bad not in str(raised.value)
 
@@ -123,10 +125,11 @@ def test_a_run_uses_the_stored_secret_and_a_wrong_one_never_shows(
 ):
     monkeypatch.setenv("AUTONOMOS_SECRET_KEY", generate_key())
     endpoint = f"{sandbox.url}/stripe/v1/"  # as a real endpoint: no sandbox keys injected
+    # ... so the production definitions run it: nothing of the sandbox is plugged in
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("acme", ["stripe"], {"stripe": endpoint}, registry, instance, env, "t")
-        store = SecretStore.for_settings(env)
+        onboard_tenant("acme", ["stripe"], {"stripe": endpoint}, registry, instance, "t")
+        store = SecretStore.for_settings(Settings.from_env())
         store.set("acme", "stripe", "api_key", "sk_test_autonomos_sandbox", "alice")
         assert run_tenant(build_definitions(), "acme", ["stripe"], instance, env).success
 
@@ -152,14 +155,14 @@ def test_a_refresh_token_rotated_by_the_provider_is_written_back_for_the_next_ru
     salesforce.rotate_refresh_tokens = True  # each grant retires the token it was given
     with instance_for_test() as instance:
         registry = open_registry(env)
-        onboard_tenant("acme", ["salesforce"], {}, registry, instance, env, "t")
-        store = SecretStore.for_settings(env)
+        onboard_tenant("acme", ["salesforce"], {}, registry, instance, "t")
+        store = SecretStore.for_settings(Settings.from_env())
         store.set("acme", "salesforce", "refresh_token", REFRESH_TOKEN, "alice")
-        assert run_tenant(build_definitions(), "acme", ["salesforce"], instance, env).success
+        assert run_tenant(sandbox_definitions(), "acme", ["salesforce"], instance, env).success
         kept = store.reveal_all("acme", "salesforce", "t")["refresh_token"]
         assert kept != REFRESH_TOKEN and kept in salesforce.refresh_tokens
         assert REFRESH_TOKEN not in salesforce.refresh_tokens  # the old one no longer works
-        again = run_tenant(build_definitions(), "acme", ["salesforce"], instance, env)
+        again = run_tenant(sandbox_definitions(), "acme", ["salesforce"], instance, env)
         assert again.success  # only possible with the written-back token
         with registry.engine.connect() as db:
             actors = db.execute(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
 
 DEFAULT_THRESHOLD = 3
 HEALTHY, DEGRADED = "healthy", "degraded"
@@ -20,7 +21,7 @@ HEALTHY, DEGRADED = "healthy", "degraded"
 
 @dataclass(frozen=True)
 class Health:
-    tenant_id: str
+    tenant_id: TenantId
     connector: str
     status: str = HEALTHY
     consecutive_failures: int = 0
@@ -43,7 +44,7 @@ class HealthStore:
     def __init__(self, engine: Engine, threshold: int = DEFAULT_THRESHOLD) -> None:
         self.engine, self.threshold = engine, threshold
 
-    def get(self, tenant_id: str, connector: str) -> Health:
+    def get(self, tenant_id: TenantId, connector: str) -> Health:
         with tenant_session(self.engine, tenant_id) as db:
             row = db.execute(
                 sa.text(
@@ -54,7 +55,7 @@ class HealthStore:
             ).first()
         return Health(*row) if row else Health(tenant_id, connector)
 
-    def for_tenant(self, tenant_id: str) -> dict[str, Health]:
+    def for_tenant(self, tenant_id: TenantId) -> dict[str, Health]:
         with tenant_session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(f"SELECT {_COLUMNS} FROM aam_connector_health WHERE tenant_id = :t"),  # noqa: S608
@@ -62,7 +63,7 @@ class HealthStore:
             ).all()
         return {row.connector: Health(*row) for row in rows}
 
-    def record_success(self, tenant_id: str, connector: str) -> Health:
+    def record_success(self, tenant_id: TenantId, connector: str) -> Health:
         return self._write(
             tenant_id,
             connector,
@@ -71,7 +72,7 @@ class HealthStore:
             None,
         )
 
-    def record_failure(self, tenant_id: str, connector: str, error: str) -> Health:
+    def record_failure(self, tenant_id: TenantId, connector: str, error: str) -> Health:
         return self._write(
             tenant_id,
             connector,
@@ -84,7 +85,9 @@ class HealthStore:
             error[:2000],
         )
 
-    def _write(self, tenant_id: str, connector: str, assignments: str, error: str | None) -> Health:
+    def _write(
+        self, tenant_id: TenantId, connector: str, assignments: str, error: str | None
+    ) -> Health:
         with tenant_session(self.engine, tenant_id) as db:
             db.execute(
                 sa.text(

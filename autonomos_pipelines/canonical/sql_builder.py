@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.warehouse.dialects import Dialect
@@ -60,7 +61,7 @@ def _typed(mapping: Mapping, entity: CanonicalEntity, dialect: Dialect) -> str:
 
 
 def select_for(
-    entity: CanonicalEntity, source: SourceTable, tenant_id: str, dialect: Dialect
+    entity: CanonicalEntity, source: SourceTable, tenant_id: TenantId, dialect: Dialect
 ) -> str:
     """One SELECT projecting ``source`` onto every field of ``entity`` plus lineage + extras."""
     own = [
@@ -138,7 +139,7 @@ def empty_select(entity: CanonicalEntity, dialect: Dialect) -> str:
 
 
 def entity_select(
-    entity: CanonicalEntity, sources: list[SourceTable], tenant_id: str, dialect: Dialect
+    entity: CanonicalEntity, sources: list[SourceTable], tenant_id: TenantId, dialect: Dialect
 ) -> tuple[str, list[SourceTable]]:
     """UNION ALL of every source table that feeds ``entity``; returns (sql, feeding tables)."""
     feeding = [source for source in sources if source.feeds(entity)]

@@ -10,6 +10,7 @@ import typer
 from autonomos_pipelines.aam.specs.scaffold import scaffold as write_scaffold
 from autonomos_pipelines.aam.specs.spec_loader import (
     SCHEMA_FILE_NAME,
+    catalogue_dirs,
     default_specs,
     load_spec_file,
     specs_dir,
@@ -31,11 +32,13 @@ def _statuses(tenant: str | None) -> dict[str, str]:
     from autonomos_pipelines.aam.health import HealthStore
     from autonomos_pipelines.core.database import get_engine
     from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.core.tenant_id import TenantId
     from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
-    enabled = open_registry(settings).tenant_connectors(tenant)
-    health = HealthStore(get_engine(settings)).for_tenant(tenant)
+    tenant_id = TenantId(tenant)  # friendly_errors made it one
+    enabled = open_registry(settings).tenant_connectors(tenant_id)
+    health = HealthStore(get_engine(settings)).for_tenant(tenant_id)
     statuses = {}
     for name in default_specs():
         if name not in enabled:
@@ -68,7 +71,12 @@ def list_connectors(
 @friendly_errors
 def validate(files: list[Path] = typer.Argument(None, help="Spec files (default: all)")) -> None:
     """Validate connector specs; errors name the file, the JSON path and the problem."""
-    paths = files or sorted(p for p in specs_dir().glob("*.json") if p.name != SCHEMA_FILE_NAME)
+    paths = files or [
+        path
+        for folder in catalogue_dirs()
+        for path in sorted(folder.glob("*.json"))
+        if path.name != SCHEMA_FILE_NAME
+    ]
     for path in paths:
         spec = load_spec_file(path)
         typer.echo(
@@ -82,7 +90,9 @@ def validate(files: list[Path] = typer.Argument(None, help="Spec files (default:
 def scaffold(
     name: str = typer.Argument(..., help="Connector name: lower case, digits, underscores"),
     kind: str = typer.Option("generic_rest", help="Connector kind to scaffold"),
-    directory: Path = typer.Option(None, help="Where to write (default: connector_specs/)"),
+    directory: Path = typer.Option(
+        None, help="Where to write (default: AUTONOMOS_CONNECTOR_SPECS, else connector_specs/)"
+    ),
 ) -> None:
     """Write a commented spec skeleton to fill in; the standard suite picks it up."""
     for path in write_scaffold(name, kind, directory or specs_dir()):

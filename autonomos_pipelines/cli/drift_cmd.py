@@ -6,21 +6,19 @@ import json
 
 import typer
 
-from autonomos_pipelines.cli.common import friendly_errors
+from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.tenant_id import TenantId
 
 app = typer.Typer(help="Schema drift: events detected by the observer and their repairs.")
 
 
-def _store():  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.aam.drift.store import SchemaStore
-    from autonomos_pipelines.core.database import get_engine
+def _store() -> SchemaStore:
+    from autonomos_pipelines.core.database import migrated_engine
     from autonomos_pipelines.core.settings import get_settings
-    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
-    settings = get_settings()
-    open_registry(settings)  # migrations
-    return SchemaStore(get_engine(settings))
+    return SchemaStore(migrated_engine(get_settings()))
 
 
 def _summary(changes: list[dict]) -> str:
@@ -37,7 +35,7 @@ def list_events(
     status: str = typer.Option(None, help="open | repaired | needs_review | failed"),
 ) -> None:
     """Drift events, oldest first: id, tenant, table, status, what changed."""
-    events = _store().events(tenant_id=tenant, status=status)
+    events = _store().events(tenant_id=tenant_arg(tenant), status=status)
     if not events:
         typer.echo("no drift events")
     for e in events:
@@ -86,20 +84,22 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
 @friendly_errors
 def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     """One observer pass now (what the schema_observer sensor does every tick)."""
-    from autonomos_pipelines.aam.drift.observer import observe
     from autonomos_pipelines.aam.specs.spec_loader import default_specs
-    from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
+    from autonomos_pipelines.cli.dev import connector_runtime
     from autonomos_pipelines.core.settings import get_settings
     from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     settings = get_settings()
-    start_sandbox_thread(settings.sandbox_url)  # sandboxed connectors need it; no-op if up
     registry = open_registry(settings)
-    store, specs = _store(), default_specs()
-    for tenant_id in [tenant] if tenant else registry.tenants():
-        for name, options in registry.tenant_connectors(tenant_id).items():
+    tenants = {
+        t: registry.tenant_connectors(t)
+        for t in ([TenantId(tenant)] if tenant else registry.tenants())
+    }
+    runtime, specs = connector_runtime(settings, list(tenants.values())), default_specs()
+    for tenant_id, connectors in tenants.items():
+        for name, options in connectors.items():
             try:
-                events = observe(specs[name], tenant_id, options, settings, store)
+                events = runtime.observe(specs[name], tenant_id, options)
             except Exception as error:  # report and go on, as the sensor does
                 typer.echo(f"{tenant_id}/{name}: {error}")  # observe() redacts secrets
                 continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 
 import typer
@@ -19,11 +18,11 @@ from autonomos_pipelines.cli import (
     secrets_cmd,
     tenants_cmd,
 )
+from autonomos_pipelines.core.settings import quiet_third_party_logs
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 logging.getLogger("alembic").setLevel(logging.WARNING)
-# dlt warns about every all-null column at WARNING; Dagster's run logs keep what matters.
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+quiet_third_party_logs()
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(sandbox_cmd.app, name="sandbox")

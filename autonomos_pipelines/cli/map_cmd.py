@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from autonomos_pipelines.cli.common import friendly_errors
+from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
 from autonomos_pipelines.core.errors import ConfigError, SpecError
 
 
@@ -66,19 +66,20 @@ def map_fields(
 ) -> None:
     """Map source fields to the canonical model (or any target schema). Writes nothing to any
     registry: it is how mapping quality is measured."""
-    from autonomos_pipelines.core.naming import validate_tenant_id
     from autonomos_pipelines.core.settings import get_settings
+    from autonomos_pipelines.dcl.llm.config import llm_config
     from autonomos_pipelines.dcl.registry.bootstrap import open_registry
     from autonomos_pipelines.dcl.service import build_resolver
 
+    settings = get_settings()
     rows, fields = read_fields(input)
     schema = read_target_schema(target_schema)
-    if tenant:
-        validate_tenant_id(tenant)
-    registry = open_registry(get_settings()) if schema is None else None
-    resolver = build_resolver(registry, tenant, schema, use_llm=not no_llm)
+    registry = open_registry(settings) if schema is None else None
+    llm = None if no_llm else llm_config(settings)
+    tenant_id = tenant_arg(tenant)
+    resolver = build_resolver(registry, tenant_id, schema, llm=llm)
     with typer.progressbar(length=len(fields), label="mapping", file=sys.stderr) as bar:
-        resolutions = resolver.resolve(fields, top_k, tenant, progress=bar.update)
+        resolutions = resolver.resolve(fields, top_k, tenant_id, progress=bar.update)
     lines = []
     for row, resolution in zip(rows, resolutions, strict=True):
         out = {

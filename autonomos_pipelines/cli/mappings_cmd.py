@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
@@ -20,7 +20,7 @@ def field_ref(tenant: str | None, field: str) -> FieldRef:
     connector, table, name = (field.split(".", 2) + ["", ""])[:3]
     if not (connector and table and name):
         raise SpecError(f"{field!r}: expected CONNECTOR.TABLE.FIELD")
-    return FieldRef(tenant, connector, table, name)
+    return FieldRef(tenant_arg(tenant), connector, table, name)
 
 
 @app.command("history")
@@ -79,7 +79,7 @@ def export(
             "transform": m.transform,
             "version": m.version,
         }
-        for m in registry.active_mappings(tenant)
+        for m in registry.active_mappings(tenant_arg(tenant))
         if m.tenant_id == tenant
     ]
     document = {"tenant": tenant, "mappings": rows}
@@ -107,7 +107,8 @@ def import_mappings(
     if not isinstance(document, dict) or not isinstance(document.get("mappings"), list):
         raise SpecError(f"{source}: expected an object with a 'mappings' list")
     flow, actor = workflow(), acting_user(user)
-    tenant = tenant or document.get("tenant") or None
+    tenant = tenant or document.get("tenant") or None  # the file's: validated as it enters
+    tenant = tenant_arg(tenant)
     changed = 0
     for i, item in enumerate(document["mappings"]):
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
@@ -33,11 +33,12 @@ def describe(row: dict) -> str:
 def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts."""
     flow = workflow()
-    rows = flow.pending(tenant)
+    tenant_id = tenant_arg(tenant)
+    rows = flow.pending(tenant_id)
     for row in rows:
         typer.echo(describe(row))
     typer.echo(f"{len(rows)} mapping(s) await review")
-    for conflict in flow.conflicts(tenant) if tenant else []:
+    for conflict in flow.conflicts(tenant_id) if tenant_id else []:
         typer.echo(f"conflict: {conflict}")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -12,18 +11,20 @@ import typer
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
-from autonomos_pipelines.cli.sandbox_cmd import start_sandbox_thread
+from autonomos_pipelines.cli.dev import definitions_for, start_sandbox
 from autonomos_pipelines.core.errors import ConfigError
-from autonomos_pipelines.core.settings import Settings, get_settings
+from autonomos_pipelines.core.settings import Settings, child_environment, get_settings
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import ensure_dagster_home, get_instance
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
-DEMO_TENANT = "demo"
+DEMO_TENANT = TenantId("demo")
+DEV_LOCATION = "autonomos_pipelines.sandbox.definitions"  # the sandbox plugged in
 
 
-def print_summary(tenant_id: str, summary: RunSummary, seconds: float) -> None:
+def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> None:
     typer.echo(
         f"\nrun {summary.run_id} for tenant {tenant_id}: "
         f"{'SUCCESS' if summary.success else 'FAILED'} in {seconds:.1f}s"
@@ -46,21 +47,21 @@ def print_summary(tenant_id: str, summary: RunSummary, seconds: float) -> None:
         typer.echo(f"error: {failure}", err=True)
 
 
-def materialize_tenant(tenant_id: str, settings: Settings) -> RunSummary:
-    from autonomos_pipelines.definitions import defs
-
-    connectors = list(open_registry(settings).tenant_connectors(tenant_id))
-    if not connectors:
+def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
+    options = open_registry(settings).tenant_connectors(tenant_id)
+    if not options:
         raise ConfigError(f"unknown tenant {tenant_id!r}; add it with `autonomos tenants add`")
-    return run_tenant(defs, tenant_id, connectors, get_instance(settings), settings)
+    defs = definitions_for(options, settings)
+    return run_tenant(defs, tenant_id, list(options), get_instance(settings), settings)
 
 
 @friendly_errors
 def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
     """Materialise every asset of one tenant partition (raw -> mappings -> canonical)."""
     started = time.monotonic()
-    summary = materialize_tenant(tenant, get_settings())
-    print_summary(tenant, summary, time.monotonic() - started)
+    tenant_id = TenantId(tenant)  # friendly_errors made it one
+    summary = materialize_tenant(tenant_id, get_settings())
+    print_summary(tenant_id, summary, time.monotonic() - started)
     raise typer.Exit(0 if summary.success else 1)
 
 
@@ -69,7 +70,7 @@ def demo() -> None:
     """Start the sandbox, add the demo tenant, materialise all of its assets, summarise."""
     started = time.monotonic()
     settings = get_settings()
-    start_sandbox_thread(settings.sandbox_url)
+    start_sandbox(settings)
     typer.echo(f"sandbox APIs: {settings.sandbox_url}")
     registry = open_registry(settings)
     where = (
@@ -77,9 +78,8 @@ def demo() -> None:
     )
     typer.echo(f"mapping registry ready ({where})")
     demo_connectors = list(default_specs())  # the whole catalogue, against the sandbox
-    onboard_tenant(
-        DEMO_TENANT, demo_connectors, {}, registry, get_instance(settings), settings, acting_user()
-    )
+    instance = get_instance(settings)
+    onboard_tenant(DEMO_TENANT, demo_connectors, {}, registry, instance, acting_user())
     typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
     summary = materialize_tenant(DEMO_TENANT, settings)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)
@@ -96,23 +96,8 @@ def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
     """Start the sandbox and `dagster dev` on the project's instance (DAGSTER_HOME)."""
     settings = get_settings()
     ensure_dagster_home(settings)
-    start_sandbox_thread(settings.sandbox_url)
-    root = Path(__file__).resolve().parents[2]
+    start_sandbox(settings)
     dagster = Path(sys.executable).with_name("dagster")
     typer.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={settings.dagster_home})")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(settings.dagster_home),
-        "AUTONOMOS_HOME": str(settings.home),
-    }
-    command = [
-        str(dagster),
-        "dev",
-        "-w",
-        str(root / "workspace.yaml"),
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
-    raise typer.Exit(subprocess.call(command, cwd=root, env=env))
+    command = [str(dagster), "dev", "-m", DEV_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
+    raise typer.Exit(subprocess.call(command, env=child_environment(settings)))

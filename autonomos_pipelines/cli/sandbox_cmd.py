@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
@@ -12,7 +13,6 @@ import typer
 from autonomos_pipelines.cli.common import friendly_errors
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.settings import get_settings
-from autonomos_pipelines.sandbox.server import SandboxServer
 
 app = typer.Typer(help="Local sandbox APIs of every REST connector, for demos and tests.")
 
@@ -25,8 +25,11 @@ def sandbox_is_up(url: str) -> bool:
         return False
 
 
-def start_sandbox_thread(url: str) -> SandboxServer | None:
-    """Start the sandbox in this process unless one already answers at ``url``."""
+def start_sandbox_thread(url: str) -> Any:
+    """Start the sandbox in this process unless one already answers at ``url`` (returns the
+    server started, or None)."""
+    from autonomos_pipelines.sandbox.server import SandboxServer
+
     if sandbox_is_up(url):
         return None
     parts = urlsplit(url)
@@ -45,6 +48,8 @@ def serve(
     port: int = typer.Option(0, help="Port; 0 uses the port of AUTONOMOS_SANDBOX_URL"),
 ) -> None:
     """Serve every connector's sandbox API until interrupted (controls under /_sandbox/)."""
+    from autonomos_pipelines.sandbox.server import SandboxServer
+
     port = port or urlsplit(get_settings().sandbox_url).port or 8765
     try:
         server = SandboxServer(host, port)

@@ -23,7 +23,7 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def _check_target(registry, tenant: str, connector: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.aam.connections.connection import secret_keys
+    from autonomos_pipelines.aam.connections.secrets import secret_keys
     from autonomos_pipelines.aam.specs.spec_loader import get_spec
     from autonomos_pipelines.core.naming import validate_connector_name
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import get_instance
 from autonomos_pipelines.operations.onboarding import onboard_tenant, parse_connectors
@@ -27,7 +28,7 @@ def parse_endpoints(values: list[str]) -> dict[str, str]:
 @app.command("add")
 @friendly_errors
 def add(
-    name: str = typer.Argument(..., help="Tenant id: lowercase letters, digits, underscores"),
+    tenant: str = typer.Argument(..., help="Tenant id: lowercase letters, digits, underscores"),
     connectors: str = typer.Option(..., help="Comma-separated connectors, e.g. stripe,hubspot"),
     endpoint: list[str] = typer.Option(
         [],
@@ -40,16 +41,15 @@ def add(
     settings = get_settings()
     names = parse_connectors(connectors)
     created = onboard_tenant(
-        name,
+        TenantId(tenant),  # friendly_errors made it one
         names,
         parse_endpoints(endpoint),
         open_registry(settings),
         get_instance(settings),
-        settings,
         acting_user(user),
     )
     typer.echo(
-        f"tenant {name} {'added' if created else 'updated'} with connectors {', '.join(names)}"
+        f"tenant {tenant} {'added' if created else 'updated'} with connectors {', '.join(names)}"
     )
 
 
@@ -77,7 +77,7 @@ def usage(
 
     settings = get_settings()
     open_registry(settings)  # migrations
-    totals = UsageMeter.for_settings(settings).totals(tenant, days)
+    totals = UsageMeter.for_settings(settings).totals(tenant_arg(tenant), days)
     if not totals:
         typer.echo(f"no usage in the last {days} day(s)")
         return
@@ -113,6 +113,6 @@ def quota(
     if name is not None:
         if value is None:
             raise ConfigError(f"give the new limit: `autonomos tenants quota {tenant} {name} N`")
-        quotas.set(tenant, name, value, acting_user(user))
-    for quota_name, (limit, source) in quotas.limits(tenant).items():
+        quotas.set(TenantId(tenant), name, value, acting_user(user))
+    for quota_name, (limit, source) in quotas.limits(TenantId(tenant)).items():
         typer.echo(f"{quota_name:26}{limit:>12}  ({source})  {QUOTAS[quota_name].meaning}")

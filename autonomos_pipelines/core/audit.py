@@ -9,12 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from autonomos_pipelines.core.tenant_id import TenantId
+
 
 def audit(
     connection: Connection,
     actor: str,
     action: str,
-    tenant_id: str | None,
+    tenant_id: TenantId | None,
     object_type: str,
     object_key: str,
     old: Any = None,

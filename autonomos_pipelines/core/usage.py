@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.core.database import session, tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
 
 METRICS = ("records_fetched", "api_calls", "rows_produced", "llm_calls", "llm_cost_usd")
 
@@ -24,7 +25,7 @@ class UsageMeter:
 
         return cls(get_engine(settings))
 
-    def add(self, tenant_id: str, amounts: dict[str, float]) -> None:
+    def add(self, tenant_id: TenantId, amounts: dict[str, float]) -> None:
         """Add to this hour's counters (atomic upserts: concurrent runs never lose a count)."""
         unknown = set(amounts) - set(METRICS)
         if unknown:
@@ -43,7 +44,9 @@ class UsageMeter:
                 rows,
             )
 
-    def totals(self, tenant_id: str | None = None, days: int = 30) -> dict[str, dict[str, float]]:
+    def totals(
+        self, tenant_id: TenantId | None = None, days: int = 30
+    ) -> dict[str, dict[str, float]]:
         """{tenant: {metric: total}} over the last ``days`` days (today included)."""
         today = datetime.datetime.now(datetime.UTC).date()  # the buckets are UTC hours
         since = datetime.datetime.combine(
@@ -63,7 +66,7 @@ class UsageMeter:
             found.setdefault(tenant, {})[metric] = float(amount)
         return found
 
-    def last_hour(self, tenant_id: str, metric: str) -> float:
+    def last_hour(self, tenant_id: TenantId, metric: str) -> float:
         """The amount counted in the current and the previous hour bucket that overlap the
         last 60 minutes, weighted by how much of the previous bucket is still inside."""
         with tenant_session(self.engine, tenant_id) as db:

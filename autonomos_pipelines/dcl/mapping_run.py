@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
@@ -58,7 +60,9 @@ def infer_transform(source: SourceField, target: str) -> str:
     return "none"
 
 
-def rejected_targets(registry: Registry, tenant_id: str) -> dict[tuple[str, str, str], set[str]]:
+def rejected_targets(
+    registry: Registry, tenant_id: TenantId
+) -> dict[tuple[str, str, str], set[str]]:
     with tenant_session(registry.engine, tenant_id) as connection:
         rows = connection.execute(
             sa.text("""SELECT connector, lower(source_table), source_field,
@@ -75,8 +79,10 @@ def rejected_targets(registry: Registry, tenant_id: str) -> dict[tuple[str, str,
 
 
 def map_tenant_fields(
-    registry: Registry, tenant_id: str, fields: list[SourceField], use_llm: bool = True
+    registry: Registry, tenant_id: TenantId, fields: list[SourceField], llm: LlmConfig | None = None
 ) -> MappingRun:
+    """Resolve the fields the registry has no answer for, and write the decisions; ``llm``
+    None: no LLM is asked."""
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
     def key(source: SourceField) -> tuple[str, str, str]:
@@ -92,7 +98,7 @@ def map_tenant_fields(
     fresh = [f for f in fields if key(f) not in index and key(f) not in pending]
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     if fresh:
-        resolver = build_resolver(registry, tenant_id, use_llm=use_llm, persistent=True)
+        resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
         resolver.registry_lookup = None  # already answered from the hot index above
         run.resolved_now = len(fresh)
         for resolution in resolver.resolve(fresh, tenant_id=tenant_id):

@@ -6,9 +6,8 @@ writes; it never imports the embedding, vector or LLM modules itself.
 
 from __future__ import annotations
 
-import os
-
-from autonomos_pipelines.core.quotas import default_limit
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, UsageLedger
 from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
@@ -21,7 +20,7 @@ from autonomos_pipelines.dcl.matching.vector_store import PgVectorExampleIndex, 
 from autonomos_pipelines.dcl.registry.store import Registry
 
 
-def memory_examples(registry: Registry, tenant_id: str | None) -> MemoryExampleIndex:
+def memory_examples(registry: Registry, tenant_id: TenantId | None) -> MemoryExampleIndex:
     """The approved mappings a tenant may learn from, read into memory (no writes)."""
     examples = [
         Example(
@@ -36,7 +35,7 @@ def memory_examples(registry: Registry, tenant_id: str | None) -> MemoryExampleI
     return MemoryExampleIndex(examples, vectors)
 
 
-def registry_lookup(registry: Registry, tenant_id: str | None):
+def registry_lookup(registry: Registry, tenant_id: TenantId | None):
     def lookup(source: SourceField) -> RegistryHit | None:
         found = registry.lookup(tenant_id, source.source_system, source.source_entity, source.field)
         if found is None:
@@ -50,22 +49,20 @@ def registry_lookup(registry: Registry, tenant_id: str | None):
 
 
 def llm_advisor(
-    schema: TargetSchema, ledger: UsageLedger | None, use_llm: bool
+    schema: TargetSchema, ledger: UsageLedger | None, llm: LlmConfig | None
 ) -> GeminiAdvisor | None:
-    """Gemini only when a key is configured and the caller allows it."""
-    key = os.environ.get("GEMINI_API_KEY")
-    if not use_llm or not key:
+    """Gemini only when the caller configured it (a key, and the LLM not switched off)."""
+    if llm is None:
         return None
-    quota = default_limit("llm_calls_per_month")
     descriptions = {t.key: t.description for t in schema.targets}
-    return GeminiAdvisor(key, descriptions, ledger or MemoryLedger(quota))
+    return GeminiAdvisor(llm.api_key, descriptions, ledger or MemoryLedger(llm.monthly_calls))
 
 
 def build_resolver(
     registry: Registry | None,
-    tenant_id: str | None,
+    tenant_id: TenantId | None,
     schema: TargetSchema | None = None,
-    use_llm: bool = True,
+    llm: LlmConfig | None = None,
     persistent: bool = False,
 ) -> Resolver:
     """`persistent` (the pipeline) searches the pgvector corpus, refreshed from the registry;
@@ -82,9 +79,9 @@ def build_resolver(
             if tenant_id:
                 refresh_examples(registry.engine, embedder, tenant_id)
             examples = PgVectorExampleIndex(registry.engine)
-            ledger = PgUsageLedger(registry.engine)  # each tenant's own quota
+            ledger = PgUsageLedger(registry.engine, quotas=registry.quotas)  # each tenant's own
         else:
             examples = memory_examples(registry, tenant_id)
         lookup = registry_lookup(registry, tenant_id)
     matcher = Matcher(schema, embedder, examples=examples)
-    return Resolver(matcher, lookup, llm_advisor(schema, ledger, use_llm))
+    return Resolver(matcher, lookup, llm_advisor(schema, ledger, llm))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from dagster import DagsterInstance
 
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.settings import Settings, use_dagster_home
 
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
 # tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
@@ -34,7 +32,7 @@ def ensure_dagster_home(settings: Settings) -> None:
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    use_dagster_home(settings.dagster_home)
 
 
 def get_instance(settings: Settings) -> DagsterInstance:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import fasteners
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, ExecuteInProcessResult
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+)
 
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.settings import Settings, provide_env_defaults
+from autonomos_pipelines.core.tenant_id import TenantId
+from resources import env_variables
 
 
 @dataclass
@@ -23,7 +31,9 @@ class RunSummary:
     failures: list[str] = field(default_factory=list)
 
 
-def tenant_selection(defs, connectors: list[str]) -> tuple[list[AssetKey], list[AssetKey]]:
+def tenant_selection(
+    defs: Definitions, connectors: list[str]
+) -> tuple[list[AssetKey], list[AssetKey]]:
     """(raw assets of the tenant's connectors, the mapping asset + every canonical asset)."""
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     raw = [key for key in keys if key.path[0] == "raw" and key.path[1] in connectors]
@@ -31,7 +41,11 @@ def tenant_selection(defs, connectors: list[str]) -> tuple[list[AssetKey], list[
 
 
 def run_tenant(
-    defs, tenant_id: str, connectors: list[str], instance: DagsterInstance, settings: Settings
+    defs: Definitions,
+    tenant_id: TenantId,
+    connectors: list[str],
+    instance: DagsterInstance,
+    settings: Settings,
 ) -> RunSummary:
     """Load, then map and build. Two runs, so that a failing connector fails only its own raw
     assets: mapping and canonical tables are still rebuilt from every connector that loaded
@@ -40,6 +54,7 @@ def run_tenant(
     One tenant at a time: a file lock for in-process runs (the run queue's tag limit covers
     runs launched through the daemon)."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
+    provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
     with fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock")):
         job = defs.get_implicit_global_asset_job_def()

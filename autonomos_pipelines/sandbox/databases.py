@@ -8,7 +8,7 @@ from psycopg import sql
 
 from autonomos_pipelines.core.database import registry_url
 from autonomos_pipelines.core.settings import Settings
-from autonomos_pipelines.sandbox.billing_seed import SEED_SQL
+from autonomos_pipelines.sandbox.data.billing_seed import SEED_SQL
 
 SEEDS = {"billing": SEED_SQL}
 _LOCK_KEY = 7_311_043

@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
-from autonomos_pipelines.sandbox import fake_values as fv
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 ACCOUNT_HEADER = [
     "Account ID",

@@ -8,7 +8,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from autonomos_pipelines.aam.specs.spec_loader import specs_dir as default_specs_dir
-from autonomos_pipelines.sandbox.base import SandboxApi
-from autonomos_pipelines.sandbox.catalog import all_apis
-from autonomos_pipelines.sandbox.controls import ControlError, Controls, mutate
-from autonomos_pipelines.sandbox.fixture_api import fixture_apis
-from autonomos_pipelines.sandbox.http import Request, Response
+from autonomos_pipelines.aam.specs.spec_loader import catalogue_dirs
+from autonomos_pipelines.sandbox.apis.base import SandboxApi
+from autonomos_pipelines.sandbox.apis.catalog import all_apis
+from autonomos_pipelines.sandbox.apis.controls import ControlError, Controls, mutate
+from autonomos_pipelines.sandbox.apis.fixture_api import fixture_apis
+from autonomos_pipelines.sandbox.apis.http import Request, Response
 
 
 class SandboxServer:
@@ -30,8 +30,9 @@ class SandboxServer:
         self, host: str = "127.0.0.1", port: int = 0, specs_dir: Path | None = None
     ) -> None:
         self.apis: dict[str, SandboxApi] = {api.name: api for api in all_apis()}
-        for fixture in fixture_apis(specs_dir or default_specs_dir(), set(self.apis)):
-            self.apis[fixture.name] = fixture
+        for folder in [specs_dir] if specs_dir else catalogue_dirs():
+            for fixture in fixture_apis(folder, set(self.apis)):
+                self.apis[fixture.name] = fixture
         self.controls = Controls()
         self.request_counts: Counter[str] = Counter()
         self._lock = threading.Lock()

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 
 from autonomos_pipelines.core.errors import ServiceUnavailable
-from autonomos_pipelines.core.naming import quote_ident, validate_connector_name, validate_tenant_id
+from autonomos_pipelines.core.naming import quote_ident, validate_connector_name
 from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.warehouse.dialects import Dialect, DuckDbDialect, PostgresDialect
 
 
@@ -80,19 +81,17 @@ class Warehouse:
     def dialect(self) -> Dialect:
         return PostgresDialect() if self.is_postgres else DuckDbDialect()
 
-    def duckdb_path(self, tenant_id: str):
-        return self.settings.warehouse_dir / f"{validate_tenant_id(tenant_id)}.duckdb"
+    def duckdb_path(self, tenant_id: TenantId):
+        return self.settings.warehouse_dir / f"{tenant_id}.duckdb"
 
-    def raw_schema(self, tenant_id: str, connector: str) -> str:
-        validate_tenant_id(tenant_id)
+    def raw_schema(self, tenant_id: TenantId, connector: str) -> str:
         validate_connector_name(connector)
         return f"{tenant_id}__raw_{connector}" if self.is_postgres else f"raw_{connector}"
 
-    def canonical_schema(self, tenant_id: str) -> str:
-        validate_tenant_id(tenant_id)
+    def canonical_schema(self, tenant_id: TenantId) -> str:
         return f"{tenant_id}__canonical" if self.is_postgres else "canonical"
 
-    def dlt_destination(self, tenant_id: str) -> Any:
+    def dlt_destination(self, tenant_id: TenantId) -> Any:
         import dlt
 
         if self.is_postgres:
@@ -115,7 +114,7 @@ class Warehouse:
         return urlunsplit(parts)
 
     @contextmanager
-    def session(self, tenant_id: str) -> Iterator[WarehouseSession]:
+    def session(self, tenant_id: TenantId) -> Iterator[WarehouseSession]:
         """A transaction-scoped session on the tenant's warehouse (committed on success)."""
         connection = self._connect(tenant_id)
         try:
@@ -127,7 +126,7 @@ class Warehouse:
         finally:
             connection.close()
 
-    def _connect(self, tenant_id: str) -> Any:
+    def _connect(self, tenant_id: TenantId) -> Any:
         if self.is_postgres:
             import psycopg
 

@@ -12,19 +12,21 @@ from dagster import (
     asset,
 )
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.aam.specs.spec_model import record_id_columns
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTable, entity_select
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
-from autonomos_pipelines.dcl.registry.store import Mapping
-from autonomos_pipelines.warehouse.store import WarehouseSession
+from autonomos_pipelines.dcl.registry.store import Mapping, Registry
+from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
-from resources import RegistryResource, WarehouseResource
+from resources import ConnectorsResource, RegistryResource, TenancyResource, WarehouseResource
 
 
 def source_tables(
@@ -58,17 +60,18 @@ def source_tables(
     return found
 
 
-def build_canonical(
+def build_canonical(  # noqa: PLR0913
     entity: CanonicalEntity,
-    tenant_id: str,
-    registry: RegistryResource,
-    warehouse: WarehouseResource,
+    tenant_id: TenantId,
+    registry: Registry,
+    store: Warehouse,
+    schemas: SchemaStore,
+    usage: UsageMeter,
     specs: dict[str, AnySpec],
 ) -> MaterializeResult:
     """Replace the tenant's canonical table for ``entity``, with its lost-fields check."""
-    store = warehouse.get()
-    connectors = [c for c in registry.get().tenant_connectors(tenant_id) if c in specs]
-    mappings = registry.get().active_mappings(tenant_id)
+    connectors = [c for c in registry.tenant_connectors(tenant_id) if c in specs]
+    mappings = registry.active_mappings(tenant_id)
     schema = store.canonical_schema(tenant_id)
     with store.session(tenant_id) as session:
         sources = source_tables(
@@ -84,9 +87,9 @@ def build_canonical(
             f"FROM {target} GROUP BY 1, 2 ORDER BY 1, 2"
         )
         lost = lost_fields_result(
-            canonical_key(entity.name), registry.get(), session, target, tenant_id
+            canonical_key(entity.name), registry, schemas, session, target, tenant_id
         )
-    UsageMeter(registry.get().engine).add(tenant_id, {"rows_produced": rows})
+    usage.add(tenant_id, {"rows_produced": rows})
     metadata: dict[str, Any] = {
         "dagster/row_count": rows,
         "dagster/table_name": f"{schema}.{entity.name}",
@@ -100,13 +103,12 @@ def build_canonical(
     return MaterializeResult(metadata=metadata, check_results=[lost])
 
 
-def check_rows_quota(tenant_id: str, registry: RegistryResource) -> None:
+def check_rows_quota(tenant_id: TenantId, quotas: Quotas, usage: UsageMeter) -> None:
     """Stop before building when the tenant used its canonical rows for the last hour (the
     previous table stays as it was)."""
-    engine = registry.get().engine
-    used = UsageMeter(engine).last_hour(tenant_id, "rows_produced")
+    used = usage.last_hour(tenant_id, "rows_produced")
     try:
-        Quotas(engine).check(tenant_id, "canonical_rows_per_hour", used)
+        quotas.check(tenant_id, "canonical_rows_per_hour", used)
     except QuotaExceeded as exceeded:
         raise Failure(
             description=str(exceeded),
@@ -127,10 +129,18 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )
     def _canonical(
-        context: AssetExecutionContext, registry: RegistryResource, warehouse: WarehouseResource
+        context: AssetExecutionContext,
+        registry: RegistryResource,
+        warehouse: WarehouseResource,
+        tenancy: TenancyResource,
+        connectors: ConnectorsResource,
     ) -> MaterializeResult:
-        check_rows_quota(context.partition_key, registry)
-        result = build_canonical(entity, context.partition_key, registry, warehouse, specs)
+        tenant_id, usage = tenant_of(context), tenancy.usage()
+        check_rows_quota(tenant_id, tenancy.quotas(), usage)
+        schemas = connectors.get().schemas
+        result = build_canonical(
+            entity, tenant_id, registry.get(), warehouse.get(), schemas, usage, specs
+        )
         failures = (result.metadata or {})["cast_failures"]
         if failures:
             context.log.warning(

@@ -5,23 +5,23 @@ numbers across runs)."""
 from dagster import MetadataValue
 
 from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
-from autonomos_pipelines.dcl.drift.repair import Repair
-from resources import RegistryResource
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.drift.events import Repair
 
 
-def unsettled_event_ids(registry: RegistryResource, tenant_id: str) -> set[int]:
+def unsettled_event_ids(schemas: SchemaStore, tenant_id: TenantId) -> set[int]:
     """Drift events this run may settle: open ones, and those waiting for a reviewer."""
-    store = SchemaStore(registry.get().engine)
-    return {e.id for e in store.events(tenant_id=tenant_id) if e.status in ("open", "needs_review")}
+    return {
+        e.id for e in schemas.events(tenant_id=tenant_id) if e.status in ("open", "needs_review")
+    }
 
 
 def drift_events_of(
-    registry: RegistryResource, tenant_id: str, event_ids: set[int]
+    schemas: SchemaStore, tenant_id: TenantId, event_ids: set[int]
 ) -> dict[int, DriftEvent]:
     if not event_ids:
         return {}
-    store = SchemaStore(registry.get().engine)
-    return {e.id: e for e in store.events(tenant_id=tenant_id) if e.id in event_ids}
+    return {e.id: e for e in schemas.events(tenant_id=tenant_id) if e.id in event_ids}
 
 
 def repair_metadata(repairs: list[Repair], events: dict[int, DriftEvent]) -> dict:

@@ -1,2 +1,16 @@
 """Raw assets (AAM): one dlt multi-asset per connector spec, rebuilt per tenant at run time,
-and the schema observer sensor."""
+each table with its schema-changes check, and the schema observer sensor."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from autonomos_pipelines.aam.specs.spec_model import AnySpec
+from mapping_assets.raw.assets import raw_assets_for
+from mapping_assets.raw.observer_sensor import schema_observer
+
+
+def raw_definitions(specs: dict[str, AnySpec]) -> Definitions:
+    return Definitions(
+        assets=[raw_assets_for(spec) for spec in specs.values()], sensors=[schema_observer]
+    )

@@ -8,10 +8,12 @@ from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from autonomos_pipelines.aam.adapters.factory import build_source
-from autonomos_pipelines.aam.connections.connection import Connection, Secret, secret_keys
+from autonomos_pipelines.aam.connections.connection import Connection
+from autonomos_pipelines.aam.connections.secrets import Secret, secret_keys
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.aam.specs.spec_model import SqlSpec
 from autonomos_pipelines.asset_graph.keys import raw_key
+from autonomos_pipelines.core.tenant_id import TenantId
 
 
 class AutonomosDltTranslator(DagsterDltTranslator):
@@ -39,7 +41,7 @@ def definition_source(spec: AnySpec) -> Any:
     if isinstance(spec, SqlSpec):  # dlt parses the URL when the source is built
         placeholder[spec.credentials.secret] = Secret("postgresql://definition@localhost/none")
     connection = Connection(
-        tenant_id="definition",
+        tenant_id=TenantId("definition"),
         connector=spec.name,
         endpoint="definition",
         file_root=Path("/nonexistent"),

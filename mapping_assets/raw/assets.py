@@ -16,16 +16,14 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
-from autonomos_pipelines.aam.connections.connection import Connection, resolve_connection
+from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.drift.loads import record_load_schemas, relevant_events
-from autonomos_pipelines.aam.drift.store import SchemaStore
-from autonomos_pipelines.aam.health import HealthStore
-from autonomos_pipelines.aam.http.session import http_runtime
+from autonomos_pipelines.aam.runtime import ConnectorRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
-from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.core.errors import AutonomosError
-from autonomos_pipelines.core.quotas import tenant_calls_per_minute
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.asset_specs import AutonomosDltTranslator, definition_source
 from mapping_assets.raw.schemas import observe_if_changed, previous_load_time
 from mapping_assets.raw.support import (
@@ -37,7 +35,7 @@ from mapping_assets.raw.support import (
     skip,
 )
 from quality_checks.raw_schema_changes import schema_check_result, schema_check_specs
-from resources import RegistryResource, WarehouseResource
+from resources import ConnectorsResource, RegistryResource, WarehouseResource
 
 
 def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
@@ -61,41 +59,39 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         dlt_resource: DagsterDltResource,
         registry: RegistryResource,
         warehouse: WarehouseResource,
+        connectors: ConnectorsResource,
     ) -> Iterator[Any]:
-        tenant_id = context.partition_key
+        tenant_id = tenant_of(context)
         options = registry.get().tenant_connectors(tenant_id)
         if spec.name not in options:
             context.log.warning(f"{spec.name} is not enabled for tenant {tenant_id}; skipped")
             yield from skip(context, "disabled", "not enabled for this tenant")
             return
-        settings = warehouse.settings()
-        breaker = HealthStore(get_engine(settings))
-        runtime = http_runtime(
-            spec, tenant_id, settings.redis_url,
-            tenant_calls_per_minute=tenant_calls_per_minute(settings, tenant_id),
-        )  # fmt: skip
+        runtime = connectors.get()
+        breaker = runtime.health
+        http = runtime.http(spec, tenant_id)
         connection: Connection | None = None
         try:
-            connection = resolve_connection(spec, tenant_id, options[spec.name], settings)
+            connection = runtime.connection(spec, tenant_id, options[spec.name])
             if breaker.get(tenant_id, spec.name).degraded:
-                reason = probe_succeeds(spec, connection, runtime)
+                reason = probe_succeeds(spec, connection, http)
                 if reason:
                     context.log.warning(f"{spec.name} is degraded; probe failed: {reason}")
                     yield from skip(context, "degraded", f"probe failed: {reason}")
                     return
                 context.log.info(f"{spec.name}: probe succeeded, loading again")
-            pipeline = _pipeline(context, spec, tenant_id)
+            pipeline = tenant_pipeline(warehouse.get(), runtime, spec, tenant_id)
             collisions = KeyCollisions()
             events = list(
                 dlt_resource.run(
                     context=context,
-                    dlt_source=build_source(spec, connection, runtime, collisions),
+                    dlt_source=build_source(spec, connection, http, collisions),
                     dlt_pipeline=pipeline,
                     dagster_dlt_translator=translator,
                 )
             )
         except (AutonomosError, PipelineStepFailed) as error:
-            record_usage(settings, tenant_id, runtime, [])  # the calls made count all the same
+            record_usage(runtime.usage, tenant_id, http, [])  # the calls made count all the same
             reason = failure_reason(error, connection)
             health = breaker.record_failure(tenant_id, spec.name, reason)
             failures = health.consecutive_failures
@@ -108,16 +104,15 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             )
             raise Failure(
                 description=f"{spec.name} for tenant {tenant_id}: {reason}{state}",
-                metadata={"connector_status": health.status, **http_metadata(runtime)},
+                metadata={"connector_status": health.status, **http_metadata(http)},
             ) from None
         breaker.record_success(tenant_id, spec.name)
-        record_usage(settings, tenant_id, runtime, events)
+        record_usage(runtime.usage, tenant_id, http, events)
         if collisions.renamed:
             context.log.warning(
                 f"{spec.name}: {len(collisions.renamed)} payload key(s) would share a column "
                 "with another key; each was given its own column (see keys_renamed)"
             )
-        schemas = SchemaStore(get_engine(settings))
         since = {  # read before this load's materialisations are stored
             check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
             for check in context.selected_asset_check_keys
@@ -125,9 +120,10 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         # dagster-dlt drops and re-creates the pipeline's local state before it runs, so the
         # object we hold keeps only the source's hints: the schema dlt stored is read back
         stored = dlt.attach(pipeline.pipeline_name, pipelines_dir=pipeline.pipelines_dir)
+        schemas = runtime.schemas
         loaded = record_load_schemas(schemas, tenant_id, spec.name, stored.default_schema)
         version_hash = stored.default_schema.version_hash
-        observe_if_changed(context, loaded, spec, tenant_id, options[spec.name], settings)
+        observe_if_changed(context, loaded, spec, tenant_id, options[spec.name], runtime)
         for event in events:
             table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
             yield MaterializeResult(
@@ -135,7 +131,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 metadata={
                     **(event.metadata or {}),
                     "connector_status": "healthy",
-                    **http_metadata(runtime),
+                    **http_metadata(http),
                     **collision_metadata(collisions),
                     **(
                         {
@@ -155,12 +151,13 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     return _raw
 
 
-def _pipeline(context: AssetExecutionContext, spec: AnySpec, tenant_id: str) -> Any:
-    warehouse = context.resources.warehouse
-    store = warehouse.get()
+def tenant_pipeline(
+    warehouse: Warehouse, runtime: ConnectorRuntime, spec: AnySpec, tenant_id: TenantId
+) -> Any:
+    """The tenant's own dlt pipeline for the connector: own name, dataset and state."""
     return dlt.pipeline(
         pipeline_name=f"{tenant_id}__{spec.name}",
-        destination=store.dlt_destination(tenant_id),
-        dataset_name=store.raw_schema(tenant_id, spec.name),
-        pipelines_dir=str(warehouse.settings().dlt_pipelines_dir),
+        destination=warehouse.dlt_destination(tenant_id),
+        dataset_name=warehouse.raw_schema(tenant_id, spec.name),
+        pipelines_dir=str(runtime.pipelines_dir),
     )

@@ -2,7 +2,6 @@
 schemas into drift events and asks for runs of the affected tenant partitions only."""
 
 import json
-import os
 import time
 
 from dagster import (
@@ -18,14 +17,14 @@ from dagster import (
     sensor,
 )
 
-from autonomos_pipelines.aam.drift.observer import observe
-from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
+from autonomos_pipelines.aam.specs.spec_model import AnySpec, resource_names
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key, raw_key
-from autonomos_pipelines.core.database import get_engine
-from resources import RegistryResource, WarehouseResource
+from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.core.tenant_id import TenantId
+from resources import ConnectorsResource, RegistryResource
 
-INTERVAL_SECONDS = int(os.environ.get("AUTONOMOS_OBSERVER_INTERVAL", "60"))
+INTERVAL_SECONDS = get_settings().observer_interval  # a definition, read where it is loaded
 
 
 def _cursor(context: SensorEvaluationContext) -> dict:
@@ -35,7 +34,9 @@ def _cursor(context: SensorEvaluationContext) -> dict:
         return {}
 
 
-def drift_run_request(tenant_id: str, connectors: set[str], event_ids: list[int]) -> RunRequest:
+def drift_run_request(
+    tenant_id: TenantId, connectors: set[str], event_ids: list[int]
+) -> RunRequest:
     """Reload the drifted connectors' raw tables, then map (the DCL repairs) and rebuild the
     canonical tables those connectors feed."""
     specs = default_specs()
@@ -53,9 +54,7 @@ def drift_run_request(tenant_id: str, connectors: set[str], event_ids: list[int]
     )
 
 
-def _tables(spec) -> list[str]:  # type: ignore[no-untyped-def]
-    from autonomos_pipelines.aam.specs.spec_model import resource_names
-
+def _tables(spec: AnySpec) -> list[str]:
     return resource_names(spec)
 
 
@@ -68,10 +67,9 @@ def _tables(spec) -> list[str]:  # type: ignore[no-untyped-def]
     "and records drift events; requests runs for the affected tenant partitions only.",
 )
 def schema_observer(
-    context: SensorEvaluationContext, registry: RegistryResource, warehouse: WarehouseResource
+    context: SensorEvaluationContext, registry: RegistryResource, connectors: ConnectorsResource
 ):
-    settings = warehouse.settings()
-    store = SchemaStore(get_engine(settings))
+    runtime = connectors.get()
     specs = default_specs()
     cursor = _cursor(context)
     started = time.monotonic()
@@ -82,7 +80,7 @@ def schema_observer(
             if name not in specs:
                 continue
             try:
-                events = observe(specs[name], tenant_id, options, settings, store)
+                events = runtime.observe(specs[name], tenant_id, options)
             except Exception as error:  # one failing source never stops the others
                 failures.append(f"{tenant_id}/{name}: {error}"[:400])  # observe() redacts
                 continue

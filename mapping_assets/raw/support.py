@@ -17,6 +17,8 @@ from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.usage import UsageMeter
 
 
 def root_cause(error: BaseException) -> str:
@@ -91,13 +93,9 @@ def failure_reason(error: Exception, connection: Connection | None) -> str:
     return redact(str(error), connection)
 
 
-def record_usage(settings: Any, tenant_id: str, runtime: HttpRuntime, events: list) -> None:
+def record_usage(usage: UsageMeter, tenant_id: TenantId, http: HttpRuntime, events: list) -> None:
     """The load's API calls and top-level records fetched, counted against the tenant."""
-    from autonomos_pipelines.core.usage import UsageMeter
-
     records = sum(
         int(getattr((event.metadata or {}).get("rows_loaded"), "value", 0) or 0) for event in events
     )
-    UsageMeter.for_settings(settings).add(
-        tenant_id, {"api_calls": runtime.stats.requests, "records_fetched": records}
-    )
+    usage.add(tenant_id, {"api_calls": http.stats.requests, "records_fetched": records})

@@ -32,12 +32,10 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def open_client(url: str) -> Any:
-    """A pymongo client; ``mongomock://<dataset>`` is the sandbox's in-memory fake."""
-    if url.startswith("mongomock://"):
-        from autonomos_pipelines.sandbox.mongo import sandbox_client
-
-        return sandbox_client(url.removeprefix("mongomock://"))
+def open_client(connection: Connection, url: str) -> Any:
+    """A pymongo client, unless the connection brings its own (the sandbox's in-memory one)."""
+    if connection.open_client is not None:
+        return connection.open_client(url)
     import pymongo
 
     return pymongo.MongoClient(url, serverSelectionTimeoutMS=5000, tz_aware=True)
@@ -47,7 +45,7 @@ def mongo_source(spec: MongoSpec, connection: Connection) -> DltSource:
     url = connection.secret(spec.connection_url.secret)
 
     def documents(item: MongoCollection, since: Any) -> Iterator[list[dict[str, Any]]]:
-        collection = open_client(url)[spec.database][item.name]
+        collection = open_client(connection, url)[spec.database][item.name]
         query = {item.incremental_field: {"$gte": since}} if since is not None else {}
         order = item.incremental_field or "_id"
         batch: list[dict[str, Any]] = []

@@ -1,52 +1,42 @@
-"""A tenant's connection to one connector, resolved at run time (endpoint, secrets, files)."""
+"""A tenant's connection to one connector, resolved at run time: endpoint, secrets, files.
+
+A connector set to the ``sandbox`` endpoint (the demo's, the tests') gets its endpoint from a
+:class:`SandboxPlug` that a dev entry point hands in; the runtime never imports the sandbox,
+and without a plug such a connector fails with a line that says what to do.
+"""
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from autonomos_pipelines.aam.connections.secrets import (
+    Secret,
+    env_secrets,
+    secret_env_var,
+    secret_keys,
+)
 from autonomos_pipelines.aam.specs.spec_model import (
     AnySpec,
     AwsCostSpec,
     FileSpec,
     GenericRestSpec,
-    MongoSpec,
-    OAuthSandbox,
     ODataSpec,
     SalesforceSpec,
-    SqlSpec,
 )
 from autonomos_pipelines.core.errors import ConfigError
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.vault.store import SecretStore
 
 SANDBOX = "sandbox"
-
-
-class Secret:
-    """A credential value that never shows itself in repr, str, logs or metadata."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
+HTTP_ENDPOINT = GenericRestSpec | SalesforceSpec | ODataSpec | AwsCostSpec
 
 
 @dataclass(frozen=True)
 class Connection:
-    tenant_id: str
+    tenant_id: TenantId
     connector: str
     endpoint: str  # "sandbox" or the real base URL
     base_url: str | None = None
@@ -57,6 +47,9 @@ class Connection:
     persist_secret: Callable[[str, str], None] | None = field(
         default=None, repr=False, compare=False
     )
+    # opens a database client for a URL the adapter would otherwise hand to its driver (the
+    # sandbox's in-memory MongoDB); None: the driver's own client
+    open_client: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
 
     def rotate_secret(self, key: str, value: str) -> None:
         """The provider issued a new value (e.g. a rotated refresh token): use it from now on
@@ -82,103 +75,73 @@ class Connection:
         return self.secrets[key].reveal()
 
 
-def secret_env_var(tenant_id: str, connector: str, key: str) -> str:
-    return "AUTONOMOS_SECRET_" + "_".join(
-        re.sub(r"[^A-Z0-9]", "_", part.upper()) for part in (tenant_id, connector, key)
-    )
+@dataclass(frozen=True)
+class SandboxEndpoint:
+    """Where a fake of the connector's API or database answers, with its test credentials."""
+
+    base_url: str | None = None
+    token_url: str | None = None
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    file_root: Path | None = None
+    open_client: Callable[[str], Any] | None = None
 
 
-def _env_secrets(tenant_id: str, connector: str, keys: set[str]) -> dict[str, Secret]:
-    found = {}
-    for key in keys:
-        value = os.environ.get(secret_env_var(tenant_id, connector, key))
-        if value:
-            found[key] = Secret(value)
-    return found
+class SandboxPlug(Protocol):
+    def endpoint(self, spec: AnySpec, tenant_id: TenantId) -> SandboxEndpoint: ...
 
 
-def secret_keys(spec: AnySpec) -> set[str]:
-    """Every secret name a spec refers to."""
-    keys: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if set(node) == {"secret"}:
-                keys.add(node["secret"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec.model_dump(exclude={"sandbox"}, exclude_none=True))
-    return keys
-
-
-HTTP_SANDBOXED = GenericRestSpec | SalesforceSpec | ODataSpec | AwsCostSpec
-
-
-def _sandbox_endpoint(spec: AnySpec, settings: Settings) -> dict[str, Any]:
-    """Where the sandbox serves this connector, and the public test credentials it takes."""
-    if isinstance(spec, SqlSpec):
-        if spec.sandbox is None:  # a test or real URL comes from the tenant's secrets
-            return {"secrets": {}}
-        from autonomos_pipelines.sandbox.databases import sandbox_database_url
-
-        return {"secrets": {spec.credentials.secret: sandbox_database_url(spec, settings)}}
-    if isinstance(spec, MongoSpec):
-        if spec.sandbox is None:
-            return {"secrets": {}}
-        return {"secrets": {spec.connection_url.secret: f"mongomock://{spec.sandbox.dataset}"}}
-    sandbox = None if isinstance(spec, FileSpec) else spec.sandbox
-    if sandbox is None:
-        raise ConfigError(f"{spec.name}: no sandbox is defined; set a real endpoint")
-    found: dict[str, Any] = {
-        "base_url": settings.sandbox_url + sandbox.path,
-        "secrets": dict(sandbox.credentials),
-    }
-    if isinstance(sandbox, OAuthSandbox):
-        found["token_url"] = settings.sandbox_url + sandbox.token_path
-    return found
-
-
-def resolve_connection(
-    spec: AnySpec, tenant_id: str, options: dict[str, Any], settings: Settings
+def resolve_connection(  # noqa: PLR0913
+    spec: AnySpec,
+    tenant_id: TenantId,
+    options: dict[str, Any],
+    secrets: SecretStore,
+    files_dir: Path,
+    sandbox: SandboxPlug | None = None,
 ) -> Connection:
-    """Turn a tenant's stored connector options into a run-time Connection."""
+    """Turn a tenant's stored connector options into a run-time Connection. Secrets: the
+    tenant's stored ones first, then AUTONOMOS_SECRET_* variables, then a sandbox's."""
     endpoint = str(options.get("endpoint") or SANDBOX)
-    store = SecretStore.for_settings(settings)
-    stored = store.reveal_all(tenant_id, spec.name, "system:run")
-    secrets = {
-        **_env_secrets(tenant_id, spec.name, secret_keys(spec)),
+    stored = secrets.reveal_all(tenant_id, spec.name, "system:run")
+    found = {
+        **env_secrets(tenant_id, spec.name, secret_keys(spec)),
         **{name: Secret(value) for name, value in stored.items()},
     }
-    base_url = token_url = None
-    if endpoint == SANDBOX and not isinstance(spec, FileSpec):
-        sandbox = _sandbox_endpoint(spec, settings)
-        secrets = {**{k: Secret(v) for k, v in sandbox["secrets"].items()}, **secrets}
-        base_url, token_url = sandbox.get("base_url"), sandbox.get("token_url")
-    elif isinstance(spec, HTTP_SANDBOXED):
-        base_url = endpoint
-    file_root = (
-        Path(options["file_root"])
-        if options.get("file_root")
-        else (settings.files_dir / tenant_id / spec.name)
-    )
+    plugged = SandboxEndpoint()
+    if endpoint == SANDBOX:
+        plugged = _sandbox(spec, tenant_id, sandbox)
+        found = {**{k: Secret(v) for k, v in plugged.secrets.items()}, **found}
+    file_root = Path(options["file_root"]) if options.get("file_root") else plugged.file_root
     return Connection(
         tenant_id=tenant_id,
         connector=spec.name,
         endpoint=endpoint,
-        base_url=base_url,
-        token_url=token_url,
-        file_root=file_root,
-        secrets=secrets,
-        persist_secret=_persist_stored(store, tenant_id, spec.name, set(stored)),
+        base_url=plugged.base_url if endpoint == SANDBOX else _http_base(spec, endpoint),
+        token_url=plugged.token_url,
+        file_root=file_root or files_dir / tenant_id / spec.name,
+        secrets=found,
+        persist_secret=_persist_stored(secrets, tenant_id, spec.name, set(stored)),
+        open_client=plugged.open_client,
+    )
+
+
+def _http_base(spec: AnySpec, endpoint: str) -> str | None:
+    return endpoint if isinstance(spec, HTTP_ENDPOINT) else None
+
+
+def _sandbox(spec: AnySpec, tenant_id: TenantId, sandbox: SandboxPlug | None) -> SandboxEndpoint:
+    if sandbox is not None:
+        return sandbox.endpoint(spec, tenant_id)
+    where = "FOLDER" if isinstance(spec, FileSpec) else "URL"
+    raise ConfigError(
+        f"{spec.name} of tenant {tenant_id!r} is set to the sandbox endpoint, and no sandbox is "
+        "plugged into this process (the sandbox is for the demo and tests: `autonomos demo`, "
+        "`autonomos materialize`, `autonomos ui`); give it a real one with `autonomos tenants "
+        f"add {tenant_id} --connectors {spec.name} --endpoint {spec.name}={where}`"
     )
 
 
 def _persist_stored(
-    store: SecretStore, tenant_id: str, connector: str, names: set[str]
+    store: SecretStore, tenant_id: TenantId, connector: str, names: set[str]
 ) -> Callable[[str, str], None]:
     """Rotated values of secrets that came from the store go back to it (audited)."""
 

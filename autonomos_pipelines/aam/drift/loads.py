@@ -10,6 +10,7 @@ from typing import Any
 
 from autonomos_pipelines.aam.drift.fingerprint import Change, diff, tables_of
 from autonomos_pipelines.aam.drift.store import UNRESOLVED, DriftEvent, SchemaStore
+from autonomos_pipelines.core.tenant_id import TenantId
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class LoadedSchema:
 
 
 def record_load_schemas(
-    store: SchemaStore, tenant_id: str, connector: str, dlt_schema: Any
+    store: SchemaStore, tenant_id: TenantId, connector: str, dlt_schema: Any
 ) -> dict[str, LoadedSchema]:
     """Snapshot dlt's schema of every loaded table and say what changed since the last load."""
     previous = store.latest_schemas(tenant_id, connector, "load")
@@ -39,7 +40,7 @@ def record_load_schemas(
 
 
 def relevant_events(
-    store: SchemaStore, tenant_id: str, connector: str, table: str, since: datetime
+    store: SchemaStore, tenant_id: TenantId, connector: str, table: str, since: datetime
 ) -> list[DriftEvent]:
     return [
         event

@@ -17,15 +17,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff
 from autonomos_pipelines.core.database import session, tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
 
-# statuses of an event the DCL has not settled yet (the raw schema check counts them)
-UNRESOLVED = ("open", "healing", "needs_review", "failed")
+# an event is open when detected; the DCL's decision closes it: repaired, needs_review (a
+# proposal waits; repaired once a person decides) or failed
+EVENT_STATUSES = ("open", "healing", "needs_review", "repaired", "failed", "dismissed")
+UNRESOLVED = ("open", "healing", "needs_review", "failed")  # counted by the raw schema check
 
 
 @dataclass(frozen=True)
 class DriftEvent:
     id: int
-    tenant_id: str
+    tenant_id: TenantId
     connector: str
     source_table: str
     old_snapshot_id: int
@@ -59,15 +62,9 @@ class SchemaStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @classmethod
-    def for_settings(cls, settings: Any) -> SchemaStore:
-        from autonomos_pipelines.core.database import get_engine
-
-        return cls(get_engine(settings))
-
     def record(
         self,
-        tenant_id: str,
+        tenant_id: TenantId,
         connector: str,
         tables: dict[str, TableSchema],
         origin: str,
@@ -108,7 +105,9 @@ class SchemaStore:
         return [self.event(event_id, tenant_id) for event_id in created]
 
     @staticmethod
-    def _observed(db: Connection, tenant_id: str, connector: str, origin: str) -> datetime | None:
+    def _observed(
+        db: Connection, tenant_id: TenantId, connector: str, origin: str
+    ) -> datetime | None:
         """The previous observation's time, and this one's recorded in its place."""
         previous = db.execute(
             sa.text(
@@ -128,7 +127,7 @@ class SchemaStore:
         return previous
 
     def _latest(
-        self, db: Connection, tenant_id: str, connector: str, origin: str
+        self, db: Connection, tenant_id: TenantId, connector: str, origin: str
     ) -> dict[str, tuple[int, str, dict, int]]:
         rows = db.execute(
             sa.text(
@@ -159,7 +158,7 @@ class SchemaStore:
             },
         ).scalar_one()
 
-    def event(self, event_id: int, tenant_id: str | None = None) -> DriftEvent:
+    def event(self, event_id: int, tenant_id: TenantId | None = None) -> DriftEvent:
         """One event by id: within ``tenant_id``'s rows, or (None) the operator's view."""
         with session(self.engine, tenant_id) as db:
             row = db.execute(
@@ -170,7 +169,7 @@ class SchemaStore:
 
     def events(
         self,
-        tenant_id: str | None = None,
+        tenant_id: TenantId | None = None,
         status: str | None = None,
         after_id: int = 0,
         connector: str | None = None,
@@ -195,13 +194,44 @@ class SchemaStore:
             ).all()
         return [DriftEvent(*row) for row in rows]
 
-    def latest_schemas(self, tenant_id: str, connector: str, origin: str) -> dict[str, TableSchema]:
+    def close_event(
+        self, tenant_id: TenantId, event_id: int, status: str, detail: list[dict[str, Any]]
+    ) -> None:
+        """Record what became of an event (the DCL's repairs, or why they failed); a repaired
+        event gets its resolution time."""
+        if status not in EVENT_STATUSES:
+            raise ValueError(f"unknown drift event status {status!r}")
+        with tenant_session(self.engine, tenant_id) as db:
+            db.execute(
+                sa.text(
+                    "UPDATE drift_events SET status = :s, detail = :d, "
+                    "resolved_at = CASE WHEN :s = 'repaired' THEN now() END WHERE id = :id"
+                ),
+                {"s": status, "d": json.dumps(detail), "id": event_id},
+            )
+
+    def mark_repaired(self, tenant_id: TenantId, event_ids: list[int]) -> None:
+        """Events a reviewer has decided: repaired now, their repairs kept."""
+        if not event_ids:
+            return
+        with tenant_session(self.engine, tenant_id) as db:
+            db.execute(
+                sa.text(
+                    "UPDATE drift_events SET status = 'repaired', resolved_at = now() "
+                    "WHERE id = ANY(:ids) AND status = 'needs_review'"
+                ),
+                {"ids": list(event_ids)},
+            )
+
+    def latest_schemas(
+        self, tenant_id: TenantId, connector: str, origin: str
+    ) -> dict[str, TableSchema]:
         """The newest snapshot of every table of one tenant's connector, from one origin."""
         with tenant_session(self.engine, tenant_id) as db:
             latest = self._latest(db, tenant_id, connector, origin)
         return {name: _schema(row[2]) for name, row in latest.items()}
 
-    def snapshot(self, snapshot_id: int, tenant_id: str | None = None) -> TableSchema:
+    def snapshot(self, snapshot_id: int, tenant_id: TenantId | None = None) -> TableSchema:
         with session(self.engine, tenant_id) as db:
             data = db.execute(
                 sa.text("SELECT schema_json FROM schema_snapshots WHERE id = :id"),

@@ -9,7 +9,6 @@ the run worker's memory.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -22,16 +21,8 @@ from requests.adapters import HTTPAdapter
 from autonomos_pipelines.aam.http.rate_limit import Limiter, acquire
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RESPONSE_ENV = "AUTONOMOS_MAX_RESPONSE_MB"
-
-
-def max_response_bytes() -> int:
-    raw = os.environ.get(MAX_RESPONSE_ENV, "") or "64"
-    try:
-        megabytes = float(raw)
-    except ValueError:
-        raise ValueError(f"{MAX_RESPONSE_ENV}={raw!r}: expected a number of megabytes") from None
-    return max(1, int(megabytes * 1024 * 1024))
+MAX_RESPONSE_ENV = "AUTONOMOS_MAX_RESPONSE_MB"  # named in the refusal; read by core.settings
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 class ResponseTooLarge(requests.RequestException):
@@ -45,7 +36,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     timeout: float = 30.0
-    max_response_bytes: int = field(default_factory=max_response_bytes)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2^(attempt-1))]."""

@@ -13,6 +13,8 @@ from typing import Protocol
 
 import redis
 
+from autonomos_pipelines.core.tenant_id import TenantId
+
 # KEYS[1] bucket hash; ARGV: rate per second, burst, now (ms). Returns ms to wait (0: granted).
 _ACQUIRE = """
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'paused_until')
@@ -48,11 +50,11 @@ class Limiter(Protocol):
         """Hold every request on this key for ``seconds`` (a server's Retry-After)."""
 
 
-def bucket_key(tenant_id: str, connector: str) -> str:
+def bucket_key(tenant_id: TenantId, connector: str) -> str:
     return f"autonomos:{tenant_id}:ratelimit:{connector}"
 
 
-def tenant_bucket_key(tenant_id: str) -> str:
+def tenant_bucket_key(tenant_id: TenantId) -> str:
     """The bucket every connector of the tenant shares (its api_calls_per_minute quota);
     connector names are validated identifiers, so none can collide with this one."""
     return f"autonomos:{tenant_id}:ratelimit-tenant"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import requests
 
@@ -14,6 +14,7 @@ from autonomos_pipelines.aam.http.http_client import (
 )
 from autonomos_pipelines.aam.http.rate_limit import bucket_key, limiter_for, tenant_bucket_key
 from autonomos_pipelines.aam.specs.spec_model import AnySpec
+from autonomos_pipelines.core.tenant_id import TenantId
 
 
 @dataclass
@@ -24,13 +25,15 @@ class HttpRuntime:
 
 def http_runtime(
     spec: AnySpec,
-    tenant_id: str,
+    tenant_id: TenantId,
     redis_url: str | None = None,
     policy: RetryPolicy | None = None,
     tenant_calls_per_minute: int = 0,
+    max_response_bytes: int | None = None,
 ) -> HttpRuntime:
     """Session limited by the spec's rate_limit on the tenant's own bucket, and by the
-    tenant's api_calls_per_minute quota on a bucket all its connectors share (0: none)."""
+    tenant's api_calls_per_minute quota on a bucket all its connectors share (0: none);
+    ``max_response_bytes`` overrides the policy's limit on a response body."""
     rate = spec.rate_limit
     limiter = limiter_for(redis_url)
     throttle = Throttle(
@@ -45,6 +48,9 @@ def http_runtime(
         shared = Throttle(
             limiter, tenant_bucket_key(tenant_id), per_second, max(1, int(per_second))
         )
+    policy = policy or RetryPolicy()
+    if max_response_bytes is not None:
+        policy = replace(policy, max_response_bytes=max_response_bytes)
     stats = RequestStats()
-    session = guarded_session(throttle, policy or RetryPolicy(), stats, shared)
+    session = guarded_session(throttle, policy, stats, shared)
     return HttpRuntime(session, stats)

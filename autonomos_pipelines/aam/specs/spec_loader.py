@@ -12,16 +12,32 @@ from pydantic import TypeAdapter, ValidationError
 
 from autonomos_pipelines.aam.specs.spec_model import AnySpec, ConnectorSpec
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.settings import get_settings
 
 __all__ = ["AnySpec", "get_spec", "load_spec_file", "load_specs", "parse_spec"]
 SCHEMA_FILE_NAME = "connector_spec.schema.json"
 _ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(ConnectorSpec)
 
 
-def specs_dir() -> Path:
+def packaged_specs_dir() -> Path:
     """The catalogue shipped with the project: the ``connector_specs`` package's folder (the
     checkout's connector_specs/ in an editable install, site-packages in a wheel)."""
     return Path(str(resources.files("connector_specs")))
+
+
+def catalogue_dirs() -> list[Path]:
+    """Where specs are read from: the shipped catalogue, then AUTONOMOS_CONNECTOR_SPECS (whose
+    specs are added to it, and replace a shipped one of the same name)."""
+    configured = get_settings().connector_specs
+    if configured is not None and not configured.is_dir():
+        raise SpecError(f"AUTONOMOS_CONNECTOR_SPECS={configured}: not a folder")
+    return [packaged_specs_dir(), *([configured] if configured else [])]
+
+
+def specs_dir() -> Path:
+    """Where new specs are written (and the JSON Schema): the configured folder if there is
+    one, else the shipped catalogue (a checkout's connector_specs/)."""
+    return catalogue_dirs()[-1]
 
 
 def _json_path(location: tuple[str | int, ...]) -> str:
@@ -79,8 +95,13 @@ def load_spec_file(path: Path) -> AnySpec:
 
 
 def load_specs(directory: Path | None = None) -> dict[str, AnySpec]:
-    """All specs in a directory, keyed by connector name, sorted by name."""
-    directory = directory or specs_dir()
+    """All specs in a directory (default: the whole catalogue), keyed by connector name, sorted
+    by name."""
+    if directory is None:
+        merged: dict[str, AnySpec] = {}
+        for folder in catalogue_dirs():
+            merged |= load_specs(folder)
+        return dict(sorted(merged.items()))
     files = sorted(p for p in directory.glob("*.json") if p.name != SCHEMA_FILE_NAME)
     return {spec.name: spec for spec in (load_spec_file(path) for path in files)}
 

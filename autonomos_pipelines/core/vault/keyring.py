@@ -13,13 +13,13 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from autonomos_pipelines.core.errors import AutonomosError, ConfigError
+from autonomos_pipelines.core.tenant_id import TenantId
 
 KEY_ENV = "AUTONOMOS_SECRET_KEY"
 
@@ -44,7 +44,7 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"autonomos-key-id" + key).hexdigest()[:12]
 
 
-def _context(tenant_id: str, connector: str, name: str) -> bytes:
+def _context(tenant_id: TenantId, connector: str, name: str) -> bytes:
     return "\x1f".join((tenant_id, connector, name)).encode()
 
 
@@ -56,9 +56,10 @@ class Keyring:
         self.current = key_id(keys[0])
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Keyring | None:
-        """None when no key is configured (nothing can be stored or read then)."""
-        raw = environ.get(KEY_ENV, "").strip()
+    def parse(cls, text: str | None) -> Keyring | None:
+        """The keys of AUTONOMOS_SECRET_KEY (comma-separated, the first one seals); None when
+        no key is configured (nothing can be stored or read then)."""
+        raw = (text or "").strip()
         if not raw:
             return None
         keys = []
@@ -75,13 +76,13 @@ class Keyring:
             keys.append(key)
         return cls(keys)
 
-    def seal(self, value: str, tenant_id: str, connector: str, name: str) -> Sealed:
+    def seal(self, value: str, tenant_id: TenantId, connector: str, name: str) -> Sealed:
         nonce = os.urandom(12)
         cipher = AESGCM(self._keys[self.current])
         data = cipher.encrypt(nonce, value.encode(), _context(tenant_id, connector, name))
         return Sealed(self.current, nonce, data)
 
-    def open(self, sealed: Sealed, tenant_id: str, connector: str, name: str) -> str:
+    def open(self, sealed: Sealed, tenant_id: TenantId, connector: str, name: str) -> str:
         where = f"secret {name!r} of {tenant_id}/{connector}"
         key = self._keys.get(sealed.key_id)
         if key is None:

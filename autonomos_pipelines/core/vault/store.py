@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,13 +12,15 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import admin_session, session, tenant_session
 from autonomos_pipelines.core.errors import ConfigError
-from autonomos_pipelines.core.naming import validate_connector_name, validate_tenant_id
+from autonomos_pipelines.core.naming import validate_connector_name
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.vault.keyring import KEY_ENV, Keyring, Sealed
 
 
 @dataclass(frozen=True)
 class StoredSecret:
-    tenant_id: str
+    tenant_id: TenantId
     connector: str
     name: str
     key_id: str
@@ -32,10 +33,10 @@ class SecretStore:
         self.keyring = keyring
 
     @classmethod
-    def for_settings(cls, settings: Any) -> SecretStore:
-        from autonomos_pipelines.core.database import get_engine
+    def for_settings(cls, settings: Settings) -> SecretStore:
+        from autonomos_pipelines.core.database import migrated_engine
 
-        return cls(get_engine(settings), Keyring.from_env())
+        return cls(migrated_engine(settings), Keyring.parse(settings.secret_key))
 
     def _require_keyring(self) -> Keyring:
         if self.keyring is None:
@@ -45,8 +46,7 @@ class SecretStore:
             )
         return self.keyring
 
-    def set(self, tenant_id: str, connector: str, name: str, value: str, actor: str) -> None:
-        validate_tenant_id(tenant_id)
+    def set(self, tenant_id: TenantId, connector: str, name: str, value: str, actor: str) -> None:
         validate_connector_name(connector)
         if not value:
             raise ConfigError(f"secret {name!r} of {tenant_id}/{connector}: the value is empty")
@@ -65,7 +65,7 @@ class SecretStore:
             audit(db, actor, "secret.set", tenant_id, "secret", f"{connector}.{name}",
                   new={"key_id": sealed.key_id})  # fmt: skip
 
-    def delete(self, tenant_id: str, connector: str, name: str, actor: str) -> bool:
+    def delete(self, tenant_id: TenantId, connector: str, name: str, actor: str) -> bool:
         with tenant_session(self.engine, tenant_id) as db:
             gone = db.execute(
                 sa.text(
@@ -78,7 +78,7 @@ class SecretStore:
                 audit(db, actor, "secret.delete", tenant_id, "secret", f"{connector}.{name}")
         return bool(gone)
 
-    def list(self, tenant_id: str | None = None) -> list[StoredSecret]:
+    def list(self, tenant_id: TenantId | None = None) -> list[StoredSecret]:
         with session(self.engine, tenant_id) as db:
             rows = db.execute(
                 sa.text(
@@ -90,7 +90,7 @@ class SecretStore:
             ).all()
         return [StoredSecret(*row) for row in rows]
 
-    def reveal_all(self, tenant_id: str, connector: str, actor: str) -> dict[str, str]:
+    def reveal_all(self, tenant_id: TenantId, connector: str, actor: str) -> dict[str, str]:
         """Every secret of one tenant's connector, decrypted, for a run; one audit row."""
         if not _has_secrets_table(self.engine):  # a registry not migrated yet stores nothing
             return {}

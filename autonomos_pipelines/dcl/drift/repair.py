@@ -17,14 +17,10 @@ The connection goes healing -> active (or review / failed, with the reason).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import sqlalchemy as sa
-
-from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
-from autonomos_pipelines.dcl.drift.status import close_event, set_connection, settle_reviewed
+from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
@@ -33,79 +29,70 @@ from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 ACTOR = "system:drift"
 
 
-@dataclass
-class Repair:
-    event_id: int
-    action: str  # moved | deprecated | flagged | proposed | none
-    field: str
-    target: str | None  # the mapping's target (for "deprecated": the one that lost its source)
-    confidence: float
-    applied: bool
-    detail: str
-
-
-def open_events(registry: Registry, tenant_id: str) -> list[dict[str, Any]]:
-    with tenant_session(registry.engine, tenant_id) as db:
-        rows = db.execute(
-            sa.text(
-                "SELECT id, connector, source_table, changes FROM drift_events "
-                "WHERE tenant_id = :t AND status = 'open' ORDER BY id"
-            ),
-            {"t": tenant_id},
-        ).mappings()
-        return [dict(row) for row in rows]
+def settle_reviewed(
+    registry: Registry, tenant_id: TenantId, waiting: list[DriftInput]
+) -> list[int]:
+    """Events that waited for a reviewer and whose table has no proposal left: a person has
+    decided, so they are repaired (returns their ids; the connection is active again)."""
+    pending = {
+        (row["connector"], row["source_table"].lower())
+        for row in Workflow(registry).pending(tenant_id)
+    }
+    settled = [e for e in waiting if (e.connector, e.source_table.lower()) not in pending]
+    for connector in {event.connector for event in settled}:
+        set_connection(registry, tenant_id, connector, "active", only_if="review")
+    return [event.id for event in settled]
 
 
 def repair_drift(
-    registry: Registry, tenant_id: str, fields: list[SourceField], resolver_factory=None
-) -> list[Repair]:  # type: ignore[no-untyped-def]
-    """Repair every open drift event of the tenant; ``fields`` are its observed fields now."""
-    settle_reviewed(registry, tenant_id)
-    events = open_events(registry, tenant_id)
+    registry: Registry,
+    tenant_id: TenantId,
+    fields: list[SourceField],
+    events: list[DriftInput],
+    resolver_factory=None,  # type: ignore[no-untyped-def]
+) -> list[EventOutcome]:
+    """Decide every open drift event of the tenant; ``fields`` are its observed fields now."""
     if not events:
         return []
     workflow = Workflow(registry)
     index = registry.mapping_index(tenant_id)
     by_key = {(f.source_system, f.source_entity.lower(), f.field): f for f in fields}
     fits = _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory)
-    repairs: list[Repair] = []
+    outcomes = []
     for event in events:
-        set_connection(registry, tenant_id, event["connector"], "healing")
-        made = []
-        try:
-            for change in event["changes"]:
-                mapping = index.get(
-                    (event["connector"], event["source_table"].lower(), change["column"])
-                )
-                if mapping is None or mapping.canonical_field is None:
-                    continue  # an unmapped field: nothing to repair
-                made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
-        except Exception as error:  # the event stays visible as failed; the gate holds
-            close_event(
-                registry, tenant_id, event["id"], "failed", made, f"{type(error).__name__}: {error}"
-            )
-            set_connection(registry, tenant_id, event["connector"], "failed")
-            continue
-        status = "needs_review" if any(not r.applied for r in made) else "repaired"
-        close_event(registry, tenant_id, event["id"], status, made)
-        set_connection(
-            registry,
-            tenant_id,
-            event["connector"],
-            "review" if status == "needs_review" else "active",
-        )
-        repairs += made
-    return repairs
+        set_connection(registry, tenant_id, event.connector, "healing")
+        outcome = _decide(workflow, tenant_id, event, index, fits)
+        connection = {"needs_review": "review", "repaired": "active"}.get(outcome.status)
+        set_connection(registry, tenant_id, event.connector, connection or "failed")
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _decide(  # noqa: PLR0913
+    workflow: Workflow, tenant_id: TenantId, event: DriftInput, index: dict, fits: dict
+) -> EventOutcome:
+    made: list[Repair] = []
+    try:
+        for change in event.changes:
+            mapping = index.get((event.connector, event.source_table.lower(), change["column"]))
+            if mapping is None or mapping.canonical_field is None:
+                continue  # an unmapped field: nothing to repair
+            made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
+    except Exception as error:  # the event stays visible as failed; the gate holds
+        reason = f"{type(error).__name__}: {error}"
+        return EventOutcome(event.id, event.connector, "failed", made, reason)
+    status = "needs_review" if any(not r.applied for r in made) else "repaired"
+    return EventOutcome(event.id, event.connector, status, made)
 
 
 def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) -> dict:  # type: ignore[no-untyped-def]
     """(connector, table, new field) -> {target: calibrated confidence} for renamed fields."""
     wanted = []
     for event in events:
-        for change in event["changes"]:
-            old = index.get((event["connector"], event["source_table"].lower(), change["column"]))
+        for change in event.changes:
+            old = index.get((event.connector, event.source_table.lower(), change["column"]))
             new = by_key.get(
-                (event["connector"], event["source_table"].lower(), change.get("renamed_to") or "")
+                (event.connector, event.source_table.lower(), change.get("renamed_to") or "")
             )
             if change["kind"] == "renamed_suspected" and old and old.canonical_field and new:
                 wanted.append(new)
@@ -114,7 +101,7 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
     if resolver_factory is None:
         from autonomos_pipelines.dcl.service import build_resolver
 
-        resolver = build_resolver(registry, tenant_id, use_llm=False, persistent=True)
+        resolver = build_resolver(registry, tenant_id, persistent=True)
     else:
         resolver = resolver_factory()
     resolver.registry_lookup = None
@@ -127,15 +114,20 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
 
 
 def _repair(  # noqa: PLR0913
-    workflow: Workflow, tenant_id: str, event: dict, change: dict, mapping: Mapping, fits: dict
+    workflow: Workflow,
+    tenant_id: TenantId,
+    event: DriftInput,
+    change: dict,
+    mapping: Mapping,
+    fits: dict,
 ) -> Repair:
     target = f"{mapping.canonical_entity}.{mapping.canonical_field}"
-    table = event["source_table"]
-    old_ref = FieldRef(tenant_id, event["connector"], table, change["column"])
-    why = f"drift event {event['id']}"
+    table = event.source_table
+    old_ref = FieldRef(tenant_id, event.connector, table, change["column"])
+    why = f"drift event {event.id}"
     if change["kind"] == "renamed_suspected":
         new_field = change["renamed_to"]
-        fit = fits.get((event["connector"], table.lower(), new_field), {}).get(target, 0.0)
+        fit = fits.get((event.connector, table.lower(), new_field), {}).get(target, 0.0)
         evidence = change.get("evidence", {})
         overlap = float(evidence.get("value_overlap", 0.0))
         compared = bool(evidence.get("values_compared", False))
@@ -143,7 +135,7 @@ def _repair(  # noqa: PLR0913
             rename_confidence(fit, change["column"], new_field, overlap, compared), 4
         )
         applied = confidence >= AUTO_APPROVE
-        new_ref = FieldRef(tenant_id, event["connector"], table, new_field)
+        new_ref = FieldRef(tenant_id, event.connector, table, new_field)
         evidence = {
             "matcher_fit": round(fit, 4),
             "value_overlap": overlap,
@@ -164,7 +156,7 @@ def _repair(  # noqa: PLR0913
         if applied:
             _retire(workflow, old_ref, f"{why}: renamed to {new_field}")
         return Repair(
-            event["id"],
+            event.id,
             "moved" if applied else "proposed",
             new_field,
             target,
@@ -175,7 +167,7 @@ def _repair(  # noqa: PLR0913
     if change["kind"] == "removed":
         _retire(workflow, old_ref, f"{why}: the source no longer sends {change['column']}")
         return Repair(
-            event["id"], "deprecated", change["column"], target, 1.0, True, "removed at source"
+            event.id, "deprecated", change["column"], target, 1.0, True, "removed at source"
         )
     workflow.propose(
         old_ref,
@@ -188,7 +180,7 @@ def _repair(  # noqa: PLR0913
         reason=f"{why}: type changed {change.get('old_type')} -> "
         f"{change.get('new_type')}; check the cast to {target}",
     )
-    return Repair(event["id"], "flagged", change["column"], target, 0.5, False, "type changed")
+    return Repair(event.id, "flagged", change["column"], target, 0.5, False, "type changed")
 
 
 def _retire(workflow: Workflow, ref: FieldRef, reason: str) -> None:

@@ -15,6 +15,7 @@ import random
 import time
 from typing import Any, Protocol
 
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAnswer
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
@@ -25,6 +26,8 @@ PRICE_PER_MILLION = {"input": 0.30, "output": 2.50}  # USD, gemini-2.5-flash lis
 
 
 class UsageLedger(Protocol):
+    """Counts LLM calls per key: a tenant id, or "_global" for a run without a tenant."""
+
     def reserve(self, tenant_id: str) -> bool: ...
     def record(self, tenant_id: str, tokens_in: int, tokens_out: int, cost: float) -> None: ...
 
@@ -114,7 +117,7 @@ class GeminiAdvisor:
         self.refused_by_quota = 0
 
     def choose(
-        self, source: SourceField, candidates: list[Any], tenant_id: str | None
+        self, source: SourceField, candidates: list[Any], tenant_id: TenantId | None
     ) -> LlmAnswer | None:
         tenant = tenant_id or "_global"
         if not self.ledger.reserve(tenant):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 
@@ -19,5 +20,5 @@ class LlmAnswer:
 
 class LlmAdvisor(Protocol):
     def choose(
-        self, source: SourceField, candidates: list[Any], tenant_id: str | None
+        self, source: SourceField, candidates: list[Any], tenant_id: TenantId | None
     ) -> LlmAnswer | None: ...

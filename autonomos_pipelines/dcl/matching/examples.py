@@ -13,12 +13,14 @@ from typing import Protocol
 
 import numpy as np
 
+from autonomos_pipelines.core.tenant_id import TenantId
+
 
 @dataclass(frozen=True)
 class Example:
     target: str
     text: str
-    tenant_id: str | None = None
+    tenant_id: TenantId | None = None
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class ExampleHit:
 
 class ExampleIndex(Protocol):
     def nearest(
-        self, vectors: np.ndarray, k: int, tenant_id: str | None
+        self, vectors: np.ndarray, k: int, tenant_id: TenantId | None
     ) -> list[list[ExampleHit]]: ...
 
 
@@ -40,7 +42,9 @@ class MemoryExampleIndex:
         self.vectors = vectors.astype(np.float32)
         self.tenants = np.array([e.tenant_id or "" for e in self.examples], dtype=object)
 
-    def nearest(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
+    def nearest(
+        self, vectors: np.ndarray, k: int, tenant_id: TenantId | None
+    ) -> list[list[ExampleHit]]:
         if not self.examples:
             return [[] for _ in range(len(vectors))]
         visible = (self.tenants == "") | (self.tenants == (tenant_id or ""))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
@@ -79,7 +80,7 @@ class Matcher:
 
     # public ----------------------------------------------------------------------------------
     def features(
-        self, fields: Sequence[SourceField], tenant_id: str | None = None
+        self, fields: Sequence[SourceField], tenant_id: TenantId | None = None
     ) -> dict[str, np.ndarray]:
         """Every feature as a (fields x targets) matrix, in `scoring.FEATURES` order."""
         names = self.embedder.encode([f.name_text for f in fields])
@@ -104,7 +105,7 @@ class Matcher:
         }
 
     def rank(
-        self, fields: Sequence[SourceField], top_k: int = 5, tenant_id: str | None = None
+        self, fields: Sequence[SourceField], top_k: int = 5, tenant_id: TenantId | None = None
     ) -> list[list[Candidate]]:
         """The best `top_k` targets per field, best first, each with its confidence."""
         ranked: list[list[Candidate] | None] = [None] * len(fields)
@@ -242,7 +243,7 @@ class Matcher:
         return _encode_where(self.embedder, texts) @ self._target_values.T
 
     def _example_matrices(
-        self, fields: Sequence[SourceField], tenant_id: str | None
+        self, fields: Sequence[SourceField], tenant_id: TenantId | None
     ) -> tuple[np.ndarray, np.ndarray]:
         shape = (len(fields), len(self.schema.targets))
         similarity, own = np.zeros(shape, np.float32), np.zeros(shape, np.float32)

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -61,7 +62,7 @@ class Resolver:
         self,
         fields: Sequence[SourceField],
         top_k: int = 5,
-        tenant_id: str | None = None,
+        tenant_id: TenantId | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[Resolution]:
         """One resolution per field, in input order."""
@@ -102,7 +103,11 @@ class Resolver:
         return [result for result in results if result is not None]
 
     def _decide(
-        self, source: SourceField, candidates: list[Candidate], top_k: int, tenant_id: str | None
+        self,
+        source: SourceField,
+        candidates: list[Candidate],
+        top_k: int,
+        tenant_id: TenantId | None,
     ) -> Resolution:
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.core.database import admin_session, session
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import Example, ExampleHit, MemoryExampleIndex
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -61,7 +62,9 @@ class PgVectorExampleIndex:
         self.exact_limit = exact_limit
         self._memory: dict[str | None, MemoryExampleIndex | None] = {}
 
-    def nearest(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
+    def nearest(
+        self, vectors: np.ndarray, k: int, tenant_id: TenantId | None
+    ) -> list[list[ExampleHit]]:
         if not len(vectors):
             return []
         memory = self._in_memory(tenant_id)
@@ -72,7 +75,7 @@ class PgVectorExampleIndex:
             hits += self._search(vectors[start : start + HNSW_BATCH], k, tenant_id)
         return hits
 
-    def _in_memory(self, tenant_id: str | None) -> MemoryExampleIndex | None:
+    def _in_memory(self, tenant_id: TenantId | None) -> MemoryExampleIndex | None:
         """The visible corpus as an exact in-memory index, read once; None when too large."""
         if tenant_id not in self._memory:
             self._memory[tenant_id] = None
@@ -93,7 +96,9 @@ class PgVectorExampleIndex:
                     self._memory[tenant_id] = MemoryExampleIndex(examples, matrix)
         return self._memory[tenant_id]
 
-    def _search(self, vectors: np.ndarray, k: int, tenant_id: str | None) -> list[list[ExampleHit]]:
+    def _search(
+        self, vectors: np.ndarray, k: int, tenant_id: TenantId | None
+    ) -> list[list[ExampleHit]]:
         hits: list[list[ExampleHit]] = [[] for _ in range(len(vectors))]
         literals = [vector_literal(v) for v in vectors]
         with session(self.engine, tenant_id) as connection:
@@ -111,7 +116,7 @@ class PgVectorExampleIndex:
         return hits
 
 
-def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: str | None = None) -> int:
+def refresh_examples(engine: Engine, embedder: Embedder, tenant_id: TenantId | None = None) -> int:
     """Make the corpus match the active mappings (global, plus one tenant's when given):
     embed and insert what is missing, delete what no active mapping backs any more.
     Runs in the tenant's session: the global baseline's rows are refreshed by an admin

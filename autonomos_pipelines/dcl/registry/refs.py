@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autonomos_pipelines.core.errors import AutonomosError
+from autonomos_pipelines.core.tenant_id import TenantId
 
 ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
     canonical_field, transform, confidence, method, status, version, is_active, approved_by,
@@ -26,7 +27,7 @@ class MappingConflict(WorkflowError):
 
 @dataclass(frozen=True)
 class FieldRef:
-    tenant_id: str | None
+    tenant_id: TenantId | None
     connector: str
     source_table: str
     source_field: str

@@ -16,14 +16,15 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.cache import Cache, LocalCache, cache_key
 from autonomos_pipelines.core.database import admin_session, session, tenant_session
-from autonomos_pipelines.core.naming import validate_connector_name, validate_tenant_id
+from autonomos_pipelines.core.naming import validate_connector_name
 from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.tenant_id import TenantId
 
 
 @dataclass(frozen=True)
 class Mapping:
     id: int
-    tenant_id: str | None
+    tenant_id: TenantId | None
     connector: str
     source_table: str
     source_field: str
@@ -59,9 +60,12 @@ _ACTIVE_SQL = sa.text("""
 
 
 class Registry:
-    def __init__(self, engine: Engine, cache: Cache | None = None) -> None:
+    def __init__(
+        self, engine: Engine, cache: Cache | None = None, quotas: Quotas | None = None
+    ) -> None:
         self.engine = engine
         self.cache = cache or LocalCache()
+        self.quotas = quotas or Quotas(engine)
         # Hot path: per-process dict of active mappings per tenant, dropped on any write here
         # and, through Redis pub/sub, on writes made by other processes.
         self._hot: dict[str | None, dict[tuple[str, str, str], Mapping]] = {}
@@ -70,9 +74,10 @@ class Registry:
             subscribe(self._drop_hot)
 
     # tenants -------------------------------------------------------------------------------
-    def add_tenant(self, tenant_id: str, connectors: dict[str, dict], actor: str) -> bool:
-        """Register a tenant and its connectors; returns False if it already existed."""
-        validate_tenant_id(tenant_id)
+    def add_tenant(self, tenant_id: TenantId, connectors: dict[str, dict], actor: str) -> bool:
+        """Register a tenant and its connectors; returns False if it already existed. A tenant
+        is born here, so an id that did not come in as a TenantId is validated now."""
+        tenant_id = TenantId(tenant_id)
         for name in connectors:
             validate_connector_name(name)
         with tenant_session(self.engine, tenant_id) as connection:
@@ -119,15 +124,15 @@ class Registry:
                 {"t": tenant_id},
             ).scalar_one()
             # over the limit: raising rolls the whole change back, nothing half-enabled
-            Quotas(self.engine).check(tenant_id, "max_active_connectors", enabled - 1)
+            self.quotas.check(tenant_id, "max_active_connectors", enabled - 1)
         return created
 
-    def tenants(self) -> list[str]:
+    def tenants(self) -> list[TenantId]:
         with admin_session(self.engine) as connection:
             rows = connection.execute(sa.text("SELECT tenant_id FROM tenants ORDER BY 1"))
-            return [row[0] for row in rows]
+            return [TenantId(row[0]) for row in rows]
 
-    def tenant_connectors(self, tenant_id: str) -> dict[str, dict]:
+    def tenant_connectors(self, tenant_id: TenantId) -> dict[str, dict]:
         with tenant_session(self.engine, tenant_id) as connection:
             rows = connection.execute(
                 sa.text("""SELECT connector, options FROM tenant_connectors
@@ -137,7 +142,7 @@ class Registry:
             return {row[0]: dict(row[1]) for row in rows}
 
     # mappings ------------------------------------------------------------------------------
-    def active_mappings(self, tenant_id: str | None) -> list[Mapping]:
+    def active_mappings(self, tenant_id: TenantId | None) -> list[Mapping]:
         """Active mappings for a tenant: its own override the global baseline per field."""
         key = cache_key(tenant_id, "active_mappings")
         cached = self.cache.get(key)
@@ -149,7 +154,7 @@ class Registry:
         self.cache.set(key, [asdict(mapping) for mapping in mappings])
         return mappings
 
-    def mapping_index(self, tenant_id: str | None) -> dict[tuple[str, str, str], Mapping]:
+    def mapping_index(self, tenant_id: TenantId | None) -> dict[tuple[str, str, str], Mapping]:
         """Active mappings keyed by (connector, lower(table), field): a dict lookup when hot."""
         index = self._hot.get(tenant_id)
         if index is None:
@@ -161,11 +166,11 @@ class Registry:
         return index
 
     def lookup(
-        self, tenant_id: str | None, connector: str, table: str, field: str
+        self, tenant_id: TenantId | None, connector: str, table: str, field: str
     ) -> Mapping | None:
         return self.mapping_index(tenant_id).get((connector, table.lower(), field))
 
-    def invalidate(self, tenant_id: str | None) -> None:
+    def invalidate(self, tenant_id: TenantId | None) -> None:
         """Drop cached mapping sets: one tenant's, or every tenant's after a global write,
         here and (with Redis) in every other process."""
         self._drop_hot(tenant_id)
@@ -174,13 +179,13 @@ class Registry:
         if publish is not None:
             publish(tenant_id)
 
-    def _drop_hot(self, tenant_id: str | None) -> None:
+    def _drop_hot(self, tenant_id: TenantId | None) -> None:
         if tenant_id is None:
             self._hot.clear()
         else:
             self._hot.pop(tenant_id, None)
 
-    def record_source_fields(self, tenant_id: str, fields: Iterable[ObservedField]) -> None:
+    def record_source_fields(self, tenant_id: TenantId, fields: Iterable[ObservedField]) -> None:
         """Upsert what the mapping asset saw, with whether an active mapping covers it."""
         rows = [
             {

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import admin_session, session
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.registry.refs import (
     ROW_COLUMNS,
@@ -71,7 +72,7 @@ class Workflow:
         actor: str,
         roles: tuple[str, ...],
         action: str,
-        tenant_id: str | None,
+        tenant_id: TenantId | None,
         key: str,
     ) -> None:
         role = connection.execute(
@@ -98,19 +99,20 @@ class Workflow:
         )
 
     # reads -----------------------------------------------------------------------------------
-    def tenant_of(self, mapping_id: int) -> str | None:
+    def tenant_of(self, mapping_id: int) -> TenantId | None:
         """The tenant a mapping row belongs to (None: the global baseline); decisions on it
         then run in that tenant's session, so RLS keeps them inside it."""
         with admin_session(self.engine) as connection:
-            return _fetch_row(connection, mapping_id, lock=False)["tenant_id"]
+            owner = _fetch_row(connection, mapping_id, lock=False)["tenant_id"]
+        return None if owner is None else TenantId(owner)
 
-    def get(self, mapping_id: int, tenant_id: str | None = None) -> dict:
+    def get(self, mapping_id: int, tenant_id: TenantId | None = None) -> dict:
         """One mapping row; ``tenant_id`` when the caller already knows whose it is."""
         owner = tenant_id if tenant_id is not None else self.tenant_of(mapping_id)
         with session(self.engine, owner) as connection:
             return dict(_fetch_row(connection, mapping_id, lock=False))
 
-    def pending(self, tenant_id: str | None) -> list[dict]:
+    def pending(self, tenant_id: TenantId | None) -> list[dict]:
         with session(self.engine, tenant_id) as connection:
             rows = connection.execute(
                 sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
@@ -138,7 +140,7 @@ class Workflow:
             ).mappings()
             return [dict(row) for row in rows]
 
-    def conflicts(self, tenant_id: str) -> list[str]:
+    def conflicts(self, tenant_id: TenantId) -> list[str]:
         """Fields whose pending proposal disagrees with an approved target, and canonical
         fields claimed by two active source fields of the same table."""
         found = []

@@ -14,8 +14,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response
 
 ACCESS_KEY = "AKIAAUTONOMOSSANDBOX"
 SECRET_KEY = "autonomos/sandbox/secret/access/key/0000000"

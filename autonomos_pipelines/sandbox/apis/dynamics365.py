@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from autonomos_pipelines.sandbox import fake_values as fv
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 CLIENT_ID = "0f5c4a3e-autonomos-sandbox-app"
 CLIENT_SECRET = "d365~autonomos~sandbox~secret"

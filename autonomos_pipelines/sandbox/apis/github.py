@@ -7,9 +7,9 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 TOKEN = "github_pat_11AUTONOMOS0sandbox"
 OWNER, REPO = "autonomos-demo", "platform"

@@ -8,8 +8,8 @@ import hashlib
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
 
 TOKEN = "ya29.autonomos-sandbox-access-token"
 PROPERTY = "412345678"

@@ -6,9 +6,9 @@ import base64
 import uuid
 from typing import Any
 
-from autonomos_pipelines.sandbox import hubspot_data
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.data import hubspot_data
 
 TOKEN = "pat-na1-autonomos-sandbox"
 PUBLIC_URL = "https://api.hubapi.com"

@@ -8,9 +8,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 TOKEN = "dG9rOmF1dG9ub21vcy1zYW5kYm94"
 WORKSPACE = "ecahpwf5"

@@ -9,9 +9,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, basic, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, int_param
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
 LIST_ID = "a1b2c3d4e5"

@@ -9,9 +9,9 @@ import re
 import secrets
 from typing import Any
 
-from autonomos_pipelines.sandbox import salesforce_data
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
+from autonomos_pipelines.sandbox.data import salesforce_data
 
 CLIENT_ID = "3MVG9autonomos.sandbox.consumer.key"
 CLIENT_SECRET = "autonomos-sandbox-consumer-secret"

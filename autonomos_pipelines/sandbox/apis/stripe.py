@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autonomos_pipelines.sandbox import stripe_data
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
+from autonomos_pipelines.sandbox.data import stripe_data
 
 API_KEY = "sk_test_autonomos_sandbox"
 

@@ -9,9 +9,9 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, basic, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, int_param
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 EMAIL = "admin@autonomos-demo.example.com"
 API_TOKEN = "zd-autonomos-sandbox-token"

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autonomos_pipelines.sandbox.base import SandboxApi
-from autonomos_pipelines.sandbox.http import Response
+from autonomos_pipelines.sandbox.apis.base import SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Response
 
 CASTS: dict[str, Callable[[Any], Any]] = {
     "string": str,

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any
 
-from autonomos_pipelines.sandbox.http import Request, Response
+from autonomos_pipelines.sandbox.apis.http import Request, Response
 
 Records = dict[str, list[dict[str, Any]]]
 

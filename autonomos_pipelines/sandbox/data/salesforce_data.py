@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 STAGES = [
     ("Prospecting", 10, False, False),

@@ -23,8 +23,8 @@ from autonomos_pipelines.aam.specs.spec_model import (
     PageNumberPaginator,
     SinglePagePaginator,
 )
-from autonomos_pipelines.sandbox.base import Records, SandboxApi
-from autonomos_pipelines.sandbox.http import Request, Response, basic, bearer, int_param
+from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
+from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, bearer, int_param
 
 DEFAULT_PAGE = 50
 

@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from autonomos_pipelines.sandbox import fake_values as fv
+from autonomos_pipelines.sandbox.data import fake_values as fv
 
 PLANS = [
     ("price_starter", "Starter", 2900, "month"),

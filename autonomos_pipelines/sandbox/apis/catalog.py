@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from autonomos_pipelines.sandbox.apis.aws_cost import AwsCostApi
+from autonomos_pipelines.sandbox.apis.base import SandboxApi
 from autonomos_pipelines.sandbox.apis.dynamics365 import Dynamics365Api
 from autonomos_pipelines.sandbox.apis.github import GitHubApi
 from autonomos_pipelines.sandbox.apis.google_analytics import GoogleAnalyticsApi
@@ -14,7 +15,6 @@ from autonomos_pipelines.sandbox.apis.salesforce import SalesforceApi
 from autonomos_pipelines.sandbox.apis.slack import SlackApi
 from autonomos_pipelines.sandbox.apis.stripe import StripeApi
 from autonomos_pipelines.sandbox.apis.zendesk import ZendeskApi
-from autonomos_pipelines.sandbox.base import SandboxApi
 
 API_CLASSES: list[type[SandboxApi]] = [
     AwsCostApi,

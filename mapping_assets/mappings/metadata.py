@@ -1,0 +1,77 @@
+"""What a mapping run reports in the Dagster UI: coverage, the method split, RAG hit rate, LLM
+calls and cost, confidence, the field table, and the tenant's usage over 30 days."""
+
+from __future__ import annotations
+
+from dagster import MetadataValue
+
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.usage import METRICS, UsageMeter
+from autonomos_pipelines.dcl.mapping_run import MappingRun
+
+
+def mapping_metadata(run: MappingRun) -> dict:
+    outcomes = run.outcomes
+    total = len(outcomes)
+    statuses, methods = run.counts("status"), run.counts("method")
+    mapped = [o for o in outcomes if o.status == "mapped"]
+    confidences = [o.confidence for o in mapped if o.confidence is not None]
+    by_connector: dict[str, list[int]] = {}
+    for o in outcomes:
+        counts = by_connector.setdefault(o.source.source_system, [0, 0])
+        counts[0] += 1
+        counts[1] += o.status == "mapped"
+    rag_found = sum(1 for o in outcomes if o.method == "rag" and o.status != "unmapped")
+    return {
+        "fields_total": total,
+        "fields_mapped": statuses["mapped"],
+        "fields_pending_review": statuses["pending_review"],
+        "fields_unmapped": statuses["unmapped"],
+        "auto_approved_this_run": run.auto_approved,
+        "proposed_this_run": run.proposed,
+        "resolved_this_run": run.resolved_now,
+        **{
+            f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
+        },
+        "rag_hit_rate": MetadataValue.float(
+            round(rag_found / run.resolved_now, 4) if run.resolved_now else 0.0
+        ),
+        "llm_calls": run.llm_calls,
+        "llm_cost_usd": MetadataValue.float(round(run.llm_cost_usd, 6)),
+        "mean_confidence": MetadataValue.float(
+            round(sum(confidences) / len(confidences), 4) if confidences else 0.0
+        ),
+        "coverage": MetadataValue.float(round(statuses["mapped"] / total, 4) if total else 0.0),
+        **{
+            f"coverage_{name}": MetadataValue.float(round(mapped_count / count, 4))
+            for name, (count, mapped_count) in sorted(by_connector.items())
+        },
+        "fields": MetadataValue.md(fields_table(outcomes)),
+    }
+
+
+def usage_metadata(meter: UsageMeter, tenant_id: TenantId) -> dict:
+    """The tenant's usage over the last 30 days (this run's loads and LLM calls included;
+    canonical rows up to the previous build): plotted per tenant partition in the UI."""
+    totals = meter.totals(tenant_id, days=30).get(tenant_id, {})
+    return {
+        f"usage_30d_{metric}": MetadataValue.float(round(totals.get(metric, 0.0), 6))
+        for metric in METRICS
+    }
+
+
+def fields_table(outcomes: list, limit: int = 300) -> str:
+    order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
+    rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
+    lines = [
+        f"| {o.status} | {o.source.source_system}.{o.source.source_entity} | "
+        f"`{o.source.field}` | {o.target or ''} | {o.method} | "
+        f"{'' if o.confidence is None else round(o.confidence, 3)} |"
+        for o in rows[:limit]
+    ]
+    more = f"\n\n…and {len(rows) - limit} more" if len(rows) > limit else ""
+    return (
+        "| status | table | field | target | method | confidence |\n|---|---|---|---|---|---|\n"
+        + "\n".join(lines)
+        + more
+    )

@@ -1,0 +1,36 @@
+"""Per-tenant usage and quotas as a Dagster resource."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+
+from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.usage import UsageMeter
+from resources.postgres import PostgresResource
+
+
+class TenancyResource(ConfigurableResource):
+    """What each tenant used (counted per hour) and may use: the deployment's default limits
+    from AUTONOMOS_QUOTA_<NAME> (empty: built-in), each tenant's overrides from the registry
+    (`autonomos tenants quota`)."""
+
+    postgres: PostgresResource
+    max_active_connectors: str = ""
+    canonical_rows_per_hour: str = ""
+    llm_calls_per_month: str = ""
+    api_calls_per_minute: str = ""
+
+    def quota_defaults(self) -> dict[str, int]:
+        values = {
+            f"AUTONOMOS_QUOTA_{name.upper()}": getattr(self, name)
+            for name in ("max_active_connectors", "canonical_rows_per_hour",
+                         "llm_calls_per_month", "api_calls_per_minute")
+        }  # fmt: skip
+        return Quotas.defaults_of(Settings.from_values(values))
+
+    def quotas(self) -> Quotas:
+        return Quotas(self.postgres.engine(), self.quota_defaults())
+
+    def usage(self) -> UsageMeter:
+        return UsageMeter(self.postgres.engine())
