@@ -1,5 +1,9 @@
 """Shared fixtures: one real PostgreSQL (pgserver) per session, a fresh database per test,
-the sandbox HTTP APIs on 127.0.0.1, and an isolated AUTONOMOS_HOME per test."""
+the sandbox HTTP APIs on 127.0.0.1, and an isolated AUTONOMOS_HOME per test.
+
+Markers tell the truth: a test that uses PostgreSQL or Redis is marked so from the fixtures it
+uses, and a test that runs a Dagster job in-process without the e2e marker fails, so
+``-m "not postgres and not redis and not e2e"`` runs only what needs none of them."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import pytest
 from autonomos_pipelines.core.database import dispose_engines
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.sandbox.server import SandboxServer
+from resources import env_variables, from_environment
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
@@ -69,6 +74,9 @@ def env(tmp_path: Path, pg_root: str, sandbox: SandboxServer, monkeypatch) -> It
     monkeypatch.setenv("AUTONOMOS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DATABASE_URL", create_database(pg_root, "reg"))
     monkeypatch.setenv("AUTONOMOS_SANDBOX_URL", sandbox.url)
+    for name in env_variables(from_environment()):  # what the resources' EnvVars read
+        if name not in os.environ:
+            monkeypatch.setenv(name, "")
     yield Settings.from_env()
     dispose_engines()  # each test has its own database: its pooled connections go with it
 
@@ -109,3 +117,26 @@ def pristine(sandbox: SandboxServer) -> Iterator[SandboxServer]:
     yield sandbox
     for api in sandbox.apis.values():
         api.reset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the services its fixtures start."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "pg_root" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+        if "redis_url" in fixtures:
+            item.add_marker(pytest.mark.redis)
+
+
+@pytest.fixture(autouse=True)
+def dagster_runs_need_the_e2e_marker(request, monkeypatch):
+    """An in-process Dagster run in a test not marked e2e fails the test, by name."""
+    if request.node.get_closest_marker("e2e"):
+        return
+    from dagster import JobDefinition
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pytest.fail(f"{request.node.nodeid} runs a Dagster job: mark it e2e")
+
+    monkeypatch.setattr(JobDefinition, "execute_in_process", refuse)
