@@ -46,7 +46,10 @@ class ConnectorRuntime:
     sandbox: SandboxPlug | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, sandbox: SandboxPlug | None = None) -> Any:
+    def from_settings(
+        cls, settings: Settings, sandbox: SandboxPlug | None = None
+    ) -> ConnectorRuntime:
+        """The runtime of a CLI command or a script, from the environment."""
         engine = migrated_engine(settings)
         return cls(
             engine=engine,
