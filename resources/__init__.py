@@ -10,7 +10,8 @@ from typing import Any
 from dagster import ConfigurableResource, EnvVar
 from dagster_dlt import DagsterDltResource
 
-from autonomos_pipelines.core.settings import provide_env_defaults
+from autonomos_pipelines.core.quotas import QUOTAS
+from autonomos_pipelines.core.settings import provide_env_defaults, quota_variable
 from resources.cache import CacheResource
 from resources.connectors import ConnectorsResource
 from resources.llm import LlmResource
@@ -40,11 +41,7 @@ def from_environment() -> dict:
     postgres = PostgresResource(database_url=EnvVar("DATABASE_URL"), home=home)
     cache = CacheResource(redis_url=EnvVar("REDIS_URL"))
     tenancy = TenancyResource(
-        postgres=postgres,
-        max_active_connectors=EnvVar("AUTONOMOS_QUOTA_MAX_ACTIVE_CONNECTORS"),
-        canonical_rows_per_hour=EnvVar("AUTONOMOS_QUOTA_CANONICAL_ROWS_PER_HOUR"),
-        llm_calls_per_month=EnvVar("AUTONOMOS_QUOTA_LLM_CALLS_PER_MONTH"),
-        api_calls_per_minute=EnvVar("AUTONOMOS_QUOTA_API_CALLS_PER_MINUTE"),
+        postgres=postgres, **{name: EnvVar(quota_variable(name)) for name in QUOTAS}
     )
     resources = {
         "dlt_resource": DagsterDltResource(),

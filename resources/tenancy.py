@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dagster import ConfigurableResource
 
-from autonomos_pipelines.core.quotas import Quotas
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.quotas import QUOTAS, Quotas
+from autonomos_pipelines.core.settings import Settings, quota_variable
 from autonomos_pipelines.core.usage import UsageMeter
 from resources.postgres import PostgresResource
 
@@ -22,11 +22,8 @@ class TenancyResource(ConfigurableResource):
     api_calls_per_minute: str = ""
 
     def quota_defaults(self) -> dict[str, int]:
-        values = {
-            f"AUTONOMOS_QUOTA_{name.upper()}": getattr(self, name)
-            for name in ("max_active_connectors", "canonical_rows_per_hour",
-                         "llm_calls_per_month", "api_calls_per_minute")
-        }  # fmt: skip
+        """One field per quota (the names of core.quotas.QUOTAS), parsed like the CLI's."""
+        values = {quota_variable(name): getattr(self, name) for name in QUOTAS}
         return Quotas.defaults_of(Settings.from_values(values))
 
     def quotas(self) -> Quotas:
