@@ -67,7 +67,7 @@ def aws_cost_source(spec: AwsCostSpec, connection: Connection, runtime: HttpRunt
         if response.status_code != 200:
             raise SourceError(
                 f"{spec.name}: GetCostAndUsage answered {response.status_code}: "
-                f"{response.text[:300]}"
+                f"{connection.redact(response.text[:2000])[:300]}"
             )
         return response.json()
 

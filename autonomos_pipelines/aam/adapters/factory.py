@@ -36,7 +36,9 @@ def build_source(
     """Build the dlt source for one tenant's connection to one connector. Every resource's
     records pass through ``collisions`` (keys dlt would fold into one column are kept apart;
     pass one in to read what it renamed)."""
-    source = _source_for(spec, connection, runtime or http_runtime(spec, connection.tenant_id))
+    http = runtime or http_runtime(spec, connection.tenant_id)
+    http.redactor.protect(connection.secret_values())  # before any request can fail
+    source = _source_for(spec, connection, http)
     keep_apart = collisions or KeyCollisions()
     for resource in source.resources.values():
         resource.add_map(keep_apart)

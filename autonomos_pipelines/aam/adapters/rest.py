@@ -52,7 +52,7 @@ def _derive(fields: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]
     return add_derived
 
 
-def _body_check(check: ResponseCheck, connector: str) -> Callable[..., None]:
+def _body_check(check: ResponseCheck, connection: Connection) -> Callable[..., None]:
     def raise_on_error_body(response: Response, *args: Any, **kwargs: Any) -> None:
         try:
             body = response.json()
@@ -61,16 +61,19 @@ def _body_check(check: ResponseCheck, connector: str) -> Callable[..., None]:
         ok = find_values(check.success_path, body)
         if ok and ok[0] is False:
             detail = find_values(check.error_path, body) if check.error_path else []
+            said = connection.redact(str(detail[0] if detail else body)[:2000])[:300]
             raise SourceError(
-                f"{connector}: {response.request.method} {response.url.split('?')[0]} "
-                f"answered {response.status_code} with {check.success_path}=false: "
-                f"{detail[0] if detail else body}"
+                f"{connection.connector}: {response.request.method} "
+                f"{response.url.split('?')[0]} answered {response.status_code} with "
+                f"{check.success_path}=false: {said}"
             )
 
     return raise_on_error_body
 
 
-def _resource_config(resource: RestResource, spec: GenericRestSpec) -> dict[str, Any]:
+def _resource_config(
+    resource: RestResource, spec: GenericRestSpec, connection: Connection
+) -> dict[str, Any]:
     endpoint: dict[str, Any] = {
         "path": resource.endpoint.path,
         "method": resource.endpoint.method,
@@ -90,7 +93,7 @@ def _resource_config(resource: RestResource, spec: GenericRestSpec) -> dict[str,
             "initial_value": incremental.initial_value,
         }
     if spec.client.response_check:
-        endpoint["response_actions"] = [_body_check(spec.client.response_check, spec.name)]
+        endpoint["response_actions"] = [_body_check(spec.client.response_check, connection)]
     config: dict[str, Any] = {
         "name": resource.name,
         "endpoint": endpoint,
@@ -118,5 +121,6 @@ def rest_source(spec: GenericRestSpec, connection: Connection, runtime: HttpRunt
     }
     if spec.client.paginator:
         client["paginator"] = paginator_config(spec.client.paginator)
-    config = {"client": client, "resources": [_resource_config(r, spec) for r in spec.resources]}
+    resources = [_resource_config(resource, spec, connection) for resource in spec.resources]
+    config = {"client": client, "resources": resources}
     return rest_api_source(config, name=spec.name)  # type: ignore[arg-type]

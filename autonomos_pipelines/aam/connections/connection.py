@@ -27,6 +27,7 @@ from autonomos_pipelines.aam.specs.spec_model import (
     SalesforceSpec,
 )
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.redaction import redact
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.vault.store import SecretStore
 
@@ -58,12 +59,14 @@ class Connection:
         if self.persist_secret:
             self.persist_secret(key, value)
 
+    def secret_values(self) -> list[str]:
+        """Every secret value of this connection (to keep out of messages)."""
+        return [secret.reveal() for secret in self.secrets.values()]
+
     def redact(self, text: str) -> str:
-        """Remove every secret value of this connection from a message (e.g. a key in a URL)."""
-        for secret in self.secrets.values():
-            if secret.reveal():
-                text = text.replace(secret.reveal(), "***")
-        return text
+        """Remove every secret of this connection from a message: the values, any 6-character
+        fragment of one, masked echoes like ``sk_test_****abcd`` (see core.redaction)."""
+        return redact(text, self.secret_values())
 
     def secret(self, key: str) -> str:
         if key not in self.secrets:

@@ -5,6 +5,10 @@ jitter; a Retry-After header sets the wait and pauses the whole bucket (see rate
 A response body larger than AUTONOMOS_MAX_RESPONSE_MB (default 64) is refused while it is
 read, so one oversized payload fails its resource with a clear error instead of exhausting
 the run worker's memory.
+
+No secret leaves this layer in an exception or URL: a response's ``url`` (which dlt puts in
+its HTTP errors) has the connection's secrets redacted, and a source that stays unreachable
+raises :class:`~autonomos_pipelines.aam.http.errors.SourceUnreachable` (see there).
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import random
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from autonomos_pipelines.aam.http.errors import unreachable, without_query
 from autonomos_pipelines.aam.http.rate_limit import Limiter, acquire
+from autonomos_pipelines.core.redaction import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RESPONSE_ENV = "AUTONOMOS_MAX_RESPONSE_MB"  # named in the refusal; read by core.settings
@@ -84,10 +89,13 @@ class GuardedAdapter(HTTPAdapter):
         policy: RetryPolicy,
         stats: RequestStats,
         shared: Throttle | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
-        """``shared``: a second bucket every connector of the tenant draws from."""
+        """``shared``: a second bucket every connector of the tenant draws from;
+        ``redactor``: the connection's secrets, kept out of URLs and errors."""
         super().__init__(pool_connections=4, pool_maxsize=8)
         self.throttle, self.policy, self.stats, self.shared = throttle, policy, stats, shared
+        self.redactor = redactor or Redactor()
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[no-untyped-def, override]
         timeout = timeout or self.policy.timeout
@@ -99,17 +107,21 @@ class GuardedAdapter(HTTPAdapter):
                 self.stats.waited_seconds += acquire(s.limiter, s.key, s.rate, s.burst)
             self.stats.requests += 1
             last = attempt == self.policy.max_attempts
+            failure: BaseException | None = None
             try:
                 response = super().send(request, stream, timeout, verify, cert, proxies)
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout) as error:
                 self.stats.network_errors += 1
+                failure = error
+            if failure is not None:  # raised outside the except: no chained original
                 if last:
-                    raise
+                    raise unreachable(request.url or "", failure, attempt, self.redactor)
                 self._sleep(self.policy.backoff(attempt))
                 continue
             status = response.status_code
             self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
             if status not in RETRY_STATUSES or last:
+                response.url = self.redactor.redact(response.url or "")
                 return self._read_capped(response)
             wait = self.policy.backoff(attempt)
             if status == 429:
@@ -144,9 +156,8 @@ class GuardedAdapter(HTTPAdapter):
     @staticmethod
     def _refuse(response: requests.Response, limit: int) -> None:
         response.close()
-        where = urlsplit(response.url or "")
         raise ResponseTooLarge(
-            f"response from {where.scheme}://{where.netloc}{where.path} is larger than "
+            f"response from {without_query(response.url or '')} is larger than "
             f"{limit / 1024 / 1024:.3g} MB ({MAX_RESPONSE_ENV}); nothing of it was loaded"
         )
 
@@ -157,10 +168,14 @@ class GuardedAdapter(HTTPAdapter):
 
 
 def guarded_session(
-    throttle: Throttle, policy: RetryPolicy, stats: RequestStats, shared: Throttle | None = None
+    throttle: Throttle,
+    policy: RetryPolicy,
+    stats: RequestStats,
+    shared: Throttle | None = None,
+    redactor: Redactor | None = None,
 ) -> requests.Session:
     session = requests.Session()
-    adapter = GuardedAdapter(throttle, policy, stats, shared)
+    adapter = GuardedAdapter(throttle, policy, stats, shared, redactor)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

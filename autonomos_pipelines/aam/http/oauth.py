@@ -2,7 +2,8 @@
 
 Tokens are fetched lazily, re-fetched once when the API answers 401, and a rotated refresh
 token returned by the provider replaces the old one for the rest of the load, and is handed to
-``on_refresh_token`` (the connection writes it back to the tenant's secret store).
+``on_refresh_token`` (the connection writes it back to the tenant's secret store). Error
+messages keep none of the client's credentials or tokens (token endpoints echo client ids).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import requests
 
 from autonomos_pipelines.core.errors import SourceError
+from autonomos_pipelines.core.redaction import Redactor
 
 
 class OAuthClient:
@@ -27,6 +29,7 @@ class OAuthClient:
     ):
         self.session, self.token_url, self.name = session, token_url, name
         self._form = form
+        self._redactor = Redactor(form.values())
         self._on_refresh_token = on_refresh_token  # keeps a rotated token beyond this load
         self._token: dict[str, Any] | None = None
         self._lock = threading.Lock()
@@ -39,12 +42,15 @@ class OAuthClient:
                 body = _json(response)
                 if response.status_code != 200 or "access_token" not in body:
                     reason = body.get("error_description") or body.get("error") or response.text
+                    said = self._redactor.redact(str(reason)[:2000])[:200]
                     raise SourceError(
-                        f"{self.name}: token request to {self.token_url} failed with "
-                        f"{response.status_code}: {str(reason)[:200]}"
+                        f"{self.name}: token request to {self.token_url.split('?')[0]} failed "
+                        f"with {response.status_code}: {said}"
                     )
+                self._redactor.protect([str(body["access_token"])])
                 rotated = body.get("refresh_token")
                 if rotated and rotated != self._form.get("refresh_token", rotated):
+                    self._redactor.protect([rotated])
                     self._form = {**self._form, "refresh_token": rotated}
                     if self._on_refresh_token:
                         self._on_refresh_token(rotated)
@@ -63,7 +69,7 @@ class OAuthClient:
             if response.status_code >= 400:
                 raise SourceError(
                     f"{self.name}: GET {url.split('?')[0]} answered {response.status_code}: "
-                    f"{response.text[:300]}"
+                    f"{self._redactor.redact(response.text[:2000])[:300]}"
                 )
             return _json(response)
         raise AssertionError("unreachable")

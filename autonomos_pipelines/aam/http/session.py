@@ -14,6 +14,7 @@ from autonomos_pipelines.aam.http.http_client import (
 )
 from autonomos_pipelines.aam.http.rate_limit import bucket_key, limiter_for, tenant_bucket_key
 from autonomos_pipelines.aam.specs.spec_model import AnySpec
+from autonomos_pipelines.core.redaction import Redactor
 from autonomos_pipelines.core.tenant_id import TenantId
 
 
@@ -21,6 +22,8 @@ from autonomos_pipelines.core.tenant_id import TenantId
 class HttpRuntime:
     session: requests.Session
     stats: RequestStats = field(default_factory=RequestStats)
+    # the secrets of the connection using this session (added when its source is built)
+    redactor: Redactor = field(default_factory=Redactor)
 
 
 def http_runtime(
@@ -51,6 +54,6 @@ def http_runtime(
     policy = policy or RetryPolicy()
     if max_response_bytes is not None:
         policy = replace(policy, max_response_bytes=max_response_bytes)
-    stats = RequestStats()
-    session = guarded_session(throttle, policy, stats, shared)
-    return HttpRuntime(session, stats)
+    stats, redactor = RequestStats(), Redactor()
+    session = guarded_session(throttle, policy, stats, shared, redactor)
+    return HttpRuntime(session, stats, redactor)
