@@ -26,6 +26,7 @@ from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.aam.http.session import HttpRuntime, http_runtime
 from autonomos_pipelines.aam.specs.spec_model import AnySpec
 from autonomos_pipelines.core.database import migrated_engine
+from autonomos_pipelines.core.private_files import private_dir, restrict_umask
 from autonomos_pipelines.core.quotas import Quotas
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
@@ -44,6 +45,13 @@ class ConnectorRuntime:
     pipelines_dir: Path
     max_response_bytes: int
     sandbox: SandboxPlug | None = None
+
+    def __post_init__(self) -> None:
+        # dlt writes traces, state and load packages (error texts, tenants' rows) with the
+        # process umask: keep them, and the tenants' files, to this user
+        restrict_umask()
+        for folder in (self.pipelines_dir, self.files_dir):
+            private_dir(folder)
 
     @classmethod
     def from_settings(
