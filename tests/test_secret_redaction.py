@@ -149,3 +149,17 @@ def test_private_dirs_and_umask_keep_what_dlt_writes_to_its_owner(tmp_path):
         assert stat.S_IMODE((wide / "trace.pickle").stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_oauth_errors_keep_the_flow_and_lose_the_client_id(sandbox):
+    from autonomos_pipelines.aam.http.oauth import OAuthClient
+    from autonomos_pipelines.core.errors import SourceError
+
+    _, _, runtime = pipedrive(sandbox.url)
+    token_url = sandbox.url + "/dynamics365/autonomos-demo.onmicrosoft.com/oauth2/v2.0/token"
+    form = {"grant_type": "client_credentials", "client_id": KEY, "client_secret": KEY[::-1]}
+    with pytest.raises(SourceError) as raised:
+        OAuthClient(runtime.session, token_url, form, "dynamics365").token()
+    message = str(raised.value)
+    assert "Invalid client secret provided" in message  # the provider's words stay readable
+    assert KEY[:6] not in message and KEY[-6:] not in message

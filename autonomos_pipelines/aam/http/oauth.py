@@ -17,6 +17,10 @@ import requests
 from autonomos_pipelines.core.errors import SourceError
 from autonomos_pipelines.core.redaction import Redactor
 
+# token-request fields that name the flow, not a credential: never redacted (a fragment of
+# "client_credentials" would otherwise blank out "client" in every error of the provider)
+PUBLIC_FORM_FIELDS = frozenset({"grant_type", "scope", "resource", "audience", "redirect_uri"})
+
 
 class OAuthClient:
     def __init__(  # noqa: PLR0913
@@ -29,7 +33,7 @@ class OAuthClient:
     ):
         self.session, self.token_url, self.name = session, token_url, name
         self._form = form
-        self._redactor = Redactor(form.values())
+        self._redactor = Redactor(v for k, v in form.items() if k not in PUBLIC_FORM_FIELDS)
         self._on_refresh_token = on_refresh_token  # keeps a rotated token beyond this load
         self._token: dict[str, Any] | None = None
         self._lock = threading.Lock()
