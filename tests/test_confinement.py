@@ -133,7 +133,9 @@ def test_a_stored_metadata_endpoint_is_refused_at_run_time(env):
     from tests.runtime import sandboxed
 
     with pytest.raises(ConfigError, match=r"^stripe: endpoint 'http://169.254.169.254/': link"):
-        sandboxed(env).connection(get_spec("stripe"), "acme", {"endpoint": "http://169.254.169.254/"})
+        sandboxed(env).connection(
+            get_spec("stripe"), "acme", {"endpoint": "http://169.254.169.254/"}
+        )
 
 
 @pytest.mark.parametrize(

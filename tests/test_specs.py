@@ -58,7 +58,6 @@ INVALID = [
 ]
 
 
-
 def _endpoint(spec: dict, **change) -> None:
     spec["resources"][0]["endpoint"].update(change)
 
@@ -86,9 +85,18 @@ REACH = [
     (lambda s: _params(s, api_token="abc123"), PARAMS_AT + "api_token: " + CREDENTIAL),
     (lambda s: _params(s, access_token=12345), PARAMS_AT + "access_token: " + CREDENTIAL),
     (lambda s: _params(s, key="AIzaSy000"), PARAMS_AT + "key: " + CREDENTIAL),
-    (lambda s: s["client"].setdefault("headers", {}).update(Authorization="Bearer sk_live_x"), CREDENTIAL),
-    (lambda s: s["client"].setdefault("headers", {}).update({"X-Api-Key": "k"}), "X-Api-Key: " + CREDENTIAL),
-    (lambda s: s["client"].setdefault("headers", {}).update({"X-Trace": "a\r\nCookie: x"}), "control char"),
+    (
+        lambda s: s["client"].setdefault("headers", {}).update(Authorization="Bearer sk_live_x"),
+        CREDENTIAL,
+    ),
+    (
+        lambda s: s["client"].setdefault("headers", {}).update({"X-Api-Key": "k"}),
+        "X-Api-Key: " + CREDENTIAL,
+    ),
+    (
+        lambda s: s["client"].setdefault("headers", {}).update({"X-Trace": "a\r\nCookie: x"}),
+        "control char",
+    ),
     (
         lambda s: _endpoint(s, method="POST", json={"auth": {"password": "hunter2"}}),
         "$.resources[0].endpoint.json: auth.password: " + CREDENTIAL,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dagster import DagsterInstance
 
-from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
 from autonomos_pipelines.aam.specs.http_rules import check_http_url
+from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.spec_model import AnySpec, FileSpec, MongoSpec, SqlSpec
 from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
 from autonomos_pipelines.core.errors import ConfigError

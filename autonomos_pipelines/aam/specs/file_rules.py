@@ -24,11 +24,15 @@ def check_relative_pattern(value: str) -> str:
     if "\\" in value:
         raise ValueError(f"{value!r}: backslashes are not allowed; separate folders with /")
     if value.startswith("/"):
-        raise ValueError(f"{value!r}: absolute paths are not allowed; give a path relative to "
-                         "the tenant's folder")
+        raise ValueError(
+            f"{value!r}: absolute paths are not allowed; give a path relative to "
+            "the tenant's folder"
+        )
     if _SCHEME_OR_DRIVE.match(value):
-        raise ValueError(f"{value!r}: URLs and drive letters are not allowed; give a path "
-                         "relative to the tenant's folder")
+        raise ValueError(
+            f"{value!r}: URLs and drive letters are not allowed; give a path "
+            "relative to the tenant's folder"
+        )
     segments = value.split("/")
     if ".." in segments:
         raise ValueError(f"{value!r}: '..' segments would leave the tenant's folder")
@@ -56,6 +60,7 @@ def tenant_folder(tenant_root: Path, folder: str) -> Path:
     check_relative_pattern(folder)
     path = tenant_root / folder
     if not resolved_inside(path, tenant_root):
-        raise ValueError(f"{folder!r} resolves outside the tenant's folder {tenant_root} (a "
-                         "symlink?)")
+        raise ValueError(
+            f"{folder!r} resolves outside the tenant's folder {tenant_root} (a symlink?)"
+        )
     return path

@@ -11,7 +11,6 @@ import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-
 MAX_URL_LENGTH = 2048
 PAGE_SIZE_MAX = 10_000
 LARGEST_NUMBER = 2**53  # the largest integer every JSON reader keeps exact
@@ -19,8 +18,20 @@ PAGE_SIZE_NAMES = {"limit", "perpage", "pagesize", "count", "size", "maxresults"
 # Cloud instance metadata: AWS/GCP/Azure/OpenStack link-local, AWS's IPv6 one, GCP's names.
 METADATA_HOSTS = {"metadata", "metadata.google.internal", "metadata.goog", "instance-data"}
 AWS_IPV6_METADATA = ipaddress.ip_address("fd00:ec2::254")
-_CREDENTIAL_PARTS = ("token", "secret", "passw", "apikey", "accesskey", "privatekey",
-                     "authorization", "credential", "signature", "cookie", "sessionid", "bearer")
+_CREDENTIAL_PARTS = (
+    "token",
+    "secret",
+    "passw",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authorization",
+    "credential",
+    "signature",
+    "cookie",
+    "sessionid",
+    "bearer",
+)
 _CREDENTIAL_NAMES = {"key", "auth", "pwd", "sig", "jwt", "session"}
 
 
@@ -69,15 +80,17 @@ def check_http_url(value: str) -> str:
     """An http(s) URL with a host, no credentials in it, not a metadata/link-local address.
     Loopback and private addresses stay allowed: local sandboxes, self-hosted sources."""
     if len(value) > MAX_URL_LENGTH or _has_control(value):
-        raise ValueError(f"{value[:80]!r}: spaces, control characters or over "
-                         f"{MAX_URL_LENGTH} characters")
+        raise ValueError(
+            f"{value[:80]!r}: spaces, control characters or over {MAX_URL_LENGTH} characters"
+        )
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"{value!r}: only http:// and https:// URLs are allowed")
     if parts.username is not None or parts.password is not None:
         hidden = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
-        raise ValueError(f"{hidden!r}: credentials in a URL are not allowed; store them as the "
-                         "tenant's secrets")
+        raise ValueError(
+            f"{hidden!r}: credentials in a URL are not allowed; store them as the tenant's secrets"
+        )
     try:
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
@@ -85,15 +98,19 @@ def check_http_url(value: str) -> str:
     if not parts.hostname:
         raise ValueError(f"{value!r}: no host")
     if _metadata_host(parts.hostname):
-        raise ValueError(f"{value!r}: link-local, unspecified and cloud metadata addresses are not allowed")
+        raise ValueError(
+            f"{value!r}: link-local, unspecified and cloud metadata addresses are not allowed"
+        )
     return value
 
 
 def check_endpoint_path(value: str) -> str:
     """A path relative to the client's base URL: no scheme or host, no '..', no query."""
     if len(value) > MAX_URL_LENGTH or _has_control(value) or "\\" in value:
-        raise ValueError(f"{value[:80]!r}: spaces, control characters, backslashes or over "
-                         f"{MAX_URL_LENGTH} characters")
+        raise ValueError(
+            f"{value[:80]!r}: spaces, control characters, backslashes or over "
+            f"{MAX_URL_LENGTH} characters"
+        )
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or value.startswith("//"):
         raise ValueError(f"{value!r}: an absolute URL; give a path relative to the base URL")
@@ -127,7 +144,7 @@ def check_values(values: Any, where: str = "") -> None:
         if looks_like_credential(name) and not isinstance(value, dict | list | bool):
             raise ValueError(
                 f"{key}: a literal value for a credential-like name is not allowed; "
-                "put the credential in client.auth as a {\"secret\": NAME} reference"
+                'put the credential in client.auth as a {"secret": NAME} reference'
             )
         if isinstance(value, str) and _has_control(value.replace(" ", "")):
             raise ValueError(f"{key}: control characters (CR, LF, NUL, …) in a value")

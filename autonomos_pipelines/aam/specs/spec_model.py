@@ -152,9 +152,9 @@ class Incremental(_Strict):
 class Endpoint(_Strict):
     path: EndpointPath
     method: Literal["GET", "POST"] = "GET"
-    params: Annotated[
-        dict[str, str | int | float | bool], AfterValidator(check_values)
-    ] = Field(default_factory=dict, description="No credentials: those go in client.auth")
+    params: Annotated[dict[str, str | int | float | bool], AfterValidator(check_values)] = Field(
+        default_factory=dict, description="No credentials: those go in client.auth"
+    )
     json_body: Annotated[dict[str, Any] | None, AfterValidator(check_values)] = Field(
         None, alias="json", description="POST body"
     )
