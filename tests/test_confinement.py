@@ -82,12 +82,12 @@ def test_own_folder_loads(env):
 
 def test_a_glob_that_escapes_at_run_time_loads_nothing_of_the_other_tenant(env):
     victim(env)
-    files_of(env, "attacker")
+    own = files_of(env, "attacker")
     spec = get_spec("filesource").model_copy(deep=True)
     # as if a spec validated by an older version were still in the catalogue
     spec.tables[0].file_glob = "../../victim/exports/accounts*.csv"
     with pytest.raises(PipelineStepFailed) as raised:
-        load(env, "attacker", spec, {"endpoint": "files", "file_root": "exports"})
+        load(env, "attacker", spec, {"endpoint": "files", "file_root": str(own)})
     message = one_line(raised.value)
     assert message.startswith("filesource: tables.accounts.file_glob '../../victim/exports/")
     assert "resolves outside the tenant's folder" in message and "\n" not in message
@@ -100,7 +100,7 @@ def test_a_symlink_planted_in_the_folder_is_refused_at_run_time(env):
     (own / "accounts_zz.csv").symlink_to(secret)
     spec = get_spec("filesource").model_copy(deep=True)
     with pytest.raises(PipelineStepFailed) as raised:
-        load(env, "attacker", spec, {"endpoint": "files", "file_root": "exports"})
+        load(env, "attacker", spec, {"endpoint": "files", "file_root": str(own)})
     assert "matched 'accounts_zz.csv', which resolves outside" in one_line(raised.value)
     assert names_loaded(env.home / "attacker.duckdb") == []
 
