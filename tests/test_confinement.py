@@ -4,6 +4,7 @@ CLI (issue 16, items 2 and 3)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
-from autonomos_pipelines.aam.specs.spec_loader import get_spec
+from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec, specs_dir
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
@@ -174,3 +175,23 @@ def test_connectors_validate_names_the_file_field_and_value(env, tmp_path):
         f"autonomos: error: {spec}: invalid connector spec: $.tables[0].file_glob: "
         "'../../victim/filesource/accounts*.csv': '..' segments would leave the tenant's folder"
     )
+
+
+def test_a_secret_reference_in_params_is_resolved_from_the_tenants_secrets(env, monkeypatch):
+    from tests.runtime import sandboxed
+
+    data = json.loads((specs_dir() / "pipedrive.json").read_text())
+    # the key goes only through params: the sandbox refuses the request unless it is resolved
+    data["client"]["auth"] = {"type": "bearer", "token": {"secret": "unused"}}
+    for resource in data["resources"]:
+        resource["endpoint"]["params"]["api_token"] = {"secret": "api_token"}
+    spec = parse_spec(data, "pipedrive.json")
+    monkeypatch.setenv("AUTONOMOS_SECRET_T7_PIPEDRIVE_UNUSED", "x")
+    pipeline = dlt.pipeline(
+        pipeline_name="t7_pipedrive",
+        destination=dlt.destinations.duckdb(str(env.home / "t7.duckdb")),
+        dataset_name="raw_pipedrive",
+        pipelines_dir=str(env.home / "pipelines"),
+    )
+    pipeline.run(build_source(spec, sandboxed(env).connection(spec, "t7", {})))
+    assert pipeline.last_trace.last_normalize_info.row_counts["deals"] > 0

@@ -69,7 +69,7 @@ def _params(spec: dict, **change) -> None:
 METADATA = "link-local, unspecified and cloud metadata addresses are not allowed"
 PATH_AT = "$.resources[0].endpoint.path: "
 PARAMS_AT = "$.resources[0].endpoint.params: "
-CREDENTIAL = "a literal value for a credential-like name is not allowed"
+CREDENTIAL = 'a credential-like name takes a {"secret": NAME} reference, not a literal value'
 # issue 16, item 3: specs that can reach anywhere or hold secrets
 REACH = [
     (
@@ -99,7 +99,8 @@ REACH = [
     ),
     (
         lambda s: _endpoint(s, method="POST", json={"auth": {"password": "hunter2"}}),
-        "$.resources[0].endpoint.json: auth.password: " + CREDENTIAL,
+        "$.resources[0].endpoint.json: auth.password: a credential-like name in a POST body: "
+        "put the credential in client.auth",
     ),
     (lambda s: _params(s, limit=-5), PARAMS_AT + "limit=-5: a page size must be from 1 to 10,000"),
     (lambda s: _params(s, limit=10**12), PARAMS_AT + "limit=1000000000000: a page size must be"),

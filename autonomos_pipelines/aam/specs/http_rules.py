@@ -32,6 +32,10 @@ _CREDENTIAL_PARTS = (
     "sessionid",
     "bearer",
 )
+LITERAL_CREDENTIAL = (
+    'a credential-like name takes a {"secret": NAME} reference, not a literal value'
+)
+BODY_CREDENTIAL = "a credential-like name in a POST body: put the credential in client.auth"
 _CREDENTIAL_NAMES = {"key", "auth", "pwd", "sig", "jwt", "session"}
 
 
@@ -131,22 +135,27 @@ def check_number(name: str, value: Any) -> None:
         raise ValueError(f"{name}={value}: a page size must be from 1 to {PAGE_SIZE_MAX:,}")
 
 
-def check_values(values: Any, where: str = "") -> None:
-    """No literal credential and only bounded numbers anywhere in params, headers or a body."""
+def check_values(values: Any, where: str = "", in_body: bool = False) -> Any:
+    """No literal credential and only bounded numbers anywhere in params, headers or a body
+    (a body takes no secret references: credentials there go in client.auth)."""
     if isinstance(values, list):
         for index, item in enumerate(values):
-            check_values(item, f"{where}[{index}]")
-        return
+            check_values(item, f"{where}[{index}]", in_body)
+        return values
     if not isinstance(values, dict):
-        return
+        return values
     for name, value in values.items():
         key = f"{where}.{name}" if where else name
-        if looks_like_credential(name) and not isinstance(value, dict | list | bool):
-            raise ValueError(
-                f"{key}: a literal value for a credential-like name is not allowed; "
-                'put the credential in client.auth as a {"secret": NAME} reference'
-            )
+        literal = isinstance(value, str | int | float) and not isinstance(value, bool)
+        if literal and looks_like_credential(name):
+            raise ValueError(f"{key}: " + (BODY_CREDENTIAL if in_body else LITERAL_CREDENTIAL))
         if isinstance(value, str) and _has_control(value.replace(" ", "")):
             raise ValueError(f"{key}: control characters (CR, LF, NUL, …) in a value")
         check_number(key, value)
-        check_values(value, key)
+        check_values(value, key, in_body)
+    return values
+
+
+def check_body(values: Any) -> Any:
+    """:func:`check_values` for a POST body."""
+    return check_values(values, in_body=True)

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
 from autonomos_pipelines.aam.specs.http_rules import (
     PAGE_SIZE_MAX,
+    check_body,
     check_endpoint_path,
     check_http_url,
     check_values,
@@ -152,10 +153,10 @@ class Incremental(_Strict):
 class Endpoint(_Strict):
     path: EndpointPath
     method: Literal["GET", "POST"] = "GET"
-    params: Annotated[dict[str, str | int | float | bool], AfterValidator(check_values)] = Field(
-        default_factory=dict, description="No credentials: those go in client.auth"
-    )
-    json_body: Annotated[dict[str, Any] | None, AfterValidator(check_values)] = Field(
+    params: Annotated[
+        dict[str, str | int | float | bool | SecretRef], AfterValidator(check_values)
+    ] = Field(default_factory=dict, description='Credentials only as {"secret": NAME}')
+    json_body: Annotated[dict[str, Any] | None, AfterValidator(check_body)] = Field(
         None, alias="json", description="POST body"
     )
     data_selector: str | None = Field(None, description="JSONPath to the records in a response")
@@ -189,8 +190,8 @@ class RestClient(_Strict):
     base_url: HttpUrl = Field(description="The real API's base URL")
     auth: Auth
     paginator: Paginator | None = None
-    headers: Annotated[dict[str, str], AfterValidator(check_values)] = Field(
-        default_factory=dict, description="No credentials: those go in client.auth"
+    headers: Annotated[dict[str, str | SecretRef], AfterValidator(check_values)] = Field(
+        default_factory=dict, description='Credentials only as {"secret": NAME}'
     )
     response_check: ResponseCheck | None = None
 
