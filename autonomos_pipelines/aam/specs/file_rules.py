@@ -55,7 +55,10 @@ def tenant_folder(tenant_root: Path, folder: str) -> Path:
     candidate = Path(folder)
     if candidate.is_absolute():  # stored by an older version, or by a test: must still be inside
         if not resolved_inside(candidate, tenant_root):
-            raise ValueError(f"{folder!r} is outside the tenant's folder {tenant_root}")
+            raise ValueError(
+                f"{folder!r} is outside the tenant's folder {tenant_root}; move the files "
+                "there, or make that folder a link to where they are"
+            )
         return candidate
     check_relative_pattern(folder)
     path = tenant_root / folder
