@@ -158,9 +158,9 @@ def test_excel_files_load_every_sheet_with_pinned_types(env):
         },
         "xlsfiles.json",
     )
-    folder = env.home / "finance_exports"  # a folder of the tenant's own, not the sandbox's
-    connection = sandboxed(env).connection(spec, "t6", {"endpoint": "files", "file_root": folder})
+    folder = env.files_dir / "t6" / "finance_exports"  # the tenant's own, not the sandbox's
     folder.mkdir(parents=True)
+    connection = sandboxed(env).connection(spec, "t6", {"endpoint": "files", "file_root": folder})
     frame = pd.DataFrame({"account_id": ["a1", "a2", "a3"], "zip": [1234, 2345, 3456]})
     with pd.ExcelWriter(connection.file_root / "accounts_2024.xlsx") as writer:
         frame.iloc[:2].to_excel(writer, sheet_name="q1", index=False)

@@ -32,8 +32,10 @@ def add(
     connectors: str = typer.Option(..., help="Comma-separated connectors, e.g. stripe,hubspot"),
     endpoint: list[str] = typer.Option(
         [],
-        help="CONNECTOR=URL (real API base URL) or CONNECTOR=FOLDER (file connectors); "
-        "connectors without one use the local sandbox",
+        help="CONNECTOR=URL (real API base URL: http or https, not a link-local or cloud "
+        "metadata address) or CONNECTOR=FOLDER (file connectors: a folder inside "
+        "$AUTONOMOS_HOME/files/TENANT/, given relative to it); connectors without one use the "
+        "local sandbox",
     ),
     user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
 ) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dagster import DagsterInstance
 
+from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
+from autonomos_pipelines.aam.specs.http_rules import check_http_url
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
-from autonomos_pipelines.aam.specs.spec_model import FileSpec
+from autonomos_pipelines.aam.specs.spec_model import AnySpec, FileSpec, MongoSpec, SqlSpec
 from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.naming import validate_connector_name
@@ -27,9 +29,31 @@ def parse_connectors(text: str) -> list[str]:
     return names
 
 
+def checked_endpoint(spec: AnySpec, endpoint: str) -> str:
+    """A file connector's folder relative to the tenant's files folder, or an http(s) base
+    URL that is not a link-local / cloud metadata address; ConfigError naming it if not."""
+    if isinstance(spec, SqlSpec | MongoSpec):
+        if "://" in endpoint or "@" in endpoint:  # a database URL: not echoed, it may hold one
+            raise ConfigError(
+                f"--endpoint {spec.name}=…: a database URL is a secret, not an endpoint; store "
+                f"it with `autonomos secrets set TENANT {spec.name} {_secret_name(spec)}`"
+            )
+        return endpoint
+    try:
+        if isinstance(spec, FileSpec):
+            return check_relative_pattern(endpoint)
+        return check_http_url(endpoint)
+    except ValueError as error:
+        raise ConfigError(f"--endpoint {spec.name}: {error}") from None
+
+
+def _secret_name(spec: SqlSpec | MongoSpec) -> str:
+    return (spec.credentials if isinstance(spec, SqlSpec) else spec.connection_url).secret
+
+
 def connector_options(connectors: list[str], endpoints: dict[str, str]) -> dict[str, dict]:
-    """Each connector's stored options: its endpoint (a base URL, a folder for file
-    connectors) or, without one, the sandbox's."""
+    """Each connector's stored options: its endpoint (a base URL, a folder inside the tenant's
+    files folder for file connectors) or, without one, the sandbox's."""
     unknown = set(endpoints) - set(connectors)
     if unknown:
         raise ConfigError(f"--endpoint names connectors not in --connectors: {sorted(unknown)}")
@@ -37,6 +61,8 @@ def connector_options(connectors: list[str], endpoints: dict[str, str]) -> dict[
     options = {}
     for name in connectors:
         endpoint = endpoints.get(name, SANDBOX)
+        if endpoint != SANDBOX:
+            endpoint = checked_endpoint(specs[name], endpoint)
         if isinstance(specs[name], FileSpec) and endpoint != SANDBOX:
             options[name] = {"endpoint": "files", "file_root": endpoint}
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dlt.common.jsonpath import find_values
@@ -21,6 +21,7 @@ from autonomos_pipelines.aam.specs.spec_model import (
     HttpBasicAuth,
     ResponseCheck,
     RestResource,
+    SecretRef,
 )
 from autonomos_pipelines.core.errors import SourceError
 
@@ -39,6 +40,14 @@ def _auth_config(auth: BearerAuth | ApiKeyAuth | HttpBasicAuth, connection: Conn
         "type": "http_basic",
         "username": connection.secret(auth.username.secret),
         "password": connection.secret(auth.password.secret),
+    }
+
+
+def _with_secrets(values: Mapping[str, Any], connection: Connection) -> dict[str, Any]:
+    """Params or headers with each ``{"secret": NAME}`` replaced by the tenant's secret."""
+    return {
+        name: connection.secret(value.secret) if isinstance(value, SecretRef) else value
+        for name, value in values.items()
     }
 
 
@@ -77,7 +86,7 @@ def _resource_config(
     endpoint: dict[str, Any] = {
         "path": resource.endpoint.path,
         "method": resource.endpoint.method,
-        "params": dict(resource.endpoint.params),
+        "params": _with_secrets(resource.endpoint.params, connection),
     }
     if resource.endpoint.json_body is not None:
         endpoint["json"] = resource.endpoint.json_body
@@ -116,7 +125,7 @@ def rest_source(spec: GenericRestSpec, connection: Connection, runtime: HttpRunt
     client: dict[str, Any] = {
         "base_url": connection.base_url or spec.client.base_url,
         "auth": _auth_config(spec.client.auth, connection),
-        "headers": dict(spec.client.headers),
+        "headers": _with_secrets(spec.client.headers, connection),
         "session": runtime.session,
     }
     if spec.client.paginator:

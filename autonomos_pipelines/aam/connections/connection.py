@@ -18,6 +18,8 @@ from autonomos_pipelines.aam.connections.secrets import (
     secret_env_var,
     secret_keys,
 )
+from autonomos_pipelines.aam.specs.file_rules import tenant_folder
+from autonomos_pipelines.aam.specs.http_rules import check_http_url
 from autonomos_pipelines.aam.specs.spec_model import (
     AnySpec,
     AwsCostSpec,
@@ -113,7 +115,7 @@ def resolve_connection(  # noqa: PLR0913
     if endpoint == SANDBOX:
         plugged = _sandbox(spec, tenant_id, sandbox)
         found = {**{k: Secret(v) for k, v in plugged.secrets.items()}, **found}
-    file_root = Path(options["file_root"]) if options.get("file_root") else plugged.file_root
+    file_root = _file_root(spec, tenant_id, options, files_dir) or plugged.file_root
     return Connection(
         tenant_id=tenant_id,
         connector=spec.name,
@@ -128,7 +130,24 @@ def resolve_connection(  # noqa: PLR0913
 
 
 def _http_base(spec: AnySpec, endpoint: str) -> str | None:
-    return endpoint if isinstance(spec, HTTP_ENDPOINT) else None
+    if not isinstance(spec, HTTP_ENDPOINT):
+        return None
+    try:  # checked again: the registry may hold an endpoint stored before the rule existed
+        return check_http_url(endpoint)
+    except ValueError as error:
+        raise ConfigError(f"{spec.name}: endpoint {error}") from None
+
+
+def _file_root(
+    spec: AnySpec, tenant_id: TenantId, options: dict[str, Any], files_dir: Path
+) -> Path | None:
+    """The tenant's own folder for a file connector, never a path outside it."""
+    if not options.get("file_root"):
+        return None
+    try:
+        return tenant_folder(files_dir / tenant_id, str(options["file_root"]))
+    except ValueError as error:
+        raise ConfigError(f"{spec.name} of tenant {tenant_id!r}: folder {error}") from None
 
 
 def _sandbox(spec: AnySpec, tenant_id: TenantId, sandbox: SandboxPlug | None) -> SandboxEndpoint:

@@ -63,6 +63,16 @@ def _drop_union_tags(location: tuple[str | int, ...], data: Any) -> tuple[str | 
     return tuple(kept)
 
 
+def _message(item: Any) -> str:
+    """The rule broken, with the number that broke it (a rule of our own names the value
+    itself; strings are not echoed by pydantic's rules, since one may be a pasted secret)."""
+    message = str(item["msg"]).removeprefix("Value error, ")
+    value = item.get("input")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        message += f" (got {value})"
+    return message
+
+
 def parse_spec(data: Any, source: str) -> AnySpec:
     """Validate a decoded spec; ``source`` names where it came from for error messages."""
     try:
@@ -73,7 +83,7 @@ def parse_spec(data: Any, source: str) -> AnySpec:
             location = _drop_union_tags(tuple(item["loc"]), data)
             if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 location += (str(item.get("ctx", {}).get("discriminator", "")).strip("'"),)
-            problems.append(f"{_json_path(location)}: {item['msg']}")
+            problems.append(f"{_json_path(location)}: {_message(item)}")
         raise SpecError(f"{source}: invalid connector spec: " + "; ".join(problems)) from None
 
 

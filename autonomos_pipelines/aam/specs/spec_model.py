@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
+from autonomos_pipelines.aam.specs.http_rules import (
+    PAGE_SIZE_MAX,
+    check_body,
+    check_endpoint_path,
+    check_http_url,
+    check_values,
+)
 
 Domain = Literal["revops", "finops", "supportops", "marketingops", "files"]
 Entity = Literal[
@@ -25,6 +34,15 @@ Entity = Literal[
     "cloud_cost",
 ]
 NAME_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+# http(s) only, no credentials, no link-local / cloud metadata host (see http_rules)
+HttpUrl = Annotated[
+    str, AfterValidator(check_http_url), Field(json_schema_extra={"pattern": "^https?://"})
+]
+# Relative to the client's base URL: no scheme, host, '..' or query
+EndpointPath = Annotated[str, Field(min_length=1), AfterValidator(check_endpoint_path)]
+SandboxPath = Annotated[str, Field(pattern=r"^/"), AfterValidator(check_endpoint_path)]
+# Relative to the tenant's folder: no absolute path, '..', '~', backslash or control character
+FileGlob = Annotated[str, Field(min_length=1), AfterValidator(check_relative_pattern)]
 
 
 class _Strict(BaseModel):
@@ -81,7 +99,7 @@ class HeaderLinkPaginator(_Strict):
 
 class OffsetPaginator(_Strict):
     type: Literal["offset"]
-    limit: int = Field(gt=0)
+    limit: int = Field(ge=1, le=PAGE_SIZE_MAX, description="Page size")
     offset_param: str = "offset"
     limit_param: str = "limit"
     total_path: str | None = None
@@ -93,7 +111,7 @@ class OffsetPaginator(_Strict):
 class PageNumberPaginator(_Strict):
     type: Literal["page_number"]
     page_param: str = "page"
-    base_page: int = 1
+    base_page: int = Field(1, ge=0, le=1, description="Number of the first page")
     total_path: str | None = None
 
 
@@ -127,14 +145,20 @@ class Incremental(_Strict):
 
     cursor_path: str = Field(description="Field of each record that only grows, e.g. updated_at")
     start_param: str = Field(description="Query parameter that takes the last value seen")
-    initial_value: str | int = Field(description="Where the first run starts")
+    initial_value: str | Annotated[int, Field(ge=-(2**53), le=2**53)] = Field(
+        description="Where the first run starts"
+    )
 
 
 class Endpoint(_Strict):
-    path: str = Field(min_length=1)
+    path: EndpointPath
     method: Literal["GET", "POST"] = "GET"
-    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    json_body: dict[str, Any] | None = Field(None, alias="json", description="POST body")
+    params: Annotated[
+        dict[str, str | int | float | bool | SecretRef], AfterValidator(check_values)
+    ] = Field(default_factory=dict, description='Credentials only as {"secret": NAME}')
+    json_body: Annotated[dict[str, Any] | None, AfterValidator(check_body)] = Field(
+        None, alias="json", description="POST body"
+    )
     data_selector: str | None = Field(None, description="JSONPath to the records in a response")
     paginator: Paginator | None = None
     incremental: Incremental | None = None
@@ -163,17 +187,19 @@ class ResponseCheck(_Strict):
 
 
 class RestClient(_Strict):
-    base_url: str = Field(pattern=r"^https?://", description="The real API's base URL")
+    base_url: HttpUrl = Field(description="The real API's base URL")
     auth: Auth
     paginator: Paginator | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: Annotated[dict[str, str | SecretRef], AfterValidator(check_values)] = Field(
+        default_factory=dict, description='Credentials only as {"secret": NAME}'
+    )
     response_check: ResponseCheck | None = None
 
 
 class Sandbox(_Strict):
     """How the connector reaches the local sandbox instead of the real API."""
 
-    path: str = Field(pattern=r"^/", description="Path prefix under AUTONOMOS_SANDBOX_URL")
+    path: SandboxPath = Field(description="Path prefix under AUTONOMOS_SANDBOX_URL")
     credentials: dict[str, str] = Field(
         default_factory=dict,
         description="Public test credentials the sandbox accepts (never real secrets)",
@@ -193,8 +219,8 @@ class Implementation(_Strict):
 class RateLimit(_Strict):
     """Client-side limit per tenant and connector (the server's Retry-After always wins)."""
 
-    requests_per_second: float = Field(gt=0)
-    burst: int = Field(1, ge=1)
+    requests_per_second: float = Field(gt=0, le=10_000, allow_inf_nan=False)
+    burst: int = Field(1, ge=1, le=10_000)
 
 
 class _SpecBase(_Strict):
@@ -252,7 +278,7 @@ class SqlSpec(_SpecBase):
 
 class FileTable(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
-    file_glob: str = Field(min_length=1, description="Glob relative to the tenant's file root")
+    file_glob: FileGlob = Field(description="Glob relative to the tenant's file root")
     primary_key: str | None = None
     column_types: dict[str, Literal["text", "bigint", "double", "bool", "timestamp", "date"]] = (
         Field(default_factory=dict, description="Pinned column types (others are detected)")
@@ -267,7 +293,7 @@ class FileSpec(_SpecBase):
 
 class OAuth2RefreshToken(_Strict):
     type: Literal["oauth2_refresh_token"]
-    token_url: str = Field(pattern=r"^https?://")
+    token_url: HttpUrl
     client_id: SecretRef
     client_secret: SecretRef
     refresh_token: SecretRef
@@ -275,14 +301,14 @@ class OAuth2RefreshToken(_Strict):
 
 class OAuth2ClientCredentials(_Strict):
     type: Literal["oauth2_client_credentials"]
-    token_url: str = Field(pattern=r"^https?://")
+    token_url: HttpUrl
     client_id: SecretRef
     client_secret: SecretRef
     scope: str
 
 
 class OAuthSandbox(Sandbox):
-    token_path: str = Field(pattern=r"^/", description="Token endpoint under the sandbox URL")
+    token_path: SandboxPath = Field(description="Token endpoint under the sandbox URL")
 
 
 # SOQL has no identifier quoting: names are restricted to what Salesforce API names allow.
@@ -300,7 +326,7 @@ class SalesforceSpec(_SpecBase):
     """SOQL through the REST query endpoint, nextRecordsUrl paging, OAuth2 refresh token."""
 
     kind: Literal["salesforce"]
-    instance_url: str = Field(pattern=r"^https?://", description="Used until a token names one")
+    instance_url: HttpUrl = Field(description="Used until a token names one")
     api_version: str = Field("v59.0", pattern=r"^v\d+\.\d$")
     batch_size: int = Field(2000, ge=200, le=2000)
     auth: OAuth2RefreshToken
@@ -320,7 +346,7 @@ class ODataSpec(_SpecBase):
     """OData v4 (Dynamics 365 Web API): $select, @odata.nextLink, client-credentials OAuth2."""
 
     kind: Literal["odata"]
-    base_url: str = Field(pattern=r"^https?://")
+    base_url: HttpUrl
     page_size: int = Field(500, ge=1, le=5000)
     auth: OAuth2ClientCredentials
     sandbox: OAuthSandbox | None = None
@@ -331,7 +357,7 @@ class AwsCostSpec(_SpecBase):
     """AWS Cost Explorer GetCostAndUsage, signed with SigV4 by botocore."""
 
     kind: Literal["aws_cost_explorer"]
-    endpoint_url: str = Field("https://ce.us-east-1.amazonaws.com", pattern=r"^https?://")
+    endpoint_url: HttpUrl = "https://ce.us-east-1.amazonaws.com"
     region: str = "us-east-1"
     access_key_id: SecretRef
     secret_access_key: SecretRef
