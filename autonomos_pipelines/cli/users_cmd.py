@@ -35,8 +35,10 @@ def grant(
     role: str = typer.Argument(..., help="viewer, reviewer or admin"),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Give a user a role. Needs an admin; while there is none, you may make yourself (your
-    OS account, or your token's user) the first admin."""
+    """Give a user a role (admins only; the first admin makes themself one).
+
+    While no admin exists, the OS account running this may make itself admin, and nobody
+    else; after that only admins grant roles."""
     workflow().set_role(name, role, acting_user(user))
     typer.echo(f"{name} is now {role}")
 
