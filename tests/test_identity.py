@@ -111,6 +111,9 @@ def test_a_token_works_until_it_is_revoked_or_expires(flow):
     as_alice = cli("review", "approve", "1", "--user", "alice", AUTONOMOS_TOKEN=token)
     assert "rita (token" in as_alice.output and "may not act as 'alice'" in as_alice.output
     assert cli("users", "token", "revoke", token_id).exit_code == 0
+    listed = cli("users", "token", "list", "rita").output
+    assert f"{token_id}  rita  revoked until" in listed and token not in listed
+    assert "'bob' has no role; grant one first" in cli("users", "token", "issue", "bob").output
     revoked = cli("review", "approve", str(propose(flow)), AUTONOMOS_TOKEN=token)
     assert revoked.exit_code == 2
     assert revoked.output.strip().endswith(
