@@ -1,8 +1,10 @@
-"""Shared CLI plumbing: the acting user, tenant ids validated at the edge, one-line errors."""
+"""Shared CLI plumbing: who is acting (OS account or token), tenant ids validated at the
+edge, one-line errors."""
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -10,13 +12,43 @@ from typing import Any
 
 import typer
 
+from autonomos_pipelines.core.audit import Actor
+from autonomos_pipelines.core.database import migrated_engine
 from autonomos_pipelines.core.errors import AutonomosError
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.registry.identity import Identities
+
+ON_BEHALF_HELP = "Act on this user's behalf (admins only; audited as such); or AUTONOMOS_USER"
 
 
-def acting_user(explicit: str | None = None) -> str:
-    return explicit or get_settings().user or f"cli:{getpass.getuser()}"
+def os_account() -> str:
+    """The login name of the account this process runs as (its effective uid). Not $USER or
+    $LOGNAME, which anyone can set: the kernel's uid is what a person cannot just type."""
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a passwd entry (some containers)
+        return f"uid:{uid}"
+
+
+def authenticated_user() -> Actor:
+    """The holder of AUTONOMOS_TOKEN if it is set (and valid), else the OS account."""
+    settings = get_settings()
+    if settings.token:
+        return Identities(migrated_engine(settings)).from_token(settings.token)
+    account = os_account()
+    return Actor(account, account, f"os:{account}")
+
+
+def acting_user(explicit: str | None = None) -> Actor:
+    """Who a command acts as: the authenticated user, or the user named by --user (else
+    AUTONOMOS_USER) when an admin acts on their behalf; refused for anyone else."""
+    actor = authenticated_user()
+    claimed = explicit or get_settings().user
+    if not claimed or claimed == actor.principal:
+        return actor
+    return Identities(migrated_engine(get_settings())).act_for(actor, claimed)
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:

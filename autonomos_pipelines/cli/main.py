@@ -17,6 +17,7 @@ from autonomos_pipelines.cli import (
     sandbox_cmd,
     secrets_cmd,
     tenants_cmd,
+    users_cmd,
 )
 from autonomos_pipelines.core.settings import quiet_third_party_logs
 
@@ -29,7 +30,7 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(tenants_cmd.app, name="tenants")
 app.add_typer(connectors_cmd.app, name="connectors")
 app.add_typer(review_cmd.app, name="review")
-app.add_typer(review_cmd.users_app, name="users")
+app.add_typer(users_cmd.app, name="users")
 app.add_typer(mappings_cmd.app, name="mappings")
 app.add_typer(drift_cmd.app, name="drift")
 app.add_typer(secrets_cmd.app, name="secrets")

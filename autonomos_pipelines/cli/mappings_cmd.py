@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
@@ -40,7 +40,7 @@ def rollback(
     field: str = typer.Argument(..., help="CONNECTOR.TABLE.FIELD"),
     version: int = typer.Option(..., help="Version to restore (see `mappings history`)"),
     tenant: str = typer.Option(None, help="Tenant whose mapping to roll back"),
-    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Restore an earlier version's target as a new active version."""
     flow = workflow()
@@ -55,7 +55,7 @@ def set_mapping(
     target: str = typer.Argument(..., help="entity.field, or 'none' for no counterpart"),
     tenant: str = typer.Option(None, help="Tenant (default: the global baseline)"),
     transform: str = typer.Option("none", help="none, unix_seconds, minor_units, upper, ..."),
-    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Set a field's mapping by hand (a new active version)."""
     flow = workflow()
@@ -97,7 +97,7 @@ def export(
 def import_mappings(
     source: Path = typer.Argument(..., help="File written by `mappings export`"),
     tenant: str | None = typer.Option(None, help="Import into this tenant (default: the file's)"),
-    user: str = typer.Option(None, help="Acting user; needs reviewer role"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Apply a mappings file: each field whose target differs gets a new active version."""
     try:

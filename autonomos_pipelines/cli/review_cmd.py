@@ -1,4 +1,4 @@
-"""`autonomos review ...` and `autonomos users ...`: the human side of the mapping workflow."""
+"""`autonomos review ...`: the human side of the mapping workflow."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import json
 
 import typer
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
 
 app = typer.Typer(help="Review mapping proposals: list, show, approve, reject.")
-users_app = typer.Typer(help="Users and their roles (viewer, reviewer, admin).")
 
 
 def workflow() -> Workflow:
@@ -60,7 +59,7 @@ def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review lis
 @friendly_errors
 def approve(
     mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
-    user: str = typer.Option(None, help="Acting user (or AUTONOMOS_USER); needs reviewer role"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
     force: bool = typer.Option(False, help="Approve even if another field feeds the target"),
 ) -> None:
     """Approve and activate proposals; the next run's canonical tables use them."""
@@ -74,23 +73,9 @@ def approve(
 def reject(
     mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
     reason: str = typer.Option("", help="Why (kept in the audit log)"),
-    user: str = typer.Option(None, help="Acting user (or AUTONOMOS_USER); needs reviewer role"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Reject proposals; the same target is never proposed again for that field."""
     flow, actor = workflow(), acting_user(user)
     for mapping_id in mapping_ids:
         typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))
-
-
-@users_app.command("grant")
-@friendly_errors
-def grant(
-    name: str = typer.Argument(..., help="User name as given to --user / AUTONOMOS_USER"),
-    role: str = typer.Argument(..., help="viewer, reviewer or admin"),
-    user: str = typer.Option(
-        None, help="Acting user; must be an admin (the first admin may grant themself)"
-    ),
-) -> None:
-    """Give a user a role."""
-    workflow().set_role(name, role, acting_user(user))
-    typer.echo(f"{name} is now {role}")

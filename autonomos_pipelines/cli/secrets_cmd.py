@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors
 from autonomos_pipelines.core.errors import ConfigError
 
 app = typer.Typer(help="Tenant secrets: encrypted at rest (AUTONOMOS_SECRET_KEY), audited.")
@@ -49,7 +49,7 @@ def set_secret(
     tenant: str = typer.Argument(..., help="Tenant id"),
     connector: str = typer.Argument(..., help="Connector the secret belongs to"),
     name: str = typer.Argument(..., help="Secret name the connector spec refers to"),
-    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Store a secret; the value comes from stdin or a prompt, never from an argument."""
     registry, store = _store()
@@ -79,7 +79,7 @@ def delete_secret(
     tenant: str = typer.Argument(...),
     connector: str = typer.Argument(...),
     name: str = typer.Argument(...),
-    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Delete a stored secret."""
     _, store = _store()
@@ -91,7 +91,7 @@ def delete_secret(
 @app.command("rotate-key")
 @friendly_errors
 def rotate_key(
-    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Re-encrypt every secret with the first key of AUTONOMOS_SECRET_KEY (list the old key
     after it until this has run, then remove it)."""

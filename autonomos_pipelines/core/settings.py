@@ -32,7 +32,8 @@ VARIABLES = {
     "AUTONOMOS_OBSERVER_INTERVAL": "seconds between drift observer ticks (60)",
     "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
-    "AUTONOMOS_USER": "acting user of CLI commands (cli:<OS user>)",
+    "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
+    "AUTONOMOS_TOKEN": "an access token from `users token issue` (unset: the OS account)",
 }
 _SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
     "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
@@ -57,6 +58,7 @@ class Settings:
     observer_interval: int = 60
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
     user: str | None = None
+    token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             observer_interval=int(_number("AUTONOMOS_OBSERVER_INTERVAL", raw, 60, int)),
             quota_defaults=_quota_defaults(values),
             user=raw["AUTONOMOS_USER"] or None,
+            token=raw["AUTONOMOS_TOKEN"] or None,
         )
 
     @property

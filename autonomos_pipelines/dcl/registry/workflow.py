@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from autonomos_pipelines.core.audit import audit
+from autonomos_pipelines.core.audit import Actor, audit
 from autonomos_pipelines.core.database import admin_session, session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.proposals import Proposal, write_proposals
@@ -46,14 +46,16 @@ class Workflow:
             ).scalar()
 
     def set_role(self, user: str, role: str, actor: str) -> None:
-        """Grant a role. Needs an admin, except for the very first admin of a new registry."""
+        """Grant a role. Needs an admin, except for the very first admin of a new registry,
+        who can only be the authenticated user themself (never someone acted for)."""
         if role not in ("viewer", *DECIDERS):
             raise WorkflowError(f"unknown role {role!r}: use viewer, reviewer or admin")
         with admin_session(self.engine) as connection:
             admins = connection.execute(
                 sa.text("SELECT count(*) FROM users WHERE role = 'admin'")
             ).scalar()
-            bootstrap = admins == 0 and role == "admin" and user == actor
+            principal = actor.principal if isinstance(actor, Actor) else actor
+            bootstrap = admins == 0 and role == "admin" and user == actor == principal
             if not bootstrap:
                 self._require(connection, actor, ("admin",), "user.set_role", None, user)
             old = connection.execute(

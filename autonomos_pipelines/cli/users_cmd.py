@@ -1,0 +1,88 @@
+"""`autonomos users ...`: who you are, roles, and the access tokens admins issue."""
+
+from __future__ import annotations
+
+import typer
+
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors
+from autonomos_pipelines.cli.review_cmd import workflow
+from autonomos_pipelines.core.database import migrated_engine
+from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.dcl.registry.identity import Identities
+from autonomos_pipelines.dcl.registry.tokens import MAX_DAYS
+
+app = typer.Typer(help="Users: who you are, roles (viewer, reviewer, admin), access tokens.")
+token_app = typer.Typer(help="Access tokens (AUTONOMOS_TOKEN): issue, list, revoke.")
+app.add_typer(token_app, name="token")
+
+
+def identities() -> Identities:
+    return Identities(migrated_engine(get_settings()))
+
+
+@app.command("whoami")
+@friendly_errors
+def whoami(user: str = typer.Option(None, help=ON_BEHALF_HELP)) -> None:
+    """Who commands run as here (OS account or token) and with which role."""
+    actor = acting_user(user)
+    typer.echo(f"{actor.describe()}, role {identities().role(actor) or 'none'}")
+
+
+@app.command("grant")
+@friendly_errors
+def grant(
+    name: str = typer.Argument(..., help="User name: an OS account name, or anyone given a token"),
+    role: str = typer.Argument(..., help="viewer, reviewer or admin"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
+) -> None:
+    """Give a user a role (admins only; the first admin makes themself one).
+
+    While no admin exists, the OS account running this may make itself admin, and nobody
+    else; after that only admins grant roles."""
+    workflow().set_role(name, role, acting_user(user))
+    typer.echo(f"{name} is now {role}")
+
+
+@token_app.command("issue")
+@friendly_errors
+def issue(
+    name: str = typer.Argument(..., help="The user the token authenticates as"),
+    days: int = typer.Option(90, help=f"Days until it expires (1 to {MAX_DAYS})"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
+) -> None:
+    """Issue a token (admins only). It is printed once, on stdout; only its hash is kept."""
+    issued = identities().issue_token(name, days, acting_user(user))
+    typer.echo(
+        f"token {issued.token_id} for {issued.user_name}, expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M %Z}; shown once, set it as AUTONOMOS_TOKEN:",
+        err=True,
+    )
+    typer.echo(issued.token)
+
+
+@token_app.command("list")
+@friendly_errors
+def list_tokens(name: str = typer.Argument(None, help="Only this user's tokens")) -> None:
+    """Tokens with their user, issuer, expiry and last use (never the secret)."""
+    rows = identities().tokens_of(name)
+    for row in rows:
+        state = (
+            "revoked" if row["revoked_at"] else "expired" if row["expired"] else "valid"
+        ) + f" until {row['expires_at']:%Y-%m-%d}"
+        used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
+        typer.echo(
+            f"{row['token_id']}  {row['user_name']}  {state}  issued by {row['created_by']}"
+            f"  last used {used}"
+        )
+    typer.echo(f"{len(rows)} token(s)")
+
+
+@token_app.command("revoke")
+@friendly_errors
+def revoke(
+    token_id: str = typer.Argument(..., help="Token id from `users token list`"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
+) -> None:
+    """Revoke a token at once (an admin, or the user it was issued to)."""
+    done = identities().revoke_token(token_id, acting_user(user))
+    typer.echo(f"token {token_id} {'revoked' if done else 'was already revoked'}")
