@@ -7,6 +7,8 @@ import json
 import typer
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.numbers import all_within, within
+from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
@@ -46,7 +48,7 @@ def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> N
 @friendly_errors
 def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review list`")) -> None:
     """One proposal with its reason and the evidence behind it (candidates, features)."""
-    row = workflow().get(mapping_id)
+    row = workflow().get(within("mapping id", mapping_id, 1, PG_BIGINT_MAX))
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
     typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
@@ -65,7 +67,7 @@ def approve(
 ) -> None:
     """Approve and activate proposals; the next run's canonical tables use them."""
     flow, actor = workflow(), acting_user(user)
-    for mapping_id in mapping_ids:
+    for mapping_id in all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX):
         typer.echo("approved " + describe(flow.approve(mapping_id, actor, force)))
 
 
@@ -78,7 +80,7 @@ def reject(
 ) -> None:
     """Reject proposals; the same target is never proposed again for that field."""
     flow, actor = workflow(), acting_user(user)
-    for mapping_id in mapping_ids:
+    for mapping_id in all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX):
         typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from autonomos_pipelines.aam.http.payload_depth import refuse_deep_json
 from autonomos_pipelines.aam.http.rate_limit import Limiter, acquire
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -139,6 +140,7 @@ class GuardedAdapter(HTTPAdapter):
             chunks.append(chunk)
         response._content = b"".join(chunks)
         response._content_consumed = True
+        refuse_deep_json(response)
         return response
 
     @staticmethod
