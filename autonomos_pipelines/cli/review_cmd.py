@@ -48,7 +48,8 @@ def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> N
 @friendly_errors
 def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review list`")) -> None:
     """One proposal with its reason and the evidence behind it (candidates, features)."""
-    row = workflow().get(within("mapping id", mapping_id, 1, PG_BIGINT_MAX))
+    within("mapping id", mapping_id, 1, PG_BIGINT_MAX)
+    row = workflow().get(mapping_id)
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
     typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
@@ -66,8 +67,9 @@ def approve(
     force: bool = typer.Option(False, help="Approve even if another field feeds the target"),
 ) -> None:
     """Approve and activate proposals; the next run's canonical tables use them."""
+    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
-    for mapping_id in all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX):
+    for mapping_id in mapping_ids:
         typer.echo("approved " + describe(flow.approve(mapping_id, actor, force)))
 
 
@@ -79,8 +81,9 @@ def reject(
     user: str = typer.Option(None, help="Acting user (or AUTONOMOS_USER); needs reviewer role"),
 ) -> None:
     """Reject proposals; the same target is never proposed again for that field."""
+    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
-    for mapping_id in all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX):
+    for mapping_id in mapping_ids:
         typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))
 
 

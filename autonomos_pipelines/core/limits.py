@@ -17,7 +17,7 @@ MIB = 1024 * KIB
 
 # `autonomos map` input (FIELDS.jsonl): one source field per line
 MAX_LINE_BYTES = 1 * MIB  # a field with 20 samples of 1 KiB and a 16 KiB description is ~40 KiB
-MAX_INPUT_BYTES = 256 * MIB  # the whole file; 100,000 fields of ~2 KiB each fit
+MAX_INPUT_BYTES = 128 * MIB  # the whole file; 100,000 fields of ~1.3 KiB each fit
 MAX_FIELDS = 100_000  # a very wide warehouse has ~10,000 columns; this is 10 of those
 MAX_NAME_CHARS = 1_024  # source_system, source_entity, field; Postgres truncates names at 63
 MAX_TYPE_CHARS = 256
