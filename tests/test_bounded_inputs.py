@@ -276,10 +276,11 @@ def test_numbers_on_the_command_line_are_range_checked(cli, args, expected):
     assert expected in one_error_line(cli(args))
 
 
-def test_a_number_too_large_for_postgres_is_one_line_from_a_real_process(tmp_path):
-    args = ["tenants", "quota", "demo", "api_calls_per_minute", "99999999999999999999999"]
-    error = one_error_line(run_cli(args, tmp_path))
-    assert "quota value 99999999999999999999999: expected a whole number from 0" in error
+def test_a_day_count_past_the_calendar_is_one_line_from_a_real_process(env):
+    """With a live registry: the old code got as far as the date arithmetic and overflowed."""
+    args = ["tenants", "usage", "--days", "100000000"]
+    result = run_cli(args, env.home, DATABASE_URL=env.database_url)
+    assert "--days 100000000: expected a whole number from 1 to 36,500" in one_error_line(result)
 
 
 URL_REFUSALS = [
