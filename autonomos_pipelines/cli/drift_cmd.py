@@ -8,7 +8,9 @@ import typer
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
+from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.tenant_id import TenantId
 
 app = typer.Typer(help="Schema drift: events detected by the observer and their repairs.")
@@ -53,6 +55,7 @@ def list_events(
 @friendly_errors
 def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
     """One event: the changes, the old and new schema fingerprints, and the repairs made."""
+    within("event id", event_id, 1, PG_BIGINT_MAX)
     store = _store()
     matches = [e for e in store.events(after_id=event_id - 1) if e.id == event_id]
     if not matches:

@@ -7,44 +7,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
-from autonomos_pipelines.core.errors import ConfigError, SpecError
-
-
-def read_fields(path: Path) -> tuple[list[dict], list]:
-    from autonomos_pipelines.dcl.matching.source_field import SourceField
-
-    if not path.is_file():
-        raise ConfigError(f"--input {path}: no such file")
-    rows, fields = [], []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                raise SpecError(f"{path}:{number}: empty line (one JSON object per line)")
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise SpecError(f"{path}:{number}: not JSON ({error.msg})") from None
-            fields.append(SourceField.from_json(data, f"{path}:{number}"))
-            rows.append(data)
-    return rows, fields
-
-
-def read_target_schema(path: Path | None):
-    if path is None:
-        return None
-    from autonomos_pipelines.dcl.matching.targets import targets_from_json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--target-schema {path}: no such file") from None
-    except json.JSONDecodeError as error:
-        raise SpecError(f"{path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
-    return targets_from_json(data, str(path))
+from autonomos_pipelines.cli.map_input import read_fields, read_target_schema
+from autonomos_pipelines.cli.numbers import within
+from autonomos_pipelines.core.limits import finite_or_none
 
 
 def write_atomically(path: Path, lines: list[str]) -> None:
@@ -55,12 +25,32 @@ def write_atomically(path: Path, lines: list[str]) -> None:
     os.replace(out.name, path)
 
 
+def output_row(row: dict, resolution: Any, top_k: int) -> dict:
+    """One output line: the input row and the decision. A score that is not a finite number
+    is written as null, with a note saying so (JSON has no NaN or Infinity)."""
+    confidence = finite_or_none(resolution.confidence)
+    out = {
+        **row,
+        "candidates": [
+            {"target": c.target, "score": finite_or_none(c.confidence)}
+            for c in resolution.candidates[:top_k]
+        ],
+        "mapping": resolution.mapping,
+        "confidence": None if confidence is None else round(confidence, 4),
+        "method": resolution.method,
+        "status": resolution.status,
+    }
+    if confidence is None or any(c["score"] is None for c in out["candidates"]):
+        out["note"] = "null confidence or score: the matcher produced no finite number"
+    return out
+
+
 @friendly_errors
 def map_fields(
     input: Path = typer.Option(..., "--input", help="FIELDS.jsonl: one source field per line"),
     output: Path = typer.Option(..., "--output", help="OUT.jsonl: same lines, same order"),
     target_schema: Path = typer.Option(None, help="Map onto this schema instead of canonical"),
-    top_k: int = typer.Option(5, min=1, max=100, help="Candidates per field"),
+    top_k: int = typer.Option(5, help="Candidates per field (1 to 100)"),
     tenant: str = typer.Option(None, help="Use this tenant's approved mappings as evidence"),
     no_llm: bool = typer.Option(False, "--no-llm", help="Never call the LLM"),
 ) -> None:
@@ -71,6 +61,7 @@ def map_fields(
     from autonomos_pipelines.dcl.registry.bootstrap import open_registry
     from autonomos_pipelines.dcl.service import build_resolver
 
+    within("--top-k", top_k, 1, 100)
     settings = get_settings()
     rows, fields = read_fields(input)
     schema = read_target_schema(target_schema)
@@ -80,19 +71,10 @@ def map_fields(
     resolver = build_resolver(registry, tenant_id, schema, llm=llm)
     with typer.progressbar(length=len(fields), label="mapping", file=sys.stderr) as bar:
         resolutions = resolver.resolve(fields, top_k, tenant_id, progress=bar.update)
-    lines = []
-    for row, resolution in zip(rows, resolutions, strict=True):
-        out = {
-            **row,
-            "candidates": [
-                {"target": c.target, "score": c.confidence} for c in resolution.candidates[:top_k]
-            ],
-            "mapping": resolution.mapping,
-            "confidence": round(resolution.confidence, 4),
-            "method": resolution.method,
-            "status": resolution.status,
-        }
-        lines.append(json.dumps(out, ensure_ascii=False))
+    lines = [
+        json.dumps(output_row(row, resolution, top_k), ensure_ascii=False, allow_nan=False)
+        for row, resolution in zip(rows, resolutions, strict=True)
+    ]
     write_atomically(output, lines)
     counts: dict[str, int] = {}
     for resolution in resolutions:

@@ -9,8 +9,10 @@ import typer
 import yaml
 
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
 
 app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
@@ -43,6 +45,7 @@ def rollback(
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Restore an earlier version's target as a new active version."""
+    within("--version", version, 1, PG_INTEGER_MAX)
     flow = workflow()
     new_id = flow.rollback(field_ref(tenant, field), version, acting_user(user))
     typer.echo("now " + describe(flow.get(new_id)))

@@ -7,6 +7,8 @@ import json
 import typer
 
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.numbers import all_within, within
+from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
@@ -45,6 +47,7 @@ def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> N
 @friendly_errors
 def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review list`")) -> None:
     """One proposal with its reason and the evidence behind it (candidates, features)."""
+    within("mapping id", mapping_id, 1, PG_BIGINT_MAX)
     row = workflow().get(mapping_id)
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
@@ -63,6 +66,7 @@ def approve(
     force: bool = typer.Option(False, help="Approve even if another field feeds the target"),
 ) -> None:
     """Approve and activate proposals; the next run's canonical tables use them."""
+    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
     for mapping_id in mapping_ids:
         typer.echo("approved " + describe(flow.approve(mapping_id, actor, force)))
@@ -76,6 +80,7 @@ def reject(
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Reject proposals; the same target is never proposed again for that field."""
+    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
     for mapping_id in mapping_ids:
         typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))

@@ -12,7 +12,9 @@ import typer
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
 from autonomos_pipelines.cli.dev import definitions_for, start_sandbox
+from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.limits import MAX_PORT
 from autonomos_pipelines.core.settings import Settings, child_environment, get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -94,6 +96,7 @@ def demo() -> None:
 @friendly_errors
 def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
     """Start the sandbox and `dagster dev` on the project's instance (DAGSTER_HOME)."""
+    within("--port", port, 1, MAX_PORT)
     settings = get_settings()
     ensure_dagster_home(settings)
     start_sandbox(settings)

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors
+from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.limits import MAX_PORT
 from autonomos_pipelines.core.settings import get_settings
 
 app = typer.Typer(help="Local sandbox APIs of every REST connector, for demos and tests.")
@@ -50,7 +52,7 @@ def serve(
     """Serve every connector's sandbox API until interrupted (controls under /_sandbox/)."""
     from autonomos_pipelines.sandbox.server import SandboxServer
 
-    port = port or urlsplit(get_settings().sandbox_url).port or 8765
+    port = within("--port", port, 0, MAX_PORT) or urlsplit(get_settings().sandbox_url).port or 8765
     try:
         server = SandboxServer(host, port)
     except OSError as error:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.limits import MAX_USAGE_DAYS, PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -72,11 +74,12 @@ def list_tenants() -> None:
 @friendly_errors
 def usage(
     tenant: str = typer.Option(None, help="Only this tenant"),
-    days: int = typer.Option(30, min=1, help="Days back, today included"),
+    days: int = typer.Option(30, help=f"Days back, today included (1 to {MAX_USAGE_DAYS:,})"),
 ) -> None:
     """Records fetched, API calls, canonical rows produced, LLM calls and cost per tenant."""
     from autonomos_pipelines.core.usage import METRICS, UsageMeter
 
+    within("--days", days, 1, MAX_USAGE_DAYS)
     settings = get_settings()
     open_registry(settings)  # migrations
     totals = UsageMeter.for_settings(settings).totals(tenant_arg(tenant), days)
@@ -101,12 +104,14 @@ def usage(
 def quota(
     tenant: str = typer.Argument(..., help="Tenant id"),
     name: str = typer.Argument(None, help="Quota to set; omit to show all"),
-    value: int = typer.Argument(None, min=0, help="New limit"),
+    value: int = typer.Argument(None, help="New limit, 0 to 2**63-1"),
     user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
 ) -> None:
     """Show a tenant's quotas (limit and where it comes from), or set one."""
     from autonomos_pipelines.core.quotas import QUOTAS, Quotas
 
+    if value is not None:
+        within("quota value", value, 0, PG_BIGINT_MAX)
     settings = get_settings()
     registry = open_registry(settings)
     if tenant not in registry.tenants():

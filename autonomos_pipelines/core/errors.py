@@ -30,6 +30,11 @@ class SpecError(AutonomosError):
     """A connector spec is invalid; the message names the file and JSON path."""
 
 
+class InputRefused(AutonomosError):
+    """An input is over one of the limits in core.limits, or is not the text/JSON it must be;
+    the message names the input (file, line, key) and the limit."""
+
+
 class InvalidName(AutonomosError):
     """A tenant, connector, table or field name is not acceptable where it was used."""
 
@@ -38,12 +43,15 @@ def redact_url(url: str | None) -> str:
     """Drop the password from a URL so it can appear in messages."""
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: nothing of it is safe to show
+        return "(a URL that cannot be parsed)"
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    # from the text, not .hostname/.port: those raise on a malformed port, and a message
+    # about a malformed URL must still be printable
+    host = parts.netloc.rpartition("@")[2]
     netloc = f"{parts.username}:***@{host}" if parts.username else f"***@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 

@@ -12,12 +12,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from autonomos_pipelines.core.errors import ConfigError
+from autonomos_pipelines.core.errors import ConfigError, redact_url
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
 QUOTA_PREFIX = "AUTONOMOS_QUOTA_"
 SECRET_PREFIX = "AUTONOMOS_SECRET_"
+MAX_SETTING_NUMBER = 1_000_000  # MB of a response, seconds between observer ticks
 # variable -> what it overrides (empty: the embedded default); the README's Configuration table
 VARIABLES = {
     "AUTONOMOS_HOME": "project-local data directory (./.autonomos)",
@@ -68,13 +70,8 @@ class Settings:
     def from_values(cls, values: Mapping[str, str]) -> Settings:
         """Parse variables given by name (missing or empty: the default)."""
         raw = {name: (values.get(name) or "").strip() for name in VARIABLES}
-        for name, (schemes, named) in _SCHEMES.items():
-            if raw[name] and not raw[name].startswith(schemes):
-                got = raw[name].split(":", 1)[0]
-                raise ConfigError(
-                    f"{name} must be a {named} URL (got scheme {got!r}); "
-                    "unset it to use the embedded default"
-                )
+        for name in _SCHEMES:
+            _check_url(name, raw[name])
         home = Path(raw["AUTONOMOS_HOME"] or Path.cwd() / ".autonomos").resolve()
         return cls(
             home=home,
@@ -128,6 +125,27 @@ def _folder(text: str) -> Path | None:
     return Path(text).expanduser().resolve() if text else None
 
 
+def _check_url(name: str, url: str) -> None:
+    """A URL variable is refused in one line, naming it (password hidden), when its scheme is
+    not one its service speaks or its port is not a port."""
+    if not url:
+        return
+    schemes, named = _SCHEMES[name]
+    if not url.startswith(schemes):
+        got = url.split(":", 1)[0]
+        raise ConfigError(
+            f"{name} must be a {named} URL (got scheme {got!r}); "
+            "unset it to use the embedded default"
+        )
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise ConfigError(
+            f"{name}={redact_url(url)}: not a URL with a valid host and port (a whole "
+            "number from 0 to 65535)"
+        ) from None
+
+
 def _number(name: str, raw: Mapping[str, str], default: float, kind: type) -> float:
     if not raw[name]:
         return default
@@ -135,8 +153,10 @@ def _number(name: str, raw: Mapping[str, str], default: float, kind: type) -> fl
         value = kind(raw[name])
     except ValueError:
         raise ConfigError(f"{name}={raw[name]!r}: expected a number") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw[name]!r}: expected a number above 0")
+    if not 0 < value <= MAX_SETTING_NUMBER:  # also refuses nan and inf
+        raise ConfigError(
+            f"{name}={raw[name]!r}: expected a number above 0 and at most {MAX_SETTING_NUMBER:,}"
+        )
     return value
 
 

@@ -22,6 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from autonomos_pipelines.aam.http.errors import unreachable, without_query
+from autonomos_pipelines.aam.http.payload_depth import refuse_deep_json
 from autonomos_pipelines.aam.http.rate_limit import Limiter, acquire
 from autonomos_pipelines.core.redaction import Redactor
 
@@ -151,6 +152,7 @@ class GuardedAdapter(HTTPAdapter):
             chunks.append(chunk)
         response._content = b"".join(chunks)
         response._content_consumed = True
+        refuse_deep_json(response)
         return response
 
     @staticmethod

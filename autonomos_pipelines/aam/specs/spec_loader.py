@@ -12,6 +12,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from autonomos_pipelines.aam.specs.spec_model import AnySpec, ConnectorSpec
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.json_depth import nests_deeper_than
+from autonomos_pipelines.core.limits import MAX_JSON_DEPTH, MAX_SPEC_BYTES, refuse_constant
 from autonomos_pipelines.core.settings import get_settings
 
 __all__ = ["AnySpec", "get_spec", "load_spec_file", "load_specs", "parse_spec"]
@@ -88,20 +90,36 @@ def parse_spec(data: Any, source: str) -> AnySpec:
 
 
 def load_spec_file(path: Path) -> AnySpec:
+    text = _read_spec_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SpecError(f"{path}: cannot read connector spec: {error.strerror}") from None
-    try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise SpecError(
             f"{path}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except ValueError as error:  # NaN or Infinity
+        raise SpecError(f"{path}: {error}") from None
     spec = parse_spec(data, str(path))
     if spec.name != path.stem:
         raise SpecError(f"{path}: $.name is {spec.name!r} but the file is named {path.stem!r}")
     return spec
+
+
+def _read_spec_text(path: Path) -> str:
+    """The spec's text, refused unread past MAX_SPEC_BYTES, undecodable or nested too deep."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+    except OSError as error:
+        raise SpecError(f"{path}: cannot read connector spec: {error.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_SPEC_BYTES:,} bytes, the limit for a spec")
+    if nests_deeper_than(raw, MAX_JSON_DEPTH):
+        raise SpecError(f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError(f"{path}: not UTF-8 (byte offset {error.start})") from None
 
 
 def load_specs(directory: Path | None = None) -> dict[str, AnySpec]:

@@ -8,6 +8,15 @@ from functools import cached_property
 from typing import Any
 
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.limits import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_NAME_CHARS,
+    MAX_SAMPLE_CHARS,
+    MAX_SAMPLES,
+    MAX_TYPE_CHARS,
+    check_length,
+    refuse,
+)
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
@@ -15,7 +24,14 @@ from autonomos_pipelines.dcl.matching.field_text import (
     values_text,
 )
 
-MAX_SAMPLES = 20
+_STRING_LIMITS = {
+    "source_system": MAX_NAME_CHARS,
+    "source_entity": MAX_NAME_CHARS,
+    "field": MAX_NAME_CHARS,
+    "type": MAX_TYPE_CHARS,
+    "description": MAX_DESCRIPTION_CHARS,
+    "entity_description": MAX_DESCRIPTION_CHARS,
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +55,10 @@ class SourceField:
         for key in ("type", "description", "entity_description"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
-        samples = data.get("samples") or []
-        if not isinstance(samples, list):
-            raise SpecError(f"{where}: 'samples' must be a list")
+        for key, limit in _STRING_LIMITS.items():
+            if data.get(key) is not None:
+                check_length(where, key, data[key], limit)
+        samples = _samples(data.get("samples") or [], where)
         return cls(
             data["source_system"],
             data["source_entity"],
@@ -49,7 +66,7 @@ class SourceField:
             data.get("type"),
             data.get("description"),
             data.get("entity_description"),
-            tuple(str(s) for s in samples[:MAX_SAMPLES] if s is not None),
+            samples,
         )
 
     @cached_property
@@ -87,3 +104,18 @@ class SourceField:
     @cached_property
     def pattern(self) -> str | None:
         return dominant_pattern(self.samples)
+
+
+def _samples(samples: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(samples, list):
+        raise SpecError(f"{where}: 'samples' must be a list")
+    if len(samples) > MAX_SAMPLES:
+        refuse(where, f"'samples' has {len(samples):,} values; the limit is {MAX_SAMPLES}")
+    texts = []
+    for index, sample in enumerate(samples):
+        if sample is None:
+            continue
+        text = sample if isinstance(sample, str) else str(sample)
+        check_length(where, f"samples[{index}]", text, MAX_SAMPLE_CHARS)
+        texts.append(text)
+    return tuple(texts)

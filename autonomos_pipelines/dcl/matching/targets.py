@@ -6,11 +6,13 @@ A schema is `{"entities": [{"name", "description", "fields": [{"name", "type",
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.limits import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
 from autonomos_pipelines.dcl.matching.field_text import humanize, token_set, values_text
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 
@@ -87,6 +89,8 @@ def _text(value: Any, where: str, required: bool = True) -> str:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
         raise SpecError(f"target schema: {where} must be a non-empty string")
+    limit = MAX_NAME_CHARS if required else MAX_DESCRIPTION_CHARS
+    check_length("target schema", where, value, limit)
     return value
 
 
@@ -110,10 +114,9 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
             raise SpecError(f"{source}: {where}.fields must be a non-empty list")
         for j, item in enumerate(fields):
             targets.append(_target(item, f"{where}.fields[{j}]", name, description, source))
-    keys = [t.key for t in targets]
-    if len(set(keys)) != len(keys):
-        duplicate = next(k for k in keys if keys.count(k) > 1)
-        raise SpecError(f"{source}: field {duplicate!r} appears twice")
+    twice = [key for key, n in Counter(t.key for t in targets).items() if n > 1]
+    if twice:
+        raise SpecError(f"{source}: field {twice[0]!r} appears twice")
     return TargetSchema(tuple(targets), entities)
 
 
