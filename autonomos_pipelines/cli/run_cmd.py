@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import typer
+from dagster import PreviewWarning
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
@@ -21,6 +23,8 @@ from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
+# Dagster's notices about preview APIs are for us, not for whoever reads the run's summary
+warnings.filterwarnings("ignore", category=PreviewWarning)
 DEMO_TENANT = TenantId("demo")
 DEV_LOCATION = "autonomos_pipelines.sandbox.definitions"  # the sandbox plugged in
 
