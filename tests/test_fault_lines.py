@@ -73,15 +73,15 @@ def test_registry_gone_mid_run_gives_one_line_per_step_naming_database_url(
         )
         log_file = tmp_path / "run.log"
         try:
-            summary = run_tenant(
-                sandbox_definitions(), TENANT, CONNECTORS, instance, env, log_file
-            )
+            summary = run_tenant(sandbox_definitions(), TENANT, CONNECTORS, instance, env, log_file)
         finally:
             watcher.join(5)
             registry_connections(pg_root, allowed=True)
         terminal = capfd.readouterr()
         assert not summary.success and summary.exit_code == 1
-        assert summary.failures and any(f.startswith("dcl__field_mappings") for f in summary.failures)
+        assert summary.failures and any(
+            f.startswith("dcl__field_mappings") for f in summary.failures
+        )
         for line in summary.failures:
             assert "\n" not in line and not any(noise in line for noise in WRAPPER_NOISE), line
             assert "the registry database is unreachable (DATABASE_URL=" in line, line
