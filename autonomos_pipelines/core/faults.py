@@ -65,8 +65,9 @@ def exception_chain(error: BaseException) -> list[Link]:
         kind = type(current)
         links.append(Link(kind.__name__, kind.__module__, str(current)))
         inner = getattr(current, "exception", None)  # dlt keeps the step's error there
-        if not isinstance(inner, BaseException):
-            inner = current.__cause__ or current.__context__
+        if not isinstance(inner, BaseException):  # `raise ... from None` hides the context
+            hidden = current.__suppress_context__
+            inner = current.__cause__ or (None if hidden else current.__context__)
         current = inner
     return links
 
