@@ -75,7 +75,7 @@ def run_tenant(
     lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
     with lock, file_logger(log_file) if log_file else nullcontext() as logger:
         job = defs.resolve_implicit_global_asset_job_def()
-        run_config = {}
+        run_config: dict[str, dict] = {}
         if logger is not None:  # selected by name, or Dagster falls back to the console
             job = job.with_logger_defs({"run_log": logger})
             run_config = {"loggers": {"run_log": {}}}
