@@ -4,6 +4,10 @@ three failed runs it is degraded and skipped until a probe succeeds."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from dagster import instance_for_test
 
@@ -12,7 +16,7 @@ from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.onboarding import onboard_tenant
-from autonomos_pipelines.operations.runs import run_tenant
+from autonomos_pipelines.operations.runs import EXIT_SKIPPED, run_tenant
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions
 
 
@@ -21,6 +25,21 @@ def raw_status(instance, connector: str, table: str) -> str:
 
     event = instance.get_latest_materialization_event(AssetKey(["raw", connector, table]))
     return event.asset_materialization.metadata["connector_status"].value  # type: ignore[union-attr]
+
+
+def health_checks(instance, run_ids: str) -> dict[str, bool]:
+    """The connector_health check's verdict on hubspot's deals and stripe's invoices."""
+    from dagster import DagsterEventType
+
+    found = {}
+    for record in instance.all_logs(
+        run_ids.split(", ")[0], DagsterEventType.ASSET_CHECK_EVALUATION
+    ):
+        evaluation = record.dagster_event.event_specific_data
+        table = evaluation.asset_key.path[-1]
+        if evaluation.check_name == "connector_health" and table in ("deals", "invoices"):
+            found[table] = evaluation.passed
+    return found
 
 
 @pytest.mark.e2e
@@ -45,9 +64,37 @@ def test_broken_connector_fails_alone_then_degrades_and_recovers(env, monkeypatc
         skipped = run_tenant(sandbox_definitions(), "acme", ["stripe", "hubspot"], instance, env)
         assert skipped.success  # skipped, not failed again
         assert raw_status(instance, "hubspot", "deals") == "degraded"
+        assert list(skipped.skipped) == ["hubspot"] and "401" in skipped.skipped["hubspot"]
+        assert skipped.exit_code == EXIT_SKIPPED  # a cron job notices
+        assert health_checks(instance, skipped.run_id) == {"deals": False, "invoices": True}
 
         monkeypatch.delenv(bad)  # credential fixed: the probe succeeds, the load resumes
         recovered = run_tenant(sandbox_definitions(), "acme", ["stripe", "hubspot"], instance, env)
         assert recovered.success, recovered.failures
+        assert recovered.exit_code == 0 and not recovered.skipped
+        assert health_checks(instance, recovered.run_id) == {"deals": True, "invoices": True}
         assert raw_status(instance, "hubspot", "deals") == "healthy"
         assert not store.get("acme", "hubspot").degraded
+
+
+@pytest.mark.e2e
+def test_materialize_exits_3_and_names_a_skipped_degraded_connector(env):
+    cli = [sys.executable, "-m", "autonomos_pipelines.cli"]
+    bad = {secret_env_var("acme", "hubspot", "access_token"): "pat-revoked-canary-0002"}
+    cli_env = {**os.environ, **bad}
+    added = subprocess.run(
+        [*cli, "tenants", "add", "acme", "--connectors", "stripe,hubspot"],
+        capture_output=True, text=True, timeout=300, env=cli_env,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    store = HealthStore(get_engine(env))
+    for _ in range(store.threshold):  # three failed loads before this run
+        store.record_failure("acme", "hubspot", "HTTP 401 Unauthorized")
+    run = subprocess.run(
+        [*cli, "materialize", "acme"], capture_output=True, text=True, timeout=600, env=cli_env
+    )
+    assert run.returncode == EXIT_SKIPPED, run.stdout + run.stderr
+    assert "for tenant acme: DEGRADED in" in run.stdout
+    (line,) = [line for line in run.stderr.splitlines() if line.startswith("skipped: ")]
+    assert line.startswith("skipped: hubspot is degraded, nothing loaded (probe failed: ")
+    assert "401" in line and "canary" not in line

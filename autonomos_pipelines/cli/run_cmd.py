@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import typer
+from dagster import PreviewWarning
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
@@ -20,17 +22,18 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import ensure_dagster_home, get_instance
 from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
+# Dagster's notices about preview APIs are for us, not for whoever reads the run's summary
+warnings.filterwarnings("ignore", category=PreviewWarning)
 DEMO_TENANT = TenantId("demo")
 DEV_LOCATION = "autonomos_pipelines.sandbox.definitions"  # the sandbox plugged in
 
 
 def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> None:
-    typer.echo(
-        f"\nrun {summary.run_id} for tenant {tenant_id}: "
-        f"{'SUCCESS' if summary.success else 'FAILED'} in {seconds:.1f}s"
-    )
+    status = "FAILED" if not summary.success else "DEGRADED" if summary.skipped else "SUCCESS"
+    typer.echo(f"\nrun {summary.run_id} for tenant {tenant_id}: {status} in {seconds:.1f}s")
     typer.echo("canonical tables (rows):")
     for entity, rows in sorted(summary.canonical_rows.items()):
         typer.echo(f"  {entity:<14}{rows:>8}")
@@ -45,8 +48,16 @@ def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> N
         typer.echo(f"  {'pass' if ok else 'FAIL'}  {name}")
     for name, description in sorted(summary.warnings.items()):
         typer.echo(f"  warn  {name}: {description}")
+    for connector, reason in sorted(summary.skipped.items()):
+        typer.echo(
+            f"skipped: {connector} is degraded, nothing loaded ({reason}); its tables keep their "
+            "last good load until a probe succeeds",
+            err=True,
+        )
     for failure in summary.failures:
         typer.echo(f"error: {failure}", err=True)
+    if summary.log_file and (summary.failures or summary.skipped):
+        typer.echo(f"run log with tracebacks: {summary.log_file}", err=True)
 
 
 def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
@@ -54,17 +65,22 @@ def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
     if not options:
         raise ConfigError(f"unknown tenant {tenant_id!r}; add it with `autonomos tenants add`")
     defs = definitions_for(options, settings)
-    return run_tenant(defs, tenant_id, list(options), get_instance(settings), settings)
+    log_file = run_log_path(settings, tenant_id)
+    typer.echo(f"materialising tenant {tenant_id} ({len(options)} connectors; log: {log_file})")
+    return run_tenant(defs, tenant_id, list(options), get_instance(settings), settings, log_file)
 
 
 @friendly_errors
 def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
-    """Materialise every asset of one tenant partition (raw -> mappings -> canonical)."""
+    """Materialise every asset of one tenant partition (raw -> mappings -> canonical).
+
+    Exit code 0: everything loaded; 1: a step failed; 3: no step failed but a degraded
+    connector was skipped (its tables keep their last good load); 2: bad input or setup."""
     started = time.monotonic()
     tenant_id = TenantId(tenant)  # friendly_errors made it one
     summary = materialize_tenant(tenant_id, get_settings())
     print_summary(tenant_id, summary, time.monotonic() - started)
-    raise typer.Exit(0 if summary.success else 1)
+    raise typer.Exit(summary.exit_code)
 
 
 @friendly_errors
@@ -90,7 +106,7 @@ def demo() -> None:
     )
     typer.echo(f"\nwarehouse: {where}")
     typer.echo("open the Dagster UI:  .venv/bin/autonomos ui   then browse http://127.0.0.1:3000")
-    raise typer.Exit(0 if summary.success else 1)
+    raise typer.Exit(summary.exit_code)
 
 
 @friendly_errors

@@ -52,9 +52,7 @@ def embedded_server_url(settings: Settings) -> str:
         # cleanup_mode=None: the default would stop the server when this process exits,
         # i.e. after every Dagster run.
         server = pgserver.get_server(settings.pg_datadir, cleanup_mode=None)
-        exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")  # noqa: S608
-        if "(1 row)" not in exists:
-            server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
+        create_database_once(server.get_uri(), EMBEDDED_DATABASE)
     except Exception as error:  # pgserver raises plain exceptions with the server log
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ServiceUnavailable(
@@ -62,6 +60,23 @@ def embedded_server_url(settings: Settings) -> str:
         ) from None
     host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
     return f"postgresql://postgres@/{EMBEDDED_DATABASE}?host={host}"
+
+
+def create_database_once(server_uri: str, name: str) -> None:
+    """CREATE DATABASE unless it exists. Two processes starting on a fresh AUTONOMOS_HOME
+    both see it missing: the loser's duplicate error means it exists now, which is all we
+    need (no psql subprocess, so nothing is printed either way)."""
+    import psycopg
+    from psycopg import errors, sql
+
+    with psycopg.connect(server_uri, autocommit=True) as connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if found.fetchone():
+            return
+        try:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except (errors.DuplicateDatabase, errors.UniqueViolation):
+            return  # created by the other process in between
 
 
 def registry_url(settings: Settings) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import fasteners
 from dagster import (
@@ -16,7 +18,12 @@ from dagster import (
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.operations.run_log import file_logger
+from autonomos_pipelines.operations.step_errors import failure_line
+from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
+
+EXIT_OK, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 3
 
 
 @dataclass
@@ -29,6 +36,13 @@ class RunSummary:
     checks: dict[str, bool] = field(default_factory=dict)  # blocking/error checks
     warnings: dict[str, str] = field(default_factory=dict)  # warn-level checks that fired
     failures: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # degraded connector -> why
+    log_file: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """0 all loaded, 1 a step failed, 3 succeeded but a degraded connector was skipped."""
+        return EXIT_FAILED if not self.success else EXIT_SKIPPED if self.skipped else EXIT_OK
 
 
 def tenant_selection(
@@ -46,18 +60,25 @@ def run_tenant(
     connectors: list[str],
     instance: DagsterInstance,
     settings: Settings,
+    log_file: Path | None = None,
 ) -> RunSummary:
     """Load, then map and build. Two runs, so that a failing connector fails only its own raw
     assets: mapping and canonical tables are still rebuilt from every connector that loaded
     (and from the last good load of the one that did not).
 
     One tenant at a time: a file lock for in-process runs (the run queue's tag limit covers
-    runs launched through the daemon)."""
+    runs launched through the daemon). With ``log_file``, Dagster's log (tracebacks included)
+    goes there instead of the console."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
-    with fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock")):
-        job = defs.get_implicit_global_asset_job_def()
+    lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
+    with lock, file_logger(log_file) if log_file else nullcontext() as logger:
+        job = defs.resolve_implicit_global_asset_job_def()
+        run_config: dict[str, dict] = {}
+        if logger is not None:  # selected by name, or Dagster falls back to the console
+            job = job.with_logger_defs({"run_log": logger})
+            run_config = {"loggers": {"run_log": {}}}
         results = [
             job.execute_in_process(
                 instance=instance,
@@ -65,11 +86,14 @@ def run_tenant(
                 tags={"tenant": tenant_id, "stage": stage},
                 asset_selection=selection,
                 raise_on_error=False,
+                run_config=run_config,
             )
             for stage, selection in (("load", raw), ("map_and_build", downstream))
             if selection
         ]
-    return merge([summarise(result) for result in results])
+    merged = merge([summarise(result, settings) for result in results])
+    merged.log_file = log_file
+    return merged
 
 
 def merge(summaries: list[RunSummary]) -> RunSummary:
@@ -82,17 +106,20 @@ def merge(summaries: list[RunSummary]) -> RunSummary:
         merged.checks.update(summary.checks)
         merged.warnings.update(summary.warnings)
         merged.failures += summary.failures
+        merged.skipped.update(summary.skipped)
         merged.coverage = summary.coverage if summary.coverage is not None else merged.coverage
         merged.fields = summary.fields or merged.fields
     return merged
 
 
-def summarise(result: ExecuteInProcessResult) -> RunSummary:
+def summarise(result: ExecuteInProcessResult, settings: Settings) -> RunSummary:
     summary = RunSummary(run_id=result.run_id, success=result.success)
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         key = materialization.asset_key
         value = {name: str(entry.value) for name, entry in materialization.metadata.items()}
+        if value.get("connector_status") == "degraded":
+            summary.skipped[key.path[1]] = value.get("skipped_reason", "")
         if key.path[0] == "canonical":
             summary.canonical_rows[key.path[1]] = int(value["dagster/row_count"])
         elif key == FIELD_MAPPINGS_KEY:
@@ -102,18 +129,11 @@ def summarise(result: ExecuteInProcessResult) -> RunSummary:
         asset = evaluation.asset_key.to_user_string()
         if evaluation.severity != AssetCheckSeverity.WARN:
             summary.checks[asset] = evaluation.passed
-        elif not evaluation.passed:
+        elif not evaluation.passed and evaluation.check_name != HEALTH_CHECK:  # in skipped
             summary.warnings[f"{asset} {evaluation.check_name}"] = evaluation.description or ""
     summary.failures = [
-        f"{event.step_key}: {_failure_text(event)}"
+        f"{event.step_key}: {failure_line(event, settings)}"
         for event in result.all_events
         if event.is_step_failure
     ]
     return summary
-
-
-def _failure_text(event) -> str:
-    data = event.step_failure_data
-    if data.user_failure_data and data.user_failure_data.description:
-        return data.user_failure_data.description
-    return data.error.message.strip() if data.error else "failed"

@@ -7,33 +7,42 @@ import dlt
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
-    Failure,
+    DagsterError,
     MaterializeResult,
     multi_asset,
 )
 from dagster_dlt import DagsterDltResource, build_dlt_asset_specs
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.drift.loads import record_load_schemas, relevant_events
+from autonomos_pipelines.aam.health import HealthStore
+from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.runtime import ConnectorRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
-from autonomos_pipelines.core.errors import AutonomosError
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.warehouse.store import Warehouse
+from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import AutonomosDltTranslator, definition_source
+from mapping_assets.raw.failures import load_fault
 from mapping_assets.raw.schemas import observe_if_changed, previous_load_time
 from mapping_assets.raw.support import (
     collision_metadata,
-    failure_reason,
     http_metadata,
     probe_succeeds,
     record_usage,
     skip,
 )
+from quality_checks.connector_health import (
+    DEGRADED,
+    DISABLED,
+    LOADED,
+    health_check_result,
+    health_check_specs,
+)
+from quality_checks.raw_schema_changes import CHECK_NAME as SCHEMA_CHECK
 from quality_checks.raw_schema_changes import schema_check_result, schema_check_specs
 from resources import ConnectorsResource, RegistryResource, WarehouseResource
 
@@ -49,7 +58,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     # what @dlt_assets builds, plus a schema-change check per table yielded by the load itself
     @multi_asset(
         specs=asset_specs,
-        check_specs=schema_check_specs(asset_specs),
+        check_specs=schema_check_specs(asset_specs) + health_check_specs(asset_specs),
         name=f"raw_{spec.name}",
         can_subset=True,
         partitions_def=tenants_partitions,
@@ -62,22 +71,25 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         connectors: ConnectorsResource,
     ) -> Iterator[Any]:
         tenant_id = tenant_of(context)
-        options = registry.get().tenant_connectors(tenant_id)
-        if spec.name not in options:
-            context.log.warning(f"{spec.name} is not enabled for tenant {tenant_id}; skipped")
-            yield from skip(context, "disabled", "not enabled for this tenant")
-            return
-        runtime = connectors.get()
-        breaker = runtime.health
-        http = runtime.http(spec, tenant_id)
+        settings = connectors.settings()
+        breaker: HealthStore | None = None
+        http: HttpRuntime | None = None
         connection: Connection | None = None
         try:
+            options = registry.get().tenant_connectors(tenant_id)
+            if spec.name not in options:
+                context.log.warning(f"{spec.name} is not enabled for tenant {tenant_id}; skipped")
+                yield from skip(context, DISABLED, "not enabled for this tenant")
+                return
+            runtime = connectors.get()
+            breaker = runtime.health
+            http = runtime.http(spec, tenant_id)
             connection = runtime.connection(spec, tenant_id, options[spec.name])
             if breaker.get(tenant_id, spec.name).degraded:
                 reason = probe_succeeds(spec, connection, http)
                 if reason:
                     context.log.warning(f"{spec.name} is degraded; probe failed: {reason}")
-                    yield from skip(context, "degraded", f"probe failed: {reason}")
+                    yield from skip(context, DEGRADED, f"probe failed: {reason}")
                     return
                 context.log.info(f"{spec.name}: probe succeeded, loading again")
             pipeline = tenant_pipeline(warehouse.get(), runtime, spec, tenant_id)
@@ -90,24 +102,21 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                     dagster_dlt_translator=translator,
                 )
             )
-        except (AutonomosError, PipelineStepFailed) as error:
-            record_usage(runtime.usage, tenant_id, http, [])  # the calls made count all the same
-            reason = failure_reason(error, connection)
-            health = breaker.record_failure(tenant_id, spec.name, reason)
-            failures = health.consecutive_failures
-            state = (
-                f" (connector degraded after {failures} consecutive failures: loads are "
-                "skipped until a probe succeeds)"
-                if health.degraded
-                else f" (consecutive failure {failures} of {breaker.threshold} before the "
-                "connector is degraded)"
-            )
-            raise Failure(
-                description=f"{spec.name} for tenant {tenant_id}: {reason}{state}",
-                metadata={"connector_status": health.status, **http_metadata(http)},
-            ) from None
-        breaker.record_success(tenant_id, spec.name)
-        record_usage(runtime.usage, tenant_id, http, events)
+        except DagsterError:
+            raise
+        except Exception as error:  # every fault becomes one line; only the source's count
+            if http is not None:
+                used = http
+                best_effort(
+                    context, "usage", lambda: record_usage(runtime.usage, tenant_id, used, [])
+                )
+            fault = load_fault(error, connection, settings)
+            raise load_failed(context, breaker, spec.name, tenant_id, fault, http) from None
+        # the data landed: from here on, a failed bookkeeping write does not fail the load
+        best_effort(
+            context, "the breaker's success", lambda: breaker.record_success(tenant_id, spec.name)
+        )  # type: ignore[union-attr]
+        best_effort(context, "usage", lambda: record_usage(runtime.usage, tenant_id, http, events))  # type: ignore[arg-type]
         if collisions.renamed:
             context.log.warning(
                 f"{spec.name}: {len(collisions.renamed)} payload key(s) would share a column "
@@ -116,6 +125,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         since = {  # read before this load's materialisations are stored
             check.asset_key: previous_load_time(context.instance, check.asset_key, tenant_id)
             for check in context.selected_asset_check_keys
+            if check.name == SCHEMA_CHECK
         }
         # dagster-dlt drops and re-creates the pipeline's local state before it runs, so the
         # object we hold keeps only the source's hints: the schema dlt stored is read back
@@ -144,6 +154,9 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 },
             )
         for check in context.selected_asset_check_keys:
+            if check.name != SCHEMA_CHECK:
+                yield health_check_result(check.asset_key, LOADED)
+                continue
             name = check.asset_key.path[-1]
             found = relevant_events(schemas, tenant_id, spec.name, name, since[check.asset_key])
             yield schema_check_result(check.asset_key, loaded.get(name), found)

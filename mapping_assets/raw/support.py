@@ -10,7 +10,6 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
 )
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
@@ -19,6 +18,8 @@ from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
+from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
+from quality_checks.connector_health import health_check_result
 
 
 def root_cause(error: BaseException) -> str:
@@ -77,6 +78,9 @@ def skip(context: AssetExecutionContext, status: str, detail: str) -> Iterator[A
             metadata={"connector_status": status, "skipped_reason": detail, "rows_loaded": 0},
         )
     for check in context.selected_asset_check_keys:
+        if check.name == HEALTH_CHECK:
+            yield health_check_result(check.asset_key, status, detail)
+            continue
         yield AssetCheckResult(
             asset_key=check.asset_key,
             check_name=check.name,
@@ -85,12 +89,6 @@ def skip(context: AssetExecutionContext, status: str, detail: str) -> Iterator[A
             description=f"nothing loaded ({status}: {detail}), so no schema to compare",
             metadata={"connector_status": status},
         )
-
-
-def failure_reason(error: Exception, connection: Connection | None) -> str:
-    if isinstance(error, PipelineStepFailed):
-        return f"load failed at {error.step}: {redact(root_cause(error), connection)}"
-    return redact(str(error), connection)
 
 
 def record_usage(usage: UsageMeter, tenant_id: TenantId, http: HttpRuntime, events: list) -> None:

@@ -80,6 +80,24 @@ def _body_check(check: ResponseCheck, connection: Connection) -> Callable[..., N
     return raise_on_error_body
 
 
+def _json_check(connector: str) -> Callable[..., None]:
+    """A body that is not JSON (e.g. cut off mid-page) fails naming the URL, without its query
+    (it may carry a key); dlt's own decoding error names neither."""
+
+    def raise_on_malformed_json(response: Response, *args: Any, **kwargs: Any) -> None:
+        if response.status_code >= 400 or not response.content:
+            return  # dlt raises for the status, or yields nothing for an empty body
+        try:
+            response.json()
+        except ValueError as error:
+            raise SourceError(
+                f"{connector}: {response.request.method} {response.url.split('?')[0]} answered "
+                f"{response.status_code} with malformed JSON ({error}); nothing of it was loaded"
+            ) from None
+
+    return raise_on_malformed_json
+
+
 def _resource_config(
     resource: RestResource, spec: GenericRestSpec, connection: Connection
 ) -> dict[str, Any]:
@@ -101,8 +119,9 @@ def _resource_config(
             "cursor_path": incremental.cursor_path,
             "initial_value": incremental.initial_value,
         }
+    endpoint["response_actions"] = [_json_check(spec.name)]
     if spec.client.response_check:
-        endpoint["response_actions"] = [_body_check(spec.client.response_check, connection)]
+        endpoint["response_actions"].append(_body_check(spec.client.response_check, connection))
     config: dict[str, Any] = {
         "name": resource.name,
         "endpoint": endpoint,
