@@ -107,9 +107,7 @@ class RedisLimiter:
 
     def _lost(self, error: redis.RedisError) -> InProcessLimiter:
         if self._fallback is None:
-            _log.warning(
-                "REDIS_URL lost (%s): rate limits are kept per process from now on", error
-            )
+            _log.warning("REDIS_URL lost (%s): rate limits are kept per process from now on", error)
             self._fallback = InProcessLimiter()
         return self._fallback
 
