@@ -8,6 +8,7 @@ page and an oversized body. Runtime on the 2-core machine: see the README's *Tes
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -213,3 +214,26 @@ def test_a_faulty_connector_fails_alone_and_loses_nothing(env, pristine, clean, 
 
 def _canonical(rows: dict[str, int]) -> dict[str, int]:
     return {name.split(".")[1]: n for name, n in rows.items() if name.startswith("canonical.")}
+
+
+@pytest.mark.redis
+def test_a_lost_redis_costs_speed_not_the_run(own_redis, caplog):
+    """The cache reads through to PostgreSQL and the buckets go per process, each with one
+    warning naming REDIS_URL, instead of every later call raising ConnectionError."""
+    from autonomos_pipelines.aam.http.rate_limit import RedisLimiter
+    from autonomos_pipelines.core.cache import RedisCache
+
+    url = os.environ["REDIS_URL"]
+    cache, limiter = RedisCache(url), RedisLimiter(url)
+    cache.set("autonomos:acme:k", [1])
+    assert cache.get("autonomos:acme:k") == [1] and limiter.wait_time("b", 0, 1) == 0
+    own_redis.kill()
+    own_redis.wait(5)
+    for _ in range(2):
+        assert cache.get("autonomos:acme:k") is None  # PostgreSQL answers from now on
+        cache.set("autonomos:acme:k", [2])
+        assert cache.delete_prefix("autonomos:acme:") == 0
+        assert limiter.wait_time("b", 1, 1) >= 0
+        limiter.pause("b", 0.01)
+    lost = [r.getMessage() for r in caplog.records if "REDIS_URL" in r.getMessage()]
+    assert len(lost) == 2 and lost[0].startswith(f"cannot use REDIS_URL={url}: lost")
