@@ -5,7 +5,8 @@ recovery run; rows lost and rows duplicated against a clean run, and the time to
 
 Every run is `autonomos materialize soak` in its own process, on one registry (pgserver), one
 sandbox and (for the Redis fault) one redis-server. The faults are the fault-injection
-suite's (tests/test_fault_injection.py), drawn with the printed seed, at a random moment:
+suite's (tests/test_fault_injection.py), dealt from a deck shuffled with the printed seed
+(each once per eight runs), at a random moment:
 kill -9 during the load or the canonical build, the registry's PostgreSQL stopped mid-run and
 started again, Redis killed mid-run, a 5xx or 429 storm, a truncated page or an oversized
 body on one connector. After the recovery run, every raw and canonical table is compared with
@@ -143,13 +144,16 @@ def main() -> None:
     print(f"seed {args.seed}", flush=True)
     server, sandbox = start_services()  # type: ignore[misc]
     rng = random.Random(args.seed)
+    # a shuffled deck, not independent draws: every fault comes once per len(FAULTS) runs
+    rounds = -(-args.runs // len(FAULTS))
+    deck = [fault for _ in range(rounds) for fault in rng.sample(FAULTS, len(FAULTS))]
     onboard("clean")
     onboard("soak")
     assert materialize("clean")[0] == 0, "the clean run failed"
     clean = warehouse_counts(HOME / "home" / "warehouse" / "clean.duckdb")[0]
     log, recoveries, lost_total, duplicated_total = [], [], 0, 0
     for number in range(1, args.runs + 1):
-        what = inject(rng.choice(FAULTS), rng, sandbox, server)
+        what = inject(deck[number - 1], rng, sandbox, server)
         code, seconds = materialize("soak")
         lost, duplicated = compare(clean)
         recoveries.append(seconds)
