@@ -2,6 +2,10 @@
 
 Redis holds nothing that cannot be rebuilt from PostgreSQL: losing it costs speed, never data.
 Every key is prefixed ``autonomos:<tenant or _global>:``.
+
+An unreachable REDIS_URL when the cache opens is one error naming the variable. Redis lost
+later, mid-run, is one warning: the process then reads through to PostgreSQL (no cache at
+all, rather than an in-process one that other processes could no longer invalidate).
 """
 
 from __future__ import annotations
@@ -65,25 +69,52 @@ class RedisCache:
     def __init__(self, url: str) -> None:
         import redis
 
+        self._url = url
+        self._lost = False
         self._client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
         try:
             self._client.ping()
         except redis.RedisError as error:
             raise ServiceUnavailable("REDIS_URL", url, f"cannot connect: {error}") from None
 
+    @property
+    def lost(self) -> bool:
+        """Whether Redis went away: this process no longer caches (it reads PostgreSQL)."""
+        return self._lost
+
+    def _give_up(self, error: BaseException) -> None:
+        if not self._lost:
+            self._lost = True
+            where = ServiceUnavailable("REDIS_URL", self._url, f"lost: {error}")
+            _log.warning("%s; this process reads through to PostgreSQL from now on", where)
+
+    def _guarded(self, call: Callable[[], Any], fallback: Any) -> Any:
+        import redis
+
+        if self._lost:
+            return fallback
+        try:
+            return call()
+        except redis.RedisError as error:
+            self._give_up(error)
+            return fallback
+
     def get(self, key: str) -> Any | None:
-        raw = self._client.get(key)
+        raw = self._guarded(lambda: self._client.get(key), None)
         return None if raw is None else json.loads(raw)
 
     def set(self, key: str, value: Any, ttl_seconds: int = 300) -> None:
-        self._client.set(key, json.dumps(value), ex=ttl_seconds)
+        self._guarded(lambda: self._client.set(key, json.dumps(value), ex=ttl_seconds), None)
 
     def delete_prefix(self, prefix: str) -> int:
-        keys = list(self._client.scan_iter(match=_escape_glob(prefix) + "*", count=500))
-        return int(self._client.delete(*keys)) if keys else 0
+        def delete() -> int:
+            keys = list(self._client.scan_iter(match=_escape_glob(prefix) + "*", count=500))
+            return int(self._client.delete(*keys)) if keys else 0
+
+        return int(self._guarded(delete, 0))
 
     def publish_invalidation(self, tenant_id: TenantId | None) -> None:
-        self._client.publish(INVALIDATION_CHANNEL, tenant_id or "")
+        self._guarded(lambda: self._client.publish(INVALIDATION_CHANNEL, tenant_id or ""), None)
 
     def subscribe_invalidations(self, callback: Callable[[str | None], None]) -> None:
         """Call `callback(tenant_id or None)` for every invalidation any process publishes."""
@@ -94,8 +125,10 @@ class RedisCache:
             callback(data or None)
 
         def stop_on_error(error: BaseException, _pubsub: object, thread) -> None:  # type: ignore[no-untyped-def]
-            # The thread would die anyway; say so once instead of an unhandled-thread traceback.
-            _log.warning("Redis invalidation listener stopped: %s", error)
+            # Other processes' writes can no longer reach us: stop caching here, and drop
+            # whatever the subscriber holds hot, instead of an unhandled-thread traceback.
+            self._give_up(error)
+            callback(None)
             thread.stop()
 
         pubsub.subscribe(**{INVALIDATION_CHANNEL: handle})

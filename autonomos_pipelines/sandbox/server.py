@@ -1,7 +1,8 @@
 """The sandbox HTTP server: /<api>/... goes to that API's fake, /_sandbox/... to the controls.
 
 Control endpoints (JSON bodies): GET stats, GET log; POST config {api, requests_per_second,
-fail_next, fail_status, failure_rate, corrupt_after}; POST mutate {api, resource, op, field,
+fail_next, fail_status, failure_rate, corrupt_after,
+latency_s, pad_bytes}; POST mutate {api, resource, op, field,
 ...}; POST grow {api, resource, count}; POST reset {api?}.
 """
 
@@ -56,6 +57,9 @@ class SandboxServer:
         response = self.controls.intercept(api) or api.handle(request)
         if response.status == 200 and self.controls.corrupts(api_name):
             response = Response(200, json.dumps(response.body).encode()[:50])  # cut mid-JSON
+        padding = self.controls.padding(api_name) if response.status == 200 else 0
+        if padding and isinstance(response.body, dict):
+            response.body = {**response.body, "_sandbox_padding": "x" * padding}
         self.controls.record(api_name, request.method, request.path, response.status)
         return response
 

@@ -6,6 +6,7 @@ shares the bucket waits that long before its next request, not just the one that
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from functools import cache
@@ -14,6 +15,8 @@ from typing import Protocol
 import redis
 
 from autonomos_pipelines.core.tenant_id import TenantId
+
+_log = logging.getLogger(__name__)
 
 # KEYS[1] bucket hash; ARGV: rate per second, burst, now (ms). Returns ms to wait (0: granted).
 _ACQUIRE = """
@@ -89,21 +92,41 @@ class InProcessLimiter:
 
 
 class RedisLimiter:
+    """Buckets shared through Redis. If Redis goes away mid-run, this process keeps every
+    limit with its own buckets (one warning) rather than failing loads that lose no data."""
+
     def __init__(self, url: str) -> None:
-        self._client = redis.Redis.from_url(url)
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
         self._acquire = self._client.register_script(_ACQUIRE)
         self._pause = self._client.register_script(_PAUSE)
+        self._fallback: InProcessLimiter | None = None
 
     @staticmethod
     def _now_ms() -> int:
         return int(time.time() * 1000)
 
+    def _lost(self, error: redis.RedisError) -> InProcessLimiter:
+        if self._fallback is None:
+            _log.warning("REDIS_URL lost (%s): rate limits are kept per process from now on", error)
+            self._fallback = InProcessLimiter()
+        return self._fallback
+
     def wait_time(self, key: str, rate: float, burst: int) -> float:
-        waited_ms = self._acquire(keys=[key], args=[rate, burst, self._now_ms()])
+        if self._fallback is not None:
+            return self._fallback.wait_time(key, rate, burst)
+        try:
+            waited_ms = self._acquire(keys=[key], args=[rate, burst, self._now_ms()])
+        except redis.RedisError as error:
+            return self._lost(error).wait_time(key, rate, burst)
         return int(waited_ms) / 1000  # type: ignore[arg-type]
 
     def pause(self, key: str, seconds: float) -> None:
-        self._pause(keys=[key], args=[self._now_ms() + int(seconds * 1000)])
+        if self._fallback is not None:
+            return self._fallback.pause(key, seconds)
+        try:
+            self._pause(keys=[key], args=[self._now_ms() + int(seconds * 1000)])
+        except redis.RedisError as error:
+            self._lost(error).pause(key, seconds)
 
 
 def acquire(limiter: Limiter, key: str, rate: float, burst: int) -> float:

@@ -33,6 +33,8 @@ class ApiBehaviour:
     fail_status: int = 503
     failure_rate: float = 0.0
     corrupt_after: int = -1  # answer this many requests, then one truncated JSON body (200)
+    latency_s: float = 0.0  # every answer waits this long (a slow API: faults land mid-load)
+    pad_bytes: int = 0  # every JSON object answer (200) grows by this many bytes: oversized
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Controls:
     def intercept(self, api: SandboxApi) -> Response | None:
         """A 429 or injected 5xx for this request, or None to let the API answer."""
         behaviour = self.behaviour[api.name]
+        if behaviour.latency_s:
+            time.sleep(float(behaviour.latency_s))  # outside the lock: other APIs stay fast
         now = time.monotonic()
         with self._lock:
             if behaviour.fail_next > 0:
@@ -90,6 +94,11 @@ class Controls:
                 return False
             behaviour.corrupt_after -= 1
             return behaviour.corrupt_after < 0
+
+    def padding(self, api: str) -> int:
+        """Bytes of filler for this (successful) answer: records unchanged, body oversized."""
+        with self._lock:
+            return int(self.behaviour[api].pad_bytes)
 
     def record(self, api: str, method: str, path: str, status: int) -> None:
         with self._lock:
