@@ -126,13 +126,29 @@ _UNREACHABLE = re.compile(
 )
 
 
+# aam.http.errors.SourceUnreachable: the guarded session's own, already without a query
+_GAVE_UP = re.compile(r"cannot reach ((https?)://([^/\s:]+):?(\d*)(\S*)) after \d+ attempts")
+
+
+def _unreachable_url(text: str) -> tuple[str, str] | None:
+    """(base URL, URL without query) of a connection error's text, in either wording."""
+    pooled = _UNREACHABLE.search(text)
+    if pooled:
+        scheme, host, port, path = pooled.groups()
+        base = f"{scheme.lower()}://{host}:{port}"
+        return base, base + (path or "").split("?")[0]
+    gave_up = _GAVE_UP.search(text)
+    if gave_up:
+        url, scheme, host, port, _ = gave_up.groups()
+        return f"{scheme}://{host}" + (f":{port}" if port else ""), url
+    return None
+
+
 def http_unreachable(link: Link, settings: Settings) -> Found:
-    found = _UNREACHABLE.search(link.text)
+    found = _unreachable_url(link.text)
     if not found:
         return None
-    scheme, host, port, path = found.groups()
-    base = f"{scheme.lower()}://{host}:{port}"
-    url = base + (path or "").split("?")[0]
+    base, url = found
     text = link.text.lower()
     reason = (
         "connection refused"
