@@ -25,8 +25,10 @@ UNKNOWN = "unknown"
 def load_fault(error: Exception, connection: Connection | None, settings: Settings) -> Fault:
     """The recognised cause (registry, warehouse, disk, API), else the innermost error. An
     unrecognised failure while extracting is the source's (its payload broke the adapter);
-    after extraction it is ours (normalise and load write locally)."""
-    chain = exception_chain(error)
+    after extraction it is ours (normalise and load write locally). What the error chain and
+    the API say is redacted; our own wording around it is not (it holds no secret, and a
+    low-entropy key such as the sandbox's would otherwise blank out words of the hint)."""
+    chain = [replace(link, text=redact(link.text, connection)) for link in exception_chain(error)]
     if connection is not None and connection.endpoint == SANDBOX and connection.base_url:
         settings = replace(settings, sandbox_url=connection.base_url)  # hint: start it
     fault = classify(chain, settings)
@@ -35,8 +37,8 @@ def load_fault(error: Exception, connection: Connection | None, settings: Settin
         kind = SOURCE if step == "extract" else LOCAL if step else UNKNOWN
         where = f"load failed at {step}: " if step else ""
         fault = Fault(kind, where + innermost(chain))
-    message = fault.message + (_response_body(error) if fault.blames_source else "")
-    return Fault(fault.kind, one_line(redact(message, connection)))
+    body = redact(_response_body(error), connection) if fault.blames_source else ""
+    return Fault(fault.kind, one_line(fault.message + body))
 
 
 def _response_body(error: BaseException) -> str:
