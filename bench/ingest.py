@@ -74,7 +74,7 @@ def bare_load(base_url: str, name: str) -> float:
         {
             "client": {
                 "base_url": base_url,
-                "auth": {"type": "bearer", "token": "sk_test_autonomos_sandbox"},
+                "auth": {"type": "bearer", "token": "sk_test_kNtaU4i5GpIpatEJc2vPjjeJ"},
                 "paginator": {
                     "type": "cursor",
                     "cursor_path": "data[-1].id",

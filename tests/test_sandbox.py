@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from autonomos_pipelines.sandbox.apis.github import TOKEN as GITHUB_TOKEN
 from autonomos_pipelines.sandbox.apis.hubspot import TOKEN as HUBSPOT_TOKEN
 from autonomos_pipelines.sandbox.apis.stripe import API_KEY as STRIPE_KEY
 
@@ -148,7 +149,7 @@ def test_mutation_endpoint_renames_retypes_adds_and_drops_fields(sandbox):
             {"api": "pipedrive", "resource": "deals", "op": "drop", "field": "origin"},
         )
         url = sandbox.url + "/pipedrive/v1/deals?limit=1&api_token="
-        _, page = get(url + "pd-autonomos-sandbox-0123456789abcdef")
+        _, page = get(url + "b15399ac70803a3d51eb2f02d53b67185767fc17")
         deal = page["data"][0]
         assert "title" not in deal and "origin" not in deal and deal["region"] == "EMEA"
         assert isinstance(deal["name"], str) and isinstance(deal["value"], str)
@@ -179,7 +180,7 @@ def test_rate_limit_answers_429_with_retry_after_in_the_apis_shape(sandbox):
     sandbox.controls.configure("github", {"requests_per_second": 1})
     try:
         url = sandbox.url + "/github/orgs/autonomos-demo/members"
-        token = {"Authorization": "Bearer github_pat_11AUTONOMOS0sandbox"}
+        token = {"Authorization": f"Bearer {GITHUB_TOKEN}"}
         first = urllib.request.urlopen(urllib.request.Request(url, headers=token), timeout=5)
         assert first.status == 200
         with pytest.raises(urllib.error.HTTPError) as raised:

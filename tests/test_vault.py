@@ -130,7 +130,7 @@ def test_a_run_uses_the_stored_secret_and_a_wrong_one_never_shows(
         registry = open_registry(env)
         onboard_tenant("acme", ["stripe"], {"stripe": endpoint}, registry, instance, "t")
         store = SecretStore.for_settings(Settings.from_env())
-        store.set("acme", "stripe", "api_key", "sk_test_autonomos_sandbox", "alice")
+        store.set("acme", "stripe", "api_key", "sk_test_kNtaU4i5GpIpatEJc2vPjjeJ", "alice")
         assert run_tenant(build_definitions(), "acme", ["stripe"], instance, env).success
 
         store.set("acme", "stripe", "api_key", CANARY, "alice")  # revoked at the provider

@@ -18,7 +18,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response
 
 ACCESS_KEY = "AKIAAUTONOMOSSANDBOX"
-SECRET_KEY = "autonomos/sandbox/secret/access/key/0000000"
+SECRET_KEY = "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"
 SERVICES = [
     "Amazon Elastic Compute Cloud - Compute",
     "Amazon Simple Storage Service",

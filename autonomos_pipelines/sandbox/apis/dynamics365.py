@@ -16,8 +16,8 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
-CLIENT_ID = "0f5c4a3e-autonomos-sandbox-app"
-CLIENT_SECRET = "d365~autonomos~sandbox~secret"
+CLIENT_ID = "508c1573-50f1-40dd-a3f9-0f0402e84458"
+CLIENT_SECRET = "Oo58Q~DYt_ouexiCAbZVW6gD4hXsrp6K~gaV240E"
 TENANT = "autonomos-demo.onmicrosoft.com"
 ID_FIELDS = {"accounts": "accountid", "contacts": "contactid", "opportunities": "opportunityid"}
 

@@ -11,7 +11,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
-TOKEN = "github_pat_11AUTONOMOS0sandbox"
+TOKEN = "github_pat_11XUGX93MC4U1H7PRPQ74PMQ_zcriWPnG4H1gU92He9sh1bzEjHUlmOsfRgB9Acbc"
 OWNER, REPO = "autonomos-demo", "platform"
 LABELS = [
     ("bug", "d73a4a"),

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
 
-TOKEN = "ya29.autonomos-sandbox-access-token"
+TOKEN = "ya29.4bhIlXysv24id0gQjuy4f6GlD6f9JHEobhT3fWJHYDkJYPS8_LYf2ABKqodl"
 PROPERTY = "412345678"
 CHANNELS = [
     ("google", "organic", "(organic)"),

@@ -10,7 +10,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import hubspot_data
 
-TOKEN = "pat-na1-autonomos-sandbox"
+TOKEN = "pat-na1-ce1598f1-64e5-4d6c-9a00-651c4492718b"
 PUBLIC_URL = "https://api.hubapi.com"
 
 

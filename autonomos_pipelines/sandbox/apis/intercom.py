@@ -12,7 +12,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
-TOKEN = "dG9rOmF1dG9ub21vcy1zYW5kYm94"
+TOKEN = "dG9rOjd5QWOVqFq0pWUsWm3pTDY9LLDhTNTAw8Fn3JqPxwDAEbNm7zyo4725"
 WORKSPACE = "ecahpwf5"
 ADMINS = [5000101, 5000102, 5000103, 5000104]
 

@@ -11,7 +11,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
-API_TOKEN = "pd-autonomos-sandbox-0123456789abcdef"
+API_TOKEN = "b15399ac70803a3d51eb2f02d53b67185767fc17"
 USERS = [
     {"id": 13500 + n, "name": f"{a} {b}", "email": f"{a.lower()}@seller.example.com"}
     for n, (a, b) in enumerate([("Ines", "Duarte"), ("Omar", "Haddad"), ("Mei", "Chen")])

@@ -13,9 +13,9 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
 from autonomos_pipelines.sandbox.data import salesforce_data
 
-CLIENT_ID = "3MVG9autonomos.sandbox.consumer.key"
-CLIENT_SECRET = "autonomos-sandbox-consumer-secret"
-REFRESH_TOKEN = "5Aep861autonomos.sandbox.refresh"
+CLIENT_ID = "3MVG9eRvtQRxFAoCRIsBhyIRPK2iyElwmrYEE8mBvo8fg.2TrrBwyMZDrXqDjrDYaz"
+CLIENT_SECRET = "M3TLY8HHE8UK89E2POZVFI12L7M0UEY0Z6EHSQJNE0C42KBGO4U0L1RTZ6NARWCR"
+REFRESH_TOKEN = "5Aep861bsOzzPTAeUzwTT2vNJBoPC4a.7Wk7cRvgmlN9AJ1bXgJHkC3zntqffNdm"
 SOQL = re.compile(
     r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
     r"(?:\s+WHERE\s+(?P<field>\w+)\s*>=\s*(?P<since>\S+))?"

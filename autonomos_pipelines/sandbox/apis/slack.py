@@ -11,7 +11,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
-TOKEN = "xoxb-autonomos-sandbox-token"
+TOKEN = "xoxb-919046088325-4439853840691-9buajGhktnwfrpV3tN6dK0N0"
 TEAM = "T0AUTONOMOS"
 
 

@@ -6,7 +6,7 @@ from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import stripe_data
 
-API_KEY = "sk_test_autonomos_sandbox"
+API_KEY = "sk_test_kNtaU4i5GpIpatEJc2vPjjeJ"
 
 
 class StripeApi(SandboxApi):

@@ -14,7 +14,7 @@ from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, int_
 from autonomos_pipelines.sandbox.data import fake_values as fv
 
 EMAIL = "admin@autonomos-demo.example.com"
-API_TOKEN = "zd-autonomos-sandbox-token"
+API_TOKEN = "L7yLZ1o8piG6zxvRtUI0hGB56FCnZIyFe5PMKDEO"
 PUBLIC = "https://autonomos-demo.zendesk.com/api/v2"
 EXPORT_PAGE = 100
 
