@@ -75,6 +75,9 @@ UNREACHABLE = {
 }
 
 
+DATABASES = ("postgres", "mongodb")  # their URL is a secret; it names the dead port itself
+
+
 def fragments(body: str) -> set[str]:
     """Every FRAGMENT-long run of a canary's random body (a provider prefix like sk_test_
     is not secret)."""
@@ -174,7 +177,10 @@ def test_no_canary_secret_comes_to_rest_after_failing_runs(env, monkeypatch, cap
             monkeypatch.setenv(secret_env_var("rejected", connector, name), value)
     settings = Settings.from_env()
     onboard(settings, "rejected", list(REJECTED), {})
-    onboard(settings, "offline", list(UNREACHABLE), dict.fromkeys(UNREACHABLE, f"http://{DEAD}/"))
+    http_connectors = [name for name in UNREACHABLE if name not in DATABASES]
+    onboard(
+        settings, "offline", list(UNREACHABLE), dict.fromkeys(http_connectors, f"http://{DEAD}/")
+    )
     store = SecretStore(get_engine(settings), Keyring.parse(settings.secret_key))
     for connector, values in UNREACHABLE.items():
         for name, value in values.items():
@@ -193,3 +199,5 @@ def test_no_canary_secret_comes_to_rest_after_failing_runs(env, monkeypatch, cap
     found = leaks(texts)
     assert not found, "\n".join(found)
     assert not world_readable(settings.home), "\n".join(world_readable(settings.home))
+    dagster_home_mode = stat.S_IMODE(settings.dagster_home.stat().st_mode)
+    assert not dagster_home_mode & 0o077, oct(dagster_home_mode)  # run storage, compute logs

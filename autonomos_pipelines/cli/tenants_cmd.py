@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from autonomos_pipelines.cli.common import acting_user, friendly_errors, tenant_arg
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import MAX_USAGE_DAYS, PG_BIGINT_MAX
@@ -39,7 +39,7 @@ def add(
         "$AUTONOMOS_HOME/files/TENANT/, given relative to it); connectors without one use the "
         "local sandbox",
     ),
-    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Register a tenant with its connectors and add its Dagster partition."""
     settings = get_settings()
@@ -105,7 +105,7 @@ def quota(
     tenant: str = typer.Argument(..., help="Tenant id"),
     name: str = typer.Argument(None, help="Quota to set; omit to show all"),
     value: int = typer.Argument(None, help="New limit, 0 to 2**63-1"),
-    user: str = typer.Option(None, help="Acting user for the audit log (or AUTONOMOS_USER)"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
     """Show a tenant's quotas (limit and where it comes from), or set one."""
     from autonomos_pipelines.core.quotas import QUOTAS, Quotas

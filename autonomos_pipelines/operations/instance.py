@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import DagsterInstance
 
+from autonomos_pipelines.core.private_files import private_dir
 from autonomos_pipelines.core.settings import Settings, use_dagster_home
 
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
@@ -27,8 +28,11 @@ telemetry:
 
 
 def ensure_dagster_home(settings: Settings) -> None:
-    """Create DAGSTER_HOME with our dagster.yaml (kept if the user wrote their own)."""
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    """Create DAGSTER_HOME with our dagster.yaml (kept if the user wrote their own). One we
+    create is its owner's alone (run storage and compute logs hold error texts); an existing
+    one keeps its modes, since a deployment may share it with a webserver's account."""
+    if not settings.dagster_home.exists():
+        private_dir(settings.dagster_home)
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
