@@ -81,12 +81,8 @@ def env(tmp_path: Path, pg_root: str, sandbox: SandboxServer, monkeypatch) -> It
     dispose_engines()  # each test has its own database: its pooled connections go with it
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A real redis-server on a free loopback port (REDIS_URL wins if set)."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A real redis-server on a free loopback port, answering; the caller stops it."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed (.ci/run installs it)")
@@ -106,6 +102,16 @@ def redis_url() -> Iterator[str]:
             break
         except redis.ConnectionError:
             time.sleep(0.05)
+    return process, url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port (REDIS_URL wins if set)."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    process, url = start_redis()
     yield url
     process.terminate()
     process.wait(5)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,7 +26,7 @@ from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions
-from tests.conftest import SERVICE_VARIABLES, create_database
+from tests.conftest import SERVICE_VARIABLES, create_database, start_redis
 from tests.faults import CLI, Materialize, start_postgres, step_started, stop_postgres
 from tests.faults import warehouse_counts as counted
 
@@ -125,25 +124,7 @@ def own_postgres(monkeypatch) -> Iterator[object]:
 @pytest.fixture
 def own_redis(monkeypatch) -> Iterator[subprocess.Popen]:
     """A redis-server this test may kill; REDIS_URL points at it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(100):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    process, url = start_redis()
     monkeypatch.setenv("REDIS_URL", url)
     yield process
     process.kill()
