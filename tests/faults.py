@@ -5,6 +5,7 @@ killed at a stage it announces, and a PostgreSQL that can be stopped and started
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -51,6 +52,9 @@ def warehouse_counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
     return rows, duplicated
 
 
+_RUN_LOG = re.compile(r"log: (\S+\.log)\)")  # `materialize` names its run log first
+
+
 class Materialize:
     """`autonomos materialize TENANT` in its own process group; its log lines are collected
     as they come, so a test can act at the moment a step starts."""
@@ -74,9 +78,9 @@ class Materialize:
             self.lines.append(line)
 
     def wait_for(self, text: str, timeout: float = 180) -> None:
-        """Block until a line containing `text` was printed (fails if the run ended first)."""
+        """Block until `text` was printed or logged (fails if the run ended first)."""
         deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.lines):
+        while text not in self.output:
             if self.process.poll() is not None and not self._reader.is_alive():
                 raise AssertionError(f"the run ended before {text!r}:\n{self.output[-3000:]}")
             if time.monotonic() > deadline:
@@ -95,11 +99,15 @@ class Materialize:
 
     @property
     def output(self) -> str:
-        return "".join(self.lines)
+        """What it printed, then its run log (Dagster's events go there, not to the terminal)."""
+        printed = "".join(self.lines)
+        named = _RUN_LOG.search(printed)
+        log = Path(named.group(1)) if named else None
+        return printed + (log.read_text(errors="replace") if log and log.exists() else "")
 
 
 def step_started(step: str) -> str:
-    """The log line Dagster prints when a step starts."""
+    """The log line Dagster writes when a step starts."""
     return f"{step} - STEP_START"
 
 
