@@ -16,6 +16,7 @@ from autonomos_pipelines.core.settings import get_settings, provide_env_defaults
 from mapping_assets.canonical import canonical_definitions
 from mapping_assets.mappings import mappings_definitions
 from mapping_assets.raw import raw_definitions
+from mapping_assets.tenant_partitions import tenant_partitions
 from resources import env_variables, from_environment
 
 
@@ -33,7 +34,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         raw,
         mappings_definitions(raw_keys),
         canonical_definitions(specs),
-        Definitions(resources=resources, executor=executor),
+        Definitions(resources=resources, executor=executor, sensors=[tenant_partitions]),
     )
 
 

@@ -3,8 +3,9 @@ that fail in the ways that carry secrets (a rejected credential, an API echoing 
 an unreachable endpoint), then every place a secret could come to rest is searched for the
 canary and for any 6-character fragment of it: every file under AUTONOMOS_HOME (dlt's
 pipelines with their pickled traces, state and load packages, gzip included; the DuckDB
-warehouse, read through DuckDB; the Dagster storage in DAGSTER_HOME), every table of the
-registry, and everything the CLI printed. Files dlt writes must not be readable by others."""
+warehouse, read through DuckDB; the compute logs in DAGSTER_HOME), every table of the
+registry and of the Dagster instance's database, and everything the CLI printed. Files dlt
+writes must not be readable by others."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from typer.testing import CliRunner
 
 from autonomos_pipelines.aam.connections.secrets import secret_env_var
 from autonomos_pipelines.cli.main import app
-from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.core.database import get_engine, sqlalchemy_url
+from autonomos_pipelines.core.instance_database import dagster_database_url
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.vault.keyring import Keyring, generate_key
@@ -125,8 +127,21 @@ def duckdb_text(path: Path) -> str:
 
 def registry_text(settings: Settings) -> dict[str, str]:
     """Every row of every table of the registry database, as text."""
+    return database_text(get_engine(settings), "registry")
+
+
+def dagster_text(settings: Settings) -> dict[str, str]:
+    """Every row of the Dagster instance's database: runs, event logs, ticks."""
+    engine = sa.create_engine(sqlalchemy_url(dagster_database_url(settings)))
+    try:
+        return database_text(engine, "dagster")
+    finally:
+        engine.dispose()
+
+
+def database_text(engine: sa.Engine, label: str) -> dict[str, str]:
     texts = {}
-    with get_engine(settings).connect() as db:
+    with engine.connect() as db:
         tables = db.execute(
             sa.text(
                 "SELECT schemaname, tablename FROM pg_tables "
@@ -135,7 +150,7 @@ def registry_text(settings: Settings) -> dict[str, str]:
         ).all()
         for schema, table in tables:
             rows = db.execute(sa.text(f'SELECT t::text FROM "{schema}"."{table}" t')).scalars()
-            texts[f"registry {schema}.{table}"] = "\n".join(rows)
+            texts[f"{label} {schema}.{table}"] = "\n".join(rows)
     return texts
 
 
@@ -194,7 +209,8 @@ def test_no_canary_secret_comes_to_rest_after_failing_runs(env, monkeypatch, cap
     assert all(" -> 1\n" in output for output in outputs[:2]), outputs
     assert "Invalid API Key provided" in outputs[0]
     assert "refused" in outputs[1].lower()
-    texts = readable_texts(settings.home) | registry_text(settings)
+    texts = readable_texts(settings.home) | registry_text(settings) | dagster_text(settings)
+    assert any("dagster public.event_logs" in where and text for where, text in texts.items())
     texts |= {"output": "\n".join(outputs), "stdout": captured.out, "stderr": captured.err}
     found = leaks(texts)
     assert not found, "\n".join(found)

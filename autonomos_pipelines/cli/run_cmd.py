@@ -20,7 +20,11 @@ from autonomos_pipelines.core.limits import MAX_PORT
 from autonomos_pipelines.core.settings import Settings, child_environment, get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.operations.instance import ensure_dagster_home, get_instance
+from autonomos_pipelines.operations.instance import (
+    ensure_dagster_home,
+    get_instance,
+    sync_tenant_partitions,
+)
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
@@ -61,13 +65,17 @@ def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> N
 
 
 def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
-    options = open_registry(settings).tenant_connectors(tenant_id)
+    registry = open_registry(settings)
+    options = registry.tenant_connectors(tenant_id)
     if not options:
         raise ConfigError(f"unknown tenant {tenant_id!r}; add it with `autonomos tenants add`")
+    instance = get_instance(settings)
+    for added in sync_tenant_partitions(instance, registry):  # a new or wiped DAGSTER_HOME
+        typer.echo(f"tenant partition {added} re-created from the registry", err=True)
     defs = definitions_for(options, settings)
     log_file = run_log_path(settings, tenant_id)
     typer.echo(f"materialising tenant {tenant_id} ({len(options)} connectors; log: {log_file})")
-    return run_tenant(defs, tenant_id, list(options), get_instance(settings), settings, log_file)
+    return run_tenant(defs, tenant_id, list(options), instance, settings, log_file)
 
 
 @friendly_errors

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,6 +23,7 @@ from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 
 EMBEDDED_DATABASE = "autonomos"
+DAGSTER_DATABASE = "dagster"  # the Dagster instance's, next to the registry's by default
 TENANT_ROLE = "autonomos_tenant"
 TENANT_SETTING = "autonomos.tenant"
 # one round trip; both settings end with the transaction, so a pooled connection goes back
@@ -33,6 +34,7 @@ _ENTER_TENANT = sa.text(
 _engines: dict[str, Engine] = {}
 _migrated: set[sa.URL] = set()
 _embedded: dict[Path, str] = {}
+_servers: dict[Path, str] = {}
 _embedded_lock = threading.Lock()
 _lock = threading.Lock()
 
@@ -43,23 +45,48 @@ def sqlalchemy_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
 
 
-def embedded_server_url(settings: Settings) -> str:
-    """Start (or attach to) the pgserver instance in AUTONOMOS_HOME; return a libpq URL."""
+def embedded_root_uri(settings: Settings) -> str:
+    """Start (or attach to) the pgserver instance in AUTONOMOS_HOME, once per process; the
+    libpq URL of its `postgres` database."""
+    with _embedded_lock:
+        if settings.pg_datadir not in _servers:
+            _servers[settings.pg_datadir] = _start_embedded(settings)
+        return _servers[settings.pg_datadir]
+
+
+def _start_embedded(settings: Settings) -> str:
     import pgserver
 
     settings.home.mkdir(parents=True, exist_ok=True)
     try:
         # cleanup_mode=None: the default would stop the server when this process exits,
         # i.e. after every Dagster run.
-        server = pgserver.get_server(settings.pg_datadir, cleanup_mode=None)
-        create_database_once(server.get_uri(), EMBEDDED_DATABASE)
+        return str(pgserver.get_server(settings.pg_datadir, cleanup_mode=None).get_uri())
     except Exception as error:  # pgserver raises plain exceptions with the server log
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ServiceUnavailable(
-            "DATABASE_URL", None, f"embedded PostgreSQL in {settings.pg_datadir} failed: {reason}"
-        ) from None
-    host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+        raise _embedded_failed(settings, error) from None
+
+
+def _embedded_failed(settings: Settings, error: Exception) -> ServiceUnavailable:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ServiceUnavailable(
+        "DATABASE_URL", None, f"embedded PostgreSQL in {settings.pg_datadir} failed: {reason}"
+    )
+
+
+def embedded_server_url(settings: Settings) -> str:
+    """The registry's database on the embedded server (created on first use)."""
+    root = embedded_root_uri(settings)
+    try:
+        create_database_once(root, EMBEDDED_DATABASE)
+    except Exception as error:
+        raise _embedded_failed(settings, error) from None
+    host = parse_qs(urlsplit(root).query)["host"][0]
     return f"postgresql://postgres@/{EMBEDDED_DATABASE}?host={host}"
+
+
+def on_database(url: str, name: str) -> str:
+    """The same server (host, port, user, options), another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def create_database_once(server_uri: str, name: str) -> None:
@@ -84,9 +111,10 @@ def registry_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     with _embedded_lock:
-        if settings.pg_datadir not in _embedded:
-            _embedded[settings.pg_datadir] = embedded_server_url(settings)
-        return _embedded[settings.pg_datadir]
+        known = _embedded.get(settings.pg_datadir)
+    if known is None:  # the lock is not held here: embedded_root_uri takes it
+        known = _embedded.setdefault(settings.pg_datadir, embedded_server_url(settings))
+    return known
 
 
 def get_engine(settings: Settings) -> Engine:
@@ -128,6 +156,7 @@ def dispose_engines() -> None:
         _engines.clear()
         _migrated.clear()
         _embedded.clear()
+        _servers.clear()
 
 
 @contextmanager

@@ -27,6 +27,8 @@ VARIABLES = {
     "WAREHOUSE_URL": "a postgresql:// warehouse (one DuckDB file per tenant)",
     "REDIS_URL": "hot cache, rate-limit buckets, invalidations (in-process)",
     "DAGSTER_HOME": "the Dagster instance (AUTONOMOS_HOME/dagster_home)",
+    "DAGSTER_PG_URL": "the Dagster instance's PostgreSQL (database dagster on DATABASE_URL's "
+    "server, else on the embedded pgserver)",
     "AUTONOMOS_SANDBOX_URL": f"the sandbox APIs of the demo and tests ({DEFAULT_SANDBOX_URL})",
     "AUTONOMOS_CONNECTOR_SPECS": "a folder of connector specs added to the catalogue (none)",
     "AUTONOMOS_SECRET_KEY": "keys sealing stored secrets (none: env-var secrets only)",
@@ -39,6 +41,10 @@ VARIABLES = {
 }
 _SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
     "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
+    "DAGSTER_PG_URL": (
+        ("postgresql://", "postgres://", "postgresql+psycopg2://"),
+        "postgresql:// or postgresql+psycopg2://",
+    ),
     "WAREHOUSE_URL": (("postgresql://", "postgres://"), "postgresql://"),
     "REDIS_URL": (("redis://", "rediss://", "unix://"), "redis://, rediss:// or unix://"),
 }
@@ -49,6 +55,7 @@ class Settings:
     home: Path
     dagster_home: Path
     database_url: str | None = None
+    dagster_pg_url: str | None = field(default=None, repr=False)  # may hold a password
     warehouse_url: str | None = None
     redis_url: str | None = None
     sandbox_url: str = DEFAULT_SANDBOX_URL
@@ -76,6 +83,7 @@ class Settings:
         return cls(
             home=home,
             database_url=raw["DATABASE_URL"] or None,
+            dagster_pg_url=raw["DAGSTER_PG_URL"] or None,
             warehouse_url=raw["WAREHOUSE_URL"] or None,
             redis_url=raw["REDIS_URL"] or None,
             dagster_home=Path(raw["DAGSTER_HOME"] or home / "dagster_home").resolve(),
@@ -211,6 +219,12 @@ def offline_models() -> None:
 def use_dagster_home(path: Path) -> None:
     """Dagster finds its instance through DAGSTER_HOME only."""
     os.environ["DAGSTER_HOME"] = str(path)
+
+
+def export_variables(variables: Mapping[str, str]) -> None:
+    """Set variables for this process and every process it starts (e.g. the instance's
+    DAGSTER_HOME and DAGSTER_PG_URL, which Dagster reads by name from dagster.yaml)."""
+    os.environ.update(variables)
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
