@@ -76,8 +76,11 @@ def dagster_template(pg_root: str) -> str:
 
 
 def create_dagster_database(pg_root: str, template: str) -> str:
-    """DAGSTER_PG_URL of a test's own Dagster instance: its runs show in no other test."""
-    return create_database(pg_root, "dag", template)
+    """DAGSTER_PG_URL of a test's own Dagster instance: its runs show in no other test.
+    Spelled for psycopg2, as the instance exports it (see core/instance_database.py), so a
+    test may open the instance with DagsterInstance.get() too; `libpq_url` for psycopg."""
+    url = create_database(pg_root, "dag", template)
+    return "postgresql+psycopg2://" + url.split("://", 1)[1]
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
 from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.database import on_database
-from autonomos_pipelines.core.instance_database import dagster_database_url
+from autonomos_pipelines.core.instance_database import dagster_database_url, libpq_url
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -65,7 +65,7 @@ def test_a_wiped_instance_gets_the_tenant_back_and_keeps_runs_in_postgres(
     assert run.returncode == 0, run.stdout + run.stderr
     assert "tenant partition acme re-created from the registry" in run.stderr
     assert "DagsterUnknownPartitionError" not in run.stdout + run.stderr
-    stored = runs_table(fresh)
+    stored = runs_table(libpq_url(fresh))
     assert [(status, tenant) for _, status, tenant in stored] == [("SUCCESS", "acme")] * 2
     assert "postgres" in (env.dagster_home / "dagster.yaml").read_text()
     assert fresh not in (env.dagster_home / "dagster.yaml").read_text()  # named, never written
@@ -102,8 +102,8 @@ def test_without_dagster_pg_url_the_instance_gets_a_dagster_database_beside_the_
 
     url = dagster_database_url(settings)
 
-    assert url == on_database(settings.database_url or "", "dagster")
-    with psycopg.connect(url) as db:  # created, and reachable
+    assert libpq_url(url) == on_database(settings.database_url or "", "dagster")
+    with psycopg.connect(libpq_url(url)) as db:  # created, and reachable
         assert db.execute("SELECT current_database()").fetchone() == ("dagster",)
 
 
