@@ -9,19 +9,22 @@ from autonomos_pipelines.core.settings import Settings, use_dagster_home
 
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
 # tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
-# runs launched by the autonomos CLI also carry an explicit `tenant` tag.
+# the coordinator adds the `tenant` tag from it to every run it queues.
 DAGSTER_YAML = """\
-run_queue:
-  max_concurrent_runs: 8
-  tag_concurrency_limits:
-    - key: "dagster/partition"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
-    - key: "tenant"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
+run_coordinator:
+  module: autonomos_pipelines.operations.run_coordinator
+  class: TenantRunCoordinator
+  config:
+    max_concurrent_runs: 8
+    tag_concurrency_limits:
+      - key: "dagster/partition"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+      - key: "tenant"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 telemetry:
   enabled: false
 """
