@@ -14,8 +14,10 @@ from dagster import Definitions, in_process_executor, multiprocess_executor
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.core.settings import get_settings, provide_env_defaults
 from mapping_assets.canonical import canonical_definitions
+from mapping_assets.jobs import JOBS
 from mapping_assets.mappings import mappings_definitions
 from mapping_assets.raw import raw_definitions
+from mapping_assets.run_guard import tenant_guarded
 from mapping_assets.tenant_partitions import tenant_partitions
 from resources import env_variables, from_environment
 
@@ -30,11 +32,17 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
     raw_keys = [key for assets in raw.assets or [] for key in assets.keys]  # type: ignore[union-attr]
     # DuckDB allows one writer per file: steps of a tenant's run must not run in parallel.
     executor = multiprocess_executor if get_settings().warehouse_url else in_process_executor
+    # every job (named or implicit, on every path) waits for its tenant's turn before a step
     return Definitions.merge(
         raw,
         mappings_definitions(raw_keys),
         canonical_definitions(specs),
-        Definitions(resources=resources, executor=executor, sensors=[tenant_partitions]),
+        Definitions(
+            resources=resources,
+            executor=tenant_guarded(executor),
+            jobs=JOBS,
+            sensors=[tenant_partitions],
+        ),
     )
 
 

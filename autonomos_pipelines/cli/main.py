@@ -8,6 +8,7 @@ import warnings
 import typer
 
 from autonomos_pipelines.cli import (
+    backfill_cmd,
     connectors_cmd,
     drift_cmd,
     map_cmd,
@@ -38,3 +39,4 @@ app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)
 app.command("map")(map_cmd.map_fields)
+app.command("backfill")(backfill_cmd.backfill)

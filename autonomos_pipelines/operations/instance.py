@@ -22,7 +22,8 @@ from autonomos_pipelines.dcl.registry.store import Registry
 MARKER = "# written by autonomos; delete this line to keep your own edits\n"
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
 # tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
-# runs launched by the autonomos CLI also carry an explicit `tenant` tag.
+# runs launched by the autonomos CLI also carry an explicit `tenant` tag, and the coordinator
+# adds the `tenant` tag from dagster/partition to every run it queues.
 DAGSTER_YAML = (
     MARKER
     + """\
@@ -30,17 +31,20 @@ storage:
   postgres:
     postgres_url:
       env: DAGSTER_PG_URL
-run_queue:
-  max_concurrent_runs: 8
-  tag_concurrency_limits:
-    - key: "dagster/partition"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
-    - key: "tenant"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
+run_coordinator:
+  module: autonomos_pipelines.operations.run_coordinator
+  class: TenantRunCoordinator
+  config:
+    max_concurrent_runs: 8
+    tag_concurrency_limits:
+      - key: "dagster/partition"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
+      - key: "tenant"
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 telemetry:
   enabled: false
 """

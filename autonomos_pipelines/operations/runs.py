@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import fasteners
 from dagster import (
@@ -20,6 +22,8 @@ from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
 from autonomos_pipelines.operations.step_errors import failure_line
+from mapping_assets.jobs import LOAD_JOB, MAP_AND_BUILD_JOB
+from mapping_assets.run_guard import wait_for_tenant
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
 
@@ -66,34 +70,49 @@ def run_tenant(
     assets: mapping and canonical tables are still rebuilt from every connector that loaded
     (and from the last good load of the one that did not).
 
-    One tenant at a time: a file lock for in-process runs (the run queue's tag limit covers
-    runs launched through the daemon). With ``log_file``, Dagster's log (tracebacks included)
-    goes there instead of the console."""
+    One tenant at a time: a file lock for this machine's CLI runs, a wait for the tenant's runs
+    in progress elsewhere (the run queue's tag limit covers runs launched through the daemon,
+    the executor's guard those of `dagster` commands). With ``log_file``, Dagster's log
+    (tracebacks included) goes there instead of the console."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
     lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
     with lock, file_logger(log_file) if log_file else nullcontext() as logger:
-        job = defs.resolve_implicit_global_asset_job_def()
-        run_config: dict[str, dict] = {}
-        if logger is not None:  # selected by name, or Dagster falls back to the console
-            job = job.with_logger_defs({"run_log": logger})
-            run_config = {"loggers": {"run_log": {}}}
         results = [
-            job.execute_in_process(
-                instance=instance,
-                partition_key=tenant_id,
-                tags={"tenant": tenant_id, "stage": stage},
-                asset_selection=selection,
-                raise_on_error=False,
-                run_config=run_config,
-            )
-            for stage, selection in (("load", raw), ("map_and_build", downstream))
+            run_stage(defs, stage, selection, tenant_id, instance, logger)
+            for stage, selection in ((LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream))
             if selection
         ]
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
     return merged
+
+
+def run_stage(
+    defs: Definitions,
+    stage: str,
+    selection: list[AssetKey],
+    tenant_id: TenantId,
+    instance: DagsterInstance,
+    logger: Any,
+) -> ExecuteInProcessResult:
+    """One named job, cut to the tenant's assets. execute_in_process bypasses the executor's
+    tenant guard, so wait here for the tenant's runs in progress (on any machine)."""
+    job = defs.resolve_job_def(stage)
+    run_config: dict[str, dict] = {}
+    if logger is not None:  # selected by name, or Dagster falls back to the console
+        job = job.with_logger_defs({"run_log": logger})
+        run_config = {"loggers": {"run_log": {}}}
+    wait_for_tenant(instance, tenant_id, None, logging.getLogger(__name__))
+    return job.execute_in_process(
+        instance=instance,
+        partition_key=tenant_id,
+        tags={"tenant": tenant_id, "stage": stage},
+        asset_selection=selection,
+        raise_on_error=False,
+        run_config=run_config,
+    )
 
 
 def merge(summaries: list[RunSummary]) -> RunSummary:

@@ -7,7 +7,6 @@ import time
 from dagster import (
     AssetKey,
     AssetObservation,
-    AssetSelection,
     DefaultSensorStatus,
     MetadataValue,
     RunRequest,
@@ -22,6 +21,7 @@ from autonomos_pipelines.aam.specs.spec_model import AnySpec, resource_names
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key, raw_key
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
+from mapping_assets.jobs import REFRESH_JOB, refresh_job
 from resources import ConnectorsResource, RegistryResource
 
 INTERVAL_SECONDS = get_settings().observer_interval  # a definition, read where it is loaded
@@ -48,6 +48,7 @@ def drift_run_request(
     keys += [FIELD_MAPPINGS_KEY, *(canonical_key(entity) for entity in entities)]
     return RunRequest(
         run_key=f"drift:{tenant_id}:{max(event_ids)}",
+        job_name=REFRESH_JOB,
         partition_key=tenant_id,
         asset_selection=keys,
         tags={"tenant": tenant_id, "drift_events": ",".join(map(str, event_ids))},
@@ -62,7 +63,7 @@ def _tables(spec: AnySpec) -> list[str]:
     name="schema_observer",
     minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
-    asset_selection=AssetSelection.all(),
+    job=refresh_job,
     description="Samples each tenant's sources (first page), fingerprints every table schema "
     "and records drift events; requests runs for the affected tenant partitions only.",
 )
