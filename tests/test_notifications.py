@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckResult,
@@ -34,6 +35,7 @@ from dagster import (
 
 from autonomos_pipelines.aam.drift.fingerprint import TableSchema
 from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.core.database import dispose_engines, migrated_engine, tenant_session
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.notify.message import Notice, slack_payload
 from autonomos_pipelines.core.notify.outbox import Outbox
@@ -42,7 +44,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from mapping_assets.notifications.pipeline_events import notify_pipeline_events
 from mapping_assets.notifications.run_failures import notify_failed_runs
-from resources import NotificationsResource, PostgresResource, from_environment
+from resources import NotificationsResource, PostgresResource, env_variables, from_environment
 from tests.conftest import create_database
 
 TOKEN = "XyZ9tokenSECRET7781q"  # as in https://hooks.slack.com/services/T…/B…/<token>
@@ -95,28 +97,57 @@ def receiver(module_receiver: Receiver) -> Receiver:
     return module_receiver
 
 
-@pytest.fixture
-def tenants(env: Settings) -> Settings:
-    registry = open_registry(env)
+@pytest.fixture(scope="module")
+def registry_db(pg_root: str, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """One registry for the module, migrated and holding tenants acme and beta (each test
+    empties what it writes: notifications and drift history)."""
+    url = create_database(pg_root, "reg")
+    home = tmp_path_factory.mktemp("home")
+    settings = Settings.from_values({"DATABASE_URL": url, "AUTONOMOS_HOME": str(home)})
+    registry = open_registry(settings)
     for tenant in ("acme", "beta"):
         registry.add_tenant(TenantId(tenant), {"pipedrive": {}}, "test")
-    return env
+    yield url
+    dispose_engines()
 
 
 @pytest.fixture
+def tenants(registry_db: str, tmp_path: Path, monkeypatch) -> Settings:  # type: ignore[no-untyped-def]
+    for name in env_variables(from_environment()):  # what the resources' EnvVars read
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("DATABASE_URL", registry_db)
+    monkeypatch.setenv("AUTONOMOS_HOME", str(tmp_path / "home"))
+    settings = Settings.from_env()
+    for tenant in ("acme", "beta"):
+        with tenant_session(migrated_engine(settings), TenantId(tenant)) as db:
+            for table in ("notifications", "drift_events", "schema_snapshots"):
+                db.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - constants
+    return settings
+
+
+@pytest.fixture(scope="module")
 def dagster_db(pg_root: str) -> str:
     return create_database(pg_root, "dag")
 
 
-@pytest.fixture
-def instance(tmp_path: Path, dagster_db: str) -> Iterator[DagsterInstance]:
-    """A real instance on PostgreSQL (dagster-postgres), as deployments run it."""
-    (tmp_path / "dagster").mkdir()
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory, dagster_db: str) -> Iterator[DagsterInstance]:  # type: ignore[no-untyped-def]
+    """A real instance on PostgreSQL (dagster-postgres), as deployments run it; shared by
+    the module, each test's sensors reading from where the test started (``start``)."""
     # dagster-postgres speaks psycopg2 (its NOTIFY does not bind under psycopg 3)
     url = dagster_db.replace("postgresql://", "postgresql+psycopg2://", 1)
     storage = {"storage": {"postgres": {"postgres_url": url}}}
-    with instance_for_test(temp_dir=str(tmp_path / "dagster"), overrides=storage) as instance:
+    directory = str(tmp_path_factory.mktemp("dagster"))
+    with instance_for_test(temp_dir=directory, overrides=storage) as instance:
         yield instance
+
+
+@pytest.fixture
+def start(instance: DagsterInstance) -> str:
+    """The check sensor's cursor at the start of the test: earlier tests' events are not
+    read again (a check evaluated outside a run is recorded once per asset, check and
+    partition, so each test records its own)."""
+    return str(instance.event_log_storage.get_maximum_record_id() or 0)
 
 
 def everything_stored(instance: DagsterInstance, database_url: str) -> str:
@@ -271,7 +302,9 @@ def test_a_failed_run_is_one_message_with_tenant_action_and_link(
     assert TOKEN.encode() not in stored  # nothing of the webhook in the instance's storage
 
 
-def test_a_drift_event_that_needs_review_is_one_message_per_tenant(tenants, instance, receiver):
+def test_a_drift_event_that_needs_review_is_one_message_per_tenant(
+    tenants, instance, start, receiver
+):
     store = SchemaStore(open_registry(tenants).engine)
     ids = {}
     for tenant in ("acme", "beta"):
@@ -282,7 +315,7 @@ def test_a_drift_event_that_needs_review_is_one_message_per_tenant(tenants, inst
         ids[tenant] = event.id
     store.close_event(TenantId("acme"), ids["acme"], "needs_review", [])
     resource = notifications(tenants, receiver.url)
-    cursor = cursor_of(tick(instance, resource))
+    cursor = cursor_of(tick(instance, resource, start))
     assert len(receiver.bodies) == 1  # beta's event is still open: the DCL has not decided
     text = receiver.texts()[0]
     assert "`acme`" in text and "beta" not in text
@@ -297,7 +330,9 @@ def test_a_drift_event_that_needs_review_is_one_message_per_tenant(tenants, inst
 
 
 @pytest.mark.e2e
-def test_failing_checks_are_one_message_each_until_they_pass_again(tenants, instance, receiver):
+def test_failing_checks_are_one_message_each_until_they_pass_again(
+    tenants, instance, start, receiver
+):
     how = "`autonomos review list --tenant acme` then `autonomos review approve ID`"
     check(instance, ["dcl", "field_mappings"], "mapping_review_gate", False,
           description="2 mapping(s) await review", metadata={"how_to_review": how})  # fmt: skip
@@ -307,7 +342,7 @@ def test_failing_checks_are_one_message_each_until_they_pass_again(tenants, inst
     check(instance, ["canonical", "account"], "freshness", False, description="3 h old")
     check(instance, ["canonical", "account"], "gx_account", False)  # shown in the UI only
     resource = notifications(tenants, receiver.url)
-    cursor = cursor_of(tick(instance, resource))
+    cursor = cursor_of(tick(instance, resource, start))
     texts = sorted(receiver.texts())
     assert len(texts) == 3
     degraded, stale, gate = (
@@ -332,14 +367,14 @@ def test_failing_checks_are_one_message_each_until_they_pass_again(tenants, inst
 
 # delivery: failures, retries, refusals, races --------------------------------------------
 def test_a_receiver_that_is_down_or_failing_gets_the_message_later_once(
-    tenants, instance, receiver, caplog, capfd
+    tenants, instance, start, receiver, caplog, capfd
 ):
     caplog.set_level(logging.DEBUG)
-    check(instance, ["canonical", "account"], "freshness", False)
+    check(instance, ["canonical", "invoice"], "freshness", False)
     dead_port = receiver.url.replace(f":{receiver.server.server_port}/", ":9/")  # discard port
     outbox = Outbox(open_registry(tenants).engine)
-    cursor = cursor_of(tick(instance, notifications(tenants, dead_port)))
-    key = f"check:canonical/account:freshness:{cursor}"  # the evaluation's storage id
+    cursor = cursor_of(tick(instance, notifications(tenants, dead_port), start))
+    key = f"check:canonical/invoice:freshness:{cursor}"  # the evaluation's storage id
     row = outbox.row(TenantId("acme"), key)
     assert row and row.status == "pending" and row.attempts == 1 and row.last_error
     assert TOKEN not in row.last_error
@@ -362,12 +397,12 @@ def test_a_receiver_that_is_down_or_failing_gets_the_message_later_once(
 
 
 def test_a_refused_message_is_given_up_after_three_tries_and_logged(
-    tenants, instance, receiver, caplog, capfd
+    tenants, instance, start, receiver, caplog, capfd
 ):
-    check(instance, ["canonical", "account"], "freshness", False)
+    check(instance, ["canonical", "opportunity"], "freshness", False)
     receiver.status = 404  # a deleted Slack hook
     resource = notifications(tenants, receiver.url, retry=0.2)
-    cursor = None
+    cursor = start
     for _ in range(5):
         cursor = cursor_of(tick(instance, resource, cursor)) or cursor
         time.sleep(0.5)
@@ -376,10 +411,10 @@ def test_a_refused_message_is_given_up_after_three_tries_and_logged(
     assert "given up" in logged and "HTTP 404" in logged and TOKEN not in logged
 
 
-def test_two_daemons_ticking_at_once_send_once(tenants, instance, receiver):
-    check(instance, ["dcl", "field_mappings"], "mapping_review_gate", False)
+def test_two_daemons_ticking_at_once_send_once(tenants, instance, start, receiver):
+    check(instance, ["dcl", "field_mappings"], "mapping_review_gate", False, tenant="beta")
     resource = notifications(tenants, receiver.url)
-    threads = [threading.Thread(target=tick, args=(instance, resource)) for _ in range(2)]
+    threads = [threading.Thread(target=tick, args=(instance, resource, start)) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
