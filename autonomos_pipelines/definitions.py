@@ -1,5 +1,6 @@
 """The one Definitions object: raw (dlt) -> field mappings (DCL) -> canonical tables, their
-checks, the drift observer, and the resources every one of them gets its stores from.
+checks, the drift observer, the notification sensors, and the resources every one of them
+gets its stores from.
 
 Loading this module starts no service: resources connect on first use inside a run, on the
 machine that runs it, from environment variables they hold by name (never by value).
@@ -16,6 +17,7 @@ from autonomos_pipelines.core.settings import get_settings, provide_env_defaults
 from mapping_assets.canonical import canonical_definitions
 from mapping_assets.jobs import JOBS
 from mapping_assets.mappings import mappings_definitions
+from mapping_assets.notifications import notifications_definitions
 from mapping_assets.raw import raw_definitions
 from mapping_assets.run_guard import tenant_guarded
 from mapping_assets.tenant_partitions import tenant_partitions
@@ -37,6 +39,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         raw,
         mappings_definitions(raw_keys),
         canonical_definitions(specs),
+        notifications_definitions(),
         Definitions(
             resources=resources,
             executor=tenant_guarded(executor),

@@ -15,6 +15,7 @@ from autonomos_pipelines.core.settings import provide_env_defaults, quota_variab
 from resources.cache import CacheResource
 from resources.connectors import ConnectorsResource
 from resources.llm import LlmResource
+from resources.notifications import NotificationsResource
 from resources.postgres import PostgresResource
 from resources.registry import RegistryResource
 from resources.tenancy import TenancyResource
@@ -24,6 +25,7 @@ __all__ = [
     "CacheResource",
     "ConnectorsResource",
     "LlmResource",
+    "NotificationsResource",
     "PostgresResource",
     "RegistryResource",
     "TenancyResource",
@@ -57,6 +59,11 @@ def from_environment() -> dict:
         ),
         "llm": LlmResource(
             gemini_api_key=EnvVar("GEMINI_API_KEY"), no_llm=EnvVar("AUTONOMOS_NO_LLM")
+        ),
+        "notifications": NotificationsResource(
+            postgres=postgres,
+            webhook_url=EnvVar("AUTONOMOS_WEBHOOK_URL"),
+            ui_url=EnvVar("AUTONOMOS_UI_URL"),
         ),
     }
     provide_env_defaults(env_variables(resources))  # unset means the embedded default

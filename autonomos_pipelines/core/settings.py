@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from autonomos_pipelines.core.errors import ConfigError, redact_url
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
 QUOTA_PREFIX = "AUTONOMOS_QUOTA_"
 SECRET_PREFIX = "AUTONOMOS_SECRET_"
 MAX_SETTING_NUMBER = 1_000_000  # MB of a response, seconds between observer ticks
@@ -38,6 +39,8 @@ VARIABLES = {
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
     "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
     "AUTONOMOS_TOKEN": "an access token from `users token issue` (unset: the OS account)",
+    "AUTONOMOS_WEBHOOK_URL": "Slack-compatible webhook for notifications (unset: none sent)",
+    "AUTONOMOS_UI_URL": f"the Dagster UI that notifications link to ({DEFAULT_UI_URL})",
 }
 _SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
     "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
@@ -68,6 +71,8 @@ class Settings:
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
     user: str | None = None
     token: str | None = field(default=None, repr=False)
+    webhook_url: str | None = field(default=None, repr=False)  # a secret: Slack's holds a token
+    ui_url: str = DEFAULT_UI_URL
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,6 +102,8 @@ class Settings:
             quota_defaults=_quota_defaults(values),
             user=raw["AUTONOMOS_USER"] or None,
             token=raw["AUTONOMOS_TOKEN"] or None,
+            webhook_url=_web_url("AUTONOMOS_WEBHOOK_URL", raw, secret=True) or None,
+            ui_url=(_web_url("AUTONOMOS_UI_URL", raw) or DEFAULT_UI_URL).rstrip("/"),
         )
 
     @property
@@ -152,6 +159,20 @@ def _check_url(name: str, url: str) -> None:
             f"{name}={redact_url(url)}: not a URL with a valid host and port (a whole "
             "number from 0 to 65535)"
         ) from None
+
+
+def _web_url(name: str, raw: Mapping[str, str], secret: bool = False) -> str:
+    """An http(s) URL with a host, or empty; a secret one is never echoed in the error."""
+    url = raw[name]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        parts = None
+    if url and (parts is None or parts.scheme not in ("http", "https") or not parts.hostname):
+        shown = "(hidden: it holds a token)" if secret else repr(url)
+        raise ConfigError(f"{name}={shown}: expected an http:// or https:// URL with a host")
+    return url
 
 
 def _number(name: str, raw: Mapping[str, str], default: float, kind: type) -> float:
