@@ -18,6 +18,7 @@ from autonomos_pipelines.cli import (
     secrets_cmd,
     tenants_cmd,
     users_cmd,
+    worker_cmd,
 )
 from autonomos_pipelines.core.settings import quiet_third_party_logs
 
@@ -38,3 +39,4 @@ app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)
 app.command("map")(map_cmd.map_fields)
+app.command("worker")(worker_cmd.worker)
