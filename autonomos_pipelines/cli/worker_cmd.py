@@ -13,7 +13,7 @@ from autonomos_pipelines.operations.workers import describe, exec_worker, plan_w
 @friendly_errors
 def worker(
     queue: str = typer.Option(
-        ",".join(QUEUES), "--queue", "-q", help=f"Queues to serve, comma-separated: {', '.join(QUEUES)}"
+        ",".join(QUEUES), "--queue", "-q", help=f"Queues to serve, of {', '.join(QUEUES)}"
     ),
     concurrency: int = typer.Option(2, "--concurrency", "-c", help="Steps executed at a time"),
     name: str = typer.Option("", "--name", help="Worker name (default autonomos-<pid>@<host>)"),
