@@ -4,6 +4,8 @@ executor uses, so a step submitted by any run is understood by any worker."""
 
 from __future__ import annotations
 
+import importlib
+
 from dagster._core.execution.retries import RetryMode
 from dagster_celery.executor import CeleryExecutor
 from dagster_celery.make_app import make_app
@@ -36,6 +38,9 @@ provide_env_defaults(env_variables(from_environment()))
 offline_models()
 quiet_third_party_logs()
 app = build_app(get_settings())
+# Imported once here, before Celery forks its pool: each pool process inherits the loaded
+# libraries and Definitions instead of spending its first step importing them.
+importlib.import_module("autonomos_pipelines.definitions")
 execute_plan = create_task(app)
 execute_job = create_execute_job_task(app)
 resume_job = create_resume_job_task(app)
