@@ -50,7 +50,7 @@ def plan_worker(settings: Settings, queues: str, concurrency: int, name: str | N
         raise ConfigError(f"--concurrency {concurrency}: expected 1 to {MAX_CONCURRENCY}")
     refuse_celery_without_services(settings)
     check_broker(settings.redis_url or "")
-    node = name or f"autonomos-{os.getpid()}@{socket.gethostname()}"
+    node = (name or f"autonomos-{os.getpid()}@%h").replace("%h", socket.gethostname())
     return WorkerPlan(node, chosen, concurrency)
 
 
