@@ -225,7 +225,7 @@ def step_worker(instance: DagsterInstance, tenant: str, step: str) -> str | None
     if run is None:
         return None
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ENGINE_EVENT):
-        if entry.step_key == step and entry.message.startswith("Executing steps"):
+        if entry.step_key == step and "Executing steps" in entry.message:
             data = entry.dagster_event.engine_event_data  # type: ignore[union-attr]
             return str(data.metadata["Celery worker"].value)
     return None
