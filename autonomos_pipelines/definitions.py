@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import Definitions, in_process_executor, multiprocess_executor
+from dagster import Definitions
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
+from autonomos_pipelines.asset_graph.execution import choose_executor
 from autonomos_pipelines.core.settings import get_settings, provide_env_defaults
 from mapping_assets.canonical import canonical_definitions
 from mapping_assets.jobs import JOBS
@@ -32,8 +33,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
     specs = default_specs()
     raw = raw_definitions(specs)
     raw_keys = [key for assets in raw.assets or [] for key in assets.keys]  # type: ignore[union-attr]
-    # DuckDB allows one writer per file: steps of a tenant's run must not run in parallel.
-    executor = multiprocess_executor if get_settings().warehouse_url else in_process_executor
+    executor = choose_executor(get_settings())  # AUTONOMOS_EXECUTOR: local or celery
     # every job (named or implicit, on every path) waits for its tenant's turn before a step
     return Definitions.merge(
         raw,

@@ -19,6 +19,7 @@ from autonomos_pipelines.cli import (
     secrets_cmd,
     tenants_cmd,
     users_cmd,
+    worker_cmd,
 )
 from autonomos_pipelines.core.settings import quiet_third_party_logs
 
@@ -40,3 +41,4 @@ app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)
 app.command("map")(map_cmd.map_fields)
 app.command("backfill")(backfill_cmd.backfill)
+app.command("worker")(worker_cmd.worker)

@@ -20,6 +20,7 @@ DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 QUOTA_PREFIX = "AUTONOMOS_QUOTA_"
 SECRET_PREFIX = "AUTONOMOS_SECRET_"
+EXECUTORS = ("local", "celery")  # the first is the default
 MAX_SETTING_NUMBER = 1_000_000  # MB of a response, seconds between observer ticks
 # variable -> what it overrides (empty: the embedded default); the README's Configuration table
 VARIABLES = {
@@ -35,6 +36,9 @@ VARIABLES = {
     "AUTONOMOS_SECRET_KEY": "keys sealing stored secrets (none: env-var secrets only)",
     "AUTONOMOS_MAX_RESPONSE_MB": "largest API response body a connector accepts (64)",
     "AUTONOMOS_OBSERVER_INTERVAL": "seconds between drift observer ticks (60)",
+    "AUTONOMOS_EXECUTOR": "where a run's steps execute: local or celery (local)",
+    "AUTONOMOS_CELERY_VISIBILITY_TIMEOUT": "seconds before a lost worker's step is redone (3600)",
+    "AUTONOMOS_WORKER_NAME": "set by `autonomos worker`: the worker named in step metadata",
     "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
     "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
@@ -68,6 +72,9 @@ class Settings:
     llm_disabled: bool = False
     max_response_mb: float = 64.0
     observer_interval: int = 60
+    executor: str = "local"
+    celery_visibility_timeout: int = 3600
+    worker_name: str | None = None
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
     user: str | None = None
     token: str | None = field(default=None, repr=False)
@@ -99,7 +106,12 @@ class Settings:
             llm_disabled=raw["AUTONOMOS_NO_LLM"].lower() in ("1", "true", "yes"),
             max_response_mb=_number("AUTONOMOS_MAX_RESPONSE_MB", raw, 64.0, float),
             observer_interval=int(_number("AUTONOMOS_OBSERVER_INTERVAL", raw, 60, int)),
+            executor=_choice("AUTONOMOS_EXECUTOR", raw, EXECUTORS),
+            celery_visibility_timeout=int(
+                _number("AUTONOMOS_CELERY_VISIBILITY_TIMEOUT", raw, 3600, int)
+            ),
             quota_defaults=_quota_defaults(values),
+            worker_name=raw["AUTONOMOS_WORKER_NAME"] or None,
             user=raw["AUTONOMOS_USER"] or None,
             token=raw["AUTONOMOS_TOKEN"] or None,
             webhook_url=_web_url("AUTONOMOS_WEBHOOK_URL", raw, secret=True) or None,
@@ -189,6 +201,13 @@ def _number(name: str, raw: Mapping[str, str], default: float, kind: type) -> fl
     return value
 
 
+def _choice(name: str, raw: Mapping[str, str], choices: tuple[str, ...]) -> str:
+    value = raw[name].lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name}={raw[name]!r}: expected one of {', '.join(choices)}")
+    return value
+
+
 def _quota_defaults(values: Mapping[str, str]) -> dict[str, int]:
     """AUTONOMOS_QUOTA_<NAME>=N for any quota name (core.quotas refuses unknown ones)."""
     found = {}
@@ -246,6 +265,11 @@ def export_variables(variables: Mapping[str, str]) -> None:
     """Set variables for this process and every process it starts (e.g. the instance's
     DAGSTER_HOME and DAGSTER_PG_URL, which Dagster reads by name from dagster.yaml)."""
     os.environ.update(variables)
+
+
+def worker_environment(worker_name: str) -> dict[str, str]:
+    """The environment of a Celery worker we exec: ours, plus the name its steps record."""
+    return {**os.environ, "AUTONOMOS_WORKER_NAME": worker_name}
 
 
 def child_environment(settings: Settings) -> dict[str, str]:

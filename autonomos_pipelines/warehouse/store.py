@@ -57,10 +57,25 @@ class WarehouseSession:
             found.setdefault(table, {})[column] = data_type
         return found
 
+    def ensure_schema(self, schema: str) -> None:
+        """CREATE SCHEMA IF NOT EXISTS, safe when steps of one run build a tenant's tables at
+        the same moment (PostgreSQL: the loser of that race gets a unique violation)."""
+        create = f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}"
+        if self.dialect.name != "postgres":
+            self.execute(create)
+            return
+        import psycopg
+
+        try:
+            with self.connection.transaction():  # a savepoint: the race leaves no failed tx
+                self.execute(create)
+        except psycopg.errors.UniqueViolation:
+            pass  # the other step created it and committed: it exists
+
     def replace_table(self, schema: str, table: str, select_sql: str) -> int:
         """Atomically replace schema.table with the result of select_sql; returns row count."""
         target = f"{quote_ident(schema)}.{quote_ident(table)}"
-        self.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        self.ensure_schema(schema)
         if self.dialect.name == "duckdb":
             self.execute(f"CREATE OR REPLACE TABLE {target} AS {select_sql}")
         else:

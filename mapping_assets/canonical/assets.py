@@ -17,6 +17,7 @@ from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.aam.specs.spec_model import record_id_columns
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
 from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTable, entity_select
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
@@ -25,6 +26,7 @@ from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
 from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
+from mapping_assets.step_worker import worker_metadata
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
 from resources import ConnectorsResource, RegistryResource, TenancyResource, WarehouseResource
 
@@ -99,6 +101,7 @@ def build_canonical(  # noqa: PLR0913
             + "\n".join(f"| {c} | {t} | {n} | {v} |" for c, t, n, v in per_source)
         ),
         "sources_feeding": len(feeding),
+        **worker_metadata(),
     }
     return MaterializeResult(metadata=metadata, check_results=[lost])
 
@@ -124,6 +127,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         partitions_def=tenants_partitions,
         group_name="canonical",
         kinds={"sql"},
+        op_tags=queue_tag(DEFAULT_QUEUE),
         check_specs=[lost_fields_spec(canonical_key(entity.name))],
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",

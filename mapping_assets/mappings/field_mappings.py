@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.asset_graph.queues import MAPPING_QUEUE, queue_tag
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.tenant_id import TenantId
@@ -17,6 +18,7 @@ from mapping_assets.mappings.drift_metadata import (
     unsettled_event_ids,
 )
 from mapping_assets.mappings.metadata import mapping_metadata, usage_metadata
+from mapping_assets.step_worker import worker_metadata
 from resources import (
     ConnectorsResource,
     LlmResource,
@@ -60,6 +62,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         deps=raw_keys,
         partitions_def=tenants_partitions,
         group_name="dcl",
+        op_tags=queue_tag(MAPPING_QUEUE),
         kinds={"postgres"},
     )
     def field_mappings(  # noqa: PLR0913
@@ -95,7 +98,11 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
             ],
         )  # fmt: skip
         events = drift_events_of(schemas, tenant_id, unsettled)
-        metadata = {**mapping_metadata(run), **repair_metadata(repairs, events)}
+        metadata = {
+            **mapping_metadata(run),
+            **repair_metadata(repairs, events),
+            **worker_metadata(),
+        }
         meter = tenancy.usage()
         meter.add(tenant_id, {"llm_calls": run.llm_calls, "llm_cost_usd": run.llm_cost_usd})
         metadata.update(usage_metadata(meter, tenant_id))

@@ -22,6 +22,7 @@ from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.runtime import ConnectorRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
@@ -35,6 +36,7 @@ from mapping_assets.raw.support import (
     record_usage,
     skip,
 )
+from mapping_assets.step_worker import worker_metadata
 from quality_checks.connector_health import (
     DEGRADED,
     DISABLED,
@@ -62,6 +64,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         name=f"raw_{spec.name}",
         can_subset=True,
         partitions_def=tenants_partitions,
+        op_tags=queue_tag(INGEST_QUEUE),
     )
     def _raw(
         context: AssetExecutionContext,
@@ -141,6 +144,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 metadata={
                     **(event.metadata or {}),
                     "connector_status": "healthy",
+                    **worker_metadata(),
                     **http_metadata(http),
                     **collision_metadata(collisions),
                     **(
