@@ -7,6 +7,7 @@ import typer
 from autonomos_pipelines.asset_graph.queues import QUEUES
 from autonomos_pipelines.cli.common import friendly_errors
 from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.operations.instance import ensure_dagster_home
 from autonomos_pipelines.operations.workers import describe, exec_worker, plan_worker
 
 
@@ -25,5 +26,6 @@ def worker(
     `dagster`."""
     settings = get_settings()
     plan = plan_worker(settings, queue, concurrency, name or None)
+    ensure_dagster_home(settings)  # the instance's DAGSTER_HOME and DAGSTER_PG_URL, exported
     typer.echo(describe(plan, settings))
     exec_worker(plan)

@@ -18,7 +18,7 @@ from dagster._core.definitions.selector import (
 )
 from dagster._core.execution.backfill import PartitionBackfill
 
-from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
+from autonomos_pipelines.asset_graph.partitions import add_missing_tenants
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.runs import tenant_selection
@@ -66,11 +66,7 @@ def create_backfill(
     tags: dict[str, str],
 ) -> str:
     """Add the backfill to the instance (the daemon picks it up); returns its id."""
-    missing = {t for tenants in by_asset.values() for t in tenants} - set(
-        instance.get_dynamic_partitions(TENANTS_PARTITION)
-    )
-    if missing:
-        instance.add_dynamic_partitions(TENANTS_PARTITION, sorted(missing))
+    add_missing_tenants(instance, sorted({t for tenants in by_asset.values() for t in tenants}))
     backfill_id = uuid.uuid4().hex[:8]
     with partition_loading_context(dynamic_partitions_store=instance):
         backfill = from_tenants(instance, defs, by_asset, tags, backfill_id)
