@@ -32,6 +32,8 @@ VARIABLES = {
     "AUTONOMOS_SECRET_KEY": "keys sealing stored secrets (none: env-var secrets only)",
     "AUTONOMOS_MAX_RESPONSE_MB": "largest API response body a connector accepts (64)",
     "AUTONOMOS_OBSERVER_INTERVAL": "seconds between drift observer ticks (60)",
+    "AUTONOMOS_OBSERVE_BATCH": "connectors sampled by one step of an observe run (15)",
+    "AUTONOMOS_OBSERVE_SHARD": "connectors per observe run, in batches of OBSERVE_BATCH (150)",
     "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
     "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
@@ -58,6 +60,8 @@ class Settings:
     llm_disabled: bool = False
     max_response_mb: float = 64.0
     observer_interval: int = 60
+    observe_batch: int = 15
+    observe_shard: int = 150
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
     user: str | None = None
     token: str | None = field(default=None, repr=False)
@@ -86,6 +90,8 @@ class Settings:
             llm_disabled=raw["AUTONOMOS_NO_LLM"].lower() in ("1", "true", "yes"),
             max_response_mb=_number("AUTONOMOS_MAX_RESPONSE_MB", raw, 64.0, float),
             observer_interval=int(_number("AUTONOMOS_OBSERVER_INTERVAL", raw, 60, int)),
+            observe_batch=int(_number("AUTONOMOS_OBSERVE_BATCH", raw, 15, int)),
+            observe_shard=int(_number("AUTONOMOS_OBSERVE_SHARD", raw, 150, int)),
             quota_defaults=_quota_defaults(values),
             user=raw["AUTONOMOS_USER"] or None,
             token=raw["AUTONOMOS_TOKEN"] or None,
