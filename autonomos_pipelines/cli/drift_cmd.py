@@ -86,7 +86,8 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
 @app.command("observe")
 @friendly_errors
 def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
-    """One observer pass now (what the schema_observer sensor does every tick)."""
+    """One observer pass now, in this process (what the observe runs planned by the
+    schema_observer sensor do every tick)."""
     from autonomos_pipelines.aam.specs.spec_loader import default_specs
     from autonomos_pipelines.cli.dev import connector_runtime
     from autonomos_pipelines.core.settings import get_settings

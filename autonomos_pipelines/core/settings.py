@@ -39,6 +39,8 @@ VARIABLES = {
     "AUTONOMOS_EXECUTOR": "where a run's steps execute: local or celery (local)",
     "AUTONOMOS_CELERY_VISIBILITY_TIMEOUT": "seconds before a lost worker's step is redone (3600)",
     "AUTONOMOS_WORKER_NAME": "set by `autonomos worker`: the worker named in step metadata",
+    "AUTONOMOS_OBSERVE_BATCH": "connectors sampled by one step of an observe run (15)",
+    "AUTONOMOS_OBSERVE_SHARD": "connectors per observe run, in batches of OBSERVE_BATCH (150)",
     "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
     "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
@@ -75,6 +77,8 @@ class Settings:
     executor: str = "local"
     celery_visibility_timeout: int = 3600
     worker_name: str | None = None
+    observe_batch: int = 15
+    observe_shard: int = 150
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
     user: str | None = None
     token: str | None = field(default=None, repr=False)
@@ -110,6 +114,8 @@ class Settings:
             celery_visibility_timeout=int(
                 _number("AUTONOMOS_CELERY_VISIBILITY_TIMEOUT", raw, 3600, int)
             ),
+            observe_batch=int(_number("AUTONOMOS_OBSERVE_BATCH", raw, 15, int)),
+            observe_shard=int(_number("AUTONOMOS_OBSERVE_SHARD", raw, 150, int)),
             quota_defaults=_quota_defaults(values),
             worker_name=raw["AUTONOMOS_WORKER_NAME"] or None,
             user=raw["AUTONOMOS_USER"] or None,
