@@ -9,7 +9,8 @@ from autonomos_pipelines.core.settings import Settings, use_dagster_home
 
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
 # tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
-# runs launched by the autonomos CLI also carry an explicit `tenant` tag.
+# runs launched by the autonomos CLI also carry an explicit `tenant` tag. Run monitoring (the
+# daemon) fails a run whose worker died within poll_interval_seconds, which frees its slot.
 DAGSTER_YAML = """\
 run_queue:
   max_concurrent_runs: 8
@@ -22,6 +23,15 @@ run_queue:
       value:
         applyLimitPerUniqueValue: true
       limit: 1
+run_launcher:
+  module: autonomos_pipelines.operations.run_workers
+  class: SupervisedRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 120
+  max_resume_run_attempts: 0
 telemetry:
   enabled: false
 """

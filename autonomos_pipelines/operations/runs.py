@@ -19,7 +19,9 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
+from autonomos_pipelines.operations.run_workers import this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line
+from autonomos_pipelines.operations.stopping import stop_if_interrupted
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
 
@@ -68,7 +70,8 @@ def run_tenant(
 
     One tenant at a time: a file lock for in-process runs (the run queue's tag limit covers
     runs launched through the daemon). With ``log_file``, Dagster's log (tracebacks included)
-    goes there instead of the console."""
+    goes there instead of the console. A signal that interrupts a stage raises RunInterrupted
+    (operations/stopping.py) and the next stage does not start."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
@@ -79,18 +82,21 @@ def run_tenant(
         if logger is not None:  # selected by name, or Dagster falls back to the console
             job = job.with_logger_defs({"run_log": logger})
             run_config = {"loggers": {"run_log": {}}}
-        results = [
-            job.execute_in_process(
-                instance=instance,
-                partition_key=tenant_id,
-                tags={"tenant": tenant_id, "stage": stage},
-                asset_selection=selection,
-                raise_on_error=False,
-                run_config=run_config,
+        stages, results = [("load", raw), ("map_and_build", downstream)], []
+        for number, (stage, selection) in enumerate(stages):
+            if not selection:
+                continue
+            results.append(
+                job.execute_in_process(
+                    instance=instance,
+                    partition_key=tenant_id,
+                    tags={"tenant": tenant_id, "stage": stage, **this_process_tags()},
+                    asset_selection=selection,
+                    raise_on_error=False,
+                    run_config=run_config,
+                )
             )
-            for stage, selection in (("load", raw), ("map_and_build", downstream))
-            if selection
-        ]
+            stop_if_interrupted(results[-1], stage, [name for name, _ in stages[number + 1 :]])
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
     return merged
