@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TENANT = "acme"
 SLOW = {"latency_s": 0.5}  # stripe's pages trickle in: a load lasts long enough to act on
 MONITORING_S = 120  # the promise: a dead run is failed within two minutes
+STOP_UI_S = 20  # dagster dev's own shutdown gets 10 s, what is left of its group 5 s more
 
 
 def fast_dagster_yaml() -> str:
@@ -197,7 +198,7 @@ def test_c_materialize_stops_within_5_s_on_a_signal_and_starts_no_further_stage(
     signalled = time.monotonic()
     code = materialize.finish(timeout=30)
     assert time.monotonic() - signalled < 5
-    assert code == 130, materialize.output[-2000:]
+    assert code == 128 + signum, materialize.output[-2000:]
     assert "stopped: load run" in materialize.output and "not started: map_and_build" in (
         materialize.output
     )
@@ -229,12 +230,16 @@ def test_d_stopping_autonomos_ui_stops_everything_it_started(stack):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        wait_until(lambda: _answers(port), 180, "the Dagster UI answers")
+        wait_until(lambda: _answers(port), 300, "the Dagster UI answers")
         started = psutil.Process(ui.pid).children(recursive=True)
-        assert len(started) >= 3  # dagster dev, its webserver and daemon (and code servers)
+        commands = " ".join(" ".join(process.cmdline()) for process in started)
+        assert "dagster_webserver" in commands and "dagster._daemon" in commands, commands
         ui.send_signal(signal.SIGTERM)
-        output, _ = ui.communicate(timeout=40)
-        assert wait_until(lambda: not [p for p in started if _alive(p)], 20, "no child left")
+        signalled = time.monotonic()
+        output, _ = ui.communicate(timeout=STOP_UI_S)
+        assert time.monotonic() - signalled < STOP_UI_S
+        assert ui.returncode == 128 + signal.SIGTERM
+        assert [process for process in started if _alive(process)] == []
         assert not _answers(port)
         assert "superseded" not in output
     finally:

@@ -153,7 +153,8 @@ def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
     dagster = Path(sys.executable).with_name("dagster")
     typer.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={settings.dagster_home})")
     command = [str(dagster), "dev", "-m", DEV_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
-    raise typer.Exit(run_as_group(command, quiet_supersession(child_environment(settings))))
+    code = run_as_group(command, quiet_supersession(child_environment(settings)))
+    exit_at_once(code)  # its group is gone; the sandbox thread goes with us
 
 
 def quiet_supersession(env: dict[str, str]) -> dict[str, str]:

@@ -14,11 +14,11 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL_S = 0.2
 
 
-def run_as_group(command: Sequence[str], env: Mapping[str, str], grace_s: float = 15) -> int:
+def run_as_group(command: Sequence[str], env: Mapping[str, str], grace_s: float = 10) -> int:
     """Run `command` until it exits or we get SIGINT/SIGTERM/SIGHUP; a signal goes to the whole
-    group, which has `grace_s` to shut down cleanly before it is killed. Whatever of the group
-    outlives its leader (an orphaned code server) is stopped too. Returns the child's exit code,
-    or 128 + the signal that stopped us."""
+    group, which has `grace_s` to shut down cleanly; then what is left of it (an orphaned code
+    server, a run worker) gets SIGTERM and, `grace_s / 2` later, SIGKILL. Returns the child's
+    exit code, or 128 + the signal that stopped us."""
     leader = subprocess.Popen(list(command), env=dict(env), start_new_session=True)
     received: list[int] = []
 
@@ -34,7 +34,7 @@ def run_as_group(command: Sequence[str], env: Mapping[str, str], grace_s: float 
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        stop_group(leader, grace_s)
+        stop_group(leader, grace_s / 2)
     return 128 + received[0] if received else leader.returncode
 
 

@@ -119,10 +119,11 @@ def leave_now(why: str) -> None:
     exit_at_once()
 
 
-def exit_at_once() -> None:
-    """Exit with exit_code() once what we wrote is flushed, skipping the interpreter's tear-down
-    of torch, dlt and Dagster (seconds on a busy machine; a stop is promised within 5 s)."""
+def exit_at_once(code: int | None = None) -> None:
+    """Exit (with exit_code() unless told) once what we wrote is flushed, skipping the
+    interpreter's tear-down of torch, dlt and Dagster: seconds on a busy machine, and a stop is
+    promised within seconds. Only for when nothing is left in flight."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(exit_code())
+    os._exit(exit_code() if code is None else code)
