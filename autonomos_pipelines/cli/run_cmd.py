@@ -105,7 +105,7 @@ def stoppable() -> Iterator[None]:
         typer.echo(f"autonomos: {stopped.line()}", err=True)
         exit_at_once()
     except KeyboardInterrupt:
-        typer.echo("autonomos: stopped between runs; no run was in flight", err=True)
+        typer.echo("autonomos: stopped; no further stage started", err=True)
         exit_at_once()
 
 

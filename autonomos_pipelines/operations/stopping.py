@@ -82,7 +82,7 @@ def _watch(read_end: int, done: threading.Event, hard_stop: Callable[[str], None
     while not done.wait(REPEAT_S):
         if time.monotonic() - noticed >= HARD_STOP_S:
             hard_stop(
-                f"did not end within {HARD_STOP_S:.0f} s of {signal.Signals(_received[0]).name}"
+                f"did not end within {HARD_STOP_S:g} s of {signal.Signals(_received[0]).name}"
             )
             return
         os.kill(os.getpid(), signal.SIGINT)  # once more: the first may have been swallowed
