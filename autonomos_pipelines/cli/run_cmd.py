@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -26,8 +27,16 @@ from autonomos_pipelines.operations.instance import (
     sync_tenant_partitions,
 )
 from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.process_group import run_as_group
 from autonomos_pipelines.operations.run_log import run_log_path
+from autonomos_pipelines.operations.run_workers import fail_runs_of_this_process
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
+from autonomos_pipelines.operations.stopping import (
+    RunInterrupted,
+    exit_at_once,
+    leave_now,
+    stop_on_signals,
+)
 
 # Dagster's notices about preview APIs are for us, not for whoever reads the run's summary
 warnings.filterwarnings("ignore", category=PreviewWarning)
@@ -83,12 +92,35 @@ def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
     """Materialise every asset of one tenant partition (raw -> mappings -> canonical).
 
     Exit code 0: everything loaded; 1: a step failed; 3: no step failed but a degraded
-    connector was skipped (its tables keep their last good load); 2: bad input or setup."""
+    connector was skipped (its tables keep their last good load); 2: bad input or setup;
+    130/143: stopped by SIGINT/SIGTERM (no further stage started)."""
     started = time.monotonic()
     tenant_id = TenantId(tenant)  # friendly_errors made it one
-    summary = materialize_tenant(tenant_id, get_settings())
+    with stoppable():
+        summary = materialize_tenant(tenant_id, get_settings())
     print_summary(tenant_id, summary, time.monotonic() - started)
     raise typer.Exit(summary.exit_code)
+
+
+@contextmanager
+def stoppable() -> Iterator[None]:
+    """SIGINT or SIGTERM: the stage in flight ends (its run marked failed), no further stage
+    starts, the tenant's lock is released; one line says what was stopped and what was kept."""
+    try:
+        with stop_on_signals(hard_stop):
+            yield
+    except RunInterrupted as stopped:
+        typer.echo(f"autonomos: {stopped.line()}", err=True)
+        exit_at_once()
+    except KeyboardInterrupt:
+        typer.echo("autonomos: stopped; no further stage started", err=True)
+        exit_at_once()
+
+
+def hard_stop(why: str) -> None:
+    """A run that ignores the interrupt: its Dagster run is marked failed, then we exit."""
+    fail_runs_of_this_process(get_instance(get_settings()), why)
+    leave_now(why)
 
 
 @friendly_errors
@@ -107,7 +139,8 @@ def demo() -> None:
     instance = get_instance(settings)
     onboard_tenant(DEMO_TENANT, demo_connectors, {}, registry, instance, acting_user())
     typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
-    summary = materialize_tenant(DEMO_TENANT, settings)
+    with stoppable():
+        summary = materialize_tenant(DEMO_TENANT, settings)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)
     where = (
         "WAREHOUSE_URL" if settings.warehouse_url else str(settings.warehouse_dir / "demo.duckdb")
@@ -119,7 +152,8 @@ def demo() -> None:
 
 @friendly_errors
 def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
-    """Start the sandbox and `dagster dev` on the project's instance (DAGSTER_HOME)."""
+    """Start the sandbox and `dagster dev` on the project's instance (DAGSTER_HOME). Ctrl-C,
+    SIGTERM or SIGHUP stops all of it: webserver, daemon, code servers and their runs."""
     within("--port", port, 1, MAX_PORT)
     settings = get_settings()
     ensure_dagster_home(settings)
@@ -127,4 +161,12 @@ def ui(port: int = typer.Option(3000, help="Port of the Dagster UI")) -> None:
     dagster = Path(sys.executable).with_name("dagster")
     typer.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={settings.dagster_home})")
     command = [str(dagster), "dev", "-m", DEV_LOCATION, "-h", "127.0.0.1", "-p", str(port)]
-    raise typer.Exit(subprocess.call(command, env=child_environment(settings)))
+    code = run_as_group(command, quiet_supersession(child_environment(settings)))
+    exit_at_once(code)  # its group is gone; the sandbox thread goes with us
+
+
+def quiet_supersession(env: dict[str, str]) -> dict[str, str]:
+    """`dagster dev` warns that `dg dev` supersedes it; `dg` is another package (dagster-dg-cli)
+    and `dagster dev` is still supported, so the notice is noise to whoever runs `autonomos ui`."""
+    notice = "ignore:Function `dev_command` is superseded"
+    return {**env, "PYTHONWARNINGS": ",".join(filter(None, [env.get("PYTHONWARNINGS"), notice]))}

@@ -23,7 +23,8 @@ MARKER = "# written by autonomos; delete this line to keep your own edits\n"
 # At most one queued run per tenant at a time (DuckDB allows one writer per file, and one
 # tenant's backfill must not starve the others). Partitioned runs carry dagster/partition;
 # runs launched by the autonomos CLI also carry an explicit `tenant` tag, and the coordinator
-# adds the `tenant` tag from dagster/partition to every run it queues.
+# adds the `tenant` tag from dagster/partition to every run it queues. Run monitoring (the
+# daemon) fails a run whose worker died within poll_interval_seconds, which frees its slot.
 DAGSTER_YAML = (
     MARKER
     + """\
@@ -45,6 +46,15 @@ run_coordinator:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+run_launcher:
+  module: autonomos_pipelines.operations.run_workers
+  class: SupervisedRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 120
+  max_resume_run_attempts: 0
 telemetry:
   enabled: false
 """

@@ -21,9 +21,11 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
+from autonomos_pipelines.operations.run_workers import this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line
 from mapping_assets.jobs import LOAD_JOB, MAP_AND_BUILD_JOB
 from mapping_assets.run_guard import wait_for_tenant
+from autonomos_pipelines.operations.stopping import stop_if_interrupted
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
 
@@ -73,17 +75,20 @@ def run_tenant(
     One tenant at a time: a file lock for this machine's CLI runs, a wait for the tenant's runs
     in progress elsewhere (the run queue's tag limit covers runs launched through the daemon,
     the executor's guard those of `dagster` commands). With ``log_file``, Dagster's log
-    (tracebacks included) goes there instead of the console."""
+    (tracebacks included) goes there instead of the console. A signal that
+    interrupts a stage raises RunInterrupted (operations/stopping.py) and the next stage does
+    not start."""
     settings.locks_dir.mkdir(parents=True, exist_ok=True)
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
     lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
     with lock, file_logger(log_file) if log_file else nullcontext() as logger:
-        results = [
-            run_stage(defs, stage, selection, tenant_id, instance, logger)
-            for stage, selection in ((LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream))
-            if selection
-        ]
+        stages, results = [(LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream)], []
+        for number, (stage, selection) in enumerate(stages):
+            if not selection:
+                continue
+            results.append(run_stage(defs, stage, selection, tenant_id, instance, logger))
+            stop_if_interrupted(results[-1], stage, [name for name, _ in stages[number + 1 :]])
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
     return merged
@@ -108,7 +113,7 @@ def run_stage(
     return job.execute_in_process(
         instance=instance,
         partition_key=tenant_id,
-        tags={"tenant": tenant_id, "stage": stage},
+        tags={"tenant": tenant_id, "stage": stage, **this_process_tags()},
         asset_selection=selection,
         raise_on_error=False,
         run_config=run_config,
