@@ -20,8 +20,8 @@ import psutil
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
-from autonomos_pipelines.operations.instance import DAGSTER_YAML
-from tests.conftest import SERVICE_VARIABLES, create_database
+from autonomos_pipelines.operations.instance import DAGSTER_YAML, MARKER
+from tests.conftest import SERVICE_VARIABLES, create_dagster_database, create_database
 from tests.faults import CLI, Materialize, step_started
 
 pytestmark = pytest.mark.e2e
@@ -34,12 +34,14 @@ STOP_UI_S = 20  # dagster dev's own shutdown gets 10 s, what is left of its grou
 
 def fast_dagster_yaml() -> str:
     """Ours, with the daemon's loops at their shortest so the test waits seconds, not minutes."""
-    config = DAGSTER_YAML.replace("poll_interval_seconds: 30", "poll_interval_seconds: 1")
-    return config.replace("run_queue:\n", "run_queue:\n  dequeue_interval_seconds: 1\n")
+    config = DAGSTER_YAML.removeprefix(MARKER)  # without our marker: never rewritten
+    config = config.replace("poll_interval_seconds: 30", "poll_interval_seconds: 1")
+    fast_queue = "    max_concurrent_runs: 8\n    dequeue_interval_seconds: 1\n"
+    return config.replace("    max_concurrent_runs: 8\n", fast_queue)
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, pg_root, sandbox) -> Iterator[dict[str, str]]:
+def stack(tmp_path_factory, pg_root, dagster_template, sandbox) -> Iterator[dict[str, str]]:
     """A home, a registry and a Dagster instance (kept in this one fixture so another storage
     can be switched in), the tenant onboarded with stripe, and the environment for children."""
     home = tmp_path_factory.mktemp("hygiene")
@@ -49,6 +51,7 @@ def stack(tmp_path_factory, pg_root, sandbox) -> Iterator[dict[str, str]]:
         "DATABASE_URL": create_database(pg_root, "hyg"),
         "AUTONOMOS_SANDBOX_URL": sandbox.url,
         "DAGSTER_HOME": str(home / "dagster_home"),
+        "DAGSTER_PG_URL": create_dagster_database(pg_root, dagster_template),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     }
     (home / "dagster_home").mkdir()
@@ -127,7 +130,7 @@ def launch(stack: dict[str, str], run_id: str) -> None:
     workspace = Path(stack["AUTONOMOS_HOME"]) / "workspace.yaml"
     launched = subprocess.run(
         [str(Path(sys.executable).with_name("dagster")), "job", "launch", "-w", str(workspace),
-         "-j", "__ASSET_JOB", "-o", "raw_stripe", "--tags", tags, "--run-id", run_id],
+         "-j", "load", "-o", "raw_stripe", "--tags", tags, "--run-id", run_id],
         capture_output=True, text=True, timeout=180, env=stack,
     )  # fmt: skip
     assert launched.returncode == 0, launched.stderr[-2000:]
