@@ -1,8 +1,6 @@
 """The `observe` job: sample a shard of tenants' connectors, one step per batch, so whatever
 workers exist share the sampling (the schema_observer sensor only plans these runs)."""
 
-import os
-import socket
 import time
 
 from dagster import (
@@ -18,9 +16,11 @@ from dagster import (
 )
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
+from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
 from autonomos_pipelines.core.tenant_id import TenantId
 from mapping_assets.observe.events import drift_observation
 from mapping_assets.observe.executor import observe_executor
+from mapping_assets.step_worker import worker_metadata
 from resources import ConnectorsResource, RegistryResource
 
 OBSERVE_JOB = "observe"
@@ -43,9 +43,10 @@ def observe_batches(config: ObserveConfig):  # type: ignore[no-untyped-def]
 
 
 @op(
+    tags=queue_tag(INGEST_QUEUE),  # sampling is API calls, like a load: the ingest workers
     description="Samples each connector of the batch (first page, nothing loaded), records "
     "drift events and puts them on the raw assets' tenant partitions; a connector that "
-    "cannot be sampled is reported and the others are still observed."
+    "cannot be sampled is reported and the others are still observed.",
 )
 def observe_batch(
     context: OpExecutionContext,
@@ -88,7 +89,7 @@ def _summary(tenant, total, failures, events, started, cpu) -> Output[dict]:  # 
             "drift_events": len(events),
             "seconds": MetadataValue.float(round(seconds, 3)),
             "cpu_seconds": MetadataValue.float(round(cpu_seconds, 3)),
-            "worker": f"{socket.gethostname()}:{os.getpid()}",
+            **worker_metadata(),
             "failures": MetadataValue.md("\n".join(f"* {f}" for f in failures) or "none"),
         },
     )

@@ -37,6 +37,7 @@ IN_PROGRESS = [
     DagsterRunStatus.CANCELING,
 ]
 
+
 def _cursor(context: SensorEvaluationContext) -> dict:
     try:
         return json.loads(context.cursor or "{}")
