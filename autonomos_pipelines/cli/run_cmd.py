@@ -21,7 +21,7 @@ from autonomos_pipelines.core.settings import Settings, child_environment, get_s
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import ensure_dagster_home, get_instance
-from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant, schedule_demo
 from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
 
@@ -98,6 +98,7 @@ def demo() -> None:
     demo_connectors = list(default_specs())  # the whole catalogue, against the sandbox
     instance = get_instance(settings)
     onboard_tenant(DEMO_TENANT, demo_connectors, {}, registry, instance, acting_user())
+    schedule_demo(DEMO_TENANT, registry, acting_user())
     typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
     summary = materialize_tenant(DEMO_TENANT, settings)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)

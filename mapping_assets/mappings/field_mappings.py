@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.canonical.sql_builder import DLT_COLUMNS
@@ -61,6 +62,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         partitions_def=tenants_partitions,
         group_name="dcl",
         kinds={"postgres"},
+        automation_condition=FOLLOWS_UPSTREAM,
     )
     def field_mappings(  # noqa: PLR0913
         context: AssetExecutionContext,

@@ -20,6 +20,7 @@ from dagster import (
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.spec_model import AnySpec, resource_names
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key, raw_key
+from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from resources import ConnectorsResource, RegistryResource
@@ -50,7 +51,11 @@ def drift_run_request(
         run_key=f"drift:{tenant_id}:{max(event_ids)}",
         partition_key=tenant_id,
         asset_selection=keys,
-        tags={"tenant": tenant_id, "drift_events": ",".join(map(str, event_ids))},
+        tags={
+            "tenant": tenant_id,
+            "drift_events": ",".join(map(str, event_ids)),
+            DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,  # it rebuilds what the drift affects itself
+        },
     )
 
 
