@@ -15,9 +15,7 @@ from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTR
 _updated_for_automation = (
     AutomationCondition.newly_updated()
     & ~AutomationCondition.executed_with_root_target()
-    & ~AutomationCondition.all_new_updates_have_run_tags(
-        tag_values={DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN}
-    )
+    & ~AutomationCondition.executed_with_tags(tag_values={DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN})
 ).with_label("updated by a run that leaves downstream to automation")
 
 FOLLOWS_UPSTREAM = (
