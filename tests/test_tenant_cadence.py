@@ -20,7 +20,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.sandbox.definitions import sandbox_resources
-from mapping_assets.automation import refresh_sensor
+from mapping_assets.automation import clock
 from mapping_assets.automation.refresh_sensor import tenant_refresh
 from quality_checks.freshness import verdict
 
@@ -106,7 +106,7 @@ def instance():  # type: ignore[no-untyped-def]
 
 def tick(instance, monkeypatch, at: datetime, cursor: str | None):  # type: ignore[no-untyped-def]
     """One evaluation of the sensor as the daemon runs it, with its clock at ``at``."""
-    monkeypatch.setattr(refresh_sensor, "utc_now", lambda: at)
+    monkeypatch.setattr(clock, "utc_now", lambda: at)
     resources = sandbox_resources()
     with build_sensor_context(
         instance=instance,

@@ -26,7 +26,7 @@ from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.asset_graph.keys import canonical_key
 from autonomos_pipelines.core.cadence import Cadence
 from autonomos_pipelines.core.tenant_id import TenantId
-from mapping_assets.automation.refresh_sensor import utc_now
+from mapping_assets.automation import clock
 from quality_checks.freshness import freshness_evaluation, verdict
 from resources import RegistryResource, TenancyResource
 
@@ -76,7 +76,7 @@ def evaluate_tenant(
 def canonical_freshness(
     context: SensorEvaluationContext, registry: RegistryResource, tenancy: TenancyResource
 ) -> SensorResult:
-    now = utc_now()
+    now = clock.utc_now()
     cadences = tenancy.cadences().all()
     reported: dict[str, bool] = json.loads(context.cursor or "{}")
     checked: dict[str, AssetCheckEvaluation] = {}

@@ -12,7 +12,7 @@ tick (its run queue admits one run per tenant anyway) instead of piling runs up.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from dagster import (
     AddDynamicPartitionsRequest,
@@ -35,6 +35,7 @@ from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
 from autonomos_pipelines.asset_graph.run_tags import REFRESH_TICK_TAG, TENANT_TAG
 from autonomos_pipelines.core.cadence import Cadence
 from autonomos_pipelines.core.tenant_id import TenantId
+from mapping_assets.automation import clock
 from resources import RegistryResource, TenancyResource
 
 # what a refresh runs: the tenant's raw tables (one place to point at a named `load` job)
@@ -46,11 +47,6 @@ BUSY = [
     DagsterRunStatus.STARTING,
     DagsterRunStatus.STARTED,
 ]
-
-
-def utc_now() -> datetime:
-    """The sensor's clock (tests replace it to evaluate at chosen times)."""
-    return datetime.now(UTC)
 
 
 def due_ticks(
@@ -130,7 +126,7 @@ def next_tick_line(cadences: dict[TenantId, Cadence], now: datetime) -> str:
 def tenant_refresh(
     context: SensorEvaluationContext, registry: RegistryResource, tenancy: TenancyResource
 ) -> SensorResult:
-    now = utc_now()
+    now = clock.utc_now()
     cadences = tenancy.cadences().all()
     cursor: dict[str, str] = json.loads(context.cursor or "{}")
     due = due_ticks(cadences, cursor, now)
@@ -143,7 +139,8 @@ def tenant_refresh(
             skipped.append(tenant_id)
             continue
         requests.append(refresh_request(tenant_id, tick, connectors))
-    cursor = {t: tick for t, tick in cursor.items() if t in cadences and cadences[t].enabled}
+    enabled = {str(tenant_id) for tenant_id, cadence in cadences.items() if cadence.enabled}
+    cursor = {tenant: tick for tenant, tick in cursor.items() if tenant in enabled}
     summary = (
         f"{len(requests)} tenant(s) due: {', '.join(r.tags[TENANT_TAG] for r in requests)}"
         if requests
