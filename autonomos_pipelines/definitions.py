@@ -1,6 +1,6 @@
 """The one Definitions object: raw (dlt) -> field mappings (DCL) -> canonical tables, their
-checks, the drift observer, the notification sensors, and the resources every one of them
-gets its stores from.
+checks, the drift observer, automation per tenant (refresh, follow, freshness), the
+notification sensors, and the resources every one of them gets its stores from.
 
 Loading this module starts no service: resources connect on first use inside a run, on the
 machine that runs it, from environment variables they hold by name (never by value).
@@ -15,6 +15,7 @@ from dagster import Definitions
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.asset_graph.execution import choose_executor
 from autonomos_pipelines.core.settings import get_settings, provide_env_defaults
+from mapping_assets.automation import automation_definitions
 from mapping_assets.canonical import canonical_definitions
 from mapping_assets.jobs import JOBS
 from mapping_assets.mappings import mappings_definitions
@@ -39,6 +40,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         raw,
         mappings_definitions(raw_keys),
         canonical_definitions(specs),
+        automation_definitions(),
         notifications_definitions(),
         Definitions(
             resources=resources,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import ConfigurableResource
 
+from autonomos_pipelines.core.cadence import Cadences
 from autonomos_pipelines.core.quotas import QUOTAS, Quotas
 from autonomos_pipelines.core.settings import Settings, quota_variable
 from autonomos_pipelines.core.usage import UsageMeter
@@ -31,3 +32,7 @@ class TenancyResource(ConfigurableResource):
 
     def usage(self) -> UsageMeter:
         return UsageMeter(self.postgres.engine())
+
+    def cadences(self) -> Cadences:
+        """Each tenant's refresh cadence (`autonomos tenants schedule`)."""
+        return Cadences(self.postgres.engine())

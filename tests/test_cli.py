@@ -72,7 +72,9 @@ def test_tenants_add_then_list(env):
     assert added.returncode == 0, added.stderr
     assert not (env.home / "sandbox").exists()  # onboarding writes no demo files
     listed = run(["tenants", "list"])
-    assert listed.stdout.strip() == "acme: filesource (sandbox), stripe (sandbox)"
+    assert listed.stdout.strip() == (
+        "acme: filesource (sandbox), stripe (sandbox); refresh: no cadence"
+    )
 
 
 def test_connectors_list_shows_the_catalogue_with_kinds():

@@ -16,6 +16,7 @@ from autonomos_pipelines.aam.drift.fingerprint import TableSchema
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.core import database
+from autonomos_pipelines.core.cadence import Cadences
 from autonomos_pipelines.core.database import TENANT_ROLE, admin_session, tenant_session
 from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.quotas import Quotas
@@ -38,7 +39,9 @@ rls_migration = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rls_migration)
 
 TENANTS = ("acme", "beta")
-ALL_TABLES = (*rls_migration.TENANT_TABLES, *rls_migration.BASELINE_TABLES)
+# tables added after 0008 enable their own row-level security
+LATER_TENANT_TABLES = ("tenant_schedules",)
+ALL_TABLES = (*rls_migration.TENANT_TABLES, *LATER_TENANT_TABLES, *rls_migration.BASELINE_TABLES)
 
 
 def deals(*columns: str) -> TableSchema:
@@ -67,6 +70,7 @@ def write_everything(env, tenant: str) -> None:  # type: ignore[no-untyped-def]
     )
     UsageMeter(engine).add(tenant, {"api_calls": 3})
     Quotas(engine).set(tenant, "llm_calls_per_month", 7, "test")
+    Cadences(engine).set(tenant, "0 * * * *", "UTC", "test")
     refresh_examples(engine, default_embedder(), tenant)  # the tenant's vector namespace
 
 
@@ -196,6 +200,7 @@ ADMIN_MODULES = {
     "autonomos_pipelines/dcl/registry/workflow.py",  # roles; which tenant a mapping id is of
     "autonomos_pipelines/dcl/registry/identity.py",  # users, tokens, acting on behalf
     "autonomos_pipelines/core/vault/store.py",  # key rotation re-seals every tenant's secrets
+    "autonomos_pipelines/core/cadence.py",  # every tenant's refresh cadence (the sensors)
 }
 SHIPPED = ("autonomos_pipelines", "mapping_assets", "quality_checks", "resources")
 

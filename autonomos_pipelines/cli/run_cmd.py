@@ -26,7 +26,7 @@ from autonomos_pipelines.operations.instance import (
     get_instance,
     sync_tenant_partitions,
 )
-from autonomos_pipelines.operations.onboarding import onboard_tenant
+from autonomos_pipelines.operations.onboarding import onboard_tenant, schedule_demo
 from autonomos_pipelines.operations.process_group import run_as_group
 from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.run_workers import fail_runs_of_this_process
@@ -138,6 +138,7 @@ def demo() -> None:
     demo_connectors = list(default_specs())  # the whole catalogue, against the sandbox
     instance = get_instance(settings)
     onboard_tenant(DEMO_TENANT, demo_connectors, {}, registry, instance, acting_user())
+    schedule_demo(DEMO_TENANT, registry, acting_user())
     typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
     with stoppable():
         summary = materialize_tenant(DEMO_TENANT, settings)

@@ -6,6 +6,8 @@ import typer
 
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import within
+from autonomos_pipelines.cli.schedule_cmd import cadence_label, schedule
+from autonomos_pipelines.core.cadence import Cadences
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import MAX_USAGE_DAYS, PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
@@ -14,7 +16,8 @@ from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import get_instance
 from autonomos_pipelines.operations.onboarding import onboard_tenant, parse_connectors
 
-app = typer.Typer(help="Tenants: onboarding and listing.")
+app = typer.Typer(help="Tenants: onboarding, listing, refresh cadence, quotas, usage.")
+app.command("schedule")(schedule)
 
 
 def parse_endpoints(values: list[str]) -> dict[str, str]:
@@ -60,14 +63,15 @@ def add(
 @app.command("list")
 @friendly_errors
 def list_tenants() -> None:
-    """List tenants and their connectors."""
+    """List tenants, their connectors and refresh cadence."""
     registry = open_registry(get_settings())
+    cadences = Cadences(registry.engine).all()
     for tenant_id in registry.tenants():
         connectors = registry.tenant_connectors(tenant_id)
         described = ", ".join(
             f"{c} ({o.get('endpoint', 'sandbox')})" for c, o in connectors.items()
         )
-        typer.echo(f"{tenant_id}: {described}")
+        typer.echo(f"{tenant_id}: {described}; refresh: {cadence_label(cadences.get(tenant_id))}")
 
 
 @app.command("usage")

@@ -9,12 +9,14 @@ from autonomos_pipelines.aam.specs.http_rules import check_http_url
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.spec_model import AnySpec, FileSpec, MongoSpec, SqlSpec
 from autonomos_pipelines.asset_graph.partitions import TENANTS_PARTITION
+from autonomos_pipelines.core.cadence import Cadences
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.naming import validate_connector_name
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.store import Registry
 
 SANDBOX = "sandbox"
+DEMO_CADENCE = "0 * * * *"  # the demo tenant refreshes hourly on its own; others when asked
 
 
 def parse_connectors(text: str) -> list[str]:
@@ -84,6 +86,14 @@ def onboard_tenant(
     if not instance.has_dynamic_partition(TENANTS_PARTITION, tenant_id):
         instance.add_dynamic_partitions(TENANTS_PARTITION, [tenant_id])
     return created
+
+
+def schedule_demo(tenant_id: TenantId, registry: Registry, actor: str) -> None:
+    """Turn on the demo tenant's hourly refresh, unless a cadence was already set for it (on
+    or off: a person's choice is kept)."""
+    cadences = Cadences(registry.engine)
+    if cadences.get(tenant_id) is None:
+        cadences.set(tenant_id, DEMO_CADENCE, "UTC", actor)
 
 
 def uses_sandbox(options: dict[str, dict]) -> list[str]:

@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
+from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
@@ -113,7 +114,13 @@ def run_stage(
     return job.execute_in_process(
         instance=instance,
         partition_key=tenant_id,
-        tags={"tenant": tenant_id, "stage": stage, **this_process_tags()},
+        # the load is followed by our own map-and-build run, not by automation
+        tags={
+            "tenant": tenant_id,
+            "stage": stage,
+            DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,
+            **this_process_tags(),
+        },
         asset_selection=selection,
         raise_on_error=False,
         run_config=run_config,

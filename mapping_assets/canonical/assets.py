@@ -1,6 +1,7 @@
 """Canonical assets: one table per canonical entity, rebuilt from the active mappings."""
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -15,6 +16,7 @@ from dagster import (
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.aam.specs.spec_model import record_id_columns
+from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
@@ -27,6 +29,7 @@ from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
 from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
 from mapping_assets.step_worker import worker_metadata
+from quality_checks.freshness import built_result, freshness_spec
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
 from resources import ConnectorsResource, RegistryResource, TenancyResource, WarehouseResource
 
@@ -128,7 +131,11 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         group_name="canonical",
         kinds={"sql"},
         op_tags=queue_tag(DEFAULT_QUEUE),
-        check_specs=[lost_fields_spec(canonical_key(entity.name))],
+        check_specs=[
+            lost_fields_spec(canonical_key(entity.name)),
+            freshness_spec(canonical_key(entity.name)),
+        ],
+        automation_condition=FOLLOWS_UPSTREAM,
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )
@@ -151,6 +158,12 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
                 f"{entity.name}: {failures} rows kept values "
                 "that did not convert in extras._cast_failed"
             )
-        return result
+        fresh = built_result(
+            canonical_key(entity.name), tenant_id, tenancy.cadences().get(tenant_id),
+            datetime.now(UTC),
+        )  # fmt: skip
+        return MaterializeResult(
+            metadata=result.metadata, check_results=[*(result.check_results or []), fresh]
+        )
 
     return _canonical

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import MAPPING_QUEUE, queue_tag
@@ -64,6 +65,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         group_name="dcl",
         op_tags=queue_tag(MAPPING_QUEUE),
         kinds={"postgres"},
+        automation_condition=FOLLOWS_UPSTREAM,
     )
     def field_mappings(  # noqa: PLR0913
         context: AssetExecutionContext,

@@ -21,6 +21,7 @@ from autonomos_pipelines.aam.drift.store import DriftEvent
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.aam.specs.spec_model import resource_names
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key, raw_key
+from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from mapping_assets.jobs import REFRESH_JOB, refresh_job
@@ -62,7 +63,11 @@ def drift_run_request(
         job_name=REFRESH_JOB,
         partition_key=tenant_id,
         asset_selection=keys,
-        tags={"tenant": tenant_id, "drift_events": ",".join(map(str, event_ids))},
+        tags={
+            "tenant": tenant_id,
+            "drift_events": ",".join(map(str, event_ids)),
+            DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,  # it rebuilds what the drift affects itself
+        },
     )
 
 

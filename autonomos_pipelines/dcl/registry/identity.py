@@ -84,6 +84,11 @@ class Identities:
         with admin_session(self.engine) as connection:
             return role_of(connection, user)
 
+    def require_admin(self, actor: Actor, action: str, key: str) -> None:
+        """PermissionDenied (the refusal audited) unless ``actor`` is an admin."""
+        with admin_session(self.engine) as connection:
+            self._require_admin(connection, actor, action, key)
+
     def _require_admin(self, connection: Connection, actor: Actor, action: str, key: str) -> None:
         role = role_of(connection, actor)
         if role == "admin":
