@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,9 @@ def create_database(root_uri: str, prefix: str, template: str | None = None) -> 
     """A fresh database on the session's server (a copy of ``template``'s, if given)."""
     import psycopg
 
-    name = f"{prefix}_{os.getpid()}_{next(_database_numbers)}"
+    # unique even when this module is imported twice (as `conftest` and as `tests.conftest`,
+    # each with its own counter)
+    name = f"{prefix}_{os.getpid()}_{next(_database_numbers)}_{uuid.uuid4().hex[:6]}"
     copy = f" TEMPLATE {template}" if template else ""
     with psycopg.connect(root_uri, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}{copy}")
