@@ -145,3 +145,13 @@ def test_the_partition_sensor_adds_registry_tenants_the_instance_lacks(env):
     with build_sensor_context(instance=instance, resources=resources) as context:
         again = tenant_partitions(context)
     assert again.skip_message == "all 2 registry tenants have a partition"  # type: ignore[union-attr]
+
+
+def test_the_deployment_example_configures_the_instance_we_write() -> None:
+    """deploy/dagster.yaml (what a multi-machine deployment copies) says what we write."""
+    import yaml
+
+    from autonomos_pipelines.operations.instance import DAGSTER_YAML
+
+    example = Path(__file__).resolve().parents[1] / "deploy" / "dagster.yaml"
+    assert yaml.safe_load(example.read_text()) == yaml.safe_load(DAGSTER_YAML)
