@@ -21,7 +21,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.instance import get_instance
 from autonomos_pipelines.operations.onboarding import onboard_tenant
-from tests.conftest import SERVICE_VARIABLES, create_database
+from tests.conftest import SERVICE_VARIABLES, create_dagster_database, create_database
 
 CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
 BIN = Path(sys.executable).parent
@@ -34,7 +34,7 @@ def cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def stack(pg_root, sandbox, tmp_path_factory) -> Iterator[Path]:
+def stack(pg_root, dagster_template, sandbox, tmp_path_factory) -> Iterator[Path]:
     """Registry, instance and tenants acme, beta (pipedrive) and broken (refused endpoint),
     a workspace on the dev code location, and a dagster-daemon on it; stopped afterwards."""
     root = tmp_path_factory.mktemp("backfill")
@@ -44,6 +44,8 @@ def stack(pg_root, sandbox, tmp_path_factory) -> Iterator[Path]:
         patch.setenv("AUTONOMOS_HOME", str(root / "home"))
         patch.setenv("DAGSTER_HOME", str(root / "dagster"))
         patch.setenv("DATABASE_URL", create_database(pg_root, "bf"))
+        # the module's own Dagster database: runs and daemon heartbeats of no other test
+        patch.setenv("DAGSTER_PG_URL", create_dagster_database(pg_root, dagster_template))
         patch.setenv("AUTONOMOS_SANDBOX_URL", sandbox.url)
         add_tenants(Settings.from_env())
         workspace = root / "workspace.yaml"
@@ -112,8 +114,12 @@ def test_unknown_tenant_is_refused_in_one_line(stack):
     ]
 
 
-def test_without_a_daemon_the_backfill_is_queued_and_says_what_to_run(stack, tmp_path):
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "other")}
+def test_without_a_daemon_the_backfill_is_queued_and_says_what_to_run(
+    stack, tmp_path, pg_root, dagster_template
+):
+    # another instance: its own home and database, where no daemon beats
+    other = create_dagster_database(pg_root, dagster_template)
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "other"), "DAGSTER_PG_URL": other}
     result = subprocess.run(
         CLI + ["backfill", "--all", "--select", 'key:"raw/pipedrive/*"'],
         capture_output=True, text=True, timeout=300, env=env,

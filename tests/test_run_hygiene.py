@@ -85,8 +85,10 @@ def daemon(stack) -> Iterator[psutil.Process]:
 
 @pytest.fixture(scope="module")
 def instance(stack) -> Iterator[DagsterInstance]:
-    with DagsterInstance.from_config(stack["DAGSTER_HOME"]) as opened:
-        yield opened
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_PG_URL", stack["DAGSTER_PG_URL"])  # dagster.yaml reads it
+        with DagsterInstance.from_config(stack["DAGSTER_HOME"]) as opened:
+            yield opened
 
 
 @pytest.fixture
