@@ -107,6 +107,11 @@ class TenantGuardedExecutor(Executor):
     def step_dependency_config(self) -> Any:
         return self._inner.step_dependency_config
 
+    def __getattr__(self, name: str) -> Any:
+        # an executor's loop may read its own settings off the context's executor (celery's
+        # app_args): whatever this wrapper does not define is the wrapped executor's
+        return getattr(self._inner, name)
+
 
 def tenant_guarded(base: ExecutorDefinition) -> ExecutorDefinition:
     """``base`` (in-process, multiprocess, celery …) with the one-run-per-tenant guard."""

@@ -168,7 +168,14 @@ def worker_of(instance: DagsterInstance, run_id: str) -> psutil.Process | None:
     for entry in instance.all_logs(run_id, of_type={DagsterEventType.ENGINE_EVENT}):
         if entry.message.startswith("Started process for run"):
             pid = entry.get_dagster_event().engine_event_data.metadata["pid"].value
-            return psutil.Process(int(str(pid)))
+            try:
+                return psutil.Process(int(str(pid)))
+            except psutil.NoSuchProcess:  # the run ended before we could act on it: say how
+                run = instance.get_run_by_id(run_id)
+                status = run.status if run else "unknown"
+                raise AssertionError(
+                    f"run {run_id} ({status}) ended early: {failure_message(instance, run_id)}"
+                ) from None
     return None
 
 
@@ -207,7 +214,12 @@ def test_c_materialize_stops_within_5_s_on_a_signal_and_starts_no_further_stage(
     assert "stopped: load run" in materialize.output and "not started: map_and_build" in (
         materialize.output
     )
-    new = [run for run in runs(instance) if run.run_id not in before]
+    # this CLI's runs: automation may build another run's downstream meanwhile
+    new = [
+        run
+        for run in runs(instance, **{"autonomos/worker_pid": str(materialize.process.pid)})
+        if run.run_id not in before
+    ]
     assert [run.tags["stage"] for run in new] == ["load"]  # map_and_build never started
     assert new[0].status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
     assert not any(
