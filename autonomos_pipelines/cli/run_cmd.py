@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from dagster import PreviewWarning
+from dagster import BetaWarning, PreviewWarning
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
@@ -40,6 +40,7 @@ from autonomos_pipelines.operations.stopping import (
 
 # Dagster's notices about preview APIs are for us, not for whoever reads the run's summary
 warnings.filterwarnings("ignore", category=PreviewWarning)
+warnings.filterwarnings("ignore", category=BetaWarning)
 DEMO_TENANT = TenantId("demo")
 DEV_LOCATION = "autonomos_pipelines.sandbox.definitions"  # the sandbox plugged in
 
