@@ -27,7 +27,7 @@ from tests.faults import CLI, Materialize, step_started
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "acme"
-SLOW = {"latency_s": 0.5}  # stripe's pages trickle in: a load lasts long enough to act on
+SLOW = {"latency_s": 1.0}  # stripe's pages trickle in: a load outlasts a `dagster job launch`
 MONITORING_S = 120  # the promise: a dead run is failed within two minutes
 STOP_UI_S = 20  # dagster dev's own shutdown gets 10 s, what is left of its group 5 s more
 
@@ -160,6 +160,9 @@ def test_a_launched_run_whose_worker_died_is_failed_and_frees_the_tenant(
         lambda: instance.get_run_by_id(second).status != DagsterRunStatus.QUEUED,
         60, "the tenant's next queued run leaves the queue",
     )  # fmt: skip
+    wait_until(  # and ends, so the next test's runs of the tenant do not wait for it
+        lambda: instance.get_run_by_id(second).is_finished, 600, "the next run finishes"
+    )
     assert not psutil.pid_exists(worker.pid) or worker.status() == psutil.STATUS_ZOMBIE
 
 
