@@ -24,9 +24,9 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
 from autonomos_pipelines.operations.run_workers import this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line
+from autonomos_pipelines.operations.stopping import stop_if_interrupted
 from mapping_assets.jobs import LOAD_JOB, MAP_AND_BUILD_JOB
 from mapping_assets.run_guard import wait_for_tenant
-from autonomos_pipelines.operations.stopping import stop_if_interrupted
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
 
