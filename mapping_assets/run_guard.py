@@ -119,7 +119,7 @@ def tenant_guarded(base: ExecutorDefinition) -> ExecutorDefinition:
     assert create is not None, f"executor {base.name} cannot be created"
     return ExecutorDefinition(
         name=base.name,
-        config_schema=base.config_schema,  # a configured executor keeps its config mapping
+        config_schema=base.config_schema,  # type: ignore[arg-type]  # keeps a configured mapping
         requirements=base.get_requirements,
         executor_creation_fn=lambda init_context: TenantGuardedExecutor(create(init_context)),
         description=(base.description or base.name) + " One run per tenant at a time.",

@@ -45,6 +45,30 @@ def test_younger_run_of_a_tenant_waits_for_the_older_one_and_gets_its_tag():
         take_turn(instance, older, LOG)  # the older never waits for the younger
 
 
+def test_a_cli_run_whose_process_died_no_longer_holds_its_tenant():
+    """A CLI killed -9 leaves its run STARTED; with no daemon to notice, the next CLI run of the
+    tenant marks it failed (same host, pid gone) instead of waiting for it."""
+    import socket
+
+    from autonomos_pipelines.operations.run_workers import HOST_TAG, PID_TAG, fail_dead_runs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    here = socket.gethostname()
+    with instance_for_test() as instance:
+
+        def started(host: str, pid: int) -> DagsterRun:
+            tags = {"tenant": "acme", HOST_TAG: host, PID_TAG: str(pid)}
+            return add_run(instance, DagsterRunStatus.STARTED, **tags)
+
+        dead, alive = started(here, gone.pid), started(here, os.getpid())
+        elsewhere = started("another-host", 1)
+        assert fail_dead_runs(instance, "acme") == [dead.run_id]
+        status = {run.run_id: run.status for run in instance.get_runs()}
+        assert status[dead.run_id] == DagsterRunStatus.FAILURE
+        assert status[alive.run_id] == status[elsewhere.run_id] == DagsterRunStatus.STARTED
+
+
 def test_a_run_over_a_range_of_tenants_or_a_mismatched_tag_is_refused_in_one_line():
     with pytest.raises(TenantBusyError, match="range of tenants is refused"):
         run_tenant_tag({"dagster/asset_partition_range_start": "a"})

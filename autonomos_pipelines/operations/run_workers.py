@@ -93,3 +93,21 @@ def fail_runs_of_this_process(instance: DagsterInstance, why: str) -> None:
     mine = RunsFilter(statuses=[DagsterRunStatus.STARTED], tags=this_process_tags())
     for run in instance.get_runs(mine):
         instance.report_run_failed(run, f"run worker (pid {os.getpid()}) stopped: {why}")
+
+
+def fail_dead_runs(instance: DagsterInstance, tenant: str) -> list[str]:
+    """Runs of the tenant still marked in progress whose worker on this host is gone (a CLI
+    killed -9): marked failed here, as run monitoring would, so that a CLI run with no daemon
+    around does not wait for them. Runs on other hosts are left to their own machine."""
+    in_progress = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+    failed = []
+    holding = RunsFilter(statuses=in_progress, tags={"tenant": tenant})
+    for record in instance.get_run_records(holding):
+        run = record.dagster_run
+        if run.tags.get(HOST_TAG) != socket.gethostname() or PID_TAG not in run.tags:
+            continue
+        pid = int(run.tags[PID_TAG])
+        if not worker_alive(pid, record.start_time):
+            instance.report_run_failed(run, f"run worker (pid {pid} on this host) is gone")
+            failed.append(run.run_id)
+    return failed

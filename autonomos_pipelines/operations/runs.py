@@ -22,7 +22,7 @@ from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTR
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
-from autonomos_pipelines.operations.run_workers import this_process_tags
+from autonomos_pipelines.operations.run_workers import fail_dead_runs, this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line
 from autonomos_pipelines.operations.stopping import stop_if_interrupted
 from mapping_assets.jobs import LOAD_JOB, MAP_AND_BUILD_JOB
@@ -110,6 +110,7 @@ def run_stage(
     if logger is not None:  # selected by name, or Dagster falls back to the console
         job = job.with_logger_defs({"run_log": logger})
         run_config = {"loggers": {"run_log": {}}}
+    fail_dead_runs(instance, tenant_id)  # a CLI killed -9 earlier holds the tenant no more
     wait_for_tenant(instance, tenant_id, None, logging.getLogger(__name__))
     return job.execute_in_process(
         instance=instance,
