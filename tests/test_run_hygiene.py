@@ -139,8 +139,12 @@ def launch(stack: dict[str, str], run_id: str) -> None:
 
 
 def test_a_launched_run_whose_worker_died_is_failed_and_frees_the_tenant(
-    stack, daemon, instance, slow_stripe
+    stack, daemon, instance, sandbox, request
 ):
+    request.addfinalizer(sandbox.controls.reset)
+    # so slow the first run is still loading whatever a loaded machine takes to launch the
+    # second; the second runs at full speed once the first was failed
+    sandbox.controls.configure("stripe", {"latency_s": 5.0})
     first, second = "a" * 8 + "-0000-0000-0000-" + "0" * 12, "b" * 8 + "-0000-0000-0000-" + "0" * 12
     launch(stack, first)
     launch(stack, second)
@@ -156,6 +160,7 @@ def test_a_launched_run_whose_worker_died_is_failed_and_frees_the_tenant(
     )  # fmt: skip
     assert time.monotonic() - killed < MONITORING_S
     assert "is gone" in failure_message(instance, first)
+    sandbox.controls.reset()
     wait_until(
         lambda: instance.get_run_by_id(second).status != DagsterRunStatus.QUEUED,
         60, "the tenant's next queued run leaves the queue",
