@@ -53,3 +53,35 @@ def test_processes_racing_to_create_the_registry_database_all_succeed_silently()
     finally:
         server.cleanup()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_warehouse_url_embedded_is_a_warehouse_database_on_the_embedded_server():
+    """WAREHOUSE_URL=embedded (the README's one-machine Celery walkthrough): tenant schemas
+    land in a `warehouse` database beside the registry's, on the same embedded server."""
+    import pgserver
+    import psycopg
+
+    from autonomos_pipelines.core.errors import ConfigError
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.core.tenant_id import TenantId
+    from autonomos_pipelines.warehouse.store import Warehouse
+
+    home = Path(tempfile.mkdtemp(prefix="awh"))  # short: Unix socket path limits
+    server = pgserver.get_server(home / "pgdata", cleanup_mode="stop")
+    try:
+        settings = Settings.from_values({"AUTONOMOS_HOME": str(home), "WAREHOUSE_URL": "embedded"})
+        warehouse = Warehouse(settings)
+        assert warehouse.is_postgres and warehouse.url and "/warehouse?host=" in warehouse.url
+        tenant = TenantId("acme")
+        schema = warehouse.canonical_schema(tenant)
+        with warehouse.session(tenant) as session:
+            session.connection.execute(f'CREATE SCHEMA "{schema}"')
+            session.connection.execute(f'CREATE TABLE "{schema}".t AS SELECT 7 AS n')
+        with psycopg.connect(server.get_uri().replace("/postgres?", "/warehouse?")) as db:
+            assert db.execute(f'SELECT n FROM "{schema}".t').fetchone() == (7,)
+        assert "@localhost/warehouse?host=" in warehouse._dlt_postgres_credentials()
+        with pytest.raises(ConfigError, match="WAREHOUSE_URL must be a postgresql:// URL"):
+            Settings.from_values({"AUTONOMOS_HOME": str(home), "WAREHOUSE_URL": "embeded"})
+    finally:
+        server.cleanup()
+        shutil.rmtree(home, ignore_errors=True)

@@ -19,10 +19,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.core import migrate
 from autonomos_pipelines.core.errors import ServiceUnavailable
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.settings import EMBEDDED_WAREHOUSE_URL, Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 
 EMBEDDED_DATABASE = "autonomos"
+EMBEDDED_WAREHOUSE = "warehouse"
 DAGSTER_DATABASE = "dagster"  # the Dagster instance's, next to the registry's by default
 TENANT_ROLE = "autonomos_tenant"
 TENANT_SETTING = "autonomos.tenant"
@@ -35,6 +36,7 @@ _engines: dict[str, Engine] = {}
 _migrated: set[sa.URL] = set()
 _embedded: dict[Path, str] = {}
 _servers: dict[Path, str] = {}
+_embedded_warehouse: dict[Path, str] = {}
 _embedded_lock = threading.Lock()
 _lock = threading.Lock()
 
@@ -73,15 +75,28 @@ def _embedded_failed(settings: Settings, error: Exception) -> ServiceUnavailable
     )
 
 
-def embedded_server_url(settings: Settings) -> str:
-    """The registry's database on the embedded server (created on first use)."""
+def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -> str:
+    """A database on the embedded server (created on first use): the registry's by default."""
     root = embedded_root_uri(settings)
     try:
-        create_database_once(root, EMBEDDED_DATABASE)
+        create_database_once(root, database)
     except Exception as error:
         raise _embedded_failed(settings, error) from None
     host = parse_qs(urlsplit(root).query)["host"][0]
-    return f"postgresql://postgres@/{EMBEDDED_DATABASE}?host={host}"
+    return f"postgresql://postgres@/{database}?host={host}"
+
+
+def warehouse_url(settings: Settings) -> str | None:
+    """WAREHOUSE_URL; ``embedded``: a `warehouse` database on the embedded server, so that
+    one machine can try the PostgreSQL warehouse (and Celery workers) without a server."""
+    if settings.warehouse_url != EMBEDDED_WAREHOUSE_URL:
+        return settings.warehouse_url
+    with _embedded_lock:
+        known = _embedded_warehouse.get(settings.pg_datadir)
+    if known is None:  # the lock is not held here: embedded_root_uri takes it
+        url = embedded_server_url(settings, EMBEDDED_WAREHOUSE)
+        known = _embedded_warehouse.setdefault(settings.pg_datadir, url)
+    return known
 
 
 def on_database(url: str, name: str) -> str:

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from autonomos_pipelines.core.database import EMBEDDED_WAREHOUSE
 from autonomos_pipelines.core.errors import redact_url
-from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.settings import EMBEDDED_WAREHOUSE_URL, Settings
 
 SOURCE, REGISTRY, WAREHOUSE, LOCAL, CONFIG = "source", "registry", "warehouse", "local", "config"
 Found = tuple[str, str] | None
@@ -113,6 +114,8 @@ def postgres_fault(link: Link, settings: Settings) -> Found:
 def _is_warehouse(text: str, settings: Settings) -> bool:
     """A Postgres warehouse fault names the warehouse's database, not the registry's."""
     url = settings.warehouse_url or ""
+    if url == EMBEDDED_WAREHOUSE_URL:
+        url = f"postgresql:///{EMBEDDED_WAREHOUSE}"
     if not url.startswith("postgres"):
         return False
     name = urlsplit(url).path.strip("/")

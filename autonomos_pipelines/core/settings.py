@@ -20,13 +20,15 @@ DEFAULT_SANDBOX_URL = "http://127.0.0.1:8765"
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
 QUOTA_PREFIX = "AUTONOMOS_QUOTA_"
 SECRET_PREFIX = "AUTONOMOS_SECRET_"
+# WAREHOUSE_URL=embedded: a `warehouse` database on the embedded PostgreSQL (core.database)
+EMBEDDED_WAREHOUSE_URL = "embedded"
 EXECUTORS = ("local", "celery")  # the first is the default
 MAX_SETTING_NUMBER = 1_000_000  # MB of a response, seconds between observer ticks
 # variable -> what it overrides (empty: the embedded default); the README's Configuration table
 VARIABLES = {
     "AUTONOMOS_HOME": "project-local data directory (./.autonomos)",
     "DATABASE_URL": "the registry's PostgreSQL (embedded pgserver in AUTONOMOS_HOME)",
-    "WAREHOUSE_URL": "a postgresql:// warehouse (one DuckDB file per tenant)",
+    "WAREHOUSE_URL": "a postgresql:// warehouse, or `embedded` (one DuckDB file per tenant)",
     "REDIS_URL": "hot cache, rate-limit buckets, invalidations (in-process)",
     "DAGSTER_HOME": "the Dagster instance (AUTONOMOS_HOME/dagster_home)",
     "DAGSTER_PG_URL": "the Dagster instance's PostgreSQL (database dagster on DATABASE_URL's "
@@ -161,7 +163,7 @@ def _folder(text: str) -> Path | None:
 def _check_url(name: str, url: str) -> None:
     """A URL variable is refused in one line, naming it (password hidden), when its scheme is
     not one its service speaks or its port is not a port."""
-    if not url:
+    if not url or (name == "WAREHOUSE_URL" and url == EMBEDDED_WAREHOUSE_URL):
         return
     schemes, named = _SCHEMES[name]
     if not url.startswith(schemes):

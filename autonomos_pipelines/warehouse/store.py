@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from autonomos_pipelines.core.database import warehouse_url
 from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.naming import quote_ident, validate_connector_name
 from autonomos_pipelines.core.settings import Settings
@@ -93,6 +94,11 @@ class Warehouse:
         return self.settings.warehouse_url is not None
 
     @property
+    def url(self) -> str | None:
+        """The PostgreSQL warehouse's URL (``embedded`` resolved), None with DuckDB."""
+        return warehouse_url(self.settings)
+
+    @property
     def dialect(self) -> Dialect:
         return PostgresDialect() if self.is_postgres else DuckDbDialect()
 
@@ -123,7 +129,7 @@ class Warehouse:
         (pgserver) travels in the query and overrides it in libpq."""
         from urllib.parse import urlsplit, urlunsplit
 
-        parts = urlsplit(str(self.settings.warehouse_url))
+        parts = urlsplit(str(self.url))
         if parts.hostname is None and "host=" in parts.query:
             parts = parts._replace(netloc=parts.netloc + "localhost")
         return urlunsplit(parts)
@@ -146,7 +152,7 @@ class Warehouse:
             import psycopg
 
             try:
-                return psycopg.connect(str(self.settings.warehouse_url), connect_timeout=10)
+                return psycopg.connect(str(self.url), connect_timeout=10)
             except psycopg.OperationalError as error:
                 reason = str(error).strip().splitlines()[0]
                 raise ServiceUnavailable(
