@@ -231,6 +231,25 @@ def step_worker(instance: DagsterInstance, tenant: str, step: str) -> str | None
     return None
 
 
+def test_sigterm_stops_a_worker_and_its_pool_within_seconds(stack):
+    """What a service manager or `docker stop` sends to the worker's main process alone:
+    Celery's warm shutdown, then no pool process is left behind."""
+    import psutil
+
+    name = "w3@celerytest"
+    stack.start_worker(name)
+    stack.wait_ready()
+    process = stack.workers.pop(name)
+    pool = psutil.Process(process.pid).children(recursive=True)
+    assert pool, stack.log(name)  # -c 2: the prefork pool is up
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, stack.log(name)
+    assert time.monotonic() - started < 15, stack.log(name)
+    _, alive = psutil.wait_procs(pool, timeout=5)
+    assert not alive, f"pool processes left: {alive}"
+
+
 def test_a_killed_worker_s_step_is_redone_by_the_other(stack, instance, baseline, sandbox):
     onboard(instance, "survivor")
     sandbox.controls.configure("hubspot", {"latency_s": 2.0})  # raw_hubspot is mid-load
