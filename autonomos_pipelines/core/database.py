@@ -19,14 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.core import migrate
 from autonomos_pipelines.core.errors import ServiceUnavailable
+from autonomos_pipelines.core.rls import TENANT_ROLE, TENANT_SETTING
 from autonomos_pipelines.core.settings import EMBEDDED_WAREHOUSE_URL, Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 
 EMBEDDED_DATABASE = "autonomos"
 EMBEDDED_WAREHOUSE = "warehouse"
 DAGSTER_DATABASE = "dagster"  # the Dagster instance's, next to the registry's by default
-TENANT_ROLE = "autonomos_tenant"
-TENANT_SETTING = "autonomos.tenant"
 # one round trip; both settings end with the transaction, so a pooled connection goes back
 # to the pool as the admin it was opened as, with no tenant set
 _ENTER_TENANT = sa.text(

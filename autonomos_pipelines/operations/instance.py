@@ -7,6 +7,7 @@ URL (it may hold a password)."""
 from __future__ import annotations
 
 import sys
+from textwrap import indent
 
 from dagster import DagsterInstance
 
@@ -25,6 +26,18 @@ MARKER = "# written by autonomos; delete this line to keep your own edits\n"
 # runs launched by the autonomos CLI also carry an explicit `tenant` tag, and the coordinator
 # adds the `tenant` tag from dagster/partition to every run it queues. Run monitoring (the
 # daemon) fails a run whose worker died within poll_interval_seconds, which frees its slot.
+_RUN_QUEUE = """\
+max_concurrent_runs: 8
+tag_concurrency_limits:
+  - key: "dagster/partition"
+    value:
+      applyLimitPerUniqueValue: true
+    limit: 1
+  - key: "tenant"
+    value:
+      applyLimitPerUniqueValue: true
+    limit: 1
+"""
 DAGSTER_YAML = (
     MARKER
     + """\
@@ -36,16 +49,9 @@ run_coordinator:
   module: autonomos_pipelines.operations.run_coordinator
   class: TenantRunCoordinator
   config:
-    max_concurrent_runs: 8
-    tag_concurrency_limits:
-      - key: "dagster/partition"
-        value:
-          applyLimitPerUniqueValue: true
-        limit: 1
-      - key: "tenant"
-        value:
-          applyLimitPerUniqueValue: true
-        limit: 1
+"""
+    + indent(_RUN_QUEUE, "    ")
+    + """\
 run_launcher:
   module: autonomos_pipelines.operations.run_workers
   class: SupervisedRunLauncher
@@ -60,21 +66,7 @@ telemetry:
 """
 )
 # What we wrote before the instance moved to PostgreSQL (SQLite in DAGSTER_HOME): ours too.
-_SQLITE_YAML = """\
-run_queue:
-  max_concurrent_runs: 8
-  tag_concurrency_limits:
-    - key: "dagster/partition"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
-    - key: "tenant"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
-telemetry:
-  enabled: false
-"""
+_SQLITE_YAML = "run_queue:\n" + indent(_RUN_QUEUE, "  ") + "telemetry:\n  enabled: false\n"
 
 
 def write_dagster_yaml(settings: Settings) -> bool:

@@ -10,18 +10,16 @@ Revises: 0009
 
 from alembic import op
 
+from autonomos_pipelines.core.rls import tenant_rows_sql
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-ROLE = "autonomos_tenant"
-TENANT = "current_setting('autonomos.tenant', true)"
-
 
 def upgrade() -> None:
-    # identifiers below are this module's constants, never input
-    op.execute(f"""
+    op.execute("""
     CREATE TABLE tenant_schedules (
         tenant_id  text PRIMARY KEY REFERENCES tenants (tenant_id) ON DELETE CASCADE,
         cron       text NOT NULL,
@@ -30,11 +28,8 @@ def upgrade() -> None:
         updated_at timestamptz NOT NULL DEFAULT now(),
         updated_by text NOT NULL
     );
-    GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_schedules TO {ROLE};
-    ALTER TABLE tenant_schedules ENABLE ROW LEVEL SECURITY;
-    CREATE POLICY tenant_rows ON tenant_schedules
-        USING (tenant_id = {TENANT}) WITH CHECK (tenant_id = {TENANT});
-    """)  # noqa: S608
+    """)
+    op.execute(tenant_rows_sql("tenant_schedules"))
 
 
 def downgrade() -> None:

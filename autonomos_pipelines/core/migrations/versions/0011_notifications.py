@@ -7,26 +7,22 @@ most one unresolved row per tenant and subject, so a check that keeps failing is
 once until it passes again. A failed send stays `pending` with its next attempt time; a
 refusal that will never succeed becomes `failed`.
 
-Revision 0011 (0010 is left to the per-tenant automation's migration, merged separately).
-
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from alembic import op
+
+from autonomos_pipelines.core.rls import tenant_rows_sql
 
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-ROLE = "autonomos_tenant"
-TENANT = "current_setting('autonomos.tenant', true)"
-
 
 def upgrade() -> None:
-    # identifiers below are this module's constants, never input
-    op.execute(f"""
+    op.execute("""
     CREATE TABLE notifications (
         tenant_id       text NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
         event_key       text NOT NULL,
@@ -48,11 +44,8 @@ def upgrade() -> None:
         ON notifications (tenant_id, subject) WHERE resolved_at IS NULL;
     CREATE INDEX ix_notifications_due
         ON notifications (tenant_id, next_attempt_at) WHERE status = 'pending';
-    GRANT SELECT, INSERT, UPDATE, DELETE ON notifications TO {ROLE};
-    ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
-    CREATE POLICY tenant_rows ON notifications
-        USING (tenant_id = {TENANT}) WITH CHECK (tenant_id = {TENANT});
-    """)  # noqa: S608
+    """)
+    op.execute(tenant_rows_sql("notifications"))
 
 
 def downgrade() -> None:

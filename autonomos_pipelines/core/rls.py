@@ -1,0 +1,20 @@
+"""Row-level security as the migrations write it: tenant work runs as TENANT_ROLE with
+TENANT_SETTING naming the tenant (database.tenant_session), and every tenant-scoped table
+has a policy reading that setting. One place, so a new table cannot get a weaker policy."""
+
+from __future__ import annotations
+
+TENANT_ROLE = "autonomos_tenant"
+TENANT_SETTING = "autonomos.tenant"
+CURRENT_TENANT = f"current_setting('{TENANT_SETTING}', true)"
+
+
+def tenant_rows_sql(table: str) -> str:
+    """Grant ``table`` to the tenant role and let it read and write its own rows only.
+    ``table`` is a migration's constant, never input."""
+    return f"""
+    GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {TENANT_ROLE};
+    ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_rows ON {table}
+        USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT});
+    """
