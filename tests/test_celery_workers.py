@@ -21,11 +21,11 @@ import psycopg
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
+from autonomos_pipelines.code_location import build_definitions
 from autonomos_pipelines.core.database import dispose_engines
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant, tenant_selection
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from dagster import AssetKey, ConfigurableResource, EnvVar, instance_for_test
 
+from autonomos_pipelines.code_location import build_definitions
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 from dagster import DagsterEventType, EventRecordsFilter, instance_for_test
 
+from autonomos_pipelines.code_location import build_definitions
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.vault.keyring import Keyring, SecretUnreadable, generate_key
 from autonomos_pipelines.core.vault.store import SecretStore
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions

@@ -11,8 +11,8 @@ from typing import Any
 from dagster import Definitions, EnvVar
 
 from autonomos_pipelines.aam.connections.connection import SandboxPlug
+from autonomos_pipelines.code_location import build_definitions
 from autonomos_pipelines.core.settings import Settings
-from autonomos_pipelines.definitions import build_definitions
 from autonomos_pipelines.sandbox.plug import LocalSandbox
 from resources import ConnectorsResource, from_environment
 
