@@ -22,8 +22,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,58 +31,23 @@ import urllib.request
 from pathlib import Path
 
 import results_log
+import stack
+
+from autonomos_pipelines.asset_graph.queues import QUEUES
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = sys.executable
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    handle = log.open("w")
-    return subprocess.Popen(
-        args, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
-def wait_for(check, what: str, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: S110 - not up yet
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{what} did not come up within {seconds:.0f} s")
-
-
 def services(work: Path, processes: list) -> dict:  # type: ignore[type-arg]
     """pgserver, redis-server and the sandbox; returns the environment every process gets."""
-    import pgserver
-    import psycopg
-
-    pg = pgserver.get_server(work / "pg", cleanup_mode="stop")
+    pg = stack.start_postgres(work)
     root = pg.get_uri()
-    with psycopg.connect(root, autocommit=True) as db:
-        db.execute("CREATE DATABASE dagster")
-    redis_port, sandbox_port = free_port(), free_port()
-    broker = f"redis://127.0.0.1:{redis_port}/0"
+    stack.fresh_database(root, "dagster")
+    redis, broker = stack.start_redis(dict(os.environ), work)
+    processes.append(redis)
+    sandbox_port = stack.free_port()
     home, dagster_home, conf = work / "home", work / "dagster_home", work / "celeryconf"
     for folder in (home, dagster_home, conf):
         folder.mkdir(parents=True)
@@ -110,31 +73,13 @@ def services(work: Path, processes: list) -> dict:  # type: ignore[type-arg]
         "AUTONOMOS_NO_LLM": "1",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH), str(conf)]),
     }
-    redis_bin = shutil.which("redis-server") or "redis-server"
-    processes.append(
-        start(
-            [
-                redis_bin,
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            env,
-            work / "redis.log",
-        )
-    )
-    sandbox = start(
+    sandbox = stack.spawn(
         [PYTHON, "-m", "autonomos_pipelines.cli", "sandbox", "serve", "--port", str(sandbox_port)],
         env,
         work / "sandbox.log",
     )
     processes.append(sandbox)
-    wait_for(
+    stack.wait_for(
         lambda: urllib.request.urlopen(env["AUTONOMOS_SANDBOX_URL"] + "/_sandbox/stats"),
         "the sandbox",
     )
@@ -246,14 +191,14 @@ def execute(requests: list[dict], env: dict, executor: str, work: Path) -> tuple
 
 def start_workers(count: int, env: dict, work: Path) -> list[subprocess.Popen]:
     workers = [
-        start(
+        stack.spawn(
             [
                 str(Path(PYTHON).parent / "celery"),
                 "-A",
                 "dagster_celery.app",
                 "worker",
                 "-Q",
-                "dagster",
+                ",".join(QUEUES),  # observe batches go to `ingest`
                 "--concurrency=1",
                 "--prefetch-multiplier=1",
                 "-n",
@@ -269,7 +214,7 @@ def start_workers(count: int, env: dict, work: Path) -> list[subprocess.Popen]:
     from celery import Celery
 
     app = Celery(broker=env["BENCH_CELERY_BROKER"], backend=env["BENCH_CELERY_BROKER"])
-    wait_for(lambda: len(app.control.ping(timeout=1)) >= count, f"{count} workers", 120)
+    stack.wait_for(lambda: len(app.control.ping(timeout=1)) >= count, f"{count} workers", 120)
     return workers
 
 
@@ -335,11 +280,11 @@ def measure(args: argparse.Namespace) -> None:
                     steps_seen += steps
             finally:
                 for worker in workers:
-                    stop(worker)
+                    stack.stop(worker)
         report(args, connectors, figures, steps_seen, overhead_wall, overhead_cpu)
     finally:
         for process in reversed(processes):
-            stop(process)
+            stack.stop(process)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,16 +1,21 @@
-"""Scale-out: N tenants x M connectors refreshed in production mode (dagster-celery), once
-with one `autonomos worker` process and once with two.
+"""Scale-out: N tenants x M connectors refreshed by automation in production mode
+(dagster-celery), once with one `autonomos worker` process and once with two.
 
     PYTHONPATH=. .venv/bin/python bench/scale_out.py [--tenants 10] [--connectors 15]
-        [--workers 1,2] [--concurrency 2] [--max-runs 4]       # appends to results.md
+        [--workers 1,2] [--concurrency 1]                       # appends to results.md
 
-Each round starts from empty databases on one pgserver (registry, PostgreSQL warehouse,
-Dagster instance), one redis-server and the sandbox; a `dagster-daemon run` on a workspace
-that loads the sandbox Definitions, and K workers. Every tenant's refresh is submitted to
-the instance's run queue (:func:`trigger_refresh`; swap it for the automation trigger); the
-daemon launches the runs (one per tenant, at most --max-runs at once) and their steps go to
-the workers through Redis. Reported: wall time from the first submission to the last run's
-end, median run time, step-seconds by kind, and the workers' CPU seconds (CPU-bound share).
+Each round starts from empty databases on one embedded PostgreSQL (registry, PostgreSQL
+warehouse, Dagster instance with the dagster.yaml the CLI writes: run queue, one run per
+tenant, run monitoring), one redis-server and the sandbox; a `dagster-daemon run` on a
+workspace that loads the sandbox Definitions, and K workers serving every queue. Every tenant
+gets the same cron cadence, one tick a minute or two ahead; from then on nothing is launched
+by the benchmark: the `tenant_refresh` sensor asks for each tenant's load, the daemon's run
+queue launches it, its steps go to the workers through Redis, and the `tenant_automation`
+sensor follows with the tenant's mappings and canonical tables (the drift observer is set to
+one tick at start: its runs are not the refresh measured). The round ends when every tenant
+run since the tick has ended and nothing new was launched for --quiet seconds. Reported: wall time
+from the tick to the last run's end, per-tenant latency, step-seconds by kind, the workers
+that executed steps and their CPU seconds.
 """
 
 from __future__ import annotations
@@ -20,36 +25,18 @@ import datetime
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psutil
-import psycopg
 import results_log
+import stack
 
 ROOT = Path(__file__).resolve().parents[1]
-JOB = "__ASSET_JOB"
 TERMINAL = ("SUCCESS", "FAILURE", "CANCELED")
-DAGSTER_YAML = """\
-storage:
-  postgres:
-    postgres_url: "{url}"
-run_queue:
-  max_concurrent_runs: {max_runs}
-  tag_concurrency_limits:
-    - key: "tenant"
-      value:
-        applyLimitPerUniqueValue: true
-      limit: 1
-telemetry:
-  enabled: false
-"""
 WORKSPACE = f"""\
 load_from:
   - python_module:
@@ -59,37 +46,7 @@ load_from:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database(root: str, name: str) -> str:
-    with psycopg.connect(root, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return root.replace("/postgres?", f"/{name}?")
-
-
-def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def stop(process: subprocess.Popen) -> None:
-    """The process and everything it started (its own process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-
-
-def cpu_seconds(process: subprocess.Popen) -> float:
+def cpu_seconds(process) -> float:  # noqa: ANN001
     """CPU time of a process and its live children (the Celery pool)."""
     try:
         parent = psutil.Process(process.pid)
@@ -106,39 +63,6 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return total
 
 
-def trigger_refresh(instance, workspace, tenant: str) -> str:  # noqa: ANN001
-    """Submit one refresh of ``tenant`` to the run queue (the daemon launches it). The one
-    place to switch to the per-tenant automation trigger."""
-    from dagster._cli.workspace.cli_target import (
-        get_code_location_from_workspace,
-        get_remote_job_from_remote_repo,
-        get_remote_repository_from_code_location,
-    )
-    from dagster._core.definitions.selector import JobSubsetSelector
-
-    location = get_code_location_from_workspace(workspace, None)
-    repo = get_remote_repository_from_code_location(location, None)
-    remote_job = get_remote_job_from_remote_repo(repo, JOB)
-    selector = JobSubsetSelector(
-        location_name=location.name, repository_name=repo.name, job_name=JOB, op_selection=None
-    )
-    remote_job = location.get_job(selector)
-    plan = location.get_execution_plan(remote_job, {}, None, None, instance=instance)
-    run = instance.create_run(
-        job_name=JOB, run_id=None, run_config={}, resolved_op_selection=None,
-        step_keys_to_execute=None, op_selection=None, status=None, root_run_id=None,
-        parent_run_id=None, tags={"dagster/partition": tenant, "tenant": tenant},
-        job_snapshot=remote_job.job_snapshot,
-        execution_plan_snapshot=plan.execution_plan_snapshot,
-        parent_job_snapshot=remote_job.parent_job_snapshot,
-        remote_job_origin=remote_job.get_remote_origin(),
-        job_code_origin=remote_job.get_python_origin(), asset_selection=None,
-        asset_check_selection=None, asset_graph=repo.asset_graph,
-    )  # fmt: skip
-    instance.submit_run(run.run_id, workspace)
-    return run.run_id
-
-
 def wait_ready(logs: list[Path], timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while not all(b" ready." in log.read_bytes() for log in logs):
@@ -147,9 +71,86 @@ def wait_ready(logs: list[Path], timeout: float = 600) -> None:
         time.sleep(0.5)
 
 
+def round_environment(services: dict, workers: int, home: Path) -> dict[str, str]:
+    """Fresh registry, warehouse and Dagster databases; our dagster.yaml in DAGSTER_HOME."""
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.operations.instance import ensure_dagster_home
+
+    os.environ.update(
+        {
+            "DATABASE_URL": stack.fresh_database(services["pg"], f"reg{workers}"),
+            "WAREHOUSE_URL": stack.fresh_database(services["pg"], f"wh{workers}"),
+            "DAGSTER_PG_URL": stack.fresh_database(services["pg"], f"dag{workers}"),
+            "REDIS_URL": services["redis"],
+            "DAGSTER_HOME": str(home / "dagster_home"),
+            "AUTONOMOS_HOME": str(home / "home"),
+            "AUTONOMOS_SANDBOX_URL": services["sandbox"],
+            "AUTONOMOS_EXECUTOR": "celery",
+            "AUTONOMOS_NO_LLM": "1",
+            # the drift observer's runs are not the refresh being measured: one at start only
+            "AUTONOMOS_OBSERVER_INTERVAL": "1000000",
+        }
+    )
+    ensure_dagster_home(Settings.from_env())
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def start_workers(args, env: dict, count: int, home: Path) -> tuple[list, list[Path]]:  # noqa: ANN001
+    processes, logs = [], []
+    for number in range(count):
+        log = home / f"worker{number}.log"
+        worker_env = {**env, "AUTONOMOS_HOME": str(home / f"worker{number}")}
+        command = [sys.executable, "-m", "autonomos_pipelines.cli", "worker",
+                   "-c", str(args.concurrency), "--name", f"bench{number}@%h"]  # fmt: skip
+        processes.append(stack.spawn(command, worker_env, log))
+        logs.append(log)
+    return processes, logs
+
+
+def schedule_once(tenants: list[str], lead: float) -> datetime.datetime:
+    """Give every tenant a daily cron whose next tick is the first minute at least ``lead``
+    seconds away; that tick."""
+    from autonomos_pipelines.core.cadence import Cadences
+    from autonomos_pipelines.core.settings import Settings
+    from autonomos_pipelines.core.tenant_id import TenantId
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+
+    now = datetime.datetime.now(datetime.UTC)
+    tick = (now + datetime.timedelta(seconds=lead + 60)).replace(second=0, microsecond=0)
+    cadences = Cadences(open_registry(Settings.from_env()).engine)
+    for tenant in tenants:
+        cadences.set(TenantId(tenant), f"{tick.minute} {tick.hour} * * *", "UTC", "bench")
+    return tick
+
+
+def wait_for_quiet(instance, tick: datetime.datetime, tenants: list[str], args) -> list:  # noqa: ANN001
+    """The run records since ``tick`` once every one has ended, each tenant has a successful
+    load, and nothing new started for ``args.quiet`` seconds (the automation had its say)."""
+    from dagster import RunsFilter
+
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        time.sleep(5)
+        records = [  # tenant runs: loads and what automation launched after them
+            r
+            for r in instance.get_run_records(RunsFilter(created_after=tick))
+            if "tenant" in r.dagster_run.tags
+        ]
+        if not records or any(r.dagster_run.status.value not in TERMINAL for r in records):
+            continue
+        loaded = {
+            r.dagster_run.tags.get("tenant")
+            for r in records
+            if r.dagster_run.job_name == "load" and r.dagster_run.status.value == "SUCCESS"
+        }
+        last_end = max(r.end_time or 0 for r in records)
+        if set(tenants) <= loaded and time.time() - last_end > args.quiet:
+            return records
+    raise SystemExit(f"runs still going {args.timeout:.0f} s after the tick")
+
+
 def run_round(args, services: dict, workers: int, work: Path) -> dict:  # noqa: ANN001
-    from dagster import DagsterInstance, RunsFilter
-    from dagster._cli.workspace.cli_target import WorkspaceOpts, get_workspace_from_cli_opts
+    from dagster import DagsterInstance
 
     from autonomos_pipelines.core.database import dispose_engines
     from autonomos_pipelines.core.settings import Settings
@@ -157,39 +158,14 @@ def run_round(args, services: dict, workers: int, work: Path) -> dict:  # noqa: 
     from autonomos_pipelines.operations.onboarding import onboard_tenant
 
     home = work / f"round{workers}"
-    (home / "dagster_home").mkdir(parents=True)
-    dagster_url = database(services["pg"], f"dag{workers}").replace(
-        "postgresql://", "postgresql+psycopg2://", 1
-    )
-    (home / "dagster_home" / "dagster.yaml").write_text(
-        DAGSTER_YAML.format(url=dagster_url, max_runs=args.max_runs)
-    )
+    home.mkdir(parents=True)
+    env = round_environment(services, workers, home)
     (home / "workspace.yaml").write_text(WORKSPACE)
-    variables = {
-        "DATABASE_URL": database(services["pg"], f"reg{workers}"),
-        "WAREHOUSE_URL": database(services["pg"], f"wh{workers}"),
-        "REDIS_URL": services["redis"],
-        "DAGSTER_HOME": str(home / "dagster_home"),
-        "AUTONOMOS_HOME": str(home / "home"),
-        "AUTONOMOS_SANDBOX_URL": services["sandbox"],
-        "AUTONOMOS_EXECUTOR": "celery",
-        "AUTONOMOS_NO_LLM": "1",
-    }
-    os.environ.update(variables)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes = []
+    processes, logs = start_workers(args, env, workers, home)
+    daemon_bin = str(Path(sys.executable).parent / "dagster-daemon")
+    daemon = [daemon_bin, "run", "-w", str(home / "workspace.yaml")]
+    processes.append(stack.spawn(daemon, env, home / "daemon.log"))
     try:
-        logs = []
-        for number in range(workers):
-            log = home / f"worker{number}.log"
-            worker_env = {**env, "AUTONOMOS_HOME": str(home / f"worker{number}")}
-            command = [sys.executable, "-m", "autonomos_pipelines.cli", "worker",
-                       "-c", str(args.concurrency), "--name", f"bench{number}@%h"]  # fmt: skip
-            processes.append(spawn(command, worker_env, log))
-            logs.append(log)
-        daemon_bin = str(Path(sys.executable).parent / "dagster-daemon")
-        command = [daemon_bin, "run", "-w", str(home / "workspace.yaml")]
-        daemon = spawn(command, env, home / "daemon.log")
         connectors = sorted(_catalogue())[: args.connectors]
         tenants = [f"t{number:02d}" for number in range(args.tenants)]
         with DagsterInstance.get() as instance:
@@ -197,22 +173,15 @@ def run_round(args, services: dict, workers: int, work: Path) -> dict:  # noqa: 
             for tenant in tenants:
                 onboard_tenant(tenant, connectors, {}, registry, instance, "bench")
             wait_ready(logs)
-            opts = WorkspaceOpts(workspace=[str(home / "workspace.yaml")])
-            with get_workspace_from_cli_opts(instance, "bench", opts) as workspace:
-                cpu_before = sum(cpu_seconds(p) for p in processes)
-                started = time.time()
-                run_ids = [trigger_refresh(instance, workspace, t) for t in tenants]
-                while True:
-                    runs = instance.get_runs(RunsFilter(run_ids=run_ids))
-                    if all(run.status.value in TERMINAL for run in runs):
-                        break
-                    time.sleep(1)
-                cpu_used = sum(cpu_seconds(p) for p in processes) - cpu_before
-            return summarise(instance, run_ids, started, cpu_used, workers)
+            tick = schedule_once(tenants, args.lead)
+            time.sleep(max(0.0, tick.timestamp() - time.time()))
+            cpu_before = sum(cpu_seconds(p) for p in processes[:workers])
+            records = wait_for_quiet(instance, tick, tenants, args)
+            cpu_used = sum(cpu_seconds(p) for p in processes[:workers]) - cpu_before
+            return summarise(instance, records, tick.timestamp(), cpu_used, workers)
     finally:
-        for process in [*processes, locals().get("daemon")]:
-            if process is not None:
-                stop(process)
+        for process in processes:
+            stack.stop(process)
         dispose_engines()
 
 
@@ -222,70 +191,92 @@ def _catalogue() -> list[str]:
     return list(default_specs())
 
 
-def summarise(instance, run_ids: list[str], started: float, cpu: float, workers: int) -> dict:  # noqa: ANN001
-    from dagster import RunsFilter
+def step_kind(step_key: str) -> str:
+    if step_key.startswith("raw_"):
+        return "ingest"
+    return "mapping" if "field_mappings" in step_key else "build"
 
-    records = instance.get_run_records(RunsFilter(run_ids=run_ids))
-    durations = [r.end_time - r.start_time for r in records if r.start_time and r.end_time]
+
+def step_workers(instance, run_id: str) -> set[str]:  # noqa: ANN001
+    """The `autonomos worker` names in the run's materialisations (mapping_assets.step_worker)."""
+    from dagster import DagsterEventType
+
+    names = set()
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        metadata = entry.dagster_event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
+        if "worker" in metadata:
+            names.add(str(metadata["worker"].value).split("@", 1)[0])
+    return names
+
+
+def summarise(instance, records: list, tick: float, cpu: float, workers: int) -> dict:  # noqa: ANN001
     kinds = {"ingest": 0.0, "mapping": 0.0, "build": 0.0}
-    for run_id in run_ids:
+    used: set[str] = set()
+    for record in records:
+        run_id = record.dagster_run.run_id
         for step in instance.get_run_step_stats(run_id):
             if step.start_time and step.end_time:
-                kind = ("ingest" if step.step_key.startswith("raw_") else
-                        "mapping" if "field_mappings" in step.step_key else "build")  # fmt: skip
-                kinds[kind] += step.end_time - step.start_time
+                kinds[step_kind(step.step_key)] += step.end_time - step.start_time
+        used |= step_workers(instance, run_id)
+    tenant_end: dict[str, float] = {}
+    for record in records:
+        tenant = record.dagster_run.tags.get("tenant", "?")
+        tenant_end[tenant] = max(tenant_end.get(tenant, 0.0), record.end_time or tick)
+    jobs: dict[str, list[int]] = {}
+    for record in records:
+        counts = jobs.setdefault(record.dagster_run.job_name, [0, 0])
+        counts[0] += record.dagster_run.status.value == "SUCCESS"
+        counts[1] += 1
+    latencies = [end - tick for end in tenant_end.values()]
     return {
         "workers": workers,
-        "wall": max(r.end_time or started for r in records) - started,
-        "median_run": statistics.median(durations) if durations else float("nan"),
-        "succeeded": sum(r.dagster_run.status.value == "SUCCESS" for r in records),
-        "runs": len(records),
+        "wall": max(latencies),
+        "tenant_median": statistics.median(latencies),
+        "jobs": jobs,
         "steps": kinds,
+        "used": len(used),
         "cpu": cpu,
     }
 
 
 def start_services(work: Path) -> tuple[dict, list]:
-    import pgserver
-
     from autonomos_pipelines.sandbox.server import SandboxServer
 
-    server = pgserver.get_server(work / "pg", cleanup_mode="stop")
+    server = stack.start_postgres(work)
     sandbox = SandboxServer().start()
-    port = free_port()
-    redis = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port),
-         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    services = {"pg": server.get_uri(), "sandbox": sandbox.url}
-    services["redis"] = f"redis://127.0.0.1:{port}/0"
-    return services, [server.cleanup, sandbox.stop, redis.terminate]
+    redis, redis_url = stack.start_redis(dict(os.environ), work)
+    services = {"pg": server.get_uri(), "sandbox": sandbox.url, "redis": redis_url}
+    return services, [server.cleanup, sandbox.stop, lambda: stack.stop(redis)]
 
 
-def report(args, rounds: list[dict]) -> list[str]:  # noqa: ANN001
+def report(args, rounds: list[dict], load_before: float) -> list[str]:  # noqa: ANN001
     memory = round(psutil.virtual_memory().total / 2**30)
     lines = [
         "",
-        f"## Scale-out on Celery workers — {datetime.date.today()} ({platform.machine()}, "
-        f"{os.cpu_count()} cores, {memory} GB, load average before "
-        f"{os.getloadavg()[0]:.1f})",
+        f"## Scale-out on Celery workers, refreshed by automation — {datetime.date.today()} "
+        f"({platform.machine()}, {os.cpu_count()} cores, {memory} GB, load average before "
+        f"{load_before:.1f})",
         "",
         f"`PYTHONPATH=. .venv/bin/python bench/scale_out.py --tenants {args.tenants} "
         f"--connectors {args.connectors} --workers {args.workers} --concurrency "
-        f"{args.concurrency} --max-runs {args.max_runs}`: every tenant's refresh submitted to "
-        "the run queue at once, a daemon launching them, steps on Celery worker processes.",
+        f"{args.concurrency}`: every tenant on the same cron tick; the `tenant_refresh` sensor "
+        "launches the loads, `tenant_automation` the mappings and canonical tables; the run "
+        "queue admits 8 runs, one per tenant; steps on Celery worker processes.",
         "",
-        "| workers | runs ok | wall, all tenants | median run | ingest step-s | mapping "
-        "step-s | build step-s | worker CPU s | CPU / step-s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| workers | runs ok (by job) | tick → last run end | per tenant, median | ingest "
+        "step-s | mapping step-s | build step-s | workers used | worker CPU s | CPU / step-s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rounds:
         steps = sum(r["steps"].values())
+        jobs = ", ".join(
+            f"{'automation' if job == '__ASSET_JOB' else job} {ok}/{n}"
+            for job, (ok, n) in sorted(r["jobs"].items())
+        )
         lines.append(
-            f"| {r['workers']} | {r['succeeded']}/{r['runs']} | {r['wall']:.1f} s | "
-            f"{r['median_run']:.1f} s | {r['steps']['ingest']:.0f} | {r['steps']['mapping']:.0f}"
-            f" | {r['steps']['build']:.0f} | {r['cpu']:.0f} | "
+            f"| {r['workers']} | {jobs} | {r['wall']:.1f} s | {r['tenant_median']:.1f} s | "
+            f"{r['steps']['ingest']:.0f} | {r['steps']['mapping']:.0f} | "
+            f"{r['steps']['build']:.0f} | {r['used']} | {r['cpu']:.0f} | "
             f"{r['cpu'] / steps if steps else 0:.2f} |"
         )
     if len(rounds) >= 2:
@@ -300,9 +291,12 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--connectors", type=int, default=15)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--max-runs", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--lead", type=float, default=45, help="seconds before the tick")
+    parser.add_argument("--quiet", type=float, default=75, help="seconds with no new run")
+    parser.add_argument("--timeout", type=float, default=5400)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="scaleout"))
     services, cleanups = start_services(work)
     try:
@@ -310,8 +304,8 @@ def main() -> None:
     finally:
         for cleanup in reversed(cleanups):
             cleanup()
-        shutil.rmtree(work, ignore_errors=True)
-    print(results_log.append(report(args, rounds)))
+    print(results_log.append(report(args, rounds, load_before)))
+    shutil.rmtree(work, ignore_errors=True)  # kept when a round failed: its logs are there
 
 
 if __name__ == "__main__":
