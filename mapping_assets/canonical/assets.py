@@ -16,7 +16,7 @@ from dagster import (
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.aam.specs.spec_model import record_id_columns
-from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
+from autonomos_pipelines.asset_graph.automation import FOLLOWS_MAPPINGS
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
@@ -135,7 +135,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
             lost_fields_spec(canonical_key(entity.name)),
             freshness_spec(canonical_key(entity.name)),
         ],
-        automation_condition=FOLLOWS_UPSTREAM,
+        automation_condition=FOLLOWS_MAPPINGS,
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )
