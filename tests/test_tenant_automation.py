@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from dagster import (
     AssetKey,
+    AssetSelection,
     build_sensor_context,
     evaluate_automation_conditions,
     instance_for_test,
@@ -89,6 +90,11 @@ def test_downstream_follows_a_refresh_only_and_freshness_judges_each_tenant(env,
 
         # a refresh: raw only, no tag -> acme's mapping and every canonical table, not beta's
         run(raw, **{REFRESH_TICK_TAG: "2026-01-01T10:00:00+00:00"})
+        # ... but a canonical table never on its raw tables alone: only with the mapping it
+        # reads (else a long load would have it built on old mappings, then again)
+        alone = AssetSelection.assets(*downstream) - AssetSelection.assets(FIELD_MAPPINGS_KEY)
+        probe = evaluate_automation_conditions(defs, instance, alone, cursor=tick.cursor)
+        assert requested(probe) == {}
         tick = evaluate_automation_conditions(defs, instance, cursor=tick.cursor)
         expected = {key.to_user_string() for key in downstream}
         assert requested(tick) == {name: {"acme"} for name in expected}
