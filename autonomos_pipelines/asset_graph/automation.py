@@ -20,9 +20,9 @@ _updated_for_automation = (
 ).with_label("updated by a run that leaves downstream to automation")
 
 
-def _follows(updated: AutomationCondition, label: str) -> AutomationCondition:
+def _follows(updated: AutomationCondition) -> AutomationCondition:
     return (
-        updated.with_label(label).since_last_handled()
+        updated.since_last_handled()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
     ).with_label("follows_upstream")
@@ -30,13 +30,14 @@ def _follows(updated: AutomationCondition, label: str) -> AutomationCondition:
 
 _dep_updated = _updated_for_automation | AutomationCondition.will_be_requested()
 # The mapping asset: once none of the tenant's raw tables is still being loaded.
-FOLLOWS_UPSTREAM = _follows(AutomationCondition.any_deps_match(_dep_updated), "any_deps_updated")
+FOLLOWS_UPSTREAM = _follows(
+    AutomationCondition.any_deps_match(_dep_updated).with_label("any_deps_updated")
+)
 # A canonical table: with the mapping it reads, never on its own raw tables alone. Else a
 # long load whose first connectors are done would have the table built on the old mappings
 # while the rest still load, and built again after (several runs per refresh, measured).
 FOLLOWS_MAPPINGS = _follows(
-    AutomationCondition.any_deps_match(_dep_updated).allow(
-        AssetSelection.assets(FIELD_MAPPINGS_KEY)
-    ),
-    "field_mappings_updated",
+    AutomationCondition.any_deps_match(_dep_updated)
+    .allow(AssetSelection.assets(FIELD_MAPPINGS_KEY))
+    .with_label("field_mappings_updated")
 )
