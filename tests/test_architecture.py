@@ -99,6 +99,12 @@ RULES = (
         (*DAGSTER, "dlt", *ML),
     ),
     Rule(
+        "The HTTP API",
+        (f"{A}.api",),
+        (SANDBOX, f"{A}.warehouse", f"{A}.canonical", *ASSET_LAYER),
+        (*DAGSTER, "dlt"),
+    ),
+    Rule(
         "The warehouse and canonical SQL",
         (f"{A}.warehouse", f"{A}.canonical"),
         (f"{A}.aam", SANDBOX, *ASSET_LAYER),

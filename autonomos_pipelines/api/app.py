@@ -1,0 +1,44 @@
+"""The FastAPI application: routers, problem details, limits, services per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from autonomos_pipelines.api.common import problems
+from autonomos_pipelines.api.common.services import Services
+from autonomos_pipelines.api.routes import (
+    connectors,
+    drift,
+    health,
+    lookups,
+    mapping,
+    mappings,
+    review,
+    tenants,
+)
+from autonomos_pipelines.core.settings import Settings, get_settings
+
+ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API on `settings` (default: the environment's), its services opened at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.open(settings or get_settings())
+        yield
+
+    app = FastAPI(
+        title="autonomos DCL",
+        summary="The canonical mapping registry: lookups, mapping, review, history, drift.",
+        version="1",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,1 @@
+"""What every route uses: the services of the process, authentication, problem details."""

@@ -1,0 +1,36 @@
+"""What every request works with, built once per server process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.engine import Engine
+
+from autonomos_pipelines.core.database import migrated_engine
+from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.dcl.registry.bootstrap import registry_on
+from autonomos_pipelines.dcl.registry.identity import Identities
+from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    registry: Registry
+    workflow: Workflow
+    identities: Identities
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        engine = migrated_engine(settings)
+        registry = registry_on(engine, settings.redis_url, Quotas.defaults_of(settings))
+        return cls(settings, engine, registry, Workflow(registry), Identities(engine))
+
+
+def services(request: Request) -> Services:
+    """FastAPI dependency: the process's Services (set up by the app's lifespan)."""
+    return request.app.state.services

@@ -1,0 +1,48 @@
+"""A real API on a test's own registry database: two tenants, users of each role, tokens.
+
+Import the fixtures into a test module with `from tests.api_fixtures import *  # noqa`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from autonomos_pipelines.api.app import create_app
+from autonomos_pipelines.core.audit import Actor
+from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.tenant_id import TenantId
+
+__all__ = ["ApiWorld", "api"]
+
+
+@dataclass
+class ApiWorld:
+    client: TestClient
+    settings: Settings
+    tokens: dict[str, str]  # role -> a CLI-style token (no tenant bound) of a user with it
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@pytest.fixture
+def api(env: Settings) -> Iterator[ApiWorld]:
+    """Tenants `acme` and `globex` with the sandbox's hubspot and stripe connectors; users
+    alice (admin), rita (reviewer), vic (viewer), each with a token."""
+    app = create_app(env)
+    with TestClient(app) as client:
+        found = app.state.services
+        admin = Actor("alice", "alice", "os:alice")
+        found.workflow.set_role("alice", "admin", admin)
+        found.workflow.set_role("rita", "reviewer", admin)
+        found.workflow.set_role("vic", "viewer", admin)
+        for tenant in ("acme", "globex"):
+            found.registry.add_tenant(TenantId(tenant), {"hubspot": {}, "stripe": {}}, admin)
+        tokens = {
+            role: found.identities.issue_token(user, 1, admin).token
+            for role, user in (("admin", "alice"), ("reviewer", "rita"), ("viewer", "vic"))
+        }
+        yield ApiWorld(client, env, tokens)
