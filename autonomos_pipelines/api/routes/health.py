@@ -24,5 +24,7 @@ def ready(found: Services = Depends(services)) -> dict:
         with found.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as error:
-        raise ServiceUnavailable(f"registry database unreachable: {type(error).__name__}") from None
+        raise ServiceUnavailable(
+            "DATABASE_URL", found.settings.database_url, type(error).__name__
+        ) from None
     return {"status": "ready"}
