@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from autonomos_pipelines.api.common import problems
+from autonomos_pipelines.api.common.body_limit import BodyLimit
 from autonomos_pipelines.api.common.services import Services
 from autonomos_pipelines.api.routes import (
     connectors,
@@ -27,9 +28,11 @@ ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenant
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API on `settings` (default: the environment's), its services opened at startup."""
 
+    settings = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services.open(settings or get_settings())
+        app.state.services = Services.open(settings)
         yield
 
     app = FastAPI(
@@ -39,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_kb * 1024)
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -23,6 +23,7 @@ SECRET_PREFIX = "AUTONOMOS_SECRET_"
 # WAREHOUSE_URL=embedded: a `warehouse` database on the embedded PostgreSQL (core.database)
 EMBEDDED_WAREHOUSE_URL = "embedded"
 EXECUTORS = ("local", "celery")  # the first is the default
+DEFAULT_API_RATE = 120_000  # 2,000 req/s: one token drives the 1,000 req/s benchmark
 MAX_SETTING_NUMBER = 1_000_000  # MB of a response, seconds between observer ticks
 # variable -> what it overrides (empty: the embedded default); the README's Configuration table
 VARIABLES = {
@@ -49,6 +50,14 @@ VARIABLES = {
     "AUTONOMOS_TOKEN": "an access token from `users token issue` (unset: the OS account)",
     "AUTONOMOS_WEBHOOK_URL": "Slack-compatible webhook for notifications (unset: none sent)",
     "AUTONOMOS_UI_URL": f"the Dagster UI that notifications link to ({DEFAULT_UI_URL})",
+    "AUTONOMOS_API_RATE_PER_MINUTE": f"API requests per minute per token ({DEFAULT_API_RATE:,})",
+    "AUTONOMOS_API_RATE_BURST": "API requests a token may make at once (a minute's worth)",
+    "AUTONOMOS_API_MAX_BODY_KB": "largest API request body in KiB (1024)",
+    "AUTONOMOS_OIDC_ISSUER": "an OIDC issuer whose JWTs the API accepts (none: API tokens only)",
+    "AUTONOMOS_OIDC_AUDIENCE": "the audience OIDC JWTs must name (required with the issuer)",
+    "AUTONOMOS_OIDC_JWKS_URL": "the issuer's signing keys (its openid-configuration jwks_uri)",
+    "AUTONOMOS_OIDC_TENANT_CLAIM": "the JWT claim holding the caller's tenant (tenant)",
+    "AUTONOMOS_OIDC_ROLES_CLAIM": "the JWT claim holding read/map/review/admin (roles)",
 }
 _SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
     "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
@@ -86,6 +95,10 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     webhook_url: str | None = field(default=None, repr=False)  # a secret: Slack's holds a token
     ui_url: str = DEFAULT_UI_URL
+    api_rate_per_minute: int = DEFAULT_API_RATE
+    api_rate_burst: int | None = None  # None: api_rate_per_minute
+    api_max_body_kb: int = 1024
+    oidc: OidcSettings | None = None  # None: no JWTs accepted
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -124,6 +137,12 @@ class Settings:
             token=raw["AUTONOMOS_TOKEN"] or None,
             webhook_url=_web_url("AUTONOMOS_WEBHOOK_URL", raw, secret=True) or None,
             ui_url=(_web_url("AUTONOMOS_UI_URL", raw) or DEFAULT_UI_URL).rstrip("/"),
+            api_rate_per_minute=int(
+                _number("AUTONOMOS_API_RATE_PER_MINUTE", raw, DEFAULT_API_RATE, int)
+            ),
+            api_rate_burst=int(_number("AUTONOMOS_API_RATE_BURST", raw, 0, int)) or None,
+            api_max_body_kb=int(_number("AUTONOMOS_API_MAX_BODY_KB", raw, 1024, int)),
+            oidc=OidcSettings.from_raw(raw),
         )
 
     @property
@@ -150,6 +169,35 @@ class Settings:
     @property
     def max_response_bytes(self) -> int:
         return max(1, int(self.max_response_mb * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Which JWTs the API accepts: signed by `issuer`'s keys, naming `audience`."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None  # None: discovered from the issuer's openid-configuration
+    tenant_claim: str = "tenant"
+    roles_claim: str = "roles"
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> OidcSettings | None:
+        issuer = _web_url("AUTONOMOS_OIDC_ISSUER", raw)
+        if not issuer:
+            return None
+        if not raw["AUTONOMOS_OIDC_AUDIENCE"]:
+            raise ConfigError(
+                "AUTONOMOS_OIDC_AUDIENCE is required with AUTONOMOS_OIDC_ISSUER: the audience "
+                "(client id) JWTs must name, so a token issued for another app is refused"
+            )
+        return cls(
+            issuer=issuer,
+            audience=raw["AUTONOMOS_OIDC_AUDIENCE"],
+            jwks_url=_web_url("AUTONOMOS_OIDC_JWKS_URL", raw) or None,
+            tenant_claim=raw["AUTONOMOS_OIDC_TENANT_CLAIM"] or "tenant",
+            roles_claim=raw["AUTONOMOS_OIDC_ROLES_CLAIM"] or "roles",
+        )
 
 
 def get_settings() -> Settings:

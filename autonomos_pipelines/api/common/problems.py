@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException  # FastAPI's and the router's (404, 405)
 
 from autonomos_pipelines.core.errors import (
     AutonomosError,
