@@ -24,11 +24,21 @@ class Actor(str):
 
     principal: str
     credential: str
+    # roles a verified credential proved (an OIDC JWT's roles claim): role checks use these
+    # instead of the users table, which has no row for such a user. None: ask the table.
+    proven_roles: frozenset[str] | None
 
-    def __new__(cls, user: str, principal: str | None = None, credential: str = "") -> Actor:
+    def __new__(
+        cls,
+        user: str,
+        principal: str | None = None,
+        credential: str = "",
+        proven_roles: frozenset[str] | None = None,
+    ) -> Actor:
         actor = super().__new__(cls, user)
         actor.principal = principal or user
         actor.credential = credential
+        actor.proven_roles = proven_roles
         return actor
 
     @property
@@ -37,9 +47,12 @@ class Actor(str):
         return None if self.principal == str(self) else str(self)
 
     def describe(self) -> str:
-        """`root`, `alice (token ab12cd34)`, `root (OS account) on behalf of rita`."""
+        """`alice (token ab12cd34)`, `ann (OIDC idp.example)`,
+        `root (OS account) on behalf of rita`."""
         kind, _, detail = self.credential.partition(":")
-        how = {"os": "OS account", "token": f"token {detail}"}.get(kind, kind or "unverified")
+        how = {"os": "OS account", "token": f"token {detail}", "oidc": f"OIDC {detail}"}.get(
+            kind, kind or "unverified"
+        )
         tail = f" on behalf of {self.on_behalf_of}" if self.on_behalf_of else ""
         return f"{self.principal} ({how}){tail}"
 

@@ -77,9 +77,11 @@ class Workflow:
         tenant_id: TenantId | None,
         key: str,
     ) -> None:
-        role = connection.execute(
-            sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": actor}
-        ).scalar()
+        role = _proven_role(actor, roles)
+        if role is None:
+            role = connection.execute(
+                sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": actor}
+            ).scalar()
         if role in roles:
             return
         # committed even though the caller rolls back
@@ -360,6 +362,16 @@ def _active_row(connection: Connection, ref: FieldRef) -> Any:
         .mappings()
         .first()
     )
+
+
+def _proven_role(actor: str, roles: tuple[str, ...]) -> str | None:
+    """The role a verified credential proved ("none" when it proved none of `roles`: the
+    users table is then not asked, its row of the same name may be another person's);
+    None for a plain name or a token, whose role is the table's."""
+    proven = actor.proven_roles if isinstance(actor, Actor) else None
+    if proven is None:
+        return None
+    return next((role for role in roles if role in proven), "none")
 
 
 def _fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> Any:
