@@ -1,6 +1,7 @@
 """Who is calling, for which tenant, allowed to do what.
 
-A request carries `Authorization: Bearer <token>`. The principal it proves has a tenant (None:
+A request carries `Authorization: Bearer <token>`: an API token (`atk_...`), or a JWT of the
+OIDC issuer when one is configured (api.common.oidc). The principal it proves has a tenant (None:
 every tenant, which only an admin's token may have) and scopes; a route names the scope it
 needs. Another tenant's resources answer 404, exactly as ids that do not exist, so a caller
 learns nothing about tenants that are not theirs."""
@@ -11,12 +12,15 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Path, Request
 
+from autonomos_pipelines.api.common.limits import take_request
+from autonomos_pipelines.api.common.oidc import looks_like_jwt, verifier_for
 from autonomos_pipelines.api.common.problems import NotFound
 from autonomos_pipelines.api.common.services import Services, services
 from autonomos_pipelines.core.audit import Actor
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
-from autonomos_pipelines.dcl.registry.tokens import SCOPES, AuthenticationError
+from autonomos_pipelines.dcl.registry.tokens import SCOPES, AuthenticationError, VerifiedToken
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,33 @@ def bearer_token(request: Request) -> str:
 
 
 def authenticated(request: Request, found: Services = Depends(services)) -> Principal:
-    """The principal a request's bearer token proves (401 problem otherwise)."""
-    held = found.identities.verify_api_token(bearer_token(request))
+    """The principal a request's bearer token proves (401 problem otherwise), charged one
+    request of its rate limit (429 problem over it)."""
+    credential = bearer_token(request)
+    if looks_like_jwt(credential):
+        principal = _jwt_principal(credential, found.settings)
+    else:
+        principal = _token_principal(found.identities.verify_api_token(credential))
+    take_request(principal.limit_key, principal.actor.describe(), found.settings)
+    return principal
+
+
+def _token_principal(held: VerifiedToken) -> Principal:
     actor = Actor(held.user_name, held.user_name, f"token:{held.token_id}")
     tenant_id = None if held.tenant_id is None else TenantId(held.tenant_id)
     return Principal(actor, tenant_id, held.allowed_scopes, f"token:{held.token_id}")
+
+
+def _jwt_principal(credential: str, settings: Settings) -> Principal:
+    if settings.oidc is None:
+        raise AuthenticationError(
+            "the bearer token is a JWT, but this API accepts none (AUTONOMOS_OIDC_ISSUER is "
+            "not set); use an API token from `autonomos users token issue NAME --tenant T`"
+        )
+    who = verifier_for(settings.oidc).verify(credential)
+    credential_name = f"oidc:{who.issuer_host}"
+    actor = Actor(who.name, who.name, credential_name, proven_roles=who.proven_roles)
+    return Principal(actor, who.tenant_id, who.scopes, f"{credential_name}:{who.subject}")
 
 
 @dataclass(frozen=True)
