@@ -2,24 +2,22 @@
 
 Off unless AUTONOMOS_OIDC_ISSUER is set. Only asymmetric algorithms are accepted: with `none`
 anyone could sign, and with HS256 the issuer's *public* key would become the HMAC secret. The
-keys (JWKS) are fetched once and cached by PyJWKClient: refreshed every 5 minutes, and on an
-unknown key id at most once per 30 s, so made-up key ids cannot make us hammer the issuer.
-Messages say what is wrong with a token and never repeat it."""
+issuer's keys come from api.common.oidc_keys. Messages say what is wrong with a token and never
+repeat it."""
 
 from __future__ import annotations
 
-import json
-import threading
-import urllib.request
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-from jwt import PyJWK, PyJWKClient
+from jwt import PyJWK
 
-from autonomos_pipelines.core.errors import InvalidName, ServiceUnavailable
+from autonomos_pipelines.api.common.oidc_keys import IssuerKeys
+from autonomos_pipelines.core.errors import InvalidName
 from autonomos_pipelines.core.settings import OidcSettings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
@@ -28,7 +26,7 @@ from autonomos_pipelines.dcl.registry.tokens import AuthenticationError as Refus
 
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 LEEWAY_SECONDS = 30  # clock skew between the issuer and us
-FETCH_TIMEOUT_SECONDS = 5
+VERIFIED_CACHE_SIZE = 10_000  # tokens remembered per process (~1 KB each)
 # a claim value -> the scopes it grants: a scope, or a role name (admin: every scope)
 SCOPES_OF_CLAIM = {scope: frozenset({scope}) for scope in SCOPES} | SCOPES_OF_ROLE
 # the workflow role each scope proves (Actor.proven_roles)
@@ -66,12 +64,24 @@ class OidcVerifier:
     def __init__(self, oidc: OidcSettings) -> None:
         self.oidc = oidc
         self.issuer_host = urlsplit(oidc.issuer).hostname or oidc.issuer
-        self._keys: PyJWKClient | None = None
-        self._lock = threading.Lock()
+        self._keys = IssuerKeys(oidc)
+        self._verified: dict[str, tuple[OidcIdentity, float]] = {}
 
     def verify(self, token: str) -> OidcIdentity:
         """Who a JWT proves; AuthenticationError (401) with the reason, ServiceUnavailable
-        (503) when the issuer's keys cannot be fetched, PermissionDenied (403) without tenant."""
+        (503) when the issuer's keys cannot be fetched, PermissionDenied (403) without tenant.
+        A verified token is remembered until it expires (a minute at most): a client sends
+        the same one with every request, and checking its signature costs more than a lookup."""
+        known = self._verified.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        identity, expires_at = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # simpler than LRU; refilled at one verification per token
+        self._verified[token] = (identity, min(expires_at, time.time() + 60))
+        return identity
+
+    def _verify(self, token: str) -> tuple[OidcIdentity, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -87,7 +97,7 @@ class OidcVerifier:
         except jwt.InvalidTokenError as error:
             why = next(text for kind, text in _WHY.items() if isinstance(error, kind))
             raise Refused(f"the bearer JWT {why}{self._expected(error)}") from None
-        return self._identity(claims)
+        return self._identity(claims), float(claims["exp"])
 
     def _expected(self, error: Exception) -> str:
         if isinstance(error, jwt.InvalidAudienceError):
@@ -107,43 +117,7 @@ class OidcVerifier:
             )
         if not isinstance(header.get("kid"), str):
             raise Refused("the bearer JWT has no key id (kid) header")
-        keys = self._client()
-        try:
-            keys.get_signing_keys()  # an unreachable or empty JWKS is the issuer's fault
-        except jwt.PyJWTError as error:
-            raise self._unavailable(error) from None
-        try:
-            return keys.get_signing_key(header["kid"])
-        except jwt.PyJWKClientConnectionError as error:
-            raise self._unavailable(error) from None
-        except jwt.PyJWKClientError:
-            raise Refused("the bearer JWT is signed by an unknown key id") from None
-
-    def _client(self) -> PyJWKClient:
-        with self._lock:
-            if self._keys is None:
-                url = self.oidc.jwks_url or self._discovered_jwks_url()
-                self._keys = PyJWKClient(url, cache_keys=True, timeout=FETCH_TIMEOUT_SECONDS)
-            return self._keys
-
-    def _discovered_jwks_url(self) -> str:
-        where = self.oidc.issuer.rstrip("/") + "/.well-known/openid-configuration"
-        try:
-            with urllib.request.urlopen(where, timeout=FETCH_TIMEOUT_SECONDS) as response:
-                url = json.load(response).get("jwks_uri")
-        except (OSError, ValueError, AttributeError) as error:
-            reason = f"its openid-configuration cannot be read ({error})"
-            raise ServiceUnavailable("AUTONOMOS_OIDC_ISSUER", self.oidc.issuer, reason) from None
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            reason = "its openid-configuration has no http(s) jwks_uri"
-            raise ServiceUnavailable("AUTONOMOS_OIDC_ISSUER", self.oidc.issuer, reason)
-        return url
-
-    def _unavailable(self, error: Exception) -> ServiceUnavailable:
-        reason = f"the issuer's signing keys cannot be fetched ({error.__cause__ or error})"
-        if self.oidc.jwks_url:
-            return ServiceUnavailable("AUTONOMOS_OIDC_JWKS_URL", self.oidc.jwks_url, reason)
-        return ServiceUnavailable("AUTONOMOS_OIDC_ISSUER", self.oidc.issuer, reason)
+        return self._keys.signing_key(header["kid"])
 
     def _identity(self, claims: dict[str, Any]) -> OidcIdentity:
         subject = _text_claim(claims, "sub")
