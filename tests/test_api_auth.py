@@ -244,3 +244,11 @@ def test_unknown_paths_and_methods_are_problem_documents(api):
     wrong_method = api.client.delete("/healthz")
     assert_problem(wrong_method, 405, "Method Not Allowed")
     assert wrong_method.headers["allow"] == "GET"
+
+
+def test_the_openapi_document_declares_the_bearer_scheme_on_guarded_routes(api):
+    app = probed_app(api.settings)
+    document = TestClient(app).get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["paths"]["/v1/tenants/{tenant}/probe"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in document["paths"]["/healthz"]["get"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Depends, Path, Request
+from fastapi.security import HTTPBearer
 
 from autonomos_pipelines.api.common.limits import take_request
 from autonomos_pipelines.api.common.oidc import looks_like_jwt, verifier_for
@@ -45,7 +46,19 @@ def bearer_token(request: Request) -> str:
     return credential.strip()
 
 
-def authenticated(request: Request, found: Services = Depends(services)) -> Principal:
+# declares the scheme in the OpenAPI document (the docs' Authorize button); bearer_token reads
+# the header itself, so a missing one is our 401 problem, not FastAPI's 403
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API token (`autonomos users token issue NAME --tenant T --scope S`) or, "
+    "when AUTONOMOS_OIDC_ISSUER is set, a JWT of that issuer.",
+)
+
+
+def authenticated(
+    request: Request, found: Services = Depends(services), _: object = Depends(BEARER)
+) -> Principal:
     """The principal a request's bearer token proves (401 problem otherwise), charged one
     request of its rate limit (429 problem over it)."""
     credential = bearer_token(request)
