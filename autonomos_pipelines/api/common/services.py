@@ -40,6 +40,7 @@ class Services:
         )
 
 
-def services(request: Request) -> Services:
-    """FastAPI dependency: the process's Services (set up by the app's lifespan)."""
+async def services(request: Request) -> Services:
+    """FastAPI dependency: the process's Services (set up by the app's lifespan). Async so
+    that FastAPI runs it on the event loop instead of a worker thread: it does no I/O."""
     return request.app.state.services

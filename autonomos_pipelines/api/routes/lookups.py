@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.problems import problem
@@ -90,7 +91,7 @@ class LookupResponse(BaseModel):
     response_model=MappingOut,
     responses={404: {"description": "No active mapping for the field (problem details)"}},
 )
-def lookup(
+async def lookup(
     request: Request,
     response: Response,
     connector: Annotated[ConnectorName, Query(description="Connector name, e.g. `hubspot`")],
@@ -102,7 +103,10 @@ def lookup(
     """The active mapping of one source field for the tenant: the tenant's own version if it
     has one, else the global baseline's. 404 problem when the field has no active mapping.
     `X-Lookup-Cache` says whether this worker answered from its cache (`hit`) or PostgreSQL."""
-    answer = found.lookups.get(access.tenant_id, (connector, table, field))
+    name = (connector, table, field)
+    answer = found.lookups.cached(access.tenant_id, name)
+    if answer is None:  # the query runs in a thread, off the event loop
+        answer = await run_in_threadpool(found.lookups.get, access.tenant_id, name)
     headers = {
         "X-Worker": str(os.getpid()),  # which of the server's processes answered
         "X-Lookup-Cache": "hit" if answer.cached else "miss",

@@ -77,6 +77,13 @@ class FieldLookup:
         self._store({key: mapping}, generation)
         return Answer(mapping, False)
 
+    def cached(self, tenant_id: TenantId, name: FieldName) -> Answer | None:
+        """The cached answer, or None when `get` would have to query (never blocks on I/O:
+        an async route answers hits on the event loop and sends only misses to a thread)."""
+        with self._lock:
+            hit = self._fresh(_key(tenant_id, name))
+        return None if hit is None else Answer(hit[1], True)
+
     def get_many(self, tenant_id: TenantId, names: Sequence[FieldName]) -> list[Mapping | None]:
         """`get` for each name, in order; the uncached ones in one query."""
         keys = [_key(tenant_id, name) for name in names]
