@@ -163,8 +163,11 @@ def start_server(command: list[str], env: dict, log: Path, token: str) -> tuple:
 
 
 def run_locust(label: str, base: str, env: dict, work: Path, args, server_pid: int) -> dict:  # noqa: ANN001
-    scenario = "hot" if label == CACHED_AUTH else label
+    """Scenario `label` (`hot`, or `hot@200` for another target rate) under locust."""
+    scenario, _, asked_rate = label.replace(CACHED_AUTH, "hot").partition("@")
     rate, users = RATES[scenario]
+    if asked_rate:  # about 20 requests/s per user, as at the default rates
+        rate, users = int(asked_rate), max(1, min(50, int(asked_rate) // 20))
     scenario_env = {
         **env,
         "BENCH_SCENARIO": scenario,
@@ -175,7 +178,7 @@ def run_locust(label: str, base: str, env: dict, work: Path, args, server_pid: i
         "BENCH_CONNECTOR": CONNECTOR,
         "BENCH_TENANT": TENANT,
     }
-    prefix = work / ("hotauth" if label == CACHED_AUTH else label)
+    prefix = work / label.replace(CACHED_AUTH, "hotauth").replace("@", "_")
     command = [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
                "-u", str(users), "-r", str(users), "-t", f"{args.duration}s", "--host", base,
                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
@@ -195,6 +198,7 @@ def run_locust(label: str, base: str, env: dict, work: Path, args, server_pid: i
     return {
         "scenario": label,
         "target": rate,
+        "users": users,
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
         "rps": float(row["Requests/s"]),
@@ -221,18 +225,22 @@ def report(args, costs: dict, results: list[dict], load_before: float) -> list[s
         f"Python {platform.python_version()}, load average before {load_before:.1f})",
         "",
         f"`PYTHONPATH=. .venv/bin/python bench/api_load.py --duration {args.duration} "
-        f"--fields {args.fields}`: `autonomos serve --workers {args.workers}` with Redis, "
+        f"--fields {args.fields} --scenarios {args.scenarios}"
+        + (f" --cached-auth-rate {args.cached_auth_rate}" if args.cached_auth_rate else "")
+        + f"`: `autonomos serve --workers {args.workers}` with Redis, "
         "locust (FastHttpUser, headless) on the same 2 cores.",
         "",
-        "| scenario | target req/s | achieved req/s | requests | failures | p50 ms | p95 ms "
-        "| p99 ms | server CPU (cores) | locust CPU (cores) |",
+        "| scenario | target req/s (users) | achieved req/s | requests | failures | p50 ms "
+        "| p95 ms | p99 ms | server CPU (cores) | locust CPU (cores) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        warned = " (locust warned: CPU > 90 %)" if r["locust_warned"] else ""
         lines.append(
-            f"| {r['scenario']} | {r['target']} | {r['rps']:.0f} | {r['requests']} | "
-            f"{r['failures']} | {r['p50']} | {r['p95']} | {r['p99']} | {r['server_cpu']:.2f} | "
-            f"{r['locust_cpu']:.2f}{' (locust warned: CPU > 90 %)' if r['locust_warned'] else ''} |"
+            f"| {r['scenario']} | {r['target']} ({r['users']}) | {r['rps']:.0f} | "
+            f"{r['requests']} | {r['failures']} | {r['p50']} | {r['p95']} | {r['p99']} | "
+            f"{r['server_cpu']:.2f} | "
+            f"{r['locust_cpu']:.2f}{warned} |"
         )
     lines += ["", "In-process, no load (p50 / p95 ms):", ""]
     lines += [f"* {what}: {p50:.3f} / {p95:.3f}" for what, (p50, p95) in costs.items()]
@@ -246,6 +254,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scenarios", default="hot,cold,batch,health")
     parser.add_argument("--skip-cached-auth", action="store_true")
+    parser.add_argument("--cached-auth-rate", type=int, default=0, help="default: hot's 1000")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -276,7 +285,8 @@ def main() -> None:
             variant_env = {**env, "PYTHONPATH": f"{ROOT}:{Path(__file__).parent}"}
             server, base = start_server(variant, variant_env, work / "variant.log", token)
             processes.append(server)
-            results.append(run_locust(CACHED_AUTH, base, env, work, args, server.pid))
+            cached = CACHED_AUTH + (f"@{args.cached_auth_rate}" if args.cached_auth_rate else "")
+            results.append(run_locust(cached, base, env, work, args, server.pid))
         lines = report(args, costs, results, load_before)
         print(results_log.append(lines) if not args.no_write else "\n".join(lines))
     finally:
