@@ -17,6 +17,7 @@ from autonomos_pipelines.cli import (
     run_cmd,
     sandbox_cmd,
     secrets_cmd,
+    serve_cmd,
     tenants_cmd,
     users_cmd,
     worker_cmd,
@@ -42,3 +43,4 @@ app.command("ui")(run_cmd.ui)
 app.command("map")(map_cmd.map_fields)
 app.command("backfill")(backfill_cmd.backfill)
 app.command("worker")(worker_cmd.worker)
+app.command("serve")(serve_cmd.serve_api)

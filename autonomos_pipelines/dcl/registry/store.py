@@ -7,7 +7,7 @@ the hot cache. Reads of active mappings resolve tenant overrides over the global
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
@@ -69,6 +69,9 @@ class Registry:
         # Hot path: per-process dict of active mappings per tenant, dropped on any write here
         # and, through Redis pub/sub, on writes made by other processes.
         self._hot: dict[str | None, dict[tuple[str, str, str], Mapping]] = {}
+        # other per-process caches of mappings (the API's per-field lookups) that must drop
+        # a tenant's entries whenever this one does
+        self._invalidation_listeners: list[Callable[[TenantId | None], None]] = []
         subscribe = getattr(self.cache, "subscribe_invalidations", None)
         if subscribe is not None:
             subscribe(self._drop_hot)
@@ -179,11 +182,24 @@ class Registry:
         if publish is not None:
             publish(tenant_id)
 
+    def on_invalidate(self, listener: Callable[[TenantId | None], None]) -> None:
+        """Call `listener(tenant_id or None)` whenever this process drops cached mappings:
+        after its own writes and, with Redis, after any other process's."""
+        self._invalidation_listeners.append(listener)
+
+    @property
+    def invalidations_reach_every_process(self) -> bool:
+        """Whether other processes' writes are announced here (Redis pub/sub, not lost)."""
+        subscribed = getattr(self.cache, "subscribe_invalidations", None) is not None
+        return subscribed and not getattr(self.cache, "lost", False)
+
     def _drop_hot(self, tenant_id: TenantId | None) -> None:
         if tenant_id is None:
             self._hot.clear()
         else:
             self._hot.pop(tenant_id, None)
+        for listener in self._invalidation_listeners:
+            listener(tenant_id)
 
     def record_source_fields(self, tenant_id: TenantId, fields: Iterable[ObservedField]) -> None:
         """Upsert what the mapping asset saw, with whether an active mapping covers it."""
