@@ -71,6 +71,7 @@ class RedisCache:
 
         self._url = url
         self._lost = False
+        self._listeners: list[Any] = []  # pub/sub threads, one per subscribed channel
         self._client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
         try:
             self._client.ping()
@@ -114,10 +115,18 @@ class RedisCache:
         return int(self._guarded(delete, 0))
 
     def publish_invalidation(self, tenant_id: TenantId | None) -> None:
-        self._guarded(lambda: self._client.publish(INVALIDATION_CHANNEL, tenant_id or ""), None)
+        self.publish(INVALIDATION_CHANNEL, tenant_id or "")
 
     def subscribe_invalidations(self, callback: Callable[[str | None], None]) -> None:
         """Call `callback(tenant_id or None)` for every invalidation any process publishes."""
+        self.subscribe(INVALIDATION_CHANNEL, callback)
+
+    def publish(self, channel: str, message: str) -> None:
+        self._guarded(lambda: self._client.publish(channel, message), None)
+
+    def subscribe(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(message or None)` for every message any process publishes on
+        `channel`, from a listener thread; `callback(None)` once if Redis is lost."""
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
 
         def handle(message: dict) -> None:
@@ -131,9 +140,9 @@ class RedisCache:
             callback(None)
             thread.stop()
 
-        pubsub.subscribe(**{INVALIDATION_CHANNEL: handle})
-        self._listener = pubsub.run_in_thread(
-            sleep_time=0.5, daemon=True, exception_handler=stop_on_error
+        pubsub.subscribe(**{channel: handle})
+        self._listeners.append(
+            pubsub.run_in_thread(sleep_time=0.5, daemon=True, exception_handler=stop_on_error)
         )
 
 

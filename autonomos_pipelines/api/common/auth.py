@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
 from autonomos_pipelines.api.common.limits import take_request
@@ -56,17 +57,32 @@ BEARER = HTTPBearer(
 )
 
 
-def authenticated(
+async def authenticated(
     request: Request, found: Services = Depends(services), _: object = Depends(BEARER)
 ) -> Principal:
     """The principal a request's bearer token proves (401 problem otherwise), charged one
-    request of its rate limit (429 problem over it)."""
+    request of its rate limit (429 problem over it). A token verified a moment ago is
+    answered from memory on the event loop (principal_cache); verifying one reads the
+    database in a worker thread."""
     credential = bearer_token(request)
-    if looks_like_jwt(credential):
-        principal = _jwt_principal(credential, found.settings)
+    principal: Principal | None = found.principals.get(credential)
+    if principal is None:
+        principal = await run_in_threadpool(_verify, credential, found)
+    if found.settings.redis_url:  # a network round trip: not on the event loop
+        await run_in_threadpool(take_request, principal.limit_key, principal.actor.describe(),
+                                found.settings)  # fmt: skip
     else:
-        principal = _token_principal(found.identities.verify_api_token(credential))
-    take_request(principal.limit_key, principal.actor.describe(), found.settings)
+        take_request(principal.limit_key, principal.actor.describe(), found.settings)
+    return principal
+
+
+def _verify(credential: str, found: Services) -> Principal:
+    if looks_like_jwt(credential):  # remembered by the verifier itself, until it expires
+        return _jwt_principal(credential, found.settings)
+    generation = found.principals.generation()
+    held = found.identities.verify_api_token(credential)
+    principal = _token_principal(held)
+    found.principals.put(credential, principal, held.seconds_left, generation)
     return principal
 
 
@@ -105,13 +121,13 @@ def tenant_access(scope: str):  # type: ignore[no-untyped-def]
     not see (or that does not exist), 403 without `scope`."""
     assert scope in SCOPES, scope
 
-    def check(
+    async def check(
         tenant: str = Path(description="Tenant id"),
         principal: Principal = Depends(authenticated),
         found: Services = Depends(services),
     ) -> Access:
         tenant_id = TenantId(tenant)
-        if not principal.may_see(tenant_id) or tenant_id not in found.registry.tenants():
+        if not principal.may_see(tenant_id) or tenant_id not in await found.tenant_ids():
             raise NotFound(f"no tenant {tenant_id!r}")
         if scope not in principal.scopes:
             raise PermissionDenied(

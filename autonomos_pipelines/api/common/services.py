@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.api.common.principal_cache import VerifiedCache
 from autonomos_pipelines.core.database import migrated_engine
 from autonomos_pipelines.core.quotas import Quotas
 from autonomos_pipelines.core.settings import Settings
@@ -17,6 +21,9 @@ from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 
+TENANT_LIST_SECONDS = 1.0  # a tenant added elsewhere is served within a second
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -25,6 +32,8 @@ class Services:
     workflow: Workflow
     identities: Identities
     lookups: FieldLookup  # per-field active mappings, cached in this process
+    principals: VerifiedCache[Any]  # verified API tokens (api.common.auth.Principal)
+    _tenants: tuple[float, frozenset[str]] = (0.0, frozenset())
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -35,9 +44,18 @@ class Services:
             engine,
             registry,
             Workflow(registry),
-            Identities(engine),
+            Identities(engine, registry.cache),
             FieldLookup(registry),
+            VerifiedCache(registry.cache),
         )
+
+    async def tenant_ids(self) -> frozenset[str]:
+        """Every tenant's id, read at most once a second (in a worker thread)."""
+        read_at, ids = self._tenants
+        if time.monotonic() - read_at > TENANT_LIST_SECONDS:
+            ids = frozenset(await run_in_threadpool(self.registry.tenants))
+            self._tenants = (time.monotonic(), ids)
+        return ids
 
 
 async def services(request: Request) -> Services:

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from autonomos_pipelines.core.audit import Actor, audit
 from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.registry import tokens
+from autonomos_pipelines.core.cache import Cache
+from autonomos_pipelines.dcl.registry import identity_events, tokens
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
 from autonomos_pipelines.dcl.registry.tokens import (
     SCOPES,
@@ -65,8 +66,9 @@ def _tenant_exists(connection: Connection, tenant_id: TenantId) -> bool:
 
 
 class Identities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: Cache | None = None) -> None:
         self.engine = engine
+        self.cache = cache  # where a revocation is announced to other processes (Redis)
 
     def from_token(self, token: str) -> Actor:
         """The user an AUTONOMOS_TOKEN was issued to, if it is valid, unexpired, unrevoked,
@@ -140,6 +142,8 @@ class Identities:
             if revoked:
                 audit(connection, actor, "user.token_revoke", None, "user_token", token_id,
                       None, {"user": owner})  # fmt: skip
+        if revoked:
+            identity_events.announce(self.cache)
         return revoked
 
     def tokens_of(self, user: str | None) -> list[dict]:

@@ -56,6 +56,7 @@ class VerifiedToken:
     role: str | None
     tenant_id: str | None  # None: every tenant (a CLI token, or an admin's API token)
     scopes: tuple[str, ...] | None  # None: a CLI token (the user's whole role)
+    seconds_left: float = 0.0  # until it expires
 
     @property
     def allowed_scopes(self) -> frozenset[str]:
@@ -107,6 +108,7 @@ def verify_token(
     row = connection.execute(
         sa.text("""SELECT t.user_name, t.secret_hash, t.revoked_at, t.tenant_id, t.scopes,
                           t.expires_at <= now() AS expired, u.role,
+                          extract(epoch FROM t.expires_at - now()) AS seconds_left,
                           t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
                               AS stale
                    FROM user_tokens t LEFT JOIN users u ON u.user_name = t.user_name
@@ -124,7 +126,9 @@ def verify_token(
             {"id": token_id},
         )
     scopes = None if row.scopes is None else tuple(row.scopes)
-    return VerifiedToken(row.user_name, token_id, row.role, row.tenant_id, scopes)
+    return VerifiedToken(
+        row.user_name, token_id, row.role, row.tenant_id, scopes, float(row.seconds_left)
+    )
 
 
 def owner_of_token(connection: Connection, token_id: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from autonomos_pipelines.core.audit import Actor, audit
 from autonomos_pipelines.core.database import admin_session, session
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.registry import identity_events
 from autonomos_pipelines.dcl.registry.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.registry.refs import (
     ROW_COLUMNS,
@@ -67,6 +68,7 @@ class Workflow:
                 {"u": user, "r": role, "a": actor},
             )
             audit(connection, actor, "user.set_role", None, "user", user, old, role)
+        identity_events.announce(self.registry.cache)
 
     def _require(
         self,
