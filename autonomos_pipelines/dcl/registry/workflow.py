@@ -23,6 +23,7 @@ from autonomos_pipelines.dcl.registry.refs import (
     FieldRef,
     MappingConflict,
     PermissionDenied,
+    UnknownMapping,
     WorkflowError,
     row_key,
     row_value,
@@ -375,7 +376,7 @@ def _fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> An
         .first()
     )
     if row is None:
-        raise WorkflowError(f"no mapping with id {mapping_id}")
+        raise UnknownMapping(f"no mapping with id {mapping_id}")
     return row
 
 
