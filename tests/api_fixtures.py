@@ -27,6 +27,16 @@ class ApiWorld:
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
+    def issue(self, user: str, tenant: str | None, scopes: tuple[str, ...]) -> str:
+        """An API token of `user` for `tenant` (None: every tenant) with `scopes`."""
+        found = self.client.app.state.services  # type: ignore[attr-defined]
+        admin = Actor("alice", "alice", "os:alice")
+        tenant_id = None if tenant is None else TenantId(tenant)
+        return found.identities.issue_token(user, 1, admin, tenant_id, scopes).token
+
+    def bearer(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
 
 @pytest.fixture
 def api(env: Settings) -> Iterator[ApiWorld]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors
+from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.review_cmd import workflow
 from autonomos_pipelines.core.database import migrated_engine
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.identity import Identities
-from autonomos_pipelines.dcl.registry.tokens import MAX_DAYS
+from autonomos_pipelines.dcl.registry.tokens import MAX_DAYS, SCOPES
 
 app = typer.Typer(help="Users: who you are, roles (viewer, reviewer, admin), access tokens.")
 token_app = typer.Typer(help="Access tokens (AUTONOMOS_TOKEN): issue, list, revoke.")
@@ -48,13 +48,26 @@ def grant(
 def issue(
     name: str = typer.Argument(..., help="The user the token authenticates as"),
     days: int = typer.Option(90, help=f"Days until it expires (1 to {MAX_DAYS})"),
+    tenant: str = typer.Option(None, help="An API token for this tenant only (`autonomos serve`)"),
+    scope: list[str] = typer.Option(
+        None, help=f"An API token's scope, repeatable: {', '.join(SCOPES)} (default read)"
+    ),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Issue a token (admins only). It is printed once, on stdout; only its hash is kept."""
-    issued = identities().issue_token(name, days, acting_user(user))
+    """Issue a token (admins only). It is printed once, on stdout; only its hash is kept.
+
+    Without --tenant and --scope it is a CLI token (AUTONOMOS_TOKEN, the user's whole role);
+    with them, a token for the HTTP API, bound to that tenant (an admin's may omit --tenant
+    to cover every tenant) and those scopes, which the user's role must allow."""
+    scopes = tuple(scope) if scope else None
+    issued = identities().issue_token(name, days, acting_user(user), tenant_arg(tenant), scopes)
+    use, bound = "set it as AUTONOMOS_TOKEN", ""
+    if issued.scopes is not None:
+        use = "send it as `Authorization: Bearer <token>`"
+        bound = f" for tenant {issued.tenant_id or '(every tenant)'} [{','.join(issued.scopes)}]"
     typer.echo(
-        f"token {issued.token_id} for {issued.user_name}, expires "
-        f"{issued.expires_at:%Y-%m-%d %H:%M %Z}; shown once, set it as AUTONOMOS_TOKEN:",
+        f"token {issued.token_id} for {issued.user_name}{bound}, "
+        f"expires {issued.expires_at:%Y-%m-%d %H:%M %Z}; shown once, {use}:",
         err=True,
     )
     typer.echo(issued.token)
@@ -70,9 +83,12 @@ def list_tokens(name: str = typer.Argument(None, help="Only this user's tokens")
             "revoked" if row["revoked_at"] else "expired" if row["expired"] else "valid"
         ) + f" until {row['expires_at']:%Y-%m-%d}"
         used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
+        bound = ""
+        if row["scopes"] is not None:
+            bound = f"  api: {row['tenant_id'] or 'every tenant'} [{','.join(row['scopes'])}]"
         typer.echo(
             f"{row['token_id']}  {row['user_name']}  {state}  issued by {row['created_by']}"
-            f"  last used {used}"
+            f"  last used {used}{bound}"
         )
     typer.echo(f"{len(rows)} token(s)")
 

@@ -16,15 +16,7 @@ from autonomos_pipelines.api.common.services import Services, services
 from autonomos_pipelines.core.audit import Actor
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
-from autonomos_pipelines.dcl.registry.tokens import AuthenticationError
-
-SCOPES = ("read", "map", "review", "admin")
-# what a token without explicit scopes (one made for the CLI) may do, by the user's role
-SCOPES_OF_ROLE = {
-    "viewer": frozenset({"read"}),
-    "reviewer": frozenset({"read", "map", "review"}),
-    "admin": frozenset(SCOPES),
-}
+from autonomos_pipelines.dcl.registry.tokens import SCOPES, AuthenticationError
 
 
 @dataclass(frozen=True)
@@ -51,9 +43,10 @@ def bearer_token(request: Request) -> str:
 
 def authenticated(request: Request, found: Services = Depends(services)) -> Principal:
     """The principal a request's bearer token proves (401 problem otherwise)."""
-    actor = found.identities.from_token(bearer_token(request))
-    role = found.identities.role(actor.principal)
-    return Principal(actor, None, SCOPES_OF_ROLE.get(role or "", frozenset()), actor.credential)
+    held = found.identities.verify_api_token(bearer_token(request))
+    actor = Actor(held.user_name, held.user_name, f"token:{held.token_id}")
+    tenant_id = None if held.tenant_id is None else TenantId(held.tenant_id)
+    return Principal(actor, tenant_id, held.allowed_scopes, f"token:{held.token_id}")
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.core.audit import Actor, audit
 from autonomos_pipelines.core.database import admin_session
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry import tokens
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
-from autonomos_pipelines.dcl.registry.tokens import AuthenticationError, IssuedToken
+from autonomos_pipelines.dcl.registry.tokens import (
+    SCOPES,
+    SCOPES_OF_ROLE,
+    AuthenticationError,
+    IssuedToken,
+    VerifiedToken,
+)
 
-__all__ = ["AuthenticationError", "Identities", "IssuedToken", "role_of"]
+__all__ = ["AuthenticationError", "Identities", "IssuedToken", "VerifiedToken", "role_of"]
 
 
 def role_of(connection: Connection, user: str) -> str | None:
@@ -25,15 +32,60 @@ def role_of(connection: Connection, user: str) -> str | None:
     ).scalar()
 
 
+def token_scopes(
+    user: str, role: str, tenant_id: TenantId | None, scopes: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """The scopes an API token gets: named ones (a tenant-bound token defaults to `read`),
+    each known and allowed by the user's role; a token for every tenant is an admin's only."""
+    if tenant_id is None and scopes is None:
+        return None  # a CLI token
+    scopes = tuple(dict.fromkeys(scopes or ("read",)))
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        raise PermissionDenied(f"unknown scope {unknown[0]!r}: use {', '.join(SCOPES)}")
+    beyond = [scope for scope in scopes if scope not in SCOPES_OF_ROLE[role]]
+    if beyond:
+        raise PermissionDenied(
+            f"{user!r} is {role}: a token of theirs cannot have scope {beyond[0]!r} "
+            f"(allowed: {', '.join(sorted(SCOPES_OF_ROLE[role]))})"
+        )
+    if tenant_id is None and role != "admin":
+        raise PermissionDenied(
+            f"{user!r} is {role}: only an admin's API token may cover every tenant; name one "
+            "with --tenant"
+        )
+    return scopes
+
+
+def _tenant_exists(connection: Connection, tenant_id: TenantId) -> bool:
+    found = connection.execute(
+        sa.text("SELECT 1 FROM tenants WHERE tenant_id = :t"), {"t": tenant_id}
+    ).first()
+    return found is not None
+
+
 class Identities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def from_token(self, token: str) -> Actor:
-        """The user an AUTONOMOS_TOKEN was issued to, if it is valid, unexpired, unrevoked."""
+        """The user an AUTONOMOS_TOKEN was issued to, if it is valid, unexpired, unrevoked,
+        and made for the CLI: an API token's tenant and scopes mean nothing to the CLI, so
+        it is refused there rather than given the user's whole authority."""
         with admin_session(self.engine) as connection:
-            user, token_id = tokens.user_of_token(connection, token)
-        return Actor(user, user, f"token:{token_id}")
+            held = tokens.verify_token(connection, token)
+        if held.scopes is not None:
+            raise AuthenticationError(
+                f"AUTONOMOS_TOKEN {held.token_id} is an API token (tenant "
+                f"{held.tenant_id or 'every tenant'}, scopes {', '.join(held.scopes)}): use it "
+                "with the HTTP API; the CLI needs one issued without --tenant and --scope"
+            )
+        return Actor(held.user_name, held.user_name, f"token:{held.token_id}")
+
+    def verify_api_token(self, token: str) -> VerifiedToken:
+        """The holder, tenant and scopes of a bearer token presented to the HTTP API."""
+        with admin_session(self.engine) as connection:
+            return tokens.verify_token(connection, token, "the bearer token")
 
     def act_for(self, actor: Actor, user: str) -> Actor:
         """`actor` acting on `user`'s behalf: allowed to admins only (audited either way)."""
@@ -51,17 +103,31 @@ class Identities:
             )
         return Actor(user, actor.principal, actor.credential)
 
-    def issue_token(self, user: str, days: int, actor: Actor) -> IssuedToken:
-        """A token for `user` (who must have a role); the secret is in the result only."""
+    def issue_token(
+        self,
+        user: str,
+        days: int,
+        actor: Actor,
+        tenant_id: TenantId | None = None,
+        scopes: tuple[str, ...] | None = None,
+    ) -> IssuedToken:
+        """A token for `user` (who must have a role); the secret is in the result only.
+        Without tenant and scopes it is a CLI token; with them, an API token (see
+        token_scopes for the rules)."""
         with admin_session(self.engine) as connection:
             self._require_admin(connection, actor, "user.token_issue", user)
-            if role_of(connection, user) is None:
+            role = role_of(connection, user)
+            if role is None:
                 raise PermissionDenied(
                     f"{user!r} has no role; grant one first (`autonomos users grant {user} viewer`)"
                 )
-            issued = tokens.insert_token(connection, user, days, actor)
-            audit(connection, actor, "user.token_issue", None, "user_token", issued.token_id,
-                  None, {"user": user, "expires_at": issued.expires_at})  # fmt: skip
+            scopes = token_scopes(user, role, tenant_id, scopes)
+            if tenant_id is not None and not _tenant_exists(connection, tenant_id):
+                raise PermissionDenied(f"no tenant {tenant_id!r} (see `autonomos tenants list`)")
+            issued = tokens.insert_token(connection, user, days, actor, tenant_id, scopes)
+            audit(connection, actor, "user.token_issue", tenant_id, "user_token", issued.token_id,
+                  None, {"user": user, "expires_at": issued.expires_at, "tenant": tenant_id,
+                         "scopes": scopes})  # fmt: skip
         return issued
 
     def revoke_token(self, token_id: str, actor: Actor) -> bool:
