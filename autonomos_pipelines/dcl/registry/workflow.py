@@ -233,7 +233,8 @@ class Workflow:
             if clash and not force:
                 raise MappingConflict(
                     f"{row_value(row)['target']} is already fed by {clash} in "
-                    f"{row['connector']}.{row['source_table']}; reject one, or approve with --force"
+                    f"{row['connector']}.{row['source_table']}; reject one, or approve with force "
+                    '(`--force`; over HTTP {"force": true})'
                 )
             previous = _active_row(connection, ref)
             if previous is not None and previous["id"] != row["id"]:
