@@ -73,7 +73,7 @@ def test_reject_records_the_reason_and_baseline_decisions_need_admin(world):
     baseline = f"{ACME}/review/{seeded.baseline_proposal}"
     assert api.client.get(baseline, headers=reviewer).json()["scope"] == "global"
     refused = problem_of(api.client.post(f"{baseline}/reject", json={}, headers=reviewer), 403)
-    assert "global baseline" in refused["detail"] and "'admin'" in refused["detail"]
+    assert "global baseline" in refused["detail"] and "scope 'admin'" in refused["detail"]
     by_admin = api.client.post(f"{baseline}/reject", json={}, headers=api.headers("admin"))
     assert by_admin.status_code == 200 and by_admin.json()["status"] == "rejected"
 

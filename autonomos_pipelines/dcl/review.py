@@ -11,7 +11,7 @@ from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
-from autonomos_pipelines.dcl.registry.refs import FieldRef, row_value
+from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 VIEW_COLUMNS = (
@@ -47,19 +47,42 @@ def mapping_view(row: Any) -> dict:
     return view
 
 
+def _decidable(
+    workflow: Workflow, mapping_id: int, within: TenantId | None, global_allowed: bool
+) -> None:
+    """The row must be visible to `within` (None: the operator sees all); a baseline row,
+    which every tenant inherits, only when `global_allowed`."""
+    row = workflow.get(mapping_id, within)  # UnknownMapping when RLS hides it from `within`
+    if row["tenant_id"] is None and not global_allowed:
+        raise PermissionDenied(
+            f"mapping {mapping_id} belongs to the global baseline every tenant inherits: "
+            "deciding on it needs an all-tenant admin (scope 'admin' over HTTP)"
+        )
+
+
 def approve(
-    workflow: Workflow, mapping_id: int, actor: Actor | str, force: bool, within: TenantId | None
+    workflow: Workflow,
+    mapping_id: int,
+    actor: Actor | str,
+    force: bool,
+    within: TenantId | None,
+    global_allowed: bool = True,
 ) -> dict:
     """Approve a proposal that `within` (None: the operator, everything) can see."""
-    workflow.get(mapping_id, within)  # UnknownMapping when RLS hides it from `within`
+    _decidable(workflow, mapping_id, within, global_allowed)
     return workflow.approve(mapping_id, actor, force)
 
 
 def reject(
-    workflow: Workflow, mapping_id: int, actor: Actor | str, reason: str, within: TenantId | None
+    workflow: Workflow,
+    mapping_id: int,
+    actor: Actor | str,
+    reason: str,
+    within: TenantId | None,
+    global_allowed: bool = True,
 ) -> dict:
     """Reject a proposal that `within` (None: the operator, everything) can see."""
-    workflow.get(mapping_id, within)
+    _decidable(workflow, mapping_id, within, global_allowed)
     return workflow.reject(mapping_id, actor, reason)
 
 

@@ -15,7 +15,7 @@ from autonomos_pipelines.api.common.services import Services, services
 from autonomos_pipelines.api.routes.mapping_models import MappingRow
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX, refuse
 from autonomos_pipelines.dcl import review
-from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied
+from autonomos_pipelines.dcl.registry.refs import FieldRef
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["review"])
 
@@ -42,14 +42,6 @@ class ProposalIn(BaseModel):
     target: str | None = Field(description="entity.field; null: no canonical counterpart")
     transform: str = "none"
     reason: str = Field("", max_length=500)
-
-
-def _decidable(row: dict, access: Access) -> None:
-    if row["tenant_id"] is None and "admin" not in access.principal.scopes:
-        raise PermissionDenied(
-            f"mapping {row['id']} belongs to the global baseline every tenant inherits: "
-            "deciding on it needs scope 'admin'"
-        )
 
 
 @router.get("/review")
@@ -80,8 +72,9 @@ def approve(
     found: Services = Depends(services),
 ) -> MappingRow:
     """Approve and activate a proposal; the next canonical build uses it."""
-    _decidable(found.workflow.get(mapping_id, access.tenant_id), access)
-    row = review.approve(found.workflow, mapping_id, access.actor, body.force, access.tenant_id)
+    admin = "admin" in access.principal.scopes
+    flow, actor = found.workflow, access.actor
+    row = review.approve(flow, mapping_id, actor, body.force, access.tenant_id, admin)
     return MappingRow(**review.mapping_view(row))
 
 
@@ -93,8 +86,9 @@ def reject(
     found: Services = Depends(services),
 ) -> MappingRow:
     """Reject a proposal; the same target is never proposed again for that field."""
-    _decidable(found.workflow.get(mapping_id, access.tenant_id), access)
-    row = review.reject(found.workflow, mapping_id, access.actor, body.reason, access.tenant_id)
+    admin = "admin" in access.principal.scopes
+    flow, actor = found.workflow, access.actor
+    row = review.reject(flow, mapping_id, actor, body.reason, access.tenant_id, admin)
     return MappingRow(**review.mapping_view(row))
 
 
