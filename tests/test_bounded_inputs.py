@@ -27,11 +27,11 @@ from autonomos_pipelines.aam.http.payload_depth import ResponseTooDeep
 from autonomos_pipelines.aam.http.rate_limit import limiter_for
 from autonomos_pipelines.aam.specs.spec_loader import load_spec_file
 from autonomos_pipelines.cli.main import app
-from autonomos_pipelines.cli.map_cmd import output_row
 from autonomos_pipelines.core.errors import ConfigError, SpecError
 from autonomos_pipelines.core.json_depth import nests_deeper_than
 from autonomos_pipelines.core.limits import MAX_FIELDS, MAX_LINE_BYTES, MAX_SPEC_BYTES
 from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.dcl.mapping_batch import output_row
 
 CLI = [sys.executable, "-m", "autonomos_pipelines.cli"]
 # an address nothing listens on: the old code, which accepted the inputs below, then failed

@@ -28,6 +28,7 @@ class Health:
     last_error: str | None = None
     last_success_at: datetime | None = None
     degraded_since: datetime | None = None
+    last_failure_at: datetime | None = None
 
     @property
     def degraded(self) -> bool:
@@ -36,7 +37,7 @@ class Health:
 
 _COLUMNS = (
     "tenant_id, connector, status, consecutive_failures, last_error, last_success_at, "
-    "degraded_since"
+    "degraded_since, last_failure_at"
 )
 
 

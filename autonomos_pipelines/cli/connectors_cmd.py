@@ -29,6 +29,7 @@ def _statuses(tenant: str | None) -> dict[str, str]:
     """connector -> status for one tenant (disabled / healthy / degraded with the reason)."""
     if tenant is None:
         return {}
+    from autonomos_pipelines.aam.connector_status import connector_statuses
     from autonomos_pipelines.aam.health import HealthStore
     from autonomos_pipelines.core.database import get_engine
     from autonomos_pipelines.core.settings import get_settings
@@ -38,16 +39,8 @@ def _statuses(tenant: str | None) -> dict[str, str]:
     settings = get_settings()
     tenant_id = TenantId(tenant)  # friendly_errors made it one
     enabled = open_registry(settings).tenant_connectors(tenant_id)
-    health = HealthStore(get_engine(settings)).for_tenant(tenant_id)
-    statuses = {}
-    for name in default_specs():
-        if name not in enabled:
-            statuses[name] = "disabled"
-        elif name in health and health[name].degraded:
-            statuses[name] = f"degraded ({health[name].consecutive_failures} failed runs)"
-        else:
-            statuses[name] = health[name].status if name in health else "enabled, not run"
-    return statuses
+    found = connector_statuses(HealthStore(get_engine(settings)), tenant_id, enabled)
+    return {status.name: status.label() for status in found}
 
 
 @app.command("list")

@@ -6,10 +6,10 @@ import json
 
 import typer
 
+from autonomos_pipelines.aam.drift.report import change_summary, event_detail, find_event
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import within
-from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.tenant_id import TenantId
 
@@ -21,13 +21,6 @@ def _store() -> SchemaStore:
     from autonomos_pipelines.core.settings import get_settings
 
     return SchemaStore(migrated_engine(get_settings()))
-
-
-def _summary(changes: list[dict]) -> str:
-    return ", ".join(
-        f"{c['kind']} {c['column']}" + (f"->{c['renamed_to']}" if c.get("renamed_to") else "")
-        for c in changes
-    )
 
 
 @app.command("list")
@@ -47,7 +40,7 @@ def list_events(
             f"{e.detected_at:%Y-%m-%d %H:%M:%S}"
             + (f"  detected within {window:.1f}s" if window is not None else "")
             + (f"  repaired in {took:.1f}s" if took is not None else "")
-            + f"  {_summary(e.changes)}"
+            + f"  {change_summary(e.changes)}"
         )
 
 
@@ -57,12 +50,8 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
     """One event: the changes, the old and new schema fingerprints, and the repairs made."""
     within("event id", event_id, 1, PG_BIGINT_MAX)
     store = _store()
-    matches = [e for e in store.events(after_id=event_id - 1) if e.id == event_id]
-    if not matches:
-        raise ConfigError(f"no drift event {event_id}; see `autonomos drift list`")
-    event = matches[0]
-    old = store.snapshot(event.old_snapshot_id, event.tenant_id)
-    new = store.snapshot(event.new_snapshot_id, event.tenant_id)
+    event = find_event(store, event_id, None)
+    report = event_detail(store, event)
     typer.echo(f"drift event {event.id}: {event.tenant_id} {event.connector}.{event.source_table}")
     typer.echo(f"status {event.status}, detected {event.detected_at:%Y-%m-%d %H:%M:%S %Z}")
     if event.detection_window_seconds is not None:
@@ -72,10 +61,10 @@ def show(event_id: int = typer.Argument(..., help="Drift event id")) -> None:
         )
     if event.repair_seconds is not None:
         typer.echo(f"repaired {event.repair_seconds:.1f}s after detection")
-    typer.echo(f"schema {old.fingerprint[:12]} -> {new.fingerprint[:12]}")
+    typer.echo(f"schema {report['old_fingerprint'][:12]} -> {report['new_fingerprint'][:12]}")
     for change in event.changes:
         typer.echo(f"  {json.dumps(change)}")
-    for repair in json.loads(event.detail or "[]"):
+    for repair in report["repairs"]:
         decided = "applied" if repair["applied"] else "waiting for review"
         typer.echo(
             f"  repair: {repair['action']} {repair['field']} -> {repair['target']} "
@@ -110,7 +99,7 @@ def observe_now(tenant: str = typer.Option(None, help="Only this tenant")) -> No
             for e in events:
                 typer.echo(
                     f"drift event {e.id}: {tenant_id}/{name}.{e.source_table}: "
-                    f"{_summary(e.changes)}"
+                    f"{change_summary(e.changes)}"
                 )
             if not events:
                 typer.echo(f"{tenant_id}/{name}: no change")

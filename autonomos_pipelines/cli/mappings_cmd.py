@@ -13,6 +13,7 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
+from autonomos_pipelines.dcl.registry.listing import target_of
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
 
 app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
@@ -78,7 +79,7 @@ def export(
     rows = [
         {
             "field": f"{m.connector}.{m.source_table}.{m.source_field}",
-            "target": f"{m.canonical_entity}.{m.canonical_field}" if m.canonical_field else None,
+            "target": target_of(m),
             "transform": m.transform,
             "version": m.version,
         }

@@ -10,6 +10,7 @@ from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly
 from autonomos_pipelines.cli.numbers import all_within, within
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
+from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
 
@@ -33,13 +34,11 @@ def describe(row: dict) -> str:
 @friendly_errors
 def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts."""
-    flow = workflow()
-    tenant_id = tenant_arg(tenant)
-    rows = flow.pending(tenant_id)
-    for row in rows:
+    queue = review.review_queue(workflow(), tenant_arg(tenant))
+    for row in queue.pending:
         typer.echo(describe(row))
-    typer.echo(f"{len(rows)} mapping(s) await review")
-    for conflict in flow.conflicts(tenant_id) if tenant_id else []:
+    typer.echo(f"{len(queue.pending)} mapping(s) await review")
+    for conflict in queue.conflicts:
         typer.echo(f"conflict: {conflict}")
 
 
@@ -69,7 +68,7 @@ def approve(
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
     for mapping_id in mapping_ids:
-        typer.echo("approved " + describe(flow.approve(mapping_id, actor, force)))
+        typer.echo("approved " + describe(review.approve(flow, mapping_id, actor, force, None)))
 
 
 @app.command("reject")
@@ -83,4 +82,4 @@ def reject(
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
     for mapping_id in mapping_ids:
-        typer.echo("rejected " + describe(flow.reject(mapping_id, actor, reason)))
+        typer.echo("rejected " + describe(review.reject(flow, mapping_id, actor, reason, None)))

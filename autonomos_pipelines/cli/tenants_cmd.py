@@ -82,12 +82,13 @@ def usage(
 ) -> None:
     """Records fetched, API calls, canonical rows produced, LLM calls and cost per tenant."""
     from autonomos_pipelines.core.usage import METRICS, UsageMeter
+    from autonomos_pipelines.dcl.registry.tenant_usage import usage_totals
 
     within("--days", days, 1, MAX_USAGE_DAYS)
     settings = get_settings()
     open_registry(settings)  # migrations
-    totals = UsageMeter.for_settings(settings).totals(tenant_arg(tenant), days)
-    if not totals:
+    totals = usage_totals(UsageMeter.for_settings(settings), tenant_arg(tenant), days)
+    if not any(any(amounts.values()) for amounts in totals.values()):
         typer.echo(f"no usage in the last {days} day(s)")
         return
     typer.echo(f"{'tenant':14}" + "".join(f"{m:>17}" for m in METRICS) + f"   (last {days} days)")
@@ -95,9 +96,7 @@ def usage(
         typer.echo(
             f"{tenant_id:14}"
             + "".join(
-                f"{amounts.get(m, 0):>17.4f}"
-                if m == "llm_cost_usd"
-                else f"{amounts.get(m, 0):>17.0f}"
+                f"{amounts[m]:>17.4f}" if m == "llm_cost_usd" else f"{amounts[m]:>17.0f}"
                 for m in METRICS
             )
         )
@@ -111,8 +110,9 @@ def quota(
     value: int = typer.Argument(None, help="New limit, 0 to 2**63-1"),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Show a tenant's quotas (limit and where it comes from), or set one."""
-    from autonomos_pipelines.core.quotas import QUOTAS, Quotas
+    """Show a tenant's quotas (limit, where it comes from, use), or set one."""
+    from autonomos_pipelines.core.quotas import Quotas
+    from autonomos_pipelines.dcl.registry.tenant_usage import quota_states
 
     if value is not None:
         within("quota value", value, 0, PG_BIGINT_MAX)
@@ -125,5 +125,6 @@ def quota(
         if value is None:
             raise ConfigError(f"give the new limit: `autonomos tenants quota {tenant} {name} N`")
         quotas.set(TenantId(tenant), name, value, acting_user(user))
-    for quota_name, (limit, source) in quotas.limits(TenantId(tenant)).items():
-        typer.echo(f"{quota_name:26}{limit:>12}  ({source})  {QUOTAS[quota_name].meaning}")
+    for state in quota_states(registry, quotas, TenantId(tenant)):
+        used = "" if state.used is None else f"  used {state.used:g}"
+        typer.echo(f"{state.name:26}{state.limit:>12}  ({state.source})  {state.meaning}{used}")

@@ -35,6 +35,11 @@ class InputRefused(AutonomosError):
     the message names the input (file, line, key) and the limit."""
 
 
+class NotFound(AutonomosError):
+    """No object of that id where the caller may look (another tenant's id looks the same:
+    the message names only the id, so ids cannot be probed)."""
+
+
 class InvalidName(AutonomosError):
     """A tenant, connector, table or field name is not acceptable where it was used."""
 

@@ -17,6 +17,7 @@ from autonomos_pipelines.core.errors import (
     ConfigError,
     InputRefused,
     InvalidName,
+    NotFound,
     ServiceUnavailable,
     SpecError,
 )
@@ -40,10 +41,6 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (WorkflowError, 409),
     (AutonomosError, 400),
 )
-
-
-class NotFound(AutonomosError):
-    """Nothing of that id in the caller's tenant (also what another tenant's id looks like)."""
 
 
 def problem(status: int, detail: str, request: Request, **extra: object) -> JSONResponse:

@@ -1,5 +1,85 @@
-"""(filled in by the mappings work)"""
+"""Mappings: the active ones that apply to a tenant, a field's history, and rollback.
 
-from fastapi import APIRouter
+Reads need scope `read`; a rollback (a new active version) needs scope `review` and the
+user's reviewer or admin role. A tenant rolls back its own versions only; the global
+baseline's are changed by an operator (`autonomos mappings rollback` without --tenant)."""
 
-router = APIRouter(prefix="/v1/tenants/{tenant}")
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from autonomos_pipelines.api.common.auth import Access, tenant_access
+from autonomos_pipelines.api.common.services import Services, services
+from autonomos_pipelines.api.routes.mapping_models import MappingRow
+from autonomos_pipelines.core.limits import PG_INTEGER_MAX
+from autonomos_pipelines.dcl import review
+from autonomos_pipelines.dcl.registry import listing
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+
+router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["mappings"])
+
+
+class ActiveMapping(BaseModel):
+    id: int
+    connector: str
+    source_table: str
+    source_field: str
+    target: str | None = Field(description="entity.field; None: no canonical counterpart")
+    transform: str
+    confidence: float | None
+    method: str
+    version: int
+    scope: str = Field(description="tenant (its own) or global (inherited from the baseline)")
+
+
+class ActiveMappings(BaseModel):
+    mappings: list[ActiveMapping]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; None: end")
+
+
+class Rollback(BaseModel):
+    connector: str = Field(min_length=1, max_length=200)
+    table: str = Field(min_length=1, max_length=1024)
+    field: str = Field(min_length=1, max_length=1024)
+    version: int = Field(ge=1, le=PG_INTEGER_MAX, description="Version to restore")
+
+
+@router.get("/mappings")
+def active_mappings(
+    limit: int = Query(100, ge=1, le=1000, description="Mappings per page"),
+    cursor: str | None = Query(None, max_length=4096, description="next_cursor of a page"),
+    access: Access = Depends(tenant_access("read")),
+    found: Services = Depends(services),
+) -> ActiveMappings:
+    """The active mappings that apply to the tenant: its own, and the global baseline's for
+    fields it has not overridden, ordered by connector, table and field."""
+    page, next_cursor = listing.active_page(found.registry, access.tenant_id, limit, cursor)
+    rows = [ActiveMapping(**listing.mapping_entry(m)) for m in page]
+    return ActiveMappings(mappings=rows, next_cursor=next_cursor)
+
+
+@router.get("/mappings/history")
+def history(
+    connector: str = Query(min_length=1, max_length=200),
+    table: str = Query(min_length=1, max_length=1024),
+    field: str = Query(min_length=1, max_length=1024),
+    access: Access = Depends(tenant_access("read")),
+    found: Services = Depends(services),
+) -> list[MappingRow]:
+    """Every version of a field's mapping, the baseline's first, then the tenant's, oldest
+    first within each."""
+    rows = found.workflow.history(FieldRef(access.tenant_id, connector, table, field))
+    return [MappingRow(**review.mapping_view(row)) for row in rows]
+
+
+@router.post("/mappings/rollback", status_code=201)
+def rollback(
+    body: Rollback,
+    access: Access = Depends(tenant_access("review")),
+    found: Services = Depends(services),
+) -> MappingRow:
+    """Restore one of the tenant's earlier versions of a field as a new active version."""
+    ref = FieldRef(access.tenant_id, body.connector, body.table, body.field)
+    new_id = found.workflow.rollback(ref, body.version, access.actor)
+    return MappingRow(**review.mapping_view(found.workflow.get(new_id, access.tenant_id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autonomos_pipelines.core.errors import AutonomosError
+from autonomos_pipelines.core.errors import AutonomosError, NotFound
 from autonomos_pipelines.core.tenant_id import TenantId
 
 ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
@@ -19,6 +19,10 @@ class PermissionDenied(AutonomosError):
 
 class WorkflowError(AutonomosError):
     """The requested transition is not allowed from the mapping's current state."""
+
+
+class UnknownMapping(WorkflowError, NotFound):
+    """No mapping row of that id that the session can see (RLS hides other tenants')."""
 
 
 class MappingConflict(WorkflowError):

@@ -24,6 +24,7 @@ from autonomos_pipelines.dcl.registry.refs import (
     FieldRef,
     MappingConflict,
     PermissionDenied,
+    UnknownMapping,
     WorkflowError,
     row_key,
     row_value,
@@ -236,7 +237,8 @@ class Workflow:
             if clash and not force:
                 raise MappingConflict(
                     f"{row_value(row)['target']} is already fed by {clash} in "
-                    f"{row['connector']}.{row['source_table']}; reject one, or approve with --force"
+                    f"{row['connector']}.{row['source_table']}; reject one, or approve with force "
+                    '(`--force`; over HTTP {"force": true})'
                 )
             previous = _active_row(connection, ref)
             if previous is not None and previous["id"] != row["id"]:
@@ -389,7 +391,7 @@ def _fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> An
         .first()
     )
     if row is None:
-        raise WorkflowError(f"no mapping with id {mapping_id}")
+        raise UnknownMapping(f"no mapping with id {mapping_id}")
     return row
 
 

@@ -1,0 +1,36 @@
+"""Response models shared by the review and mappings routes (so OpenAPI documents them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Candidate(BaseModel):
+    target: str
+    confidence: float | None
+
+
+class MappingRow(BaseModel):
+    """One version of a field's mapping, as the registry keeps it."""
+
+    id: int
+    tenant_id: str | None = Field(description="None: the global baseline")
+    scope: str = Field(description="tenant (the tenant's own) or global (the baseline)")
+    connector: str
+    source_table: str
+    source_field: str
+    target: str | None = Field(description="entity.field; None: no canonical counterpart")
+    transform: str
+    confidence: float | None
+    method: str
+    status: str
+    version: int
+    is_active: bool
+    approved_by: str | None
+    approved_at: datetime | None
+    created_by: str | None
+    created_at: datetime
+    reason: str | None
+    candidates: list[Candidate] = Field(description="The evidence: targets considered")

@@ -1,0 +1,78 @@
+"""The batch mapping contract (`autonomos map`, POST /v1/tenants/{t}/map): source fields in,
+one decision row per field out, same order. Read-only: nothing is written to any registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from autonomos_pipelines.core.limits import MAX_FIELDS, finite_or_none, refuse
+
+if TYPE_CHECKING:  # the CLI imports this module at start: keep that light
+    from autonomos_pipelines.core.tenant_id import TenantId
+    from autonomos_pipelines.dcl.llm.config import LlmConfig
+    from autonomos_pipelines.dcl.matching.source_field import SourceField
+    from autonomos_pipelines.dcl.matching.targets import TargetSchema
+    from autonomos_pipelines.dcl.registry.store import Registry
+
+MAX_TOP_K = 100
+
+
+def source_fields(rows: list[Any], where: str) -> list[SourceField]:
+    """The rows as SourceFields; a bad one is refused naming `where[i]` and the key."""
+    from autonomos_pipelines.dcl.matching.source_field import SourceField
+
+    if len(rows) > MAX_FIELDS:
+        refuse(where, f"more than {MAX_FIELDS:,} fields in one call")
+    return [SourceField.from_json(row, f"{where}[{i}]") for i, row in enumerate(rows)]
+
+
+def output_row(row: dict, resolution: Any, top_k: int) -> dict:
+    """One output line: the input row and the decision. A score that is not a finite number
+    is written as null, with a note saying so (JSON has no NaN or Infinity)."""
+    confidence = finite_or_none(resolution.confidence)
+    out = {
+        **row,
+        "candidates": [
+            {"target": c.target, "score": finite_or_none(c.confidence)}
+            for c in resolution.candidates[:top_k]
+        ],
+        "mapping": resolution.mapping,
+        "confidence": None if confidence is None else round(confidence, 4),
+        "method": resolution.method,
+        "status": resolution.status,
+    }
+    if confidence is None or any(c["score"] is None for c in out["candidates"]):
+        out["note"] = "null confidence or score: the matcher produced no finite number"
+    return out
+
+
+def map_batch(
+    rows: list[dict],
+    fields: list[SourceField],
+    registry: Registry | None,
+    tenant_id: TenantId | None,
+    schema: TargetSchema | None = None,
+    top_k: int = 5,
+    llm: LlmConfig | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict]:
+    """Resolve `fields` (parsed from `rows`) and return the output rows. With a `schema`
+    the registry is not consulted (its mappings name canonical targets)."""
+    from autonomos_pipelines.dcl.service import build_resolver
+
+    if not 1 <= top_k <= MAX_TOP_K:
+        refuse("top_k", f"must be 1 to {MAX_TOP_K}, got {top_k}")
+    resolver = build_resolver(registry if schema is None else None, tenant_id, schema, llm=llm)
+    resolutions = resolver.resolve(fields, top_k, tenant_id, progress=progress)
+    return [
+        output_row(row, resolution, top_k)
+        for row, resolution in zip(rows, resolutions, strict=True)
+    ]
+
+
+def status_counts(out_rows: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in out_rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts

@@ -1,0 +1,102 @@
+"""The review side of the workflow as the CLI and the HTTP API share it: the queue, one row
+seen from a tenant, decisions confined to what that tenant can see, proposals by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autonomos_pipelines.core.audit import Actor
+from autonomos_pipelines.core.limits import refuse
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.model.canonical_model import has_field
+from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
+from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+VIEW_COLUMNS = (
+    "id", "tenant_id", "connector", "source_table", "source_field", "transform", "confidence",
+    "method", "status", "version", "is_active", "approved_by", "approved_at", "created_by",
+    "created_at", "reason",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    pending: list[dict]  # proposed and needs_review rows
+    conflicts: list[str]  # only computed for one tenant: they compare with what applies to it
+
+
+def review_queue(workflow: Workflow, tenant_id: TenantId | None) -> ReviewQueue:
+    """What waits for a reviewer: one tenant's pending rows and conflicts, or (None) every
+    tenant's pending rows."""
+    pending = workflow.pending(tenant_id)
+    return ReviewQueue(pending, workflow.conflicts(tenant_id) if tenant_id else [])
+
+
+def mapping_view(row: Any) -> dict:
+    """A mapping row as data: its columns, `target` as entity.field, and whether it is the
+    tenant's own or the global baseline's."""
+    view = {column: row[column] for column in VIEW_COLUMNS}
+    view["target"] = row_value(row)["target"]
+    view["scope"] = "global" if row["tenant_id"] is None else "tenant"
+    view["candidates"] = [
+        {"target": c["target"], "confidence": c["confidence"]}
+        for c in (row["evidence"] or {}).get("candidates", [])
+    ]
+    return view
+
+
+def _decidable(
+    workflow: Workflow, mapping_id: int, within: TenantId | None, global_allowed: bool
+) -> None:
+    """The row must be visible to `within` (None: the operator sees all); a baseline row,
+    which every tenant inherits, only when `global_allowed`."""
+    row = workflow.get(mapping_id, within)  # UnknownMapping when RLS hides it from `within`
+    if row["tenant_id"] is None and not global_allowed:
+        raise PermissionDenied(
+            f"mapping {mapping_id} belongs to the global baseline every tenant inherits: "
+            "deciding on it needs an all-tenant admin (scope 'admin' over HTTP)"
+        )
+
+
+def approve(
+    workflow: Workflow,
+    mapping_id: int,
+    actor: Actor | str,
+    force: bool,
+    within: TenantId | None,
+    global_allowed: bool = True,
+) -> dict:
+    """Approve a proposal that `within` (None: the operator, everything) can see."""
+    _decidable(workflow, mapping_id, within, global_allowed)
+    return workflow.approve(mapping_id, actor, force)
+
+
+def reject(
+    workflow: Workflow,
+    mapping_id: int,
+    actor: Actor | str,
+    reason: str,
+    within: TenantId | None,
+    global_allowed: bool = True,
+) -> dict:
+    """Reject a proposal that `within` (None: the operator, everything) can see."""
+    _decidable(workflow, mapping_id, within, global_allowed)
+    return workflow.reject(mapping_id, actor, reason)
+
+
+def propose_by_hand(
+    workflow: Workflow, ref: FieldRef, target: str | None, transform: str, reason: str, actor: str
+) -> dict:
+    """A person's proposal for a field: pending review like any other (method `manual`).
+    The target and transform are checked first, so a typo is named as such."""
+    if target is not None and not has_field(*(target.split(".", 1) + [""])[:2]):
+        refuse("target", f"{target!r} is not a field of the canonical model (entity.field)")
+    if transform not in TRANSFORMS:
+        refuse("transform", f"unknown transform {transform!r}; one of {', '.join(TRANSFORMS)}")
+    why = reason or f"proposed by {actor}"
+    mapping_id = workflow.propose(
+        ref, target, 1.0, "manual", actor, transform=transform, reason=why
+    )
+    return workflow.get(mapping_id, ref.tenant_id)
