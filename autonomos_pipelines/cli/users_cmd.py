@@ -6,6 +6,7 @@ import typer
 
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.review_cmd import workflow
+from autonomos_pipelines.core.cache import open_cache
 from autonomos_pipelines.core.database import migrated_engine
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.identity import Identities
@@ -17,7 +18,9 @@ app.add_typer(token_app, name="token")
 
 
 def identities() -> Identities:
-    return Identities(migrated_engine(get_settings()))
+    """With REDIS_URL, a revocation made here reaches every API worker's memory at once."""
+    settings = get_settings()
+    return Identities(migrated_engine(settings), open_cache(settings.redis_url))
 
 
 @app.command("whoami")

@@ -194,6 +194,12 @@ def tenant_session(engine: Engine, tenant_id: TenantId) -> Iterator[Connection]:
         yield db
 
 
+def ping(engine: Engine) -> None:
+    """One round trip to the database (a readiness probe); raises if it does not answer."""
+    with engine.connect() as db:
+        db.execute(sa.text("SELECT 1"))
+
+
 @contextmanager
 def admin_session(engine: Engine) -> Iterator[Connection]:
     """A transaction that row-level security does not restrict: migrations, the global

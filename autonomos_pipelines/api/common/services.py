@@ -20,7 +20,6 @@ from autonomos_pipelines.dcl.registry.identity import Identities
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
-
 TENANT_LIST_SECONDS = 1.0  # a tenant added elsewhere is served within a second
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 
 from autonomos_pipelines.api.common.services import Services, services
+from autonomos_pipelines.core.database import ping
 from autonomos_pipelines.core.errors import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
@@ -21,8 +22,7 @@ def live() -> dict:
 def ready(found: Services = Depends(services)) -> dict:
     """The registry database answers; 503 problem otherwise (take this worker out)."""
     try:
-        with found.engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        ping(found.engine)
     except sa.exc.SQLAlchemyError as error:
         raise ServiceUnavailable(
             "DATABASE_URL", found.settings.database_url, type(error).__name__

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.core.audit import Actor, audit
+from autonomos_pipelines.core.cache import Cache
 from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.core.cache import Cache
 from autonomos_pipelines.dcl.registry import identity_events, tokens
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied
 from autonomos_pipelines.dcl.registry.tokens import (
