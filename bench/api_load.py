@@ -60,7 +60,6 @@ HOT = 1000
 LOCUSTFILE = Path(__file__).parent / "api_locustfile.py"
 # scenario -> (target requests/s in all, locust users)
 RATES = {"hot": (1000, 50), "cold": (200, 20), "batch": (20, 10), "health": (1000, 50)}
-CACHED_AUTH = "hot, auth reads cached"  # the hot scenario on bench/api_cached_auth.py
 
 
 def seed(settings: Settings, fields: int) -> str:
@@ -104,9 +103,8 @@ def request_costs(settings: Settings, token: str, fields: int) -> dict[str, tupl
     lookups.get(TENANT, name)
     numbers = iter(range(HOT, fields))
 
-    def auth() -> None:  # what auth.authenticated + tenant_access do today
-        actor = identities.from_token(token)
-        identities.role(actor.principal)
+    def auth() -> None:  # what a request whose token is not remembered yet costs
+        identities.verify_api_token(token)
         registry.tenants()
 
     def cold() -> None:
@@ -114,7 +112,7 @@ def request_costs(settings: Settings, token: str, fields: int) -> dict[str, tupl
         find_active(registry.engine, TENANT, (CONNECTOR, f"table_{n // PER_TABLE}", f"field_{n}"))
 
     return {
-        "auth dependency (token + role + tenant list)": timed_ms(auth, 1000),
+        "auth, token not remembered (token + role, tenant list)": timed_ms(auth, 1000),
         "cold lookup (one indexed query, tenant session)": timed_ms(cold, 1000),
         "hot lookup (per-worker cache)": timed_ms(lambda: lookups.get(TENANT, name), 10000),
     }
@@ -164,7 +162,7 @@ def start_server(command: list[str], env: dict, log: Path, token: str) -> tuple:
 
 def run_locust(label: str, base: str, env: dict, work: Path, args, server_pid: int) -> dict:  # noqa: ANN001
     """Scenario `label` (`hot`, or `hot@200` for another target rate) under locust."""
-    scenario, _, asked_rate = label.replace(CACHED_AUTH, "hot").partition("@")
+    scenario, _, asked_rate = label.partition("@")
     rate, users = RATES[scenario]
     if asked_rate:  # about 20 requests/s per user, as at the default rates
         rate, users = int(asked_rate), max(1, min(50, int(asked_rate) // 20))
@@ -178,7 +176,7 @@ def run_locust(label: str, base: str, env: dict, work: Path, args, server_pid: i
         "BENCH_CONNECTOR": CONNECTOR,
         "BENCH_TENANT": TENANT,
     }
-    prefix = work / label.replace(CACHED_AUTH, "hotauth").replace("@", "_")
+    prefix = work / label.replace("@", "_")
     command = [str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
                "-u", str(users), "-r", str(users), "-t", f"{args.duration}s", "--host", base,
                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
@@ -226,7 +224,6 @@ def report(args, costs: dict, results: list[dict], load_before: float) -> list[s
         "",
         f"`PYTHONPATH=. .venv/bin/python bench/api_load.py --duration {args.duration} "
         f"--fields {args.fields} --scenarios {args.scenarios}"
-        + (f" --cached-auth-rate {args.cached_auth_rate}" if args.cached_auth_rate else "")
         + f"`: `autonomos serve --workers {args.workers}` with Redis, "
         "locust (FastHttpUser, headless) on the same 2 cores.",
         "",
@@ -253,8 +250,6 @@ def main() -> None:
     parser.add_argument("--fields", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scenarios", default="hot,cold,batch,health")
-    parser.add_argument("--skip-cached-auth", action="store_true")
-    parser.add_argument("--cached-auth-rate", type=int, default=0, help="default: hot's 1000")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -279,14 +274,6 @@ def main() -> None:
             run_locust(s, base, env, work, args, server.pid) for s in args.scenarios.split(",")
         ]
         stack.stop(server)
-        if not args.skip_cached_auth:
-            variant = [sys.executable, "-m", "uvicorn", "api_cached_auth:create_app",
-                       "--factory", "--workers", str(args.workers), "--no-access-log"]  # fmt: skip
-            variant_env = {**env, "PYTHONPATH": f"{ROOT}:{Path(__file__).parent}"}
-            server, base = start_server(variant, variant_env, work / "variant.log", token)
-            processes.append(server)
-            cached = CACHED_AUTH + (f"@{args.cached_auth_rate}" if args.cached_auth_rate else "")
-            results.append(run_locust(cached, base, env, work, args, server.pid))
         lines = report(args, costs, results, load_before)
         print(results_log.append(lines) if not args.no_write else "\n".join(lines))
     finally:
