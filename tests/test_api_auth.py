@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 
+from autonomos_pipelines.aam.http.rate_limit import limiter_for
 from autonomos_pipelines.api.app import create_app
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.limits import bucket_key
@@ -154,6 +155,37 @@ def test_the_rate_limit_is_shared_by_workers_through_redis(api, redis_url):
             assert store.exists(key)  # the bucket lives in Redis, not in either process
             store.delete(key)
             assert two.get(probe, headers=api.bearer(token)).is_success
+
+
+def test_with_redis_a_worker_leases_requests_and_the_shared_limit_still_holds(api, redis_url):
+    """3,000 a minute: leases of 5. Two apps on one Redis (two workers): 16 requests take 4
+    round trips, not 16, and together they still get no more than the shared bucket holds."""
+    token = api.issue("rita", "acme", ("review",))
+    limited = {"redis_url": redis_url, "api_rate_per_minute": 3000, "api_rate_burst": 20}
+    calls = []
+    limiter = limiter_for(redis_url)
+    real = limiter.wait_time
+    limiter.wait_time = lambda *a, **k: calls.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    probe = "/v1/tenants/acme/probe"
+    try:
+        with client_of(probed_app(api.settings, **limited)) as one:
+            with client_of(probed_app(api.settings, **limited)) as two:
+                started = time.monotonic()
+                first = [
+                    c.get(probe, headers=api.bearer(token)) for _ in range(8) for c in (one, two)
+                ]
+                assert all(answer.is_success for answer in first)
+                assert len(calls) <= 6  # two leases of 5 per worker (a third if one went stale)
+                answers = [
+                    c.get(probe, headers=api.bearer(token)).status_code
+                    for _ in range(40)
+                    for c in (one, two)
+                ]
+                refilled = 50 * (time.monotonic() - started)
+    finally:
+        del limiter.wait_time
+    assert 429 in answers
+    assert answers.count(200) + 16 <= 20 + refilled + 1
 
 
 # 413, 422 --------------------------------------------------------------------------------------

@@ -18,23 +18,25 @@ from autonomos_pipelines.core.tenant_id import TenantId
 
 _log = logging.getLogger(__name__)
 
-# KEYS[1] bucket hash; ARGV: rate per second, burst, now (ms). Returns ms to wait (0: granted).
+# KEYS[1] bucket hash; ARGV: rate per second, burst, now (ms), tokens wanted. Returns ms to
+# wait (0: granted).
 _ACQUIRE = """
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at', 'paused_until')
 local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cost = tonumber(ARGV[4]) or 1
 local paused = tonumber(bucket[3]) or 0
 if paused > now then return paused - now end
 if rate <= 0 then return 0 end
 local tokens = tonumber(bucket[1]) or burst
 local at = tonumber(bucket[2]) or now
 tokens = math.min(burst, tokens + (now - at) * rate / 1000)
-if tokens >= 1 then
-  redis.call('HSET', KEYS[1], 'tokens', tokens - 1, 'at', now)
+if tokens >= cost then
+  redis.call('HSET', KEYS[1], 'tokens', tokens - cost, 'at', now)
   redis.call('PEXPIRE', KEYS[1], 3600000)
   return 0
 end
 redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-return math.ceil((1 - tokens) * 1000 / rate)
+return math.ceil((cost - tokens) * 1000 / rate)
 """
 _PAUSE = """
 local until_ms = tonumber(ARGV[1])
@@ -46,8 +48,8 @@ return 1
 
 
 class Limiter(Protocol):
-    def wait_time(self, key: str, rate: float, burst: int) -> float:
-        """Seconds to wait before a request may go (0: a token was taken)."""
+    def wait_time(self, key: str, rate: float, burst: int, cost: int = 1) -> float:
+        """Seconds to wait before `cost` requests may go (0: that many tokens were taken)."""
 
     def pause(self, key: str, seconds: float) -> None:
         """Hold every request on this key for ``seconds`` (a server's Retry-After)."""
@@ -69,7 +71,7 @@ class InProcessLimiter:
         self._paused_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait_time(self, key: str, rate: float, burst: int) -> float:
+    def wait_time(self, key: str, rate: float, burst: int, cost: int = 1) -> float:
         now = time.monotonic()
         with self._lock:
             paused = self._paused_until.get(key, 0.0)
@@ -79,11 +81,11 @@ class InProcessLimiter:
                 return 0.0
             tokens, at = self._buckets.get(key, (float(burst), now))
             tokens = min(float(burst), tokens + (now - at) * rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
+            if tokens >= cost:
+                self._buckets[key] = (tokens - cost, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return (1 - tokens) / rate
+            return (cost - tokens) / rate
 
     def pause(self, key: str, seconds: float) -> None:
         with self._lock:
@@ -111,13 +113,13 @@ class RedisLimiter:
             self._fallback = InProcessLimiter()
         return self._fallback
 
-    def wait_time(self, key: str, rate: float, burst: int) -> float:
+    def wait_time(self, key: str, rate: float, burst: int, cost: int = 1) -> float:
         if self._fallback is not None:
-            return self._fallback.wait_time(key, rate, burst)
+            return self._fallback.wait_time(key, rate, burst, cost)
         try:
-            waited_ms = self._acquire(keys=[key], args=[rate, burst, self._now_ms()])
+            waited_ms = self._acquire(keys=[key], args=[rate, burst, self._now_ms(), cost])
         except redis.RedisError as error:
-            return self._lost(error).wait_time(key, rate, burst)
+            return self._lost(error).wait_time(key, rate, burst, cost)
         return int(waited_ms) / 1000  # type: ignore[arg-type]
 
     def pause(self, key: str, seconds: float) -> None:

@@ -14,7 +14,7 @@ from fastapi import Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
-from autonomos_pipelines.api.common.limits import take_request
+from autonomos_pipelines.api.common.limits import take_leased, take_request
 from autonomos_pipelines.api.common.oidc import looks_like_jwt, verifier_for
 from autonomos_pipelines.api.common.problems import NotFound
 from autonomos_pipelines.api.common.services import Services, services
@@ -68,6 +68,8 @@ async def authenticated(
     principal: Principal | None = found.principals.get(credential)
     if principal is None:
         principal = await run_in_threadpool(_verify, credential, found)
+    if take_leased(principal.limit_key):
+        return principal
     if found.settings.redis_url:  # a network round trip: not on the event loop
         await run_in_threadpool(take_request, principal.limit_key, principal.actor.describe(),
                                 found.settings)  # fmt: skip
