@@ -14,6 +14,7 @@ from autonomos_pipelines.api.app import create_app
 from autonomos_pipelines.core.audit import Actor
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.registry.tokens import SCOPES
 
 __all__ = ["ApiWorld", "api"]
 
@@ -22,7 +23,8 @@ __all__ = ["ApiWorld", "api"]
 class ApiWorld:
     client: TestClient
     settings: Settings
-    tokens: dict[str, str]  # role -> a CLI-style token (no tenant bound) of a user with it
+    tokens: dict[str, str]  # role -> an API token: alice's for every tenant, rita's and vic's
+    # bound to acme with every scope their role allows
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -41,7 +43,7 @@ class ApiWorld:
 @pytest.fixture
 def api(env: Settings) -> Iterator[ApiWorld]:
     """Tenants `acme` and `globex` with the sandbox's hubspot and stripe connectors; users
-    alice (admin), rita (reviewer), vic (viewer), each with a token."""
+    alice (admin), rita (reviewer), vic (viewer), each with an API token (see `tokens`)."""
     app = create_app(env)
     with TestClient(app) as client:
         found = app.state.services
@@ -52,7 +54,11 @@ def api(env: Settings) -> Iterator[ApiWorld]:
         for tenant in ("acme", "globex"):
             found.registry.add_tenant(TenantId(tenant), {"hubspot": {}, "stripe": {}}, admin)
         tokens = {
-            role: found.identities.issue_token(user, 1, admin).token
-            for role, user in (("admin", "alice"), ("reviewer", "rita"), ("viewer", "vic"))
+            role: found.identities.issue_token(user, 1, admin, tenant, scopes).token
+            for role, user, tenant, scopes in (
+                ("admin", "alice", None, SCOPES),
+                ("reviewer", "rita", TenantId("acme"), ("read", "map", "review")),
+                ("viewer", "vic", TenantId("acme"), ("read",)),
+            )
         }
         yield ApiWorld(client, env, tokens)

@@ -74,6 +74,9 @@ def test_reject_records_the_reason_and_baseline_decisions_need_admin(world):
     assert api.client.get(baseline, headers=reviewer).json()["scope"] == "global"
     refused = problem_of(api.client.post(f"{baseline}/reject", json={}, headers=reviewer), 403)
     assert "global baseline" in refused["detail"] and "scope 'admin'" in refused["detail"]
+    acme_admin = api.bearer(api.issue("alice", "acme", ("read", "review", "admin")))
+    own_admin = problem_of(api.client.post(f"{baseline}/reject", json={}, headers=acme_admin), 403)
+    assert "global baseline" in own_admin["detail"]  # acme's administrator; others inherit it
     by_admin = api.client.post(f"{baseline}/reject", json={}, headers=api.headers("admin"))
     assert by_admin.status_code == 200 and by_admin.json()["status"] == "rejected"
 

@@ -83,10 +83,18 @@ def test_a_tenant_token_sees_its_tenant_with_its_scopes_only(probed):
     denied = probed.client.get("/v1/tenants/acme/probe", headers=probed.bearer(read_only))
     assert denied.status_code == 403 and "lacks scope 'review'" in denied.json()["detail"]
 
-    everywhere = probed.issue("alice", None, ("review",))
+    everywhere = probed.issue("alice", None, ("review",))  # an admin's API token
     for tenant in ("acme", "globex"):
         seen = probed.client.get(f"/v1/tenants/{tenant}/probe", headers=probed.bearer(everywhere))
         assert seen.status_code == 200
+
+
+def test_a_cli_token_is_refused_by_the_api(probed):
+    found = probed.client.app.state.services
+    cli_token = found.identities.issue_token("rita", 1, "alice").token  # no tenant, no scope
+    refused = probed.client.get("/v1/tenants/acme/probe", headers=probed.bearer(cli_token))
+    assert refused.status_code == 401
+    assert f"the bearer token {cli_token.split('_')[1]} is a CLI token" in refused.json()["detail"]
 
 
 def test_a_lowered_role_narrows_a_token_at_once_and_a_revocation_ends_it(probed):

@@ -8,6 +8,7 @@ from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly
 from autonomos_pipelines.cli.review_cmd import workflow
 from autonomos_pipelines.core.cache import open_cache
 from autonomos_pipelines.core.database import migrated_engine
+from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl.registry.identity import Identities
 from autonomos_pipelines.dcl.registry.tokens import MAX_DAYS, SCOPES
@@ -18,9 +19,20 @@ app.add_typer(token_app, name="token")
 
 
 def identities() -> Identities:
-    """With REDIS_URL, a revocation made here reaches every API worker's memory at once."""
+    """With REDIS_URL, a revocation made here reaches every API worker's memory at once. Redis
+    down must not stop a revocation (a PostgreSQL write): then workers drop the token when
+    their memory of it lapses (60 s at most), and the command says so."""
     settings = get_settings()
-    return Identities(migrated_engine(settings), open_cache(settings.redis_url))
+    try:
+        cache = open_cache(settings.redis_url) if settings.redis_url else None
+    except ServiceUnavailable as error:
+        typer.echo(
+            f"autonomos: warning: {error}; a revocation reaches running API workers within "
+            "60 s instead of at once",
+            err=True,
+        )
+        cache = None
+    return Identities(migrated_engine(settings), cache)
 
 
 @app.command("whoami")

@@ -20,7 +20,9 @@ from typing import Any, Protocol
 from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.tenant_id import TenantId
 
-PREFIX = "autonomos"
+# every cached value lives under this prefix; rate-limit buckets (autonomos:<tenant>:ratelimit:…,
+# autonomos:api-ratelimit:…) do not, so dropping cached values never refills a bucket
+PREFIX = "autonomos:cache"
 INVALIDATION_CHANNEL = "autonomos:invalidate"
 
 _log = logging.getLogger(__name__)

@@ -59,7 +59,9 @@ class Leases:
             now = time.monotonic()
             if len(self._left) > 10_000:  # forget the tokens that went quiet
                 self._left = {k: v for k, v in self._left.items() if v[1] > now}
-            self._left[key] = (requests, now + LEASE_SECONDS)
+            left, until = self._left.get(key, (0, 0.0))
+            # two misses at once each took a lease from the shared bucket: keep both
+            self._left[key] = (requests + (left if until > now else 0), now + LEASE_SECONDS)
 
 
 _leases = Leases()

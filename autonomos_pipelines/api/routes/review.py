@@ -2,8 +2,9 @@
 
 Reads need scope `read`; decisions scope `review` (and the user's reviewer or admin role,
 which the workflow checks and audits). A decision on a global-baseline row changes what
-every tenant inherits, so it needs scope `admin`. A proposal needs scope `map`: it changes
-nothing in effect until someone with `review` approves it."""
+every tenant inherits, so it needs scope `admin` on a principal of every tenant (a tenant's
+own administrator, bound to it, may not change what other tenants inherit). A proposal needs
+scope `map`: it changes nothing in effect until someone with `review` approves it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from autonomos_pipelines.api.routes.mapping_models import MappingRow
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX, refuse
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry.refs import FieldRef
+
+
+def decides_baseline(access: Access) -> bool:
+    """Whether this caller may decide global-baseline rows: an admin of every tenant only."""
+    return access.principal.tenant_id is None and "admin" in access.principal.scopes
+
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["review"])
 
@@ -72,7 +79,7 @@ def approve(
     found: Services = Depends(services),
 ) -> MappingRow:
     """Approve and activate a proposal; the next canonical build uses it."""
-    admin = "admin" in access.principal.scopes
+    admin = decides_baseline(access)
     flow, actor = found.workflow, access.actor
     row = review.approve(flow, mapping_id, actor, body.force, access.tenant_id, admin)
     return MappingRow(**review.mapping_view(row))
@@ -86,7 +93,7 @@ def reject(
     found: Services = Depends(services),
 ) -> MappingRow:
     """Reject a proposal; the same target is never proposed again for that field."""
-    admin = "admin" in access.principal.scopes
+    admin = decides_baseline(access)
     flow, actor = found.workflow, access.actor
     row = review.reject(flow, mapping_id, actor, body.reason, access.tenant_id, admin)
     return MappingRow(**review.mapping_view(row))

@@ -2,9 +2,7 @@
 
 A token with `tenant_id` NULL and `scopes` NULL is what `users token issue` always made: the
 user's whole authority, for the CLI. An API token names one tenant and the scopes it may use
-(read, map, review, admin); the user's role still bounds what a scope allows. Tokens are
-operator data although they name a tenant: row-level security is on with no policy and the
-tenant role has no grant, so a tenant session sees none of them. The partial
+(read, map, review, admin); the user's role still bounds what a scope allows. The partial
 index answers a cold lookup of one source field with one index probe instead of reading the
 tenant's whole mapping set.
 
@@ -25,7 +23,6 @@ def upgrade() -> None:
     ALTER TABLE user_tokens
         ADD COLUMN tenant_id text REFERENCES tenants (tenant_id) ON DELETE CASCADE,
         ADD COLUMN scopes text[];
-    ALTER TABLE user_tokens ENABLE ROW LEVEL SECURITY;
     CREATE INDEX ix_field_mappings_active_field
         ON field_mappings (connector, lower(source_table), source_field, tenant_id)
         WHERE is_active;
@@ -35,6 +32,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("""
     DROP INDEX ix_field_mappings_active_field;
-    ALTER TABLE user_tokens DISABLE ROW LEVEL SECURITY;
     ALTER TABLE user_tokens DROP COLUMN scopes, DROP COLUMN tenant_id;
     """)

@@ -87,7 +87,14 @@ class Identities:
     def verify_api_token(self, token: str) -> VerifiedToken:
         """The holder, tenant and scopes of a bearer token presented to the HTTP API."""
         with admin_session(self.engine) as connection:
-            return tokens.verify_token(connection, token, "the bearer token")
+            held = tokens.verify_token(connection, token, "the bearer token")
+        if held.scopes is None:  # the user's whole role, for every tenant: the CLI's only
+            raise AuthenticationError(
+                f"the bearer token {held.token_id} is a CLI token (AUTONOMOS_TOKEN): the API "
+                "takes one bound to a tenant and scopes, `autonomos users token issue "
+                f"{held.user_name} --tenant T --scope read`"
+            )
+        return held
 
     def act_for(self, actor: Actor, user: str) -> Actor:
         """`actor` acting on `user`'s behalf: allowed to admins only (audited either way)."""

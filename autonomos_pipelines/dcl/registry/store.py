@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.core.audit import audit
+from autonomos_pipelines.core.cache import PREFIX as CACHE_PREFIX
 from autonomos_pipelines.core.cache import Cache, LocalCache, cache_key
 from autonomos_pipelines.core.database import admin_session, session, tenant_session
 from autonomos_pipelines.core.naming import validate_connector_name
@@ -177,7 +178,7 @@ class Registry:
         """Drop cached mapping sets: one tenant's, or every tenant's after a global write,
         here and (with Redis) in every other process."""
         self._drop_hot(tenant_id)
-        self.cache.delete_prefix(cache_key(tenant_id, "") if tenant_id else "autonomos:")
+        self.cache.delete_prefix(cache_key(tenant_id, "") if tenant_id else f"{CACHE_PREFIX}:")
         publish = getattr(self.cache, "publish_invalidation", None)
         if publish is not None:
             publish(tenant_id)
