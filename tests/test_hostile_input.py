@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.http.rate_limit import bucket_key
+from autonomos_pipelines.core.cache import PREFIX as CACHE_PREFIX
 from autonomos_pipelines.core.cache import cache_key
 from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.errors import InvalidName
@@ -53,7 +54,8 @@ def test_a_tenant_name_is_either_refused_or_safe_everywhere(tmp_path_factory, na
         assert repr(name) in str(refused)  # the error names the offending value
         return
     assert tenant.isascii() and tenant.replace("_", "").isalnum() and tenant[0].isalpha()
-    assert cache_key(tenant, "x").split(":")[1] == tenant  # one key segment, no ':'
+    # one key segment, no ":"
+    assert cache_key(tenant, "x").removeprefix(CACHE_PREFIX + ":").split(":")[0] == tenant
     assert bucket_key(tenant, "stripe").split(":")[1] == tenant
     validate_connector_name(tenant)
 

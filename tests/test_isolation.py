@@ -15,6 +15,7 @@ from dagster import AssetKey, AssetRecordsFilter, instance_for_test
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.http.rate_limit import bucket_key, tenant_bucket_key
+from autonomos_pipelines.core.cache import PREFIX as CACHE_PREFIX
 from autonomos_pipelines.core.cache import cache_key
 from autonomos_pipelines.core.database import get_engine, tenant_session
 from autonomos_pipelines.core.quotas import Quotas
@@ -90,7 +91,12 @@ def test_nothing_of_one_tenant_reaches_the_other(env, pristine, redis_url, monke
         keys = set(cache.scan_iter("*"))
         assert tenant_bucket_key("beta") in keys  # beta's run throttled through Redis
         assert cache_key("beta", "active_mappings") in keys
-        assert {key.split(":")[1] for key in keys} <= {"acme", "beta", "_global"}
+        # autonomos:<tenant>:… (rate limits), autonomos:cache:<tenant>:… (cached values)
+        segments = {
+            key.removeprefix(f"{CACHE_PREFIX}:").removeprefix("autonomos:").split(":")[0]
+            for key in keys
+        }
+        assert segments <= {"acme", "beta", "_global"}
         beta_cached = cache.get(cache_key("beta", "active_mappings"))
         assert beta_cached and "acme" not in beta_cached
         # registry: row-level security, a deliberately unscoped query in beta's session
