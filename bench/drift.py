@@ -101,7 +101,7 @@ def latency_figures() -> dict[str, float]:
             """The sensor plans, its observe runs sample, its next evaluation asks for repairs."""
             started = time.perf_counter()
             planned = evaluate(cursor)
-            observe = sandbox_definitions().get_job_def("observe")
+            observe = sandbox_definitions().resolve_job_def("observe")
             for request in [r for r in planned.run_requests if r.job_name == "observe"]:
                 observe.execute_in_process(
                     run_config=request.run_config, instance=instance, tags=request.tags
@@ -122,7 +122,7 @@ def latency_figures() -> dict[str, float]:
         found, detect_pass = tick(quiet.cursor)
         detected_at = time.perf_counter()
         (request,) = found.run_requests
-        job = sandbox_definitions().get_implicit_global_asset_job_def()
+        job = sandbox_definitions().resolve_implicit_global_asset_job_def()
         result = job.execute_in_process(
             instance=instance,
             partition_key="demo",

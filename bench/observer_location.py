@@ -20,8 +20,8 @@ _local = Definitions(jobs=[build_observe_job()], resources=sandbox_resources())
 
 
 def celery_observe() -> JobDefinition:
-    return _celery.get_job_def("observe")
+    return _celery.resolve_job_def("observe")
 
 
 def local_observe() -> JobDefinition:
-    return _local.get_job_def("observe")
+    return _local.resolve_job_def("observe")

@@ -21,18 +21,17 @@ from dagster import (
     MetadataValue,
 )
 
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
 from autonomos_pipelines.core.cadence import FRESHNESS_GRACE, Cadence
 from autonomos_pipelines.core.tenant_id import TenantId
+from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "freshness"
 
 
 def freshness_spec(key: AssetKey) -> AssetCheckSpec:
-    return AssetCheckSpec(
+    return tenant_check_spec(
         CHECK_NAME,
         asset=key,
-        partitions_def=tenants_partitions,
         description="Fails when this tenant's table is older than its refresh cadence allows "
         "(`autonomos tenants schedule`): two cron intervals plus "
         f"{FRESHNESS_GRACE.seconds // 60} minutes. Passes on every build; re-evaluated every "

@@ -6,22 +6,21 @@ from dagster import (
     AssetChecksDefinition,
     AssetCheckSeverity,
     MetadataValue,
-    asset_check,
 )
 
 from autonomos_pipelines.asset_graph.keys import canonical_key
-from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.asset_graph.partitions import tenant_of
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from quality_checks.gx_suites import validate
+from quality_checks.partitioned import tenant_asset_check
 from resources import WarehouseResource
 
 
 def quality_check(entity: CanonicalEntity) -> AssetChecksDefinition:
-    @asset_check(
+    @tenant_asset_check(
         asset=canonical_key(entity.name),
         name="great_expectations",
-        partitions_def=tenants_partitions,
         description=f"great-expectations suite for `{entity.name}`: ids not null and unique per "
         "source, emails look like emails, amounts >= 0, ISO currency codes, every mapped value "
         "converted to its canonical type (nothing in extras._cast_failed).",

@@ -5,13 +5,13 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     MetadataValue,
-    asset_check,
 )
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
-from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
+from autonomos_pipelines.asset_graph.partitions import tenant_of
 from autonomos_pipelines.core.tenant_id import TenantId
+from quality_checks.partitioned import tenant_asset_check
 from resources import ConnectorsResource, RegistryResource
 
 
@@ -24,11 +24,10 @@ def unrepaired_drift(schemas: SchemaStore, tenant_id: TenantId) -> list[tuple]:
     ]
 
 
-@asset_check(
+@tenant_asset_check(
     asset=FIELD_MAPPINGS_KEY,
     name="mapping_review_gate",
     blocking=True,
-    partitions_def=tenants_partitions,
     description="Fails while any field of the tenant's connectors has a mapping proposal or a "
     "flagged mapping waiting for a reviewer, or a schema drift event is not repaired; the "
     "canonical tables are skipped until `autonomos review approve|reject` decides.",

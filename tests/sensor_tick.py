@@ -38,7 +38,7 @@ def observe_runs(result: SensorResult) -> list[RunRequest]:
 
 def tick(instance, settings, cursor: str | None = None) -> ObserverPass:  # noqa: ARG001
     planned = evaluate(instance, cursor)
-    job = sandbox_definitions().get_job_def("observe")
+    job = sandbox_definitions().resolve_job_def("observe")
     done = ObserverPass([], [], "")
     for request in observe_runs(planned):
         result = job.execute_in_process(

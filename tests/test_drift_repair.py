@@ -31,7 +31,7 @@ def test_rename_confidence_joins_matcher_and_structure():
 
 
 def execute(instance, request):
-    job = sandbox_definitions().get_implicit_global_asset_job_def()
+    job = sandbox_definitions().resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
         instance=instance,
         partition_key=request.partition_key,

@@ -126,7 +126,7 @@ def test_observe_run_records_drift_on_the_tenant_partition_and_reports_a_failing
         mutate(pristine.apis["pipedrive"], "deals", {"op": "rename", "field": "title", "to": "t2"})
 
         (request,) = observe_runs(evaluate(instance, baseline.cursor))
-        job = sandbox_definitions().get_job_def("observe")
+        job = sandbox_definitions().resolve_job_def("observe")
         result = job.execute_in_process(
             run_config=request.run_config, instance=instance, tags=request.tags
         )

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from dagster import BetaWarning, PreviewWarning
+from dagster import BetaWarning
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
 from autonomos_pipelines.cli.common import acting_user, friendly_errors
@@ -38,9 +38,11 @@ from autonomos_pipelines.operations.stopping import (
     stop_on_signals,
 )
 
-# Dagster's notices about preview APIs are for us, not for whoever reads the run's summary
-warnings.filterwarnings("ignore", category=PreviewWarning)
-warnings.filterwarnings("ignore", category=BetaWarning)
+# Dagster itself re-creates every sensor with `owners=None` when it binds resources, and its
+# beta check warns about that parameter; nothing of ours sets it
+warnings.filterwarnings(
+    "ignore", message="Parameter `owners` of initializer `SensorDefinition", category=BetaWarning
+)
 DEMO_TENANT = TenantId("demo")
 DEV_LOCATION = "autonomos_pipelines.sandbox.definitions"  # the sandbox plugged in
 

@@ -19,6 +19,8 @@ def sql_source(spec: SqlSpec, connection: Connection) -> DltSource:
         schema=spec.schema_name,
         table_names=[table.name for table in spec.tables],
         defer_table_reflect=True,
+        # its default (False) is the deprecated value and warns; None is "not given"
+        detect_precision_hints=None,
     ).clone(with_name=spec.name)
     for table in spec.tables:
         hints: dict[str, Any] = {"write_disposition": "replace"}
