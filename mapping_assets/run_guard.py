@@ -26,6 +26,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 TENANT_TAG = "tenant"
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 POLL_SECONDS = 1.0
+NOTICE_SECONDS = 10.0  # a waiting run says so again this often
 WAIT_LIMIT_SECONDS = 3600  # then the younger run fails and says which run held the tenant
 
 
@@ -73,14 +74,35 @@ def take_turn(instance: Any, run: Any, log: Any) -> None:
     wait_for_tenant(instance, tenant, run.run_id, log)
 
 
-def wait_for_tenant(instance: Any, tenant: TenantId, run_id: str | None, log: Any) -> None:
-    """Wait while an older run of the tenant (any, without ``run_id``) is in progress."""
+def waiting_line(holder: str, tenant: TenantId, since: float | None) -> str:
+    """E.g. 'waiting for run <id> (tenant demo, started 12 s ago) to finish…'."""
+    age = f", started {time.time() - since:.0f} s ago" if since else ""
+    return f"waiting for {holder} (tenant {tenant}{age}) to finish…"
+
+
+def run_started_at(instance: Any, run_id: str) -> float | None:
+    record = instance.get_run_record_by_id(run_id)
+    if record is None:
+        return None
+    return record.start_time or record.create_timestamp.timestamp()
+
+
+def wait_for_tenant(
+    instance: Any,
+    tenant: TenantId,
+    run_id: str | None,
+    log: Any,
+    notice_seconds: float = NOTICE_SECONDS,
+) -> None:
+    """Wait while an older run of the tenant (any, without ``run_id``) is in progress, saying
+    so at once and every ``notice_seconds`` (and whenever the run waited for changes)."""
     deadline = time.monotonic() + WAIT_LIMIT_SECONDS
-    announced: list[str] = []
+    announced, next_notice = "", 0.0
     while older := older_runs_in_progress(instance, run_id, tenant):
-        if older != announced:
-            log.info(f"tenant {tenant}: waiting for run {older[0]} to finish (one run per tenant)")
-            announced = older
+        if older[0] != announced or time.monotonic() >= next_notice:
+            since = run_started_at(instance, older[0])
+            log.info(waiting_line(f"run {older[0]}", tenant, since))
+            announced, next_notice = older[0], time.monotonic() + notice_seconds
         if time.monotonic() > deadline:
             raise TenantBusyError(
                 f"tenant {tenant} is still busy with run {older[0]} after {WAIT_LIMIT_SECONDS}s; "

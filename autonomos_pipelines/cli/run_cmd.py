@@ -28,6 +28,7 @@ from autonomos_pipelines.operations.instance import (
 )
 from autonomos_pipelines.operations.onboarding import onboard_tenant, schedule_demo
 from autonomos_pipelines.operations.process_group import run_as_group
+from autonomos_pipelines.operations.progress import Progress
 from autonomos_pipelines.operations.run_log import run_log_path
 from autonomos_pipelines.operations.run_workers import fail_runs_of_this_process
 from autonomos_pipelines.operations.runs import RunSummary, run_tenant
@@ -72,11 +73,15 @@ def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> N
         )
     for failure in summary.failures:
         typer.echo(f"error: {failure}", err=True)
-    if summary.log_file and (summary.failures or summary.skipped):
-        typer.echo(f"run log with tracebacks: {summary.log_file}", err=True)
+    if summary.log_file:
+        typer.echo(f"full log (tracebacks included): {summary.log_file}")
 
 
-def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
+def materialize_tenant(
+    tenant_id: TenantId, settings: Settings, verbose: bool = False, progress: Progress | None = None
+) -> RunSummary:
+    """Quiet by default: a progress line per stage, connector and table, the full log in a
+    file; ``verbose``: Dagster's own event stream on the console instead (no file)."""
     registry = open_registry(settings)
     options = registry.tenant_connectors(tenant_id)
     if not options:
@@ -85,13 +90,25 @@ def materialize_tenant(tenant_id: TenantId, settings: Settings) -> RunSummary:
     for added in sync_tenant_partitions(instance, registry):  # a new or wiped DAGSTER_HOME
         typer.echo(f"tenant partition {added} re-created from the registry", err=True)
     defs = definitions_for(options, settings)
+    if verbose:
+        typer.echo(f"materialising tenant {tenant_id} ({len(options)} connectors)")
+        return run_tenant(defs, tenant_id, list(options), instance, settings)
     log_file = run_log_path(settings, tenant_id)
-    typer.echo(f"materialising tenant {tenant_id} ({len(options)} connectors; log: {log_file})")
-    return run_tenant(defs, tenant_id, list(options), instance, settings, log_file)
+    progress = progress or Progress()
+    progress.line(
+        f"materialising tenant {tenant_id} ({len(options)} connectors; full log: {log_file})"
+    )
+    try:
+        return run_tenant(defs, tenant_id, list(options), instance, settings, log_file, progress)
+    finally:
+        progress.close()
 
 
 @friendly_errors
-def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
+def materialize(
+    tenant: str = typer.Argument(..., help="Tenant id"),
+    verbose: bool = typer.Option(False, "--verbose", help="Dagster's event stream, no log file"),
+) -> None:
     """Materialise every asset of one tenant partition (raw -> mappings -> canonical).
 
     Exit code 0: everything loaded; 1: a step failed; 3: no step failed but a degraded
@@ -100,7 +117,7 @@ def materialize(tenant: str = typer.Argument(..., help="Tenant id")) -> None:
     started = time.monotonic()
     tenant_id = TenantId(tenant)  # friendly_errors made it one
     with stoppable():
-        summary = materialize_tenant(tenant_id, get_settings())
+        summary = materialize_tenant(tenant_id, get_settings(), verbose)
     print_summary(tenant_id, summary, time.monotonic() - started)
     raise typer.Exit(summary.exit_code)
 
@@ -127,24 +144,30 @@ def hard_stop(why: str) -> None:
 
 
 @friendly_errors
-def demo() -> None:
+def demo(
+    verbose: bool = typer.Option(False, "--verbose", help="Dagster's event stream, no log file"),
+) -> None:
     """Start the sandbox, add the demo tenant, materialise all of its assets, summarise."""
     started = time.monotonic()
     settings = get_settings()
+    progress = Progress()
+    progress.stage("setup: sandbox APIs")
     start_sandbox(settings)
-    typer.echo(f"sandbox APIs: {settings.sandbox_url}")
+    progress.done(f"setup: sandbox APIs on {settings.sandbox_url}")
+    progress.stage("setup: database and migrations")
     registry = open_registry(settings)
     where = (
         "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.pg_datadir}"
     )
-    typer.echo(f"mapping registry ready ({where})")
+    progress.done(f"setup: mapping registry migrated ({where})")
+    progress.stage("setup: tenant demo")
     demo_connectors = list(default_specs())  # the whole catalogue, against the sandbox
     instance = get_instance(settings)
     onboard_tenant(DEMO_TENANT, demo_connectors, {}, registry, instance, acting_user())
     schedule_demo(DEMO_TENANT, registry, acting_user())
-    typer.echo(f"tenant {DEMO_TENANT}: {len(demo_connectors)} connectors -> materialising ...")
+    progress.done(f"setup: tenant {DEMO_TENANT} with {len(demo_connectors)} connectors")
     with stoppable():
-        summary = materialize_tenant(DEMO_TENANT, settings)
+        summary = materialize_tenant(DEMO_TENANT, settings, verbose, progress)
     print_summary(DEMO_TENANT, summary, time.monotonic() - started)
     where = (
         "WAREHOUSE_URL" if settings.warehouse_url else str(settings.warehouse_dir / "demo.duckdb")

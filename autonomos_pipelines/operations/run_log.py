@@ -1,4 +1,5 @@
-"""The run's Dagster log (with every traceback) goes to a file, not to the terminal."""
+"""The run's full log goes to a file, not to the terminal: Dagster's events (DEBUG and up,
+every traceback), dlt's and our own log lines, and Python warnings raised while it runs."""
 
 from __future__ import annotations
 
@@ -21,14 +22,35 @@ def run_log_path(settings: Settings, tenant_id: TenantId) -> Path:
 
 
 @contextmanager
-def file_logger(path: Path) -> Iterator[LoggerDefinition]:
-    """A Dagster logger writing every event (DEBUG and up) to ``path``; closed on exit."""
+def file_logger(path: Path, *watchers: logging.Handler) -> Iterator[LoggerDefinition]:
+    """A Dagster logger writing every event (DEBUG and up) to ``path`` and handing each to
+    ``watchers`` (the progress display); while it is open, the process's own log records
+    (dlt, ours: INFO and up) and warnings go to the same file. Closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger = logging.Logger(f"autonomos.run.{path.stem}", logging.DEBUG)
-    logger.addHandler(handler)
+    for each in (handler, *watchers):
+        logger.addHandler(each)
     try:
-        yield LoggerDefinition(lambda _init: logger, description=f"the run log {path}")
+        with process_logs_to(handler):
+            yield LoggerDefinition(lambda _init: logger, description=f"the run log {path}")
     finally:
         handler.close()
+
+
+@contextmanager
+def process_logs_to(handler: logging.Handler) -> Iterator[None]:
+    root, dlt_logger = logging.getLogger(), logging.getLogger("dlt")
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO))  # not DEBUG: urllib3 would log every request
+    dlt_logger.addHandler(handler)  # dlt's logger may not propagate to the root
+    logging.captureWarnings(True)  # a library's warning lands in the file, not on screen
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        dlt_logger.removeHandler(handler)
+        root.removeHandler(handler)
+        root.setLevel(level)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fasteners
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
@@ -21,16 +20,20 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.operations.progress import Progress
+from autonomos_pipelines.operations.run_events import RunProgress
 from autonomos_pipelines.operations.run_log import file_logger
 from autonomos_pipelines.operations.run_workers import fail_dead_runs, this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line
 from autonomos_pipelines.operations.stopping import stop_if_interrupted
+from autonomos_pipelines.operations.tenant_lock import tenant_lock
 from mapping_assets.jobs import LOAD_JOB, MAP_AND_BUILD_JOB
 from mapping_assets.run_guard import wait_for_tenant
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
 from resources import env_variables
 
 EXIT_OK, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 3
+STAGE_TITLES = {LOAD_JOB: "raw loads", MAP_AND_BUILD_JOB: "mappings, canonical tables and checks"}
 
 
 @dataclass
@@ -68,6 +71,7 @@ def run_tenant(
     instance: DagsterInstance,
     settings: Settings,
     log_file: Path | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Load, then map and build. Two runs, so that a failing connector fails only its own raw
     assets: mapping and canonical tables are still rebuilt from every connector that loaded
@@ -76,19 +80,27 @@ def run_tenant(
     One tenant at a time: a file lock for this machine's CLI runs, a wait for the tenant's runs
     in progress elsewhere (the run queue's tag limit covers runs launched through the daemon,
     the executor's guard those of `dagster` commands). With ``log_file``, Dagster's log
-    (tracebacks included) goes there instead of the console. A signal that
+    (tracebacks included) goes there instead of the console, and ``progress`` shows each
+    stage, connector and table as Dagster reports it. A signal that
     interrupts a stage raises RunInterrupted (operations/stopping.py) and the next stage does
     not start."""
-    settings.locks_dir.mkdir(parents=True, exist_ok=True)
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
-    lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
-    with lock, file_logger(log_file) if log_file else nullcontext() as logger:
+    watchers = [RunProgress(progress)] if progress else []
+    waiting_log = progress or logging.getLogger(__name__)
+    lock = tenant_lock(settings.locks_dir, tenant_id, instance, waiting_log)
+    with lock, file_logger(log_file, *watchers) if log_file else nullcontext() as logger:
         stages, results = [(LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream)], []
         for number, (stage, selection) in enumerate(stages):
             if not selection:
                 continue
-            results.append(run_stage(defs, stage, selection, tenant_id, instance, logger))
+            if progress:
+                progress.stage(STAGE_TITLES[stage])
+            results.append(
+                run_stage(defs, stage, selection, tenant_id, instance, logger, waiting_log)
+            )
+            if progress:
+                progress.done(f"{STAGE_TITLES[stage]}: {results[-1].run_id}")
             stop_if_interrupted(results[-1], stage, [name for name, _ in stages[number + 1 :]])
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
@@ -102,6 +114,7 @@ def run_stage(
     tenant_id: TenantId,
     instance: DagsterInstance,
     logger: Any,
+    waiting_log: Any,
 ) -> ExecuteInProcessResult:
     """One named job, cut to the tenant's assets. execute_in_process bypasses the executor's
     tenant guard, so wait here for the tenant's runs in progress (on any machine)."""
@@ -111,7 +124,7 @@ def run_stage(
         job = job.with_logger_defs({"run_log": logger})
         run_config = {"loggers": {"run_log": {}}}
     fail_dead_runs(instance, tenant_id)  # a CLI killed -9 earlier holds the tenant no more
-    wait_for_tenant(instance, tenant_id, None, logging.getLogger(__name__))
+    wait_for_tenant(instance, tenant_id, None, waiting_log)
     return job.execute_in_process(
         instance=instance,
         partition_key=tenant_id,
