@@ -7,6 +7,7 @@ uses, and a test that runs a Dagster job in-process without the e2e marker fails
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -22,7 +23,9 @@ from pathlib import Path
 import pytest
 
 # each test session counts metrics in a folder of its own (set before any metric is imported)
-os.environ.setdefault("AUTONOMOS_METRICS_DIR", tempfile.mkdtemp(prefix="autonomos-metrics-"))
+if not os.environ.get("AUTONOMOS_METRICS_DIR"):
+    os.environ["AUTONOMOS_METRICS_DIR"] = tempfile.mkdtemp(prefix="autonomos-metrics-")
+    atexit.register(shutil.rmtree, os.environ["AUTONOMOS_METRICS_DIR"], True)
 
 from autonomos_pipelines.core.database import dispose_engines  # noqa: E402
 from autonomos_pipelines.core.settings import Settings  # noqa: E402
