@@ -7,6 +7,7 @@ uses, and a test that runs a Dagster job in-process without the e2e marker fails
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
@@ -21,10 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from autonomos_pipelines.core.database import dispose_engines
-from autonomos_pipelines.core.settings import Settings
-from autonomos_pipelines.sandbox.server import SandboxServer
-from resources import env_variables, from_environment
+# each test session counts metrics in a folder of its own (set before any metric is imported)
+if not os.environ.get("AUTONOMOS_METRICS_DIR"):
+    os.environ["AUTONOMOS_METRICS_DIR"] = tempfile.mkdtemp(prefix="autonomos-metrics-")
+    atexit.register(shutil.rmtree, os.environ["AUTONOMOS_METRICS_DIR"], True)
+
+from autonomos_pipelines.core.database import dispose_engines  # noqa: E402
+from autonomos_pipelines.core.settings import Settings  # noqa: E402
+from autonomos_pipelines.sandbox.server import SandboxServer  # noqa: E402
+from resources import env_variables, from_environment  # noqa: E402
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")

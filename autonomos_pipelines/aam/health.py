@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.metrics.definitions import CONNECTOR_LOADS
 from autonomos_pipelines.core.tenant_id import TenantId
 
 DEFAULT_THRESHOLD = 3
@@ -65,6 +66,7 @@ class HealthStore:
         return {row.connector: Health(*row) for row in rows}
 
     def record_success(self, tenant_id: TenantId, connector: str) -> Health:
+        CONNECTOR_LOADS.labels(tenant_id, connector, "success").inc()
         return self._write(
             tenant_id,
             connector,
@@ -74,6 +76,7 @@ class HealthStore:
         )
 
     def record_failure(self, tenant_id: TenantId, connector: str, error: str) -> Health:
+        CONNECTOR_LOADS.labels(tenant_id, connector, "failure").inc()
         return self._write(
             tenant_id,
             connector,

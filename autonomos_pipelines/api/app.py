@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from autonomos_pipelines.api.common import problems
 from autonomos_pipelines.api.common.body_limit import BodyLimit
+from autonomos_pipelines.api.common.request_metrics import RequestMetrics
 from autonomos_pipelines.api.common.services import Services
 from autonomos_pipelines.api.routes import (
     connectors,
@@ -17,12 +18,13 @@ from autonomos_pipelines.api.routes import (
     lookups,
     mapping,
     mappings,
+    metrics,
     review,
     tenants,
 )
 from autonomos_pipelines.core.settings import Settings, get_settings
 
-ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants)
+ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants, metrics)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_kb * 1024)
+    app.add_middleware(RequestMetrics)  # outermost: counts refusals of the body limit too
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from autonomos_pipelines.core.database import dispose_engines
 from autonomos_pipelines.core.errors import InputRefused
+from autonomos_pipelines.core.metrics.exposition import prepare as prepare_metrics
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
@@ -55,6 +56,7 @@ def prepare_registry(settings: Settings) -> None:
     its connections: the workers open their own."""
     open_registry(settings)
     dispose_engines()
+    prepare_metrics(settings.metrics_path)  # fold ended processes' counts before workers start
 
 
 def serve(plan: ServePlan) -> None:

@@ -13,6 +13,7 @@ from autonomos_pipelines.cli import (
     drift_cmd,
     map_cmd,
     mappings_cmd,
+    metrics_cmd,
     review_cmd,
     run_cmd,
     sandbox_cmd,
@@ -37,6 +38,7 @@ app.add_typer(users_cmd.app, name="users")
 app.add_typer(mappings_cmd.app, name="mappings")
 app.add_typer(drift_cmd.app, name="drift")
 app.add_typer(secrets_cmd.app, name="secrets")
+app.add_typer(metrics_cmd.app, name="metrics")
 app.command("materialize")(run_cmd.materialize)
 app.command("demo")(run_cmd.demo)
 app.command("ui")(run_cmd.ui)

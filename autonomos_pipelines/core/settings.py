@@ -58,7 +58,11 @@ VARIABLES = {
     "AUTONOMOS_OIDC_JWKS_URL": "the issuer's signing keys (its openid-configuration jwks_uri)",
     "AUTONOMOS_OIDC_TENANT_CLAIM": "the JWT claim holding the caller's tenant (tenant)",
     "AUTONOMOS_OIDC_ROLES_CLAIM": "the JWT claim holding read/map/review/admin (roles)",
+    "AUTONOMOS_METRICS_DIR": "Prometheus counts shared by this machine's processes "
+    "(AUTONOMOS_HOME/metrics)",
 }
+# prometheus-client's multiprocess mode reads this itself; we set it from AUTONOMOS_METRICS_DIR
+PROMETHEUS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _SCHEMES = {  # variable -> (accepted prefixes, as the error names them)
     "DATABASE_URL": (("postgresql://", "postgres://"), "postgresql://"),
     "DAGSTER_PG_URL": (
@@ -99,6 +103,7 @@ class Settings:
     api_rate_burst: int | None = None  # None: api_rate_per_minute
     api_max_body_kb: int = 1024
     oidc: OidcSettings | None = None  # None: no JWTs accepted
+    metrics_dir: Path | None = None  # None: home / "metrics"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -143,6 +148,7 @@ class Settings:
             api_rate_burst=int(_number("AUTONOMOS_API_RATE_BURST", raw, 0, int)) or None,
             api_max_body_kb=int(_number("AUTONOMOS_API_MAX_BODY_KB", raw, 1024, int)),
             oidc=OidcSettings.from_raw(raw),
+            metrics_dir=_folder(raw["AUTONOMOS_METRICS_DIR"]),
         )
 
     @property
@@ -165,6 +171,10 @@ class Settings:
     @property
     def locks_dir(self) -> Path:
         return self.home / "locks"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.metrics_dir or self.home / "metrics"
 
     @property
     def max_response_bytes(self) -> int:
@@ -310,6 +320,19 @@ def offline_models() -> None:
         ("TRANSFORMERS_VERBOSITY", "error"),
     ):
         os.environ.setdefault(name, value)
+
+
+def metrics_dir_from_env() -> Path:
+    """Where this process shares its metric counts: read apart from :meth:`Settings.from_env`
+    because metrics start at import, before (and whatever) the other variables are parsed."""
+    folder = _folder((os.environ.get("AUTONOMOS_METRICS_DIR") or "").strip())
+    home = (os.environ.get("AUTONOMOS_HOME") or "").strip() or Path.cwd() / ".autonomos"
+    return folder or Path(home).resolve() / "metrics"
+
+
+def use_metrics_dir(path: Path) -> None:
+    """prometheus-client's multiprocess mode, in this process and the ones it starts."""
+    os.environ[PROMETHEUS_DIR_VARIABLE] = str(path)
 
 
 def use_dagster_home(path: Path) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
@@ -107,6 +108,7 @@ def map_tenant_fields(
             run.llm_calls = getattr(resolver.llm, "calls", 0)
         rejected = rejected_targets(registry, tenant_id)
         _write_decisions(workflow, tenant_id, resolutions, index, rejected, run)
+        count_decisions(tenant_id, ((r.method, r.status) for r in resolutions.values()))
         index = registry.mapping_index(tenant_id)
         pending = {
             (r["connector"], r["source_table"].lower(), r["source_field"]): r

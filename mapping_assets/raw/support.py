@@ -16,6 +16,7 @@ from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
+from autonomos_pipelines.core.metrics.definitions import RECORDS_LOADED
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
 from quality_checks.connector_health import CHECK_NAME as HEALTH_CHECK
@@ -96,4 +97,14 @@ def record_usage(usage: UsageMeter, tenant_id: TenantId, http: HttpRuntime, even
     records = sum(
         int(getattr((event.metadata or {}).get("rows_loaded"), "value", 0) or 0) for event in events
     )
+    count_records(tenant_id, events)  # first: Prometheus counts even if the registry is down
     usage.add(tenant_id, {"api_calls": http.stats.requests, "records_fetched": records})
+
+
+def count_records(tenant_id: TenantId, events: list) -> None:
+    """Records per table of the load (asset key raw/<connector>/<table>) for Prometheus."""
+    for event in events:
+        path = event.asset_key.path if event.asset_key else []
+        rows = int(getattr((event.metadata or {}).get("rows_loaded"), "value", 0) or 0)
+        if len(path) >= 3 and rows:
+            RECORDS_LOADED.labels(tenant_id, path[-2], path[-1]).inc(rows)

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from autonomos_pipelines.aam.drift.fingerprint import TableSchema, diff
 from autonomos_pipelines.core.database import session, tenant_session
+from autonomos_pipelines.core.metrics.definitions import DRIFT_EVENTS, count_repairs
 from autonomos_pipelines.core.tenant_id import TenantId
 
 # an event is open when detected; the DCL's decision closes it: repaired, needs_review (a
@@ -102,6 +103,7 @@ class SchemaStore:
                             },
                         ).scalar_one()
                     )
+        DRIFT_EVENTS.labels(tenant_id, connector, "opened").inc(len(created))
         return [self.event(event_id, tenant_id) for event_id in created]
 
     @staticmethod
@@ -202,26 +204,30 @@ class SchemaStore:
         if status not in EVENT_STATUSES:
             raise ValueError(f"unknown drift event status {status!r}")
         with tenant_session(self.engine, tenant_id) as db:
-            db.execute(
+            repaired = db.execute(
                 sa.text(
                     "UPDATE drift_events SET status = :s, detail = :d, "
-                    "resolved_at = CASE WHEN :s = 'repaired' THEN now() END WHERE id = :id"
+                    "resolved_at = CASE WHEN :s = 'repaired' THEN now() END WHERE id = :id "
+                    "RETURNING connector, extract(epoch FROM resolved_at - detected_at)"
                 ),
                 {"s": status, "d": json.dumps(detail), "id": event_id},
-            )
+            ).all()
+        count_repairs(tenant_id, repaired)
 
     def mark_repaired(self, tenant_id: TenantId, event_ids: list[int]) -> None:
         """Events a reviewer has decided: repaired now, their repairs kept."""
         if not event_ids:
             return
         with tenant_session(self.engine, tenant_id) as db:
-            db.execute(
+            repaired = db.execute(
                 sa.text(
                     "UPDATE drift_events SET status = 'repaired', resolved_at = now() "
-                    "WHERE id = ANY(:ids) AND status = 'needs_review'"
+                    "WHERE id = ANY(:ids) AND status = 'needs_review' "
+                    "RETURNING connector, extract(epoch FROM resolved_at - detected_at)"
                 ),
                 {"ids": list(event_ids)},
-            )
+            ).all()
+        count_repairs(tenant_id, repaired)
 
     def latest_schemas(
         self, tenant_id: TenantId, connector: str, origin: str

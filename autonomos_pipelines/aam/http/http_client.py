@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from autonomos_pipelines.aam.http.errors import unreachable, without_query
 from autonomos_pipelines.aam.http.payload_depth import refuse_deep_json
 from autonomos_pipelines.aam.http.rate_limit import Limiter, acquire
+from autonomos_pipelines.core.metrics.definitions import HTTP_REQUESTS, HTTP_RETRIES, code_class
 from autonomos_pipelines.core.redaction import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -60,6 +61,7 @@ class RequestStats:
     network_errors: int = 0
     waited_seconds: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
+    connector: str = "unknown"  # the Prometheus label of these counts
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -113,6 +115,7 @@ class GuardedAdapter(HTTPAdapter):
                 response = super().send(request, stream, timeout, verify, cert, proxies)
             except (requests.ConnectionError, requests.Timeout) as error:
                 self.stats.network_errors += 1
+                HTTP_REQUESTS.labels(self.stats.connector, code_class(None)).inc()
                 failure = error
             if failure is not None:  # raised outside the except: no chained original
                 if last:
@@ -121,6 +124,7 @@ class GuardedAdapter(HTTPAdapter):
                 continue
             status = response.status_code
             self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
+            HTTP_REQUESTS.labels(self.stats.connector, code_class(status)).inc()
             if status not in RETRY_STATUSES or last:
                 response.url = self.redactor.redact(response.url or "")
                 return self._read_capped(response)
@@ -165,6 +169,7 @@ class GuardedAdapter(HTTPAdapter):
 
     def _sleep(self, seconds: float) -> None:
         self.stats.retries += 1
+        HTTP_RETRIES.labels(self.stats.connector).inc()
         self.stats.waited_seconds += seconds
         time.sleep(seconds)
 

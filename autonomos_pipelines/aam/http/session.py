@@ -54,6 +54,6 @@ def http_runtime(
     policy = policy or RetryPolicy()
     if max_response_bytes is not None:
         policy = replace(policy, max_response_bytes=max_response_bytes)
-    stats, redactor = RequestStats(), Redactor()
+    stats, redactor = RequestStats(connector=spec.name), Redactor()
     session = guarded_session(throttle, policy, stats, shared, redactor)
     return HttpRuntime(session, stats, redactor)

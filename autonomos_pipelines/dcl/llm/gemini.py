@@ -15,6 +15,7 @@ import random
 import time
 from typing import Any, Protocol
 
+from autonomos_pipelines.core.metrics.definitions import LLM_CALLS, LLM_COST
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAnswer
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -122,9 +123,11 @@ class GeminiAdvisor:
         tenant = tenant_id or "_global"
         if not self.ledger.reserve(tenant):
             self.refused_by_quota += 1
+            LLM_CALLS.labels(tenant, "refused_quota").inc()
             return None
         prompt = build_prompt(source, candidates, self.descriptions)
         response = self._call(prompt)
+        LLM_CALLS.labels(tenant, "failed" if response is None else "answered").inc()
         if response is None:
             return None
         usage = getattr(response, "usage_metadata", None)
@@ -134,6 +137,7 @@ class GeminiAdvisor:
             tokens_in * PRICE_PER_MILLION["input"] + tokens_out * PRICE_PER_MILLION["output"]
         ) / 1e6
         self.ledger.record(tenant, tokens_in, tokens_out, cost)
+        LLM_COST.labels(tenant).inc(cost)
         try:
             target, confidence, reason = parse_answer(
                 response.text or "", {c.target for c in candidates}

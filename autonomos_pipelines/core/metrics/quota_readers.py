@@ -1,0 +1,52 @@
+"""Scrape-time quota gauges: each tenant's limits and what it used of the quotas counted in
+tenant_usage (canonical rows in the last 60 minutes, LLM calls this calendar month). The
+tenants are those with usage in the last 31 days or a quota of their own; an admin session,
+cut off after 1.5 s. max_active_connectors' use is the DCL's (dcl/metrics_readers.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from autonomos_pipelines.core.database import admin_session
+from autonomos_pipelines.core.metrics.timeboxed import Samples
+from autonomos_pipelines.core.quotas import QUOTAS
+
+USED = sa.text(
+    "SELECT tenant_id, "
+    "sum(amount * CASE WHEN hour = date_trunc('hour', now()) THEN 1 ELSE "
+    "greatest(0, 1 - extract(epoch FROM now() - date_trunc('hour', now())) / 3600) END) "
+    "FILTER (WHERE metric = 'rows_produced' AND hour >= date_trunc('hour', now()) - "
+    "interval '1 hour'), "
+    "sum(amount) FILTER (WHERE metric = 'llm_calls' AND hour >= date_trunc('month', now())) "
+    "FROM tenant_usage WHERE hour >= least(date_trunc('month', now()), now() - interval '31 days') "
+    "GROUP BY 1"
+)
+OVERRIDES = sa.text("SELECT tenant_id, quota, quota_limit FROM tenant_quotas")
+
+
+def quota_samples(engine: Engine, defaults: Mapping[str, int]) -> Samples:
+    with admin_session(engine) as db:
+        db.execute(sa.text("SET LOCAL statement_timeout = 1500"))
+        used = db.execute(USED).all()
+        overrides = db.execute(OVERRIDES).all()
+    limits = {
+        tenant: {name: defaults.get(name, spec.default) for name, spec in QUOTAS.items()}
+        for tenant in {row[0] for row in used} | {row[0] for row in overrides}
+    }
+    for tenant, quota, limit in overrides:
+        if quota in QUOTAS:
+            limits[tenant][quota] = int(limit)
+    samples: Samples = [
+        ("autonomos_quota_limit", {"tenant": tenant, "quota": name}, float(limit))
+        for tenant, by_name in sorted(limits.items())
+        for name, limit in by_name.items()
+    ]
+    for tenant, rows, llm_calls in used:
+        for name, amount in (("canonical_rows_per_hour", rows), ("llm_calls_per_month", llm_calls)):
+            samples.append(
+                ("autonomos_quota_used", {"tenant": tenant, "quota": name}, float(amount or 0))
+            )
+    return samples
