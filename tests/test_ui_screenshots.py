@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import struct
 import threading
@@ -56,12 +57,27 @@ def test_a_run_page_without_any_run_is_skipped_with_a_reason():
     ]
 
 
+# the browser decodes the shot itself (no image library needed): one pixel's RGBA
+READ_PIXEL = """async (data) => {
+    const image = new Image();
+    image.src = "data:image/png;base64," + data;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    return Array.from(context.getImageData(800, 500, 1, 1).data);
+}"""
+
+
 class SlowPage(BaseHTTPRequestHandler):
     """A page whose content arrives after the load event, as the Dagster UI's does."""
 
     BODY = (
-        b"<html><body><p>loading</p><script>setTimeout(() => "
-        b"document.body.innerHTML = '<h1>mappings ready</h1>', 300)</script></body></html>"
+        b"<html><body><p>loading</p><script>setTimeout(() => document.body.innerHTML = "
+        b'\'<h1 style="position:fixed;inset:0;margin:0;background:#008000">mappings ready'
+        b"</h1>', 1200)</script></body></html>"
     )
 
     def do_GET(self) -> None:
@@ -86,21 +102,19 @@ def test_the_browser_waits_for_a_local_page_and_photographs_it(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    (shot,), _ = plan(
-        base, (Page("local", "/", "mappings ready", full_page=False),), set(), "t", None
-    )
+    (shot,), _ = plan(base, (Page("local", "/", "mappings ready", height=700),), set(), "t", None)
     driver, context = browser(str(tmp_path / "profile"))
     try:
         page = context.new_page()
         page.set_default_timeout(8_000)
         target = take(page, shot, tmp_path)
-        heading = page.inner_text("h1")
+        png = target.read_bytes()
+        pixel = page.evaluate(READ_PIXEL, base64.b64encode(png).decode())
     finally:
         context.close()
         driver.stop()
         server.shutdown()
 
-    png = target.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png[16:24]) == (1600, 1000)  # the viewport, not full page
-    assert heading == "mappings ready"
+    assert struct.unpack(">II", png[16:24]) == (1600, 700)  # the page's window height
+    assert pixel[:3] == [0, 128, 0]  # the content that came late, not "loading" on white

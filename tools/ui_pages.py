@@ -17,51 +17,56 @@ class Page:
     path: str  # URL path and query; {asset}, {tenant} and {run_id} are filled in
     ready: str  # text the page shows once its real content (not a spinner) is there
     assets: tuple[str, ...] = ()  # keys the page may be about, first present wins
+    settled: str = ""  # a loading marker that must be gone too, where the ready text is early
     action: str = ""  # an interaction before the shot, see ui_screenshots.ACTIONS
-    full_page: bool = True
+    height: int = 1000  # of the window: Dagster's panes scroll inside it, not the page
 
 
 PAGES: tuple[Page, ...] = (
-    Page("01_lineage", "/asset-groups", "field_mappings", full_page=False),
-    Page("02_raw_deals", "/assets/{asset}", "Linked asset", ("raw/pipedrive/deals",)),
+    Page("01_lineage", "/asset-groups", "raw_pipedrive", settled="fetching statuses"),
+    Page("02_raw_deals", "/assets/{asset}", "Linked asset", ("raw/pipedrive/deals",), height=1300),
     Page(
         "03_raw_metadata",
         "/assets/{asset}?view=partitions&partition={tenant}",
         "rows_loaded",
         ("raw/pipedrive/deals",),
+        height=2000,
     ),
     Page(
         "04_raw_checks",
         "/assets/{asset}?view=checks&checkDetail=schema_changes",
         "schema_changes",
         ("raw/pipedrive/deals",),
+        height=1400,
     ),
     Page(
         "05_canonical_checks",
         "/assets/{asset}?view=checks&checkDetail=lost_source_fields",
         "lost_source_fields",
         ("canonical/opportunity", "canonical/account"),
+        height=1400,
     ),
     Page(
         "06_mappings_metadata",
         "/assets/{asset}?view=partitions&partition={tenant}",
         "usage_30d_",
         ("dcl/field_mappings",),
+        height=2600,
     ),
     Page(
         "07_materialize_dialog",
         "/assets/{asset}",
-        "Launch",
+        "Partition selection",
         ("canonical/opportunity", "canonical/account"),
         action="open_materialize",
-        full_page=False,
     ),
-    Page("08_run_logs", "/runs/{run_id}", "RUN_SUCCESS"),
+    Page("08_run_logs", "/runs/{run_id}", "RUN_SUCCESS", height=1300),
     Page(
         "09_status",
         "/assets/{asset}?view=partitions&partition={tenant}",
         "{tenant}",
         ("ops/status", "status"),
+        height=2000,
     ),
 )
 
