@@ -1,10 +1,25 @@
 """Tenant partitions follow the registry: a sensor that adds the `tenants` partitions the
 instance lacks, so daemon-launched work (schedules, automation, drift repairs) finds every
-registered tenant even after DAGSTER_HOME or the Dagster database was replaced."""
+registered tenant even after DAGSTER_HOME or the Dagster database was replaced; and that
+registers, or deletes, partitions added in the UI (see ui_partitions)."""
 
-from dagster import DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
 from autonomos_pipelines.asset_graph.partitions import missing_tenants, tenants_partitions
+from mapping_assets.ui_partitions import (
+    refusal_message,
+    register_ui_tenants,
+    registered_message,
+    unknown_partitions,
+)
 from resources import RegistryResource
 
 INTERVAL_SECONDS = 60  # one query of the registry and one of the instance per tick
@@ -14,19 +29,36 @@ INTERVAL_SECONDS = 60  # one query of the registry and one of the instance per t
     name="tenant_partitions",
     minimum_interval_seconds=INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Adds a `tenants` partition for every tenant in the registry that the Dagster "
-    "instance does not have (the registry is the source of truth). A tenant removed from the "
-    "registry keeps its partition: its runs and materialisations hang on it.",
+    description="Keeps the `tenants` partitions and the registry (the source of truth) in "
+    "step. Adds a partition for every registry tenant the instance lacks. A partition added "
+    'in the UI ("Add a partition") is registered as a tenant without connectors (audited as '
+    "`dagster-ui`; `autonomos tenants add` enables connectors) if its name is a valid tenant "
+    "id, and deleted with the reason in this sensor's log if not.",
 )
 def tenant_partitions(context: SensorEvaluationContext, registry: RegistryResource):
-    registered = registry.get().tenants()
+    """Adds registry tenants' partitions; registers or deletes partitions added in the UI."""
+    store = registry.get()
+    registered = store.tenants()
+    unknown = unknown_partitions(context.instance, registered)
     missing = missing_tenants(context.instance, registered)
-    if not missing:
-        return SkipReason(f"all {len(registered)} registry tenants have a partition")
-    context.log.info(f"adding tenant partitions from the registry: {', '.join(missing)}")
-    return SensorResult(
-        dynamic_partitions_requests=[tenants_partitions.build_add_request(missing)],
-        skip_reason=SkipReason(
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
+    said = []
+    if unknown.hostile:
+        said.append(refusal_message(unknown.hostile))
+        context.log.error(said[-1])
+        requests.append(tenants_partitions.build_delete_request(list(unknown.hostile)))
+    if unknown.valid:
+        register_ui_tenants(store, unknown.valid)
+        said.append(registered_message(unknown.valid))
+        context.log.warning(said[-1])
+    if missing:
+        said.append(
             f"added {len(missing)} tenant partition(s) from the registry: {', '.join(missing)}"
-        ),
+        )
+        context.log.info(said[-1])
+        requests.append(tenants_partitions.build_add_request(missing))
+    if not said:
+        return SkipReason(f"all {len(registered)} registry tenants have a partition")
+    return SensorResult(
+        dynamic_partitions_requests=requests, skip_reason=SkipReason("; ".join(said))
     )

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, AssetSpec
 
+from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+
 CHECK_NAME = "connector_health"
 LOADED, DEGRADED, DISABLED = "healthy", "degraded", "disabled"
 
@@ -18,6 +20,7 @@ def health_check_specs(specs: Sequence[AssetSpec]) -> list[AssetCheckSpec]:
         AssetCheckSpec(
             CHECK_NAME,
             asset=spec.key,
+            partitions_def=tenants_partitions,  # one result per tenant
             description="Did this table load for the tenant? Fails (warns) while the "
             "connector is degraded and its loads are skipped until a probe succeeds.",
         )

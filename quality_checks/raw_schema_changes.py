@@ -22,6 +22,7 @@ from dagster import (
 from autonomos_pipelines.aam.drift.fingerprint import Change
 from autonomos_pipelines.aam.drift.loads import LoadedSchema
 from autonomos_pipelines.aam.drift.store import UNRESOLVED, DriftEvent
+from autonomos_pipelines.asset_graph.partitions import tenants_partitions
 
 CHECK_NAME = "schema_changes"
 
@@ -31,6 +32,7 @@ def schema_check_specs(specs: Sequence[AssetSpec]) -> list[AssetCheckSpec]:
         AssetCheckSpec(
             CHECK_NAME,
             asset=spec.key,
+            partitions_def=tenants_partitions,  # one result per tenant
             description="Schema changes of this table for the tenant: columns dlt added in this "
             "load, and the observer's drift events since the previous load (added, removed, "
             "retyped, suspected renames) with their repair status. Warns; never blocks.",

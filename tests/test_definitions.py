@@ -38,7 +38,7 @@ def test_definitions_load_with_lineage_raw_mappings_canonical(env):
     )
     assert {k.asset_key for k in graph.asset_check_keys} >= {AssetKey(["canonical", "account"])}
     assert all(graph.get(k).partitions_def is not None for k in keys)
-    assert graph.get(AssetKey(["raw", "hubspot", "deals"])).group_name == "raw_hubspot"
+    assert graph.get(AssetKey(["raw", "hubspot", "deals"])).group_name == "raw_revops"
 
 
 def test_canonical_model_matches_the_shared_contract():

@@ -4,9 +4,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import pytest
-from dagster import instance_for_test
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
+    instance_for_test,
+)
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.core.database import get_engine
@@ -53,3 +60,20 @@ def test_raw_schema_check_reports_one_tenants_drift_and_not_the_others(env, pris
         assert "name ← pipedrive.title" in acme.warnings[LOST_CHECK]
         assert LOST_CHECK not in beta.warnings
         assert store.event(event.id).status == "repaired"
+        # each tenant's verdicts are kept on its own partition (the UI's per-tenant view)
+        assert check_partitions(instance, RAW_CHECK) == {"acme": 2, "beta": 2}
+        assert check_partitions(instance, LOST_CHECK) == {"acme": 2, "beta": 2}
+        (deals,) = instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=AssetKey(["raw", "pipedrive", "deals"])), limit=1
+        ).records
+        table = deals.asset_materialization.metadata["dagster/table_name"].value  # type: ignore[union-attr]
+        assert table == "raw_pipedrive.deals"  # the schema.table in the tenant's DuckDB file
+
+
+def check_partitions(instance: DagsterInstance, check: str) -> dict[str | None, int]:
+    """How many stored evaluations of ``check`` ("asset/key name") each partition has."""
+    asset, name = check.split(" ")
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        AssetCheckKey(AssetKey.from_user_string(asset), name), limit=100
+    )
+    return dict(Counter(record.partition for record in history))

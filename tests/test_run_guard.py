@@ -87,7 +87,7 @@ def test_dagster_asset_materialize_run_carries_the_tenant_tag(env, monkeypatch):
     dagster = get_instance(env)
     onboard_tenant(TenantId("acme"), ["pipedrive"], {}, open_registry(env), dagster, "test")
     command = [str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m",
-               "autonomos_pipelines.sandbox.definitions", "--select", "group:raw_pipedrive",
+               "autonomos_pipelines.sandbox.definitions", "--select", "key:raw/pipedrive/*",
                "--partition", "acme"]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=300,
                             env={**os.environ})  # fmt: skip

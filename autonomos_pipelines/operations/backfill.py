@@ -30,12 +30,12 @@ HEARTBEAT_FRESH_SECONDS = 60
 def selected_keys(defs: Definitions, select: str | None) -> set[AssetKey] | None:
     """``--select`` in Dagster's asset selection syntax (as `dagster asset materialize
     --select` reads it; comma-separated), where a bare connector name stands for its raw tables
-    (`stripe` = `group:raw_stripe`); None for everything."""
+    (`stripe` = `key:"raw/stripe/*"`); None for everything."""
     if not select:
         return None
     graph = defs.resolve_asset_graph()
     connectors = {key.path[1] for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
-    parts = [f"group:raw_{p}" if p in connectors else p for p in select.split(",")]
+    parts = [f'key:"raw/{p}/*"' if p in connectors else p for p in select.split(",")]
     try:
         keys = AssetSelection.from_coercible(parts).resolve(graph)
     except Exception as error:  # Dagster's own message names the unknown key

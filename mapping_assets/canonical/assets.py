@@ -136,6 +136,8 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
             freshness_spec(canonical_key(entity.name)),
         ],
         automation_condition=FOLLOWS_MAPPINGS,
+        # schema.table in every tenant's DuckDB file (PostgreSQL: `<tenant>__canonical`)
+        metadata={"dagster/table_name": f"canonical.{entity.name}"},
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )

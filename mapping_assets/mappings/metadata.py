@@ -1,5 +1,6 @@
 """What a mapping run reports in the Dagster UI: coverage, the method split, RAG hit rate, LLM
-calls and cost, confidence, the field table, and the tenant's usage over 30 days."""
+calls and cost, confidence, the field table, and the tenant's usage over 30 days up to this
+step."""
 
 from __future__ import annotations
 
@@ -50,13 +51,28 @@ def mapping_metadata(run: MappingRun) -> dict:
     }
 
 
+# Known in full when the mapping step runs: this run's loads came before it and its LLM calls
+# are counted just before the metadata is read. Canonical rows are not: the builds that
+# produce them run after this step, so a 30-day total here would lag by this run's rows.
+USAGE_SHOWN = tuple(metric for metric in METRICS if metric != "rows_produced")
+USAGE_COVERS = (
+    "the tenant's last 30 days up to this mapping step: records fetched and API calls of every "
+    "load so far (this run's included), LLM calls and cost (this step's included). Canonical "
+    "rows are built after this step: see each canonical table's row count, or "
+    "`autonomos tenants usage` for every metric"
+)
+
+
 def usage_metadata(meter: UsageMeter, tenant_id: TenantId) -> dict:
-    """The tenant's usage over the last 30 days (this run's loads and LLM calls included;
-    canonical rows up to the previous build): plotted per tenant partition in the UI."""
+    """The tenant's usage over the last 30 days as far as this step knows it (see
+    USAGE_COVERS): plotted per tenant partition in the UI."""
     totals = meter.totals(tenant_id, days=30).get(tenant_id, {})
     return {
-        f"usage_30d_{metric}": MetadataValue.float(round(totals.get(metric, 0.0), 6))
-        for metric in METRICS
+        "usage_30d_covers": MetadataValue.text(USAGE_COVERS),
+        **{
+            f"usage_30d_{metric}": MetadataValue.float(round(totals.get(metric, 0.0), 6))
+            for metric in USAGE_SHOWN
+        },
     }
 
 

@@ -26,7 +26,13 @@ from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
-from mapping_assets.raw.asset_specs import AutonomosDltTranslator, definition_source
+from mapping_assets.raw.asset_specs import (
+    TABLE_NAME,
+    AutonomosDltTranslator,
+    definition_source,
+    raw_table_name,
+    without_dlt_objects,
+)
 from mapping_assets.raw.failures import load_fault
 from mapping_assets.raw.schemas import observe_if_changed, previous_load_time
 from mapping_assets.raw.support import (
@@ -51,10 +57,14 @@ from resources import ConnectorsResource, RegistryResource, WarehouseResource
 
 def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     translator = AutonomosDltTranslator(spec)
-    asset_specs = build_dlt_asset_specs(
-        dlt_source=definition_source(spec),
-        dlt_pipeline=dlt.pipeline(pipeline_name=f"definition__{spec.name}", destination="duckdb"),
-        dagster_dlt_translator=translator,
+    asset_specs = without_dlt_objects(
+        build_dlt_asset_specs(
+            dlt_source=definition_source(spec),
+            dlt_pipeline=dlt.pipeline(
+                pipeline_name=f"definition__{spec.name}", destination="duckdb"
+            ),
+            dagster_dlt_translator=translator,
+        )
     )
 
     # what @dlt_assets builds, plus a schema-change check per table yielded by the load itself
@@ -95,7 +105,8 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                     yield from skip(context, DEGRADED, f"probe failed: {reason}")
                     return
                 context.log.info(f"{spec.name}: probe succeeded, loading again")
-            pipeline = tenant_pipeline(warehouse.get(), runtime, spec, tenant_id)
+            store = warehouse.get()
+            pipeline = tenant_pipeline(store, runtime, spec, tenant_id)
             collisions = KeyCollisions()
             events = list(
                 dlt_resource.run(
@@ -138,11 +149,16 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         version_hash = stored.default_schema.version_hash
         observe_if_changed(context, loaded, spec, tenant_id, options[spec.name], runtime)
         for event in events:
-            table = loaded.get(event.asset_key.path[-1] if event.asset_key else "")
+            name = event.asset_key.path[-1] if event.asset_key else ""
+            table = loaded.get(name)
             yield MaterializeResult(
                 asset_key=event.asset_key,
                 metadata={
                     **(event.metadata or {}),
+                    # where the rows are: schema.table in the tenant's warehouse
+                    TABLE_NAME: raw_table_name(
+                        spec.name, name, store.raw_schema(tenant_id, spec.name)
+                    ),
                     "connector_status": "healthy",
                     **worker_metadata(),
                     **http_metadata(http),
