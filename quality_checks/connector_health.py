@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, AssetSpec
 
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "connector_health"
 LOADED, DEGRADED, DISABLED = "healthy", "degraded", "disabled"
@@ -17,10 +17,9 @@ LOADED, DEGRADED, DISABLED = "healthy", "degraded", "disabled"
 
 def health_check_specs(specs: Sequence[AssetSpec]) -> list[AssetCheckSpec]:
     return [
-        AssetCheckSpec(
+        tenant_check_spec(
             CHECK_NAME,
             asset=spec.key,
-            partitions_def=tenants_partitions,  # one result per tenant
             description="Did this table load for the tenant? Fails (warns) while the "
             "connector is degraded and its loads are skipped until a probe succeeds.",
         )

@@ -7,22 +7,21 @@ import json
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import SettledRepair
 from autonomos_pipelines.dcl.drift.losses import LostField, lost_fields
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.warehouse.store import WarehouseSession
+from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "lost_source_fields"
 
 
 def lost_fields_spec(key: AssetKey) -> AssetCheckSpec:
-    return AssetCheckSpec(
+    return tenant_check_spec(
         CHECK_NAME,
         asset=key,
-        partitions_def=tenants_partitions,  # one result per tenant
         description="Warns while a canonical field has lost a source: a mapped source field "
         "was dropped by the source, its mapping deprecated by the drift repair, and that "
         "source's rows now carry NULL in the field. Clears when the field is mapped again.",

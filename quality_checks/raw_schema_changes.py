@@ -22,17 +22,16 @@ from dagster import (
 from autonomos_pipelines.aam.drift.fingerprint import Change
 from autonomos_pipelines.aam.drift.loads import LoadedSchema
 from autonomos_pipelines.aam.drift.store import UNRESOLVED, DriftEvent
-from autonomos_pipelines.asset_graph.partitions import tenants_partitions
+from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "schema_changes"
 
 
 def schema_check_specs(specs: Sequence[AssetSpec]) -> list[AssetCheckSpec]:
     return [
-        AssetCheckSpec(
+        tenant_check_spec(
             CHECK_NAME,
             asset=spec.key,
-            partitions_def=tenants_partitions,  # one result per tenant
             description="Schema changes of this table for the tenant: columns dlt added in this "
             "load, and the observer's drift events since the previous load (added, removed, "
             "retyped, suspected renames) with their repair status. Warns; never blocks.",
