@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import all_within, within
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
@@ -67,8 +68,10 @@ def approve(
     """Approve and activate proposals; the next run's canonical tables use them."""
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
+    drift = SchemaStore(flow.engine)
     for mapping_id in mapping_ids:
-        typer.echo("approved " + describe(review.approve(flow, mapping_id, actor, force, None)))
+        row = review.approve(flow, mapping_id, actor, force, None, drift=drift)
+        typer.echo("approved " + describe(row))
 
 
 @app.command("reject")
@@ -81,5 +84,7 @@ def reject(
     """Reject proposals; the same target is never proposed again for that field."""
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
+    drift = SchemaStore(flow.engine)
     for mapping_id in mapping_ids:
-        typer.echo("rejected " + describe(review.reject(flow, mapping_id, actor, reason, None)))
+        row = review.reject(flow, mapping_id, actor, reason, None, drift=drift)
+        typer.echo("rejected " + describe(row))

@@ -9,7 +9,8 @@ from dagster import AssetExecutionContext
 from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
-from autonomos_pipelines.dcl.drift.repair import repair_drift, settle_reviewed
+from autonomos_pipelines.dcl.drift.repair import repair_drift
+from autonomos_pipelines.dcl.drift.settle import settle_reviewed
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.store import Registry
 
@@ -25,11 +26,9 @@ def repair_open_events(
     tenant_id: TenantId,
     fields: list[SourceField],
 ) -> list[Repair]:
-    """Settle the events a reviewer has decided, then let the DCL decide every open one."""
-    waiting = schemas.events(tenant_id=tenant_id, status="needs_review")
-    schemas.mark_repaired(
-        tenant_id, settle_reviewed(registry, tenant_id, list(map(as_input, waiting)))
-    )
+    """Settle the events a reviewer has decided (a decision through `review` settles them at
+    once; this catches the rest), then let the DCL decide every open one."""
+    settle_reviewed(registry, tenant_id, schemas)
     opened = schemas.events(tenant_id=tenant_id, status="open")
     repairs: list[Repair] = []
     for outcome in repair_drift(registry, tenant_id, fields, list(map(as_input, opened))):

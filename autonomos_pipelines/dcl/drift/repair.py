@@ -29,21 +29,6 @@ from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 ACTOR = "system:drift"
 
 
-def settle_reviewed(
-    registry: Registry, tenant_id: TenantId, waiting: list[DriftInput]
-) -> list[int]:
-    """Events that waited for a reviewer and whose table has no proposal left: a person has
-    decided, so they are repaired (returns their ids; the connection is active again)."""
-    pending = {
-        (row["connector"], row["source_table"].lower())
-        for row in Workflow(registry).pending(tenant_id)
-    }
-    settled = [e for e in waiting if (e.connector, e.source_table.lower()) not in pending]
-    for connector in {event.connector for event in settled}:
-        set_connection(registry, tenant_id, connector, "active", only_if="review")
-    return [event.id for event in settled]
-
-
 def repair_drift(
     registry: Registry,
     tenant_id: TenantId,
