@@ -34,13 +34,14 @@ def describe(row: dict) -> str:
 @app.command("list")
 @friendly_errors
 def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
-    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts."""
+    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts; an
+    item prints the same line with or without --tenant."""
     queue = review.review_queue(workflow(), tenant_arg(tenant))
     for row in queue.pending:
         typer.echo(describe(row))
     typer.echo(f"{len(queue.pending)} mapping(s) await review")
     for conflict in queue.conflicts:
-        typer.echo(f"conflict: {conflict}")
+        typer.echo(conflict.line())
 
 
 @app.command("show")

@@ -24,16 +24,29 @@ VIEW_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Conflict:
+    tenant_id: TenantId
+    text: str
+
+    def line(self) -> str:
+        """The same line whether one tenant's queue or everyone's is listed."""
+        return f"conflict: {self.tenant_id}: {self.text}"
+
+
+@dataclass(frozen=True)
 class ReviewQueue:
     pending: list[dict]  # proposed and needs_review rows
-    conflicts: list[str]  # only computed for one tenant: they compare with what applies to it
+    conflicts: list[Conflict]
 
 
 def review_queue(workflow: Workflow, tenant_id: TenantId | None) -> ReviewQueue:
     """What waits for a reviewer: one tenant's pending rows and conflicts, or (None) every
-    tenant's pending rows."""
+    tenant's and the baseline's pending rows and every tenant's conflicts. Conflicts compare
+    with what applies to one tenant, so they are found tenant by tenant either way."""
     pending = workflow.pending(tenant_id)
-    return ReviewQueue(pending, workflow.conflicts(tenant_id) if tenant_id else [])
+    tenants = [tenant_id] if tenant_id else workflow.registry.tenants()
+    conflicts = [Conflict(t, text) for t in tenants for text in workflow.conflicts(t)]
+    return ReviewQueue(pending, conflicts)
 
 
 def mapping_view(row: Any) -> dict:

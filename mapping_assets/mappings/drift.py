@@ -11,8 +11,10 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
 from autonomos_pipelines.dcl.drift.repair import repair_drift
 from autonomos_pipelines.dcl.drift.settle import settle_reviewed
+from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.service import build_resolver
 
 
 def as_input(event: DriftEvent) -> DriftInput:
@@ -31,7 +33,11 @@ def repair_open_events(
     settle_reviewed(registry, tenant_id, schemas)
     opened = schemas.events(tenant_id=tenant_id, status="open")
     repairs: list[Repair] = []
-    for outcome in repair_drift(registry, tenant_id, fields, list(map(as_input, opened))):
+
+    def resolver() -> Resolver:
+        return build_resolver(registry, tenant_id, persistent=True)
+
+    for outcome in repair_drift(registry, tenant_id, fields, list(map(as_input, opened)), resolver):
         schemas.close_event(tenant_id, outcome.event_id, outcome.status, outcome.detail())
         repairs += outcome.repairs
         if outcome.failure:

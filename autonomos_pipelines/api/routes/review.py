@@ -58,7 +58,7 @@ def review_queue(
     """The tenant's mappings waiting for a reviewer, and the conflicts among them."""
     queue = review.review_queue(found.workflow, access.tenant_id)
     rows = [MappingRow(**review.mapping_view(row)) for row in queue.pending]
-    return ReviewQueue(pending=rows, conflicts=queue.conflicts)
+    return ReviewQueue(pending=rows, conflicts=[c.text for c in queue.conflicts])
 
 
 @router.get("/review/{mapping_id}")

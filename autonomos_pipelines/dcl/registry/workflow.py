@@ -322,18 +322,19 @@ class Workflow:
 
     def edit(self, ref: FieldRef, target: str | None, transform: str, actor: str) -> int:
         """A reviewer sets a field's target directly: a new, active, manual version."""
-        with session(self.engine, ref.tenant_id) as connection:
-            self._require(connection, actor, DECIDERS, "mapping.edit", ref.tenant_id, ref.key)
-        return self.propose(
-            ref,
-            target,
-            1.0,
-            "manual",
-            actor,
-            activate=True,
-            transform=transform,
-            reason=f"set by {actor}",
-        )
+        return self.edit_many([(ref, target, transform)], actor)[0]
+
+    def edit_many(self, edits: list[tuple[FieldRef, str | None, str]], actor: str) -> list[int]:
+        """Many such edits (of one tenant, or of the baseline) in one transaction: a file
+        imported whole or not at all."""
+        if not edits:
+            return []
+        first = edits[0][0]
+        with session(self.engine, first.tenant_id) as connection:
+            self._require(connection, actor, DECIDERS, "mapping.edit", first.tenant_id, first.key)
+        why = f"set by {actor}"
+        proposals = [Proposal(r, t, 1.0, "manual", True, tf, why) for r, t, tf in edits]
+        return self.propose_many(proposals, actor)
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""
