@@ -21,7 +21,7 @@ from dagster import (
 
 from autonomos_pipelines.aam.drift.fingerprint import Change
 from autonomos_pipelines.aam.drift.loads import LoadedSchema
-from autonomos_pipelines.aam.drift.store import UNRESOLVED, DriftEvent
+from autonomos_pipelines.aam.drift.store import DriftEvent
 from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "schema_changes"
@@ -49,7 +49,7 @@ def schema_check_result(
         f"| drift event {e.id} | {'; '.join(_describe(c) for c in _changes(e))} | {e.status} |"
         for e in events
     ]
-    unresolved = [e for e in events if e.status in UNRESOLVED]
+    unresolved = [e for e in events if e.unresolved]
     return AssetCheckResult(
         asset_key=key,
         check_name=CHECK_NAME,

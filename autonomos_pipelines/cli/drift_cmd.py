@@ -7,9 +7,10 @@ import json
 import typer
 
 from autonomos_pipelines.aam.drift.report import change_summary, event_detail, find_event
-from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.aam.drift.store import EVENT_STATUSES, SchemaStore
 from autonomos_pipelines.cli.common import friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import within
+from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.tenant_id import TenantId
 
@@ -27,12 +28,16 @@ def _store() -> SchemaStore:
 @friendly_errors
 def list_events(
     tenant: str = typer.Option(None, help="Only this tenant"),
-    status: str = typer.Option(None, help="open | repaired | needs_review | failed"),
+    status: str = typer.Option(None, help=" | ".join(EVENT_STATUSES)),
 ) -> None:
-    """Drift events, oldest first: id, tenant, table, status, what changed."""
+    """Drift events, oldest first: id, tenant, table, status, what changed; then how many
+    are unresolved, counted as the raw `schema_changes` check and the run summary count."""
+    if status is not None and status not in EVENT_STATUSES:
+        raise SpecError(f"--status {status!r}: one of {', '.join(EVENT_STATUSES)}")
     events = _store().events(tenant_id=tenant_arg(tenant), status=status)
     if not events:
         typer.echo("no drift events")
+        return
     for e in events:
         window, took = e.detection_window_seconds, e.repair_seconds
         typer.echo(
@@ -42,6 +47,8 @@ def list_events(
             + (f"  repaired in {took:.1f}s" if took is not None else "")
             + f"  {change_summary(e.changes)}"
         )
+    unresolved = sum(e.unresolved for e in events)
+    typer.echo(f"{len(events)} drift event(s), {unresolved} unresolved")
 
 
 @app.command("show")

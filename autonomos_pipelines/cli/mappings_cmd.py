@@ -13,8 +13,8 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
-from autonomos_pipelines.dcl.registry.listing import target_of
-from autonomos_pipelines.dcl.registry.workflow import FieldRef, row_value
+from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
+from autonomos_pipelines.dcl.registry.workflow import FieldRef
 
 app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
 
@@ -72,28 +72,22 @@ def set_mapping(
 @friendly_errors
 def export(
     output: Path = typer.Argument(..., help="File to write (.json, .yaml or .yml)"),
-    tenant: str = typer.Option(None, help="Tenant (its own mappings; default: the baseline)"),
+    tenant: str = typer.Option(None, help="Tenant (default: the global baseline)"),
 ) -> None:
-    """Write the active mappings to JSON or YAML, e.g. to keep them in git."""
-    registry = workflow().registry
-    rows = [
-        {
-            "field": f"{m.connector}.{m.source_table}.{m.source_field}",
-            "target": target_of(m),
-            "transform": m.transform,
-            "version": m.version,
-        }
-        for m in registry.active_mappings(tenant_arg(tenant))
-        if m.tenant_id == tenant
-    ]
-    document = {"tenant": tenant, "mappings": rows}
+    """Write the active mappings that apply to a tenant to JSON or YAML, e.g. to keep them in
+    git: its own (`scope: tenant`) and those it inherits from the baseline (`scope: global`),
+    as the API lists them."""
+    document = export_document(workflow().registry, tenant_arg(tenant))
     text = (
         yaml.safe_dump(document, sort_keys=False)
         if output.suffix in (".yaml", ".yml")
         else (json.dumps(document, indent=2) + "\n")
     )
     output.write_text(text, encoding="utf-8")
-    typer.echo(f"exported {len(rows)} mappings to {output}")
+    rows = document["mappings"]
+    own = sum(row["scope"] == "tenant" for row in rows)
+    detail = f" ({own} own, {len(rows) - own} inherited from the baseline)" if tenant else ""
+    typer.echo(f"exported {len(rows)} mappings{detail} to {output}")
 
 
 @app.command("import")
@@ -101,27 +95,30 @@ def export(
 def import_mappings(
     source: Path = typer.Argument(..., help="File written by `mappings export`"),
     tenant: str | None = typer.Option(None, help="Import into this tenant (default: the file's)"),
+    pin_inherited: bool = typer.Option(
+        False, help="Make the baseline's rows (scope: global) the tenant's own versions too"
+    ),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Apply a mappings file: each field whose target differs gets a new active version."""
+    """Apply a mappings file: each field whose target differs gets a new active version.
+    Rows the tenant inherited from the baseline are left to the baseline unless
+    --pin-inherited."""
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise SpecError(f"{source}: cannot read mappings ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("mappings"), list):
         raise SpecError(f"{source}: expected an object with a 'mappings' list")
-    flow, actor = workflow(), acting_user(user)
     tenant = tenant or document.get("tenant") or None  # the file's: validated as it enters
-    tenant = tenant_arg(tenant)
-    changed = 0
-    for i, item in enumerate(document["mappings"]):
-        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
-            raise SpecError(f"{source}: mappings[{i}] needs a 'field' CONNECTOR.TABLE.FIELD")
-        ref = field_ref(tenant, item["field"])
-        current = [r for r in flow.history(ref) if r["is_active"] and r["tenant_id"] == tenant]
-        wanted = (item.get("target"), item.get("transform") or "none")
-        if current and (row_value(current[0])["target"], current[0]["transform"]) == wanted:
-            continue
-        flow.edit(ref, wanted[0], wanted[1], actor)
-        changed += 1
-    typer.echo(f"imported {len(document['mappings'])} mappings, {changed} changed")
+    tenant_id = tenant_arg(tenant)
+    flow, actor = workflow(), acting_user(user)
+    done = import_document(flow, tenant_id, document["mappings"], actor, pin_inherited, str(source))
+    left = (
+        f", {done.inherited} inherited from the baseline left to it (--pin-inherited to copy)"
+        if done.inherited
+        else ""
+    )
+    typer.echo(
+        f"imported {done.total} mappings into {tenant_id or 'the global baseline'}: "
+        f"{done.changed} changed, {done.unchanged} unchanged{left}"
+    )

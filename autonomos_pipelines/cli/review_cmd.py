@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
 from autonomos_pipelines.cli.numbers import all_within, within
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
@@ -33,13 +34,14 @@ def describe(row: dict) -> str:
 @app.command("list")
 @friendly_errors
 def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
-    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts."""
+    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts; an
+    item prints the same line with or without --tenant."""
     queue = review.review_queue(workflow(), tenant_arg(tenant))
     for row in queue.pending:
         typer.echo(describe(row))
     typer.echo(f"{len(queue.pending)} mapping(s) await review")
     for conflict in queue.conflicts:
-        typer.echo(f"conflict: {conflict}")
+        typer.echo(conflict.line())
 
 
 @app.command("show")
@@ -67,8 +69,10 @@ def approve(
     """Approve and activate proposals; the next run's canonical tables use them."""
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
+    drift = SchemaStore(flow.engine)
     for mapping_id in mapping_ids:
-        typer.echo("approved " + describe(review.approve(flow, mapping_id, actor, force, None)))
+        row = review.approve(flow, mapping_id, actor, force, None, drift=drift)
+        typer.echo("approved " + describe(row))
 
 
 @app.command("reject")
@@ -81,5 +85,7 @@ def reject(
     """Reject proposals; the same target is never proposed again for that field."""
     all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
     flow, actor = workflow(), acting_user(user)
+    drift = SchemaStore(flow.engine)
     for mapping_id in mapping_ids:
-        typer.echo("rejected " + describe(review.reject(flow, mapping_id, actor, reason, None)))
+        row = review.reject(flow, mapping_id, actor, reason, None, drift=drift)
+        typer.echo("rejected " + describe(row))

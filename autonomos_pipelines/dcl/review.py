@@ -9,10 +9,12 @@ from typing import Any
 from autonomos_pipelines.core.audit import Actor
 from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.drift.events import WaitingEvents
+from autonomos_pipelines.dcl.drift.settle import settle_decided
 from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
-from autonomos_pipelines.dcl.registry.workflow import Workflow
+from autonomos_pipelines.dcl.registry.workflow import OnDecided, Workflow
 
 VIEW_COLUMNS = (
     "id", "tenant_id", "connector", "source_table", "source_field", "transform", "confidence",
@@ -22,16 +24,29 @@ VIEW_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Conflict:
+    tenant_id: TenantId
+    text: str
+
+    def line(self) -> str:
+        """The same line whether one tenant's queue or everyone's is listed."""
+        return f"conflict: {self.tenant_id}: {self.text}"
+
+
+@dataclass(frozen=True)
 class ReviewQueue:
     pending: list[dict]  # proposed and needs_review rows
-    conflicts: list[str]  # only computed for one tenant: they compare with what applies to it
+    conflicts: list[Conflict]
 
 
 def review_queue(workflow: Workflow, tenant_id: TenantId | None) -> ReviewQueue:
     """What waits for a reviewer: one tenant's pending rows and conflicts, or (None) every
-    tenant's pending rows."""
+    tenant's and the baseline's pending rows and every tenant's conflicts. Conflicts compare
+    with what applies to one tenant, so they are found tenant by tenant either way."""
     pending = workflow.pending(tenant_id)
-    return ReviewQueue(pending, workflow.conflicts(tenant_id) if tenant_id else [])
+    tenants = [tenant_id] if tenant_id else workflow.registry.tenants()
+    conflicts = [Conflict(t, text) for t in tenants for text in workflow.conflicts(t)]
+    return ReviewQueue(pending, conflicts)
 
 
 def mapping_view(row: Any) -> dict:
@@ -60,6 +75,18 @@ def _decidable(
         )
 
 
+def _settling(drift: WaitingEvents) -> OnDecided:
+    """In the decision's transaction: the drift events of the decided row's table that
+    waited for review are repaired once no proposal of that table is left."""
+
+    def settle(db: Any, row: Any) -> None:
+        if row["tenant_id"] is not None:  # drift repairs are always the tenant's own rows
+            table = (row["connector"], row["source_table"])
+            settle_decided(db, TenantId(row["tenant_id"]), [table], drift)
+
+    return settle
+
+
 def approve(
     workflow: Workflow,
     mapping_id: int,
@@ -67,10 +94,13 @@ def approve(
     force: bool,
     within: TenantId | None,
     global_allowed: bool = True,
+    *,
+    drift: WaitingEvents,
 ) -> dict:
-    """Approve a proposal that `within` (None: the operator, everything) can see."""
+    """Approve a proposal that `within` (None: the operator, everything) can see; a drift
+    event waiting on it follows in the same transaction (`drift`: AAM's events)."""
     _decidable(workflow, mapping_id, within, global_allowed)
-    return workflow.approve(mapping_id, actor, force)
+    return workflow.approve(mapping_id, actor, force, on_decided=_settling(drift))
 
 
 def reject(
@@ -80,10 +110,13 @@ def reject(
     reason: str,
     within: TenantId | None,
     global_allowed: bool = True,
+    *,
+    drift: WaitingEvents,
 ) -> dict:
-    """Reject a proposal that `within` (None: the operator, everything) can see."""
+    """Reject a proposal that `within` (None: the operator, everything) can see; a drift
+    event waiting on it follows in the same transaction."""
     _decidable(workflow, mapping_id, within, global_allowed)
-    return workflow.reject(mapping_id, actor, reason)
+    return workflow.reject(mapping_id, actor, reason, on_decided=_settling(drift))
 
 
 def propose_by_hand(

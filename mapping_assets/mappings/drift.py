@@ -9,9 +9,12 @@ from dagster import AssetExecutionContext
 from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
-from autonomos_pipelines.dcl.drift.repair import repair_drift, settle_reviewed
+from autonomos_pipelines.dcl.drift.repair import repair_drift
+from autonomos_pipelines.dcl.drift.settle import settle_reviewed
+from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.service import build_resolver
 
 
 def as_input(event: DriftEvent) -> DriftInput:
@@ -25,14 +28,16 @@ def repair_open_events(
     tenant_id: TenantId,
     fields: list[SourceField],
 ) -> list[Repair]:
-    """Settle the events a reviewer has decided, then let the DCL decide every open one."""
-    waiting = schemas.events(tenant_id=tenant_id, status="needs_review")
-    schemas.mark_repaired(
-        tenant_id, settle_reviewed(registry, tenant_id, list(map(as_input, waiting)))
-    )
+    """Settle the events a reviewer has decided (a decision through `review` settles them at
+    once; this catches the rest), then let the DCL decide every open one."""
+    settle_reviewed(registry, tenant_id, schemas)
     opened = schemas.events(tenant_id=tenant_id, status="open")
     repairs: list[Repair] = []
-    for outcome in repair_drift(registry, tenant_id, fields, list(map(as_input, opened))):
+
+    def resolver() -> Resolver:
+        return build_resolver(registry, tenant_id, persistent=True)
+
+    for outcome in repair_drift(registry, tenant_id, fields, list(map(as_input, opened)), resolver):
         schemas.close_event(tenant_id, outcome.event_id, outcome.status, outcome.detail())
         repairs += outcome.repairs
         if outcome.failure:

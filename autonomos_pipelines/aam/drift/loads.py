@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from autonomos_pipelines.aam.drift.fingerprint import Change, diff, tables_of
-from autonomos_pipelines.aam.drift.store import UNRESOLVED, DriftEvent, SchemaStore
+from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
 from autonomos_pipelines.core.tenant_id import TenantId
 
 
@@ -45,5 +45,5 @@ def relevant_events(
     return [
         event
         for event in store.events(tenant_id=tenant_id, connector=connector, source_table=table)
-        if event.detected_at > since or event.status in UNRESOLVED
+        if event.detected_at > since or event.unresolved
     ]

@@ -42,6 +42,7 @@ def event_summary(event: DriftEvent) -> dict[str, Any]:
         "resolved_at": event.resolved_at,
         "detection_window_seconds": event.detection_window_seconds,
         "repair_seconds": event.repair_seconds,
+        "unresolved": event.unresolved,
     }
 
 

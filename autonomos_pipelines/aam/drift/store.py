@@ -23,7 +23,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 # an event is open when detected; the DCL's decision closes it: repaired, needs_review (a
 # proposal waits; repaired once a person decides) or failed
 EVENT_STATUSES = ("open", "healing", "needs_review", "repaired", "failed", "dismissed")
-UNRESOLVED = ("open", "healing", "needs_review", "failed")  # counted by the raw schema check
+UNRESOLVED = ("open", "healing", "needs_review", "failed")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,12 @@ class DriftEvent:
         if self.unchanged_at is None:
             return None
         return (self.detected_at - self.unchanged_at).total_seconds()
+
+    @property
+    def unresolved(self) -> bool:
+        """Not settled yet: what the raw `schema_changes` check, the run summary, `drift
+        list` and the API all count as unresolved."""
+        return self.status in UNRESOLVED
 
     @property
     def repair_seconds(self) -> float | None:
@@ -214,20 +220,38 @@ class SchemaStore:
             ).all()
         count_repairs(tenant_id, repaired)
 
-    def mark_repaired(self, tenant_id: TenantId, event_ids: list[int]) -> None:
-        """Events a reviewer has decided: repaired now, their repairs kept."""
-        if not event_ids:
-            return
-        with tenant_session(self.engine, tenant_id) as db:
-            repaired = db.execute(
-                sa.text(
-                    "UPDATE drift_events SET status = 'repaired', resolved_at = now() "
-                    "WHERE id = ANY(:ids) AND status = 'needs_review' "
-                    "RETURNING connector, extract(epoch FROM resolved_at - detected_at)"
-                ),
-                {"ids": list(event_ids)},
-            ).all()
-        count_repairs(tenant_id, repaired)
+    @staticmethod
+    def waiting_tables(db: Connection, tenant_id: TenantId) -> set[tuple[str, str]]:
+        """(connector, lower-cased table) of the tenant's events waiting for a reviewer, read
+        in the caller's transaction (the DCL's, see dcl/drift/settle.py)."""
+        rows = db.execute(
+            sa.text(
+                "SELECT DISTINCT connector, lower(source_table) FROM drift_events "
+                "WHERE tenant_id = :t AND status = 'needs_review'"
+            ),
+            {"t": tenant_id},
+        ).all()
+        return {(row[0], row[1]) for row in rows}
+
+    @staticmethod
+    def settle_table(
+        db: Connection, tenant_id: TenantId, connector: str, source_table: str
+    ) -> list[int]:
+        """A reviewer has decided every proposal of the table: its waiting events are
+        repaired now, their repairs kept (returns their ids)."""
+        rows = db.execute(
+            sa.text(
+                "UPDATE drift_events SET status = 'repaired', resolved_at = now() "
+                "WHERE tenant_id = :t AND connector = :c AND lower(source_table) = lower(:tbl) "
+                "AND status = 'needs_review' "
+                "RETURNING id, connector, extract(epoch FROM resolved_at - detected_at)"
+            ),
+            {"t": tenant_id, "c": connector, "tbl": source_table},
+        ).all()
+        # counted before the caller commits: a decision rolled back afterwards is rare, and
+        # a repair counted twice is not possible (the UPDATE only takes needs_review rows)
+        count_repairs(tenant_id, [(row[1], row[2]) for row in rows])
+        return sorted(row[0] for row in rows)
 
     def latest_schemas(
         self, tenant_id: TenantId, connector: str, origin: str

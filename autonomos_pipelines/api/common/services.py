@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
+from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.api.common.principal_cache import VerifiedCache
 from autonomos_pipelines.core.database import migrated_engine
 from autonomos_pipelines.core.quotas import Quotas
@@ -29,6 +30,7 @@ class Services:
     engine: Engine
     registry: Registry
     workflow: Workflow
+    schemas: SchemaStore  # drift events: a review decision settles the ones waiting on it
     identities: Identities
     lookups: FieldLookup  # per-field active mappings, cached in this process
     principals: VerifiedCache[Any]  # verified API tokens (api.common.auth.Principal)
@@ -43,6 +45,7 @@ class Services:
             engine,
             registry,
             Workflow(registry),
+            SchemaStore(engine),
             Identities(engine, registry.cache),
             FieldLookup(registry),
             VerifiedCache(registry.cache),

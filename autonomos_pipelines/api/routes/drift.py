@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from autonomos_pipelines.aam.drift import report
-from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.services import Services, services
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
@@ -33,6 +32,7 @@ class DriftEvent(BaseModel):
         description="At most this long passed between the change and its detection"
     )
     repair_seconds: float | None
+    unresolved: bool = Field(description="Not settled yet (open, healing, needs_review, failed)")
 
 
 class DriftEventDetail(DriftEvent):
@@ -57,7 +57,7 @@ def list_events(
     found: Services = Depends(services),
 ) -> DriftEvents:
     """The tenant's drift events, oldest first, filtered by status and connector."""
-    store = SchemaStore(found.engine)
+    store = found.schemas
     page, next_after = report.events_page(store, access.tenant_id, limit, after, status, connector)
     return DriftEvents(
         events=[DriftEvent(**report.event_summary(e)) for e in page], next_after=next_after
@@ -71,6 +71,6 @@ def show_event(
     found: Services = Depends(services),
 ) -> DriftEventDetail:
     """One event: its changes, the schema fingerprints before and after, and the repairs."""
-    store = SchemaStore(found.engine)
+    store = found.schemas
     event = report.find_event(store, event_id, access.tenant_id)
     return DriftEventDetail(**report.event_detail(store, event))

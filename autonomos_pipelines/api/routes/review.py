@@ -58,7 +58,7 @@ def review_queue(
     """The tenant's mappings waiting for a reviewer, and the conflicts among them."""
     queue = review.review_queue(found.workflow, access.tenant_id)
     rows = [MappingRow(**review.mapping_view(row)) for row in queue.pending]
-    return ReviewQueue(pending=rows, conflicts=queue.conflicts)
+    return ReviewQueue(pending=rows, conflicts=[c.text for c in queue.conflicts])
 
 
 @router.get("/review/{mapping_id}")
@@ -81,7 +81,9 @@ def approve(
     """Approve and activate a proposal; the next canonical build uses it."""
     admin = decides_baseline(access)
     flow, actor = found.workflow, access.actor
-    row = review.approve(flow, mapping_id, actor, body.force, access.tenant_id, admin)
+    row = review.approve(
+        flow, mapping_id, actor, body.force, access.tenant_id, admin, drift=found.schemas
+    )
     return MappingRow(**review.mapping_view(row))
 
 
@@ -95,7 +97,9 @@ def reject(
     """Reject a proposal; the same target is never proposed again for that field."""
     admin = decides_baseline(access)
     flow, actor = found.workflow, access.actor
-    row = review.reject(flow, mapping_id, actor, body.reason, access.tenant_id, admin)
+    row = review.reject(
+        flow, mapping_id, actor, body.reason, access.tenant_id, admin, drift=found.schemas
+    )
     return MappingRow(**review.mapping_view(row))
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Connection
+
+from autonomos_pipelines.core.tenant_id import TenantId
+
+Table = tuple[str, str]  # (connector, source table)
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,19 @@ class SettledRepair:
     source_table: str
     detected_at: datetime
     repair: dict[str, Any]
+
+
+class WaitingEvents(Protocol):
+    """AAM's events that wait for a reviewer (status needs_review), reached through the
+    transaction the DCL holds, so an event follows the decision that settles it atomically.
+    The DCL decides when a table is settled; AAM only records it (aam/drift/store.py)."""
+
+    def waiting_tables(self, db: Connection, tenant_id: TenantId) -> set[Table]:
+        """(connector, lower-cased table) of every event of the tenant waiting for review."""
+        ...
+
+    def settle_table(
+        self, db: Connection, tenant_id: TenantId, connector: str, source_table: str
+    ) -> list[int]:
+        """Mark the table's waiting events repaired now; returns their ids."""
+        ...

@@ -17,11 +17,13 @@ The connection goes healing -> active (or review / failed, with the reason).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
 from autonomos_pipelines.dcl.drift.status import set_connection
-from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE
+from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
@@ -29,29 +31,16 @@ from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 ACTOR = "system:drift"
 
 
-def settle_reviewed(
-    registry: Registry, tenant_id: TenantId, waiting: list[DriftInput]
-) -> list[int]:
-    """Events that waited for a reviewer and whose table has no proposal left: a person has
-    decided, so they are repaired (returns their ids; the connection is active again)."""
-    pending = {
-        (row["connector"], row["source_table"].lower())
-        for row in Workflow(registry).pending(tenant_id)
-    }
-    settled = [e for e in waiting if (e.connector, e.source_table.lower()) not in pending]
-    for connector in {event.connector for event in settled}:
-        set_connection(registry, tenant_id, connector, "active", only_if="review")
-    return [event.id for event in settled]
-
-
 def repair_drift(
     registry: Registry,
     tenant_id: TenantId,
     fields: list[SourceField],
     events: list[DriftInput],
-    resolver_factory=None,  # type: ignore[no-untyped-def]
+    resolver_factory: Callable[[], Resolver],
 ) -> list[EventOutcome]:
-    """Decide every open drift event of the tenant; ``fields`` are its observed fields now."""
+    """Decide every open drift event of the tenant; ``fields`` are its observed fields now.
+    ``resolver_factory`` builds the matcher, only when a rename needs it (the caller's, so
+    the drift room does not reach back into dcl.service, which reaches dcl.review)."""
     if not events:
         return []
     workflow = Workflow(registry)
@@ -98,12 +87,7 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
                 wanted.append(new)
     if not wanted:
         return {}
-    if resolver_factory is None:
-        from autonomos_pipelines.dcl.service import build_resolver
-
-        resolver = build_resolver(registry, tenant_id, persistent=True)
-    else:
-        resolver = resolver_factory()
+    resolver = resolver_factory()
     resolver.registry_lookup = None
     return {
         (r.field.source_system, r.field.source_entity.lower(), r.field.field): {

@@ -58,13 +58,20 @@ def decode_cursor(cursor: str) -> Key:
     return (key[0], key[1], key[2])
 
 
+def applying(registry: Registry, tenant_id: TenantId | None) -> list[Mapping]:
+    """The active mappings that apply to the tenant (its own, else the baseline's; None:
+    the baseline alone), ordered by field key: what the API lists and `mappings export`
+    writes."""
+    return sorted(registry.active_mappings(tenant_id), key=_key)
+
+
 def active_page(
     registry: Registry, tenant_id: TenantId, limit: int, cursor: str | None = None
 ) -> tuple[list[Mapping], str | None]:
     """Up to `limit` active mappings after `cursor`, ordered by field key, and the cursor of
     the next page (None: this was the last)."""
     after = decode_cursor(cursor) if cursor else None
-    ordered = sorted(registry.active_mappings(tenant_id), key=_key)
+    ordered = applying(registry, tenant_id)
     remaining = [m for m in ordered if after is None or _key(m) > after]
     page = remaining[:limit]
     more = len(remaining) > limit

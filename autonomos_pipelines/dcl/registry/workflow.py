@@ -9,6 +9,7 @@ Only reviewers and admins may decide; a refusal is audited too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +34,9 @@ from autonomos_pipelines.dcl.registry.store import Registry
 
 DECIDERS = ("reviewer", "admin")
 PENDING = ("proposed", "needs_review")
+# called with the decision's open transaction and the decided row, so what follows from the
+# decision (a drift event settled) commits or rolls back with it
+OnDecided = Callable[[Connection, Any], None]
 
 
 class Workflow:
@@ -227,7 +231,9 @@ class Workflow:
             )
         return row
 
-    def approve(self, mapping_id: int, actor: str, force: bool = False) -> dict:
+    def approve(
+        self, mapping_id: int, actor: str, force: bool = False, on_decided: OnDecided | None = None
+    ) -> dict:
         with session(self.engine, self.tenant_of(mapping_id)) as connection:
             row = self._pending_row(connection, mapping_id, actor, "approve")
             ref = FieldRef(
@@ -260,10 +266,14 @@ class Workflow:
                     row_value(row),
                     {**row_value(row), "status": status},
                 )
+            if on_decided is not None:
+                on_decided(connection, row)
         self.registry.invalidate(row["tenant_id"])
         return self.get(mapping_id, row["tenant_id"])
 
-    def reject(self, mapping_id: int, actor: str, reason: str = "") -> dict:
+    def reject(
+        self, mapping_id: int, actor: str, reason: str = "", on_decided: OnDecided | None = None
+    ) -> dict:
         with session(self.engine, self.tenant_of(mapping_id)) as connection:
             row = self._pending_row(connection, mapping_id, actor, "reject")
             connection.execute(
@@ -281,6 +291,8 @@ class Workflow:
                 row_value(row),
                 {**row_value(row), "status": "rejected", "reason": reason},
             )
+            if on_decided is not None:
+                on_decided(connection, row)
         self.registry.invalidate(row["tenant_id"])
         return self.get(mapping_id, row["tenant_id"])
 
@@ -310,18 +322,19 @@ class Workflow:
 
     def edit(self, ref: FieldRef, target: str | None, transform: str, actor: str) -> int:
         """A reviewer sets a field's target directly: a new, active, manual version."""
-        with session(self.engine, ref.tenant_id) as connection:
-            self._require(connection, actor, DECIDERS, "mapping.edit", ref.tenant_id, ref.key)
-        return self.propose(
-            ref,
-            target,
-            1.0,
-            "manual",
-            actor,
-            activate=True,
-            transform=transform,
-            reason=f"set by {actor}",
-        )
+        return self.edit_many([(ref, target, transform)], actor)[0]
+
+    def edit_many(self, edits: list[tuple[FieldRef, str | None, str]], actor: str) -> list[int]:
+        """Many such edits (of one tenant, or of the baseline) in one transaction: a file
+        imported whole or not at all."""
+        if not edits:
+            return []
+        first = edits[0][0]
+        with session(self.engine, first.tenant_id) as connection:
+            self._require(connection, actor, DECIDERS, "mapping.edit", first.tenant_id, first.key)
+        why = f"set by {actor}"
+        proposals = [Proposal(r, t, 1.0, "manual", True, tf, why) for r, t, tf in edits]
+        return self.propose_many(proposals, actor)
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""

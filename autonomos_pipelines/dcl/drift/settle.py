@@ -1,0 +1,56 @@
+"""When a person has decided: a drift event that waited for review becomes repaired as soon
+as no proposal of its table waits any more, and its connection is active again.
+
+One function decides it for both moments it can happen: inside a reviewer's approve or reject
+transaction (dcl/review.py, so the CLI and the API alike), and at the start of a mapping run
+for anything decided another way (a mapping set by hand, an older release)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.drift.events import Table, WaitingEvents
+from autonomos_pipelines.dcl.drift.status import set_connection_in
+from autonomos_pipelines.dcl.registry.store import Registry
+
+
+def pending_tables(db: Connection, tenant_id: TenantId) -> set[Table]:
+    """(connector, lower-cased table) of the tenant's proposals still waiting for review."""
+    rows = db.execute(
+        sa.text(
+            "SELECT DISTINCT connector, lower(source_table) FROM field_mappings "
+            "WHERE tenant_id = :t AND status IN ('proposed', 'needs_review')"
+        ),
+        {"t": tenant_id},
+    ).all()
+    return {(row[0], row[1]) for row in rows}
+
+
+def settle_decided(
+    db: Connection, tenant_id: TenantId, tables: Iterable[Table], events: WaitingEvents
+) -> list[int]:
+    """Settle the waiting events of each of ``tables`` that has no proposal left; a
+    connection none of whose tables waits any more goes from review back to active."""
+    still_pending = pending_tables(db, tenant_id)
+    settled: list[int] = []
+    connectors = set()
+    for connector, table in tables:
+        if (connector, table.lower()) not in still_pending:
+            settled += events.settle_table(db, tenant_id, connector, table)
+            connectors.add(connector)
+    waiting = {connector for connector, _ in events.waiting_tables(db, tenant_id)}
+    for connector in connectors - waiting:
+        set_connection_in(db, tenant_id, connector, "active", only_if="review")
+    return settled
+
+
+def settle_reviewed(registry: Registry, tenant_id: TenantId, events: WaitingEvents) -> list[int]:
+    """Every waiting event of the tenant whose proposals have all been decided (returns
+    their ids)."""
+    with tenant_session(registry.engine, tenant_id) as db:
+        return settle_decided(db, tenant_id, events.waiting_tables(db, tenant_id), events)

@@ -1,0 +1,102 @@
+"""The mappings that apply to a tenant as a file (`mappings export`), and such a file applied
+back (`mappings import`).
+
+A tenant's file holds what applies to it, as the API's listing shows it: its own rows
+(`scope: tenant`) and the global baseline's it inherits (`scope: global`). On import the
+inherited rows are left to the baseline, so a later baseline change still reaches the tenant;
+`pin_inherited` makes them the tenant's own versions instead. A file for the baseline itself
+(`tenant: null`) holds and applies global rows only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.registry.listing import applying, mapping_entry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+SCOPES = ("tenant", "global")
+
+
+def export_document(registry: Registry, tenant_id: TenantId | None) -> dict[str, Any]:
+    """Every active mapping that applies to the tenant (None: the baseline), ordered by field."""
+    rows = []
+    for entry in map(mapping_entry, applying(registry, tenant_id)):
+        field = f"{entry['connector']}.{entry['source_table']}.{entry['source_field']}"
+        rows.append(
+            {
+                "field": field,
+                "target": entry["target"],
+                "transform": entry["transform"],
+                "version": entry["version"],
+                "scope": entry["scope"],
+            }
+        )
+    return {"tenant": None if tenant_id is None else str(tenant_id), "mappings": rows}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    total: int
+    changed: int
+    unchanged: int
+    inherited: int  # the baseline's rows left to it (not pinned)
+
+
+def import_document(  # noqa: PLR0913
+    workflow: Workflow,
+    tenant_id: TenantId | None,
+    items: list[Any],
+    actor: str,
+    pin_inherited: bool = False,
+    source: str = "file",
+) -> ImportResult:
+    """Apply a file's rows to `tenant_id` (None: the baseline) in one transaction: each field
+    whose target or transform differs from the destination's own active row gets a new
+    active version."""
+    own = {
+        _field_of(m.connector, m.source_table, m.source_field): (m, mapping_entry(m)["target"])
+        for m in workflow.registry.active_mappings(tenant_id)
+        if m.tenant_id == tenant_id
+    }
+    edits: list[tuple[FieldRef, str | None, str]] = []
+    unchanged = inherited = 0
+    for i, item in enumerate(items):
+        ref, wanted, scope = _parse(item, tenant_id, f"{source}: mappings[{i}]")
+        if scope == "global" and tenant_id is not None and not pin_inherited:
+            inherited += 1
+            continue
+        current = own.get(_field_of(ref.connector, ref.source_table, ref.source_field))
+        if current and (current[1], current[0].transform) == wanted:
+            unchanged += 1
+            continue
+        edits.append((ref, *wanted))
+    workflow.edit_many(edits, actor)  # every row checked first: a bad one changes nothing
+    return ImportResult(len(items), len(edits), unchanged, inherited)
+
+
+def _field_of(connector: str, table: str, field: str) -> tuple[str, str, str]:
+    return (connector, table.lower(), field)
+
+
+def _parse(
+    item: Any, tenant_id: TenantId | None, where: str
+) -> tuple[FieldRef, tuple[str | None, str], str]:
+    """(the field, (target, transform), scope) of one row; a row without `scope` (files from
+    before it existed) is the destination's own."""
+    if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+        raise SpecError(f"{where} needs a 'field' CONNECTOR.TABLE.FIELD")
+    connector, table, name = (item["field"].split(".", 2) + ["", ""])[:3]
+    if not (connector and table and name):
+        raise SpecError(f"{where}: {item['field']!r}: expected CONNECTOR.TABLE.FIELD")
+    scope = item.get("scope") or ("tenant" if tenant_id else "global")
+    if scope not in SCOPES:
+        raise SpecError(f"{where}: scope {scope!r}: one of {', '.join(SCOPES)}")
+    if scope == "tenant" and tenant_id is None:
+        raise SpecError(f"{where}: a tenant's own row cannot go into the global baseline")
+    wanted = (item.get("target"), item.get("transform") or "none")
+    return FieldRef(tenant_id, connector, table, name), wanted, scope
