@@ -18,11 +18,12 @@ from autonomos_pipelines.api.routes import (
     mapping,
     mappings,
     review,
+    status,
     tenants,
 )
 from autonomos_pipelines.core.settings import Settings, get_settings
 
-ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants)
+ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants, status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
