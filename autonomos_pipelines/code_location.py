@@ -21,6 +21,7 @@ from mapping_assets.mappings import mappings_definitions
 from mapping_assets.notifications import notifications_definitions
 from mapping_assets.raw import raw_definitions
 from mapping_assets.run_guard import tenant_guarded
+from mapping_assets.status import status_definitions
 from mapping_assets.tenant_partitions import tenant_partitions
 from resources import env_variables, from_environment
 
@@ -41,6 +42,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         canonical_definitions(specs),
         automation_definitions(),
         notifications_definitions(),
+        status_definitions(),
         Definitions(
             resources=resources,
             executor=tenant_guarded(executor),

@@ -67,7 +67,7 @@ def verdict(
         )
     allowed = cadence.allowed_age(now)
     age = now - (last_built or cadence.updated_at)
-    overdue = (age - allowed).total_seconds()
+    overdue = cadence.overdue_by(last_built, now)
     built = MetadataValue.timestamp(last_built) if last_built else MetadataValue.text("never")
     metadata = {
         "tenant": tenant_id,

@@ -7,21 +7,11 @@ from dagster import (
     MetadataValue,
 )
 
-from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.partitions import tenant_of
-from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.status.gate import gate_blockers
 from quality_checks.partitioned import tenant_asset_check
 from resources import ConnectorsResource, RegistryResource
-
-
-def unrepaired_drift(schemas: SchemaStore, tenant_id: TenantId) -> list[tuple]:
-    """Drift events the DCL has not repaired (still open, or failed): canonical waits."""
-    return [
-        (e.id, e.connector, e.source_table, e.status)
-        for e in schemas.events(tenant_id=tenant_id)
-        if e.status in ("open", "failed")
-    ]
 
 
 @tenant_asset_check(
@@ -39,8 +29,9 @@ def mapping_review_gate(
 ) -> AssetCheckResult:
     tenant_id = tenant_of(context)
     enabled = set(registry.get().tenant_connectors(tenant_id))
-    pending = [r for r in registry.workflow().pending(tenant_id) if r["connector"] in enabled]
-    unrepaired = unrepaired_drift(connectors.get().schemas, tenant_id)
+    blockers = gate_blockers(registry.workflow(), connectors.get().schemas, tenant_id, enabled)
+    pending = blockers.pending
+    unrepaired = [(e.id, e.connector, e.source_table, e.status) for e in blockers.unrepaired]
     lines = [
         f"| {r['id']} | {r['connector']}.{r['source_table']}.`{r['source_field']}` | "
         f"{r['canonical_entity']}.{r['canonical_field']} | {r['status']} | "

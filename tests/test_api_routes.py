@@ -208,6 +208,31 @@ def test_connectors_with_health(world):
     assert disabled and all(c["status"] == "disabled" for c in disabled)
 
 
+def test_status_is_the_cli_json_without_the_dagster_panel(world):
+    from typer.testing import CliRunner
+
+    from autonomos_pipelines.cli.main import app
+
+    api, _, _, viewer = world
+    found = api.client.get(f"{ACME}/status", headers=viewer).json()
+    panels = {panel["name"]: panel for panel in found["panels"]}
+    (stripe,) = panels["connectors"]["problems"]
+    assert stripe["level"] == "fail" and stripe["text"].startswith("stripe: degraded since")
+    assert panels["failures"]["verdict"] == "unknown"  # the API never opens Dagster
+    assert panels["failures"]["lines"][0]["command"] == "autonomos status --tenant acme"
+    cli = json.loads(CliRunner().invoke(app, ["status", "--tenant", "acme", "--json"]).output)
+    for panel in cli["panels"][:-1]:
+        same = panels[panel["name"]]
+        figures = {k: v for k, v in panel["figures"].items() if not k.endswith("_age_s")}
+        assert same["verdict"] == panel["verdict"]
+        assert figures.items() <= same["figures"].items()  # ages move on between the calls
+        assert [line["command"] for line in same["lines"]] == [
+            line["command"] for line in panel["lines"]
+        ]
+    other = api.client.get("/v1/tenants/globex/status", headers=viewer)
+    assert other.status_code in (403, 404)
+
+
 def test_usage_and_quotas(world):
     api, _, _, viewer = world
     usage = api.client.get(f"{ACME}/usage?days=7", headers=viewer).json()

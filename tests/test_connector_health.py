@@ -42,6 +42,25 @@ def health_checks(instance, run_ids: str) -> dict[str, bool]:
     return found
 
 
+def assert_status_reported(instance) -> None:  # type: ignore[no-untyped-def]
+    """The run reported the tenant's `ops/status`, naming the failed step, its error class and
+    the command to run (the status view's own tests: tests/test_status.py)."""
+    from dagster import AssetRecordsFilter
+
+    from autonomos_pipelines.asset_graph.keys import STATUS_KEY
+
+    (record,) = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=STATUS_KEY, asset_partitions=["acme"]), limit=5
+    ).records
+    metadata = record.asset_materialization.metadata
+    assert metadata["verdict"].value == "fail" and metadata["verdict_failures"].value == "fail"
+    assert metadata["failures_failed_steps"].value == 1.0
+    assert metadata["connectors_connectors_failing"].value == 1.0
+    shown = metadata["status"].value
+    assert "raw_hubspot [source] hubspot for tenant acme:" in shown and "401" in shown
+    assert "canary" not in shown and "`autonomos materialize acme`" in shown
+
+
 @pytest.mark.e2e
 def test_broken_connector_fails_alone_then_degrades_and_recovers(env, monkeypatch):
     bad = secret_env_var("acme", "hubspot", "access_token")
@@ -58,6 +77,8 @@ def test_broken_connector_fails_alone_then_degrades_and_recovers(env, monkeypatc
             assert "401" in summary.failures[0] and "canary" not in summary.failures[0]
             assert summary.canonical_rows["invoice"] > 0  # stripe still fed its tables
             assert store.get("acme", "hubspot").consecutive_failures == attempt
+            if attempt == 1:
+                assert_status_reported(instance)
         assert store.get("acme", "hubspot").degraded
         assert raw_status(instance, "stripe", "invoices") == "healthy"
 

@@ -20,11 +20,23 @@ from autonomos_pipelines.api.routes import (
     mappings,
     metrics,
     review,
+    status,
     tenants,
 )
 from autonomos_pipelines.core.settings import Settings, get_settings
 
-ROUTERS = (health, lookups, mapping, review, mappings, drift, connectors, tenants, metrics)
+ROUTERS = (
+    health,
+    lookups,
+    mapping,
+    review,
+    mappings,
+    drift,
+    connectors,
+    tenants,
+    status,
+    metrics,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

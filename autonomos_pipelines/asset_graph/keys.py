@@ -11,3 +11,7 @@ def raw_key(connector: str, table: str) -> AssetKey:
 
 def canonical_key(entity: str) -> AssetKey:
     return AssetKey(["canonical", entity])
+
+
+# the tenant's status view (seven panels), reported at the end of each tenant run
+STATUS_KEY = AssetKey(["ops", "status"])

@@ -19,6 +19,7 @@ from autonomos_pipelines.cli import (
     sandbox_cmd,
     secrets_cmd,
     serve_cmd,
+    status_cmd,
     tenants_cmd,
     users_cmd,
     worker_cmd,
@@ -46,3 +47,4 @@ app.command("map")(map_cmd.map_fields)
 app.command("backfill")(backfill_cmd.backfill)
 app.command("worker")(worker_cmd.worker)
 app.command("serve")(serve_cmd.serve_api)
+app.command("status")(status_cmd.status)

@@ -46,6 +46,12 @@ class Cadence:
         previous = croniter(self.cron, latest).get_prev(datetime)
         return 2 * (latest - previous) + FRESHNESS_GRACE
 
+    def overdue_by(self, last_done: datetime | None, now: datetime) -> float:
+        """Seconds past the allowed age of something last done at ``last_done`` (None: never,
+        measured from when the cadence was set); 0 or less: fresh."""
+        age = now - (last_done or self.updated_at)
+        return (age - self.allowed_age(now)).total_seconds()
+
     def describe(self) -> str:
         return f"{self.cron} ({self.timezone}){'' if self.enabled else ', off'}"
 

@@ -61,7 +61,7 @@ def tenant_selection(
     """(raw assets of the tenant's connectors, the mapping asset + every canonical asset)."""
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     raw = [key for key in keys if key.path[0] == "raw" and key.path[1] in connectors]
-    return raw, [key for key in keys if key.path[0] != "raw"]
+    return raw, [key for key in keys if key.path[0] in ("dcl", "canonical")]
 
 
 def run_tenant(
@@ -104,7 +104,27 @@ def run_tenant(
             stop_if_interrupted(results[-1], stage, [name for name, _ in stages[number + 1 :]])
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
+    report_status(instance, settings, tenant_id)
     return merged
+
+
+def report_status(instance: DagsterInstance, settings: Settings, tenant_id: TenantId) -> None:
+    """The tenant's `ops/status` in the UI, as it stands after the run. Best effort: the run's
+    outcome is what it is whether or not its status could be read."""
+    from autonomos_pipelines.core.database import get_engine
+    from autonomos_pipelines.core.quotas import Quotas
+    from autonomos_pipelines.operations.failed_runs import InstanceFailures
+    from autonomos_pipelines.status.gather import tenant_status
+    from mapping_assets.status import status_materialization
+
+    try:
+        engine = get_engine(settings)
+        quotas = Quotas(engine, Quotas.defaults_of(settings))
+        failures = InstanceFailures(instance, settings)
+        found = tenant_status(engine, tenant_id, quotas, settings.redis_url, failures)
+        instance.report_runless_asset_event(status_materialization(found))
+    except Exception as error:  # noqa: BLE001
+        logging.getLogger(__name__).warning("tenant %s: status not reported: %s", tenant_id, error)
 
 
 def run_stage(

@@ -26,6 +26,19 @@ def failure_line(event: DagsterEvent, settings: Settings) -> str:
     return fault.message if fault else innermost(chain)
 
 
+def failure_class(event: DagsterEvent, settings: Settings) -> str:
+    """Whose fault it was, as core.faults names it (source, registry, warehouse, local,
+    config), `quota` for a quota that stopped the step, else `unknown`."""
+    data = event.step_failure_data
+    metadata = data.user_failure_data.metadata if data.user_failure_data else {}
+    if "fault" in metadata:
+        return str(metadata["fault"].value)
+    if "quota" in metadata:
+        return "quota"
+    fault = classify(error_chain(data.error), settings) if data.error is not None else None
+    return fault.kind if fault else "unknown"
+
+
 def error_chain(error: Any) -> list[Link]:
     """Dagster's SerializableErrorInfo, outermost first, following each error's cause, else
     its context."""
