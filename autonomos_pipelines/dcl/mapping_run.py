@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.telemetry.tracing import counts, traced
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
@@ -78,6 +79,11 @@ def rejected_targets(
         return found
 
 
+@traced(
+    "mapping.pass",
+    attributes=lambda given: {"fields": len(given["fields"])},
+    result=lambda run: {"resolved_now": run.resolved_now, **counts("status", run.counts("status"))},
+)
 def map_tenant_fields(
     registry: Registry, tenant_id: TenantId, fields: list[SourceField], llm: LlmConfig | None = None
 ) -> MappingRun:

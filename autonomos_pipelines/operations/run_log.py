@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import LoggerDefinition
 
 from autonomos_pipelines.core.settings import Settings
+from autonomos_pipelines.core.telemetry.log_ids import TRACE_FORMAT, TraceIds
 from autonomos_pipelines.core.tenant_id import TenantId
 
 
@@ -25,7 +26,8 @@ def file_logger(path: Path) -> Iterator[LoggerDefinition]:
     """A Dagster logger writing every event (DEBUG and up) to ``path``; closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(logging.Formatter(TRACE_FORMAT))
+    handler.addFilter(TraceIds())  # " trace_id=… span_id=…" on the lines of traced steps
     logger = logging.Logger(f"autonomos.run.{path.stem}", logging.DEBUG)
     logger.addHandler(handler)
     try:

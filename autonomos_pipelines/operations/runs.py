@@ -20,6 +20,8 @@ from dagster import (
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
+from autonomos_pipelines.core.telemetry.runs import traceparent_tag
+from autonomos_pipelines.core.telemetry.tracing import span, traced
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.run_log import file_logger
 from autonomos_pipelines.operations.run_workers import fail_dead_runs, this_process_tags
@@ -83,7 +85,8 @@ def run_tenant(
     provide_env_defaults(env_variables(defs.resources or {}))  # resolved when the run starts
     raw, downstream = tenant_selection(defs, connectors)
     lock = fasteners.InterProcessLock(str(settings.locks_dir / f"{tenant_id}.lock"))
-    with lock, file_logger(log_file) if log_file else nullcontext() as logger:
+    tenant_span = span("tenant run", tenant=tenant_id)  # one trace: both stages' runs
+    with lock, tenant_span, file_logger(log_file) if log_file else nullcontext() as logger:
         stages, results = [(LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream)], []
         for number, (stage, selection) in enumerate(stages):
             if not selection:
@@ -95,6 +98,7 @@ def run_tenant(
     return merged
 
 
+@traced("run", attributes=lambda given: {"dagster.job": given["stage"]})
 def run_stage(
     defs: Definitions,
     stage: str,
@@ -121,6 +125,7 @@ def run_stage(
             "stage": stage,
             DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,
             **this_process_tags(),
+            **traceparent_tag(),  # its steps' spans hang under this stage's
         },
         asset_selection=selection,
         raise_on_error=False,

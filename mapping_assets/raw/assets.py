@@ -23,6 +23,7 @@ from autonomos_pipelines.aam.runtime import ConnectorRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
+from autonomos_pipelines.core.telemetry.tracing import annotate, span
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
@@ -36,6 +37,7 @@ from mapping_assets.raw.support import (
     record_usage,
     skip,
 )
+from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from quality_checks.connector_health import (
     DEGRADED,
@@ -66,6 +68,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         partitions_def=tenants_partitions,
         op_tags=queue_tag(INGEST_QUEUE),
     )
+    @traced_step
     def _raw(
         context: AssetExecutionContext,
         dlt_resource: DagsterDltResource,
@@ -97,14 +100,16 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                 context.log.info(f"{spec.name}: probe succeeded, loading again")
             pipeline = tenant_pipeline(warehouse.get(), runtime, spec, tenant_id)
             collisions = KeyCollisions()
-            events = list(
-                dlt_resource.run(
-                    context=context,
-                    dlt_source=build_source(spec, connection, http, collisions),
-                    dlt_pipeline=pipeline,
-                    dagster_dlt_translator=translator,
+            with span("connector.load", connector=spec.name, tenant=tenant_id):
+                events = list(
+                    dlt_resource.run(
+                        context=context,
+                        dlt_source=build_source(spec, connection, http, collisions),
+                        dlt_pipeline=pipeline,
+                        dagster_dlt_translator=translator,
+                    )
                 )
-            )
+                annotate(tables=len(events), http_requests=http.stats.requests)
         except DagsterError:
             raise
         except Exception as error:  # every fault becomes one line; only the source's count

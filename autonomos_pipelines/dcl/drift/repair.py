@@ -17,6 +17,7 @@ The connection goes healing -> active (or review / failed, with the reason).
 
 from __future__ import annotations
 
+from autonomos_pipelines.core.telemetry.tracing import tally, traced
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
@@ -44,6 +45,11 @@ def settle_reviewed(
     return [event.id for event in settled]
 
 
+@traced(
+    "drift.repair",
+    attributes=lambda given: {"drift_events": len(given["events"])},
+    result=lambda outcomes: tally("status", (outcome.status for outcome in outcomes)),
+)
 def repair_drift(
     registry: Registry,
     tenant_id: TenantId,

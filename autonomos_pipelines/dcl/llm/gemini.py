@@ -15,6 +15,7 @@ import random
 import time
 from typing import Any, Protocol
 
+from autonomos_pipelines.core.telemetry.tracing import annotate, traced
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAnswer
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -116,6 +117,7 @@ class GeminiAdvisor:
         self.calls = 0
         self.refused_by_quota = 0
 
+    @traced("llm.call", attributes=lambda given: {"llm.model": given["self"].model})
     def choose(
         self, source: SourceField, candidates: list[Any], tenant_id: TenantId | None
     ) -> LlmAnswer | None:
@@ -134,6 +136,9 @@ class GeminiAdvisor:
             tokens_in * PRICE_PER_MILLION["input"] + tokens_out * PRICE_PER_MILLION["output"]
         ) / 1e6
         self.ledger.record(tenant, tokens_in, tokens_out, cost)
+        annotate(
+            prompt_chars=len(prompt), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost
+        )
         try:
             target, confidence, reason = parse_answer(
                 response.text or "", {c.target for c in candidates}
