@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 from autonomos_pipelines.core.settings import otlp_endpoint_configured
 from autonomos_pipelines.core.telemetry.run_trace import RunIds
+from autonomos_pipelines.core.telemetry.sampling import OursOnly
 
 SERVICE_NAME = "autonomos-pipelines"
 SCOPE = "autonomos_pipelines"
@@ -53,7 +54,7 @@ def install(processor: SpanProcessor, *, set_global: bool = False) -> TracerProv
 
     with _lock:
         resource = Resource.create({"service.name": SERVICE_NAME})  # OTEL_SERVICE_NAME wins
-        _provider = TracerProvider(resource=resource, id_generator=RunIds())
+        _provider = TracerProvider(resource=resource, id_generator=RunIds(), sampler=OursOnly())
         _provider.add_span_processor(processor)
         _tracer = _provider.get_tracer(SCOPE)
         _decided = True
