@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import timeit
 
-from autonomos_pipelines.core.telemetry import tracing
+from autonomos_pipelines.core import tracing
 
 CALLS = 1_000_000
 

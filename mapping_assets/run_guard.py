@@ -21,8 +21,8 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
-from autonomos_pipelines.core.telemetry.runs import run_span
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_runs import run_span
 
 TENANT_TAG = "tenant"
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]

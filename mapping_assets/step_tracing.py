@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from autonomos_pipelines.core.telemetry.run_trace import TRACEPARENT_TAG
-from autonomos_pipelines.core.telemetry.runs import step_span, trace_ids
-from autonomos_pipelines.core.telemetry.tracing import enabled
+from autonomos_pipelines.core.tracing import enabled
+from autonomos_pipelines.core.tracing_ids import TRACEPARENT_TAG
+from autonomos_pipelines.core.tracing_runs import step_span, trace_ids
 
 
 def _span_of(context: Any) -> AbstractContextManager[Any]:

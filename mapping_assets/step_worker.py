@@ -7,7 +7,7 @@ import os
 import socket
 
 from autonomos_pipelines.core.settings import get_settings
-from autonomos_pipelines.core.telemetry.runs import trace_ids
+from autonomos_pipelines.core.tracing_runs import trace_ids
 
 
 def worker_metadata() -> dict[str, str]:

@@ -15,9 +15,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from autonomos_pipelines.aam.specs.spec_loader import default_specs
-from autonomos_pipelines.core.telemetry import tracing
-from autonomos_pipelines.core.telemetry.instrument import without_query
-from autonomos_pipelines.core.telemetry.run_trace import run_root_span_id, run_trace_id
+from autonomos_pipelines.core import tracing
+from autonomos_pipelines.core.tracing_ids import run_root_span_id, run_trace_id
+from autonomos_pipelines.core.tracing_instrument import without_query
 
 OTEL_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
@@ -122,7 +122,7 @@ def test_one_tenant_run_is_one_connected_trace_without_secrets(env, memory_spans
     assert {s.attributes["connector"] for s in loads} == set(connectors)
     assert all(by_id[s.parent.span_id].name.startswith("step raw_") for s in loads)
     pages = [s for s in spans if s.name == "GET"]
-    assert all("connector.load" in ancestors(s, by_id) for s in pages)
+    assert all({"connector.load", "drift.observe"} & set(ancestors(s, by_id)) for s in pages)
     passes = [s for s in spans if s.name == "mapping.pass"]
     assert [ancestors(s, by_id)[0].startswith("step ") for s in passes] == [True]
     assert sum(v for k, v in passes[0].attributes.items() if k.startswith("status.")) > 0

@@ -21,8 +21,8 @@ from autonomos_pipelines.core import migrate
 from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.rls import TENANT_ROLE, TENANT_SETTING
 from autonomos_pipelines.core.settings import EMBEDDED_WAREHOUSE_URL, Settings
-from autonomos_pipelines.core.telemetry.instrument import instrument_engine
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_instrument import instrument_engine
 
 EMBEDDED_DATABASE = "autonomos"
 EMBEDDED_WAREHOUSE = "warehouse"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autonomos_pipelines.core.limits import MAX_FIELDS, finite_or_none, refuse
-from autonomos_pipelines.core.telemetry.tracing import counts, traced
+from autonomos_pipelines.core.tracing import counts, traced
 
 if TYPE_CHECKING:  # the CLI imports this module at start: keep that light
     from autonomos_pipelines.core.tenant_id import TenantId

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
-from autonomos_pipelines.core.telemetry.tracing import counts, traced
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import counts, traced
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField

@@ -11,8 +11,8 @@ from pathlib import Path
 from dagster import LoggerDefinition
 
 from autonomos_pipelines.core.settings import Settings
-from autonomos_pipelines.core.telemetry.log_ids import TRACE_FORMAT, TraceIds
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_logs import TRACE_FORMAT, TraceIds
 
 
 def run_log_path(settings: Settings, tenant_id: TenantId) -> Path:

@@ -20,9 +20,9 @@ from dagster import (
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
-from autonomos_pipelines.core.telemetry.runs import traceparent_tag
-from autonomos_pipelines.core.telemetry.tracing import span, traced
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import span, traced
+from autonomos_pipelines.core.tracing_runs import traceparent_tag
 from autonomos_pipelines.operations.run_log import file_logger
 from autonomos_pipelines.operations.run_workers import fail_dead_runs, this_process_tags
 from autonomos_pipelines.operations.step_errors import failure_line

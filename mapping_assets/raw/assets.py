@@ -23,8 +23,8 @@ from autonomos_pipelines.aam.runtime import ConnectorRuntime
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
-from autonomos_pipelines.core.telemetry.tracing import annotate, span
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import annotate, span
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import AutonomosDltTranslator, definition_source

@@ -9,7 +9,7 @@ from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
 from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.specs.spec_model import AnySpec
 from autonomos_pipelines.core.errors import SourceError
-from autonomos_pipelines.core.telemetry.tracing import traced
+from autonomos_pipelines.core.tracing import traced
 from autonomos_pipelines.core.usage import UsageMeter
 
 ORIGIN = "observer"

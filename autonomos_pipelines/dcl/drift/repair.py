@@ -17,8 +17,8 @@ The connection goes healing -> active (or review / failed, with the reason).
 
 from __future__ import annotations
 
-from autonomos_pipelines.core.telemetry.tracing import tally, traced
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import tally, traced
 from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
 from autonomos_pipelines.dcl.drift.status import set_connection

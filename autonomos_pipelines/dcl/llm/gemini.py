@@ -15,8 +15,8 @@ import random
 import time
 from typing import Any, Protocol
 
-from autonomos_pipelines.core.telemetry.tracing import annotate, traced
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import annotate, traced
 from autonomos_pipelines.dcl.matching.advice import LlmAnswer
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 

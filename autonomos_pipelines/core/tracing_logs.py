@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from autonomos_pipelines.core.telemetry.runs import trace_ids
+from autonomos_pipelines.core.tracing_runs import trace_ids
 
 # ``%(trace)s`` is empty without a current span, " trace_id=… span_id=…" with one
 TRACE_FORMAT = "%(asctime)s %(levelname)s %(message)s%(trace)s"

@@ -11,8 +11,8 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanContext
 
-from autonomos_pipelines.core.telemetry import tracing
-from autonomos_pipelines.core.telemetry.run_trace import (
+from autonomos_pipelines.core import tracing
+from autonomos_pipelines.core.tracing_ids import (
     TRACEPARENT_TAG,
     as_traceparent,
     forced_ids,

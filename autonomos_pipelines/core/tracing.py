@@ -3,7 +3,8 @@
 The SDK reads every OTEL_* variable itself (endpoint, headers, service name, sampler); we only
 ask settings whether an endpoint is set, so that a process without one pays nothing. Our own
 provider is kept here rather than only as the global one, which the API lets be set once per
-process: tests install an in-memory exporter through :func:`install`.
+process: tests install an in-memory exporter through :func:`install`. Without an endpoint
+nothing is installed and every helper returns at once (bench/tracing_overhead.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 from autonomos_pipelines.core.settings import otlp_endpoint_configured
-from autonomos_pipelines.core.telemetry.run_trace import RunIds
-from autonomos_pipelines.core.telemetry.sampling import OursOnly
+from autonomos_pipelines.core.tracing_ids import RunIds
+from autonomos_pipelines.core.tracing_sampler import OursOnly
 
 SERVICE_NAME = "autonomos-pipelines"
 SCOPE = "autonomos_pipelines"
@@ -50,7 +51,7 @@ def provider() -> TracerProvider | None:
 def install(processor: SpanProcessor, *, set_global: bool = False) -> TracerProvider:
     """Trace through ``processor`` from now on (replacing any earlier provider of ours)."""
     global _provider, _tracer, _decided
-    from autonomos_pipelines.core.telemetry.instrument import instrument_requests
+    from autonomos_pipelines.core.tracing_instrument import instrument_requests
 
     with _lock:
         resource = Resource.create({"service.name": SERVICE_NAME})  # OTEL_SERVICE_NAME wins
@@ -67,7 +68,7 @@ def install(processor: SpanProcessor, *, set_global: bool = False) -> TracerProv
 def uninstall() -> None:
     """Back to no tracing (tests); the next :func:`active_tracer` decides again."""
     global _provider, _tracer, _decided
-    from autonomos_pipelines.core.telemetry.instrument import uninstrument_requests
+    from autonomos_pipelines.core.tracing_instrument import uninstrument_requests
 
     uninstrument_requests()
     with _lock:

@@ -53,7 +53,7 @@ def uninstrument_requests() -> None:
 
 def instrument_engine(engine: Any) -> None:
     """A span per statement on ``engine`` (its SQL text, never its bound values)."""
-    from autonomos_pipelines.core.telemetry.tracing import active_tracer
+    from autonomos_pipelines.core.tracing import active_tracer
 
     tracer = active_tracer()
     if tracer is None or engine in _engines:
