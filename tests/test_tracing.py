@@ -168,3 +168,26 @@ def test_run_ids_give_one_trace_id_and_one_root_in_every_process():
     assert (
         run_root_span_id(run_id) == run_root_span_id(run_id) != run_root_span_id(run_id[:-1] + "c")
     )
+
+
+def test_log_lines_carry_the_current_trace_and_span_ids(memory_spans):
+    import io
+    import logging
+
+    from autonomos_pipelines.core.tracing_logs import TRACE_FORMAT, TraceIds
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(TRACE_FORMAT))
+    handler.addFilter(TraceIds())
+    logger = logging.Logger("trace-ids-test")
+    logger.addHandler(handler)
+    with tracing.span("step raw_stripe") as current:
+        logger.warning("inside")
+    logger.warning("outside")
+    context = current.get_span_context()
+    inside, outside = stream.getvalue().splitlines()
+    assert inside.endswith(
+        f"inside trace_id={context.trace_id:032x} span_id={context.span_id:016x}"
+    )
+    assert outside.endswith("outside")
