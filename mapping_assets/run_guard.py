@@ -22,6 +22,7 @@ from dagster._core.storage.tags import (
 )
 
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_runs import run_span
 
 TENANT_TAG = "tenant"
 IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
@@ -118,8 +119,10 @@ class TenantGuardedExecutor(Executor):
         self._inner = inner
 
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
-        take_turn(plan_context.instance, plan_context.dagster_run, plan_context.log)
-        yield from self._inner.execute(plan_context, execution_plan)
+        run = plan_context.dagster_run
+        with run_span(run.run_id, f"run {run.job_name}", **{"dagster.run_id": run.run_id}):
+            take_turn(plan_context.instance, run, plan_context.log)
+            yield from self._inner.execute(plan_context, execution_plan)
 
     @property
     def retries(self) -> Any:

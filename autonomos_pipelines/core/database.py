@@ -22,6 +22,7 @@ from autonomos_pipelines.core.errors import ServiceUnavailable
 from autonomos_pipelines.core.rls import TENANT_ROLE, TENANT_SETTING
 from autonomos_pipelines.core.settings import EMBEDDED_WAREHOUSE_URL, Settings
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_instrument import instrument_engine
 
 EMBEDDED_DATABASE = "autonomos"
 EMBEDDED_WAREHOUSE = "warehouse"
@@ -147,6 +148,7 @@ def get_engine(settings: Settings) -> Engine:
                 raise ServiceUnavailable(
                     "DATABASE_URL", settings.database_url, f"cannot connect: {reason}"
                 ) from None
+            instrument_engine(engine)  # a span per registry query when tracing is on
             _engines[url] = engine
     return engine
 

@@ -297,6 +297,20 @@ def secret_from_env(variable: str) -> str | None:
     return os.environ.get(variable) or None
 
 
+def otlp_endpoint_configured() -> bool:
+    """Whether traces are exported: OTEL_* variables belong to the OpenTelemetry SDK, which
+    reads them itself (endpoint, headers, service name, sampler); only their presence decides
+    here whether a tracer is installed at all. Not in VARIABLES: an empty value given to every
+    process would read as an endpoint to the SDK."""
+    return (
+        bool(
+            os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        )
+        and os.environ.get("OTEL_SDK_DISABLED", "").lower() != "true"
+    )
+
+
 def provide_env_defaults(names: tuple[str, ...] = ()) -> None:
     """Give every unset variable an empty value: Dagster's EnvVar has no default and refuses an
     unset variable, while empty means "the embedded default" here. Called where Dagster

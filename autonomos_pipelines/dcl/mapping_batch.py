@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from autonomos_pipelines.core.limits import MAX_FIELDS, finite_or_none, refuse
+from autonomos_pipelines.core.tracing import counts, traced
 
 if TYPE_CHECKING:  # the CLI imports this module at start: keep that light
     from autonomos_pipelines.core.tenant_id import TenantId
@@ -47,6 +48,11 @@ def output_row(row: dict, resolution: Any, top_k: int) -> dict:
     return out
 
 
+@traced(
+    "mapping.batch",
+    attributes=lambda given: {"fields": len(given["fields"])},
+    result=lambda rows: counts("status", status_counts(rows)),
+)
 def map_batch(
     rows: list[dict],
     fields: list[SourceField],

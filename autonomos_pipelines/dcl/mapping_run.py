@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import counts, traced
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -79,6 +80,11 @@ def rejected_targets(
         return found
 
 
+@traced(
+    "mapping.pass",
+    attributes=lambda given: {"fields": len(given["fields"])},
+    result=lambda run: {"resolved_now": run.resolved_now, **counts("status", run.counts("status"))},
+)
 def map_tenant_fields(
     registry: Registry, tenant_id: TenantId, fields: list[SourceField], llm: LlmConfig | None = None
 ) -> MappingRun:

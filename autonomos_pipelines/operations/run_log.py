@@ -13,6 +13,7 @@ from dagster import LoggerDefinition
 
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing_logs import TRACE_FORMAT, TraceIds
 
 
 def run_log_path(settings: Settings, tenant_id: TenantId) -> Path:
@@ -28,7 +29,8 @@ def file_logger(path: Path, *watchers: logging.Handler) -> Iterator[LoggerDefini
     (dlt, ours: INFO and up) and warnings go to the same file. Closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(logging.Formatter(TRACE_FORMAT))
+    handler.addFilter(TraceIds())  # " trace_id=… span_id=…" on the lines of traced steps
     logger = logging.Logger(f"autonomos.run.{path.stem}", logging.DEBUG)
     for each in (handler, *watchers):
         logger.addHandler(each)

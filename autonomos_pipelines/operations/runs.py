@@ -20,6 +20,8 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTREAM_TAG
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import span, traced
+from autonomos_pipelines.core.tracing_runs import traceparent_tag
 from autonomos_pipelines.operations.progress import Progress
 from autonomos_pipelines.operations.run_events import RunProgress
 from autonomos_pipelines.operations.run_log import file_logger
@@ -89,7 +91,12 @@ def run_tenant(
     watchers = [RunProgress(progress)] if progress else []
     waiting_log = progress or logging.getLogger(__name__)
     lock = tenant_lock(settings.locks_dir, tenant_id, instance, waiting_log)
-    with lock, file_logger(log_file, *watchers) if log_file else nullcontext() as logger:
+    tenant_span = span("tenant run", tenant=tenant_id)  # one trace: both stages' runs
+    with (
+        lock,
+        tenant_span,
+        file_logger(log_file, *watchers) if log_file else nullcontext() as logger,
+    ):
         stages, results = [(LOAD_JOB, raw), (MAP_AND_BUILD_JOB, downstream)], []
         for number, (stage, selection) in enumerate(stages):
             if not selection:
@@ -127,6 +134,7 @@ def report_status(instance: DagsterInstance, settings: Settings, tenant_id: Tena
         logging.getLogger(__name__).warning("tenant %s: status not reported: %s", tenant_id, error)
 
 
+@traced("run", attributes=lambda given: {"dagster.job": given["stage"]})
 def run_stage(
     defs: Definitions,
     stage: str,
@@ -154,6 +162,7 @@ def run_stage(
             "stage": stage,
             DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,
             **this_process_tags(),
+            **traceparent_tag(),  # its steps' spans hang under this stage's
         },
         asset_selection=selection,
         raise_on_error=False,

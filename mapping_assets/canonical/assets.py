@@ -28,6 +28,7 @@ from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
 from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
+from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from quality_checks.freshness import built_result, freshness_spec
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
@@ -141,6 +142,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         description=f"Canonical `{entity.name}`: {entity.description} Built by SQL generated from "
         "the active mappings, with lineage columns and `extras`; replaced on every run.",
     )
+    @traced_step
     def _canonical(
         context: AssetExecutionContext,
         registry: RegistryResource,

@@ -19,6 +19,7 @@ from mapping_assets.mappings.drift_metadata import (
     unsettled_event_ids,
 )
 from mapping_assets.mappings.metadata import mapping_metadata, usage_metadata
+from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from resources import (
     ConnectorsResource,
@@ -67,6 +68,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         kinds={"postgres"},
         automation_condition=FOLLOWS_UPSTREAM,
     )
+    @traced_step
     def field_mappings(  # noqa: PLR0913
         context: AssetExecutionContext,
         registry: RegistryResource,

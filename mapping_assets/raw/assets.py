@@ -24,6 +24,7 @@ from autonomos_pipelines.aam.specs.spec_loader import AnySpec
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import annotate, span
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import (
@@ -42,6 +43,7 @@ from mapping_assets.raw.support import (
     record_usage,
     skip,
 )
+from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from quality_checks.connector_health import (
     DEGRADED,
@@ -76,6 +78,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
         partitions_def=tenants_partitions,
         op_tags=queue_tag(INGEST_QUEUE),
     )
+    @traced_step
     def _raw(
         context: AssetExecutionContext,
         dlt_resource: DagsterDltResource,
@@ -108,14 +111,16 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
             store = warehouse.get()
             pipeline = tenant_pipeline(store, runtime, spec, tenant_id)
             collisions = KeyCollisions()
-            events = list(
-                dlt_resource.run(
-                    context=context,
-                    dlt_source=build_source(spec, connection, http, collisions),
-                    dlt_pipeline=pipeline,
-                    dagster_dlt_translator=translator,
+            with span("connector.load", connector=spec.name, tenant=tenant_id):
+                events = list(
+                    dlt_resource.run(
+                        context=context,
+                        dlt_source=build_source(spec, connection, http, collisions),
+                        dlt_pipeline=pipeline,
+                        dagster_dlt_translator=translator,
+                    )
                 )
-            )
+                annotate(tables=len(events), http_requests=http.stats.requests)
         except DagsterError:
             raise
         except Exception as error:  # every fault becomes one line; only the source's count

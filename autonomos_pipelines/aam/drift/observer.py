@@ -9,11 +9,20 @@ from autonomos_pipelines.aam.drift.store import DriftEvent, SchemaStore
 from autonomos_pipelines.aam.http.session import HttpRuntime
 from autonomos_pipelines.aam.specs.spec_model import AnySpec
 from autonomos_pipelines.core.errors import SourceError
+from autonomos_pipelines.core.tracing import traced
 from autonomos_pipelines.core.usage import UsageMeter
 
 ORIGIN = "observer"
 
 
+@traced(
+    "drift.observe",
+    attributes=lambda given: {
+        "connector": given["spec"].name,
+        "tenant": given["connection"].tenant_id,
+    },
+    result=lambda events: {"drift_events": len(events)},
+)
 def observe(
     spec: AnySpec,
     connection: Connection,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import tally, traced
 from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
 from autonomos_pipelines.dcl.drift.status import set_connection
@@ -31,6 +32,11 @@ from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 ACTOR = "system:drift"
 
 
+@traced(
+    "drift.repair",
+    attributes=lambda given: {"drift_events": len(given["events"])},
+    result=lambda outcomes: tally("status", (outcome.status for outcome in outcomes)),
+)
 def repair_drift(
     registry: Registry,
     tenant_id: TenantId,

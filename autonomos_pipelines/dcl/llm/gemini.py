@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from autonomos_pipelines.core.metrics.definitions import LLM_CALLS, LLM_COST
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.tracing import annotate, traced
 from autonomos_pipelines.dcl.matching.advice import LlmAnswer
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
@@ -117,6 +118,7 @@ class GeminiAdvisor:
         self.calls = 0
         self.refused_by_quota = 0
 
+    @traced("llm.call", attributes=lambda given: {"llm.model": given["self"].model})
     def choose(
         self, source: SourceField, candidates: list[Any], tenant_id: TenantId | None
     ) -> LlmAnswer | None:
@@ -138,6 +140,9 @@ class GeminiAdvisor:
         ) / 1e6
         self.ledger.record(tenant, tokens_in, tokens_out, cost)
         LLM_COST.labels(tenant).inc(cost)
+        annotate(
+            prompt_chars=len(prompt), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost
+        )
         try:
             target, confidence, reason = parse_answer(
                 response.text or "", {c.target for c in candidates}
