@@ -105,6 +105,12 @@ RULES = (
         (*DAGSTER, "dlt"),
     ),
     Rule(
+        "The status view",
+        (f"{A}.status",),
+        (SANDBOX, f"{A}.api", f"{A}.warehouse", f"{A}.canonical", *ASSET_LAYER),
+        (*DAGSTER, "dlt"),
+    ),
+    Rule(
         "The warehouse and canonical SQL",
         (f"{A}.warehouse", f"{A}.canonical"),
         (f"{A}.aam", SANDBOX, *ASSET_LAYER),

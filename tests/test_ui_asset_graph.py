@@ -74,7 +74,8 @@ def test_drift_and_health_checks_are_recorded_per_tenant(env):
 def test_raw_assets_are_grouped_by_domain_and_described(env):
     specs = default_specs()
     groups = {graph().get(key).group_name for key in graph().get_all_asset_keys()}
-    assert groups == {f"raw_{spec.domain}" for spec in specs.values()} | {"dcl", "canonical"}
+    expected = {f"raw_{spec.domain}" for spec in specs.values()} | {"dcl", "canonical", "ops"}
+    assert groups == expected
     for key in raw_keys():
         node, spec = graph().get(key), specs[key.path[1]]
         assert node.group_name == f"raw_{spec.domain}"

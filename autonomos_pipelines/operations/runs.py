@@ -109,9 +109,9 @@ def run_tenant(
             if progress:
                 progress.done(f"{STAGE_TITLES[stage]}: {results[-1].run_id}")
             stop_if_interrupted(results[-1], stage, [name for name, _ in stages[number + 1 :]])
+        report_status(instance, settings, tenant_id)  # in the tenant's trace, under its lock
     merged = merge([summarise(result, settings) for result in results])
     merged.log_file = log_file
-    report_status(instance, settings, tenant_id)
     return merged
 
 
