@@ -6,22 +6,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from autonomos_pipelines.core.database import admin_session
-from autonomos_pipelines.core.metrics.timeboxed import Samples
+from autonomos_pipelines.aam.drift.store import UNRESOLVED
+from autonomos_pipelines.core.metrics.timeboxed import Samples, scrape_rows
 
-STATEMENT_TIMEOUT = sa.text("SET LOCAL statement_timeout = 1500")
-UNREPAIRED = ("open", "healing", "needs_review", "failed")
+BREAKERS = sa.text(
+    "SELECT tenant_id, connector, status, consecutive_failures FROM aam_connector_health"
+)
+UNREPAIRED_DRIFT = sa.text(
+    "SELECT tenant_id, connector, count(*), extract(epoch FROM now() - min(detected_at)) "
+    "FROM drift_events WHERE status = ANY(:open) GROUP BY 1, 2"
+)
 
 
 def breaker_samples(engine: Engine) -> Samples:
-    with admin_session(engine) as db:
-        db.execute(STATEMENT_TIMEOUT)
-        rows = db.execute(
-            sa.text(
-                "SELECT tenant_id, connector, status, consecutive_failures "
-                "FROM aam_connector_health"
-            )
-        ).all()
+    (rows,) = scrape_rows(engine, BREAKERS)
     samples: Samples = []
     for tenant, connector, status, failures in rows:
         labels = {"tenant": tenant, "connector": connector}
@@ -31,16 +29,7 @@ def breaker_samples(engine: Engine) -> Samples:
 
 
 def drift_samples(engine: Engine) -> Samples:
-    with admin_session(engine) as db:
-        db.execute(STATEMENT_TIMEOUT)
-        rows = db.execute(
-            sa.text(
-                "SELECT tenant_id, connector, count(*), "
-                "extract(epoch FROM now() - min(detected_at)) FROM drift_events "
-                "WHERE status = ANY(:open) GROUP BY 1, 2"
-            ),
-            {"open": list(UNREPAIRED)},
-        ).all()
+    (rows,) = scrape_rows(engine, UNREPAIRED_DRIFT, open=list(UNRESOLVED))
     samples: Samples = []
     for tenant, connector, count, oldest in rows:
         labels = {"tenant": tenant, "connector": connector}

@@ -6,26 +6,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from autonomos_pipelines.core.database import admin_session
-from autonomos_pipelines.core.metrics.timeboxed import Samples
+from autonomos_pipelines.core.metrics.timeboxed import Samples, scrape_rows
 
-STATEMENT_TIMEOUT = sa.text("SET LOCAL statement_timeout = 1500")
+REVIEW_QUEUE = sa.text(
+    "SELECT t.tenant, count(m.id), coalesce(extract(epoch FROM now() - min(m.created_at)), 0) "
+    "FROM (SELECT tenant_id AS tenant FROM tenants UNION SELECT NULL) t "
+    "LEFT JOIN field_mappings m ON m.tenant_id IS NOT DISTINCT FROM t.tenant "
+    "AND m.status IN ('proposed', 'needs_review') GROUP BY 1"
+)
+ACTIVE_CONNECTORS = sa.text("SELECT tenant_id, count(*) FROM tenant_connectors GROUP BY 1")
 
 
 def review_queue_samples(engine: Engine) -> Samples:
     """Proposals waiting per tenant (the global baseline's as tenant `_global`); every
     tenant appears, with 0 when nothing waits, so a queue that empties is seen to."""
-    with admin_session(engine) as db:
-        db.execute(STATEMENT_TIMEOUT)
-        rows = db.execute(
-            sa.text(
-                "SELECT t.tenant, count(m.id), "
-                "coalesce(extract(epoch FROM now() - min(m.created_at)), 0) "
-                "FROM (SELECT tenant_id AS tenant FROM tenants UNION SELECT NULL) t "
-                "LEFT JOIN field_mappings m ON m.tenant_id IS NOT DISTINCT FROM t.tenant "
-                "AND m.status IN ('proposed', 'needs_review') GROUP BY 1"
-            )
-        ).all()
+    (rows,) = scrape_rows(engine, REVIEW_QUEUE)
     samples: Samples = []
     for tenant, depth, oldest in rows:
         labels = {"tenant": tenant or "_global"}
@@ -35,11 +30,7 @@ def review_queue_samples(engine: Engine) -> Samples:
 
 
 def active_connector_samples(engine: Engine) -> Samples:
-    with admin_session(engine) as db:
-        db.execute(STATEMENT_TIMEOUT)
-        rows = db.execute(
-            sa.text("SELECT tenant_id, count(*) FROM tenant_connectors GROUP BY 1")
-        ).all()
+    (rows,) = scrape_rows(engine, ACTIVE_CONNECTORS)
     return [
         ("autonomos_quota_used", {"tenant": t, "quota": "max_active_connectors"}, float(n))
         for t, n in rows

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from autonomos_pipelines.core.database import admin_session
-from autonomos_pipelines.core.metrics.timeboxed import Samples
+from autonomos_pipelines.core.metrics.timeboxed import Samples, scrape_rows
 from autonomos_pipelines.core.quotas import QUOTAS
 
 USED = sa.text(
@@ -28,10 +27,7 @@ OVERRIDES = sa.text("SELECT tenant_id, quota, quota_limit FROM tenant_quotas")
 
 
 def quota_samples(engine: Engine, defaults: Mapping[str, int]) -> Samples:
-    with admin_session(engine) as db:
-        db.execute(sa.text("SET LOCAL statement_timeout = 1500"))
-        used = db.execute(USED).all()
-        overrides = db.execute(OVERRIDES).all()
+    used, overrides = scrape_rows(engine, USED, OVERRIDES)
     limits = {
         tenant: {name: defaults.get(name, spec.default) for name, spec in QUOTAS.items()}
         for tenant in {row[0] for row in used} | {row[0] for row in overrides}

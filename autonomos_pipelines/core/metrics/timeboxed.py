@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import sqlalchemy as sa
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine, Row
 
+from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.metrics.definitions import COLLECTED
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,15 @@ DEFAULT_TIMEOUT = 2.0
 # one reading: (gauge name from definitions.COLLECTED, its labels, its value)
 Sample = tuple[str, dict[str, str], float]
 Samples = list[Sample]
+STATEMENT_TIMEOUT_MS = 1500
+
+
+def scrape_rows(engine: Engine, *queries: sa.TextClause, **params: object) -> list[list[Row]]:
+    """Each query's rows across every tenant (an admin session: a scrape sees them all), in
+    one transaction whose statements PostgreSQL cuts off after 1.5 s."""
+    with admin_session(engine) as db:
+        db.execute(sa.text(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"))
+        return [list(db.execute(query, params).all()) for query in queries]
 
 
 def families(samples: Iterable[Sample]) -> list[GaugeMetricFamily]:
