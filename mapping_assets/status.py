@@ -36,9 +36,15 @@ def status_markdown(status: TenantStatus) -> str:
     return "\n\n".join(blocks)
 
 
+def figure_key(panel: str, figure: str) -> str:
+    """`drift_unsettled`, not `drift_drift_unsettled`: the panel's name once."""
+    stem = panel.rstrip("s")  # connectors' connectors_enabled, quotas' quota_…
+    return figure if figure.startswith(stem) else f"{panel}_{figure}"
+
+
 def status_materialization(status: TenantStatus) -> AssetMaterialization:
     figures = {
-        f"{panel.name}_{name}": MetadataValue.float(float(value))
+        figure_key(panel.name, name): MetadataValue.float(float(value))
         for panel in status.panels
         for name, value in panel.figures.items()
     }

@@ -55,7 +55,7 @@ def assert_status_reported(instance) -> None:  # type: ignore[no-untyped-def]
     metadata = record.asset_materialization.metadata
     assert metadata["verdict"].value == "fail" and metadata["verdict_failures"].value == "fail"
     assert metadata["failures_failed_steps"].value == 1.0
-    assert metadata["connectors_connectors_failing"].value == 1.0
+    assert metadata["connectors_failing"].value == 1.0
     shown = metadata["status"].value
     assert "raw_hubspot [source] hubspot for tenant acme:" in shown and "401" in shown
     assert "canary" not in shown and "`autonomos materialize acme`" in shown

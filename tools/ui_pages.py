@@ -23,8 +23,9 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("01_lineage", "/asset-groups", "raw_pipedrive", settled="fetching statuses"),
-    Page("02_raw_deals", "/assets/{asset}", "Linked asset", ("raw/pipedrive/deals",), height=1300),
+    Page("01_lineage", "/asset-groups", "raw_revops", settled="fetching statuses"),
+    # "Storage": the table name; no "Linked asset" any more (two connectors' deals differ)
+    Page("02_raw_deals", "/assets/{asset}", "Storage", ("raw/pipedrive/deals",), height=1300),
     Page(
         "03_raw_metadata",
         "/assets/{asset}?view=partitions&partition={tenant}",
