@@ -7,7 +7,7 @@ import logging
 from autonomos_pipelines.core.tracing_runs import trace_ids
 
 # ``%(trace)s`` is empty without a current span, " trace_id=… span_id=…" with one
-TRACE_FORMAT = "%(asctime)s %(levelname)s %(message)s%(trace)s"
+TRACE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s%(trace)s"
 
 
 class TraceIds(logging.Filter):

@@ -22,6 +22,9 @@ def run_log_path(settings: Settings, tenant_id: TenantId) -> Path:
     return settings.home / "logs" / f"{tenant_id}-{stamp}.log"
 
 
+CHATTY = ("great_expectations",)
+
+
 @contextmanager
 def file_logger(path: Path, *watchers: logging.Handler) -> Iterator[LoggerDefinition]:
     """A Dagster logger writing every event (DEBUG and up) to ``path`` and handing each to
@@ -41,8 +44,14 @@ def file_logger(path: Path, *watchers: logging.Handler) -> Iterator[LoggerDefini
         handler.close()
 
 
+def below_warning_from_chatty_libraries(record: logging.LogRecord) -> bool:
+    # great_expectations logs ~200 INFO lines ("Skipping registering function …") on import
+    return record.levelno >= logging.WARNING or not record.name.startswith(CHATTY)
+
+
 @contextmanager
 def process_logs_to(handler: logging.Handler) -> Iterator[None]:
+    handler.addFilter(below_warning_from_chatty_libraries)
     root, dlt_logger = logging.getLogger(), logging.getLogger("dlt")
     level = root.level
     root.addHandler(handler)
