@@ -15,8 +15,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from autonomos_pipelines.core.tracing import enabled
-from autonomos_pipelines.core.tracing_ids import TRACEPARENT_TAG
-from autonomos_pipelines.core.tracing_runs import step_span, trace_ids
+from autonomos_pipelines.core.tracing_runs import run_traceparent, step_span, trace_ids
 
 
 def _span_of(context: Any) -> AbstractContextManager[Any]:
@@ -24,7 +23,7 @@ def _span_of(context: Any) -> AbstractContextManager[Any]:
     keys = sorted("/".join(key.path) for key in context.selected_asset_keys)
     return step_span(
         run.run_id,
-        run.tags.get(TRACEPARENT_TAG),
+        run_traceparent(run.run_id, run.tags),
         f"step {context.op_def.name}",
         **{
             "dagster.run_id": run.run_id,

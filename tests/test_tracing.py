@@ -191,3 +191,153 @@ def test_log_lines_carry_the_current_trace_and_span_ids(memory_spans):
         f"inside trace_id={context.trace_id:032x} span_id={context.span_id:016x}"
     )
     assert outside.endswith("outside")
+
+
+FAKE_SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+def test_failed_spans_keep_the_exception_type_and_none_of_its_text(memory_spans):
+    import socket
+
+    import requests
+
+    from autonomos_pipelines.core.tracing_runs import run_span, step_span
+
+    @tracing.traced("registry.lookup")
+    def lookup() -> None:
+        raise requests.exceptions.InvalidHeader(f"Invalid header: 'Bearer {FAKE_SECRET}'")
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens: the request fails naming its URL, query and all
+    run_id = "6f1c2b9e-3a4d-4e5f-8a7b-9c0d1e2f3a4b"
+    with pytest.raises(requests.ConnectionError), run_span(run_id, "run"):
+        with step_span(run_id, None, "step raw_stripe"), tracing.span("connector.load"):
+            with pytest.raises(requests.exceptions.InvalidHeader):
+                lookup()
+            requests.get(f"http://127.0.0.1:{port}/v1/deals?api_token={FAKE_SECRET}", timeout=5)
+    spans = memory_spans.get_finished_spans()
+    assert {s.name for s in spans} == {
+        "registry.lookup",
+        "GET",
+        "connector.load",
+        "step raw_stripe",
+        "run",
+    }
+    recorded = [
+        *(f"{k}={v}" for s in spans for k, v in (s.attributes or {}).items()),
+        *(f"{k}={v}" for s in spans for e in s.events for k, v in (e.attributes or {}).items()),
+        *(s.status.description or "" for s in spans),
+    ]
+    assert all(FAKE_SECRET not in text for text in recorded)
+    assert not any(FAKE_SECRET[:12] in text for text in recorded)
+    statuses = {s.name: s.status.description for s in spans}
+    assert statuses["registry.lookup"] == "InvalidHeader"
+    assert statuses["connector.load"] == statuses["run"] == "ConnectionError"
+    assert all(s.status.status_code.name == "ERROR" for s in spans)
+
+
+def test_a_failing_step_span_shows_the_message_its_code_redacted(memory_spans):
+    from autonomos_pipelines.core.tracing_errors import fail_current
+
+    with pytest.raises(RuntimeError), tracing.span("step raw_stripe"):
+        fail_current("stripe: invalid API key ***")
+        raise RuntimeError(FAKE_SECRET)
+    [step] = memory_spans.get_finished_spans()
+    assert step.status.description == "stripe: invalid API key ***"
+
+
+def test_a_runs_traceparent_is_not_taken_by_its_re_executions(memory_spans):
+    from autonomos_pipelines.core.tracing_ids import TRACEPARENT_TAG
+    from autonomos_pipelines.core.tracing_runs import run_traceparent, traceparent_tags
+
+    with tracing.span("tenant run") as current:
+        tags = traceparent_tags("run-1")
+    written = tags[TRACEPARENT_TAG]
+    assert written.split("-")[2] == f"{current.get_span_context().span_id:016x}"
+    assert run_traceparent("run-1", tags) == written
+    copied = {**tags, "dagster/parent_run_id": "run-1"}  # what a re-execution is tagged with
+    assert run_traceparent("run-2", copied) is None
+    assert run_traceparent("run-1", {TRACEPARENT_TAG: written}) is None  # names no run
+
+
+def test_first_spans_of_many_threads_install_one_tracer(no_tracing, monkeypatch):
+    import time
+
+    exporter = InMemorySpanExporter()
+    installs = []
+
+    def processor() -> SimpleSpanProcessor:
+        installs.append(threading.get_ident())
+        time.sleep(0.05)  # a slow install: threads arriving meanwhile must wait for it
+        return SimpleSpanProcessor(exporter)
+
+    monkeypatch.setattr(tracing, "otlp_endpoint_configured", lambda: True)
+    monkeypatch.setattr(tracing, "_otlp_processor", processor)
+    start = threading.Barrier(12)
+
+    def first_span() -> None:
+        start.wait()
+        with tracing.span("sensor tick"):
+            pass
+
+    threads = [threading.Thread(target=first_span) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(installs) == 1
+    assert len(exporter.get_finished_spans()) == 12
+
+
+def test_client_spans_without_a_parent_are_dropped(memory_spans):
+    from opentelemetry.sdk.trace import sampling
+    from opentelemetry.trace import SpanKind
+    from sqlalchemy import create_engine, text
+
+    from autonomos_pipelines.core.tracing_ids import parent_context, run_root
+    from autonomos_pipelines.core.tracing_instrument import instrument_engine
+    from autonomos_pipelines.core.tracing_sampler import OursOnly
+
+    sampler = OursOnly(sampling.ALWAYS_ON)
+    under_a_step = parent_context(run_root("run-1"))
+    decisions = {
+        "stray SQL": sampler.should_sample(None, 7, "SELECT", SpanKind.CLIENT),
+        "SQL in a step": sampler.should_sample(under_a_step, 7, "SELECT", SpanKind.CLIENT),
+        "our root": sampler.should_sample(None, 7, "tenant run", SpanKind.INTERNAL),
+    }
+    assert {k: v.decision.is_sampled() for k, v in decisions.items()} == {
+        "stray SQL": False,
+        "SQL in a step": True,
+        "our root": True,
+    }
+    engine = create_engine("sqlite://")  # SQLAlchemy's spans know db.system only once started
+    instrument_engine(engine)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))  # a scrape's query: no trace of its own
+        with tracing.span("mapping.pass"):
+            connection.execute(text("SELECT 2"))
+    spans = memory_spans.get_finished_spans()
+    assert [s.parent is None for s in spans] == [False, True]
+    assert spans[0].attributes["db.system"] == "sqlite"
+
+
+def test_a_step_waits_a_bounded_time_for_an_unreachable_collector(no_tracing, monkeypatch):
+    import time
+
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    released = threading.Event()
+
+    class Unreachable(SpanProcessor):  # as the SDK's batch flush does: the timeout is ignored
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            return released.wait(30)
+
+    tracing.install(Unreachable())
+    monkeypatch.setattr(tracing, "FLUSH_TIMEOUT_MS", 100)
+    started = time.monotonic()
+    tracing.flush()
+    waited = time.monotonic() - started
+    released.set()
+    assert 0.1 <= waited < 2

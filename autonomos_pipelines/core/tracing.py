@@ -20,13 +20,14 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 from autonomos_pipelines.core.settings import otlp_endpoint_configured
+from autonomos_pipelines.core.tracing_errors import WithoutExceptionText, failed
 from autonomos_pipelines.core.tracing_ids import RunIds
 from autonomos_pipelines.core.tracing_sampler import OursOnly
 
 SERVICE_NAME = "autonomos-pipelines"
 SCOPE = "autonomos_pipelines"
-FLUSH_TIMEOUT_MS = 5000
-_lock = threading.Lock()
+FLUSH_TIMEOUT_MS = 1000  # the longest a step waits for its spans to leave (see flush)
+_lock = threading.RLock()  # install() inside _configure_from_environment() takes it again
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
 _decided = False  # whether this process looked at its settings yet
@@ -35,7 +36,9 @@ _decided = False  # whether this process looked at its settings yet
 def active_tracer() -> trace.Tracer | None:
     """Our tracer when tracing is on, else None (decided once per process)."""
     if not _decided:
-        _configure_from_environment()
+        with _lock:  # threads' first spans: one of them installs
+            if not _decided:
+                _configure_from_environment()
     return _tracer
 
 
@@ -56,7 +59,7 @@ def install(processor: SpanProcessor, *, set_global: bool = False) -> TracerProv
     with _lock:
         resource = Resource.create({"service.name": SERVICE_NAME})  # OTEL_SERVICE_NAME wins
         _provider = TracerProvider(resource=resource, id_generator=RunIds(), sampler=OursOnly())
-        _provider.add_span_processor(processor)
+        _provider.add_span_processor(WithoutExceptionText(processor, SCOPE))
         _tracer = _provider.get_tracer(SCOPE)
         _decided = True
     instrument_requests(_provider)
@@ -78,20 +81,29 @@ def uninstall() -> None:
 
 
 def flush() -> None:
-    """Export what this process recorded (a step's process may end without atexit hooks)."""
+    """Export what this process recorded, waiting FLUSH_TIMEOUT_MS at most. Each step
+    flushes: a forked step process ends without atexit hooks. The SDK's batch flush ignores
+    its timeout and blocks for the exporter's (10 s, each step, when the collector is
+    unreachable), so it runs in a thread of its own; what it has not sent when a forked
+    process ends is lost, as it would be anyway with such a collector."""
     if _provider is not None:
-        _provider.force_flush(FLUSH_TIMEOUT_MS)
+        exporting = threading.Thread(target=_provider.force_flush, name="span-flush", daemon=True)
+        exporting.start()
+        exporting.join(FLUSH_TIMEOUT_MS / 1000)
 
 
 def _configure_from_environment() -> None:
     global _decided
-    if not otlp_endpoint_configured():
-        _decided = True
-        return
+    if otlp_endpoint_configured():
+        install(_otlp_processor(), set_global=True)
+    _decided = True
+
+
+def _otlp_processor() -> SpanProcessor:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    install(BatchSpanProcessor(OTLPSpanExporter()), set_global=True)
+    return BatchSpanProcessor(OTLPSpanExporter())
 
 
 def attributes_of(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,8 +122,17 @@ def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
     if tracer is None:
         yield trace.INVALID_SPAN
         return
-    with tracer.start_as_current_span(name, attributes=attributes_of(attributes)) as current:
-        yield current
+    with tracer.start_as_current_span(
+        name,
+        attributes=attributes_of(attributes),
+        record_exception=False,  # its message may hold a secret (tracing_errors)
+        set_status_on_exception=False,
+    ) as current:
+        try:
+            yield current
+        except BaseException as error:
+            failed(current, error)
+            raise
 
 
 def annotate(**attributes: Any) -> None:
@@ -126,7 +147,7 @@ def traced(
     result: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A span around each call: ``attributes(arguments by name)`` when it starts,
-    ``result(value)`` when it returns, the exception when it raises; a ``tenant_id`` argument
+    ``result(value)`` when it returns, the exception's type when it raises; a ``tenant_id`` argument
     becomes ``tenant``. Tracing off: a plain call."""
     import functools
     import inspect
@@ -141,8 +162,17 @@ def traced(
                 return function(*args, **kwargs)
             given = signature.bind_partial(*args, **kwargs).arguments
             start = {"tenant": given.get("tenant_id"), **(attributes(given) if attributes else {})}
-            with tracer.start_as_current_span(name, attributes=attributes_of(start)) as current:
-                value = function(*args, **kwargs)
+            with tracer.start_as_current_span(
+                name,
+                attributes=attributes_of(start),
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as current:
+                try:
+                    value = function(*args, **kwargs)
+                except BaseException as error:
+                    failed(current, error)
+                    raise
                 if result is not None:
                     current.set_attributes(attributes_of(result(value)))
                 return value

@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 TRACEPARENT_TAG = "autonomos/traceparent"
+TRACEPARENT_RUN_TAG = "autonomos/traceparent_run"  # the run the traceparent was written for
 _forced: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
     "autonomos_forced_ids", default=None
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,7 +12,9 @@ from opentelemetry.context import Context
 from opentelemetry.trace import SpanContext
 
 from autonomos_pipelines.core import tracing
+from autonomos_pipelines.core.tracing_errors import failed
 from autonomos_pipelines.core.tracing_ids import (
+    TRACEPARENT_RUN_TAG,
     TRACEPARENT_TAG,
     as_traceparent,
     forced_ids,
@@ -31,6 +33,14 @@ def _root_sampled(run_id: str) -> bool:
         return False
     verdict = provider.sampler.should_sample(None, run_trace_id(run_id), "run")
     return verdict.decision.is_sampled()
+
+
+def run_traceparent(run_id: str, tags: Mapping[str, str]) -> str | None:
+    """The traceparent tag of the run it was written for; Dagster copies a run's tags to its
+    re-executions, whose steps belong in a trace of their own (their run's root)."""
+    if tags.get(TRACEPARENT_RUN_TAG) != run_id:
+        return None
+    return tags.get(TRACEPARENT_TAG)
 
 
 def step_parent(run_id: str, traceparent: str | None) -> SpanContext:
@@ -55,8 +65,7 @@ def run_span(run_id: str, name: str, **attributes: Any) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        root.record_exception(error)
-        root.set_status(trace.StatusCode.ERROR, type(error).__name__)
+        failed(root, error)  # its type only: the message may hold a secret
         raise
     finally:
         root.end()
@@ -76,9 +85,18 @@ def step_span(
     started = time.time_ns()
     try:
         with tracer.start_as_current_span(
-            name, context=parent, attributes=tracing.attributes_of(attributes), start_time=started
+            name,
+            context=parent,
+            attributes=tracing.attributes_of(attributes),
+            start_time=started,
+            record_exception=False,  # its message may hold a secret (tracing_errors)
+            set_status_on_exception=False,
         ) as current:
-            yield current
+            try:
+                yield current
+            except BaseException as error:
+                failed(current, error)
+                raise
     finally:
         tracing.flush()
 
@@ -91,7 +109,10 @@ def trace_ids() -> dict[str, str]:
     return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
 
 
-def traceparent_tag() -> dict[str, str]:
-    """The run tag that makes a run's steps children of the current span (empty without one)."""
+def traceparent_tags(run_id: str) -> dict[str, str]:
+    """The tags that make run ``run_id``'s steps children of the current span (none without
+    one); they name the run, so that its re-executions do not join this trace."""
     context = trace.get_current_span().get_span_context()
-    return {TRACEPARENT_TAG: as_traceparent(context)} if context.is_valid else {}
+    if not context.is_valid:
+        return {}
+    return {TRACEPARENT_TAG: as_traceparent(context), TRACEPARENT_RUN_TAG: run_id}

@@ -1,8 +1,11 @@
-"""The sampler: OTEL_TRACES_SAMPLER's (read by the SDK), minus stray HTTP requests.
+"""The sampler: OTEL_TRACES_SAMPLER's (read by the SDK), minus stray client calls.
 
 Instrumenting requests patches every session in the process, so libraries' own background
-requests (usage pings and the like) would each become a one-span trace of their own. Only
-requests made inside one of our spans (a connector's load or a drift observation) are kept.
+requests (usage pings and the like) would each become a one-span trace of their own; so
+would every registry query outside a run (scrapes, API requests, sensor ticks). Only HTTP
+requests and SQL statements made inside one of our spans are kept: a span of kind CLIENT
+without a parent is dropped. (SQLAlchemy's spans carry ``db.system`` only once started, so
+the kind is what a sampler can tell them by; our own spans, roots included, are INTERNAL.)
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import sampling
 from opentelemetry.trace import SpanKind
 
-HTTP_METHOD_ATTRIBUTES = ("http.method", "http.request.method")
 _DROP = sampling.SamplingResult(sampling.Decision.DROP)
 
 
@@ -35,11 +37,7 @@ class OursOnly(sampling.Sampler):
         trace_state: Any = None,
     ) -> sampling.SamplingResult:
         stray = not trace.get_current_span(parent_context).get_span_context().is_valid
-        if (
-            stray
-            and kind == SpanKind.CLIENT
-            and any(a in (attributes or {}) for a in HTTP_METHOD_ATTRIBUTES)
-        ):
+        if stray and kind == SpanKind.CLIENT:
             return _DROP
         return self._configured.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state

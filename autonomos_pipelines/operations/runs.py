@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from autonomos_pipelines.asset_graph.run_tags import DOWNSTREAM_OWN_RUN, DOWNSTR
 from autonomos_pipelines.core.settings import Settings, provide_env_defaults
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import span, traced
-from autonomos_pipelines.core.tracing_runs import traceparent_tag
+from autonomos_pipelines.core.tracing_runs import traceparent_tags
 from autonomos_pipelines.operations.progress import Progress
 from autonomos_pipelines.operations.run_events import RunProgress
 from autonomos_pipelines.operations.run_log import file_logger
@@ -153,8 +154,10 @@ def run_stage(
         run_config = {"loggers": {"run_log": {}}}
     fail_dead_runs(instance, tenant_id)  # a CLI killed -9 earlier holds the tenant no more
     wait_for_tenant(instance, tenant_id, None, waiting_log)
+    run_id = str(uuid.uuid4())  # chosen here: the traceparent tags name it
     return job.execute_in_process(
         instance=instance,
+        run_id=run_id,
         partition_key=tenant_id,
         # the load is followed by our own map-and-build run, not by automation
         tags={
@@ -162,7 +165,7 @@ def run_stage(
             "stage": stage,
             DOWNSTREAM_TAG: DOWNSTREAM_OWN_RUN,
             **this_process_tags(),
-            **traceparent_tag(),  # its steps' spans hang under this stage's
+            **traceparent_tags(run_id),  # its steps' spans hang under this stage's
         },
         asset_selection=selection,
         raise_on_error=False,

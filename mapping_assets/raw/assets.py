@@ -25,6 +25,7 @@ from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partit
 from autonomos_pipelines.asset_graph.queues import INGEST_QUEUE, queue_tag
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import annotate, span
+from autonomos_pipelines.core.tracing_errors import fail_current
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import (
@@ -130,6 +131,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
                     context, "usage", lambda: record_usage(runtime.usage, tenant_id, used, [])
                 )
             fault = load_fault(error, connection, settings)
+            fail_current(fault.message)  # the step's span: redacted, unlike the error's text
             raise load_failed(context, breaker, spec.name, tenant_id, fault, http) from None
         # the data landed: from here on, a failed bookkeeping write does not fail the load
         best_effort(
