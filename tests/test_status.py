@@ -42,9 +42,9 @@ def load() -> None:
     noop()
 
 
-def failed_run(instance: DagsterInstance, tenant_id: str) -> str:
+def failed_run(instance: DagsterInstance, tenant_id: str, tag: str = "tenant") -> str:
     """A run of the tenant recorded as failed (not executed: no step ran)."""
-    run = instance.create_run_for_job(load, tags={"tenant": tenant_id})
+    run = instance.create_run_for_job(load, tags={tag: tenant_id})
     instance.report_run_failed(run, "worker process died")
     return run.run_id
 
@@ -124,6 +124,18 @@ def test_each_problem_is_in_the_json_and_named_with_its_command_in_the_text(env)
     as_json = CliRunner().invoke(app, ["status", "--tenant", "acme", "--json"])
     assert as_json.exit_code == 1
     assert json.loads(as_json.output)["panels"][0]["problems"][0]["command"] == stripe["command"]
+
+
+def test_a_run_tagged_only_with_its_partition_is_among_the_failures(env):
+    """Launched from the UI, a run carries `dagster/partition` until the executor adds `tenant`:
+    one that fails before (its code location would not load) is still the tenant's."""
+    instance = get_instance(env)
+    early = failed_run(instance, T, tag="dagster/partition")
+    both = instance.create_run_for_job(load, tags={"tenant": T, "dagster/partition": T})
+    instance.report_run_failed(both, "step crashed")
+    failed_run(instance, "globex", tag="dagster/partition")  # another tenant's
+    found = InstanceFailures(instance, env)(T)
+    assert sorted(f.run_id for f in found) == sorted([early, both.run_id])
 
 
 def test_a_down_redis_is_reported_in_its_panel_and_the_rest_still_shown(env, redis_url):
