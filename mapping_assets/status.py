@@ -9,9 +9,9 @@ from dagster import AssetMaterialization, AssetSpec, Definitions, MetadataValue
 
 from autonomos_pipelines.asset_graph.keys import STATUS_KEY
 from autonomos_pipelines.asset_graph.partitions import tenants_partitions
-from autonomos_pipelines.status.panel import FAIL, OK, UNKNOWN, WARN, TenantStatus
+from autonomos_pipelines.status.panel import FAIL, OK, SKIPPED, UNKNOWN, WARN, TenantStatus
 
-LABELS = {OK: "OK", WARN: "⚠ WARNING", FAIL: "❌ PROBLEM", UNKNOWN: "? UNKNOWN"}
+LABELS = {OK: "OK", WARN: "⚠ WARNING", FAIL: "❌ PROBLEM", UNKNOWN: "? UNKNOWN", SKIPPED: "SKIPPED"}
 
 status_spec = AssetSpec(
     STATUS_KEY,

@@ -15,9 +15,9 @@ from dagster import (
 
 from autonomos_pipelines.asset_graph.partitions import missing_tenants, tenants_partitions
 from mapping_assets.ui_partitions import (
+    MAX_REGISTERED_PER_TICK,
     refusal_message,
     register_ui_tenants,
-    registered_message,
     unknown_partitions,
 )
 from resources import RegistryResource
@@ -33,7 +33,9 @@ INTERVAL_SECONDS = 60  # one query of the registry and one of the instance per t
     "step. Adds a partition for every registry tenant the instance lacks. A partition added "
     'in the UI ("Add a partition") is registered as a tenant without connectors (audited as '
     "`dagster-ui`; `autonomos tenants add` enables connectors) if its name is a valid tenant "
-    "id, and deleted with the reason in this sensor's log if not.",
+    f"id, and deleted with the reason in this sensor's log if not; at most "
+    f"{MAX_REGISTERED_PER_TICK} a tick, and none "
+    "while the registry has no tenant (a fresh or wrong database).",
 )
 def tenant_partitions(context: SensorEvaluationContext, registry: RegistryResource):
     """Adds registry tenants' partitions; registers or deletes partitions added in the UI."""
@@ -48,9 +50,9 @@ def tenant_partitions(context: SensorEvaluationContext, registry: RegistryResour
         context.log.error(said[-1])
         requests.append(tenants_partitions.build_delete_request(list(unknown.hostile)))
     if unknown.valid:
-        register_ui_tenants(store, unknown.valid)
-        said.append(registered_message(unknown.valid))
-        context.log.warning(said[-1])
+        level, line = register_ui_tenants(store, unknown.valid, registered)
+        said.append(line)
+        context.log.log(level, line)
     if missing:
         said.append(
             f"added {len(missing)} tenant partition(s) from the registry: {', '.join(missing)}"

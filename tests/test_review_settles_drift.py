@@ -5,6 +5,8 @@ API) then says the same: repaired, 0 unresolved."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from autonomos_pipelines.aam.drift.report import event_summary
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl import review
+from autonomos_pipelines.dcl.drift import settle
 from autonomos_pipelines.dcl.drift.settle import settle_reviewed
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -81,6 +84,35 @@ def test_deciding_the_last_proposal_settles_the_event_at_once(waiting):
     assert unresolved_in_check(store) == 0  # the run summary's reader
     assert event_summary(settled)["unresolved"] is False  # `drift list` and the API's
     assert settle_reviewed(flow.registry, "acme", store) == []  # nothing left for a run
+
+
+def test_two_reviewers_deciding_the_last_two_proposals_at_once_settle_the_event(
+    waiting, monkeypatch
+):
+    """Each decision's transaction, having read the pending proposals, waits (up to 2 s) for
+    the other to have read them too before committing: without a lock per table each sees
+    the other's proposal pending and neither settles (write skew under READ COMMITTED)."""
+    flow, store, event_id, (value_id, stage_id) = waiting
+    both_read = threading.Barrier(2, timeout=2)
+    read_pending = settle.pending_tables
+
+    def pending_then_wait(db, tenant_id):  # type: ignore[no-untyped-def]
+        found = read_pending(db, tenant_id)
+        try:
+            both_read.wait()
+        except threading.BrokenBarrierError:  # the other waits for our lock: it reads later
+            pass
+        return found
+
+    monkeypatch.setattr(settle, "pending_tables", pending_then_wait)
+    with ThreadPoolExecutor(2) as pool:
+        decisions = [
+            pool.submit(review.approve, flow, value_id, "alice", False, "acme", drift=store),
+            pool.submit(review.reject, flow, stage_id, "alice", "no", "acme", drift=store),
+        ]
+        assert [decision.result(timeout=30)["id"] for decision in decisions] == [value_id, stage_id]
+    assert store.event(event_id).status == "repaired"
+    assert drift_status(flow) == "active"
 
 
 def test_a_refused_decision_leaves_the_event_waiting(waiting):

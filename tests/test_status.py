@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 
+import sqlalchemy as sa
 from dagster import DagsterInstance, job, op
 from typer.testing import CliRunner
 
@@ -24,7 +25,7 @@ from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.operations.failed_runs import InstanceFailures
 from autonomos_pipelines.operations.instance import get_instance
 from autonomos_pipelines.status.gather import tenant_status
-from autonomos_pipelines.status.panel import FAIL, OK, UNKNOWN, WARN
+from autonomos_pipelines.status.panel import FAIL, OK, SKIPPED, UNKNOWN, WARN
 
 T = TenantId("acme")
 DEALS = TableSchema("deals", {"id": {"type": "bigint"}, "title": {"type": "text"}})
@@ -41,9 +42,9 @@ def load() -> None:
     noop()
 
 
-def failed_run(instance: DagsterInstance, tenant_id: str) -> str:
+def failed_run(instance: DagsterInstance, tenant_id: str, tag: str = "tenant") -> str:
     """A run of the tenant recorded as failed (not executed: no step ran)."""
-    run = instance.create_run_for_job(load, tags={"tenant": tenant_id})
+    run = instance.create_run_for_job(load, tags={tag: tenant_id})
     instance.report_run_failed(run, "worker process died")
     return run.run_id
 
@@ -125,6 +126,18 @@ def test_each_problem_is_in_the_json_and_named_with_its_command_in_the_text(env)
     assert json.loads(as_json.output)["panels"][0]["problems"][0]["command"] == stripe["command"]
 
 
+def test_a_run_tagged_only_with_its_partition_is_among_the_failures(env):
+    """Launched from the UI, a run carries `dagster/partition` until the executor adds `tenant`:
+    one that fails before (its code location would not load) is still the tenant's."""
+    instance = get_instance(env)
+    early = failed_run(instance, T, tag="dagster/partition")
+    both = instance.create_run_for_job(load, tags={"tenant": T, "dagster/partition": T})
+    instance.report_run_failed(both, "step crashed")
+    failed_run(instance, "globex", tag="dagster/partition")  # another tenant's
+    found = InstanceFailures(instance, env)(T)
+    assert sorted(f.run_id for f in found) == sorted([early, both.run_id])
+
+
 def test_a_down_redis_is_reported_in_its_panel_and_the_rest_still_shown(env, redis_url):
     troubled_tenant(env)
     with socket.socket() as probe:  # a port nothing listens on
@@ -152,6 +165,36 @@ def test_a_panel_whose_source_is_down_says_so_and_the_others_are_shown(env):
     assert found.panel("connectors").verdict == FAIL
 
 
+def test_a_tenant_sees_the_class_of_a_read_error_and_the_operator_its_detail(env):
+    troubled_tenant(env)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = sa.create_engine(f"postgresql+psycopg://someone:hunter22@127.0.0.1:{port}/dagster")
+
+    def unreachable(tenant_id):  # type: ignore[no-untyped-def]
+        with down.connect():  # a real psycopg error, naming host, port and user
+            return []
+
+    engine = open_registry(env).engine
+    for detail in (False, True):
+        found = tenant_status(engine, T, Quotas(engine), None, unreachable, detail=detail)
+        (line,) = found.panel("failures").lines
+        assert line.level == UNKNOWN and "OperationalError" in line.text
+        assert (str(port) in line.text) is detail and "hunter22" not in line.text
+
+
+def test_health_and_freshness_are_both_unknown_when_the_health_read_fails(env):
+    troubled_tenant(env)
+    engine = open_registry(env).engine
+    with engine.begin() as connection:  # the breaker's table gone: its read fails
+        connection.execute(sa.text("ALTER TABLE aam_connector_health RENAME TO gone"))
+    found = tenant_status(engine, T, Quotas(engine), None, None)
+    for name in ("connectors", "freshness"):
+        (line,) = found.panel(name).lines
+        assert line.level == UNKNOWN and "UndefinedTable" in line.text, name
+
+
 def test_a_brand_new_tenant_is_all_clear(env):
     open_registry(env).add_tenant(TenantId("fresh"), {"stripe": {}, "hubspot": {}}, "test")
     failed_run(get_instance(env), "acme")  # another tenant's failure is not shown
@@ -160,6 +203,9 @@ def test_a_brand_new_tenant_is_all_clear(env):
         (name, OK)
         for name in ("connectors", "freshness", "mapping", "drift", "quotas", "llm", "failures")
     ]
+    engine = open_registry(env).engine
+    by_api = tenant_status(engine, TenantId("fresh"), Quotas(engine), None, None)
+    assert by_api.panel("failures").verdict == SKIPPED and by_api.verdict == OK
     result = CliRunner().invoke(app, ["status", "--tenant", "fresh"])
     assert result.exit_code == 0, result.output
     assert "tenant fresh: OK" in result.output and "→" not in result.output

@@ -24,6 +24,7 @@ from autonomos_pipelines.operations.instance import get_instance
 from autonomos_pipelines.sandbox.definitions import sandbox_resources
 from mapping_assets.mappings.metadata import usage_metadata
 from mapping_assets.tenant_partitions import tenant_partitions
+from mapping_assets.ui_partitions import MAX_REGISTERED_PER_TICK
 
 PER_TENANT_CHECKS = {"schema_changes", "connector_health", "lost_source_fields"}
 
@@ -104,7 +105,8 @@ def test_partitions_added_in_the_ui_are_registered_or_deleted(env):
     registry.add_tenant(TenantId("acme"), {"stripe": {"endpoint": "sandbox"}}, "test")
     instance = get_instance(env)
     hostile = ["Acme", "x'; DROP TABLE tenants; --", "pg_evil", "a__b"]
-    instance.add_dynamic_partitions(TENANTS_PARTITION, ["acme", "newco", *hostile])
+    valid = [f"newco{n}" for n in range(MAX_REGISTERED_PER_TICK + 1)]  # one more than a tick's
+    instance.add_dynamic_partitions(TENANTS_PARTITION, ["acme", *valid, *hostile])
     resources = {"registry": sandbox_resources()["registry"]}
 
     with build_sensor_context(instance=instance, resources=resources) as context:
@@ -113,19 +115,39 @@ def test_partitions_added_in_the_ui_are_registered_or_deleted(env):
     (deleted,) = result.dynamic_partitions_requests or []
     assert sorted(deleted.partition_keys) == sorted(hostile)  # type: ignore[arg-type]
     said = result.skip_reason.skip_message if result.skip_reason else ""
-    assert "deleted 4 partition(s)" in said and "registered tenant(s) newco" in said
-    assert registry.tenants() == ["acme", "newco"]
+    assert "deleted 4 partition(s)" in said and "registered tenant(s) newco0" in said
+    assert "1 more next tick" in said
+    assert registry.tenants() == ["acme", *valid[:MAX_REGISTERED_PER_TICK]]
     assert registry.tenant_connectors(TenantId("newco")) == {}  # it loads nothing yet
     with registry.engine.connect() as db:
         actor = db.execute(
             sa.text(
-                "SELECT actor FROM audit_log WHERE action = 'tenant.create' AND tenant_id = 'newco'"
-            )
+                "SELECT actor FROM audit_log WHERE action = 'tenant.create' AND tenant_id = :t"
+            ),
+            {"t": valid[0]},
         ).scalar()
     assert actor == "dagster-ui"
 
     for key in hostile:  # what the daemon does with the request
         instance.delete_dynamic_partition(TENANTS_PARTITION, key)
     with build_sensor_context(instance=instance, resources=resources) as context:
+        tenant_partitions(context)  # the next tick: the one left over
+    assert registry.tenants() == ["acme", *valid]
+    with build_sensor_context(instance=instance, resources=resources) as context:
         again = tenant_partitions(context)
-    assert again.skip_message == "all 2 registry tenants have a partition"  # type: ignore[union-attr]
+    assert again.skip_message == "all 7 registry tenants have a partition"  # type: ignore[union-attr]
+
+
+def test_a_registry_without_tenants_registers_no_partition(env):
+    """A sensor pointed at a fresh (or the wrong) database must not copy every partition in."""
+    registry = open_registry(env)
+    instance = get_instance(env)
+    instance.add_dynamic_partitions(TENANTS_PARTITION, ["acme", "globex"])
+    resources = {"registry": sandbox_resources()["registry"]}
+    with build_sensor_context(instance=instance, resources=resources) as context:
+        result = tenant_partitions(context)
+    assert isinstance(result, SensorResult) and not result.dynamic_partitions_requests
+    said = result.skip_reason.skip_message if result.skip_reason else ""
+    assert "not registered: the registry has no tenant at all" in said
+    assert registry.tenants() == []
+    assert instance.get_dynamic_partitions(TENANTS_PARTITION) == ["acme", "globex"]

@@ -41,7 +41,7 @@ def gather(settings: Settings, tenant_ids: list[TenantId]) -> list[TenantStatus]
     quotas = Quotas(engine, Quotas.defaults_of(settings))
     failures = _failures(settings)
     return [
-        tenant_status(engine, tenant_id, quotas, settings.redis_url, failures)
+        tenant_status(engine, tenant_id, quotas, settings.redis_url, failures, detail=True)
         for tenant_id in tenant_ids
     ]
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from autonomos_pipelines.status.panel import FAIL, OK, UNKNOWN, WARN, TenantStatus
+from autonomos_pipelines.status.panel import FAIL, OK, SKIPPED, UNKNOWN, WARN, TenantStatus
 
-STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red", UNKNOWN: "magenta"}
-MARKS = {OK: "  ", WARN: "! ", FAIL: "✗ ", UNKNOWN: "? "}
-LABELS = {OK: "OK", WARN: "WARNING", FAIL: "PROBLEM", UNKNOWN: "UNKNOWN"}
+STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red", UNKNOWN: "magenta", SKIPPED: "dim"}
+MARKS = {OK: "  ", WARN: "! ", FAIL: "✗ ", UNKNOWN: "? ", SKIPPED: "- "}
+LABELS = {OK: "OK", WARN: "WARNING", FAIL: "PROBLEM", UNKNOWN: "UNKNOWN", SKIPPED: "SKIPPED"}
 
 
 def print_status(console: Console, status: TenantStatus) -> None:

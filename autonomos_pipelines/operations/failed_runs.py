@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunRecord, RunsFilter
+from dagster._core.storage.tags import PARTITION_NAME_TAG
 
+from autonomos_pipelines.asset_graph.run_tags import TENANT_TAG
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.operations.step_errors import failure_class, failure_line
@@ -22,9 +24,7 @@ class InstanceFailures(FailureSource):
         self.instance, self.settings = instance, settings
 
     def __call__(self, tenant_id: TenantId) -> list[RunFailure]:
-        records = self.instance.get_run_records(
-            RunsFilter(tags={"tenant": tenant_id}), limit=RECENT_RUNS
-        )  # newest first
+        records = self._records(tenant_id)  # newest first
         succeeded_jobs: set[str] = set()
         found: list[RunFailure] = []
         for record in records:
@@ -35,6 +35,17 @@ class InstanceFailures(FailureSource):
                 when = record.end_time or record.create_timestamp.timestamp()
                 found += self._steps(run.run_id, run.job_name, when, run.job_name in succeeded_jobs)
         return found
+
+    def _records(self, tenant_id: TenantId) -> list[RunRecord]:
+        """The tenant's newest runs: tagged `tenant`, or only `dagster/partition` when launched
+        from the UI or `dagster` and failed before the executor added the tenant tag (a code
+        location that would not load, a run worker that died)."""
+        found: dict[str, RunRecord] = {}
+        for tags in ({TENANT_TAG: tenant_id}, {PARTITION_NAME_TAG: tenant_id}):
+            for record in self.instance.get_run_records(RunsFilter(tags=tags), limit=RECENT_RUNS):
+                found[record.dagster_run.run_id] = record  # both tags: one run, once
+        newest_first = sorted(found.values(), key=lambda r: r.create_timestamp, reverse=True)
+        return newest_first[:RECENT_RUNS]
 
     def _steps(self, run_id: str, job: str, ended: float, recovered: bool) -> list[RunFailure]:
         failed_at = datetime.fromtimestamp(ended, UTC)

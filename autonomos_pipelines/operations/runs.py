@@ -129,7 +129,7 @@ def report_status(instance: DagsterInstance, settings: Settings, tenant_id: Tena
         engine = get_engine(settings)
         quotas = Quotas(engine, Quotas.defaults_of(settings))
         failures = InstanceFailures(instance, settings)
-        found = tenant_status(engine, tenant_id, quotas, settings.redis_url, failures)
+        found = tenant_status(engine, tenant_id, quotas, settings.redis_url, failures, detail=True)
         instance.report_runless_asset_event(status_materialization(found))
     except Exception as error:  # noqa: BLE001
         logging.getLogger(__name__).warning("tenant %s: status not reported: %s", tenant_id, error)

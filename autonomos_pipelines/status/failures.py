@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.status.panel import FAIL, UNKNOWN, Panel, ago
+from autonomos_pipelines.status.panel import FAIL, SKIPPED, Panel, ago
 
 SHOWN = 8
 
@@ -36,10 +36,10 @@ def failures_panel(tenant_id: TenantId, failures: list[RunFailure] | None, now: 
     if failures is None:
         panel.add(
             "failed runs are read from the Dagster instance: not available here",
-            UNKNOWN,
+            SKIPPED,
             f"autonomos status --tenant {tenant_id}",
         )
-        panel.summary = "not read"
+        panel.summary = "not read here"
         return panel
     current = [f for f in failures if not f.recovered]
     for failure in current[:SHOWN]:

@@ -6,16 +6,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from logging import DEBUG, WARNING
+from typing import TypeVar
 
 from sqlalchemy.engine import Engine
 
-from autonomos_pipelines.aam.connector_status import ConnectorStatus, connector_statuses
+from autonomos_pipelines.aam.connector_status import connector_statuses
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.core.cadence import Cadences
 from autonomos_pipelines.core.errors import NotFound
 from autonomos_pipelines.core.faults import exception_chain, innermost
 from autonomos_pipelines.core.quotas import Quotas
+from autonomos_pipelines.core.redaction import Redactor
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
@@ -33,6 +36,7 @@ from autonomos_pipelines.status.quotas import llm_panel, quotas_panel
 from autonomos_pipelines.status.services import redis_problem
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 TITLES = {
     "connectors": "Connector health",
@@ -45,16 +49,38 @@ TITLES = {
 }
 
 
-def _guarded(name: str, build: Callable[[], Panel]) -> Panel:
+def _guarded(name: str, build: Callable[[], Panel], detail: bool, redactor: Redactor) -> Panel:
     """The panel, or one that says why it could not be read. Any error: a status view that
-    dies on the first broken service would hide the six panels that still have answers."""
+    dies on the first broken service would hide the six panels that still have answers. The
+    error's text names hosts, ports and users: shown (redacted) only with `detail` (the CLI,
+    run by an operator); a tenant sees its class, and the log has the rest."""
     try:
         return build()
     except Exception as error:  # noqa: BLE001
+        chain = exception_chain(error)
+        why = redactor.redact(innermost(chain))
+        # the operator reading `detail` has it already; the API's log is where it is otherwise
+        _log.log(DEBUG if detail else WARNING, "status panel %s not read: %s", name, why)
         _log.debug("status panel %s could not be read", name, exc_info=True)
         panel = Panel(name, TITLES[name], summary="not read")
-        panel.add(f"cannot read: {innermost(exception_chain(error))}", UNKNOWN)
+        shown = why if detail else f"{chain[-1].name}; the service's log has the detail"
+        panel.add(f"cannot read: {shown}", UNKNOWN)
         return panel
+
+
+def _read_once(read: Callable[[], _T]) -> Callable[[], _T]:
+    """`read` run now; the callable returned gives its result, or raises its error, each time
+    (two panels built on one read both say when it failed)."""
+    try:
+        value = read()
+    except Exception as error:  # noqa: BLE001
+        caught = error  # `error` is unbound when the except block ends
+
+        def failed() -> _T:
+            raise caught
+
+        return failed
+    return lambda: value
 
 
 def tenant_status(  # noqa: PLR0913
@@ -64,20 +90,24 @@ def tenant_status(  # noqa: PLR0913
     redis_url: str | None,
     failures: FailureSource | None,
     now: datetime | None = None,
+    *,
+    detail: bool = False,
 ) -> TenantStatus:
-    """The seven panels of `tenant_id`. `failures` None: the failures panel is not read (the
-    HTTP API, which never opens the Dagster instance)."""
+    """The seven panels of `tenant_id`. `failures` None: the failures panel is skipped (the
+    HTTP API, which never opens the Dagster instance). `detail`: a panel that cannot be read
+    shows the error's (redacted) text, not only its class: for operators, never tenants."""
     now = now or datetime.now(UTC)
     registry = Registry(engine, quotas=quotas)  # no cache: a down Redis is reported, not used
     if tenant_id not in registry.tenants():
         raise NotFound(f"unknown tenant {tenant_id!r}; add it with `autonomos tenants add`")
     enabled = registry.tenant_connectors(tenant_id)
     schemas = SchemaStore(engine)
-    statuses: list[ConnectorStatus] = []
+    redactor = Redactor(secret for secret in (engine.url.password, redis_url) if secret)
+    # read once for both panels: if it fails, both say so (no "every connector fresh")
+    statuses = _read_once(lambda: connector_statuses(HealthStore(engine), tenant_id, enabled))
 
     def health() -> Panel:
-        statuses.extend(connector_statuses(HealthStore(engine), tenant_id, enabled))
-        return health_panel(tenant_id, statuses, redis_problem(redis_url), now)
+        return health_panel(tenant_id, statuses(), redis_problem(redis_url), now)
 
     def mapping() -> Panel:
         coverage = field_coverage(engine, tenant_id, enabled)
@@ -92,15 +122,16 @@ def tenant_status(  # noqa: PLR0913
         ledger = PgUsageLedger(engine, quotas=quotas)
         return llm_panel(tenant_id, ledger.month(tenant_id), ledger.quota(tenant_id))
 
-    panels = [
-        _guarded("connectors", health),
-        _guarded("freshness", lambda: freshness_panel(
-            tenant_id, statuses, Cadences(engine).get(tenant_id), now)),
-        _guarded("mapping", mapping),
-        _guarded("drift", lambda: drift_panel(tenant_id, schemas.events(tenant_id=tenant_id), now)),
-        _guarded("quotas", quota),
-        _guarded("llm", llm),
-        _guarded("failures", lambda: failures_panel(
-            tenant_id, None if failures is None else failures(tenant_id), now)),
-    ]  # fmt: skip
+    builds: dict[str, Callable[[], Panel]] = {
+        "connectors": health,
+        "freshness": lambda: freshness_panel(
+            tenant_id, statuses(), Cadences(engine).get(tenant_id), now),
+        "mapping": mapping,
+        "drift": lambda: drift_panel(tenant_id, schemas.events(tenant_id=tenant_id), now),
+        "quotas": quota,
+        "llm": llm,
+        "failures": lambda: failures_panel(
+            tenant_id, None if failures is None else failures(tenant_id), now),
+    }  # fmt: skip
+    panels = [_guarded(name, build, detail, redactor) for name, build in builds.items()]
     return TenantStatus(tenant_id, now, panels)

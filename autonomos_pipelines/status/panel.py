@@ -9,9 +9,11 @@ from typing import Any
 
 from autonomos_pipelines.core.tenant_id import TenantId
 
-# verdicts, mildest first: `worst` of a panel's lines is the panel's verdict
-OK, WARN, FAIL, UNKNOWN = "ok", "warn", "fail", "unknown"
-_RANK = {OK: 0, UNKNOWN: 1, WARN: 2, FAIL: 3}
+# verdicts, mildest first: `worst` of a panel's lines is the panel's verdict. SKIPPED ranks
+# below OK, so a panel not read by design (the API never opens Dagster) leaves the overall
+# verdict alone; UNKNOWN (a read that failed) still counts.
+OK, WARN, FAIL, UNKNOWN, SKIPPED = "ok", "warn", "fail", "unknown", "skipped"
+_RANK = {SKIPPED: -1, OK: 0, UNKNOWN: 1, WARN: 2, FAIL: 3}
 
 
 def worst(verdicts: list[str]) -> str:
@@ -21,12 +23,13 @@ def worst(verdicts: list[str]) -> str:
 @dataclass(frozen=True)
 class Line:
     text: str
-    level: str = OK  # ok (information), warn, fail, unknown (a service could not be read)
-    command: str | None = None  # what to run about it (problems only)
+    level: str = OK  # ok (information), warn, fail, unknown (a service could not be read),
+    # skipped (not read here by design)
+    command: str | None = None  # what to run about it (problems), or where to look (skipped)
 
     @property
     def is_problem(self) -> bool:
-        return self.level != OK
+        return self.level not in (OK, SKIPPED)
 
 
 @dataclass

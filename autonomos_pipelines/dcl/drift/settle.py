@@ -18,6 +18,22 @@ from autonomos_pipelines.dcl.drift.events import Table, WaitingEvents
 from autonomos_pipelines.dcl.drift.status import set_connection_in
 from autonomos_pipelines.dcl.registry.store import Registry
 
+# the advisory-lock space of "settling a table's drift" (two-int locks never meet one-bigint
+# ones, like the migrations' lock)
+SETTLE_LOCK_SPACE = 0x5E771E  # "settle"
+
+
+def lock_tables(db: Connection, tenant_id: TenantId, tables: Iterable[Table]) -> None:
+    """Until the transaction ends, one settler per (tenant, connector, table). Without it two
+    reviewers deciding a table's last two proposals at once each see the other's as pending
+    (READ COMMITTED), and neither settles the event. Taken after the decision's own update, so
+    whoever locks second reads the first one's committed decision. Sorted: no deadlock."""
+    for connector, table in sorted({(c, t.lower()) for c, t in tables}):
+        db.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+            {"space": SETTLE_LOCK_SPACE, "key": f"{tenant_id}\x1f{connector}\x1f{table}"},
+        )
+
 
 def pending_tables(db: Connection, tenant_id: TenantId) -> set[Table]:
     """(connector, lower-cased table) of the tenant's proposals still waiting for review."""
@@ -36,6 +52,8 @@ def settle_decided(
 ) -> list[int]:
     """Settle the waiting events of each of ``tables`` that has no proposal left; a
     connection none of whose tables waits any more goes from review back to active."""
+    tables = list(tables)
+    lock_tables(db, tenant_id, tables)
     still_pending = pending_tables(db, tenant_id)
     settled: list[int] = []
     connectors = set()
