@@ -1,9 +1,11 @@
 """Prometheus metrics: counts made in one process read by `autonomos metrics serve` in
-another (multiprocess files), ended processes' counts folded without loss, the registry's
-gauges (review queue, breakers, drift, quotas) and the API's /metrics."""
+another (multiprocess files), ended processes' counts folded without loss and never under a
+scrape, the registry's gauges (review queue, breakers, drift, quotas) served by the API's
+/metrics alone (counts by `metrics serve`), and only of enabled connectors."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -11,11 +13,13 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 
 from autonomos_pipelines.aam.http.http_client import (
@@ -25,8 +29,14 @@ from autonomos_pipelines.aam.http.http_client import (
     guarded_session,
 )
 from autonomos_pipelines.aam.http.rate_limit import limiter_for
+from autonomos_pipelines.api.common.scrape import build_scrape
+from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.metrics import multiprocess
 from autonomos_pipelines.core.metrics.definitions import RECORDS_LOADED
+from autonomos_pipelines.core.metrics.exposition import render, scrape_registry
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.core.usage import UsageMeter
+from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
 from tests.api_fixtures import *  # noqa: F403
 from tests.api_seed import seed
 
@@ -107,7 +117,16 @@ def test_http_counts_reach_a_scrape_served_by_another_process(flaky_source, tmp_
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",  # down: gauges report up 0
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "autonomos_pipelines.cli", "metrics", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "autonomos_pipelines.cli",
+            "metrics",
+            "serve",
+            "--port",
+            str(port),
+            "--registry-gauges",
+        ],  # fmt: skip
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -149,8 +168,6 @@ def test_ended_processes_counts_are_folded_into_one_archive(tmp_path):
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
     assert len(list(tmp_path.glob("counter_*.db"))) == 2
-    from autonomos_pipelines.core.metrics.exposition import render, scrape_registry
-
     before = samples(render(scrape_registry(tmp_path)).decode())
     assert multiprocess.compact(tmp_path) == 2
     assert [p.name for p in tmp_path.glob("counter_*.db")] == ["counter_archive.db"]
@@ -180,7 +197,81 @@ def test_api_metrics_show_the_registry_gauges_and_route_templates(api):
     assert value(found, "autonomos_drift_unrepaired", tenant="globex", connector="hubspot") == 1
     assert value(found, "autonomos_quota_used", tenant="acme", quota="max_active_connectors") == 2
     assert value(found, "autonomos_quota_limit", tenant="acme", quota="llm_calls_per_month") == 500
-    route = "/v1/tenants/{tenant}/lookup"
-    assert value(found, "autonomos_api_requests_total", route=route, method="GET", code_class="4xx")
-    assert value(found, "autonomos_api_lookup_seconds_count", route=route)
     assert "acme_mail" not in answer.text  # field names are never labels
+    # the machine's counts are `metrics serve`'s alone: served here too, they would be twice
+    assert not any(name.startswith("autonomos_api_") for name, _labels in found)
+    machine = dataclasses.replace(api.settings, metrics_dir=multiprocess.active_directory())
+    counts = samples(render(build_scrape(machine, counts=True, registry_gauges=False)).decode())
+    route = "/v1/tenants/{tenant}/lookup"
+    assert value(
+        counts, "autonomos_api_requests_total", route=route, method="GET", code_class="4xx"
+    )
+    assert value(counts, "autonomos_api_lookup_seconds_count", route=route)
+    assert not any(name == "autonomos_collector_up" for name, _labels in counts)
+
+
+def test_registry_gauges_count_enabled_connectors_and_the_llm_ledger(api):
+    seed(api)  # globex: a proposal on hubspot, stripe's breaker open
+    engine = api.client.app.state.services.engine
+    with admin_session(engine) as db:
+        db.execute(
+            sa.text("UPDATE tenant_connectors SET status = 'disabled' WHERE tenant_id = 'globex'")
+        )
+    ledger = PgUsageLedger(engine, monthly_quota=10)
+    for _ in range(3):
+        assert ledger.reserve("acme")
+    UsageMeter(engine).add(
+        TenantId("acme"), {"llm_calls": 50}
+    )  # the asset's count, not the quota's
+    found = samples(api.client.get("/metrics", headers=api.headers("admin")).text)
+    quota = "autonomos_quota_used"
+    assert value(found, quota, tenant="acme", quota="llm_calls_per_month") == 3
+    assert value(found, quota, tenant="acme", quota="max_active_connectors") == 2
+    assert value(found, quota, tenant="globex", quota="max_active_connectors") == 0
+    assert value(found, "autonomos_review_queue_depth", tenant="globex") == 0
+    assert value(found, "autonomos_review_queue_depth", tenant="acme") == 1
+    open_breaker = "autonomos_connector_breaker_open"
+    assert value(found, open_breaker, tenant="globex", connector="stripe") is None
+    assert value(found, open_breaker, tenant="acme", connector="stripe") == 1
+
+
+def ended_process_file(directory: Path, retries: float) -> Path:
+    """A counter file of a process that has ended (as a Dagster step leaves behind)."""
+    finished = subprocess.Popen(["true"])  # noqa: S607 - its pid is free once it has ended
+    finished.wait()
+    path = directory / f"counter_{finished.pid}.db"
+    written = MmapedDict(str(path))
+    name = "autonomos_http_retries"
+    key = mmap_key(name, f"{name}_total", ["connector"], ["fold_lock"], "retries")
+    written.write_value(key, retries, 0.0)
+    written.close()
+    return path
+
+
+def in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list]:
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    return thread, result
+
+
+def retries_scraped(directory: Path) -> float | None:
+    found = samples(render(scrape_registry(directory)).decode())
+    return value(found, "autonomos_http_retries_total", connector="fold_lock")
+
+
+def test_compaction_waits_for_a_scrape_and_a_scrape_for_compaction(tmp_path):
+    ended = ended_process_file(tmp_path, 5)
+    with multiprocess.folding_lock(tmp_path, exclusive=False):  # a scrape reading the files
+        compaction, folded = in_thread(lambda: multiprocess.compact(tmp_path))
+        compaction.join(0.3)
+        assert compaction.is_alive() and ended.exists()  # nothing unlinked under the scrape
+    compaction.join(10)
+    assert folded == [1] and not ended.exists()
+    ended_process_file(tmp_path, 2)
+    with multiprocess.folding_lock(tmp_path, exclusive=True):  # a compaction under way
+        scrape, scraped = in_thread(lambda: retries_scraped(tmp_path))
+        scrape.join(0.3)
+        assert scrape.is_alive()  # it waits to list and read the folder
+    scrape.join(10)
+    assert scraped == [7]  # the archive's 5 and the ended process's 2, each once

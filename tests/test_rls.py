@@ -201,9 +201,7 @@ ADMIN_MODULES = {
     "autonomos_pipelines/dcl/registry/identity.py",  # users, tokens, acting on behalf
     "autonomos_pipelines/core/vault/store.py",  # key rotation re-seals every tenant's secrets
     "autonomos_pipelines/core/cadence.py",  # every tenant's refresh cadence (the sensors)
-    "autonomos_pipelines/core/metrics/quota_readers.py",  # a scrape's quota gauges, every tenant
-    "autonomos_pipelines/aam/metrics_readers.py",  # a scrape's breaker and drift gauges
-    "autonomos_pipelines/dcl/metrics_readers.py",  # a scrape's review-queue gauges
+    "autonomos_pipelines/core/metrics/timeboxed.py",  # a scrape's gauges read every tenant
 }
 SHIPPED = ("autonomos_pipelines", "mapping_assets", "quality_checks", "resources")
 

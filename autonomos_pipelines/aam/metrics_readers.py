@@ -3,6 +3,8 @@ tenants (an admin session: a scrape sees every tenant), each query cut off after
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -18,10 +20,14 @@ UNREPAIRED_DRIFT = sa.text(
 )
 
 
-def breaker_samples(engine: Engine) -> Samples:
+def breaker_samples(engine: Engine, enabled: Collection[tuple[str, str]]) -> Samples:
+    """The breakers of the enabled (tenant, connector) pairs (the registry's
+    tenant_connectors; the caller reads them, AAM does not), as the status view shows them."""
     (rows,) = scrape_rows(engine, BREAKERS)
     samples: Samples = []
     for tenant, connector, status, failures in rows:
+        if (tenant, connector) not in enabled:
+            continue
         labels = {"tenant": tenant, "connector": connector}
         samples.append(("autonomos_connector_breaker_open", labels, float(status == "degraded")))
         samples.append(("autonomos_connector_consecutive_failures", labels, float(failures)))

@@ -10,7 +10,7 @@ from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import MAX_PORT
 from autonomos_pipelines.core.settings import get_settings
 
-app = typer.Typer(help="Prometheus metrics: counts of every process here, registry gauges.")
+app = typer.Typer(help="Prometheus metrics: counts of every process of this machine.")
 
 
 @app.command("serve")
@@ -18,12 +18,17 @@ app = typer.Typer(help="Prometheus metrics: counts of every process here, regist
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback only by default)"),
     port: int = typer.Option(9464, help="TCP port (0: any free port, printed)"),
+    registry_gauges: bool = typer.Option(
+        False, help="Also serve the registry's gauges (one target in all: see the docstring)"
+    ),
 ) -> None:
     """Serve GET /metrics until interrupted, without authentication (bind it where only
     Prometheus reaches it): the counts every process of this machine wrote to
-    AUTONOMOS_METRICS_DIR (Dagster runs and steps, API workers, CLI commands) and gauges
-    read from the registry at each scrape (breakers, drift, review queue, quotas), each
-    reader time-boxed to 2 s. Counts of processes that have ended are folded first."""
+    AUTONOMOS_METRICS_DIR (Dagster runs and steps, API workers, CLI commands); run one per
+    machine. The registry's gauges (breakers, drift, review queue, quotas) are facts of
+    the whole cluster, served by exactly one target: the API's /metrics, or
+    `--registry-gauges` on one machine where the API is not scraped (each reader
+    time-boxed to 2 s). Counts of processes that have ended are folded first."""
     from autonomos_pipelines.api.common.scrape import build_scrape
     from autonomos_pipelines.core.metrics.exposition import prepare
     from autonomos_pipelines.core.metrics.server import metrics_server
@@ -32,7 +37,8 @@ def serve(
     settings = get_settings()
     folded = prepare(settings.metrics_path)
     try:
-        server = metrics_server(build_scrape(settings), host, port)
+        scrape = build_scrape(settings, counts=True, registry_gauges=registry_gauges)
+        server = metrics_server(scrape, host, port)
     except OSError as error:
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     bound_host, bound_port = str(server.server_address[0]), server.server_address[1]

@@ -6,7 +6,9 @@ a scrape sums the files of every process. The folder is "wiped" at each server s
 only of the processes that have ended: their counts are folded into one archive file per
 kind, so counters keep their totals and the folder does not grow with every run's process,
 while a process still running keeps writing the file it has mapped (deleting it would lose
-what it counts next).
+what it counts next). A scrape reads the folder under a shared lock that compaction takes
+exclusively, so it never lists a file compaction then unlinks, nor reads both the new archive
+and the files just folded into it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import logging
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -27,6 +31,7 @@ from autonomos_pipelines.core.settings import metrics_dir_from_env, use_metrics_
 log = logging.getLogger(__name__)
 _PROCESS_FILE = re.compile(r"^(counter|histogram)_(\d+)\.db$")
 ARCHIVE = "{kind}_archive.db"
+LOCK = ".compact.lock"
 _active: Path | None = None
 
 
@@ -55,13 +60,19 @@ def active_directory() -> Path | None:
     return _active
 
 
+@contextmanager
+def folding_lock(directory: Path, *, exclusive: bool) -> Iterator[None]:
+    """Compaction holds it exclusively, scrapes shared (they may read together)."""
+    with open(directory / LOCK, "a") as lock:  # closing the file releases the lock
+        fcntl.flock(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+
+
 def compact(directory: Path) -> int:
     """Fold the files of ended processes into the archive files; returns how many were
-    folded. Safe against a concurrent compaction (a lock) and a concurrent scrape (the
-    archive is replaced whole before the folded files go)."""
+    folded. Waits for scrapes reading the folder and for a concurrent compaction."""
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".compact.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with folding_lock(directory, exclusive=True):
         folded = 0
         for kind in ("counter", "histogram"):
             ended = [path for path in _process_files(directory, kind) if not _alive(path)]

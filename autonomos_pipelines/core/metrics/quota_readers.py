@@ -1,7 +1,8 @@
-"""Scrape-time quota gauges: each tenant's limits and what it used of the quotas counted in
-tenant_usage (canonical rows in the last 60 minutes, LLM calls this calendar month). The
-tenants are those with usage in the last 31 days or a quota of their own; an admin session,
-cut off after 1.5 s. max_active_connectors' use is the DCL's (dcl/metrics_readers.py)."""
+"""Scrape-time quota gauges: each tenant's limits and what it used of the quota counted in
+tenant_usage (canonical rows in the last 60 minutes). The tenants are those with usage in
+the last 31 days or a quota of their own; an admin session, cut off after 1.5 s. The use of
+max_active_connectors and llm_calls_per_month is the DCL's (dcl/metrics_readers.py: the
+tables the quotas are enforced from)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ USED = sa.text(
     "sum(amount * CASE WHEN hour = date_trunc('hour', now()) THEN 1 ELSE "
     "greatest(0, 1 - extract(epoch FROM now() - date_trunc('hour', now())) / 3600) END) "
     "FILTER (WHERE metric = 'rows_produced' AND hour >= date_trunc('hour', now()) - "
-    "interval '1 hour'), "
-    "sum(amount) FILTER (WHERE metric = 'llm_calls' AND hour >= date_trunc('month', now())) "
-    "FROM tenant_usage WHERE hour >= least(date_trunc('month', now()), now() - interval '31 days') "
+    "interval '1 hour') "
+    "FROM tenant_usage WHERE hour >= now() - interval '31 days' "
     "GROUP BY 1"
 )
 OVERRIDES = sa.text("SELECT tenant_id, quota, quota_limit FROM tenant_quotas")
@@ -40,9 +40,7 @@ def quota_samples(engine: Engine, defaults: Mapping[str, int]) -> Samples:
         for tenant, by_name in sorted(limits.items())
         for name, limit in by_name.items()
     ]
-    for tenant, rows, llm_calls in used:
-        for name, amount in (("canonical_rows_per_hour", rows), ("llm_calls_per_month", llm_calls)):
-            samples.append(
-                ("autonomos_quota_used", {"tenant": tenant, "quota": name}, float(amount or 0))
-            )
+    for tenant, rows in used:
+        labels = {"tenant": tenant, "quota": "canonical_rows_per_hour"}
+        samples.append(("autonomos_quota_used", labels, float(rows or 0)))
     return samples
