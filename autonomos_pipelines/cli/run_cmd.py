@@ -73,7 +73,10 @@ def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> N
         )
     for failure in summary.failures:
         typer.echo(f"error: {failure}", err=True)
-    if summary.log_file:
+    if summary.log_file and (summary.failures or summary.skipped):
+        # beside the error lines, so a script that keeps stderr keeps where the tracebacks are
+        typer.echo(f"run log with tracebacks: {summary.log_file}", err=True)
+    elif summary.log_file:
         typer.echo(f"full log (tracebacks included): {summary.log_file}")
 
 
