@@ -85,7 +85,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def scrape(url: str, deadline: float = 30.0) -> str:
+def scrape(url: str, deadline: float = 120.0) -> str:
+    # the deadline covers the CLI's start (Dagster imports: ~5 s idle, 30 s+ on a busy machine)
     started = time.monotonic()
     while True:
         try:
