@@ -122,11 +122,22 @@ def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
     if tracer is None:
         yield trace.INVALID_SPAN
         return
+    with safe_span(tracer, name, attributes) as current:
+        yield current
+
+
+@contextmanager
+def safe_span(
+    tracer: trace.Tracer, name: str, attributes: Mapping[str, Any], **options: Any
+) -> Iterator[trace.Span]:
+    """A current span that records a failure by the exception's type only: its message may
+    hold a secret (see tracing_errors). ``options`` go to start_as_current_span."""
     with tracer.start_as_current_span(
         name,
         attributes=attributes_of(attributes),
-        record_exception=False,  # its message may hold a secret (tracing_errors)
+        record_exception=False,
         set_status_on_exception=False,
+        **options,
     ) as current:
         try:
             yield current

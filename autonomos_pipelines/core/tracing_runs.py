@@ -84,19 +84,10 @@ def step_span(
     parent = parent_context(step_parent(run_id, traceparent))
     started = time.time_ns()
     try:
-        with tracer.start_as_current_span(
-            name,
-            context=parent,
-            attributes=tracing.attributes_of(attributes),
-            start_time=started,
-            record_exception=False,  # its message may hold a secret (tracing_errors)
-            set_status_on_exception=False,
+        with tracing.safe_span(
+            tracer, name, attributes, context=parent, start_time=started
         ) as current:
-            try:
-                yield current
-            except BaseException as error:
-                failed(current, error)
-                raise
+            yield current
     finally:
         tracing.flush()
 
