@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -131,6 +132,8 @@ def test_http_counts_reach_a_scrape_served_by_another_process(flaky_source, tmp_
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        # started with SIGTERM ignored, as a CI harness once left it: it must still stop
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN),
     )
     try:
         scrape(f"http://127.0.0.1:{port}/metrics")  # waits for the command to start

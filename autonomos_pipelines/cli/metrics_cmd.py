@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import typer
 
 from autonomos_pipelines.cli.common import friendly_errors
@@ -46,7 +48,19 @@ def serve(
         f"metrics on http://{bound_host}:{bound_port}/metrics from {settings.metrics_path}"
         + (f" ({folded} ended processes' counts folded)" if folded else "")
     )
+    stop_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         server.server_close()
+
+
+def stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the server, even when a parent left them ignored (an ignored
+    disposition is inherited across exec: seen under CI, the server then outlived its test)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, interrupt)
