@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -193,7 +194,7 @@ def test_log_lines_carry_the_current_trace_and_span_ids(memory_spans):
     assert outside.endswith("outside")
 
 
-FAKE_SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+FAKE_SECRET = f"canary{uuid.uuid4().hex}"  # made up per run; stands for an API key
 
 
 def test_failed_spans_keep_the_exception_type_and_none_of_its_text(memory_spans):

@@ -173,17 +173,8 @@ def traced(
                 return function(*args, **kwargs)
             given = signature.bind_partial(*args, **kwargs).arguments
             start = {"tenant": given.get("tenant_id"), **(attributes(given) if attributes else {})}
-            with tracer.start_as_current_span(
-                name,
-                attributes=attributes_of(start),
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as current:
-                try:
-                    value = function(*args, **kwargs)
-                except BaseException as error:
-                    failed(current, error)
-                    raise
+            with safe_span(tracer, name, start) as current:
+                value = function(*args, **kwargs)
                 if result is not None:
                     current.set_attributes(attributes_of(result(value)))
                 return value

@@ -1,7 +1,7 @@
 """Failed spans without the failure's text: an exception's message may hold a secret.
 
 A requests error names the URL with its query (``...?api_token=…``), an invalid header
-quotes the header's value (``'Bearer sk_live_…'``), a database error quotes key values.
+quotes the header's value (``'Bearer <the key>'``), a database error quotes key values.
 Our spans are started with ``record_exception=False, set_status_on_exception=False`` and
 record only the exception's type (:func:`failed`), or a message redacted by our own code
 (:func:`fail_current`). Spans of instrumented libraries record the message themselves, so
