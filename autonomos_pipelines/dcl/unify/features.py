@@ -1,0 +1,100 @@
+"""The comparison columns the linker reads, built from an entity's canonical rows.
+
+Input: one row per source record with ``connector``, ``record_id``, ``source_system`` and any
+of the entity's canonical fields (a missing column counts as empty). Output: ``unique_id``
+(the record key's text) and normalised keys; an empty key is NULL so that Splink treats it as
+missing evidence, never as agreement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from autonomos_pipelines.dcl.unify import normalise as norm
+from autonomos_pipelines.dcl.unify.model import RecordKey
+
+ACCOUNT_KEYS = ("name", "name_key", "domain", "phone", "street", "city", "postcode", "country")
+CONTACT_KEYS = (
+    "first_name", "last_name", "email", "email_domain", "phone", "city"
+)  # fmt: skip
+
+
+def _column(records: pd.DataFrame, *names: str) -> pd.Series:
+    """The first non-empty value among ``names``, row by row."""
+    values = pd.Series([None] * len(records), index=records.index, dtype=object)
+    for name in names:
+        if name in records.columns:
+            values = values.where(values.notna() & (values != ""), records[name])
+    return values
+
+
+def _mapped(values: pd.Series, function: Callable[[object], str]) -> pd.Series:
+    return values.map(lambda v: function(v) or None)
+
+
+def _first_token(name: object) -> str:
+    return str(name).split(" ", 1)[0] if name else ""
+
+
+def account_features(records: pd.DataFrame) -> pd.DataFrame:
+    names = _mapped(_column(records, "name"), norm.company_name)
+    return pd.DataFrame(
+        {
+            "name": names,
+            "name_key": _mapped(names, _first_token),
+            "domain": _mapped(_column(records, "domain", "website"), norm.company_domain),
+            "phone": _mapped(_column(records, "phone"), norm.phone),
+            "street": _mapped(_column(records, "billing_street"), norm.fold),
+            "city": _mapped(_column(records, "billing_city"), norm.fold),
+            "postcode": _mapped(_column(records, "billing_postal_code"), _postcode),
+            "country": _mapped(_column(records, "billing_country"), norm.fold),
+        },
+        index=records.index,
+    )
+
+
+def contact_features(records: pd.DataFrame) -> pd.DataFrame:
+    full = _column(records, "full_name").map(lambda v: norm.fold(v).split())
+    first = _column(records, "first_name").where(
+        _column(records, "first_name").notna(), full.map(lambda w: w[0] if w else None)
+    )
+    last = _column(records, "last_name").where(
+        _column(records, "last_name").notna(), full.map(lambda w: w[-1] if len(w) > 1 else None)
+    )
+    emails = _mapped(_column(records, "email"), norm.email)
+    return pd.DataFrame(
+        {
+            "first_name": _mapped(first, norm.fold),
+            "last_name": _mapped(last, norm.fold),
+            "email": emails,
+            "email_domain": _mapped(emails, norm.company_domain),
+            "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone),
+            "city": _mapped(_column(records, "mailing_city"), norm.fold),
+        },
+        index=records.index,
+    )
+
+
+def _postcode(value: object) -> str:
+    return norm.fold(value).replace(" ", "")
+
+
+FEATURES = {"account": account_features, "contact": contact_features}
+
+
+def prepare(entity: str, records: pd.DataFrame) -> pd.DataFrame:
+    """``unique_id``, ``source_system`` and the entity's normalised comparison keys."""
+    if entity not in FEATURES:
+        raise ValueError(f"entity {entity!r} cannot be unified (only {sorted(FEATURES)})")
+    missing = {"connector", "record_id", "source_system"} - set(records.columns)
+    if missing:
+        raise ValueError(f"records for {entity} lack the columns {sorted(missing)}")
+    keys = [
+        str(RecordKey(str(c), str(r)))
+        for c, r in zip(records["connector"], records["record_id"], strict=True)
+    ]
+    features = FEATURES[entity](records.reset_index(drop=True))
+    features.insert(0, "source_system", records["source_system"].astype(str).to_numpy())
+    features.insert(0, "unique_id", keys)
+    return features.astype(object).where(features.notna(), None)

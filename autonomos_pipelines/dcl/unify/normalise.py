@@ -1,0 +1,74 @@
+"""Normalised comparison keys for record linkage: a company's name without its legal form, a
+company domain (never a mail provider's), an e-mail, a phone's national digits, a person's
+name. Sources spell the same thing many ways; the linker compares these keys instead."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+LEGAL_FORMS = frozenset(
+    "inc incorporated llc l l c ltd limited gmbh corp corporation co company sa sas sarl bv nv "
+    "ag plc pty pte oy ab as aps spa srl kk kg lp llp".split()
+)
+# Mail providers anyone can sign up to: their domain says nothing about the company.
+PERSONAL_MAIL_DOMAINS = frozenset(
+    "gmail.com googlemail.com yahoo.com yahoo.co.uk ymail.com hotmail.com hotmail.co.uk "
+    "outlook.com live.com msn.com icloud.com me.com mac.com aol.com gmx.com gmx.de gmx.net "
+    "web.de proton.me protonmail.com mail.com yandex.com yandex.ru zoho.com fastmail.com "
+    "hey.com qq.com 163.com naver.com t-online.de orange.fr free.fr".split()
+)
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+PHONE_DIGITS = 10
+
+
+def fold(text: object) -> str:
+    """Lower case, accents removed, punctuation to single spaces."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NOT_WORD.sub(" ", plain.replace("&", " and ")).strip()
+
+
+def company_name(text: object) -> str:
+    """The name without legal forms ("ACME, Inc." and "Acme Incorporated" are both "acme")."""
+    words = fold(text).split()
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return " ".join(words)
+
+
+def domain(text: object) -> str:
+    """The host of a domain, URL or e-mail address, lower case and without `www.`."""
+    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    raw = raw.strip().lower()
+    if not raw:
+        return ""
+    if "@" in raw:
+        raw = raw.rsplit("@", 1)[1]
+    host = urlsplit(raw if "//" in raw else f"//{raw}").hostname or ""
+    host = host.removeprefix("www.").rstrip(".")
+    return host if _DOMAIN.match(host) else ""
+
+
+def company_domain(text: object) -> str:
+    """A domain that identifies a company: empty for a personal mail provider's."""
+    host = domain(text)
+    return "" if host in PERSONAL_MAIL_DOMAINS else host
+
+
+def email(text: object) -> str:
+    """The address lower case and trimmed; empty unless it looks like one."""
+    value = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    value = value.strip().lower()
+    local, sep, host = value.rpartition("@")
+    return value if sep and local and domain(host) else ""
+
+
+def phone(text: object) -> str:
+    """The last ten digits (the national number in most plans); empty when too short."""
+    digits = re.sub(r"\D", "", "" if text is None else str(text))
+    return digits[-PHONE_DIGITS:] if len(digits) >= 7 else ""

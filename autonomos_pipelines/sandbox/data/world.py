@@ -1,0 +1,198 @@
+"""One world of companies and people, seen by many SaaS systems, each with its own noise.
+
+A company is in one to four systems (CRM, billing, support, marketing), sometimes twice in
+one; every copy is spelled the way a real system would spell it: legal forms and casing
+vary, names get typos, domains and phones go missing or change format, people use a
+personal mailbox in one system and their work address in another, addresses move.
+Different companies share first words ("Velora Labs" and "Velora Systems") and different
+people share names, so a linker meets hard negatives too. The truth (which records are the
+same entity) is returned beside the records and never put into them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import pandas as pd
+
+from autonomos_pipelines.dcl.unify.model import RecordKey
+from autonomos_pipelines.sandbox.data import fake_values as fv
+
+SYSTEMS = {
+    "account": ("salesforce", "hubspot", "pipedrive", "dynamics365", "stripe", "zendesk",
+                "intercom"),
+    "contact": ("salesforce", "hubspot", "pipedrive", "dynamics365", "stripe", "zendesk",
+                "intercom", "mailchimp"),
+}  # fmt: skip
+SYLLABLES = "vel or an tra nex qui bo lum ka ri zen dor fa mi so tel var pen lo cor ax".split()
+SECOND_WORDS = "Labs Systems Group Analytics Logistics Health Foods Media Robotics Energy".split()
+LEGAL = ("Inc", "Inc.", ", Inc.", "Incorporated", "LLC", "Ltd", "Limited", "GmbH", "Corp", "")
+NICKNAMES = {"Margaret": "Peggy", "Donald": "Don", "Timothy": "Tim", "Barbara": "Babs",
+             "Kenneth": "Ken", "Frances": "Fran", "Alan": "Al", "Edsger": "Ed"}  # fmt: skip
+FIRST = [*fv.FIRST_NAMES, "Timothy", "Kenneth", "Maria", "Wei", "Priya", "Omar", "Lena", "Jonas"]
+LAST = [*fv.LAST_NAMES, "Smith", "Garcia", "Chen", "Okafor", "Novak", "Silva", "Khan", "Meyer"]
+# Real populations have thousands of surnames: made-up ones widen the list so that a full
+# name is shared about as often as in a real customer base, not by one person in 800.
+LAST += sorted(
+    {"".join(random.Random(i).choices(SYLLABLES, k=3)).capitalize() for i in range(3000)}
+)
+PERSONAL = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com")
+TLDS = (".com", ".io", ".de", ".co.uk", ".net")
+COPIES = (1, 1, 2, 2, 2, 3, 3, 4)  # systems a company / person appears in
+
+
+@dataclass(frozen=True)
+class Company:
+    key: str
+    name: str
+    legal: str
+    domain: str
+    phone: str
+    street: str
+    city: tuple[str, str, str, str]
+    industry: str
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3)))).capitalize()
+
+
+def companies(n: int, rng: random.Random) -> list[Company]:
+    """``n`` distinct companies; about a third share their first word with another."""
+    made: list[Company] = []
+    names: set[str] = set()
+    while len(made) < n:
+        first = made[-1].name.split()[0] if made and rng.random() < 0.3 else _word(rng)
+        name = f"{first} {rng.choice(SECOND_WORDS)}" if rng.random() < 0.6 else first
+        if name in names:
+            continue
+        names.add(name)
+        slug = name.lower().replace(" ", rng.choice(("", "-")))
+        made.append(
+            Company(
+                f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), slug + rng.choice(TLDS),
+                _digits(rng),
+                f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
+                rng.choice(fv.CITIES), rng.choice(fv.INDUSTRIES),
+            )
+        )  # fmt: skip
+    return made
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    if len(text) < 4:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    edit = rng.choice(("drop", "swap", "double"))
+    if edit == "drop":
+        return text[:i] + text[i + 1 :]
+    if edit == "swap":
+        return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+    return text[:i] + text[i] + text[i:]
+
+
+def _phone_format(rng: random.Random, digits: str) -> str:
+    a, b, c = digits[:3], digits[3:6], digits[6:]
+    return rng.choice((f"+1 ({a}) {b}-{c}", f"{a}{b}{c}", f"{a}-{b}-{c}", f"+1.{a}.{b}.{c}"))
+
+
+def _maybe(rng: random.Random, p: float, value: object) -> object:
+    return value if rng.random() < p else None
+
+
+def account_view(rng: random.Random, company: Company) -> dict[str, object]:
+    """One system's record of ``company``."""
+    legal = rng.choice(LEGAL)
+    name = f"{company.name}{legal if legal.startswith(',') else ' ' + legal}".strip()
+    name = rng.choice((name, name, name.upper(), name.lower()))
+    name = _typo(rng, name) if rng.random() < 0.08 else name
+    city, state, postal, country = (
+        rng.choice(fv.CITIES) if rng.random() < 0.08 else company.city
+    )  # moved
+    website = rng.choice(
+        (company.domain, f"https://www.{company.domain}/", f"http://{company.domain}")
+    )
+    return {
+        "name": name,
+        "domain": _maybe(rng, 0.5, company.domain),
+        "website": _maybe(rng, 0.5, website),
+        "phone": _maybe(rng, 0.6, _phone_format(rng, company.phone)),
+        "billing_street": _maybe(rng, 0.7, company.street),
+        "billing_city": _maybe(rng, 0.85, city),
+        "billing_postal_code": _maybe(rng, 0.6, postal),
+        "billing_country": _maybe(rng, 0.8, country),
+        "industry": _maybe(rng, 0.5, company.industry),
+    }
+
+
+def contact_view(
+    rng: random.Random, person: tuple[str, str, str], company: Company
+) -> dict[str, object]:
+    """One system's record of a person (first, last, personal key) working at ``company``."""
+    first, last, phone = person
+    shown_first = NICKNAMES.get(first, first) if rng.random() < 0.05 else first
+    shown_first = _typo(rng, shown_first) if rng.random() < 0.05 else shown_first
+    shown_last = _typo(rng, last) if rng.random() < 0.05 else last
+    casing = rng.choice((str, str, str.upper, str.lower))
+    work = f"{first}.{last}@{company.domain}".lower().replace(" ", "")
+    personal = f"{first}{last}{int(phone[-2:])}@{rng.choice(PERSONAL)}".lower().replace(" ", "")
+    roll = rng.random()
+    email = work if roll < 0.72 else personal if roll < 0.87 else None
+    return {
+        "first_name": casing(shown_first),
+        "last_name": casing(shown_last),
+        "full_name": f"{shown_first} {shown_last}",
+        "email": email.upper() if email and rng.random() < 0.1 else email,
+        "phone": _maybe(rng, 0.45, _phone_format(rng, phone)),
+        "title": rng.choice(("CEO", "CFO", "VP Sales", "Engineer", "Buyer", None)),
+        "mailing_city": _maybe(
+            rng, 0.6, rng.choice(fv.CITIES)[0] if rng.random() < 0.1 else company.city[0]
+        ),
+    }
+
+
+def _placements(rng: random.Random, entity: str) -> list[str]:
+    """The systems a record of one entity appears in (a duplicate inside one system at 5 %)."""
+    systems = rng.sample(SYSTEMS[entity], rng.choice(COPIES))
+    if rng.random() < 0.05:
+        systems.append(systems[0])
+    return systems
+
+
+def bench_records(
+    entity: str, n_records: int, seed: int
+) -> tuple[pd.DataFrame, dict[RecordKey, str]]:
+    """About ``n_records`` source records of ``entity`` ("account" or "contact") in the
+    linker's input shape, and the truth: record -> true entity key."""
+    if entity not in SYSTEMS:
+        raise ValueError(f"no world records for entity {entity!r}")
+    rng = random.Random(seed)
+    per_entity = sum(COPIES) / len(COPIES) + 0.05
+    firms = companies(int(n_records / per_entity) + 1, rng)
+    rows: list[dict[str, object]] = []
+    truth: dict[RecordKey, str] = {}
+    index = 0
+    while len(rows) < n_records:
+        company = firms[index % len(firms)] if entity == "account" else rng.choice(firms)
+        key = f"{company.key}#{index // len(firms)}" if entity == "account" else f"person:{index}"
+        person = (rng.choice(FIRST), rng.choice(LAST), _digits(rng))
+        for system in _placements(rng, entity):
+            view = (
+                account_view(rng, company)
+                if entity == "account"
+                else contact_view(rng, person, company)
+            )
+            record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
+            truth[record] = key
+            rows.append(
+                {"connector": system, "record_id": record.record_id, "source_system": system,
+                 "updated_at": fv.moment(rng), **view}
+            )  # fmt: skip
+        index += 1
+    kept = rows[:n_records]
+    keys = [RecordKey(str(r["connector"]), str(r["record_id"])) for r in kept]
+    return pd.DataFrame(kept), {key: truth[key] for key in keys}
+
+
+def _digits(rng: random.Random) -> str:
+    return f"{rng.randint(200, 989)}{rng.randint(1000000, 9999999)}"
