@@ -23,6 +23,7 @@ from mapping_assets.raw import raw_definitions
 from mapping_assets.run_guard import tenant_guarded
 from mapping_assets.status import status_definitions
 from mapping_assets.tenant_partitions import tenant_partitions
+from mapping_assets.unified import unified_definitions
 from resources import env_variables, from_environment
 
 
@@ -40,6 +41,7 @@ def build_definitions(resources: dict[str, Any] | None = None) -> Definitions:
         raw,
         mappings_definitions(raw_keys),
         canonical_definitions(specs),
+        unified_definitions(specs),
         automation_definitions(),
         notifications_definitions(),
         status_definitions(),

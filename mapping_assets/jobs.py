@@ -14,7 +14,9 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY
 LOAD_JOB, MAP_AND_BUILD_JOB, REFRESH_JOB = "load", "map_and_build", "refresh"
 
 RAW = AssetSelection.key_prefixes(["raw"])
-DOWNSTREAM = AssetSelection.assets(FIELD_MAPPINGS_KEY) | AssetSelection.key_prefixes(["canonical"])
+DOWNSTREAM = AssetSelection.assets(FIELD_MAPPINGS_KEY) | AssetSelection.key_prefixes(
+    ["canonical"], ["unified"]
+)
 
 load_job = define_asset_job(
     LOAD_JOB,

@@ -15,3 +15,8 @@ def canonical_key(entity: str) -> AssetKey:
 
 # the tenant's status view (seven panels), reported at the end of each tenant run
 STATUS_KEY = AssetKey(["ops", "status"])
+
+
+def unified_key(table: str) -> AssetKey:
+    """Entity unification: `unified/account`, `unified/account_crosswalk`, `unified/linked`."""
+    return AssetKey(["unified", table])

@@ -54,6 +54,10 @@ def print_summary(tenant_id: TenantId, summary: RunSummary, seconds: float) -> N
     typer.echo("canonical tables (rows):")
     for entity, rows in sorted(summary.canonical_rows.items()):
         typer.echo(f"  {entity:<14}{rows:>8}")
+    if summary.unified:
+        typer.echo("unified entities (source records -> one per company or person):")
+    for entity, (records, entities) in sorted(summary.unified.items()):
+        typer.echo(f"  {entity:<14}{records:>8} -> {entities}")
     if summary.fields:
         typer.echo(
             f"mapping coverage: {summary.fields[0]}/{summary.fields[1]} source fields "

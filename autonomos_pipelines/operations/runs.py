@@ -44,6 +44,8 @@ class RunSummary:
     run_id: str
     success: bool
     canonical_rows: dict[str, int] = field(default_factory=dict)
+    # unified entity -> (source records, unified entities)
+    unified: dict[str, tuple[int, int]] = field(default_factory=dict)
     coverage: float | None = None
     fields: tuple[int, int] | None = None
     checks: dict[str, bool] = field(default_factory=dict)  # blocking/error checks
@@ -61,10 +63,11 @@ class RunSummary:
 def tenant_selection(
     defs: Definitions, connectors: list[str]
 ) -> tuple[list[AssetKey], list[AssetKey]]:
-    """(raw assets of the tenant's connectors, the mapping asset + every canonical asset)."""
+    """(raw assets of the tenant's connectors, the mapping asset + every canonical and
+    unified asset)."""
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     raw = [key for key in keys if key.path[0] == "raw" and key.path[1] in connectors]
-    return raw, [key for key in keys if key.path[0] in ("dcl", "canonical")]
+    return raw, [key for key in keys if key.path[0] in ("dcl", "canonical", "unified")]
 
 
 def run_tenant(
@@ -180,6 +183,7 @@ def merge(summaries: list[RunSummary]) -> RunSummary:
     )
     for summary in summaries:
         merged.canonical_rows.update(summary.canonical_rows)
+        merged.unified.update(summary.unified)
         merged.checks.update(summary.checks)
         merged.warnings.update(summary.warnings)
         merged.failures += summary.failures
@@ -199,6 +203,9 @@ def summarise(result: ExecuteInProcessResult, settings: Settings) -> RunSummary:
             summary.skipped[key.path[1]] = value.get("skipped_reason", "")
         if key.path[0] == "canonical":
             summary.canonical_rows[key.path[1]] = int(value["dagster/row_count"])
+        elif key.path[0] == "unified" and key.path[1].endswith("_crosswalk"):
+            entity = key.path[1].removesuffix("_crosswalk")
+            summary.unified[entity] = (int(value["source_records"]), int(value["unified_entities"]))
         elif key == FIELD_MAPPINGS_KEY:
             summary.coverage = float(value["coverage"])
             summary.fields = (int(value["fields_mapped"]), int(value["fields_total"]))

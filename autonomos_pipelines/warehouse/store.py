@@ -84,6 +84,37 @@ class WarehouseSession:
             self.execute(f"CREATE TABLE {target} AS {select_sql}")
         return int(self.rows(f"SELECT count(*) FROM {target}")[0][0])  # noqa: S608
 
+    def replace_from_frame(self, schema: str, table: str, frame: pd.DataFrame) -> int:
+        """Replace schema.table with ``frame``'s rows (columns as text, numbers as double)."""
+        self.ensure_schema(schema)
+        target = f"{quote_ident(schema)}.{quote_ident(table)}"
+        if self.dialect.name == "duckdb":
+            self.connection.register("_frame_to_write", frame)
+            try:
+                self.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM _frame_to_write")  # noqa: S608
+            finally:
+                self.connection.unregister("_frame_to_write")
+            return len(frame)
+        columns = ", ".join(
+            f"{quote_ident(str(c))} "
+            f"{'DOUBLE PRECISION' if pd.api.types.is_float_dtype(frame[c]) else 'TEXT'}"
+            for c in frame.columns
+        )
+        self.execute(f"DROP TABLE IF EXISTS {target}")
+        self.execute(f"CREATE TABLE {target} ({columns})")
+        if len(frame):
+            marks = ", ".join(["%s"] * len(frame.columns))
+            rows = [
+                tuple(None if pd.isna(v) else v for v in row)
+                for row in frame.itertuples(index=False)
+            ]
+            with self.connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {target} VALUES ({marks})", rows)  # noqa: S608
+        return len(frame)
+
+    def has_table(self, schema: str, table: str) -> bool:
+        return table in self.columns(schema)
+
 
 @dataclass(frozen=True)
 class Warehouse:
@@ -111,6 +142,10 @@ class Warehouse:
 
     def canonical_schema(self, tenant_id: TenantId) -> str:
         return f"{tenant_id}__canonical" if self.is_postgres else "canonical"
+
+    def unified_schema(self, tenant_id: TenantId) -> str:
+        """Crosswalks, golden records and the linked views of entity unification."""
+        return f"{tenant_id}__unified" if self.is_postgres else "unified"
 
     def dlt_destination(self, tenant_id: TenantId) -> Any:
         import dlt

@@ -1,0 +1,165 @@
+"""Unify one entity of one tenant in its warehouse: read the canonical rows, link them, and
+replace the crosswalk, the golden records, the review queue and the retired ids.
+
+The tenant's own unified schema keeps what must survive a run: last run's crosswalk (so ids
+stay put) and every id ever retired (so no number is given out twice)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from autonomos_pipelines.canonical.unified_sql import golden_select, records_select
+from autonomos_pipelines.core.naming import quote_ident
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Survivorship, Thresholds
+from autonomos_pipelines.dcl.unify.run import UnifyResult, unify_entity
+from autonomos_pipelines.warehouse.store import WarehouseSession
+
+ID_PREFIX = {"account": "acc", "contact": "con"}
+
+
+@dataclass(frozen=True)
+class Unified:
+    """What one entity's unification produced, for metadata and checks."""
+
+    records: int
+    entities: int
+    cluster_sizes: dict[int, int]
+    review_pairs: int
+    pairs_scored: int
+    trained: bool
+    retired: dict[str, str] = field(default_factory=dict)
+    orphans: int = 0
+    mixed_tenants: int = 0
+
+    @property
+    def share_unified(self) -> float:
+        """Records in an entity with more than one member."""
+        linked = sum(size * count for size, count in self.cluster_sizes.items() if size > 1)
+        return linked / self.records if self.records else 0.0
+
+
+def table_names(entity: str) -> dict[str, str]:
+    return {
+        "golden": entity,
+        "crosswalk": f"{entity}_crosswalk",
+        "review": f"{entity}_review",
+        "retired": f"{entity}_retired_ids",
+    }
+
+
+def _previous(session: WarehouseSession, schema: str, entity: str) -> tuple[dict, pd.DataFrame]:
+    names, present = table_names(entity), session.columns(schema)
+    previous: dict[RecordKey, str] = {}
+    if names["crosswalk"] in present:
+        rows = session.rows(
+            f"SELECT connector, record_id, unified_id FROM {_t(schema, names['crosswalk'])}"  # noqa: S608
+        )
+        previous = {RecordKey(str(c), str(r)): str(u) for c, r, u in rows}
+    retired = (
+        session.dataframe(f"SELECT * FROM {_t(schema, names['retired'])}")  # noqa: S608
+        if names["retired"] in present
+        else pd.DataFrame(columns=["unified_id", "merged_into", "retired_at"])
+    )
+    return previous, retired
+
+
+def _t(schema: str, table: str) -> str:
+    return f"{quote_ident(schema)}.{quote_ident(table)}"
+
+
+def _allocator(entity: str, used: set[str]):
+    prefix = f"{ID_PREFIX[entity]}_"
+    numbers = [
+        int(i[len(prefix) :]) for i in used if i.startswith(prefix) and i[len(prefix) :].isdigit()
+    ]
+    state = {"next": max(numbers, default=0) + 1}
+
+    def allocate(n: int) -> list[str]:
+        start, state["next"] = state["next"], state["next"] + n
+        return [f"{prefix}{number:07d}" for number in range(start, start + n)]
+
+    return allocate
+
+
+def _frames(result: UnifyResult, tenant_id: TenantId) -> tuple[pd.DataFrame, pd.DataFrame]:
+    crosswalk = pd.DataFrame(
+        [
+            (m.key.connector, m.key.record_id, m.source_system, m.unified_id,
+             m.match_probability, str(tenant_id))
+            for m in result.members
+        ],
+        columns=["connector", "record_id", "source_system", "unified_id", "match_probability",
+                 "_tenant_id"],
+    )  # fmt: skip
+    review = pd.DataFrame(
+        [
+            (str(p.left), str(p.right), round(p.probability, 6), json.dumps(p.evidence))
+            for p in sorted(result.review_pairs, key=lambda p: -p.probability)
+        ],
+        columns=["left_record", "right_record", "match_probability", "evidence"],
+    )
+    return crosswalk, review
+
+
+def unify_in_warehouse(  # noqa: PLR0913
+    session: WarehouseSession,
+    entity: CanonicalEntity,
+    tenant_id: TenantId,
+    canonical_schema: str,
+    unified_schema: str,
+    rules: Survivorship,
+    thresholds: Thresholds,
+    decisions: list[Decision] | None = None,
+) -> Unified:
+    """Link the entity's canonical rows and replace its unified tables."""
+    session.ensure_schema(unified_schema)
+    names = table_names(entity.name)
+    table = _t(canonical_schema, entity.name)
+    records = session.dataframe(records_select(entity, table, session.dialect))
+    previous, retired = _previous(session, unified_schema, entity.name)
+    used = set(previous.values()) | set(retired["unified_id"].astype(str))
+    result = unify_entity(
+        entity.name, records, previous, decisions or [], thresholds, _allocator(entity.name, used)
+    )
+    crosswalk, review = _frames(result, tenant_id)
+    now = datetime.now(UTC).isoformat()
+    retired = pd.concat(
+        [retired, pd.DataFrame([(o, n, now) for o, n in result.merged_into.items()],
+                               columns=["unified_id", "merged_into", "retired_at"])],
+        ignore_index=True,
+    ).astype(str)  # fmt: skip
+    session.replace_from_frame(unified_schema, names["crosswalk"], crosswalk)
+    session.replace_from_frame(unified_schema, names["review"], review)
+    session.replace_from_frame(unified_schema, names["retired"], retired)
+    cross = _t(unified_schema, names["crosswalk"])
+    entities = session.replace_table(
+        unified_schema, names["golden"], golden_select(entity, table, cross, rules, session.dialect)
+    )
+    orphans, mixed = _integrity(session, unified_schema, entity.name)
+    sizes = Counter(Counter(crosswalk["unified_id"]).values())
+    return Unified(
+        len(records), entities, dict(sorted(sizes.items())), len(review), result.pairs_scored,
+        result.trained, dict(result.merged_into), orphans, mixed,
+    )  # fmt: skip
+
+
+def _integrity(session: WarehouseSession, schema: str, entity: str) -> tuple[int, int]:
+    """(crosswalk rows whose unified id has no golden record, unified ids on two tenants)."""
+    names = table_names(entity)
+    cross, golden = _t(schema, names["crosswalk"]), _t(schema, names["golden"])
+    orphans = session.rows(
+        f"SELECT count(*) FROM {cross} AS x LEFT JOIN {golden} AS g "  # noqa: S608
+        "ON g.unified_id = x.unified_id WHERE g.unified_id IS NULL"
+    )[0][0]
+    mixed = session.rows(
+        f"SELECT count(*) FROM (SELECT unified_id FROM {cross} GROUP BY unified_id "  # noqa: S608
+        "HAVING count(DISTINCT _tenant_id) > 1) AS m"
+    )[0][0]
+    return int(orphans), int(mixed)
