@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-# each test session counts metrics in a folder of its own (set before any metric is imported)
-if not os.environ.get("AUTONOMOS_METRICS_DIR"):
+# each test session (each xdist worker too) counts metrics in a folder of its own (set before
+# any metric is imported)
+if not os.environ.get("AUTONOMOS_METRICS_DIR") or os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["AUTONOMOS_METRICS_DIR"] = tempfile.mkdtemp(prefix="autonomos-metrics-")
     atexit.register(shutil.rmtree, os.environ["AUTONOMOS_METRICS_DIR"], True)
 
