@@ -43,7 +43,11 @@ def test_sealed_values_open_only_for_their_own_tenant_connector_and_name():
     assert "Keyring(1 keys" in repr(ring)
 
 
-@pytest.mark.parametrize("bad", ["short", "not base64 at all!!", generate_key()[:-8]])
+@pytest.mark.parametrize(
+    "bad",
+    ["short", "not base64 at all!!", generate_key()[:-8]],
+    ids=["short", "not-base64", "truncated"],
+)
 def test_a_malformed_key_is_refused_without_echoing_it(bad):
     with pytest.raises(ConfigError) as raised:
         Keyring.parse(f"{generate_key()},{bad}")
