@@ -30,6 +30,10 @@ from autonomos_pipelines.dcl.matching.vector_store import refresh_examples
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
+from autonomos_pipelines.dcl.unify.decisions import UnifyDecisions
+from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair
+from autonomos_pipelines.dcl.unify.review_queue import ReviewQueue
+from autonomos_pipelines.dcl.unify.settings import UnifySettings
 
 PACKAGE = Path(__file__).parents[1] / "autonomos_pipelines"
 _MIGRATION = PACKAGE / "core/migrations/versions/0008_row_level_security.py"
@@ -40,7 +44,7 @@ _spec.loader.exec_module(rls_migration)
 
 TENANTS = ("acme", "beta")
 # tables added after 0008 enable their own row-level security
-LATER_TENANT_TABLES = ("tenant_schedules",)
+LATER_TENANT_TABLES = ("tenant_schedules", "unify_decisions", "unify_settings", "unify_review")
 ALL_TABLES = (*rls_migration.TENANT_TABLES, *LATER_TENANT_TABLES, *rls_migration.BASELINE_TABLES)
 
 
@@ -72,6 +76,10 @@ def write_everything(env, tenant: str) -> None:  # type: ignore[no-untyped-def]
     Quotas(engine).set(tenant, "llm_calls_per_month", 7, "test")
     Cadences(engine).set(tenant, "0 * * * *", "UTC", "test")
     refresh_examples(engine, default_embedder(), tenant)  # the tenant's vector namespace
+    pair = (RecordKey("stripe", f"{tenant}_1"), RecordKey("hubspot", f"{tenant}_2"))
+    UnifyDecisions(Workflow(registry)).decide(tenant, "account", pair, "same", "rita")
+    UnifySettings(Workflow(registry)).set(tenant, "account", "rita", upper=0.9)
+    ReviewQueue(engine).replace(tenant, "contact", (ScoredPair(*pair, 0.7, {"email": "exact"}),))
 
 
 @pytest.fixture

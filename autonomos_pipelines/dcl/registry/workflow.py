@@ -63,7 +63,7 @@ class Workflow:
             principal = actor.principal if isinstance(actor, Actor) else actor
             bootstrap = admins == 0 and role == "admin" and user == actor == principal
             if not bootstrap:
-                self._require(connection, actor, ("admin",), "user.set_role", None, user)
+                self.require_role(connection, actor, ("admin",), "user.set_role", None, user)
             old = connection.execute(
                 sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": user}
             ).scalar()
@@ -75,7 +75,7 @@ class Workflow:
             audit(connection, actor, "user.set_role", None, "user", user, old, role)
         identity_events.announce(self.registry.cache)
 
-    def _require(
+    def require_role(  # noqa: PLR0913
         self,
         connection: Connection,
         actor: str,
@@ -83,7 +83,9 @@ class Workflow:
         action: str,
         tenant_id: TenantId | None,
         key: str,
+        object_type: str = "field_mapping",
     ) -> None:
+        """Refuse (and audit the refusal) unless ``actor`` holds one of ``roles``."""
         role = _proven_role(actor, roles)
         if role is None:
             role = connection.execute(
@@ -98,7 +100,7 @@ class Workflow:
                 actor,
                 f"{action}.refused",
                 tenant_id,
-                "field_mapping",
+                object_type,
                 key,
                 None,
                 {"role": role, "needs": list(roles)},
@@ -220,7 +222,7 @@ class Workflow:
     def _pending_row(self, connection: Connection, mapping_id: int, actor: str, verb: str) -> Any:
         """The locked row a reviewer decides on, after checking role and state."""
         row = _fetch_row(connection, mapping_id)
-        self._require(
+        self.require_role(
             connection, actor, DECIDERS, f"mapping.{verb}", row["tenant_id"], row_key(row)
         )
         if row["status"] not in PENDING:
@@ -331,7 +333,9 @@ class Workflow:
             return []
         first = edits[0][0]
         with session(self.engine, first.tenant_id) as connection:
-            self._require(connection, actor, DECIDERS, "mapping.edit", first.tenant_id, first.key)
+            self.require_role(
+                connection, actor, DECIDERS, "mapping.edit", first.tenant_id, first.key
+            )
         why = f"set by {actor}"
         proposals = [Proposal(r, t, 1.0, "manual", True, tf, why) for r, t, tf in edits]
         return self.propose_many(proposals, actor)
@@ -339,7 +343,9 @@ class Workflow:
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""
         with session(self.engine, ref.tenant_id) as connection:
-            self._require(connection, actor, DECIDERS, "mapping.rollback", ref.tenant_id, ref.key)
+            self.require_role(
+                connection, actor, DECIDERS, "mapping.rollback", ref.tenant_id, ref.key
+            )
         old = next(
             (
                 r
