@@ -28,7 +28,7 @@ def unified_check_specs(golden: AssetKey) -> list[AssetCheckSpec]:
         tenant_check_spec(
             REVIEW_QUEUE, asset=golden,
             description="Warns while pairs between the two thresholds wait for a person "
-            "(`unified/<entity>_review`).",
+            "(`autonomos unify review TENANT ENTITY`).",
         ),
     ]  # fmt: skip
 

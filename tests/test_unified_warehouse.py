@@ -8,45 +8,23 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from autonomos_pipelines.canonical.sql_builder import empty_select
 from autonomos_pipelines.canonical.unification import unify_in_warehouse
 from autonomos_pipelines.canonical.unified_sql import linked_select
-from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.unify.model import Survivorship, Thresholds
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect
 from autonomos_pipelines.warehouse.store import WarehouseSession
+from tests.unified_rows import TENANT, account_row, insert_rows
 
 MODEL = canonical_model()
-TENANT = TenantId("acme_corp")
-
-
-def _insert(session: WarehouseSession, entity: str, rows: list[dict]) -> None:
-    session.ensure_schema("canonical")
-    if entity not in session.columns("canonical"):
-        session.execute(
-            f"CREATE TABLE canonical.{entity} AS {empty_select(MODEL[entity], DuckDbDialect())}"
-        )
-    for row in rows:
-        names = ", ".join(f'"{k}"' for k in row)
-        marks = ", ".join("?" for _ in row)
-        session.execute(
-            f"INSERT INTO canonical.{entity} ({names}) VALUES ({marks})", tuple(row.values())
-        )
-
-
-def _account(connector: str, record_id: str, name: str, **fields) -> dict:
-    source = {"_source_system": connector, "_source_connector": connector}
-    return {"_tenant_id": str(TENANT), **source, "_source_record_id": record_id,
-            "account_id": record_id, "name": name, **fields}  # fmt: skip
 
 
 ACCOUNTS = [
-    _account("salesforce", "001", "ACME, Inc.", domain="acme.com", phone="+1 555 010 1234",
+    account_row("salesforce", "001", "ACME, Inc.", domain="acme.com", phone="+1 555 010 1234",
              industry="Software", updated_at=datetime(2024, 1, 1, tzinfo=UTC)),
-    _account("stripe", "cus_1", "Acme Incorporated", website="https://www.acme.com",
+    account_row("stripe", "cus_1", "Acme Incorporated", website="https://www.acme.com",
              phone="5550101234", industry="Retail", updated_at=datetime(2025, 1, 1, tzinfo=UTC)),
-    _account("zendesk", "77", "Globex GmbH", domain="globex.de"),
+    account_row("zendesk", "77", "Globex GmbH", domain="globex.de"),
 ]  # fmt: skip
 
 
@@ -69,7 +47,7 @@ def _ids(session) -> dict[tuple[str, str], str]:
 
 
 def test_golden_records_follow_the_survivorship_rule(session):
-    _insert(session, "account", ACCOUNTS)
+    insert_rows(session, "account", ACCOUNTS)
     unified = _unify(session)
     assert (unified.records, unified.entities, unified.orphans, unified.mixed_tenants) == (
         3,
@@ -90,24 +68,25 @@ def test_golden_records_follow_the_survivorship_rule(session):
 
 
 def test_ids_stay_put_across_runs_and_new_records(session):
-    _insert(session, "account", ACCOUNTS)
+    insert_rows(session, "account", ACCOUNTS)
     _unify(session)
     first = _ids(session)
     assert first[("salesforce", "001")] == first[("stripe", "cus_1")] != first[("zendesk", "77")]
-    _insert(session, "account", [_account("hubspot", "9", "Initech LLC", domain="initech.com")])
+    initech = account_row("hubspot", "9", "Initech LLC", domain="initech.com")
+    insert_rows(session, "account", [initech])
     _unify(session)
     second = _ids(session)
     assert {k: second[k] for k in first} == first
     assert second[("hubspot", "9")] not in first.values()
 
 
-def test_linked_tables_carry_the_unified_account(session):
-    _insert(session, "account", ACCOUNTS)
+def test_linked_tables_carry_the_unifiedaccount_row(session):
+    insert_rows(session, "account", ACCOUNTS)
     _unify(session)
     invoice = {"_tenant_id": str(TENANT), "_source_system": "stripe", "_source_connector": "stripe",
                "_source_record_id": "in_1", "invoice_id": "in_1", "account_id": "cus_1",
                "total_amount": 120}  # fmt: skip
-    _insert(session, "invoice", [invoice])
+    insert_rows(session, "invoice", [invoice])
     crosswalks = {"account": "unified.account_crosswalk"}
     select = linked_select(MODEL["invoice"], "canonical.invoice", crosswalks, DuckDbDialect())
     session.replace_table("unified", "invoice", select)
@@ -119,7 +98,7 @@ def test_linked_tables_carry_the_unified_account(session):
 
 def test_hostile_source_values_stay_values(session):
     hostile = "x'); DROP TABLE canonical.account; --"
-    _insert(session, "account", [_account(hostile, hostile, hostile)])
+    insert_rows(session, "account", [account_row(hostile, hostile, hostile)])
     unified = _unify(session, Survivorship(source_priority=(hostile,)))
     assert unified.entities == 1
     assert session.rows("SELECT name FROM unified.account") == [(hostile,)]

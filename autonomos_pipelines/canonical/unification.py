@@ -1,12 +1,12 @@
 """Unify one entity of one tenant in its warehouse: read the canonical rows, link them, and
-replace the crosswalk, the golden records, the review queue and the retired ids.
+replace the crosswalk, the golden records and the retired ids. The pairs a person should
+decide come back to the caller, which keeps them in the registry's review queue.
 
 The tenant's own unified schema keeps what must survive a run: last run's crosswalk (so ids
 stay put) and every id ever retired (so no number is given out twice)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +17,13 @@ from autonomos_pipelines.canonical.unified_sql import golden_select, records_sel
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
-from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Survivorship, Thresholds
+from autonomos_pipelines.dcl.unify.model import (
+    Decision,
+    RecordKey,
+    ScoredPair,
+    Survivorship,
+    Thresholds,
+)
 from autonomos_pipelines.dcl.unify.run import UnifyResult, unify_entity
 from autonomos_pipelines.warehouse.store import WarehouseSession
 
@@ -31,12 +37,16 @@ class Unified:
     records: int
     entities: int
     cluster_sizes: dict[int, int]
-    review_pairs: int
     pairs_scored: int
     trained: bool
     retired: dict[str, str] = field(default_factory=dict)
     orphans: int = 0
     mixed_tenants: int = 0
+    pending: tuple[ScoredPair, ...] = ()  # between the thresholds, most probable first
+
+    @property
+    def review_pairs(self) -> int:
+        return len(self.pending)
 
     @property
     def share_unified(self) -> float:
@@ -49,7 +59,6 @@ def table_names(entity: str) -> dict[str, str]:
     return {
         "golden": entity,
         "crosswalk": f"{entity}_crosswalk",
-        "review": f"{entity}_review",
         "retired": f"{entity}_retired_ids",
     }
 
@@ -88,8 +97,8 @@ def _allocator(entity: str, used: set[str]):
     return allocate
 
 
-def _frames(result: UnifyResult, tenant_id: TenantId) -> tuple[pd.DataFrame, pd.DataFrame]:
-    crosswalk = pd.DataFrame(
+def _crosswalk(result: UnifyResult, tenant_id: TenantId) -> pd.DataFrame:
+    return pd.DataFrame(
         [
             (m.key.connector, m.key.record_id, m.source_system, m.unified_id,
              m.match_probability, str(tenant_id))
@@ -98,14 +107,6 @@ def _frames(result: UnifyResult, tenant_id: TenantId) -> tuple[pd.DataFrame, pd.
         columns=["connector", "record_id", "source_system", "unified_id", "match_probability",
                  "_tenant_id"],
     )  # fmt: skip
-    review = pd.DataFrame(
-        [
-            (str(p.left), str(p.right), round(p.probability, 6), json.dumps(p.evidence))
-            for p in sorted(result.review_pairs, key=lambda p: -p.probability)
-        ],
-        columns=["left_record", "right_record", "match_probability", "evidence"],
-    )
-    return crosswalk, review
 
 
 def unify_in_warehouse(  # noqa: PLR0913
@@ -128,7 +129,7 @@ def unify_in_warehouse(  # noqa: PLR0913
     result = unify_entity(
         entity.name, records, previous, decisions or [], thresholds, _allocator(entity.name, used)
     )
-    crosswalk, review = _frames(result, tenant_id)
+    crosswalk = _crosswalk(result, tenant_id)
     now = datetime.now(UTC).isoformat()
     retired = pd.concat(
         [retired, pd.DataFrame([(o, n, now) for o, n in result.merged_into.items()],
@@ -136,7 +137,6 @@ def unify_in_warehouse(  # noqa: PLR0913
         ignore_index=True,
     ).astype(str)  # fmt: skip
     session.replace_from_frame(unified_schema, names["crosswalk"], crosswalk)
-    session.replace_from_frame(unified_schema, names["review"], review)
     session.replace_from_frame(unified_schema, names["retired"], retired)
     cross = _t(unified_schema, names["crosswalk"])
     entities = session.replace_table(
@@ -145,8 +145,9 @@ def unify_in_warehouse(  # noqa: PLR0913
     orphans, mixed = _integrity(session, unified_schema, entity.name)
     sizes = Counter(Counter(crosswalk["unified_id"]).values())
     return Unified(
-        len(records), entities, dict(sorted(sizes.items())), len(review), result.pairs_scored,
+        len(records), entities, dict(sorted(sizes.items())), result.pairs_scored,
         result.trained, dict(result.merged_into), orphans, mixed,
+        tuple(sorted(result.review_pairs, key=lambda p: (-p.probability, p.left, p.right))),
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from autonomos_pipelines.cli import (
     serve_cmd,
     status_cmd,
     tenants_cmd,
+    unify_cmd,
     users_cmd,
     worker_cmd,
 )
@@ -35,6 +36,7 @@ app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(tenants_cmd.app, name="tenants")
 app.add_typer(connectors_cmd.app, name="connectors")
 app.add_typer(review_cmd.app, name="review")
+app.add_typer(unify_cmd.app, name="unify")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(mappings_cmd.app, name="mappings")
 app.add_typer(drift_cmd.app, name="drift")

@@ -18,15 +18,16 @@ from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
 from autonomos_pipelines.asset_graph.keys import canonical_key, unified_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
-from autonomos_pipelines.canonical.unification import Unified, table_names, unify_in_warehouse
+from autonomos_pipelines.canonical.unification import Unified, table_names
 from autonomos_pipelines.canonical.unified_sql import linked_select
+from autonomos_pipelines.canonical.unify_tenant import unify_tenant
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.unify.model import Survivorship, Thresholds
+from autonomos_pipelines.dcl.unify.model import Thresholds
 from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from quality_checks.unified import unified_check_results, unified_check_specs
-from resources import WarehouseResource
+from resources import RegistryResource, WarehouseResource
 
 GROUP = "unified"
 
@@ -70,7 +71,9 @@ def unified_asset(entity: str):
                 automation_condition=FOLLOWS_UPSTREAM,
                 metadata={"dagster/table_name": f"unified.{entity}"},
                 description=f"Golden `{entity}` records: one row per unified id, each field "
-                "from its most recent member that has it (ties: source priority).",
+                "from the member its survivorship rule prefers (default: the most recent member "
+                "that has it; ties: the tenant's source priority). `autonomos unify settings` "
+                "sets the rules and thresholds per tenant.",
             ),
         ],
         partitions_def=tenants_partitions,
@@ -78,16 +81,15 @@ def unified_asset(entity: str):
         check_specs=unified_check_specs(golden),
     )  # fmt: skip
     @traced_step
-    def _unify(context: AssetExecutionContext, warehouse: WarehouseResource):
-        tenant_id, store = tenant_of(context), warehouse.get()
-        thresholds = Thresholds()
-        with store.session(tenant_id) as session:
-            unified = unify_in_warehouse(
-                session, canonical_model()[entity], tenant_id,
-                store.canonical_schema(tenant_id), store.unified_schema(tenant_id),
-                Survivorship(), thresholds,
-            )  # fmt: skip
-        metadata = unified_metadata(unified, thresholds)
+    def _unify(
+        context: AssetExecutionContext, warehouse: WarehouseResource, registry: RegistryResource
+    ):
+        done = unify_tenant(warehouse.get(), registry.workflow(), tenant_of(context), entity)
+        unified = done.unified
+        metadata = {
+            **unified_metadata(unified, done.thresholds),
+            "reviewer_verdicts": done.verdicts,
+        }
         yield MaterializeResult(
             asset_key=crosswalk,
             metadata={"dagster/row_count": unified.records, **metadata, **worker_metadata()},
