@@ -22,6 +22,7 @@ from autonomos_pipelines.api.routes import (
     review,
     status,
     tenants,
+    unify,
 )
 from autonomos_pipelines.core.settings import Settings, get_settings
 
@@ -36,6 +37,7 @@ ROUTERS = (
     tenants,
     status,
     metrics,
+    unify,
 )
 
 
