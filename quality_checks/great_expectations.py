@@ -12,7 +12,7 @@ from autonomos_pipelines.asset_graph.keys import canonical_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
-from quality_checks.gx_suites import validate
+from quality_checks.gx_suites import outcome_report, validate
 from quality_checks.partitioned import tenant_asset_check
 from resources import WarehouseResource
 
@@ -35,11 +35,6 @@ def quality_check(entity: CanonicalEntity) -> AssetChecksDefinition:
             frame = session.dataframe(f"SELECT * FROM {table}")  # noqa: S608
         outcomes = validate(entity, frame, context.run.run_id.replace("-", ""))
         failed = [o for o in outcomes if not o.success]
-        report = "\n".join(
-            f"| {'✅' if o.success else '❌'} | {o.expectation} | {o.column} | "
-            f"{o.unexpected_count} | {', '.join(o.sample)} |"
-            for o in outcomes
-        )
         return AssetCheckResult(
             passed=not failed,
             severity=AssetCheckSeverity.ERROR,
@@ -50,10 +45,7 @@ def quality_check(entity: CanonicalEntity) -> AssetChecksDefinition:
                 "expectations": len(outcomes),
                 "failed_expectations": len(failed),
                 "failures": ", ".join(f"{o.expectation}({o.column})" for o in failed) or "none",
-                "report": MetadataValue.md(
-                    "| | expectation | column | unexpected | sample |\n|---|---|---|---|---|\n"
-                    + report
-                ),
+                "report": MetadataValue.md(outcome_report(outcomes)),
             },
         )
 

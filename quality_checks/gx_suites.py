@@ -114,17 +114,24 @@ def _as_dict(value: Any) -> dict:
 def validate(
     entity: CanonicalEntity, frame: pd.DataFrame, run_key: str
 ) -> list[ExpectationOutcome]:
+    """The canonical entity's suite (expectations_for) on its table's rows."""
+    return validate_suite(entity.name, _prepare(frame), expectations_for(entity), run_key)
+
+
+def validate_suite(
+    name: str, frame: pd.DataFrame, expectations: list[Any], run_key: str
+) -> list[ExpectationOutcome]:
+    """Any suite on a dataframe, in the process's ephemeral GX context."""
     import great_expectations as gx
 
-    frame = _prepare(frame)
     with _lock:
         context = _gx_context()
-        name = f"{entity.name}_{run_key}"
+        name = f"{name}_{run_key}"
         source = context.data_sources.add_or_update_pandas(name)
         batch_definition = source.add_dataframe_asset(
             name=name
         ).add_batch_definition_whole_dataframe("whole")
-        suite = gx.ExpectationSuite(name=name, expectations=expectations_for(entity))
+        suite = gx.ExpectationSuite(name=name, expectations=expectations)
         result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
         context.data_sources.delete(name)
     outcomes = []
@@ -141,3 +148,13 @@ def validate(
             )
         )
     return outcomes
+
+
+def outcome_report(outcomes: list[ExpectationOutcome]) -> str:
+    """The outcomes as a markdown table for the check's metadata in the UI."""
+    rows = "\n".join(
+        f"| {'✅' if o.success else '❌'} | {o.expectation} | {o.column} | "
+        f"{o.unexpected_count} | {', '.join(o.sample)} |"
+        for o in outcomes
+    )
+    return "| | expectation | column | unexpected | sample |\n|---|---|---|---|---|\n" + rows

@@ -1,5 +1,6 @@
-"""Checks of entity unification, per tenant: every crosswalk member points at an existing
-unified entity, no unified entity spans two tenants, and (a warning) pairs wait in review."""
+"""The review queue of entity unification as a check, per tenant: a warning while pairs
+between the two thresholds wait for a person (the crosswalk's integrity is its GX suite,
+quality_checks/unified_gx.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,11 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 from autonomos_pipelines.canonical.unification import Unified
 from quality_checks.partitioned import tenant_check_spec
 
-MEMBERS_RESOLVE, ONE_TENANT, REVIEW_QUEUE = (
-    "members_resolve",
-    "one_tenant_per_entity",
-    "review_queue",
-)
+REVIEW_QUEUE = "review_queue"
 
 
 def unified_check_specs(golden: AssetKey) -> list[AssetCheckSpec]:
     return [
-        tenant_check_spec(
-            MEMBERS_RESOLVE, asset=golden,
-            description="Fails when a crosswalk member's unified id has no golden record.",
-        ),
-        tenant_check_spec(
-            ONE_TENANT, asset=golden,
-            description="Fails when one unified entity has members of two tenants.",
-        ),
         tenant_check_spec(
             REVIEW_QUEUE, asset=golden,
             description="Warns while pairs between the two thresholds wait for a person "
@@ -35,14 +24,6 @@ def unified_check_specs(golden: AssetKey) -> list[AssetCheckSpec]:
 
 def unified_check_results(golden: AssetKey, unified: Unified) -> list[AssetCheckResult]:
     return [
-        AssetCheckResult(
-            asset_key=golden, check_name=MEMBERS_RESOLVE, passed=unified.orphans == 0,
-            metadata={"members_without_entity": unified.orphans},
-        ),
-        AssetCheckResult(
-            asset_key=golden, check_name=ONE_TENANT, passed=unified.mixed_tenants == 0,
-            metadata={"entities_on_two_tenants": unified.mixed_tenants},
-        ),
         AssetCheckResult(
             asset_key=golden, check_name=REVIEW_QUEUE, passed=unified.review_pairs == 0,
             severity=AssetCheckSeverity.WARN, metadata={"pairs_in_review": unified.review_pairs},

@@ -10,10 +10,12 @@ import pytest
 
 from autonomos_pipelines.canonical.unification import unify_in_warehouse
 from autonomos_pipelines.canonical.unified_sql import linked_select
+from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.unify.model import Survivorship, Thresholds
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect
-from autonomos_pipelines.warehouse.store import WarehouseSession
+from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
+from quality_checks.unified_gx import validate_crosswalk
 from tests.unified_rows import TENANT, account_row, insert_rows
 
 MODEL = canonical_model()
@@ -49,12 +51,7 @@ def _ids(session) -> dict[tuple[str, str], str]:
 def test_golden_records_follow_the_survivorship_rule(session):
     insert_rows(session, "account", ACCOUNTS)
     unified = _unify(session)
-    assert (unified.records, unified.entities, unified.orphans, unified.mixed_tenants) == (
-        3,
-        2,
-        0,
-        0,
-    )
+    assert (unified.records, unified.entities) == (3, 2)
     assert unified.cluster_sizes == {1: 1, 2: 1}
     recent = session.rows(
         "SELECT industry, member_count FROM unified.account WHERE member_count = 2"
@@ -102,3 +99,27 @@ def test_hostile_source_values_stay_values(session):
     unified = _unify(session, Survivorship(source_priority=(hostile,)))
     assert unified.entities == 1
     assert session.rows("SELECT name FROM unified.account") == [(hostile,)]
+
+
+def test_the_crosswalk_suite_fails_on_a_dangling_member_and_a_mixed_tenant(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTONOMOS_HOME", str(tmp_path))
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    warehouse = Warehouse(Settings.from_env())
+    with warehouse.session(TENANT) as session:
+        insert_rows(session, "account", ACCOUNTS)
+        _unify(session)
+    rows, outcomes = validate_crosswalk(warehouse, TENANT, "account", "clean")
+    assert rows == 3 and all(o.success for o in outcomes) and len(outcomes) == 6
+    with warehouse.session(TENANT) as session:
+        shared = _ids(session)[("salesforce", "001")]
+        session.execute(
+            "INSERT INTO unified.account_crosswalk VALUES "
+            "('hubspot', '5', 'hubspot', 'acc_9999999', 1.0, ?), "
+            "('hubspot', '6', 'hubspot', ?, 0.99, 'globex')",
+            (str(TENANT), shared),
+        )
+    _, outcomes = validate_crosswalk(warehouse, TENANT, "account", "tampered")
+    failed = {o.column: o for o in outcomes if not o.success}
+    assert set(failed) == {"has_golden_record", "tenants_in_entity", "_tenant_id"}
+    assert failed["has_golden_record"].unexpected_count == 1
+    assert failed["tenants_in_entity"].unexpected_count == 3  # both members and the intruder

@@ -40,8 +40,6 @@ class Unified:
     pairs_scored: int
     trained: bool
     retired: dict[str, str] = field(default_factory=dict)
-    orphans: int = 0
-    mixed_tenants: int = 0
     pending: tuple[ScoredPair, ...] = ()  # between the thresholds, most probable first
 
     @property
@@ -142,25 +140,9 @@ def unify_in_warehouse(  # noqa: PLR0913
     entities = session.replace_table(
         unified_schema, names["golden"], golden_select(entity, table, cross, rules, session.dialect)
     )
-    orphans, mixed = _integrity(session, unified_schema, entity.name)
     sizes = Counter(Counter(crosswalk["unified_id"]).values())
     return Unified(
         len(records), entities, dict(sorted(sizes.items())), result.pairs_scored,
-        result.trained, dict(result.merged_into), orphans, mixed,
+        result.trained, dict(result.merged_into),
         tuple(sorted(result.review_pairs, key=lambda p: (-p.probability, p.left, p.right))),
     )  # fmt: skip
-
-
-def _integrity(session: WarehouseSession, schema: str, entity: str) -> tuple[int, int]:
-    """(crosswalk rows whose unified id has no golden record, unified ids on two tenants)."""
-    names = table_names(entity)
-    cross, golden = _t(schema, names["crosswalk"]), _t(schema, names["golden"])
-    orphans = session.rows(
-        f"SELECT count(*) FROM {cross} AS x LEFT JOIN {golden} AS g "  # noqa: S608
-        "ON g.unified_id = x.unified_id WHERE g.unified_id IS NULL"
-    )[0][0]
-    mixed = session.rows(
-        f"SELECT count(*) FROM (SELECT unified_id FROM {cross} GROUP BY unified_id "  # noqa: S608
-        "HAVING count(DISTINCT _tenant_id) > 1) AS m"
-    )[0][0]
-    return int(orphans), int(mixed)

@@ -103,3 +103,15 @@ def linked_select(
     if not joins:
         return None
     return f"SELECT c.*, {', '.join(columns)} FROM {table} AS c {' '.join(joins)}"  # noqa: S608
+
+
+def crosswalk_check_select(crosswalk: str, golden: str) -> str:
+    """Every crosswalk row with whether its unified id has a golden record and on how many
+    tenants its unified entity has members: what the crosswalk's GX suite validates."""
+    return (
+        "SELECT x.connector, x.record_id, x.unified_id, x.match_probability, x._tenant_id, "  # noqa: S608
+        "g.unified_id IS NOT NULL AS has_golden_record, t.tenants AS tenants_in_entity "
+        f"FROM {crosswalk} AS x LEFT JOIN {golden} AS g ON g.unified_id = x.unified_id "
+        "LEFT JOIN (SELECT unified_id, count(DISTINCT _tenant_id) AS tenants "
+        f"FROM {crosswalk} GROUP BY unified_id) AS t ON t.unified_id = x.unified_id"
+    )
