@@ -31,8 +31,7 @@ def run(entity: str, frame: pd.DataFrame, truth: dict[RecordKey, str]) -> dict[s
     prepared = features.prepare(entity, frame)
     times["prepare"] = time.perf_counter() - start
     start = time.perf_counter()
-    model = linker._linker(entity, prepared)
-    trained = linker.train(entity, model, len(prepared))
+    _, weights = linker.trained_linker(entity, prepared)
     times["train"] = time.perf_counter() - start
     start = time.perf_counter()
     pairs, _ = linker.score_pairs(entity, prepared, thresholds)
@@ -54,7 +53,7 @@ def run(entity: str, frame: pd.DataFrame, truth: dict[RecordKey, str]) -> dict[s
     reviewed = clusters.cluster(keys, pairs, verdicts, thresholds)
     after = stable_ids.assign(reviewed, ids, lambda n: [f"v{next(counter)}" for _ in range(n)])
     precision_reviewed, recall_reviewed = pairwise(after.ids, truth)
-    return {"records": len(frame), "trained": trained, "precision": precision,
+    return {"records": len(frame), "weights": weights, "precision": precision,
             "recall": recall, "pairs": len(pairs), "review": len(review),
             "precision_after_review": precision_reviewed,
             "recall_after_review": recall_reviewed, **times}  # fmt: skip

@@ -38,7 +38,7 @@ class Unified:
     entities: int
     cluster_sizes: dict[int, int]
     pairs_scored: int
-    trained: bool
+    weights: str  # what of the match weights was estimated from the tenant's records
     retired: dict[str, str] = field(default_factory=dict)
     pending: tuple[ScoredPair, ...] = ()  # between the thresholds, most probable first
 
@@ -143,6 +143,6 @@ def unify_in_warehouse(  # noqa: PLR0913
     sizes = Counter(Counter(crosswalk["unified_id"]).values())
     return Unified(
         len(records), entities, dict(sorted(sizes.items())), result.pairs_scored,
-        result.trained, dict(result.merged_into),
+        result.weights, dict(result.merged_into),
         tuple(sorted(result.review_pairs, key=lambda p: (-p.probability, p.left, p.right))),
     )  # fmt: skip

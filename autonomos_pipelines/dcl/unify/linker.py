@@ -21,6 +21,7 @@ from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair, Threshold
 
 # Below this many records EM has too few pairs per level to estimate m reliably.
 MIN_RECORDS_TO_TRAIN = 200
+ESTIMATED = "estimated from this tenant's records (EM)"
 SEED = 20
 # Random pairs sampled to estimate u: more than Splink's 1e6 default, still ~1 s on DuckDB.
 U_SAMPLE_PAIRS = 3e6
@@ -109,17 +110,61 @@ def _linker(entity: str, prepared: pd.DataFrame) -> Linker:
     return Linker(frame, settings, log_level=logging.ERROR)
 
 
-def train(entity: str, linker: Linker, records: int) -> bool:
-    """Estimate the weights from the tenant's data; False (priors kept) when it is too small."""
+class EmRefused(Exception):
+    """Splink refused what one EM session estimated (an m driven to 0)."""
+
+    def __init__(self, rule: int, reason: str) -> None:
+        super().__init__(reason)
+        self.rule = rule
+
+
+def train(entity: str, linker: Linker, records: int, skip: frozenset[int] = frozenset()) -> str:
+    """Estimate the weights from the tenant's data: the match rate and u, then m by EM on
+    each training rule not in ``skip``; priors kept when it is too small. Returns what was
+    estimated."""
     if records < MIN_RECORDS_TO_TRAIN:
-        return False
+        return f"priors (fewer than {MIN_RECORDS_TO_TRAIN} records)"
     model = MODELS[entity]
     training = linker.training
     training.estimate_probability_two_random_records_match(list(model.deterministic), recall=0.8)
+    settings = linker._settings_obj  # Splink keeps the estimate only there
+    if not 0 < settings._probability_two_random_records_match < 1:
+        # no pair (or every pair) agrees on a deterministic rule: nothing for EM to learn from
+        settings._probability_two_random_records_match = PRIOR_MATCH_SHARE
+        return "priors (no two records agree on a deterministic rule: nothing to learn from)"
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
-    for rule in model.em_rules:
-        training.estimate_parameters_using_expectation_maximisation(rule)
-    return True
+    for index, rule in enumerate(model.em_rules):
+        if index in skip:
+            continue
+        try:
+            training.estimate_parameters_using_expectation_maximisation(rule)
+        except ValueError as error:
+            raise EmRefused(index, str(error).split(". ")[0]) from error
+    return ESTIMATED
+
+
+def trained_linker(entity: str, prepared: pd.DataFrame) -> tuple[Linker, str]:
+    """A linker with the weights this tenant's records support, and what was estimated.
+
+    Splink 5 refuses an m that EM drove to 0 (a comparison level no match of this tenant
+    reaches) in the middle of a session; the half-trained model is dropped and trained again
+    without that session, whose comparisons keep their priors."""
+    skipped: dict[int, str] = {}
+    while True:
+        linker = _linker(entity, prepared)
+        try:
+            weights = train(entity, linker, len(prepared), frozenset(skipped))
+        except EmRefused as refused:
+            skipped[refused.rule] = str(refused)
+            continue
+        if not skipped:
+            return linker, weights
+        rules = MODELS[entity].em_rules
+        left_out = "; ".join(
+            f"{rules[i].get_blocking_rule('duckdb').blocking_rule_sql}: {why}"
+            for i, why in skipped.items()
+        )
+        return linker, f"{weights}, without the EM session(s) Splink refused ({left_out})"
 
 
 def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, str]:
@@ -142,13 +187,12 @@ def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, s
 
 def score_pairs(
     entity: str, prepared: pd.DataFrame, thresholds: Thresholds
-) -> tuple[list[ScoredPair], bool]:
-    """Pairs with a match probability of at least ``thresholds.lower``, and whether the
-    weights were trained on these records (False: priors)."""
+) -> tuple[list[ScoredPair], str]:
+    """Pairs with a match probability of at least ``thresholds.lower``, and what of the
+    weights was estimated from these records (see `train`)."""
     if len(prepared) < 2:
-        return [], False
-    linker = _linker(entity, prepared)
-    trained = train(entity, linker, len(prepared))
+        return [], "nothing to compare"
+    linker, weights = trained_linker(entity, prepared)
     scored = linker.inference.predict(
         threshold_match_probability=thresholds.lower
     ).as_pandas_dataframe()
@@ -171,4 +215,4 @@ def score_pairs(
         )
         for _, row in scored.iterrows()
     ]
-    return pairs, trained
+    return pairs, weights

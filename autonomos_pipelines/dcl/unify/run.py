@@ -26,7 +26,7 @@ class UnifyResult:
     members: list[Member]  # every input record, singletons included
     review_pairs: list[ScoredPair]  # lower <= p < upper, not decided already
     merged_into: dict[str, str]  # retired unified id -> the id that absorbed it
-    trained: bool  # weights estimated from this tenant's data (False: priors)
+    weights: str  # what of the weights was estimated from this tenant's data
     pairs_scored: int
 
 
@@ -61,7 +61,7 @@ def unify_entity(  # noqa: PLR0913
     """Link, cluster and number one entity's records (see the module docstrings)."""
     prepared = prepare(entity, records)
     keys = [RecordKey.parse(k) for k in prepared["unique_id"]]
-    pairs, trained = score_pairs(entity, prepared, thresholds)
+    pairs, weights = score_pairs(entity, prepared, thresholds)
     clusters = cluster(keys, pairs, decisions, thresholds)
     assignment = assign(clusters, previous, allocate)
     certainty = _certainty(clusters, pairs, decisions)
@@ -78,4 +78,4 @@ def unify_entity(  # noqa: PLR0913
         and frozenset((pair.left, pair.right)) not in decided
         and assignment.ids[pair.left] != assignment.ids[pair.right]
     ]
-    return UnifyResult(members, review, assignment.merged_into, trained, len(pairs))
+    return UnifyResult(members, review, assignment.merged_into, weights, len(pairs))
