@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 CLIENT_ID = "508c1573-50f1-40dd-a3f9-0f0402e84458"
 CLIENT_SECRET = "Oo58Q~DYt_ouexiCAbZVW6gD4hXsrp6K~gaV240E"
@@ -39,7 +40,7 @@ def _data(seed: int) -> Records:
     owners = [_guid(rng) for _ in range(5)]
     accounts: list[dict[str, Any]] = []
     for index in range(75):
-        company = fv.org(rng, index + 17)
+        company = sw.org(rng, index + 17)
         accounts.append(
             {
                 "@odata.etag": f'W/"{1000 + index}"',
@@ -47,7 +48,7 @@ def _data(seed: int) -> Records:
                 "name": company["name"],
                 "accountnumber": f"ACC-{5000 + index}",
                 "websiteurl": f"https://{company['domain']}",
-                "telephone1": fv.phone(rng),
+                "telephone1": company["phone"],
                 "address1_line1": company["street"],
                 "address1_city": company["city"],
                 "address1_stateorprovince": company["state"] or None,
@@ -65,7 +66,9 @@ def _data(seed: int) -> Records:
         )
     contacts: list[dict[str, Any]] = []
     for index in range(180):
-        account, (first, last) = rng.choice(accounts), fv.person(rng)
+        account = rng.choice(accounts)
+        person = sw.contact_at(rng, account["websiteurl"][8:])
+        first, last = person["first"], person["last"]
         contacts.append(
             {
                 "@odata.etag": f'W/"{3000 + index}"',
@@ -73,8 +76,8 @@ def _data(seed: int) -> Records:
                 "firstname": first,
                 "lastname": last,
                 "fullname": f"{first} {last}",
-                "emailaddress1": fv.email_of(first, last, account["websiteurl"][8:], index),
-                "telephone1": fv.phone(rng),
+                "emailaddress1": person["email"],
+                "telephone1": person["phone"],
                 "mobilephone": fv.phone(rng),
                 "jobtitle": rng.choice(["Purchasing Manager", "IT Director", "Controller"]),
                 "department": rng.choice(["IT", "Finance", "Purchasing"]),

@@ -11,6 +11,7 @@ from typing import Any
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, bearer, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 TOKEN = "dG9rOjd5QWOVqFq0pWUsWm3pTDY9LLDhTNTAw8Fn3JqPxwDAEbNm7zyo4725"
 WORKSPACE = "ecahpwf5"
@@ -25,7 +26,7 @@ def _data(seed: int) -> Records:
     rng = random.Random(seed)
     companies: list[dict[str, Any]] = []
     for index in range(45):
-        company, created = fv.org(rng, index + 11), fv.moment(rng, 400)
+        company, created = sw.org(rng, index + 11), fv.moment(rng, 400)
         companies.append(
             {
                 "type": "company",
@@ -49,7 +50,9 @@ def _data(seed: int) -> Records:
         )
     contacts: list[dict[str, Any]] = []
     for index in range(180):
-        company, (first, last) = rng.choice(companies), fv.person(rng)
+        company = rng.choice(companies)
+        person = sw.contact_at(rng, company["website"][8:])
+        first, last = person["first"], person["last"]
         created = fv.moment(rng, 400)
         city, _, _, country = rng.choice(fv.CITIES)
         contacts.append(
@@ -59,8 +62,8 @@ def _data(seed: int) -> Records:
                 "workspace_id": WORKSPACE,
                 "external_id": f"user-{index}",
                 "role": rng.choice(["user", "lead"]),
-                "email": fv.email_of(first, last, company["website"][8:], index),
-                "phone": fv.phone(rng),
+                "email": person["email"],
+                "phone": person["phone"],
                 "name": f"{first} {last}",
                 "owner_id": rng.choice(ADMINS),
                 "has_hard_bounced": False,

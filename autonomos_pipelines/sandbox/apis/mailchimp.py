@@ -12,6 +12,7 @@ from typing import Any
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
 LIST_ID = "a1b2c3d4e5"
@@ -69,8 +70,8 @@ def _data(seed: int) -> Records:
         )
     members: list[dict[str, Any]] = []
     for index in range(220):
-        first, last = fv.person(rng)
-        email = fv.email_of(first, last, "subscriber.example.com", index)
+        person = sw.nth_contact(rng, index)
+        first, last, email = person["first"], person["last"], person["email"]
         city, _, _, country = rng.choice(fv.CITIES)
         joined = fv.moment(rng, 600)
         members.append(
@@ -85,7 +86,7 @@ def _data(seed: int) -> Records:
                 "merge_fields": {
                     "FNAME": first,
                     "LNAME": last,
-                    "PHONE": fv.phone(rng),
+                    "PHONE": person["phone"],
                     "ADDRESS": {"addr1": "", "city": city, "country": country},
                 },
                 "stats": {

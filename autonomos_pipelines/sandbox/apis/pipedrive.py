@@ -10,6 +10,7 @@ from typing import Any
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 API_TOKEN = "b15399ac70803a3d51eb2f02d53b67185767fc17"
 USERS = [
@@ -27,8 +28,10 @@ def _data(seed: int) -> Records:
     orgs: list[dict[str, Any]] = []
     persons: list[dict[str, Any]] = []
     deals: list[dict[str, Any]] = []
+    domains: dict[int, str] = {}  # an organisation's domain, for its people's e-mails
     for index in range(70):
-        company, owner = fv.org(rng, index + 3), rng.choice(USERS)
+        company, owner = sw.org(rng, index + 3), rng.choice(USERS)
+        domains[1 + index] = company["domain"]
         added = fv.moment(rng)
         orgs.append(
             {
@@ -53,9 +56,10 @@ def _data(seed: int) -> Records:
             }
         )
     for index in range(160):
-        organisation, (first, last) = rng.choice(orgs), fv.person(rng)
+        organisation = rng.choice(orgs)
         added = fv.moment(rng)
-        domain = fv.domain_of(organisation["name"])
+        person = sw.contact_at(rng, domains[organisation["id"]])
+        first, last = person["first"], person["last"]
         persons.append(
             {
                 "id": 100 + index,
@@ -74,11 +78,11 @@ def _data(seed: int) -> Records:
                 "email": [
                     {
                         "label": "work",
-                        "value": fv.email_of(first, last, domain, index),
+                        "value": person["email"],
                         "primary": True,
                     }
                 ],
-                "phone": [{"label": "work", "value": fv.phone(rng), "primary": True}],
+                "phone": [{"label": "work", "value": person["phone"], "primary": True}],
                 "job_title": rng.choice(["CFO", "Head of Ops", "Buyer", "CTO"]),
                 "visible_to": "3",
                 "active_flag": True,

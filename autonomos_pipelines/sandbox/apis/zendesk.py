@@ -12,6 +12,7 @@ from typing import Any
 from autonomos_pipelines.sandbox.apis.base import Records, SandboxApi
 from autonomos_pipelines.sandbox.apis.http import Request, Response, basic, int_param
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 EMAIL = "admin@autonomos-demo.example.com"
 API_TOKEN = "L7yLZ1o8piG6zxvRtUI0hGB56FCnZIyFe5PMKDEO"
@@ -23,7 +24,7 @@ def _data(seed: int) -> Records:
     rng = random.Random(seed)
     organizations: list[dict[str, Any]] = []
     for index in range(40):
-        company = fv.org(rng, index + 5)
+        company = sw.org(rng, index + 5)
         created = fv.moment(rng, 300)
         organizations.append(
             {
@@ -44,19 +45,25 @@ def _data(seed: int) -> Records:
         )
     users: list[dict[str, Any]] = []
     for index in range(150):
-        organisation, (first, last) = rng.choice(organizations), fv.person(rng)
+        organisation = rng.choice(organizations)
         role = "agent" if index < 12 else "end-user"
         domain = (
             "autonomos-demo.example.com" if role == "agent" else organisation["domain_names"][0]
         )
+        if role == "agent":  # the support team's own staff, not customers
+            first, last = fv.person(rng)
+            person = {"email": fv.email_of(first, last, domain, index), "phone": fv.phone(rng)}
+        else:
+            person = sw.contact_at(rng, domain)
+            first, last = person["first"], person["last"]
         created = fv.moment(rng, 400)
         users.append(
             {
                 "id": 381000000 + index,
                 "url": f"{PUBLIC}/users/{381000000 + index}.json",
                 "name": f"{first} {last}",
-                "email": fv.email_of(first, last, domain, index),
-                "phone": fv.phone(rng),
+                "email": person["email"],
+                "phone": person["phone"],
                 "role": role,
                 "role_type": None,
                 "active": True,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 STAGES = [
     ("appointmentscheduled", "0.2", False, False),
@@ -59,11 +60,12 @@ def _record(object_id: int, properties: dict[str, Any], created, updated) -> dic
 def companies(rng: random.Random, count: int) -> list[dict[str, Any]]:
     rows = []
     for index in range(count):
-        name = fv.company_name(rng, index + 7)
-        city, state, postal, country = rng.choice(fv.CITIES)
+        company = sw.org(rng, index + 7)
+        name = company["name"]
+        city, state, postal, country = (company[k] for k in ("city", "state", "postal", "country"))
         created = fv.moment(rng)
         updated = created + timedelta(days=rng.randint(0, 90))
-        domain = fv.domain_of(name)
+        domain = company["domain"]
         rows.append(
             _record(
                 9000000 + index * 17,
@@ -74,7 +76,7 @@ def companies(rng: random.Random, count: int) -> list[dict[str, Any]]:
                     "industry": rng.choice(fv.INDUSTRIES).upper(),
                     "numberofemployees": rng.choice([12, 45, 120, 800, 5000]),
                     "annualrevenue": rng.choice([500000, 2500000, 12000000, 90000000]),
-                    "phone": fv.phone(rng),
+                    "phone": company["phone"],
                     "address": f"{rng.randint(1, 500)} Main Street",
                     "city": city,
                     "state": state or None,
@@ -97,7 +99,8 @@ def contacts(rng: random.Random, comps: list[dict[str, Any]], count: int) -> lis
     rows = []
     for index in range(count):
         company = rng.choice(comps)
-        first, last = fv.person(rng)
+        person = sw.contact_at(rng, company["properties"]["domain"])
+        first, last = person["first"], person["last"]
         city, state, postal, country = rng.choice(fv.CITIES)
         created = fv.moment(rng)
         updated = created + timedelta(days=rng.randint(0, 60))
@@ -107,8 +110,8 @@ def contacts(rng: random.Random, comps: list[dict[str, Any]], count: int) -> lis
                 {
                     "firstname": first,
                     "lastname": last,
-                    "email": fv.email_of(first, last, company["properties"]["domain"], index),
-                    "phone": fv.phone(rng),
+                    "email": person["email"],
+                    "phone": person["phone"],
                     "mobilephone": fv.phone(rng),
                     "jobtitle": rng.choice(
                         ["CTO", "VP Sales", "Engineer", "Head of Finance", "CEO"]

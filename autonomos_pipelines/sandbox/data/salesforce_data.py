@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 STAGES = [
     ("Prospecting", 10, False, False),
@@ -59,7 +60,7 @@ def dataset(seed: int) -> dict[str, list[dict[str, Any]]]:
         )
     accounts: list[dict[str, Any]] = []
     for index in range(90):
-        company = fv.org(rng, index + 13)
+        company = sw.org(rng, index + 13)
         accounts.append(
             {
                 "Id": _sf_id("001", index),
@@ -67,7 +68,7 @@ def dataset(seed: int) -> dict[str, list[dict[str, Any]]]:
                 "Type": rng.choice(["Prospect", "Customer - Direct", "Channel Partner / Reseller"]),
                 "Industry": company["industry"],
                 "Website": f"https://www.{company['domain']}",
-                "Phone": fv.phone(rng),
+                "Phone": company["phone"],
                 "BillingStreet": company["street"],
                 "BillingCity": company["city"],
                 "BillingState": company["state"] or None,
@@ -83,7 +84,9 @@ def dataset(seed: int) -> dict[str, list[dict[str, Any]]]:
         )
     contacts: list[dict[str, Any]] = []
     for index in range(220):
-        account, (first, last) = rng.choice(accounts), fv.person(rng)
+        account = rng.choice(accounts)
+        person = sw.contact_at(rng, account["Website"][12:])
+        first, last = person["first"], person["last"]
         contacts.append(
             {
                 "Id": _sf_id("003", index),
@@ -91,8 +94,8 @@ def dataset(seed: int) -> dict[str, list[dict[str, Any]]]:
                 "FirstName": first,
                 "LastName": last,
                 "Name": f"{first} {last}",
-                "Email": fv.email_of(first, last, account["Website"][12:], index),
-                "Phone": fv.phone(rng),
+                "Email": person["email"],
+                "Phone": person["phone"],
                 "MobilePhone": fv.phone(rng),
                 "Title": rng.choice(["CFO", "VP Engineering", "Procurement Lead", "COO"]),
                 "Department": rng.choice(["Finance", "Engineering", "Operations"]),
@@ -135,15 +138,17 @@ def dataset(seed: int) -> dict[str, list[dict[str, Any]]]:
         )
     leads: list[dict[str, Any]] = []
     for index in range(120):
-        company, (first, last) = fv.org(rng, index), fv.person(rng)
+        company = sw.org(rng, index + 100)
+        person = sw.contact_at(rng, company["domain"])
+        first, last = person["first"], person["last"]
         leads.append(
             {
                 "Id": _sf_id("00Q", index),
                 "FirstName": first,
                 "LastName": last,
                 "Company": company["name"],
-                "Email": fv.email_of(first, last, company["domain"], index),
-                "Phone": fv.phone(rng),
+                "Email": person["email"],
+                "Phone": person["phone"],
                 "Title": rng.choice(["Manager", "Director", "Analyst"]),
                 "Status": rng.choice(["Open - Not Contacted", "Working - Contacted", "Qualified"]),
                 "LeadSource": rng.choice(SOURCES),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data import shared_world as sw
 
 PLANS = [
     ("price_starter", "Starter", 2900, "month"),
@@ -18,9 +19,10 @@ PLANS = [
 def customers(rng: random.Random, count: int) -> list[dict[str, Any]]:
     rows = []
     for index in range(count):
-        name = fv.company_name(rng, index)
-        city, state, postal, country = rng.choice(fv.CITIES)
-        first, last = fv.person(rng)
+        company = sw.org(rng, index + 60)
+        name = company["name"]
+        city, state, postal, country = (company[k] for k in ("city", "state", "postal", "country"))
+        person = sw.contact_at(rng, company["domain"])
         rows.append(
             {
                 "id": fv.token(rng, "cus_"),
@@ -28,7 +30,7 @@ def customers(rng: random.Random, count: int) -> list[dict[str, Any]]:
                 "address": {
                     "city": city,
                     "country": country,
-                    "line1": f"{rng.randint(1, 999)} Market St",
+                    "line1": company["street"],
                     "line2": None,
                     "postal_code": postal,
                     "state": state or None,
@@ -39,12 +41,12 @@ def customers(rng: random.Random, count: int) -> list[dict[str, Any]]:
                 "default_source": None,
                 "delinquent": rng.random() < 0.1,
                 "description": f"{name} billing account",
-                "email": fv.email_of(first, last, fv.domain_of(name), index),
+                "email": person["email"],
                 "invoice_prefix": fv.token(rng, "", 8).upper(),
                 "livemode": False,
                 "metadata": {},
                 "name": name,
-                "phone": fv.phone(rng),
+                "phone": company["phone"],
                 "preferred_locales": ["en"],
                 "tax_exempt": "none",
             }

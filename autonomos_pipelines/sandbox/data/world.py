@@ -71,7 +71,7 @@ def companies(n: int, rng: random.Random) -> list[Company]:
         made.append(
             Company(
                 f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), slug + rng.choice(TLDS),
-                _digits(rng),
+                digits(rng),
                 f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
                 rng.choice(fv.CITIES), rng.choice(fv.INDUSTRIES),
             )
@@ -91,7 +91,7 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[i] + text[i:]
 
 
-def _phone_format(rng: random.Random, digits: str) -> str:
+def phone_format(rng: random.Random, digits: str) -> str:
     a, b, c = digits[:3], digits[3:6], digits[6:]
     return rng.choice((f"+1 ({a}) {b}-{c}", f"{a}{b}{c}", f"{a}-{b}-{c}", f"+1.{a}.{b}.{c}"))
 
@@ -116,7 +116,7 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
         "name": name,
         "domain": _maybe(rng, 0.5, company.domain),
         "website": _maybe(rng, 0.5, website),
-        "phone": _maybe(rng, 0.6, _phone_format(rng, company.phone)),
+        "phone": _maybe(rng, 0.6, phone_format(rng, company.phone)),
         "billing_street": _maybe(rng, 0.7, company.street),
         "billing_city": _maybe(rng, 0.85, city),
         "billing_postal_code": _maybe(rng, 0.6, postal),
@@ -143,7 +143,7 @@ def contact_view(
         "last_name": casing(shown_last),
         "full_name": f"{shown_first} {shown_last}",
         "email": email.upper() if email and rng.random() < 0.1 else email,
-        "phone": _maybe(rng, 0.45, _phone_format(rng, phone)),
+        "phone": _maybe(rng, 0.45, phone_format(rng, phone)),
         "title": rng.choice(("CEO", "CFO", "VP Sales", "Engineer", "Buyer", None)),
         "mailing_city": _maybe(
             rng, 0.6, rng.choice(fv.CITIES)[0] if rng.random() < 0.1 else company.city[0]
@@ -175,7 +175,7 @@ def bench_records(
     while len(rows) < n_records:
         company = firms[index % len(firms)] if entity == "account" else rng.choice(firms)
         key = f"{company.key}#{index // len(firms)}" if entity == "account" else f"person:{index}"
-        person = (rng.choice(FIRST), rng.choice(LAST), _digits(rng))
+        person = (rng.choice(FIRST), rng.choice(LAST), digits(rng))
         for system in _placements(rng, entity):
             view = (
                 account_view(rng, company)
@@ -194,5 +194,5 @@ def bench_records(
     return pd.DataFrame(kept), {key: truth[key] for key in keys}
 
 
-def _digits(rng: random.Random) -> str:
+def digits(rng: random.Random) -> str:
     return f"{rng.randint(200, 989)}{rng.randint(1000000, 9999999)}"
