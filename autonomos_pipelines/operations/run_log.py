@@ -4,6 +4,7 @@ every traceback), dlt's and our own log lines, and Python warnings raised while 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -57,11 +58,20 @@ def process_logs_to(handler: logging.Handler) -> Iterator[None]:
     root.addHandler(handler)
     root.setLevel(min(level, logging.INFO))  # not DEBUG: urllib3 would log every request
     dlt_logger.addHandler(handler)  # dlt's logger may not propagate to the root
-    logging.captureWarnings(True)  # a library's warning lands in the file, not on screen
+    # a library's warning lands in the file, not on screen. Our own hook, restored on exit:
+    # logging.captureWarnings(True) is a no-op once a library (great_expectations, on
+    # import) has turned it on, and captureWarnings(False) would turn theirs off.
+    previous = warnings.showwarning
+    warnings.showwarning = _warning_to_log
     try:
         yield
     finally:
-        logging.captureWarnings(False)
+        warnings.showwarning = previous
         dlt_logger.removeHandler(handler)
         root.removeHandler(handler)
         root.setLevel(level)
+
+
+def _warning_to_log(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    logging.getLogger("py.warnings").warning("%s", text.rstrip())
