@@ -22,10 +22,16 @@ def unified_check_specs(golden: AssetKey) -> list[AssetCheckSpec]:
     ]  # fmt: skip
 
 
-def unified_check_results(golden: AssetKey, unified: Unified) -> list[AssetCheckResult]:
+def unified_check_results(
+    golden: AssetKey, unified: Unified, tenant: str
+) -> list[AssetCheckResult]:
+    waiting = unified.review_pairs
+    entity = golden.path[-1]
     return [
         AssetCheckResult(
-            asset_key=golden, check_name=REVIEW_QUEUE, passed=unified.review_pairs == 0,
+            asset_key=golden, check_name=REVIEW_QUEUE, passed=waiting == 0,
+            description=f"{waiting} pair(s) wait for a person: `autonomos unify review "
+            f"{tenant} {entity}`" if waiting else "no pair waits for a person",
             severity=AssetCheckSeverity.WARN, metadata={"pairs_in_review": unified.review_pairs},
         ),
     ]  # fmt: skip

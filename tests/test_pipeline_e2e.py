@@ -60,8 +60,21 @@ def test_demo_tenant_end_to_end_and_idempotent(env, instance, sandbox):
     assert float(total) == invoice["total"] / 100 and currency == invoice["currency"].upper()
     assert record == invoice["id"] and version > 0
 
+    records, entities = first.unified["account"]
+    assert records == EXPECTED_ROWS["account"] and entities < records  # billing meets the CRM
+    crosswalk = "SELECT connector, record_id, unified_id FROM unified.account_crosswalk"
+    ids = sorted(canonical(env, "acme", crosswalk))
+
     second = run_tenant(sandbox_definitions(), "acme", ALL, instance, env)
     assert second.success and second.canonical_rows == EXPECTED_ROWS
+    assert sorted(canonical(env, "acme", crosswalk)) == ids  # a re-run renumbers nothing
+    ((linked, revenue, invoiced),) = canonical(
+        env, "acme",
+        "SELECT count(DISTINCT a.unified_id), sum(i.total_amount), "
+        "(SELECT sum(total_amount) FROM canonical.invoice) FROM unified.account AS a "
+        "JOIN unified.invoice AS i ON i.unified_account_id = a.unified_id",
+    )  # fmt: skip
+    assert 0 < linked <= entities and revenue == invoiced  # every invoice reaches its customer
     duplicates = canonical(
         env,
         "acme",
@@ -145,7 +158,8 @@ def test_postgres_warehouse_uses_a_schema_per_tenant(env, instance, pg_root, mon
     assert summary.canonical_rows["payment"] == 240 and summary.canonical_rows["contact"] == 0
     with psycopg.connect(url) as db:
         schemas = {r[0] for r in db.execute("SELECT schema_name FROM information_schema.schemata")}
-        assert {"acme__raw_stripe", "acme__canonical"} <= schemas
+        assert {"acme__raw_stripe", "acme__canonical", "acme__unified"} <= schemas
+        members = db.execute('SELECT count(*) FROM "acme__unified".account_crosswalk').fetchone()
         paid = db.execute(
             "SELECT count(*) FROM \"acme__canonical\".payment WHERE status = 'succeeded'"
         ).fetchone()[0]
@@ -155,4 +169,4 @@ def test_postgres_warehouse_uses_a_schema_per_tenant(env, instance, pg_root, mon
             "autonomos_pipelines.sandbox.data.stripe_data", fromlist=["x"]
         ).dataset()["charges"]
     )
-    assert all(summary.checks.values())
+    assert all(summary.checks.values()) and members == (summary.canonical_rows["account"],)

@@ -37,7 +37,9 @@ STRIPE_TABLES = {"account", "invoice", "payment", "subscription"}  # what stripe
 
 
 def requested(result) -> dict[str, set]:  # type: ignore[no-untyped-def]
-    keys = [FIELD_MAPPINGS_KEY] + [k for k in result_keys(result) if k.path[0] == "canonical"]
+    keys = [FIELD_MAPPINGS_KEY] + [
+        k for k in result_keys(result) if k.path[0] in ("canonical", "unified")
+    ]
     return {k.to_user_string(): p for k in keys if (p := result.get_requested_partitions(k))}
 
 
@@ -100,7 +102,9 @@ def test_downstream_follows_a_refresh_only_and_freshness_judges_each_tenant(env,
         assert requested(tick) == {name: {"acme"} for name in expected}
 
         # the tables stripe feeds built (as automation's run would): each reports itself fresh
-        built = run([key for key in downstream if key.path[-1] in STRIPE_TABLES])
+        built = run(
+            [k for k in downstream if k.path[0] == "canonical" and k.path[-1] in STRIPE_TABLES]
+        )
         fresh_at_build = {
             (e.asset_key.path[1], e.partition)
             for e in built.get_asset_check_evaluations()

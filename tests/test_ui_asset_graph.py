@@ -75,7 +75,12 @@ def test_drift_and_health_checks_are_recorded_per_tenant(env):
 def test_raw_assets_are_grouped_by_domain_and_described(env):
     specs = default_specs()
     groups = {graph().get(key).group_name for key in graph().get_all_asset_keys()}
-    expected = {f"raw_{spec.domain}" for spec in specs.values()} | {"dcl", "canonical", "ops"}
+    expected = {f"raw_{spec.domain}" for spec in specs.values()} | {
+        "dcl",
+        "canonical",
+        "unified",
+        "ops",
+    }
     assert groups == expected
     for key in raw_keys():
         node, spec = graph().get(key), specs[key.path[1]]

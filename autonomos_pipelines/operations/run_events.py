@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 from typing import Any
 
-from dagster import DagsterEventType
+from dagster import AssetCheckSeverity, DagsterEventType
 
 from autonomos_pipelines.operations.progress import Progress
 
@@ -27,7 +27,7 @@ class RunProgress(logging.Handler):
         self.tables: dict[str, int] = defaultdict(int)
         self.rows: dict[str, int] = defaultdict(int)
         self.requests: dict[str, int] = defaultdict(int)
-        self.checks = {"passed": 0, "failed": 0}
+        self.checks = {"passed": 0, "failed": 0, "warned": 0}
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
@@ -41,8 +41,9 @@ class RunProgress(logging.Handler):
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             self.materialized(*_metadata(event))
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
-            passed = event.event_specific_data.passed
-            self.checks["passed" if passed else "failed"] += 1
+            evaluation = event.event_specific_data
+            warned = evaluation.severity == AssetCheckSeverity.WARN
+            self.checks["passed" if evaluation.passed else "warned" if warned else "failed"] += 1
         elif kind == DagsterEventType.STEP_SUCCESS:
             self.step_done(step, event.event_specific_data.duration_ms / 1000)
         elif kind == DagsterEventType.STEP_FAILURE:
@@ -58,6 +59,13 @@ class RunProgress(logging.Handler):
             self.requests[connector] = int(values.get("http_requests") or 0)
         elif path[0] == "canonical":
             self.rows[f"canonical/{path[1]}"] = int(values.get("dagster/row_count") or 0)
+        elif path[0] == "unified" and path[1].endswith("_crosswalk"):
+            records, entities = values.get("source_records"), values.get("unified_entities")
+            entity, review = path[1].removesuffix("_crosswalk"), values.get("pairs_in_review")
+            self.progress.line(
+                f"  unified    {entity:<18}{records:>7} records -> {entities} entities, "
+                f"{review} pairs in review"
+            )
         elif path == ["dcl", "field_mappings"]:
             mapped, total = values.get("fields_mapped"), values.get("fields_total")
             self.progress.line(f"  mappings   {mapped}/{total} source fields mapped")
@@ -77,6 +85,7 @@ class RunProgress(logging.Handler):
 
     def run_done(self) -> None:
         if sum(self.checks.values()):
-            passed, failed = self.checks["passed"], self.checks["failed"]
-            self.progress.line(f"  checks     {passed} passed, {failed} failed")
-        self.checks = {"passed": 0, "failed": 0}
+            passed, failed, warned = (self.checks[k] for k in ("passed", "failed", "warned"))
+            warnings = f", {warned} warned" if warned else ""
+            self.progress.line(f"  checks     {passed} passed, {failed} failed{warnings}")
+        self.checks = {"passed": 0, "failed": 0, "warned": 0}

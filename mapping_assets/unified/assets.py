@@ -46,7 +46,7 @@ def unified_metadata(unified: Unified, thresholds: Thresholds) -> dict[str, Any]
         "cluster_sizes": MetadataValue.md(_sizes_table(unified.cluster_sizes)),
         "pairs_scored": unified.pairs_scored,
         "pairs_in_review": unified.review_pairs,
-        "weights": "estimated from this tenant's records (EM)" if unified.trained else "priors",
+        "weights": unified.weights,
         "thresholds": f"link at >= {thresholds.upper}, review from {thresholds.lower}",
         "ids_retired_this_run": len(unified.retired),
     }
@@ -84,7 +84,8 @@ def unified_asset(entity: str):
     def _unify(
         context: AssetExecutionContext, warehouse: WarehouseResource, registry: RegistryResource
     ):
-        done = unify_tenant(warehouse.get(), registry.workflow(), tenant_of(context), entity)
+        tenant_id = tenant_of(context)
+        done = unify_tenant(warehouse.get(), registry.workflow(), tenant_id, entity)
         unified = done.unified
         metadata = {
             **unified_metadata(unified, done.thresholds),
@@ -97,7 +98,7 @@ def unified_asset(entity: str):
         yield MaterializeResult(
             asset_key=golden, metadata={"dagster/row_count": unified.entities, **metadata}
         )
-        yield from unified_check_results(golden, unified)
+        yield from unified_check_results(golden, unified, tenant_id)
 
     return _unify
 
