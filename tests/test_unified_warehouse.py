@@ -9,14 +9,14 @@ import duckdb
 import pytest
 
 from autonomos_pipelines.canonical.unification import unify_in_warehouse
-from autonomos_pipelines.canonical.unified_sql import linked_select
+from autonomos_pipelines.canonical.unified_sql import linked_select, records_select
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.unify.model import Survivorship, Thresholds
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect
 from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
 from quality_checks.unified_gx import validate_crosswalk
-from tests.unified_rows import TENANT, account_row, insert_rows
+from tests.unified_rows import TENANT, account_row, contact_row, insert_rows
 
 MODEL = canonical_model()
 
@@ -123,3 +123,33 @@ def test_the_crosswalk_suite_fails_on_a_dangling_member_and_a_mixed_tenant(tmp_p
     assert set(failed) == {"has_golden_record", "tenants_in_entity", "_tenant_id"}
     assert failed["has_golden_record"].unexpected_count == 1
     assert failed["tenants_in_entity"].unexpected_count == 3  # both members and the intruder
+
+
+def test_contacts_are_linked_knowing_where_each_person_works(session):
+    insert_rows(session, "account", ACCOUNTS)
+    _unify(session)  # accounts first, as the asset graph orders them
+    insert_rows(session, "contact", [
+        contact_row("salesforce", "003A", "Ada", "Lovelace", account_id="001"),
+        contact_row("stripe", "c_9", "Ada", "Lovelace", account_id="cus_1"),
+        contact_row("zendesk", "u_5", "Ada", "Lovelace", account_id="77"),
+        # other people, so that a name's frequency means what it means in a real tenant
+        *(contact_row("hubspot", f"h{i}", first, last) for i, (first, last) in enumerate(
+            [("Grace", "Hopper"), ("Alan", "Turing"), ("Linus", "Torvalds"), ("Tim", "Wilson"),
+             ("Radia", "Perlman"), ("Vint", "Cerf"), ("Hedy", "Lamarr"), ("Guido", "Rossum"),
+             ("Ken", "Thompson"), ("Donald", "Knuth"), ("Edsger", "Dijkstra"), ("Niklaus", "Wirth")]
+        )),
+    ])  # fmt: skip
+    contact = MODEL["contact"]
+    records = session.dataframe(
+        records_select(contact, "canonical.contact", session.dialect, "unified.account_crosswalk")
+    ).set_index("record_id")["unified_account_id"]
+    assert records["003A"] == records["c_9"] != records["u_5"]  # Acme twice, Globex once
+    unified = unify_in_warehouse(
+        session, contact, TENANT, "canonical", "unified", Survivorship(), Thresholds(lower=1e-4)
+    )
+    scored = {frozenset((str(p.left), str(p.right))): p for p in unified.pending}
+    acme = scored[frozenset(("salesforce:003A", "stripe:c_9"))]
+    globex = scored[frozenset(("salesforce:003A", "zendesk:u_5"))]
+    assert (acme.evidence["workplace"], globex.evidence["workplace"]) == ("exact", "differs")
+    # the same name at the same firm is far likelier one person than at another firm
+    assert acme.probability > 100 * globex.probability

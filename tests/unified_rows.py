@@ -29,3 +29,11 @@ def account_row(
     source = {"_source_system": connector, "_source_connector": connector}
     return {"_tenant_id": str(tenant), **source, "_source_record_id": record_id,
             "account_id": record_id, "name": name, **fields}  # fmt: skip
+
+
+def contact_row(
+    connector: str, record_id: str, first: str, last: str, tenant: str = TENANT, **fields: object
+) -> dict:
+    source = {"_source_system": connector, "_source_connector": connector}
+    return {"_tenant_id": str(tenant), **source, "_source_record_id": record_id,
+            "contact_id": record_id, "first_name": first, "last_name": last, **fields}  # fmt: skip

@@ -121,7 +121,13 @@ def unify_in_warehouse(  # noqa: PLR0913
     session.ensure_schema(unified_schema)
     names = table_names(entity.name)
     table = _t(canonical_schema, entity.name)
-    records = session.dataframe(records_select(entity, table, session.dialect))
+    accounts = table_names("account")["crosswalk"]
+    linked = entity.name != "account" and session.has_table(unified_schema, accounts)
+    records = session.dataframe(
+        records_select(
+            entity, table, session.dialect, _t(unified_schema, accounts) if linked else None
+        )
+    )
     previous, retired = _previous(session, unified_schema, entity.name)
     used = set(previous.values()) | set(retired["unified_id"].astype(str))
     result = unify_entity(

@@ -25,12 +25,23 @@ def record_key_sql(entity: CanonicalEntity, dialect: Dialect, alias: str = "c") 
     return f"COALESCE({dialect.as_text(identity)}, {alias}._source_record_id)"
 
 
-def records_select(entity: CanonicalEntity, table: str, dialect: Dialect) -> str:
-    """The linker's input: connector, record id, source system and the entity's fields."""
+def records_select(
+    entity: CanonicalEntity, table: str, dialect: Dialect, accounts: str | None = None
+) -> str:
+    """The linker's input: connector, record id, source system and the entity's fields; with
+    ``accounts`` (the account crosswalk) also ``unified_account_id``, the unified account of
+    the record's ``account_id`` (same connector), which tells the linker where a person works."""
     fields = ", ".join(f"c.{quote_ident(f.name)}" for f in entity.fields)
-    return (
+    select = (
         f"SELECT c._source_connector AS connector, {record_key_sql(entity, dialect)} AS record_id, "  # noqa: S608
-        f"c._source_system AS source_system, {fields} FROM {table} AS c"
+        f"c._source_system AS source_system, {fields}"
+    )
+    if accounts is None or not any(f.name == "account_id" for f in entity.fields):
+        return f"{select} FROM {table} AS c"
+    return (
+        f"{select}, a.unified_id AS unified_account_id FROM {table} AS c "
+        f"LEFT JOIN {accounts} AS a ON a.connector = c._source_connector "
+        f"AND a.record_id = {dialect.as_text('c.account_id')}"
     )
 
 

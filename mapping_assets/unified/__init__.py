@@ -17,6 +17,9 @@ def unified_definitions(specs: dict[str, AnySpec]) -> Definitions:
     if not unified:
         return Definitions()
     return Definitions(
-        assets=[*(unified_asset(entity) for entity in unified), linked_asset(built, unified)],
+        assets=[
+            *(unified_asset(entity, unified) for entity in unified),
+            linked_asset(built, unified),
+        ],
         asset_checks=[unified_quality_check(entity) for entity in unified],
     )

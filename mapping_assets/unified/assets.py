@@ -52,14 +52,18 @@ def unified_metadata(unified: Unified, thresholds: Thresholds) -> dict[str, Any]
     }
 
 
-def unified_asset(entity: str):
+def unified_asset(entity: str, unified: list[str]):
     golden, crosswalk = unified_key(entity), unified_key(f"{entity}_crosswalk")
+    # contacts are linked after accounts: where a person works is evidence
+    after = (
+        [unified_key("account_crosswalk")] if entity != "account" and "account" in unified else []
+    )
 
     @multi_asset(
         name=f"unified_{entity}",
         specs=[
             AssetSpec(
-                crosswalk, deps=[canonical_key(entity)], group_name=GROUP, kinds={"sql"},
+                crosswalk, deps=[canonical_key(entity), *after], group_name=GROUP, kinds={"sql"},
                 automation_condition=FOLLOWS_UPSTREAM,
                 metadata={"dagster/table_name": f"unified.{entity}_crosswalk"},
                 description=f"Every canonical `{entity}` row (connector, record id) with the "

@@ -16,7 +16,7 @@ from autonomos_pipelines.dcl.unify.model import RecordKey
 
 ACCOUNT_KEYS = ("name", "name_key", "domain", "phone", "street", "city", "postcode", "country")
 CONTACT_KEYS = (
-    "first_name", "last_name", "email", "email_domain", "phone", "city"
+    "first_name", "last_name", "email", "email_domain", "phone", "city", "company"
 )  # fmt: skip
 
 
@@ -71,6 +71,9 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
             "email_domain": _mapped(emails, norm.company_domain),
             "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone),
             "city": _mapped(_column(records, "mailing_city"), norm.fold),
+            # the unified account of the contact's account (given by the caller, who unified
+            # the accounts first): the company a person works at, whatever system holds them
+            "company": _column(records, "unified_account_id"),
         },
         index=records.index,
     )

@@ -38,6 +38,28 @@ def _fuzzy(column: str, m: list[float], u: list[float]) -> ComparisonCreator:
     )
 
 
+def _workplace(m: float, u: float) -> ComparisonCreator:
+    """Where a person works, one piece of evidence however it shows: the same company e-mail
+    domain or the same unified account. Two comparisons would count one fact twice (a work
+    address's domain is the company's), and two namesakes' first names at one firm would
+    link."""
+    both_missing = " AND ".join(
+        f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("email_domain", "company")
+    )
+    return cl.CustomComparison(
+        output_column_name="workplace",
+        comparison_levels=[
+            {"sql_condition": both_missing, "label_for_charts": "no workplace on one side",
+             "is_null_level": True},
+            {"sql_condition": '"email_domain_l" = "email_domain_r" OR "company_l" = "company_r"',
+             "label_for_charts": "same company domain or account",
+             "m_probability": m, "u_probability": u},
+            {"sql_condition": "ELSE", "label_for_charts": "different workplace",
+             "m_probability": 1 - m, "u_probability": 1 - u},
+        ],
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class EntityModel:
     """Comparisons (with priors), prediction blocking, training rules for one entity."""
@@ -73,7 +95,7 @@ CONTACT = EntityModel(
         _fuzzy("first_name", [0.80, 0.10, 0.05, 0.05], [0.01, 0.01, 0.03, 0.95]),
         _fuzzy("last_name", [0.85, 0.08, 0.04, 0.03], [0.002, 0.004, 0.02, 0.974]),
         _exact("phone", 0.65, 0.0005),
-        _exact("email_domain", 0.75, 0.01),
+        _workplace(0.80, 0.01),
         _exact("city", 0.65, 0.02),
     ),
     blocking=(
@@ -82,11 +104,14 @@ CONTACT = EntityModel(
         block_on("last_name", "email_domain"),
         block_on("last_name", "substr(first_name, 1, 1)"),
         block_on("first_name", "email_domain"),
+        block_on("last_name", "company"),
+        block_on("first_name", "company"),
     ),
     deterministic=(
         block_on("email"),
         block_on("phone"),
         block_on("first_name", "last_name", "email_domain"),
+        block_on("first_name", "last_name", "company"),
     ),
     em_rules=(block_on("email_domain"), block_on("last_name")),
 )
@@ -172,6 +197,9 @@ def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, s
     partial weight "close", a missing side "missing", anything else "differs"."""
     found = {}
     for column, weight in weights.items():
+        if column not in left:  # a comparison over several keys: its weight says it
+            found[column] = "exact" if weight > 0 else "differs" if weight < 0 else "missing"
+            continue
         a, b = left.get(column), right.get(column)
         found[column] = (
             "missing"

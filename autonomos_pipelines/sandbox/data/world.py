@@ -159,6 +159,54 @@ def _placements(rng: random.Random, entity: str) -> list[str]:
     return systems
 
 
+def _account_rows(
+    firms: list[Company], n_records: int, rng: random.Random
+) -> tuple[list[dict[str, object]], dict[RecordKey, str]]:
+    rows: list[dict[str, object]] = []
+    truth: dict[RecordKey, str] = {}
+    index = 0
+    while len(rows) < n_records:
+        company = firms[index % len(firms)]
+        key = f"{company.key}#{index // len(firms)}"
+        for system in _placements(rng, "account"):
+            record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
+            truth[record] = key
+            rows.append(
+                {"connector": system, "record_id": record.record_id, "source_system": system,
+                 "updated_at": fv.moment(rng), **account_view(rng, company)}
+            )  # fmt: skip
+        index += 1
+    return rows[:n_records], truth
+
+
+def _contact_rows(
+    firms: list[Company], n_records: int, rng: random.Random, accounts: dict[tuple, str]
+) -> tuple[list[dict[str, object]], dict[RecordKey, str]]:
+    """People at ``firms``; a record's ``account_id`` is its company's account record in the
+    same system (``accounts``: (company key, system) -> record id), when there is one."""
+    rows: list[dict[str, object]] = []
+    truth: dict[RecordKey, str] = {}
+    index = 0
+    while len(rows) < n_records:
+        company = rng.choice(firms)
+        person = (rng.choice(FIRST), rng.choice(LAST), digits(rng))
+        for system in _placements(rng, "contact"):
+            record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
+            truth[record] = f"person:{index}"
+            rows.append(
+                {"connector": system, "record_id": record.record_id, "source_system": system,
+                 "account_id": accounts.get((company.key, system)),
+                 "updated_at": fv.moment(rng), **contact_view(rng, person, company)}
+            )  # fmt: skip
+        index += 1
+    return rows[:n_records], truth
+
+
+def _frame(rows: list[dict[str, object]], truth: dict[RecordKey, str]):
+    keys = [RecordKey(str(r["connector"]), str(r["record_id"])) for r in rows]
+    return pd.DataFrame(rows), {key: truth[key] for key in keys}
+
+
 def bench_records(
     entity: str, n_records: int, seed: int
 ) -> tuple[pd.DataFrame, dict[RecordKey, str]]:
@@ -169,29 +217,28 @@ def bench_records(
     rng = random.Random(seed)
     per_entity = sum(COPIES) / len(COPIES) + 0.05
     firms = companies(int(n_records / per_entity) + 1, rng)
-    rows: list[dict[str, object]] = []
-    truth: dict[RecordKey, str] = {}
-    index = 0
-    while len(rows) < n_records:
-        company = firms[index % len(firms)] if entity == "account" else rng.choice(firms)
-        key = f"{company.key}#{index // len(firms)}" if entity == "account" else f"person:{index}"
-        person = (rng.choice(FIRST), rng.choice(LAST), digits(rng))
-        for system in _placements(rng, entity):
-            view = (
-                account_view(rng, company)
-                if entity == "account"
-                else contact_view(rng, person, company)
-            )
-            record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
-            truth[record] = key
-            rows.append(
-                {"connector": system, "record_id": record.record_id, "source_system": system,
-                 "updated_at": fv.moment(rng), **view}
-            )  # fmt: skip
-        index += 1
-    kept = rows[:n_records]
-    keys = [RecordKey(str(r["connector"]), str(r["record_id"])) for r in kept]
-    return pd.DataFrame(kept), {key: truth[key] for key in keys}
+    if entity == "account":
+        return _frame(*_account_rows(firms, n_records, rng))
+    return _frame(*_contact_rows(firms, n_records, rng, {}))
+
+
+def bench_world(n_records: int, seed: int) -> dict[str, tuple[pd.DataFrame, dict[RecordKey, str]]]:
+    """Accounts and contacts of one world (half the records each), each contact record
+    pointing at its company's account record in the same system where that system has one,
+    as a CRM contact points at its account. The truth of each, as bench_records."""
+    rng = random.Random(seed)
+    half = n_records // 2
+    per_entity = sum(COPIES) / len(COPIES) + 0.05
+    firms = companies(int(half / per_entity) + 1, rng)
+    account_rows, account_truth = _account_rows(firms, half, rng)
+    accounts: dict[tuple, str] = {}
+    for row in account_rows:
+        company_key = account_truth[RecordKey(str(row["connector"]), str(row["record_id"]))]
+        accounts.setdefault((company_key.split("#")[0], row["connector"]), str(row["record_id"]))
+    return {
+        "account": _frame(account_rows, account_truth),
+        "contact": _frame(*_contact_rows(firms, half, rng, accounts)),
+    }
 
 
 def digits(rng: random.Random) -> str:
