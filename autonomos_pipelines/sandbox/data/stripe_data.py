@@ -19,7 +19,7 @@ PLANS = [
 def customers(rng: random.Random, count: int) -> list[dict[str, Any]]:
     rows = []
     for index in range(count):
-        company = sw.org(rng, index + 60)
+        company = sw.org(rng, index + 20)
         name = company["name"]
         city, state, postal, country = (company[k] for k in ("city", "state", "postal", "country"))
         person = sw.contact_at(rng, company["domain"])
