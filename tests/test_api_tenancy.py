@@ -21,6 +21,8 @@ NOBODYS_ID = 9_000_000_000
 ALL_SCOPES = ("read", "map", "review", "admin")
 # which seeded row each id parameter names (see tests/api_seed.py)
 ID_KINDS = {"mapping_id": "proposals", "event_id": "events"}
+# path parameters that name no row (every tenant has them): a fixed value
+FIXED = {"entity": "account"}
 # a body each route accepts, so a refusal cannot come from validation instead of tenancy
 BODIES = {
     "/map": {"fields": [{"source_system": "s", "source_entity": "e", "field": "f"}]},
@@ -28,6 +30,8 @@ BODIES = {
     "/review/{mapping_id}/reject": {"reason": "probe"},
     "/mappings/proposals": {"connector": "hubspot", "table": "t", "field": "f", "target": None},
     "/mappings/rollback": {"connector": "hubspot", "table": "t", "field": "f", "version": 1},
+    "/unify/{entity}/decisions": {"left": "hubspot:1", "right": "stripe:cus_1", "verdict": "same"},
+    "/unify/{entity}/settings": {"upper": 0.9},
 }
 QUERIES = {"/mappings/history": {"connector": "hubspot", "table": "t", "field": "f"}}
 
@@ -45,11 +49,11 @@ def tenant_routes(app) -> list[tuple[str, str]]:
 
 
 def id_params(path: str) -> list[str]:
-    return re.findall(r"{(\w+)}", path)
+    return [name for name in re.findall(r"{(\w+)}", path) if name not in FIXED]
 
 
 def request(api, method: str, tenant: str, path: str, ids: dict[str, int], headers):
-    url = f"/v1/tenants/{tenant}" + path.format(**ids)
+    url = f"/v1/tenants/{tenant}" + path.format(**FIXED, **ids)
     body = BODIES.get(path) if method in ("POST", "PUT", "PATCH") else None
     return api.client.request(method, url, json=body, params=QUERIES.get(path), headers=headers)
 

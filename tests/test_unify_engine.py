@@ -156,3 +156,20 @@ def test_a_tenant_whose_records_never_agree_keeps_the_priors():
     result = unify_entity("contact", records, {}, [], Thresholds(), _counter())
     assert result.weights.startswith("priors (no two records agree")
     assert len({m.unified_id for m in result.members}) == 250
+
+
+def test_a_training_rule_no_pair_satisfies_is_left_out_not_fatal():
+    # 260 accounts, each company twice with one phone, no domain anywhere: Splink's EM on
+    # "same domain" has no pair to learn from and raises; that session is left out
+    names = [f"Firm{i:03d} {'Labs' if i % 2 else 'Group'}" for i in range(130)]
+    records = pd.DataFrame(
+        {"connector": ["salesforce", "stripe"] * 130,
+         "record_id": [str(i) for i in range(260)],
+         "source_system": ["salesforce", "stripe"] * 130,
+         "name": [n for n in names for _ in (0, 1)],
+         "phone": [f"555{i:07d}" for i in range(130) for _ in (0, 1)]}
+    )  # fmt: skip
+    result = unify_entity("account", records, {}, [], Thresholds(), _counter())
+    assert "without the EM session(s) Splink refused" in result.weights
+    assert 'l."domain" = r."domain"' in result.weights
+    assert len({m.unified_id for m in result.members}) == 130

@@ -16,6 +16,7 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import EMTrainingException
 
 from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair, Thresholds
 
@@ -163,7 +164,7 @@ def train(entity: str, linker: Linker, records: int, skip: frozenset[int] = froz
             continue
         try:
             training.estimate_parameters_using_expectation_maximisation(rule)
-        except ValueError as error:
+        except (ValueError, EMTrainingException) as error:
             raise EmRefused(index, str(error).split(". ")[0]) from error
     return ESTIMATED
 
@@ -172,8 +173,9 @@ def trained_linker(entity: str, prepared: pd.DataFrame) -> tuple[Linker, str]:
     """A linker with the weights this tenant's records support, and what was estimated.
 
     Splink 5 refuses an m that EM drove to 0 (a comparison level no match of this tenant
-    reaches) in the middle of a session; the half-trained model is dropped and trained again
-    without that session, whose comparisons keep their priors."""
+    reaches) in the middle of a session, and a training rule no pair satisfies (no two
+    records share a domain); the half-trained model is dropped and trained again without
+    that session, whose comparisons keep their priors."""
     skipped: dict[int, str] = {}
     while True:
         linker = _linker(entity, prepared)
