@@ -100,7 +100,8 @@ def unified_asset(entity: str, unified: list[str]):
             metadata={"dagster/row_count": unified.records, **metadata, **worker_metadata()},
         )
         yield MaterializeResult(
-            asset_key=golden, metadata={"dagster/row_count": unified.entities, **metadata}
+            asset_key=golden,
+            metadata={"dagster/row_count": unified.entities, **metadata, **worker_metadata()},
         )
         yield from unified_check_results(golden, unified, tenant_id)
 
