@@ -171,3 +171,7 @@ def test_the_cli_names_what_is_wrong(env, flow):
     assert f"tenant {TENANT} has no unified account yet" in said
     said = cli("unify", "settings", TENANT, "account", "--field-rule", "phone", code=2)
     assert "expected FIELD=RULE" in said
+    for command in (["review", "nobody_here", "account"], ["show", "nobody_here", "account", "x"]):
+        said = cli("unify", *command, code=2)
+        assert "no tenant 'nobody_here'" in said
+    assert not (env.warehouse_dir / "nobody_here.duckdb").exists()

@@ -9,7 +9,7 @@ import typer
 
 from autonomos_pipelines.canonical.unified_reads import UnifiedReader
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors
-from autonomos_pipelines.core.errors import InputRefused
+from autonomos_pipelines.core.errors import InputRefused, NotFound
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -26,11 +26,17 @@ RECORD_HELP = "A source record as CONNECTOR:RECORD_ID (see `unify review` or `un
 NEXT_RUN = "the next run of the tenant's unified assets applies it"
 
 
-def _workflow() -> Workflow:
-    return Workflow(open_registry(get_settings()))
+def _workflow(tenant: str) -> Workflow:
+    """The registry's workflow, once ``tenant`` is known to it (a typo is an error, not an
+    empty queue)."""
+    registry = open_registry(get_settings())
+    if TenantId(tenant) not in registry.tenants():
+        raise NotFound(f"no tenant {tenant!r}: see `autonomos tenants list`")
+    return Workflow(registry)
 
 
 def _reader(tenant: str, entity: str) -> UnifiedReader:
+    _workflow(tenant)  # refuses an unknown tenant before its warehouse file is opened
     return UnifiedReader(Warehouse(get_settings()), TenantId(tenant), entity)
 
 
@@ -43,7 +49,7 @@ def _record(text: str) -> RecordKey:
 
 def _decide(tenant: str, entity: str, left: str, right: str, verdict: str, reason: str,
             user: str | None) -> None:  # fmt: skip
-    row = UnifyDecisions(_workflow()).decide(
+    row = UnifyDecisions(_workflow(tenant)).decide(
         TenantId(tenant),
         entity,
         (_record(left), _record(right)),
@@ -63,7 +69,7 @@ def review(
     tenant: str, entity: str = ENTITY, limit: int = typer.Option(20, min=1, max=10_000)
 ) -> None:
     """Pairs between the thresholds, most probable first, with what agreed and what differed."""
-    pairs = ReviewQueue(_workflow().engine).pending(TenantId(tenant), entity, limit)
+    pairs = ReviewQueue(_workflow(tenant).engine).pending(TenantId(tenant), entity, limit)
     for pair in pairs:
         evidence = ", ".join(f"{k} {v}" for k, v in pair["evidence"].items())
         typer.echo(
@@ -160,7 +166,7 @@ def history(
     record: str = typer.Option(None, help="Only pairs with this record (" + RECORD_HELP + ")"),
 ) -> None:  # fmt: skip
     """Every verdict, every version, newest first: who decided what and when."""
-    rows = UnifyDecisions(_workflow()).history(
+    rows = UnifyDecisions(_workflow(tenant)).history(
         TenantId(tenant),
         entity,
         _record(record) if record else None,
@@ -201,7 +207,7 @@ def settings(
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:  # fmt: skip
     """Show the tenant's thresholds and survivorship rules; with options, change them."""
-    store = UnifySettings(_workflow())
+    store = UnifySettings(_workflow(tenant))
     changes = {
         "lower": lower, "upper": upper, "default_rule": rule,
         "field_rules": _field_rules(field_rule) if field_rule else None,
