@@ -14,6 +14,7 @@ import pandas as pd
 from autonomos_pipelines.dcl.unify import clusters, features, linker, stable_ids
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import bench_world
+from bench.unify_evidence import contact_evidence
 
 
 def pairwise(ids: dict[RecordKey, str], truth: dict[RecordKey, str]) -> tuple[float, float]:
@@ -89,6 +90,11 @@ def main() -> None:
         print(entity, {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()},
               f"wall {wall:.1f} s")  # fmt: skip
     print(f"total unification wall time for {args.records} records: {total:.1f} s")
+    workplace = {record: key.split("#")[0] for record, key in world["account"][1].items()}
+    evidence = contact_evidence(*world["contact"], workplace)
+    total_pairs = sum(evidence.values())
+    print("true contact pairs by what they share beyond a name:",
+          {k: f"{v} ({v / total_pairs:.1%})" for k, v in evidence.most_common()})  # fmt: skip
 
 
 if __name__ == "__main__":
