@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
@@ -137,3 +138,52 @@ def test_table_without_identity_mapping_does_not_feed_entity(store):
         assert session.replace_table(store.canonical_schema("acme"), "payment", sql) == 0
         columns = session.columns(store.canonical_schema("acme"))["payment"]
     assert list(columns)[: len(ENTITY.fields)] == [f.name for f in ENTITY.fields]
+
+
+AMOUNTS = [("usd", "12.5"), ("JPY", "1250"), (" kwd ", "1.25"), (None, "12.5"), ("isk", "1250")]
+
+
+@pytest.mark.parametrize(
+    ("transform", "isk"), [("minor_units", "1250"), ("minor_units_stripe", "12.5")]
+)
+def test_minor_units_follow_each_rows_currency(store, transform, isk):
+    """1250 minor units are 12.50 USD, 1,250 JPY, 1.250 KWD; ISK is zero-decimal in ISO 4217
+    but two-decimal in Stripe's API; a row without a currency is read as two-decimal."""
+    schema = store.raw_schema("acme", "src")
+    text = "VARCHAR" if store.dialect.name == "duckdb" else "text"
+    placeholder = "?" if store.dialect.name == "duckdb" else "%s"
+    with store.session("acme") as session:
+        session.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        session.execute(f'CREATE TABLE "{schema}".payments (id {text}, amt BIGINT, cur {text})')
+        for index, (currency, _) in enumerate(AMOUNTS):
+            session.execute(
+                f'INSERT INTO "{schema}".payments VALUES ({placeholder}, 1250, {placeholder})',
+                (f"p{index}", currency),
+            )
+        columns = session.columns(schema)["payments"]
+    mappings = [
+        mapping(1, "id", "payment_id"),
+        mapping(2, "amt", "amount", transform),
+        mapping(3, "cur", "currency", "upper"),
+    ]
+    source = SourceTable("src", "srcsys", schema, "payments", columns, "id", mappings)
+    sql, _ = entity_select(ENTITY, [source], "acme", store.dialect)
+    with store.session("acme") as session:
+        session.replace_table(store.canonical_schema("acme"), "payment", sql)
+        rows = session.rows(
+            f'SELECT amount FROM "{store.canonical_schema("acme")}".payment ORDER BY payment_id'
+        )
+    expected = [Decimal(value) for _, value in AMOUNTS[:4]] + [Decimal(isk)]
+    assert [Decimal(str(amount)) for (amount,) in rows] == expected
+
+
+def test_minor_units_without_a_currency_column_are_two_decimal(store):
+    source = seed(store, "acme")
+    no_currency = replace(source, mappings=[m for m in MAPPINGS if m.canonical_field != "currency"])
+    sql, _ = entity_select(ENTITY, [no_currency], "acme", store.dialect)
+    with store.session("acme") as session:
+        session.replace_table(store.canonical_schema("acme"), "payment", sql)
+        amounts = session.rows(
+            f'SELECT amount FROM "{store.canonical_schema("acme")}".payment ORDER BY payment_id'
+        )
+    assert [Decimal(str(a)) for (a,) in amounts] == [Decimal("12.5"), Decimal("0.99")]

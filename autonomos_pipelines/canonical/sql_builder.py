@@ -27,6 +27,7 @@ LINEAGE_COLUMNS = (
     "_loaded_at",
 )
 CAST_FAILED_KEY = "_cast_failed"
+CURRENCY_FIELD = "currency"
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,20 @@ def _col(name: str) -> str:
     return f"src.{quote_ident(name)}"
 
 
-def _typed(mapping: Mapping, entity: CanonicalEntity, dialect: Dialect) -> str:
+def _currency(own: list[Mapping]) -> str | None:
+    """The source column holding the row's currency code, which amounts in minor units need
+    (a table without one is read as two-decimal)."""
+    for mapping in own:
+        if mapping.canonical_field == CURRENCY_FIELD:
+            return _col(mapping.source_field)
+    return None
+
+
+def _typed(
+    mapping: Mapping, entity: CanonicalEntity, dialect: Dialect, currency: str | None
+) -> str:
     canonical_type = entity.field(mapping.canonical_field or "").type
-    value = dialect.transform(_col(mapping.source_field), mapping.transform)
+    value = dialect.transform(_col(mapping.source_field), mapping.transform, currency)
     return dialect.try_cast(value, canonical_type)
 
 
@@ -70,13 +82,14 @@ def select_for(
         if m.canonical_entity == entity.name and m.source_field in source.columns
     ]
     projections, failures = [], []
+    currency = _currency(own)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]
         if not feeding:
             sql_type = dialect.types[canonical.type]
             projections.append(f"CAST(NULL AS {sql_type}) AS {quote_ident(canonical.name)}")
             continue
-        typed = [_typed(m, entity, dialect) for m in feeding]
+        typed = [_typed(m, entity, dialect, currency) for m in feeding]
         expr = typed[0] if len(typed) == 1 else f"COALESCE({', '.join(typed)})"
         projections.append(f"{expr} AS {quote_ident(canonical.name)}")
         for mapping, typed_expr in zip(feeding, typed, strict=True):

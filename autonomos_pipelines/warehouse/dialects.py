@@ -7,6 +7,22 @@ pg_input_is_valid), so the generator can tell a failed cast from a missing value
 from __future__ import annotations
 
 from autonomos_pipelines.core.naming import quote_literal
+from autonomos_pipelines.dcl.model.currencies import divisors
+
+MINOR_UNITS = ("minor_units", "minor_units_stripe")
+
+
+def minor_unit_divisor(code_text: str | None, convention: str) -> str:
+    """A CASE giving 10^exponent for the currency code in ``code_text`` (a text expression);
+    100 when there is none or the code is unknown."""
+    if code_text is None:
+        return "100"
+    code = f"upper(trim({code_text}))"
+    branches = " ".join(
+        f"WHEN {code} IN ({', '.join(quote_literal(c) for c in codes)}) THEN {divisor}"
+        for divisor, codes in divisors(convention).items()
+    )
+    return f"CASE {branches} ELSE 100 END"
 
 
 class DuckDbDialect:
@@ -32,11 +48,14 @@ class DuckDbDialect:
             return f"to_json({expr})"
         return f"TRY_CAST({expr} AS {target})"
 
-    def transform(self, expr: str, transform: str) -> str:
+    def transform(self, expr: str, transform: str, currency: str | None = None) -> str:
+        """``expr`` after ``transform``; ``currency`` is the row's currency code expression,
+        which minor units need."""
         if transform == "unix_seconds":
             return f"to_timestamp(TRY_CAST({expr} AS DOUBLE))"
-        if transform == "minor_units":
-            return f"(TRY_CAST({expr} AS DECIMAL(38,9)) / 100)"
+        if transform in MINOR_UNITS:
+            code = self.as_text(currency) if currency else None
+            return f"(TRY_CAST({expr} AS DECIMAL(38,9)) / {minor_unit_divisor(code, transform)})"
         if transform == "percent_from_fraction":
             return f"(TRY_CAST({expr} AS DECIMAL(38,9)) * 100)"
         if transform == "upper":
@@ -97,13 +116,14 @@ class PostgresDialect:
             )
         return f"CASE WHEN pg_input_is_valid({text}, '{target}') THEN {text}::{target} END"
 
-    def transform(self, expr: str, transform: str) -> str:
+    def transform(self, expr: str, transform: str, currency: str | None = None) -> str:
         text = f"({expr})::text"
         number = f"CASE WHEN pg_input_is_valid({text}, 'numeric') THEN {text}::numeric END"
         if transform == "unix_seconds":
             return f"to_timestamp(({number})::double precision)"
-        if transform == "minor_units":
-            return f"(({number}) / 100)"
+        if transform in MINOR_UNITS:
+            code = self.as_text(currency) if currency else None
+            return f"(({number}) / {minor_unit_divisor(code, transform)})"
         if transform == "percent_from_fraction":
             return f"(({number}) * 100)"
         if transform == "upper":
