@@ -46,9 +46,7 @@ class Batch:
     features: dict[str, np.ndarray]
 
     def rank(self, model: ScoringModel, top_k: int = 5) -> list[Ranked]:
-        features = dict(self.features)
-        scores = self.matcher.combine(features, self.fields, model.weights)
-        ranked = self.matcher.candidates(scores, features, top_k, model)
+        ranked, _ = self.matcher.decide(dict(self.features), self.fields, top_k, model)
         return [
             Ranked(self.dataset, self.group, gold, candidates)
             for gold, candidates in zip(self.gold, ranked, strict=True)

@@ -181,6 +181,7 @@ def test_map_output_never_carries_nan_or_infinity():
     class Resolution:
         candidates = [Candidate()]
         mapping, confidence, method, status = None, float("inf"), "rag", "unmapped"
+        reason, table = "no candidate is convincing enough", None
 
     row = output_row(dict(FIELD), Resolution(), 5)
     text = json.dumps(row, allow_nan=False)  # raises on NaN/Infinity

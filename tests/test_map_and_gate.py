@@ -56,6 +56,12 @@ def test_map_contract_same_lines_same_order_read_only(env, tmp_path):
     assert rows[0]["method"] == "registry" and rows[0]["mapping"] == "invoice.total_amount"
     assert rows[3]["method"] == "registry" and rows[3]["status"] == "unmapped"  # decided: none
     assert rows[2]["mapping"] is None and rows[2]["status"] == "unmapped"
+    # a table's entity decision and why, for fields the registry did not answer
+    people = rows[1]["table"]
+    assert people["entity"] in ("contact", "user")
+    assert f"fit {people['entity']} best" in people["why"]
+    assert rows[2]["table"] == people  # one decision per table
+    assert "table" not in rows[0] and rows[0]["reason"] == "approved mapping in the registry"
     assert mapping_rows(env) == before  # read-only
 
 

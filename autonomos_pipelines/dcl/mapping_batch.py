@@ -42,7 +42,10 @@ def output_row(row: dict, resolution: Any, top_k: int) -> dict:
         "confidence": None if confidence is None else round(confidence, 4),
         "method": resolution.method,
         "status": resolution.status,
+        "reason": resolution.reason,
     }
+    if resolution.table is not None:
+        out["table"] = {"entity": resolution.table.entity, "why": resolution.table.why}
     if confidence is None or any(c["score"] is None for c in out["candidates"]):
         out["note"] = "null confidence or score: the matcher produced no finite number"
     return out

@@ -8,18 +8,25 @@ of fields), so every target is scored on every signal; approved mappings come fr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_decision import (
+    TableDecider,
+    TableEntity,
+    Taken,
+    entity_affinity,
+    tables_of,
+)
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 CHUNK = 1024
@@ -29,23 +36,12 @@ TABLE_FIT = "table_fit"
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
     """Field indexes grouped so that a source table never straddles two chunks."""
-    tables: dict[tuple[str, str], list[int]] = {}
-    for i, source in enumerate(fields):
-        tables.setdefault((source.source_system, source.source_entity), []).append(i)
     chunks: list[list[int]] = [[]]
-    for indexes in tables.values():
+    for indexes in tables_of(fields).values():
         if chunks[-1] and len(chunks[-1]) + len(indexes) > CHUNK:
             chunks.append([])
         chunks[-1].extend(indexes)
     return [chunk for chunk in chunks if chunk]
-
-
-@dataclass(frozen=True)
-class Candidate:
-    target: str
-    confidence: float
-    score: float
-    features: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 class Matcher:
@@ -105,16 +101,50 @@ class Matcher:
         }
 
     def rank(
-        self, fields: Sequence[SourceField], top_k: int = 5, tenant_id: TenantId | None = None
+        self,
+        fields: Sequence[SourceField],
+        top_k: int = 5,
+        tenant_id: TenantId | None = None,
+        taken: Taken | None = None,
     ) -> list[list[Candidate]]:
-        """The best `top_k` targets per field, best first, each with its confidence."""
+        """The best `top_k` targets per field, best first, each with its confidence; the
+        fields of one table decided together (`taken`: targets approved for other fields)."""
+        return self.rank_tables(fields, top_k, tenant_id, taken)[0]
+
+    def rank_tables(
+        self,
+        fields: Sequence[SourceField],
+        top_k: int = 5,
+        tenant_id: TenantId | None = None,
+        taken: Taken | None = None,
+    ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
+        """As `rank`, and the entity each source table was decided to be."""
         ranked: list[list[Candidate] | None] = [None] * len(fields)
+        entities: dict[tuple[str, str], TableEntity] = {}
         for chunk in _chunks_of_whole_tables(fields):
-            features = self.features([fields[i] for i in chunk], tenant_id)
-            scores = self.combine(features, [fields[i] for i in chunk])
-            for i, candidates in zip(chunk, self.candidates(scores, features, top_k), strict=True):
+            chunk_fields = [fields[i] for i in chunk]
+            features = self.features(chunk_fields, tenant_id)
+            decided, tables = self.decide(features, chunk_fields, top_k, taken=taken)
+            entities.update(tables)
+            for i, candidates in zip(chunk, decided, strict=True):
                 ranked[i] = candidates
-        return [candidates or [] for candidates in ranked]
+        return [candidates or [] for candidates in ranked], entities
+
+    def decide(
+        self,
+        features: dict[str, np.ndarray],
+        fields: Sequence[SourceField],
+        top_k: int,
+        model: ScoringModel | None = None,
+        taken: Taken | None = None,
+    ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
+        """Candidates per field after its table's joint assignment, and what entity each
+        table was decided to be (see table_decision)."""
+        model = model or self.model
+        scores = self.combine(features, fields, model.weights)
+        ranked = self.candidates(scores, features, top_k, model)
+        decider = TableDecider(self.schema, self._target_entity, scores, features, model)
+        return decider.settle(ranked, fields, taken or {}, max(top_k, 5))
 
     def combine(
         self,
@@ -129,18 +159,8 @@ class Matcher:
         scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
         assert isinstance(scores, np.ndarray)
         fit = np.zeros_like(scores)
-        tables: dict[tuple[str, str], list[int]] = {}
-        for row, source in enumerate(fields):
-            tables.setdefault((source.source_system, source.source_entity), []).append(row)
-        for rows in tables.values():
-            best_per_entity = np.stack(
-                [
-                    scores[rows][:, self._target_entity == e].max(axis=1)
-                    for e in range(len(self.schema.entities))
-                ],
-                axis=1,
-            )
-            affinity = best_per_entity.mean(axis=0)
+        for rows in tables_of(fields).values():
+            affinity = entity_affinity(scores[rows], self._target_entity, len(self.schema.entities))
             fit[rows] = (affinity - affinity.max())[self._target_entity]
         features[TABLE_FIT] = fit
         return scores + weights[TABLE_FIT] * fit

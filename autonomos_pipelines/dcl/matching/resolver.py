@@ -15,10 +15,10 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_decision import TableEntity
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, LLM_CEILING, REVIEW
 
-AUTO_APPROVE = 0.85
-REVIEW = 0.60
-LLM_CEILING = 0.84  # an LLM-only proposal always goes to a person
+__all__ = ["AUTO_APPROVE", "REVIEW", "RegistryHit", "Resolution", "Resolver", "status_for"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Resolution:
     reason: str = ""
     llm_cost_usd: float = 0.0
     extras: dict = dataclasses.field(default_factory=dict)
+    table: TableEntity | None = None  # what the field's table was decided to be
 
 
 def status_for(confidence: float) -> str:
@@ -68,11 +69,16 @@ class Resolver:
         """One resolution per field, in input order."""
         results: list[Resolution | None] = [None] * len(fields)
         pending: list[int] = []
+        taken: dict[tuple[str, str], set[str]] = {}  # a table's targets already approved
         for i, source in enumerate(fields):
             hit = self.registry_lookup(source) if self.registry_lookup else None
             if hit is None:
                 pending.append(i)
                 continue
+            if hit.target is not None:
+                taken.setdefault((source.source_system, source.source_entity), set()).add(
+                    hit.target
+                )
             if hit.target is None:
                 results[i] = Resolution(
                     source,
@@ -95,9 +101,13 @@ class Resolver:
             )
         if progress:
             progress(len(fields) - len(pending))
-        ranked = self.matcher.rank([fields[i] for i in pending], max(top_k, 5), tenant_id)
+        ranked, tables = self.matcher.rank_tables(
+            [fields[i] for i in pending], max(top_k, 5), tenant_id, taken
+        )
         for i, candidates in zip(pending, ranked, strict=True):
-            results[i] = self._decide(fields[i], candidates, top_k, tenant_id)
+            decided = self._decide(fields[i], candidates, top_k, tenant_id)
+            decided.table = tables.get((fields[i].source_system, fields[i].source_entity))
+            results[i] = decided
             if progress:
                 progress(1)
         return [result for result in results if result is not None]
@@ -164,5 +174,5 @@ class Resolver:
             confidence,
             "rag",
             status,
-            "retrieval evidence needs a person to confirm",
+            best.note or "retrieval evidence needs a person to confirm",
         )

@@ -1,0 +1,100 @@
+"""A source table's fields decided together: one source field per canonical field, the
+primary key first.
+
+Fields are scored one by one, so two fields of a table can rank the same target first (a
+contact table's own ``id`` and its ``account_id`` both on ``contact.account_id``; ``email`` and
+``secondary_email`` both on ``contact.email``). Here the table's primary key (``id``, or
+``contact_id`` in a ``contacts`` table) takes the identity field of the entity the table is
+decided to be; then targets go to fields by descending score, each field taking the best of its
+own candidates still free. A field whose first choice went to another field, or to a mapping
+already approved for the table, is *contested*: it is offered what it was given instead, and a
+person decides. The primary key's identity mapping is a structural guess, never auto-approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.field_text import split_words
+
+KEY_WORDS = (["id"], ["uuid"], ["pk"], ["key"])
+
+
+@dataclass(frozen=True)
+class Contest:
+    """Row ``row`` ranked ``target`` first but gets ``alternative`` (None: nothing free), for
+    ``reason``: "primary_key" (the row is its table's key), "field" (row ``winner`` holds
+    ``target`` with a better score) or "approved" (a mapping approved for the table holds it)."""
+
+    row: int
+    target: int
+    alternative: int | None
+    reason: str
+    winner: int | None = None
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def primary_key(field_names: Sequence[str], table: str) -> int | None:
+    """Index of the table's own key among ``field_names`` (``id``; ``contact_id`` or
+    ``ContactId`` in ``contacts``), None when there is not exactly one."""
+    table_words = [_singular(w) for w in split_words(table)]
+    own = [table_words[-1], "id"] if table_words else None
+    found = [
+        i for i, name in enumerate(field_names)
+        if split_words(name) in KEY_WORDS or (own and split_words(name) == own)
+    ]  # fmt: skip
+    return found[0] if len(found) == 1 else None
+
+
+def assign(
+    scores: np.ndarray, choices: dict[int, Sequence[int]], held: dict[int, int | None]
+) -> dict[int, int | None]:
+    """Target per row: rows in ``held`` keep theirs (target -> row, None for an approved
+    mapping); the others take, by descending score, the best free target of their
+    ``choices``."""
+    holder = dict(held)
+    given: dict[int, int | None] = {row: t for t, row in held.items() if row is not None}
+    claims = sorted((-float(scores[row, t]), row, t) for row, ts in choices.items() for t in ts)
+    for _, row, target in claims:
+        if row not in given and target not in holder:
+            given[row], holder[target] = target, row
+    return {row: given.get(row) for row in choices}
+
+
+def contests(
+    scores: np.ndarray,
+    choices: dict[int, Sequence[int]],
+    tables: dict[tuple[str, str], list[int]],
+    keys: dict[tuple[str, str], tuple[int, int]],
+    taken: dict[tuple[str, str], set[int]],
+) -> list[Contest]:
+    """The rows whose first choice their table's assignment changes. ``choices``: each row's
+    candidate targets, best first; ``keys``: table -> (primary key row, identity target);
+    ``taken``: table -> targets approved for its other fields."""
+    found = []
+    for table, rows in tables.items():
+        held: dict[int, int | None] = dict.fromkeys(taken.get(table, ()))
+        key_row, identity = keys.get(table, (-1, -1))
+        keyed = identity >= 0 and held.setdefault(identity, key_row) == key_row
+        others = {r: choices[r] for r in rows if not (keyed and r == key_row)}
+        assigned = assign(scores, others, held)
+        holder = {t: r for r, t in assigned.items() if t is not None} | held
+        for row in rows:
+            first = choices[row][0]
+            if keyed and row == key_row:
+                if first != identity:
+                    found.append(Contest(row, first, identity, "primary_key"))
+            elif assigned[row] != first and first in holder:
+                reason = "approved" if holder[first] is None else "field"
+                found.append(Contest(row, first, assigned[row], reason, holder[first]))
+    return found

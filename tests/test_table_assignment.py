@@ -1,0 +1,100 @@
+"""A source table's fields decided together: primary key first, one field per target, the
+loser of a contest goes to a person (dcl/matching/table_assignment.py, Matcher.decide)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_assignment import assign, contests, primary_key
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
+
+
+@pytest.mark.parametrize(
+    ("names", "table", "expected"),
+    [
+        (["name", "id", "account_id"], "contacts", 1),
+        (["ContactId", "AccountId"], "Contacts", 0),
+        (["company_id", "name"], "companies", 0),
+        (["address_id"], "addresses", 0),
+        (["uuid", "owner_id"], "tickets", 0),
+        (["account_id", "owner_id"], "contacts", None),  # foreign keys only
+        (["id", "contact_id"], "contacts", None),  # two candidates: no guess
+        (["status"], "", None),
+    ],
+)
+def test_primary_key_is_the_tables_own_id(names, table, expected):
+    assert primary_key(names, table) == expected
+
+
+SCORES = np.array([[5.0, 4.0, 1.0], [5.5, 1.0, 0.5], [4.5, 4.4, 3.0]])
+CHOICES = {row: [int(t) for t in np.argsort(-SCORES[row])] for row in range(3)}
+TABLE = {("s", "t"): [0, 1, 2]}
+
+
+def test_assignment_gives_each_target_to_the_best_scoring_claim():
+    assert assign(SCORES, CHOICES, {}) == {0: 2, 1: 0, 2: 1}
+    # a target an approved mapping holds (None) is nobody else's; a row may end with nothing
+    assert assign(SCORES, CHOICES, {0: None}) == {0: 2, 1: None, 2: 1}
+
+
+def test_contests_name_the_winner_the_key_and_approved_mappings():
+    found = {
+        (c.row, c.target, c.alternative, c.reason, c.winner)
+        for c in contests(SCORES, CHOICES, TABLE, {}, {})
+    }
+    assert found == {(0, 0, 2, "field", 1), (2, 0, 1, "field", 1)}
+    keyed = contests(SCORES, CHOICES, TABLE, {("s", "t"): (2, 1)}, {})
+    assert {(c.row, c.alternative, c.reason) for c in keyed} == {
+        (0, 2, "field"),
+        (2, 1, "primary_key"),
+    }
+    approved = contests(SCORES, CHOICES, TABLE, {}, {("s", "t"): {0}})
+    assert {(c.row, c.reason, c.winner) for c in approved} == {
+        (0, "approved", None),
+        (1, "approved", None),
+        (2, "approved", None),
+    }
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(canonical_targets(), default_embedder())
+
+
+def _table(entity: str, names: list[str]) -> list[SourceField]:
+    return [SourceField("unseen_crm", entity, name, "string") for name in names]
+
+
+def test_a_tables_own_id_is_its_identity_and_goes_to_a_person(matcher):
+    fields = _table("contacts", ["id", "account_id", "email", "first_name", "created_at"])
+    ranked = matcher.rank(fields, top_k=3)
+    first = ranked[0][0]
+    assert first.target == "contact.contact_id"
+    assert REVIEW <= first.confidence < AUTO_APPROVE and "own key" in first.note
+    assert ranked[1][0].target == "contact.account_id" and not ranked[1][0].note
+
+
+def test_a_near_duplicate_never_auto_approves_onto_the_primary_field(matcher):
+    fields = _table("contacts", ["email", "secondary_email", "last_name"])
+    (primary, secondary, _) = Resolver(matcher).resolve(fields)
+    assert primary.mapping == "contact.email" and primary.status == "auto_approved"
+    assert secondary.status == "pending_review" and "'email'" in secondary.reason
+
+
+def test_a_target_approved_for_another_field_is_taken(matcher):
+    """The registry already maps `email` of this table: a new `work_email` field competing
+    for contact.email goes to a person, naming the approved mapping."""
+
+    def lookup(source: SourceField) -> RegistryHit | None:
+        return RegistryHit("contact.email", 1.0, "none") if source.field == "email" else None
+
+    fields = _table("contacts", ["email", "work_email", "first_name", "last_name"])
+    assert matcher.rank(fields[1:])[0][0].target == "contact.email"  # alone, it would take it
+    new = Resolver(matcher, registry_lookup=lookup).resolve(fields)[1]
+    assert new.status == "pending_review" and "already mapped" in new.reason
