@@ -1,10 +1,12 @@
-"""Fit the confidence calibration (Platt scaling on best score + margin) and show reliability.
+"""Fit the confidence trees (boosted trees over each candidate's evidence) and measure them on
+systems they never saw.
 
-    .venv/bin/python bench/calibrate.py [--write]
+    cd bench && ../.venv/bin/python calibrate.py [--write]
 
-Each dataset's reliability is measured with a calibration fitted on the *other* datasets
-(held out), then the pooled fit is written to
-autonomos_pipelines/dcl/matching/data/matcher_model.json.
+Labelled sets: the catalogue's business fields, the public ReMatch and GDC sets, and the
+systems we ship no connector for (bench/data/unseen_systems.jsonl). Each public set and each
+unseen system is measured with trees fitted on everything else (held out); then trees fitted
+on all of it are written to autonomos_pipelines/dcl/matching/data/matcher_model.json.
 """
 
 from __future__ import annotations
@@ -14,54 +16,86 @@ import sys
 
 import evaluation
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import HistGradientBoostingClassifier
 
+from autonomos_pipelines.dcl.matching.confidence import Tree, TreeEnsemble, evidence
 from autonomos_pipelines.dcl.matching.scoring import MODEL_FILE, ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
+DEPTH = 3  # candidates per field the trees learn from
 BINS = [(0.0, 0.6), (0.6, 0.85), (0.85, 0.95), (0.95, 1.01)]
 
 
-def observations(ranked):
-    x = np.array([[r.candidates[0].score, r.candidates[0].score - r.candidates[1].score]
-                  for r in ranked])  # fmt: skip
-    y = np.array([r.correct for r in ranked], dtype=int)
-    return x, y
+def observations(batch: evaluation.Batch, weights: dict[str, float]):
+    """(evidence, right?, field's group, is the field's best candidate, field has a gold)."""
+    features = dict(batch.features)
+    scores = batch.matcher.combine(features, batch.fields, weights)
+    keys = [t.key for t in batch.matcher.schema.targets]
+    order = np.argsort(-scores, axis=1)[:, :DEPTH]
+    rows = np.repeat(np.arange(len(scores)), order.shape[1])
+    x = evidence(scores, features, rows, order.ravel())
+    y = np.array([keys[t] in batch.gold[r] for r, t in zip(rows, order.ravel(), strict=True)])
+    first = np.tile(np.arange(order.shape[1]) == 0, len(scores))
+    mappable = np.array([bool(batch.gold[r]) for r in rows])
+    return x, y.astype(int), np.full(len(rows), batch.group, dtype=object), first, mappable
 
 
-def fit(x, y) -> tuple[float, float, float]:
-    model = LogisticRegression(C=10.0).fit(x, y)
-    return float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0])
+def fit(x: np.ndarray, y: np.ndarray) -> TreeEnsemble:
+    model = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200,
+                                           random_state=0).fit(x, y)  # fmt: skip
+    trees = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        trees.append(Tree(nodes["feature_idx"].astype(np.int64), nodes["num_threshold"],
+                          nodes["left"].astype(np.int64), nodes["right"].astype(np.int64),
+                          nodes["is_leaf"].astype(bool), nodes["value"],
+                          nodes["missing_go_to_left"].astype(bool)))  # fmt: skip
+    ensemble = TreeEnsemble(float(np.ravel(model._baseline_prediction)[0]), tuple(trees))
+    exported, fitted = ensemble.probability(x), model.predict_proba(x)[:, 1]
+    assert np.abs(exported - fitted).max() < 1e-6, "the exported trees disagree with sklearn"
+    return ensemble
 
 
-def reliability(confidences, correct) -> list[dict]:
-    table = []
+def measure(confidence: np.ndarray, right: np.ndarray, mappable: np.ndarray) -> dict:
+    auto = confidence >= AUTO_APPROVE
+    bins = []
     for low, high in BINS:
-        mask = (confidences >= low) & (confidences < high)
-        table.append({
-            "bin": f"{low:.2f}-{min(high, 1.0):.2f}", "n": int(mask.sum()),
-            "mean_confidence": round(float(confidences[mask].mean()), 3) if mask.any() else None,
-            "accuracy": round(float(correct[mask].mean()), 3) if mask.any() else None,
-        })  # fmt: skip
-    return table
+        mask = (confidence >= low) & (confidence < high)
+        accuracy = round(float(right[mask].mean()), 3) if mask.any() else None
+        bins.append({"bin": f"{low:.2f}-{min(high, 1.0):.2f}", "n": int(mask.sum()),
+                     "accuracy": accuracy})  # fmt: skip
+    return {
+        "fields": int(len(right)),
+        "auto_precision": round(float(right[auto].mean()), 3) if auto.any() else None,
+        "auto_rate_of_mappable": round(float((auto & mappable).sum() / max(1, mappable.sum())), 3),
+        "reliability": bins,
+    }
 
 
 def main(write: bool) -> dict:
     base = default_model()
-    data = {"business": evaluation.business(base), "rematch": evaluation.public("rematch", base),
-            "gdc": evaluation.public("gdc", base)}  # fmt: skip
+    parts = {name: [observations(b, base.weights) for b in evaluation.batches(name)]
+             for name in ("business", "rematch", "gdc", "unseen")}  # fmt: skip
+    x = np.vstack([o[0] for batches in parts.values() for o in batches])
+    y = np.concatenate([o[1] for batches in parts.values() for o in batches])
+    group = np.concatenate([o[2] for batches in parts.values() for o in batches])
+    first = np.concatenate([o[3] for batches in parts.values() for o in batches])
+    mappable = np.concatenate([o[4] for batches in parts.values() for o in batches])
     report = {}
-    for held_out in data:
-        train = [r for name, rows in data.items() if name != held_out for r in rows]
-        slope, margin, intercept = fit(*observations(train))
-        x, y = observations(data[held_out])
-        model = ScoringModel(base.weights, slope, margin, intercept)
-        confidences = np.array([model.confidence(s, m) for s, m in x])
-        report[held_out] = reliability(confidences, y)
-    pooled = fit(*observations([r for rows in data.values() for r in rows]))
-    report["pooled_fit"] = dict(zip(("slope", "margin_slope", "intercept"), pooled, strict=True))
+    for name in parts:
+        held = sorted({o[2][0] for o in parts[name]})  # each system (or the one public set)
+        confidence, right, has_gold = [], [], []
+        for one in held:
+            test = (group == one) & first
+            trees = fit(x[group != one], y[group != one])
+            confidence.append(trees.probability(x[test]))
+            right.append(y[test])
+            has_gold.append(mappable[test])
+        report[name] = measure(*(np.concatenate(v) for v in (confidence, right, has_gold)))
+    pooled = fit(x, y)
     if write:
-        fitted = ScoringModel(base.weights, *pooled)
-        MODEL_FILE.write_text(json.dumps(fitted.to_json(), indent=2) + "\n", encoding="utf-8")
+        model = ScoringModel(base.weights, pooled)
+        MODEL_FILE.write_text(json.dumps(model.to_json()) + "\n", encoding="utf-8")
     return report
 
 

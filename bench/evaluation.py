@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import business_set
 import numpy as np
 import public_sets
+import unseen_set
 
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.examples import Example, MemoryExampleIndex
@@ -18,8 +19,9 @@ from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
+from autonomos_pipelines.dcl.registry.baseline import baseline_mappings
 
-DATASETS = ("business", "rematch", "gdc")
+DATASETS = ("business", "rematch", "gdc", "unseen", "unseen_loso")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,39 @@ def business_batches() -> list[Batch]:
     return batches
 
 
+def catalogue_examples() -> list[Example]:
+    """Every approved baseline mapping of the connectors we ship."""
+    return [
+        Example(f"{m.entity}.{m.field}",
+                SourceField(m.connector, m.source_table, m.source_field).example_text)
+        for m in baseline_mappings()
+    ]  # fmt: skip
+
+
+def unseen_batches(leave_one_out: bool) -> list[Batch]:
+    """Systems we ship no connector for, one batch each, with the catalogue's mappings as
+    evidence (as shipped) and, leaving one system out, the other unseen systems' too."""
+    rows = unseen_set.load()
+    embedder, schema, catalogue = default_embedder(), canonical_targets(), catalogue_examples()
+    batches = []
+    for system in sorted({r["source_system"] for r in rows}):
+        others = [
+            Example(r["gold"], unseen_set.source_field(r).example_text)
+            for r in rows
+            if leave_one_out and r["gold"] and r["source_system"] != system
+        ]
+        examples = catalogue + others
+        index = MemoryExampleIndex(examples, embedder.encode([e.text for e in examples]))
+        held_out = [r for r in rows if r["source_system"] == system]
+        fields = [unseen_set.source_field(r) for r in held_out]
+        gold = [frozenset({r["gold"]}) if r["gold"] else frozenset() for r in held_out]
+        matcher = Matcher(schema, embedder, default_model(), index)
+        batches.append(
+            _batch("unseen_loso" if leave_one_out else "unseen", system, matcher, fields, gold)
+        )
+    return batches
+
+
 def public_batches(name: str) -> list[Batch]:
     schema, cases = getattr(public_sets, name)()
     matcher = Matcher(schema, default_embedder(), default_model())
@@ -92,7 +127,11 @@ def public_batches(name: str) -> list[Batch]:
 
 
 def batches(dataset: str) -> list[Batch]:
-    return business_batches() if dataset == "business" else public_batches(dataset)
+    if dataset == "business":
+        return business_batches()
+    if dataset.startswith("unseen"):
+        return unseen_batches(leave_one_out=dataset == "unseen_loso")
+    return public_batches(dataset)
 
 
 def rank(dataset: str, model: ScoringModel | None = None, top_k: int = 5) -> list[Ranked]:

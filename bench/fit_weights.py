@@ -83,8 +83,8 @@ def main(write: bool) -> dict:
     report["pooled_weights"] = pooled
     report["pooled"] = {name: summary(batches, pooled) for name, batches in data.items()}
     if write:
-        model = ScoringModel(pooled, base.slope, base.margin_slope, base.intercept)
-        MODEL_FILE.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+        model = ScoringModel(pooled, base.calibration)
+        MODEL_FILE.write_text(json.dumps(model.to_json()) + "\n", encoding="utf-8")
     return report
 
 

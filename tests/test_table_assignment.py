@@ -97,4 +97,4 @@ def test_a_target_approved_for_another_field_is_taken(matcher):
     fields = _table("contacts", ["email", "work_email", "first_name", "last_name"])
     assert matcher.rank(fields[1:])[0][0].target == "contact.email"  # alone, it would take it
     new = Resolver(matcher, registry_lookup=lookup).resolve(fields)[1]
-    assert new.status == "pending_review" and "already mapped" in new.reason
+    assert new.status != "auto_approved" and "already mapped" in new.candidates[0].note

@@ -15,6 +15,7 @@ from scipy import sparse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
+from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
@@ -175,25 +176,24 @@ class Matcher:
         """The `top_k` best targets per row of `scores`, with calibrated confidence."""
         model = model or self.model
         keys = [t.key for t in self.schema.targets]
-        k = min(max(top_k, 2), scores.shape[1])
+        k = min(top_k, scores.shape[1])
         order = np.argsort(-scores, axis=1)[:, :k]
-        result = []
-        for row, indexes in enumerate(order):
-            best, second = scores[row, indexes[0]], scores[row, indexes[1]] if k > 1 else 0.0
-            candidates = []
-            for i in indexes[:top_k]:
-                rival = second if i == indexes[0] else best
-                score = float(scores[row, i])
-                candidates.append(
-                    Candidate(
-                        keys[i],
-                        round(model.confidence(score, score - rival), 4),
-                        round(score, 4),
-                        {name: round(float(features[name][row, i]), 4) for name in FEATURES},
-                    )
+        rows = np.repeat(np.arange(len(scores)), k)
+        confidence = model.confidence(evidence(scores, features, rows, order.ravel())).reshape(
+            -1, k
+        )
+        return [
+            [
+                Candidate(
+                    keys[i],
+                    round(float(confidence[row, rank]), 4),
+                    round(float(scores[row, i]), 4),
+                    {name: round(float(features[name][row, i]), 4) for name in FEATURES},
                 )
-            result.append(candidates)
-        return result
+                for rank, i in enumerate(indexes)
+            ]
+            for row, indexes in enumerate(order)
+        ]
 
     # internals -------------------------------------------------------------------------------
     def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:

@@ -1,67 +1,43 @@
-"""How evidence becomes a ranking score, and a ranking score a calibrated confidence.
+"""How evidence becomes a ranking score, and a candidate's evidence a calibrated confidence.
 
-The feature weights rank candidates; the calibration (Platt scaling on the best score and its
-margin over the runner-up) turns the ranking into a probability that the mapping is right.
-Both are fitted by `bench/calibrate.py` on labelled data and stored in data/matcher_model.json.
+The feature weights rank candidates (fitted by `bench/fit_weights.py`); boosted trees over each
+candidate's evidence (`confidence.py`, fitted by `bench/calibrate.py`) give the probability
+that the mapping is right. Both are stored in data/matcher_model.json.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.confidence import TreeEnsemble, ensemble_from_json
+from autonomos_pipelines.dcl.matching.feature_names import FEATURES
+
+__all__ = ["FEATURES", "MODEL_FILE", "ScoringModel", "default_model", "model_from_json"]
+
 MODEL_FILE = Path(__file__).parent / "data" / "matcher_model.json"
-FEATURES = (
-    "name_similarity",  # embedding cosine of the field names as words
-    "text_similarity",  # embedding cosine of entity + name + description
-    "cross_similarity",  # name vs the other side's description, both ways
-    "reference_similarity",  # id field's words vs the entity a target foreign key points at
-    "token_overlap",  # Dice coefficient of stemmed, abbreviation-expanded name tokens
-    "entity_similarity",  # source entity vs target entity (names + descriptions)
-    "example_similarity",  # nearest approved mapping of another source to this target
-    "own_example",  # ... and that mapping is the tenant's own
-    "type_fit",  # type compatibility 0..1
-    "pattern_fit",  # sample values look like the target (-1..1)
-    "value_overlap",  # share of sample values among the target's known values
-    "value_similarity",  # embedding cosine of sample values vs the target's known values
-    "table_fit",  # how well the whole source table fits the target's entity (<= 0)
-)
 
 
 @dataclass(frozen=True)
 class ScoringModel:
     weights: dict[str, float]
-    slope: float
-    margin_slope: float
-    intercept: float
+    calibration: TreeEnsemble
 
-    def confidence(self, score: float, margin: float) -> float:
-        z = self.slope * score + self.margin_slope * margin + self.intercept
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+    def confidence(self, evidence: np.ndarray) -> np.ndarray:
+        """Probability that each candidate (a row of `confidence.evidence`) is right."""
+        return self.calibration.probability(evidence)
 
     def to_json(self) -> dict:
-        return {
-            "weights": self.weights,
-            "calibration": {
-                "slope": self.slope,
-                "margin_slope": self.margin_slope,
-                "intercept": self.intercept,
-            },
-        }
+        return {"weights": self.weights, "confidence": self.calibration.to_json()}
 
 
 def model_from_json(data: dict) -> ScoringModel:
     weights = {name: float(data["weights"].get(name, 0.0)) for name in FEATURES}
-    calibration = data["calibration"]
-    return ScoringModel(
-        weights,
-        float(calibration["slope"]),
-        float(calibration["margin_slope"]),
-        float(calibration["intercept"]),
-    )
+    return ScoringModel(weights, ensemble_from_json(data["confidence"]))
 
 
 @cache

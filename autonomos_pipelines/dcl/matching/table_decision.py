@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, primary_key
@@ -119,17 +120,14 @@ class TableDecider:
         row, alternative, capped = contest.row, contest.alternative, []
         if alternative is not None:
             score = float(self.scores[row, alternative])
-            confidence = min(CONTESTED_CEILING, self.model.confidence(score, 0.0))
+            pair = evidence(self.scores, self.features, np.array([row]), np.array([alternative]))
+            confidence = min(CONTESTED_CEILING, float(self.model.confidence(pair)[0]))
             if contest.reason == "primary_key":
                 confidence = CONTESTED_CEILING  # a structural guess: a person confirms it
             if confidence >= REVIEW:
-                evidence = {
-                    n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES
-                }
+                shown = {n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES}
                 capped.append(
-                    Candidate(
-                        self.keys[alternative], round(confidence, 4), round(score, 4), evidence
-                    )
+                    Candidate(self.keys[alternative], round(confidence, 4), round(score, 4), shown)
                 )
             else:  # a person sees the contested first choice instead
                 alternative = None

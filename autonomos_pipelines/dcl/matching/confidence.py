@@ -1,0 +1,91 @@
+"""How likely a candidate is right, from its evidence: boosted decision trees.
+
+A candidate's evidence is its ranking score, its margin over the best other target, its rank,
+every matching feature and how each compares with the best rival's. `bench/calibrate.py` fits
+the trees on labelled systems (the catalogue, the public sets, and systems we ship no connector
+for, each held out in turn to measure them) and stores them in data/matcher_model.json; here
+they are evaluated with numpy, so nothing but the JSON ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.feature_names import FEATURES
+
+EVIDENCE = (
+    "score", "margin", "rank", *FEATURES, *(f"{name}_vs_rival" for name in FEATURES),
+)  # fmt: skip
+
+
+def evidence(
+    scores: np.ndarray, features: dict[str, np.ndarray], rows: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """One evidence row (in EVIDENCE order) per (row, target) pair of the score matrix."""
+    order = np.argsort(-scores, axis=1)[:, :2]
+    best, second = order[rows, 0], order[rows, 1] if scores.shape[1] > 1 else order[rows, 0]
+    rival = np.where(targets == best, second, best)
+    own = scores[rows, targets]
+    rank = (scores[rows] > own[:, None]).sum(axis=1)
+    columns = [own, own - scores[rows, rival], rank.astype(np.float64)]
+    columns += [features[name][rows, targets] for name in FEATURES]
+    columns += [features[name][rows, targets] - features[name][rows, rival] for name in FEATURES]
+    return np.column_stack(columns).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Tree:
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    leaf: np.ndarray
+    value: np.ndarray
+    missing_left: np.ndarray
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        node = np.zeros(len(x), dtype=np.int64)
+        for _ in range(len(self.feature)):  # a path is never longer than the tree
+            inner = ~self.leaf[node]
+            if not inner.any():
+                break
+            seen = x[np.arange(len(x)), self.feature[node]]
+            go_left = np.where(
+                np.isnan(seen), self.missing_left[node], seen <= self.threshold[node]
+            )
+            node = np.where(inner, np.where(go_left, self.left[node], self.right[node]), node)
+        return self.value[node]
+
+
+@dataclass(frozen=True)
+class TreeEnsemble:
+    baseline: float
+    trees: tuple[Tree, ...]
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        raw = np.full(len(x), self.baseline)
+        for tree in self.trees:
+            raw += tree.values(x)
+        return 1.0 / (1.0 + np.exp(-np.clip(raw, -60, 60)))
+
+    def to_json(self) -> dict:
+        keys = ("feature", "threshold", "left", "right", "leaf", "value", "missing_left")
+        return {
+            "evidence": list(EVIDENCE),
+            "baseline": self.baseline,
+            "trees": [{k: getattr(t, k).tolist() for k in keys} for t in self.trees],
+        }
+
+
+def ensemble_from_json(data: dict) -> TreeEnsemble:
+    if list(data["evidence"]) != list(EVIDENCE):
+        raise ValueError("the stored confidence trees were fitted on other evidence: refit them")
+    kinds = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
+             "leaf": bool, "value": np.float64, "missing_left": bool}  # fmt: skip
+    trees = tuple(
+        Tree(**{k: np.asarray(tree[k], dtype=kind) for k, kind in kinds.items()})
+        for tree in data["trees"]
+    )
+    return TreeEnsemble(float(data["baseline"]), trees)

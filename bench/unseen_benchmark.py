@@ -1,0 +1,97 @@
+"""Mapping systems we ship no connector for (bench/data/unseen_systems.jsonl), no LLM: as
+shipped (the catalogue's approved mappings as evidence) and leaving one system out (the other
+unseen systems' labels too). Each system is scored with confidence trees fitted without it
+(calibrate.py's data minus that system), so no figure has seen its own labels.
+
+    cd bench && ../.venv/bin/python unseen_benchmark.py [--no-append]
+
+Per system: top-1 / top-3 / MRR over fields with a counterpart; auto-approved share of those;
+precision of all auto-approvals (a field with no counterpart auto-approved to anything is
+wrong); abstention: share of no-counterpart fields not auto-approved; LLM share: fields a key
+would send to the LLM (below auto-approval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+
+import calibrate
+import evaluation
+import metrics
+import numpy as np
+import results_log
+
+from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
+
+
+def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
+    mappable = [r for r in ranked if r.gold]
+    no_match = [r for r in ranked if not r.gold]
+    auto = [r for r in ranked if r.candidates[0].confidence >= AUTO_APPROVE]
+    targets = [[c.target for c in r.candidates] for r in mappable]
+    gold = [r.gold for r in mappable]
+    return {
+        "fields": len(ranked),
+        "mappable": len(mappable),
+        "top1": metrics.hit_rate(targets, gold, 1),
+        "top3": metrics.hit_rate(targets, gold, 3),
+        "mrr": metrics.mrr(targets, gold),
+        "auto_rate": sum(1 for r in auto if r.gold) / len(mappable),
+        "auto_precision": sum(r.correct for r in auto) / len(auto) if auto else float("nan"),
+        "abstention": sum(1 for r in no_match if r not in auto) / len(no_match)
+        if no_match
+        else 1.0,
+        "llm_share": 1 - len(auto) / len(ranked),
+    }
+
+
+def training_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evidence, labels and group of every candidate calibrate.py learns from."""
+    weights = default_model().weights
+    found = [calibrate.observations(b, weights)
+             for name in ("business", "rematch", "gdc", "unseen")
+             for b in evaluation.batches(name)]  # fmt: skip
+    return tuple(np.concatenate([o[i] for o in found]) for i in range(3))  # type: ignore[return-value]
+
+
+def held_out_ranking(dataset: str, pool) -> list[evaluation.Ranked]:
+    x, y, group = pool
+    weights, ranked = default_model().weights, []
+    for batch in evaluation.batches(dataset):
+        trees = calibrate.fit(x[group != batch.group], y[group != batch.group])
+        ranked += batch.rank(ScoringModel(weights, trees), top_k=5)
+    return ranked
+
+
+def table(dataset: str, pool) -> list[str]:
+    ranked = held_out_ranking(dataset, pool)
+    lines = [
+        "| system | fields (mappable) | top-1 | top-3 | MRR | auto-approved | precision | "
+        "abstention | LLM share |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for group in sorted({r.group for r in ranked}) + ["all"]:
+        s = summarise([r for r in ranked if group in ("all", r.group)])
+        lines.append(
+            f"| {group} | {s['fields']} ({s['mappable']}) | {100 * s['top1']:.1f} % | "
+            f"{100 * s['top3']:.1f} % | {s['mrr']:.3f} | {100 * s['auto_rate']:.1f} % | "
+            f"{100 * s['auto_precision']:.1f} % | {100 * s['abstention']:.1f} % | "
+            f"{100 * s['llm_share']:.1f} % |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-append", action="store_true", help="print only")
+    args = parser.parse_args()
+    lines = [f"\n## Unseen systems, no LLM — {datetime.date.today()}\n", "As shipped:\n"]
+    pool = training_pool()
+    lines += table("unseen", pool) + ["", "Leaving one system out:\n"] + table("unseen_loso", pool)
+    print("\n".join(lines) if args.no_append else results_log.append(lines))
+
+
+if __name__ == "__main__":
+    main()
