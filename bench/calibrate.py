@@ -17,8 +17,9 @@ import sys
 import evaluation
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from tree_export import from_sklearn
 
-from autonomos_pipelines.dcl.matching.confidence import Tree, TreeEnsemble, evidence
+from autonomos_pipelines.dcl.matching.confidence import TreeEnsemble, evidence
 from autonomos_pipelines.dcl.matching.scoring import MODEL_FILE, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
@@ -43,14 +44,7 @@ def observations(batch: evaluation.Batch, weights: dict[str, float]):
 def fit(x: np.ndarray, y: np.ndarray) -> TreeEnsemble:
     model = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200,
                                            random_state=0).fit(x, y)  # fmt: skip
-    trees = []
-    for (predictor,) in model._predictors:
-        nodes = predictor.nodes
-        trees.append(Tree(nodes["feature_idx"].astype(np.int64), nodes["num_threshold"],
-                          nodes["left"].astype(np.int64), nodes["right"].astype(np.int64),
-                          nodes["is_leaf"].astype(bool), nodes["value"],
-                          nodes["missing_go_to_left"].astype(bool)))  # fmt: skip
-    ensemble = TreeEnsemble(float(np.ravel(model._baseline_prediction)[0]), tuple(trees))
+    ensemble = from_sklearn(model)
     exported, fitted = ensemble.probability(x), model.predict_proba(x)[:, 1]
     assert np.abs(exported - fitted).max() < 1e-6, "the exported trees disagree with sklearn"
     return ensemble

@@ -1,0 +1,38 @@
+"""The confidence trees as the matcher runs them (numpy over JSON) give what scikit-learn's
+fitted model gives, missing values included; stored trees for other evidence are refused."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from autonomos_pipelines.dcl.matching.confidence import EVIDENCE, ensemble_from_json
+from autonomos_pipelines.dcl.matching.scoring import default_model
+from bench.tree_export import from_sklearn
+
+
+def test_exported_trees_match_sklearn_through_json():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(600, len(EVIDENCE)))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    y = (np.nan_to_num(x[:, 0]) + 0.5 * np.nan_to_num(x[:, 3]) > 0.2).astype(int)
+    model = HistGradientBoostingClassifier(max_depth=3, max_iter=40, random_state=0).fit(x, y)
+    stored = ensemble_from_json(json.loads(json.dumps(from_sklearn(model).to_json())))
+    assert np.abs(stored.probability(x) - model.predict_proba(x)[:, 1]).max() < 1e-9
+
+
+def test_trees_fitted_on_other_evidence_are_refused():
+    data = default_model().calibration.to_json()
+    data["evidence"] = data["evidence"][:-1]
+    with pytest.raises(ValueError, match="refit"):
+        ensemble_from_json(data)
+
+
+def test_shipped_trees_give_probabilities():
+    trees = default_model().calibration
+    assert len(trees.trees) > 10
+    p = trees.probability(np.zeros((3, len(EVIDENCE))))
+    assert ((p > 0) & (p < 1)).all()
