@@ -98,3 +98,23 @@ def test_a_target_approved_for_another_field_is_taken(matcher):
     assert matcher.rank(fields[1:])[0][0].target == "contact.email"  # alone, it would take it
     new = Resolver(matcher, registry_lookup=lookup).resolve(fields)[1]
     assert new.status != "auto_approved" and "already mapped" in new.candidates[0].note
+
+
+def test_a_tables_approved_mappings_name_its_entity_for_a_new_field(matcher):
+    """One new field of an opportunities table whose other fields are approved: alone it
+    reads as a payment's description; the approved fields say the table is an opportunity."""
+    approved = {"id": "opportunity.opportunity_id", "title": "opportunity.name",
+                "value": "opportunity.amount", "stage_id": "opportunity.stage"}  # fmt: skip
+
+    def lookup(source: SourceField) -> RegistryHit | None:
+        target = approved.get(source.field)
+        return RegistryHit(target, 1.0, "none") if target else None
+
+    new = SourceField("unseen_crm", "deals", "deal_description", "text", samples=("Renewal",))
+    alone = matcher.rank([new])[0][0]
+    fields = [*_table("deals", list(approved)), new]
+    resolution = Resolver(matcher, registry_lookup=lookup).resolve(fields)[-1]
+    assert alone.target != "opportunity.description"
+    assert resolution.candidates[0].target == "opportunity.description"
+    assert resolution.table is not None and resolution.table.entity == "opportunity"
+    assert "approved mappings are opportunity fields" in resolution.table.why

@@ -25,6 +25,7 @@ from autonomos_pipelines.dcl.matching.table_decision import (
     TableDecider,
     TableEntity,
     Taken,
+    anchors,
     entity_affinity,
     tables_of,
 )
@@ -142,9 +143,10 @@ class Matcher:
         """Candidates per field after its table's joint assignment, and what entity each
         table was decided to be (see table_decision)."""
         model = model or self.model
-        scores = self.combine(features, fields, model.weights)
+        anchored = anchors(taken or {}, self.schema.entities)
+        scores = self.combine(features, fields, model.weights, anchored)
         ranked = self.candidates(scores, features, top_k, model)
-        decider = TableDecider(self.schema, self._target_entity, scores, features, model)
+        decider = TableDecider(self.schema, self._target_entity, scores, features, model, anchored)
         return decider.settle(ranked, fields, taken or {}, max(top_k, 5))
 
     def combine(
@@ -152,16 +154,19 @@ class Matcher:
         features: dict[str, np.ndarray],
         fields: Sequence[SourceField],
         weights: dict[str, float] | None = None,
+        anchored: dict[tuple[str, str], int] | None = None,
     ) -> np.ndarray:
         """Weighted evidence, then the table context: a target entity that the other fields
-        of the same source table also match well is a more likely home for this field.
-        Adds the `table_fit` matrix to `features`."""
+        of the same source table also match well (or that its approved mappings name,
+        `anchored`) is a more likely home for this field. Adds `table_fit` to `features`."""
         weights = weights or self.model.weights
         scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
         assert isinstance(scores, np.ndarray)
         fit = np.zeros_like(scores)
-        for rows in tables_of(fields).values():
-            affinity = entity_affinity(scores[rows], self._target_entity, len(self.schema.entities))
+        for table, rows in tables_of(fields).items():
+            anchor = (anchored or {}).get(table)
+            entities = len(self.schema.entities)
+            affinity = entity_affinity(scores[rows], self._target_entity, entities, anchor)
             fit[rows] = (affinity - affinity.max())[self._target_entity]
         features[TABLE_FIT] = fit
         return scores + weights[TABLE_FIT] * fit

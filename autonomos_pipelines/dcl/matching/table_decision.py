@@ -8,6 +8,7 @@ what they were given instead, never above CONTESTED_CEILING, with a note saying 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -21,6 +22,7 @@ from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests,
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
+ANCHOR_LEAD = 0.5  # approved mappings outweigh what the new fields alone suggest
 Table = tuple[str, str]  # (source system, source table)
 Taken = dict[Table, set[str]]  # table -> targets approved for its other fields
 
@@ -35,9 +37,13 @@ class TableEntity:
     runner_up_fit: float
     fields: int
     key: str | None  # the field taken as the table's own key
+    anchored: bool = False  # the table's approved mappings named the entity
 
     @property
     def why(self) -> str:
+        if self.anchored:
+            text = f"its approved mappings are {self.entity} fields; {self.fields} new fields"
+            return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
         text = f"{self.fields} fields fit {self.entity} best (mean best score {self.fit:.2f}"
         if self.runner_up:
             text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
@@ -53,11 +59,25 @@ def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
 
 
 def entity_affinity(
-    table_scores: np.ndarray, target_entity: np.ndarray, entities: int
+    table_scores: np.ndarray, target_entity: np.ndarray, entities: int, anchor: int | None = None
 ) -> np.ndarray:
-    """Per target entity: the mean over the table's fields of their best score on it."""
+    """Per target entity: the mean over the table's fields of their best score on it. An
+    ``anchor`` (the entity the table's approved mappings name) leads by ANCHOR_LEAD."""
     best = [table_scores[:, target_entity == e].max(axis=1) for e in range(entities)]
-    return np.stack(best, axis=1).mean(axis=0)
+    affinity = np.stack(best, axis=1).mean(axis=0)
+    if anchor is not None:
+        affinity[anchor] = affinity.max() + ANCHOR_LEAD
+    return affinity
+
+
+def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
+    """The entity most of a table's approved mappings name, by table."""
+    found = {}
+    for table, targets in taken.items():
+        named = Counter(key.split(".", 1)[0] for key in targets)
+        if named and (entity := named.most_common(1)[0][0]) in entities:
+            found[table] = list(entities).index(entity)
+    return found
 
 
 class TableDecider:
@@ -68,7 +88,9 @@ class TableDecider:
         scores: np.ndarray,
         features: dict[str, np.ndarray],
         model: ScoringModel,
+        anchored: dict[Table, int] | None = None,
     ) -> None:
+        self.anchored = anchored or {}
         self.schema, self.target_entity = schema, target_entity
         self.scores, self.features, self.model = scores, features, model
         self.keys = [t.key for t in schema.targets]
@@ -78,7 +100,7 @@ class TableDecider:
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
         choices = dict(enumerate(np.argsort(-self.scores, axis=1)[:, :depth].tolist()))
         tables = tables_of(fields)
-        decided = {table: self.entity_of(fields, rows) for table, rows in tables.items()}
+        decided = {table: self.entity_of(table, rows) for table, rows in tables.items()}
         keys = {}
         for table, rows in tables.items():
             key_row = primary_key([fields[r].field for r in rows], table[1])
@@ -94,9 +116,9 @@ class TableDecider:
             ranked[contest.row] = self._contested(contest, ranked[contest.row], fields)
         return ranked, decided
 
-    def entity_of(self, fields: Sequence[SourceField], rows: list[int]) -> TableEntity:
-        entities = self.schema.entities
-        affinity = entity_affinity(self.scores[rows], self.target_entity, len(entities))
+    def entity_of(self, table: Table, rows: list[int]) -> TableEntity:
+        entities, anchor = self.schema.entities, self.anchored.get(table)
+        affinity = entity_affinity(self.scores[rows], self.target_entity, len(entities), anchor)
         order = np.argsort(-affinity)
         second = order[1] if len(order) > 1 else None
         return TableEntity(
@@ -106,6 +128,7 @@ class TableDecider:
             round(float(affinity[second]), 4) if second is not None else 0.0,
             len(rows),
             None,
+            anchor is not None,
         )
 
     def _identity(self, entity: str) -> int | None:
