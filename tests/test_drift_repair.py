@@ -7,8 +7,10 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 from dagster import instance_for_test
+from typer.testing import CliRunner
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
+from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.database import get_engine
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -184,6 +186,9 @@ def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_ap
             "description",
         )
         assert 0.6 <= proposal["confidence"] < 0.85
+        shown = CliRunner().invoke(app, ["review", "show", str(proposal["id"])])
+        assert shown.exit_code == 0, shown.output  # the reviewer sees what the table was taken for
+        assert "table taken for opportunity: its approved mappings are opportunity" in shown.output
         assert registry.lookup("acme", "pipedrive", "deals", "x_ref_code") is None  # unmapped
         flow.set_role("rita", "reviewer", flow.set_role("alice", "admin", "alice") or "alice")
         flow.approve(proposal["id"], "rita")

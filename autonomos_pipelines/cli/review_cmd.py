@@ -53,6 +53,9 @@ def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review lis
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
     typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
+    table = (row["evidence"] or {}).get("table")
+    if table:
+        typer.echo(f"table taken for {table['entity']}: {table['why']}")
     for candidate in (row["evidence"] or {}).get("candidates", []):
         typer.echo(f"  {candidate['confidence']:.3f}  {candidate['target']}")
         features = {k: v for k, v in candidate.get("features", {}).items() if v}

@@ -108,7 +108,8 @@ def map_tenant_fields(
         resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
         resolver.registry_lookup = None  # already answered from the hot index above
         run.resolved_now = len(fresh)
-        for resolution in resolver.resolve(fresh, tenant_id=tenant_id):
+        taken = approved_targets(index, fresh)
+        for resolution in resolver.resolve(fresh, tenant_id=tenant_id, taken=taken):
             resolutions[key(resolution.field)] = resolution
         if resolver.llm is not None:
             run.llm_calls = getattr(resolver.llm, "calls", 0)
@@ -130,6 +131,21 @@ def map_tenant_fields(
             )
         )
     return run
+
+
+def approved_targets(index: dict, fields: list[SourceField]) -> dict[tuple[str, str], set[str]]:
+    """Per table of ``fields``: the targets its other fields are already mapped to (the table
+    decision reads new fields in that context and never hands those targets out again)."""
+    by_table: dict[tuple[str, str], set[str]] = {}
+    for m in index.values():
+        if m.canonical_field:
+            target = f"{m.canonical_entity}.{m.canonical_field}"
+            by_table.setdefault((m.connector, m.source_table.lower()), set()).add(target)
+    return {
+        (f.source_system, f.source_entity): by_table[(f.source_system, f.source_entity.lower())]
+        for f in fields
+        if (f.source_system, f.source_entity.lower()) in by_table
+    }
 
 
 def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> None:
@@ -160,12 +176,14 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
         if held:
             activate, reason, resolution.status = False, held, "pending_review"
         ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
-        evidence = {
+        evidence: dict = {
             "candidates": [
                 {"target": c.target, "confidence": c.confidence, "features": c.features}
                 for c in resolution.candidates
             ]
         }
+        if resolution.table is not None:  # what the reviewer sees the table was taken for
+            evidence["table"] = {"entity": resolution.table.entity, "why": resolution.table.why}
         proposals.append(
             Proposal(
                 ref,

@@ -15,7 +15,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_decision import TableEntity
+from autonomos_pipelines.dcl.matching.table_decision import TableEntity, Taken
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, LLM_CEILING, REVIEW
 
 __all__ = ["AUTO_APPROVE", "REVIEW", "RegistryHit", "Resolution", "Resolver", "status_for"]
@@ -65,11 +65,13 @@ class Resolver:
         top_k: int = 5,
         tenant_id: TenantId | None = None,
         progress: Callable[[int], None] | None = None,
+        taken: Taken | None = None,
     ) -> list[Resolution]:
-        """One resolution per field, in input order."""
+        """One resolution per field, in input order; ``taken``: targets already approved for
+        other fields of the fields' tables (registry hits add to them)."""
         results: list[Resolution | None] = [None] * len(fields)
         pending: list[int] = []
-        taken: dict[tuple[str, str], set[str]] = {}  # a table's targets already approved
+        taken = {table: set(targets) for table, targets in (taken or {}).items()}
         for i, source in enumerate(fields):
             hit = self.registry_lookup(source) if self.registry_lookup else None
             if hit is None:
