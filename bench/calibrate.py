@@ -42,7 +42,7 @@ def observations(batch: evaluation.Batch, weights: dict[str, float]):
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> TreeEnsemble:
-    model = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200,
+    model = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.1, max_iter=100,
                                            random_state=0).fit(x, y)  # fmt: skip
     ensemble = from_sklearn(model)
     exported, fitted = ensemble.probability(x), model.predict_proba(x)[:, 1]
