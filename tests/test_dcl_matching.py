@@ -200,3 +200,26 @@ def test_llm_only_below_threshold_and_never_auto_approves(matcher):
 
 def test_parse_answer_accepts_null_target():
     assert parse_answer('{"target": null, "confidence": 0.2, "reason": "no"}', set())[0] is None
+
+
+def test_canonical_value_sets_are_evidence(matcher):
+    """`cadence` says little; values equal to subscription.billing_interval's set say it."""
+    from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+
+    assert "month" in canonical_model()["subscription"].field("billing_interval").values
+
+    def first(samples):
+        fields = [field("id", "subscriptions"), field("cadence", "subscriptions", samples=samples)]
+        return matcher.rank(fields, top_k=3)[1][0]
+
+    told, untold = first(("month", "year")), first(("a", "b"))
+    assert told.target == "subscription.billing_interval" and told.features["value_overlap"] == 1
+    assert untold.target != "subscription.billing_interval"
+    assert told.confidence > untold.confidence
+
+
+def test_value_sets_count_only_equal_values_on_the_canonical_model(matcher):
+    """An e-mail address resembles the ticket channel "email" but is not one."""
+    (ranked,) = matcher.rank([field("reply_to", "tickets", samples=("a@b.com", "c@d.org"))], 200)
+    channel = next(c for c in ranked if c.target == "ticket.channel")
+    assert channel.features["value_similarity"] == 0 and channel.features["value_overlap"] == 0

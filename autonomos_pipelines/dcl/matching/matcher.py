@@ -62,7 +62,8 @@ class Matcher:
         self._target_names = embedder.encode([t.name_text for t in targets])
         self._target_texts = embedder.encode([t.full_text for t in targets])
         self._target_descriptions = embedder.encode([t.description_text for t in targets])
-        self._target_values = _encode_where(embedder, [t.values_text for t in targets])
+        value_texts = [t.values_text if schema.fuzzy_values else "" for t in targets]
+        self._target_values = _encode_where(embedder, value_texts)
         entities = schema.entities
         self._entity_vectors = embedder.encode([schema.entity_text(e) for e in entities])
         self._target_entity = np.array([entities.index(t.entity) for t in targets])

@@ -56,6 +56,10 @@ class Target:
 class TargetSchema:
     targets: tuple[Target, ...]
     entity_descriptions: dict[str, str]
+    # Whether sample values may *resemble* a target's values (`pT2` ~ `T2`) or must equal
+    # them. The canonical value sets name kinds of things ("email", "phone", "web"), which an
+    # e-mail address or a phone number resembles: there only equal values count.
+    fuzzy_values: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {t.key: i for i, t in enumerate(self.targets)})
@@ -80,8 +84,10 @@ def canonical_targets() -> TargetSchema:
     for entity in canonical_model().values():
         entities[entity.name] = entity.description
         for f in entity.fields:
-            targets.append(Target(entity.name, f.name, f.type, f.description, entity.description))
-    return TargetSchema(tuple(targets), entities)
+            targets.append(
+                Target(entity.name, f.name, f.type, f.description, entity.description, f.values)
+            )
+    return TargetSchema(tuple(targets), entities, fuzzy_values=False)
 
 
 def _text(value: Any, where: str, required: bool = True) -> str:

@@ -17,6 +17,7 @@ class CanonicalField:
     name: str
     type: str
     description: str
+    values: tuple[str, ...] = ()  # the canonical value set of an enumeration, when it has one
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ def canonical_model() -> dict[str, CanonicalEntity]:
     model = {}
     for entity in data["entities"]:
         fields = tuple(
-            CanonicalField(entity["name"], f["name"], f["type"], f["description"])
+            CanonicalField(
+                entity["name"], f["name"], f["type"], f["description"], tuple(f.get("values", ()))
+            )
             for f in entity["fields"]
         )
         model[entity["name"]] = CanonicalEntity(entity["name"], entity["description"], fields)
