@@ -23,7 +23,11 @@ from autonomos_pipelines.dcl.matching.confidence import TreeEnsemble, evidence
 from autonomos_pipelines.dcl.matching.scoring import MODEL_FILE, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
-DEPTH = 3  # candidates per field the trees learn from
+# Candidates per field the trees learn from. The matcher ranks five, but only the best three
+# ever reach auto-approval (a contested field is offered its next free one, usually second or
+# third); learning from five adds easy negatives and measured worse on the held-out unseen
+# systems (2026-12-03: auto-approval precision 94.8 % with five, 96.9 % with three).
+DEPTH = 3
 BINS = [(0.0, 0.6), (0.6, 0.85), (0.85, 0.95), (0.95, 1.01)]
 
 
@@ -42,8 +46,10 @@ def observations(batch: evaluation.Batch, weights: dict[str, float]):
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> TreeEnsemble:
-    model = HistGradientBoostingClassifier(max_depth=3, learning_rate=0.1, max_iter=100,
-                                           random_state=0).fit(x, y)  # fmt: skip
+    # early_stopping off: all 100 trees, and no tenth of the data set aside to decide when
+    model = HistGradientBoostingClassifier(
+        max_depth=3, learning_rate=0.1, max_iter=100, early_stopping=False, random_state=0
+    ).fit(x, y)
     ensemble = from_sklearn(model)
     exported, fitted = ensemble.probability(x), model.predict_proba(x)[:, 1]
     assert np.abs(exported - fitted).max() < 1e-6, "the exported trees disagree with sklearn"

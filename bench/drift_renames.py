@@ -127,7 +127,10 @@ def score(cases: list[dict]) -> None:
         )
         for c in cases
     ]
-    for case, result in zip(cases, resolver.resolve(fields, top_k=10, tenant_id=None), strict=True):
+    for case, source in zip(cases, fields, strict=True):
+        # one at a time, as a repair meets a renamed column: the other cases are not its
+        # table's fields, so they must not compete with it for targets
+        (result,) = resolver.resolve([source], top_k=10, tenant_id=None)
         fit = {c.target: c.confidence for c in result.candidates}.get(case["target"], 0.0)
         value_overlap = overlap(case["values"], case["new_values"])
         case["confidence"] = rename_confidence(

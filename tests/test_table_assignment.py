@@ -26,6 +26,7 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
         (["account_id", "owner_id"], "contacts", None),  # foreign keys only
         (["id", "contact_id"], "contacts", None),  # two candidates: no guess
         (["status"], "", None),
+        (["id", "amount"], "invoices__lines", None),  # a child table's own id is no invoice's
     ],
 )
 def test_primary_key_is_the_tables_own_id(names, table, expected):
@@ -80,22 +81,36 @@ def test_a_tables_own_id_is_its_identity_and_goes_to_a_person(matcher):
     assert ranked[1][0].target == "contact.account_id" and not ranked[1][0].note
 
 
+def test_an_identity_field_never_auto_approves_however_sure_the_match(matcher):
+    """`invoice_id` of an invoices table is surely invoice.invoice_id, but mapping it makes
+    the table feed canonical invoice: a person confirms that (what the mapping pass holds)."""
+    fields = _table("invoices", ["invoice_id", "amount_due", "status"])
+    key, amount, _ = Resolver(matcher).resolve(fields)
+    assert key.mapping == "invoice.invoice_id" and key.status == "pending_review"
+    assert "feed canonical invoice" in key.reason
+    assert amount.mapping == "invoice.amount_due" and amount.status == "auto_approved"
+
+
 def test_a_near_duplicate_never_auto_approves_onto_the_primary_field(matcher):
-    fields = _table("contacts", ["email", "secondary_email", "last_name"])
-    (primary, secondary, _) = Resolver(matcher).resolve(fields)
+    """`email_address` alone would auto-approve onto an e-mail field; beside `email` it
+    competes for the same target and goes to a person."""
+    assert matcher.rank(_table("contacts", ["email_address"]))[0][0].confidence >= AUTO_APPROVE
+    fields = _table("contacts", ["email", "email_address", "last_name"])
+    (primary, duplicate, _) = Resolver(matcher).resolve(fields)
     assert primary.mapping == "contact.email" and primary.status == "auto_approved"
-    assert secondary.status == "pending_review" and "'email'" in secondary.reason
+    assert duplicate.status == "pending_review" and "'email'" in duplicate.reason
 
 
 def test_a_target_approved_for_another_field_is_taken(matcher):
-    """The registry already maps `email` of this table: a new `work_email` field competing
+    """The registry already maps `email` of this table: a new `email_address` field competing
     for contact.email goes to a person, naming the approved mapping."""
 
     def lookup(source: SourceField) -> RegistryHit | None:
         return RegistryHit("contact.email", 1.0, "none") if source.field == "email" else None
 
-    fields = _table("contacts", ["email", "work_email", "first_name", "last_name"])
-    assert matcher.rank(fields[1:])[0][0].target == "contact.email"  # alone, it would take it
+    fields = _table("contacts", ["email", "email_address", "first_name", "last_name"])
+    alone = matcher.rank(fields[1:])[0][0]  # without the approved mapping it would take it
+    assert alone.target == "contact.email" and alone.confidence >= AUTO_APPROVE
     new = Resolver(matcher, registry_lookup=lookup).resolve(fields)[1]
     assert new.status != "auto_approved" and "already mapped" in new.candidates[0].note
 

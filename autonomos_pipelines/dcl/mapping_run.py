@@ -135,7 +135,8 @@ def map_tenant_fields(
 
 def approved_targets(index: dict, fields: list[SourceField]) -> dict[tuple[str, str], set[str]]:
     """Per table of ``fields``: the targets its other fields are already mapped to (the table
-    decision reads new fields in that context and never hands those targets out again)."""
+    decision reads new fields in that context, and a new field competing for one of those
+    targets goes to a person)."""
     by_table: dict[tuple[str, str], set[str]] = {}
     for m in index.values():
         if m.canonical_field:

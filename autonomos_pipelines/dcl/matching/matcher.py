@@ -21,8 +21,8 @@ from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_decision import (
-    TableDecider,
+from autonomos_pipelines.dcl.matching.table_decision import TableDecider
+from autonomos_pipelines.dcl.matching.table_entity import (
     TableEntity,
     Taken,
     anchors,
@@ -122,6 +122,8 @@ class Matcher:
         taken: Taken | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """As `rank`, and the entity each source table was decided to be."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
         entities: dict[tuple[str, str], TableEntity] = {}
         for chunk in _chunks_of_whole_tables(fields):

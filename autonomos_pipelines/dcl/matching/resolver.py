@@ -15,7 +15,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_decision import TableEntity, Taken
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity, Taken
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, LLM_CEILING, REVIEW
 
 __all__ = ["AUTO_APPROVE", "REVIEW", "RegistryHit", "Resolution", "Resolver", "status_for"]

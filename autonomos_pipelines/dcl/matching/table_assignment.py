@@ -46,7 +46,10 @@ def _singular(word: str) -> str:
 
 def primary_key(field_names: Sequence[str], table: str) -> int | None:
     """Index of the table's own key among ``field_names`` (``id``; ``contact_id`` or
-    ``ContactId`` in ``contacts``), None when there is not exactly one."""
+    ``ContactId`` in ``contacts``), None when there is not exactly one. A nested table
+    (``invoices__lines``, dlt's child table) has no key of its parent's entity."""
+    if "__" in table:
+        return None
     table_words = [_singular(w) for w in split_words(table)]
     own = [table_words[-1], "id"] if table_words else None
     found = [

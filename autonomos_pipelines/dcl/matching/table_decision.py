@@ -3,14 +3,14 @@
 A table's entity is the one its fields fit best together: for each target entity, the mean
 over the table's fields of their best score on that entity's fields. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
-what they were given instead, never above CONTESTED_CEILING, with a note saying why.
+what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
+field whose target is an entity's identity field: that decides what the table feeds.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,65 +19,15 @@ from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, primary_key
+from autonomos_pipelines.dcl.matching.table_entity import (
+    Table,
+    TableEntity,
+    Taken,
+    entity_affinity,
+    tables_of,
+)
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
-
-ANCHOR_LEAD = 0.5  # approved mappings outweigh what the new fields alone suggest
-Table = tuple[str, str]  # (source system, source table)
-Taken = dict[Table, set[str]]  # table -> targets approved for its other fields
-
-
-@dataclass(frozen=True)
-class TableEntity:
-    """The entity a source table was decided to be, and why."""
-
-    entity: str
-    fit: float  # mean best score of the table's fields on the entity
-    runner_up: str | None
-    runner_up_fit: float
-    fields: int
-    key: str | None  # the field taken as the table's own key
-    anchored: bool = False  # the table's approved mappings named the entity
-
-    @property
-    def why(self) -> str:
-        if self.anchored:
-            text = f"its approved mappings are {self.entity} fields; {self.fields} new fields"
-            return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
-        text = f"{self.fields} fields fit {self.entity} best (mean best score {self.fit:.2f}"
-        if self.runner_up:
-            text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
-        text += ")"
-        return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
-
-
-def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
-    tables: dict[Table, list[int]] = {}
-    for i, source in enumerate(fields):
-        tables.setdefault((source.source_system, source.source_entity), []).append(i)
-    return tables
-
-
-def entity_affinity(
-    table_scores: np.ndarray, target_entity: np.ndarray, entities: int, anchor: int | None = None
-) -> np.ndarray:
-    """Per target entity: the mean over the table's fields of their best score on it. An
-    ``anchor`` (the entity the table's approved mappings name) leads by ANCHOR_LEAD."""
-    best = [table_scores[:, target_entity == e].max(axis=1) for e in range(entities)]
-    affinity = np.stack(best, axis=1).mean(axis=0)
-    if anchor is not None:
-        affinity[anchor] = affinity.max() + ANCHOR_LEAD
-    return affinity
-
-
-def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
-    """The entity most of a table's approved mappings name, by table."""
-    found = {}
-    for table, targets in taken.items():
-        named = Counter(key.split(".", 1)[0] for key in targets)
-        if named and (entity := named.most_common(1)[0][0]) in entities:
-            found[table] = list(entities).index(entity)
-    return found
 
 
 class TableDecider:
@@ -98,7 +48,7 @@ class TableDecider:
     def settle(
         self, ranked: list[list[Candidate]], fields: Sequence[SourceField], taken: Taken, depth: int
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
-        choices = dict(enumerate(np.argsort(-self.scores, axis=1)[:, :depth].tolist()))
+        choices = self._choices(ranked, depth)
         tables = tables_of(fields)
         decided = {table: self.entity_of(table, rows) for table, rows in tables.items()}
         keys = {}
@@ -114,7 +64,33 @@ class TableDecider:
         }
         for contest in contests(self.scores, choices, tables, keys, approved):
             ranked[contest.row] = self._contested(contest, ranked[contest.row], fields)
-        return ranked, decided
+        return [self._structural(candidates) for candidates in ranked], decided
+
+    def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
+        """Each row's targets by score: its first, then those a person could accept (a target
+        it would never be offered must not take a field's place in the assignment)."""
+        order = np.argsort(-self.scores, axis=1)[:, :depth].tolist()
+        choices: dict[int, Sequence[int]] = {}
+        for row, targets in enumerate(order):
+            sure = {c.target: c.confidence for c in ranked[row]}
+            viable = [t for t in targets[1:] if sure.get(self.keys[t], 1.0) >= REVIEW]
+            choices[row] = targets[:1] + viable
+        return choices
+
+    def _structural(self, candidates: list[Candidate]) -> list[Candidate]:
+        """An entity's identity field decides which canonical table a source table feeds:
+        never automatic, however sure the match."""
+        identities = set(self.schema.identities.values())
+        capped = [
+            replace(c, confidence=min(CONTESTED_CEILING, c.confidence))
+            if c.target in identities else c
+            for c in candidates
+        ]  # fmt: skip
+        if capped and capped[0].target in identities and not capped[0].note:
+            target = capped[0].target
+            note = f"mapping {target} would make this table feed canonical {target.split('.')[0]}"
+            capped[0] = replace(capped[0], note=note)
+        return capped
 
     def entity_of(self, table: Table, rows: list[int]) -> TableEntity:
         entities, anchor = self.schema.entities, self.anchored.get(table)
@@ -132,6 +108,8 @@ class TableDecider:
         )
 
     def _identity(self, entity: str) -> int | None:
+        if self.schema.identities:
+            return self.schema.index_of(self.schema.identities.get(entity, ""))
         found = self.schema.index_of(f"{entity}.{entity}_id")
         return found if found is not None else self.schema.index_of(f"{entity}.id")
 

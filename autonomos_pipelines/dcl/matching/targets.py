@@ -60,6 +60,9 @@ class TargetSchema:
     # them. The canonical value sets name kinds of things ("email", "phone", "web"), which an
     # e-mail address or a phone number resembles: there only equal values count.
     fuzzy_values: bool = True
+    # Each entity's identity target (entity -> key): mapping it makes a source table feed
+    # that entity, a structural decision a person takes. Empty: guessed as `<entity>_id`.
+    identities: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {t.key: i for i, t in enumerate(self.targets)})
@@ -80,14 +83,15 @@ class TargetSchema:
 
 
 def canonical_targets() -> TargetSchema:
-    entities, targets = {}, []
+    entities, targets, identities = {}, [], {}
     for entity in canonical_model().values():
         entities[entity.name] = entity.description
+        identities[entity.name] = f"{entity.name}.{entity.identity_field}"
         for f in entity.fields:
             targets.append(
                 Target(entity.name, f.name, f.type, f.description, entity.description, f.values)
             )
-    return TargetSchema(tuple(targets), entities, fuzzy_values=False)
+    return TargetSchema(tuple(targets), entities, fuzzy_values=False, identities=identities)
 
 
 def _text(value: Any, where: str, required: bool = True) -> str:

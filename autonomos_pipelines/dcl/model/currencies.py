@@ -29,12 +29,6 @@ CONVENTIONS: dict[str, dict[str, int]] = {
 }
 
 
-def exponent(code: str | None, convention: str = "minor_units") -> int:
-    """Decimal places of ``code`` (any casing) under ``convention``."""
-    table = CONVENTIONS[convention]
-    return table.get((code or "").strip().upper(), DEFAULT_EXPONENT)
-
-
 def divisors(convention: str) -> dict[int, tuple[str, ...]]:
     """Divisor -> currency codes for every currency whose divisor is not 100."""
     grouped: dict[int, list[str]] = {}

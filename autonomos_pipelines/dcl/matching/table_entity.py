@@ -1,0 +1,69 @@
+"""What a source table is: the entity its fields fit best together, or the one its approved
+mappings name."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+
+ANCHOR_LEAD = 0.5  # approved mappings outweigh what the new fields alone suggest
+Table = tuple[str, str]  # (source system, source table)
+Taken = dict[Table, set[str]]  # table -> targets approved for its other fields
+
+
+@dataclass(frozen=True)
+class TableEntity:
+    """The entity a source table was decided to be, and why."""
+
+    entity: str
+    fit: float  # mean best score of the table's fields on the entity
+    runner_up: str | None
+    runner_up_fit: float
+    fields: int
+    key: str | None  # the field taken as the table's own key
+    anchored: bool = False  # the table's approved mappings named the entity
+
+    @property
+    def why(self) -> str:
+        if self.anchored:
+            text = f"its approved mappings are {self.entity} fields; {self.fields} new fields"
+            return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
+        text = f"{self.fields} fields fit {self.entity} best (mean best score {self.fit:.2f}"
+        if self.runner_up:
+            text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
+        text += ")"
+        return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
+
+
+def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
+    tables: dict[Table, list[int]] = {}
+    for i, source in enumerate(fields):
+        tables.setdefault((source.source_system, source.source_entity), []).append(i)
+    return tables
+
+
+def entity_affinity(
+    table_scores: np.ndarray, target_entity: np.ndarray, entities: int, anchor: int | None = None
+) -> np.ndarray:
+    """Per target entity: the mean over the table's fields of their best score on it. An
+    ``anchor`` (the entity the table's approved mappings name) leads by ANCHOR_LEAD."""
+    best = [table_scores[:, target_entity == e].max(axis=1) for e in range(entities)]
+    affinity = np.stack(best, axis=1).mean(axis=0)
+    if anchor is not None:
+        affinity[anchor] = affinity.max() + ANCHOR_LEAD
+    return affinity
+
+
+def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
+    """The entity most of a table's approved mappings name, by table."""
+    found = {}
+    for table, targets in taken.items():
+        named = Counter(key.split(".", 1)[0] for key in sorted(targets))  # ties: stable
+        if named and (entity := named.most_common(1)[0][0]) in entities:
+            found[table] = list(entities).index(entity)
+    return found
