@@ -28,7 +28,11 @@ from autonomos_pipelines.dcl.llm.ledger import PgUsageLedger
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.vector_store import refresh_examples
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.source_values import ObservedValues, record_values
 from autonomos_pipelines.dcl.registry.store import ObservedField
+from autonomos_pipelines.dcl.registry.value_refs import ValueRef
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
+from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 from autonomos_pipelines.dcl.unify.decisions import UnifyDecisions
 from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair
@@ -44,8 +48,12 @@ _spec.loader.exec_module(rls_migration)
 
 TENANTS = ("acme", "beta")
 # tables added after 0008 enable their own row-level security
-LATER_TENANT_TABLES = ("tenant_schedules", "unify_decisions", "unify_settings", "unify_review")
-ALL_TABLES = (*rls_migration.TENANT_TABLES, *LATER_TENANT_TABLES, *rls_migration.BASELINE_TABLES)
+LATER_TENANT_TABLES = (
+    "tenant_schedules", "unify_decisions", "unify_settings", "unify_review", "source_values",
+)  # fmt: skip
+LATER_BASELINE_TABLES = ("value_mappings",)
+BASELINE_TABLES = (*rls_migration.BASELINE_TABLES, *LATER_BASELINE_TABLES)
+ALL_TABLES = (*rls_migration.TENANT_TABLES, *LATER_TENANT_TABLES, *BASELINE_TABLES)
 
 
 def deals(*columns: str) -> TableSchema:
@@ -80,6 +88,12 @@ def write_everything(env, tenant: str) -> None:  # type: ignore[no-untyped-def]
     UnifyDecisions(Workflow(registry)).decide(tenant, "account", pair, "same", "rita")
     UnifySettings(Workflow(registry)).set(tenant, "account", "rita", upper=0.9)
     ReviewQueue(engine).replace(tenant, "contact", (ScoredPair(*pair, 0.7, {"email": "exact"}),))
+    value = ValueRef(FieldRef(tenant, "pipedrive", "deals", "status"), f"{tenant}_secret_value")
+    ValueWorkflow(Workflow(registry)).propose_many(
+        [ValueProposal(value, "ticket", "status", "open", 0.7, "rag")], "test"
+    )
+    record_values(engine, tenant, [ObservedValues("pipedrive", "deals", "status",
+                                                  ((value.source_value, 1),))])  # fmt: skip
 
 
 @pytest.fixture
@@ -124,7 +138,7 @@ def test_an_unscoped_query_returns_nothing_foreign(registry, table):
         assert set(TENANTS) <= tenants_seen(db, table)  # both tenants really have rows
     with tenant_session(registry.engine, "beta") as db:
         assert tenants_seen(db, table) - {None} == {"beta"}
-        if table not in rls_migration.BASELINE_TABLES:
+        if table not in BASELINE_TABLES:
             assert None not in tenants_seen(db, table)
 
 

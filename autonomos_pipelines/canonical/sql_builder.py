@@ -2,13 +2,16 @@
 
 Every source identifier is quoted. A mapped value that does not convert to the canonical type
 becomes NULL in its column and keeps its raw text in ``extras._cast_failed``; source columns
-with no active mapping are kept in ``extras``.
+with no active mapping are kept in ``extras``. An enumeration's source values go through their
+value mappings, and a value outside the value set is kept and noted in
+``extras._unmapped_values`` (canonical/value_sql.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autonomos_pipelines.canonical.value_sql import mapped_values, unmapped_value, with_unmapped
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
@@ -41,6 +44,8 @@ class SourceTable:
     columns: dict[str, str]
     record_id_column: str | None
     mappings: list[Mapping] = field(default_factory=list)
+    # source field -> {source value: canonical value}: the active value mappings
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def feeds(self, entity: CanonicalEntity) -> bool:
         return any(
@@ -82,6 +87,7 @@ def select_for(
         if m.canonical_entity == entity.name and m.source_field in source.columns
     ]
     projections, failures = [], []
+    unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
     currency = _currency(own)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]
@@ -89,7 +95,16 @@ def select_for(
             sql_type = dialect.types[canonical.type]
             projections.append(f"CAST(NULL AS {sql_type}) AS {quote_ident(canonical.name)}")
             continue
-        typed = [_typed(m, entity, dialect, currency) for m in feeding]
+        typed = [
+            mapped_values(
+                _col(m.source_field),
+                _typed(m, entity, dialect, currency),
+                source.value_maps.get(m.source_field, {}),
+                canonical,
+                dialect,
+            )
+            for m in feeding
+        ]
         expr = typed[0] if len(typed) == 1 else f"COALESCE({', '.join(typed)})"
         projections.append(f"{expr} AS {quote_ident(canonical.name)}")
         for mapping, typed_expr in zip(feeding, typed, strict=True):
@@ -101,6 +116,10 @@ def select_for(
                     f"{typed_expr} IS NULL THEN {dialect.as_text(raw)} END",
                 )
             )
+            if canonical.values:
+                unknown.append(
+                    (mapping.source_field, unmapped_value(raw, typed_expr, canonical, dialect))
+                )
     mapped_anywhere = {m.source_field for m in source.mappings}
     unmapped = [
         (name, _col(name))
@@ -116,6 +135,7 @@ def select_for(
             f"{dialect.json_merge(extras, dialect.json_wrap(CAST_FAILED_KEY, failed))} "
             f"ELSE {extras} END"
         )
+    extras = with_unmapped(extras, unknown, dialect)
     record_id = source.record_id_column if source.record_id_column in source.columns else "_dlt_id"
     version = max((m.id for m in own), default=0)
     load_id = _col("_dlt_load_id") if "_dlt_load_id" in source.columns else "NULL"

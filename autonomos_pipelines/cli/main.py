@@ -23,6 +23,7 @@ from autonomos_pipelines.cli import (
     tenants_cmd,
     unify_cmd,
     users_cmd,
+    value_cmd,
     worker_cmd,
 )
 from autonomos_pipelines.core.settings import quiet_third_party_logs
@@ -38,6 +39,7 @@ app.add_typer(connectors_cmd.app, name="connectors")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(unify_cmd.app, name="unify")
 app.add_typer(users_cmd.app, name="users")
+value_cmd.register(mappings_cmd.app)  # value mappings live under `mappings`
 app.add_typer(mappings_cmd.app, name="mappings")
 app.add_typer(drift_cmd.app, name="drift")
 app.add_typer(secrets_cmd.app, name="secrets")

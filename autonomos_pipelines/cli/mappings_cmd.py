@@ -1,4 +1,5 @@
-"""`autonomos mappings ...`: history, rollback, set, export and import of field mappings."""
+"""`autonomos mappings ...`: history, rollback, set, export and import of field mappings (the
+value-mapping commands are in value_cmd.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
 
-app = typer.Typer(help="Field mappings: history, rollback, set, export, import.")
+app = typer.Typer(
+    help="Field mappings: history, rollback, set, export, import; value mappings: values, "
+    "set-value, value-history, value-rollback."
+)
 
 
 def field_ref(tenant: str | None, field: str) -> FieldRef:

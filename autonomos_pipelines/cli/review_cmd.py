@@ -1,4 +1,5 @@
-"""`autonomos review ...`: the human side of the mapping workflow."""
+"""`autonomos review ...`: the human side of the mapping workflow. Field-mapping proposals
+have numeric ids (`12`), value-mapping proposals `v` ids (`v12`); every command takes both."""
 
 from __future__ import annotations
 
@@ -8,18 +9,54 @@ import typer
 
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.common import ON_BEHALF_HELP, acting_user, friendly_errors, tenant_arg
-from autonomos_pipelines.cli.numbers import all_within, within
+from autonomos_pipelines.cli.numbers import within
+from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.value_refs import REVIEW_PREFIX, review_id
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
 
-app = typer.Typer(help="Review mapping proposals: list, show, approve, reject.")
+app = typer.Typer(
+    help="Review mapping proposals: list, show, approve, reject (ids: 12 for a field mapping, "
+    "v12 for a value mapping)."
+)
+IDS_HELP = "Ids from `review list`: 12 (a field mapping) or v12 (a value mapping)"
 
 
 def workflow() -> Workflow:
     return Workflow(open_registry(get_settings()))
+
+
+def value_workflow() -> ValueWorkflow:
+    return ValueWorkflow(workflow())
+
+
+def parse_id(text: str) -> tuple[bool, int]:
+    """`12` -> (False, 12), a field mapping; `v12` -> (True, 12), a value mapping."""
+    is_value = text[:1].lower() == REVIEW_PREFIX
+    try:
+        number = int(text[1:] if is_value else text)
+    except ValueError:
+        raise ConfigError(
+            f"mapping id {text[:30]!r}: expected a number (a field mapping) or v and a number "
+            "(a value mapping)"
+        ) from None
+    return is_value, within("value mapping id" if is_value else "mapping id", number, 1,
+                            PG_BIGINT_MAX)  # fmt: skip
+
+
+def describe_value(row: dict) -> str:
+    """One value-mapping row on one line, its id with the `v` that `review` expects."""
+    confidence = "" if row["confidence"] is None else f" confidence {row['confidence']:.3f}"
+    return (
+        f"{review_id(row):>6}  {row['tenant_id'] or 'global'}  {row['connector']}."
+        f"{row['source_table']}.{row['source_field']} = {row['source_value']!r} -> "
+        f"{row['canonical_entity']}.{row['canonical_field']} = {row['canonical_value']!r}  "
+        f"[{row['status']}, {row['method']}{confidence}]"
+    )
 
 
 def describe(row: dict) -> str:
@@ -34,22 +71,30 @@ def describe(row: dict) -> str:
 @app.command("list")
 @friendly_errors
 def list_pending(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
-    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts; an
-    item prints the same line with or without --tenant."""
-    queue = review.review_queue(workflow(), tenant_arg(tenant))
+    """Proposals and flagged mappings waiting for a reviewer, plus detected conflicts, then
+    value-mapping proposals (ids v…); an item prints the same line with or without --tenant."""
+    flow = workflow()
+    queue = review.review_queue(flow, tenant_arg(tenant))
     for row in queue.pending:
         typer.echo(describe(row))
     typer.echo(f"{len(queue.pending)} mapping(s) await review")
+    values = ValueWorkflow(flow).store.pending(tenant_arg(tenant))
+    for row in values:
+        typer.echo(describe_value(row))
+    typer.echo(f"{len(values)} value mapping(s) await review")
     for conflict in queue.conflicts:
         typer.echo(conflict.line())
 
 
 @app.command("show")
 @friendly_errors
-def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review list`")) -> None:
+def show(mapping_id: str = typer.Argument(..., help=IDS_HELP)) -> None:
     """One proposal with its reason and the evidence behind it (candidates, features)."""
-    within("mapping id", mapping_id, 1, PG_BIGINT_MAX)
-    row = workflow().get(mapping_id)
+    is_value, number = parse_id(mapping_id)
+    if is_value:
+        show_value(number)
+        return
+    row = workflow().get(number)
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
     typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
@@ -62,33 +107,50 @@ def show(mapping_id: int = typer.Argument(..., help="Mapping id from `review lis
         typer.echo(f"         {json.dumps(features)}")
 
 
+def show_value(value_id: int) -> None:
+    row = value_workflow().store.get(value_id)
+    typer.echo(describe_value(row))
+    typer.echo(f"reason: {row['reason'] or '-'}")
+    typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
+    for value, similarity in (row["evidence"] or {}).get("candidates", []):
+        typer.echo(f"  {similarity:.3f}  {value}")
+
+
 @app.command("approve")
 @friendly_errors
 def approve(
-    mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
+    mapping_ids: list[str] = typer.Argument(..., help=IDS_HELP),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
     force: bool = typer.Option(False, help="Approve even if another field feeds the target"),
 ) -> None:
     """Approve and activate proposals; the next run's canonical tables use them."""
-    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
+    ids = [parse_id(text) for text in mapping_ids]
     flow, actor = workflow(), acting_user(user)
     drift = SchemaStore(flow.engine)
-    for mapping_id in mapping_ids:
-        row = review.approve(flow, mapping_id, actor, force, None, drift=drift)
+    for is_value, number in ids:
+        if is_value:
+            typer.echo("approved " + describe_value(ValueWorkflow(flow).approve(number, actor)))
+            continue
+        row = review.approve(flow, number, actor, force, None, drift=drift)
         typer.echo("approved " + describe(row))
 
 
 @app.command("reject")
 @friendly_errors
 def reject(
-    mapping_ids: list[int] = typer.Argument(..., help="Mapping ids"),
+    mapping_ids: list[str] = typer.Argument(..., help=IDS_HELP),
     reason: str = typer.Option("", help="Why (kept in the audit log)"),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Reject proposals; the same target is never proposed again for that field."""
-    all_within("mapping id", mapping_ids, 1, PG_BIGINT_MAX)
+    """Reject proposals; the same target (or canonical value) is never proposed again for
+    that field (or source value)."""
+    ids = [parse_id(text) for text in mapping_ids]
     flow, actor = workflow(), acting_user(user)
     drift = SchemaStore(flow.engine)
-    for mapping_id in mapping_ids:
-        row = review.reject(flow, mapping_id, actor, reason, None, drift=drift)
+    for is_value, number in ids:
+        if is_value:
+            rejected = ValueWorkflow(flow).reject(number, actor, reason)
+            typer.echo("rejected " + describe_value(rejected))
+            continue
+        row = review.reject(flow, number, actor, reason, None, drift=drift)
         typer.echo("rejected " + describe(row))

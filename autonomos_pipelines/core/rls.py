@@ -18,3 +18,20 @@ def tenant_rows_sql(table: str) -> str:
     CREATE POLICY tenant_rows ON {table}
         USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT});
     """
+
+
+def tenant_or_baseline_rows_sql(table: str) -> str:
+    """Grant ``table`` to the tenant role: it reads its own rows and the global baseline's
+    (tenant_id NULL) and writes its own rows only; the baseline is written by admin sessions
+    (the policies of field_mappings and dcl_examples in 0008). ``table`` is a migration's
+    constant, never input."""
+    return f"""
+    GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {TENANT_ROLE};
+    ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_or_baseline_read ON {table} FOR SELECT
+        USING (tenant_id IS NULL OR tenant_id = {CURRENT_TENANT});
+    CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK (tenant_id = {CURRENT_TENANT});
+    CREATE POLICY tenant_update ON {table} FOR UPDATE
+        USING (tenant_id = {CURRENT_TENANT}) WITH CHECK (tenant_id = {CURRENT_TENANT});
+    CREATE POLICY tenant_delete ON {table} FOR DELETE USING (tenant_id = {CURRENT_TENANT});
+    """

@@ -21,13 +21,16 @@ from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_k
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
 from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTable, entity_select
+from autonomos_pipelines.canonical.unmapped_values import unmapped_counts
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
+from autonomos_pipelines.dcl.registry.value_store import FieldKey, ValueMapping, ValueStore
 from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
+from mapping_assets.canonical.value_metadata import unmapped_values_metadata
 from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from quality_checks.freshness import built_result, freshness_spec
@@ -40,8 +43,10 @@ def source_tables(
     schema_of: dict[str, str],
     specs: dict[str, AnySpec],
     mappings: list[Mapping],
+    value_maps: dict[FieldKey, dict[str, ValueMapping]] | None = None,
 ) -> list[SourceTable]:
-    """The tenant's raw tables, each with the active mappings of its fields."""
+    """The tenant's raw tables, each with the active mappings of its fields and the active
+    value mappings of its enumeration fields."""
     by_table: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
     for mapping in mappings:
         by_table[(mapping.connector, mapping.source_table.lower())].append(mapping)
@@ -61,9 +66,23 @@ def source_tables(
                     columns,
                     ids.get(table),
                     by_table.get((connector, table.lower()), []),
+                    _values_of(value_maps or {}, connector, table, columns),
                 )
             )
     return found
+
+
+def _values_of(
+    value_maps: dict[FieldKey, dict[str, ValueMapping]],
+    connector: str,
+    table: str,
+    columns: dict[str, str],
+) -> dict[str, dict[str, str]]:
+    return {
+        column: {value: m.canonical_value for value, m in maps.items()}
+        for column in columns
+        if (maps := value_maps.get((connector, table.lower(), column)))
+    }
 
 
 def build_canonical(  # noqa: PLR0913
@@ -78,16 +97,17 @@ def build_canonical(  # noqa: PLR0913
     """Replace the tenant's canonical table for ``entity``, with its lost-fields check."""
     connectors = [c for c in registry.tenant_connectors(tenant_id) if c in specs]
     mappings = registry.active_mappings(tenant_id)
+    value_maps = ValueStore(registry).applying(tenant_id)
     schema = store.canonical_schema(tenant_id)
     with store.session(tenant_id) as session:
-        sources = source_tables(
-            session, {c: store.raw_schema(tenant_id, c) for c in connectors}, specs, mappings
-        )
+        raw_schemas = {c: store.raw_schema(tenant_id, c) for c in connectors}
+        sources = source_tables(session, raw_schemas, specs, mappings, value_maps)
         sql, feeding = entity_select(entity, sources, tenant_id, store.dialect)
         rows = session.replace_table(schema, entity.name, sql)
         target = f"{quote_ident(schema)}.{quote_ident(entity.name)}"
         has_failure = store.dialect.json_has_key("extras", CAST_FAILED_KEY)
         failures = session.rows(f"SELECT count(*) FROM {target} WHERE {has_failure}")[0][0]  # noqa: S608
+        unmapped = unmapped_counts(session, target)
         per_source = session.rows(
             f"SELECT _source_connector, _source_table, count(*), max(_mapping_version) "  # noqa: S608
             f"FROM {target} GROUP BY 1, 2 ORDER BY 1, 2"
@@ -105,6 +125,7 @@ def build_canonical(  # noqa: PLR0913
             + "\n".join(f"| {c} | {t} | {n} | {v} |" for c, t, n, v in per_source)
         ),
         "sources_feeding": len(feeding),
+        **unmapped_values_metadata(unmapped),
         **worker_metadata(),
     }
     return MaterializeResult(metadata=metadata, check_results=[lost])
@@ -161,6 +182,12 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
             context.log.warning(
                 f"{entity.name}: {failures} rows kept values "
                 "that did not convert in extras._cast_failed"
+            )
+        unmapped = (result.metadata or {})["unmapped_values"]
+        if unmapped:
+            context.log.info(
+                f"{entity.name}: {unmapped} enumeration values kept as sent (no value mapping; "
+                "see extras._unmapped_values)"
             )
         fresh = built_result(
             canonical_key(entity.name), tenant_id, tenancy.cadences().get(tenant_id),

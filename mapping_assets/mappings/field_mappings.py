@@ -12,6 +12,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
 from autonomos_pipelines.dcl.matching.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.dcl.registry.store import ObservedField
+from autonomos_pipelines.dcl.value_run import map_tenant_values
 from mapping_assets.mappings.drift import repair_open_events
 from mapping_assets.mappings.drift_metadata import (
     drift_events_of,
@@ -19,6 +20,8 @@ from mapping_assets.mappings.drift_metadata import (
     unsettled_event_ids,
 )
 from mapping_assets.mappings.metadata import mapping_metadata, usage_metadata
+from mapping_assets.mappings.value_metadata import value_metadata
+from mapping_assets.mappings.value_observation import observe_values
 from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
 from resources import (
@@ -83,7 +86,11 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         (`autonomos review list`), lower stays unmapped with its values in `extras`. Reports
         coverage, method split, RAG hit rate, LLM calls and cost, mean confidence. Open schema
         drift events are repaired first (renames move mappings, removals deprecate them, type
-        changes go to review); repairs below 0.85 confidence wait for a reviewer."""
+        changes go to review); repairs below 0.85 confidence wait for a reviewer. Then the
+        values of every field mapped onto an enumeration (statuses, priorities, channels) are
+        accounted for: canonical already, mapped, in review or unmapped (kept as sent and
+        counted by the canonical tables); values nothing covers get value-mapping proposals
+        under the same thresholds."""
         tenant_id = tenant_of(context)
         fields = observe_fields(tenant_id, registry, warehouse)
         schemas = connectors.get().schemas
@@ -101,9 +108,12 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
                 for o in run.outcomes
             ],
         )  # fmt: skip
+        observed_values = observe_values(tenant_id, registry.get(), warehouse.get())
+        values = map_tenant_values(registry.get(), tenant_id, observed_values)
         events = drift_events_of(schemas, tenant_id, unsettled)
         metadata = {
             **mapping_metadata(run),
+            **value_metadata(values),
             **repair_metadata(repairs, events),
             **worker_metadata(),
         }
@@ -113,7 +123,9 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
         context.log.info(
             f"tenant {tenant_id}: {metadata['fields_mapped']}/{metadata['fields_total']} fields "
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "
-            f"{metadata['fields_pending_review']} pending review"
+            f"{metadata['fields_pending_review']} pending review; values: "
+            f"{metadata['values_mapped']} mapped, {metadata['values_in_review']} in review, "
+            f"{metadata['values_unmapped']} unmapped"
         )
         return MaterializeResult(metadata=metadata)
 

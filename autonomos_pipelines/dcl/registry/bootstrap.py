@@ -1,4 +1,5 @@
-"""Open the registry: the migrated database, the cache, the baseline corpus (once per process)."""
+"""Open the registry: the migrated database, the cache, the baseline corpus and value mappings
+(once per process)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from autonomos_pipelines.core.quotas import Quotas
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.registry.baseline import load_baseline
 from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.value_baseline import load_baseline_values
 
 _ready: dict[str, Registry] = {}
 _lock = threading.Lock()
@@ -28,5 +30,6 @@ def registry_on(engine: Engine, redis_url: str | None, quota_defaults: dict[str,
         if key not in _ready:
             registry = Registry(engine, open_cache(redis_url), Quotas(engine, quota_defaults))
             load_baseline(registry)
+            load_baseline_values(registry)
             _ready[key] = registry
         return _ready[key]

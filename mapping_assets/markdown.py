@@ -1,0 +1,9 @@
+"""Source data inside the Markdown tables of asset metadata."""
+
+from __future__ import annotations
+
+
+def cell(value: str, limit: int = 80) -> str:
+    """A source value as one table cell: a pipe, a backtick or a line break in the data
+    would end the cell, the code span or the row."""
+    return value.replace("|", "\\|").replace("`", "'").replace("\r", " ").replace("\n", " ")[:limit]

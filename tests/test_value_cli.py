@@ -1,0 +1,101 @@
+"""The value-mapping commands: `mappings values | set-value | value-history | value-rollback`
+and `review list | show | approve | reject` with `v` ids, as a reviewer uses them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from autonomos_pipelines.cli.common import os_account
+from autonomos_pipelines.cli.main import app
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.source_values import ObservedValues
+from autonomos_pipelines.dcl.registry.value_refs import ValueRef
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
+from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+from autonomos_pipelines.dcl.value_run import map_tenant_values
+
+pytestmark = pytest.mark.postgres
+FIELD = "zendesk.tickets.status"
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def flow(env) -> ValueWorkflow:
+    registry = open_registry(env)
+    for tenant in ("acme", "beta"):
+        registry.add_tenant(tenant, {"zendesk": {}}, "test")
+    workflow = Workflow(registry)
+    workflow.set_role(os_account(), "admin", os_account())  # the CLI acts as this account
+    return ValueWorkflow(workflow)
+
+
+def propose(flow: ValueWorkflow, value: str, canonical: str) -> int:
+    ref = ValueRef(FieldRef("acme", "zendesk", "tickets", "status"), value)
+    evidence = {"candidates": [[canonical, 0.71], ["pending", 0.52]]}
+    proposal = ValueProposal(ref, "ticket", "status", canonical, 0.72, "rag", False,
+                             "nearest by meaning", evidence)  # fmt: skip
+    return flow.propose_many([proposal], "system:dcl")[0]
+
+
+def test_set_show_history_and_rollback_a_value_mapping(flow):
+    said = cli("mappings", "set-value", FIELD, "snoozed", "on_hold", "--tenant", "acme")
+    assert re.search(r"now +v\d+  acme  zendesk\.tickets\.status = 'snoozed' -> "
+                     r"ticket\.status = 'on_hold'  \[active, manual", said)  # fmt: skip
+    cli("mappings", "set-value", FIELD, "snoozed", "pending", "--tenant", "acme")
+    refused = cli("mappings", "set-value", FIELD, "snoozed", "later", "--tenant", "acme", code=2)
+    assert "'later' is not a value of ticket.status; allowed: new, open, pending" in refused
+
+    history = cli("mappings", "value-history", FIELD, "snoozed", "--tenant", "acme")
+    assert "version 1 " in history and "[deprecated" in history and "'pending'  [active" in history
+    assert "now" in cli("mappings", "value-rollback", FIELD, "snoozed", "--version", "1",
+                        "--tenant", "acme")  # fmt: skip
+    map_tenant_values(flow.registry, "acme", [ObservedValues(
+        "zendesk", "tickets", "status", (("open", 9), ("hold", 3), ("snoozed", 2), ("xq-7", 1))
+    )])  # fmt: skip
+    shown = cli("mappings", "values", FIELD, "--tenant", "acme")
+    assert "zendesk.tickets.status -> ticket.status: new, open, pending, on_hold" in shown
+    assert "'hold' -> 'on_hold'" in shown and "global" in shown  # inherited from the baseline
+    assert "'snoozed' -> 'on_hold'" in shown and "version 3, tenant" in shown
+    assert "seen 'open': 9 rows, canonical" in shown
+    assert "seen 'xq-7': 1 rows, unknown" in shown and "1 seen without a mapping" in shown
+    assert "'snoozed'" not in cli("mappings", "values", FIELD, "--tenant", "beta")
+    unmapped = cli("mappings", "values", "zendesk.tickets.subject", "--tenant", "acme", code=2)
+    assert "ticket.subject has no value set" in unmapped
+
+
+def test_review_lists_shows_and_decides_value_proposals_by_v_id(flow):
+    first, second = propose(flow, "hold-ish", "on_hold"), propose(flow, "done", "solved")
+    listed = cli("review", "list", "--tenant", "acme")
+    line = next(x for x in listed.splitlines() if x.strip().startswith(f"v{first} "))
+    assert "'hold-ish' -> ticket.status = 'on_hold'  [proposed, rag confidence 0.720]" in line
+    assert "2 value mapping(s) await review" in listed
+    assert line in cli("review", "list").splitlines()  # the same line without --tenant
+
+    shown = cli("review", "show", f"v{first}")
+    assert "reason: nearest by meaning" in shown and "0.710  on_hold" in shown
+    assert "approved" in cli("review", "approve", f"v{first}")
+    assert "'hold-ish' -> 'on_hold'" in cli("mappings", "values", FIELD, "--tenant", "acme")
+    rejected = cli("review", "reject", f"V{second}", "--reason", "not ours")
+    assert "[rejected" in rejected
+    assert "0 value mapping(s) await review" in cli("review", "list", "--tenant", "acme")
+    again = cli("review", "approve", f"v{first}", code=2)
+    assert "only proposed or needs_review value mappings can be approved" in again
+
+
+@pytest.mark.parametrize("args, message", [
+    (["review", "approve", "vx"], "mapping id 'vx': expected a number (a field mapping) or v"),
+    (["review", "show", "v0"], "value mapping id 0: expected a whole number from 1"),
+    (["review", "reject", "v99999"], "no value mapping with id v99999"),
+])  # fmt: skip
+def test_a_bad_review_id_is_one_line(flow, args, message):
+    assert message in cli(*args, code=2)
