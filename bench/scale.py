@@ -1,6 +1,7 @@
 """Onboarding at scale: 1,000 synthetic connectors x 50 fields mapped end to end, no LLM.
 
-    .venv/bin/python bench/scale.py [--connectors 1000] [--fields 50]   # appends to results.md
+    .venv/bin/python bench/scale.py [--connectors 1000] [--fields 50] [--embedder onnx]
+    # appends to results.md; --embedder: onnx (default), int8 or torch (AUTONOMOS_EMBEDDER)
 
 The connectors are variations of the real catalogue fields (bench/data/business_fields.jsonl):
 each field name re-spelled (camelCase, PascalCase, UPPER_SNAKE, dotted and dlt `__` paths,
@@ -91,6 +92,7 @@ def measure(connectors: int, per_connector: int) -> dict:
     started = time.perf_counter()
     default_embedder().encode(["warm up"])  # model load, reported apart
     result["model_load_s"] = time.perf_counter() - started
+    result["embedder"] = default_embedder().backend
     started = time.perf_counter()
     run = map_tenant_fields(registry, "scale", fields)
     result["onboard_s"] = time.perf_counter() - started
@@ -130,7 +132,8 @@ def report(result: dict) -> str:
     fields = result["fields"]
     return (
         f"\n## Scale, no LLM — {datetime.date.today()} on {platform.machine()} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()})\n\n"
+        f"({os.cpu_count()} cores, Python {platform.python_version()}), "
+        f"encoder {result['embedder']}\n\n"
         f"- onboarding {fields:,} fields: {result['onboard_s']:.1f} s "
         f"({fields / result['onboard_s']:,.0f} fields/s; model load {result['model_load_s']:.1f} s "
         f"before it); outcome {result['statuses']}\n"
@@ -150,5 +153,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connectors", type=int, default=1000)
     parser.add_argument("--fields", type=int, default=50)
+    parser.add_argument("--embedder", choices=("onnx", "int8", "torch"), default="onnx")
     arguments = parser.parse_args()
+    os.environ["AUTONOMOS_EMBEDDER"] = arguments.embedder
     print(results_log.append([report(measure(arguments.connectors, arguments.fields))]))

@@ -58,6 +58,8 @@ VARIABLES = {
     "AUTONOMOS_OIDC_JWKS_URL": "the issuer's signing keys (its openid-configuration jwks_uri)",
     "AUTONOMOS_OIDC_TENANT_CLAIM": "the JWT claim holding the caller's tenant (tenant)",
     "AUTONOMOS_OIDC_ROLES_CLAIM": "the JWT claim holding read/map/review/admin (roles)",
+    "AUTONOMOS_EMBEDDER": "how the embedding model runs: onnx, int8 or torch (onnx)",
+    "AUTONOMOS_MODEL_CACHE": "where the ONNX encoder is built once (~/.cache/autonomos/models)",
     "AUTONOMOS_METRICS_DIR": "Prometheus counts shared by this machine's processes "
     "(AUTONOMOS_HOME/metrics)",
 }
@@ -334,6 +336,19 @@ def offline_models() -> None:
         ("TRANSFORMERS_VERBOSITY", "error"),
     ):
         os.environ.setdefault(name, value)
+
+
+def embedder_from_env() -> str:
+    """AUTONOMOS_EMBEDDER as written (lower-cased; empty: the default backend), read apart
+    from :meth:`Settings.from_env` because the process's one embedder is made on first use."""
+    return (os.environ.get("AUTONOMOS_EMBEDDER") or "").strip().lower()
+
+
+def model_cache_from_env() -> Path:
+    """Where the ONNX encoder is built once per machine: AUTONOMOS_MODEL_CACHE, else
+    ~/.cache/autonomos/models (shared by every checkout and test worker on the machine)."""
+    configured = (os.environ.get("AUTONOMOS_MODEL_CACHE") or "").strip()
+    return Path(configured) if configured else Path.home() / ".cache" / "autonomos" / "models"
 
 
 def metrics_dir_from_env() -> Path:
