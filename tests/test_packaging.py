@@ -68,7 +68,7 @@ def test_an_installed_copy_finds_its_catalogue_without_the_checkout(wheel, tmp_p
     assert found["package"].startswith(str(site))  # the installed copy, not the checkout
     assert found["specs"] == sorted(n.removesuffix(".json") for n in SHIPPED_SPECS
                                     if n != spec_loader.SCHEMA_FILE_NAME)  # fmt: skip
-    assert found["revisions"][0] == "0015" and len(found["revisions"]) == 15
+    assert found["revisions"][0] == "0016" and len(found["revisions"]) == 16
     assert found["entities"] >= 11 and found["baseline"] > 400
 
 

@@ -4,7 +4,9 @@ Every source identifier is quoted. A mapped value that does not convert to the c
 becomes NULL in its column and keeps its raw text in ``extras._cast_failed``; source columns
 with no active mapping are kept in ``extras``. An enumeration's source values go through their
 value mappings, and a value outside the value set is kept and noted in
-``extras._unmapped_values`` (canonical/value_sql.py).
+``extras._unmapped_values`` (canonical/value_sql.py). A computed mapping projects its compiled
+expression (dcl/expressions) instead of its source column; the columns it reads count as
+mapped, and a NULL it gives is not a failed cast (its casts are explicit and non-raising).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass, field
 from autonomos_pipelines.canonical.value_sql import mapped_values, unmapped_value, with_unmapped
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.expressions.check import compile_expression, read_columns
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.warehouse.dialects import Dialect
@@ -51,7 +55,7 @@ class SourceTable:
         return any(
             m.canonical_entity == entity.name
             and m.canonical_field == entity.identity_field
-            and m.source_field in self.columns
+            and (m.source_field in self.columns or m.expression)
             for m in self.mappings
         )
 
@@ -60,21 +64,46 @@ def _col(name: str) -> str:
     return f"src.{quote_ident(name)}"
 
 
-def _currency(own: list[Mapping]) -> str | None:
+def _currency(own: list[Mapping], source: SourceTable, dialect: Dialect) -> str | None:
     """The source column holding the row's currency code, which amounts in minor units need
     (a table without one is read as two-decimal)."""
     for mapping in own:
         if mapping.canonical_field == CURRENCY_FIELD:
+            if mapping.expression:  # its name need not be a column
+                return _computed(mapping, source.columns, dialect)
             return _col(mapping.source_field)
     return None
 
 
+def _computed(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> str:
+    """The expression's SQL over this table; NULL if the table changed under it so that it
+    no longer type-checks (it was validated when stored: `mappings check-expression` says
+    why now)."""
+    try:
+        return compile_expression(mapping.expression or "", columns, dialect)
+    except ExpressionError:
+        return "NULL"
+
+
 def _typed(
-    mapping: Mapping, entity: CanonicalEntity, dialect: Dialect, currency: str | None
-) -> str:
+    mapping: Mapping, entity: CanonicalEntity, source: SourceTable, dialect: Dialect,
+    currency: str | None,
+) -> str:  # fmt: skip
     canonical_type = entity.field(mapping.canonical_field or "").type
+    if mapping.expression:
+        return dialect.try_cast(_computed(mapping, source.columns, dialect), canonical_type)
     value = dialect.transform(_col(mapping.source_field), mapping.transform, currency)
     return dialect.try_cast(value, canonical_type)
+
+
+def _reads(mapping: Mapping) -> set[str]:
+    """The source columns a mapping consumes (an expression's, besides its anchor field)."""
+    if not mapping.expression:
+        return {mapping.source_field}
+    try:
+        return {mapping.source_field, *read_columns(mapping.expression)}
+    except ExpressionError:
+        return {mapping.source_field}
 
 
 def select_for(
@@ -84,11 +113,12 @@ def select_for(
     own = [
         m
         for m in source.mappings
-        if m.canonical_entity == entity.name and m.source_field in source.columns
+        # a computed mapping's source field may be a name of its own, not a column
+        if m.canonical_entity == entity.name and (m.source_field in source.columns or m.expression)
     ]
     projections, failures = [], []
     unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
-    currency = _currency(own)
+    currency = _currency(own, source, dialect)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]
         if not feeding:
@@ -98,8 +128,8 @@ def select_for(
         typed = [
             mapped_values(
                 _col(m.source_field),
-                _typed(m, entity, dialect, currency),
-                source.value_maps.get(m.source_field, {}),
+                _typed(m, entity, source, dialect, currency),
+                {} if m.expression else source.value_maps.get(m.source_field, {}),
                 canonical,
                 dialect,
             )
@@ -109,18 +139,21 @@ def select_for(
         projections.append(f"{expr} AS {quote_ident(canonical.name)}")
         for mapping, typed_expr in zip(feeding, typed, strict=True):
             raw = _col(mapping.source_field)
-            failures.append(
-                (
-                    mapping.source_field,
-                    f"CASE WHEN {raw} IS NOT NULL AND "
-                    f"{typed_expr} IS NULL THEN {dialect.as_text(raw)} END",
+            if mapping.expression:
+                raw = _computed(mapping, source.columns, dialect)
+            else:
+                failures.append(
+                    (
+                        mapping.source_field,
+                        f"CASE WHEN {raw} IS NOT NULL AND "
+                        f"{typed_expr} IS NULL THEN {dialect.as_text(raw)} END",
+                    )
                 )
-            )
             if canonical.values:
                 unknown.append(
                     (mapping.source_field, unmapped_value(raw, typed_expr, canonical, dialect))
                 )
-    mapped_anywhere = {m.source_field for m in source.mappings}
+    mapped_anywhere = set().union(*(_reads(m) for m in source.mappings))
     unmapped = [
         (name, _col(name))
         for name in source.columns

@@ -14,11 +14,17 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
+from autonomos_pipelines.dcl.expressions.check import check_expression
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.expression_checks import observed_columns_of
 from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
+from autonomos_pipelines.dcl.registry.proposals import split_target
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
+from autonomos_pipelines.warehouse.dialects import DuckDbDialect, PostgresDialect
 
 app = typer.Typer(
-    help="Field mappings: history, rollback, set, export, import; value mappings: values, "
+    help="Field mappings: history, rollback, set, check-expression, export, import; value "
+    "mappings: values, "
     "set-value, value-history, value-rollback."
 )
 
@@ -63,13 +69,49 @@ def set_mapping(
     target: str = typer.Argument(..., help="entity.field, or 'none' for no counterpart"),
     tenant: str = typer.Option(None, help="Tenant (default: the global baseline)"),
     transform: str = typer.Option("none", help="none, unix_seconds, minor_units, upper, ..."),
+    expression: str = typer.Option(
+        None,
+        help='A computed mapping, e.g. "to_decimal(price) * quantity"; FIELD then names the '
+        "computed value (a column it replaces, or a name of its own such as is_won)",
+    ),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Set a field's mapping by hand (a new active version)."""
+    """Set a field's mapping by hand (a new active version); with --expression, a computed
+    mapping, validated before it is stored (see `mappings check-expression`)."""
     flow = workflow()
     chosen = None if target == "none" else target
-    new_id = flow.edit(field_ref(tenant, field), chosen, transform, acting_user(user))
+    ref = field_ref(tenant, field)
+    new_id = flow.edit(ref, chosen, transform, acting_user(user), expression or None)
     typer.echo("now " + describe(flow.get(new_id)))
+
+
+@app.command("check-expression")
+@friendly_errors
+def check_expression_cmd(
+    expression: str = typer.Argument(..., help="The expression to check"),
+    target: str = typer.Option(None, help="entity.field it would feed (checks the type fits)"),
+    field: str = typer.Option(
+        None, help="CONNECTOR.TABLE.FIELD: check column names and types against the table"
+    ),
+    tenant: str = typer.Option(None, help="Tenant whose observed table --field names"),
+) -> None:
+    """Parse and type-check an expression without storing anything: print its type and its
+    SQL for DuckDB and PostgreSQL, or why it is refused."""
+    columns = None
+    if field and tenant:
+        ref = field_ref(tenant, field)
+        columns = observed_columns_of(workflow(), ref)
+    canonical_type = None
+    if target:
+        entity, field_name = split_target(target)
+        canonical_type = canonical_model()[entity or ""].field(field_name or "").type
+    dialects = (DuckDbDialect(), PostgresDialect())
+    checked = check_expression(expression, canonical_type, columns, target or "", dialects)
+    known = "unknown (every column is text)" if columns is None else f"{len(columns)} observed"
+    typer.echo(f"type: {checked.type}")
+    typer.echo(f"columns read: {', '.join(sorted(checked.columns)) or '-'}; table: {known}")
+    for dialect, sql in checked.sql.items():
+        typer.echo(f"{dialect}: {sql}")
 
 
 @app.command("export")

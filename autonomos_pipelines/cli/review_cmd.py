@@ -62,9 +62,11 @@ def describe_value(row: dict) -> str:
 def describe(row: dict) -> str:
     target = row_value(row)["target"] or "(no target)"
     confidence = "" if row["confidence"] is None else f" confidence {row['confidence']:.3f}"
+    computed = f" = {row['expression']}" if row.get("expression") else ""
     return (
         f"{row['id']:>6}  {row['tenant_id'] or 'global'}  {row['connector']}.{row['source_table']}"
-        f".{row['source_field']} -> {target}  [{row['status']}, {row['method']}{confidence}]"
+        f".{row['source_field']} -> {target}{computed}  "
+        f"[{row['status']}, {row['method']}{confidence}]"
     )
 
 

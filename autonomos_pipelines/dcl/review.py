@@ -19,7 +19,7 @@ from autonomos_pipelines.dcl.registry.workflow import OnDecided, Workflow
 VIEW_COLUMNS = (
     "id", "tenant_id", "connector", "source_table", "source_field", "transform", "confidence",
     "method", "status", "version", "is_active", "approved_by", "approved_at", "created_by",
-    "created_at", "reason",
+    "created_at", "reason", "expression",
 )  # fmt: skip
 
 

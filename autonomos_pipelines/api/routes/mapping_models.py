@@ -23,6 +23,9 @@ class MappingRow(BaseModel):
     source_field: str
     target: str | None = Field(description="entity.field; None: no canonical counterpart")
     transform: str
+    expression: str | None = Field(
+        default=None, description="a computed mapping's expression, else None"
+    )
     confidence: float | None
     method: str
     status: str

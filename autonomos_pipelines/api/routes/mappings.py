@@ -27,6 +27,9 @@ class ActiveMapping(BaseModel):
     source_field: str
     target: str | None = Field(description="entity.field; None: no canonical counterpart")
     transform: str
+    expression: str | None = Field(
+        default=None, description="a computed mapping's expression, else None"
+    )
     confidence: float | None
     method: str
     version: int

@@ -1,4 +1,8 @@
-"""Load the approved global baseline mappings (method manual, version 1), idempotently."""
+"""Load the approved global baseline mappings (method manual, version 1), idempotently.
+
+A table's block may list `computed` rows, [name, canonical field, expression]: computed
+mappings (dcl/expressions) whose name need not be a column. They are type-checked here with
+the columns unknown, so every column is text and needs an explicit cast (to_decimal(...))."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import sqlalchemy as sa
 
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import admin_session
-from autonomos_pipelines.dcl.model.canonical_model import has_field
+from autonomos_pipelines.dcl.expressions.check import check_expression
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.store import Registry
 
@@ -27,6 +32,20 @@ class BaselineMapping:
     entity: str | None  # None: decided to have no canonical counterpart
     field: str | None
     transform: str
+    expression: str | None = None
+
+
+def _computed(path: Path, connector: str, table: str, block: dict) -> list[BaselineMapping]:
+    found = []
+    for name, target, expression in block.get("computed", []):
+        entity, _, field = target.rpartition(".")
+        entity = entity or block["entity"]
+        if not has_field(entity, field):
+            raise ValueError(f"{path}: {connector}.{table}.{name}: {target} is not canonical")
+        canonical_type = canonical_model()[entity].field(field).type
+        check_expression(expression, canonical_type, None, f"{entity}.{field}")
+        found.append(BaselineMapping(connector, table, name, entity, field, "none", expression))
+    return found
 
 
 def baseline_mappings(path: Path = BASELINE_FILE) -> list[BaselineMapping]:
@@ -49,6 +68,7 @@ def baseline_mappings(path: Path = BASELINE_FILE) -> list[BaselineMapping]:
                 found.append(
                     BaselineMapping(connector, table, source_field, entity, field, transform)
                 )
+            found += _computed(path, connector, table, block)
     return found
 
 
@@ -72,9 +92,9 @@ def load_baseline(registry: Registry) -> int:
                 sa.text("""
                 INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
                     canonical_entity, canonical_field, transform, confidence, method, status,
-                    version, is_active, approved_by, approved_at, created_by)
+                    version, is_active, approved_by, approved_at, created_by, expression)
                 VALUES (NULL, :c, :t, :f, :e, :cf, :tr, 1.0, 'manual', 'active', 1, true,
-                        :actor, now(), :actor)
+                        :actor, now(), :actor, :x)
                 ON CONFLICT (COALESCE(tenant_id, ''), connector, lower(source_table),
                              source_field, version) DO NOTHING
                 RETURNING id"""),
@@ -86,6 +106,7 @@ def load_baseline(registry: Registry) -> int:
                     "cf": row.field,
                     "tr": row.transform,
                     "actor": ACTOR,
+                    "x": row.expression,
                 },
             ).scalar()
             if new_id is not None:
@@ -102,6 +123,7 @@ def load_baseline(registry: Registry) -> int:
                         "target": f"{row.entity}.{row.field}" if row.field else None,
                         "transform": row.transform,
                         "status": "active",
+                        **({"expression": row.expression} if row.expression else {}),
                     },
                 )
     if inserted:

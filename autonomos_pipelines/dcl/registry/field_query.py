@@ -29,7 +29,7 @@ FieldName = tuple[str, str, str]  # (connector, source table, source field) as a
 ONE_SQL = sa.text("""
     SELECT m.id, m.tenant_id, m.connector, m.source_table, m.source_field,
            m.canonical_entity, m.canonical_field, m.transform, m.confidence, m.method,
-           m.status, m.version
+           m.status, m.version, m.expression
       FROM field_mappings m
      WHERE m.is_active AND m.connector = :connector
        AND lower(m.source_table) = lower(:source_table) AND m.source_field = :source_field
@@ -43,7 +43,7 @@ MANY_SQL = sa.text("""
     SELECT DISTINCT ON (asked.position) asked.position,
            m.id, m.tenant_id, m.connector, m.source_table, m.source_field,
            m.canonical_entity, m.canonical_field, m.transform, m.confidence, m.method,
-           m.status, m.version
+           m.status, m.version, m.expression
       FROM unnest(CAST(:connectors AS text[]), CAST(:tables AS text[]),
                   CAST(:fields AS text[])) WITH ORDINALITY
            AS asked (connector, source_table, source_field, position)

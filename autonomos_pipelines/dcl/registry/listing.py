@@ -33,6 +33,7 @@ def mapping_entry(mapping: Mapping) -> dict:
         "source_field": mapping.source_field,
         "target": target_of(mapping),
         "transform": mapping.transform,
+        "expression": mapping.expression,
         "confidence": mapping.confidence,
         "method": mapping.method,
         "version": mapping.version,

@@ -32,6 +32,7 @@ def export_document(registry: Registry, tenant_id: TenantId | None) -> dict[str,
                 "field": field,
                 "target": entry["target"],
                 "transform": entry["transform"],
+                **({"expression": entry["expression"]} if entry.get("expression") else {}),
                 "version": entry["version"],
                 "scope": entry["scope"],
             }
@@ -56,7 +57,7 @@ def import_document(  # noqa: PLR0913
     source: str = "file",
 ) -> ImportResult:
     """Apply a file's rows to `tenant_id` (None: the baseline) in one transaction: each field
-    whose target or transform differs from the destination's own active row gets a new
+    whose target, transform or expression differs from the destination's own active row gets a new
     active version."""
     own = {
         _field_of(m.connector, m.source_table, m.source_field): (m, mapping_entry(m)["target"])
@@ -64,6 +65,7 @@ def import_document(  # noqa: PLR0913
         if m.tenant_id == tenant_id
     }
     edits: list[tuple[FieldRef, str | None, str]] = []
+    expressions: list[str | None] = []
     unchanged = inherited = 0
     for i, item in enumerate(items):
         ref, wanted, scope = _parse(item, tenant_id, f"{source}: mappings[{i}]")
@@ -71,11 +73,14 @@ def import_document(  # noqa: PLR0913
             inherited += 1
             continue
         current = own.get(_field_of(ref.connector, ref.source_table, ref.source_field))
-        if current and (current[1], current[0].transform) == wanted:
+        if current and (current[1], current[0].transform, current[0].expression) == wanted:
             unchanged += 1
             continue
-        edits.append((ref, *wanted))
-    workflow.edit_many(edits, actor)  # every row checked first: a bad one changes nothing
+        edits.append((ref, wanted[0], wanted[1]))
+        expressions.append(wanted[2])
+    workflow.edit_many(
+        edits, actor, expressions
+    )  # every row checked first: a bad one changes nothing
     return ImportResult(len(items), len(edits), unchanged, inherited)
 
 
@@ -85,9 +90,9 @@ def _field_of(connector: str, table: str, field: str) -> tuple[str, str, str]:
 
 def _parse(
     item: Any, tenant_id: TenantId | None, where: str
-) -> tuple[FieldRef, tuple[str | None, str], str]:
-    """(the field, (target, transform), scope) of one row; a row without `scope` (files from
-    before it existed) is the destination's own."""
+) -> tuple[FieldRef, tuple[str | None, str, str | None], str]:
+    """(the field, (target, transform, expression), scope) of one row; a row without `scope`
+    (files from before it existed) is the destination's own."""
     if not isinstance(item, dict) or not isinstance(item.get("field"), str):
         raise SpecError(f"{where} needs a 'field' CONNECTOR.TABLE.FIELD")
     connector, table, name = (item["field"].split(".", 2) + ["", ""])[:3]
@@ -98,5 +103,8 @@ def _parse(
         raise SpecError(f"{where}: scope {scope!r}: one of {', '.join(SCOPES)}")
     if scope == "tenant" and tenant_id is None:
         raise SpecError(f"{where}: a tenant's own row cannot go into the global baseline")
-    wanted = (item.get("target"), item.get("transform") or "none")
+    expression = item.get("expression")
+    if expression is not None and not isinstance(expression, str):
+        raise SpecError(f"{where}: expression must be text")
+    wanted = (item.get("target"), item.get("transform") or "none", expression or None)
     return FieldRef(tenant_id, connector, table, name), wanted, scope

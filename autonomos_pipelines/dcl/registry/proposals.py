@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
+from autonomos_pipelines.dcl.registry.expression_checks import validate_proposals
 from autonomos_pipelines.dcl.registry.refs import ROW_COLUMNS, FieldRef, WorkflowError, row_value
 
 BATCH = 5_000
@@ -32,6 +33,7 @@ class Proposal:
     transform: str = "none"
     reason: str = ""
     evidence: dict | None = None
+    expression: str | None = None  # a computed mapping (dcl/expressions), validated first
 
     @property
     def action(self) -> str:
@@ -61,6 +63,7 @@ def write_proposals(
         split_target(proposal.target)
         if proposal.transform not in TRANSFORMS:
             raise WorkflowError(f"unknown transform {proposal.transform!r}")
+    validate_proposals(connection, proposals)
     ids: list[int] = []
     for start in range(0, len(proposals), BATCH):
         batch = list(proposals[start : start + BATCH])
@@ -146,6 +149,7 @@ def _insert(
         "v": versions,
         "reason": [p.reason[:500] for p in batch],
         "ev": [None if p.evidence is None else json.dumps(p.evidence, default=str) for p in batch],
+        "x": [p.expression for p in batch],
         "actor": actor,
     }
     ids = [
@@ -154,18 +158,19 @@ def _insert(
             sa.text("""
             INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
                 canonical_entity, canonical_field, transform, confidence, method, status,
-                version, is_active, approved_by, approved_at, created_by, reason, evidence)
+                version, is_active, approved_by, approved_at, created_by, reason, evidence,
+                expression)
             SELECT tenant, c, tbl_name, f, e, cf, tr, conf, m,
                    CASE WHEN act THEN 'active' ELSE 'proposed' END, v, act,
                    CASE WHEN act THEN CAST(:actor AS text) END, CASE WHEN act THEN now() END,
-                   :actor, reason, CAST(ev AS jsonb)
+                   :actor, reason, CAST(ev AS jsonb), x
               FROM unnest(CAST(:tenant AS text[]), CAST(:c AS text[]), CAST(:table AS text[]),
                           CAST(:f AS text[]), CAST(:e AS text[]), CAST(:cf AS text[]),
                           CAST(:tr AS text[]), CAST(:conf AS float8[]), CAST(:m AS text[]),
                           CAST(:act AS boolean[]), CAST(:v AS int[]), CAST(:reason AS text[]),
-                          CAST(:ev AS text[]))
+                          CAST(:ev AS text[]), CAST(:x AS text[]))
                    WITH ORDINALITY AS p(tenant, c, tbl_name, f, e, cf, tr, conf, m, act, v,
-                                        reason, ev, n)
+                                        reason, ev, x, n)
              ORDER BY n
             RETURNING id"""),
             params,
@@ -188,6 +193,7 @@ def _audit(
             "method": p.method,
             "status": "active" if p.activate else "proposed",
             "transform": p.transform,
+            **({"expression": p.expression} if p.expression else {}),
         }
         for p in batch
     ]

@@ -10,7 +10,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 
 ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
     canonical_field, transform, confidence, method, status, version, is_active, approved_by,
-    approved_at, created_by, created_at, reason, evidence"""
+    approved_at, created_by, created_at, reason, evidence, expression"""
 
 
 class PermissionDenied(AutonomosError):
@@ -48,4 +48,7 @@ def row_key(row: Any) -> str:
 def row_value(row: Any) -> dict:
     field = row["canonical_field"]
     target = f"{row['canonical_entity']}.{field}" if field else None
-    return {"target": target, "transform": row["transform"], "status": row["status"]}
+    value = {"target": target, "transform": row["transform"], "status": row["status"]}
+    if row.get("expression"):  # audited like a transform change
+        value["expression"] = row["expression"]
+    return value

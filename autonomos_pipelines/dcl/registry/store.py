@@ -36,6 +36,8 @@ class Mapping:
     method: str
     status: str
     version: int
+    # a computed mapping: projected instead of the source column (dcl/expressions)
+    expression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class ObservedField:
 _ACTIVE_SQL = sa.text("""
     SELECT DISTINCT ON (connector, lower(source_table), source_field)
            id, tenant_id, connector, source_table, source_field, canonical_entity,
-           canonical_field, transform, confidence, method, status, version
+           canonical_field, transform, confidence, method, status, version, expression
       FROM field_mappings
      WHERE is_active AND (tenant_id = :tenant_id OR tenant_id IS NULL)
      ORDER BY connector, lower(source_table), source_field, tenant_id NULLS LAST

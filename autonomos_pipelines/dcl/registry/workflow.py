@@ -201,10 +201,14 @@ class Workflow:
         transform: str = "none",
         reason: str = "",
         evidence: dict | None = None,
+        expression: str | None = None,
     ) -> int:
         """A new version for a field: pending review, or active at once when `activate`
-        (auto-approval above the threshold, or a manual edit by a reviewer)."""
-        proposal = Proposal(ref, target, confidence, method, activate, transform, reason, evidence)
+        (auto-approval above the threshold, or a manual edit by a reviewer). An
+        `expression` (a computed mapping) is validated before anything is written."""
+        proposal = Proposal(
+            ref, target, confidence, method, activate, transform, reason, evidence, expression
+        )
         return self.propose_many([proposal], actor)[0]
 
     def propose_many(self, proposals: list[Proposal], actor: str) -> list[int]:
@@ -322,13 +326,27 @@ class Workflow:
         self.registry.invalidate(row["tenant_id"])
         return self.get(mapping_id, row["tenant_id"])
 
-    def edit(self, ref: FieldRef, target: str | None, transform: str, actor: str) -> int:
-        """A reviewer sets a field's target directly: a new, active, manual version."""
-        return self.edit_many([(ref, target, transform)], actor)[0]
+    def edit(
+        self,
+        ref: FieldRef,
+        target: str | None,
+        transform: str,
+        actor: str,
+        expression: str | None = None,
+    ) -> int:
+        """A reviewer sets a field's target (and maybe its expression) directly: a new,
+        active, manual version."""
+        return self.edit_many([(ref, target, transform)], actor, [expression])[0]
 
-    def edit_many(self, edits: list[tuple[FieldRef, str | None, str]], actor: str) -> list[int]:
+    def edit_many(
+        self,
+        edits: list[tuple[FieldRef, str | None, str]],
+        actor: str,
+        expressions: list[str | None] | None = None,
+    ) -> list[int]:
         """Many such edits (of one tenant, or of the baseline) in one transaction: a file
-        imported whole or not at all."""
+        imported whole or not at all. `expressions`, when given, holds each edit's
+        expression (None: a plain column mapping)."""
         if not edits:
             return []
         first = edits[0][0]
@@ -337,7 +355,11 @@ class Workflow:
                 connection, actor, DECIDERS, "mapping.edit", first.tenant_id, first.key
             )
         why = f"set by {actor}"
-        proposals = [Proposal(r, t, 1.0, "manual", True, tf, why) for r, t, tf in edits]
+        computed = expressions or [None] * len(edits)
+        proposals = [
+            Proposal(r, t, 1.0, "manual", True, tf, why, None, x)
+            for (r, t, tf), x in zip(edits, computed, strict=True)
+        ]
         return self.propose_many(proposals, actor)
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
@@ -365,6 +387,7 @@ class Workflow:
             activate=True,
             transform=old["transform"],
             reason=f"rollback to version {version} by {actor}",
+            expression=old["expression"],
         )
 
 

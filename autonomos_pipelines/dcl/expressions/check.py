@@ -1,0 +1,54 @@
+"""The entry points: validate an expression for a canonical field, and compile it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autonomos_pipelines.dcl.expressions.checker import Checker
+from autonomos_pipelines.dcl.expressions.compiler import Compiler, Dialect
+from autonomos_pipelines.dcl.expressions.nodes import columns_of
+from autonomos_pipelines.dcl.expressions.parser import parse
+from autonomos_pipelines.dcl.expressions.types import require_fit
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A valid expression: its type, the columns it reads, and its SQL per dialect asked for."""
+
+    text: str
+    type: str
+    columns: frozenset[str]
+    sql: dict[str, str]
+
+
+def check_expression(
+    text: str,
+    canonical_type: str | None = None,
+    columns: dict[str, str] | None = None,
+    target: str = "the target field",
+    dialects: Sequence[Dialect] = (),
+) -> Checked:
+    """Parse and type-check ``text`` against the table's ``columns`` ({name: warehouse
+    type}; None when unknown) and, given one, the canonical field's type; compile it for
+    ``dialects``. Raises ExpressionError with the position and reason when it is not valid."""
+    tree = parse(text)
+    checker = Checker(columns)
+    result = checker.check(tree)
+    if canonical_type is not None:
+        require_fit(result, canonical_type, target)
+    sql = {d.name: Compiler(checker, d).sql(tree) for d in dialects}
+    return Checked(text, result, frozenset(columns_of(tree)), sql)
+
+
+def compile_expression(text: str, columns: dict[str, str] | None, dialect: Dialect) -> str:
+    """The SQL of ``text`` for ``dialect`` over the table aliased ``src``."""
+    tree = parse(text)
+    checker = Checker(columns)
+    checker.check(tree)
+    return Compiler(checker, dialect).sql(tree)
+
+
+def read_columns(text: str) -> frozenset[str]:
+    """The columns ``text`` reads (an expression that does not parse reads none)."""
+    return frozenset(columns_of(parse(text)))

@@ -1,0 +1,117 @@
+"""Compile a type-checked AST to SQL for one dialect.
+
+Columns compile to ``src."name"`` through quote_ident, string literals through quote_literal,
+numbers only after the tokenizer matched them as digits. Every compound is parenthesised,
+so precedence in SQL is the AST's. Division is decimal division and NULL when dividing by 0.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from autonomos_pipelines.core.naming import quote_ident, quote_literal
+from autonomos_pipelines.dcl.expressions.checker import Checker
+from autonomos_pipelines.dcl.expressions.functions import CASTS
+from autonomos_pipelines.dcl.expressions.nodes import (
+    Binary,
+    Call,
+    Column,
+    InList,
+    IsNull,
+    Literal,
+    Node,
+    Unary,
+)
+
+
+class Dialect(Protocol):
+    """What the compiler needs of a SQL dialect: warehouse/dialects.py's DuckDbDialect and
+    PostgresDialect fit it (the DCL does not import the warehouse)."""
+
+    name: str
+    types: dict[str, str]
+
+    def try_cast(self, expr: str, canonical_type: str) -> str: ...
+
+    def as_text(self, expr: str) -> str: ...
+
+
+class Compiler:
+    def __init__(self, checker: Checker, dialect: Dialect, alias: str = "src") -> None:
+        self.checker = checker
+        self.dialect = dialect
+        self.alias = alias
+
+    def sql(self, node: Node) -> str:  # noqa: PLR0911
+        if isinstance(node, Literal):
+            return self._literal(node)
+        if isinstance(node, Column):
+            return f"{self.alias}.{quote_ident(node.name)}"
+        if isinstance(node, Unary):
+            return f"({'NOT' if node.op == 'not' else '-'} {self.sql(node.operand)})"
+        if isinstance(node, IsNull):
+            return f"({self.sql(node.operand)} IS {'NOT ' if node.negated else ''}NULL)"
+        if isinstance(node, InList):
+            options = ", ".join(self._as(o, self._type(node.operand)) for o in node.options)
+            return f"({self.sql(node.operand)} IN ({options}))"
+        if isinstance(node, Binary):
+            return self._binary(node)
+        return self._call(node)
+
+    def _type(self, node: Node) -> str:
+        return self.checker.types[id(node)]
+
+    def _literal(self, node: Literal) -> str:
+        if node.kind == "string":
+            return quote_literal(node.value)
+        if node.kind == "integer":
+            return f"CAST({int(node.value)} AS {self.dialect.types['integer']})"
+        if node.kind == "decimal":
+            return f"CAST({quote_literal(node.value)} AS {self.dialect.types['decimal']})"
+        return node.value.upper()  # true, false, null: matched as keywords
+
+    def _as(self, node: Node, wanted: str) -> str:
+        """``node`` as ``wanted`` when numeric types meet (integer widened to decimal)."""
+        if wanted == "decimal" and self._type(node) != "decimal":
+            return f"CAST({self.sql(node)} AS {self.dialect.types['decimal']})"
+        return self.sql(node)
+
+    def _binary(self, node: Binary) -> str:
+        if node.op in ("and", "or", "||"):
+            return f"({self.sql(node.left)} {node.op.upper()} {self.sql(node.right)})"
+        if node.op == "/":
+            left, right = self._as(node.left, "decimal"), self._as(node.right, "decimal")
+            # DuckDB divides decimals as DOUBLE: cast back so both dialects give a decimal
+            return f"CAST(({left} / NULLIF({right}, 0)) AS {self.dialect.types['decimal']})"
+        wanted = "decimal" if "decimal" in (self._type(node.left), self._type(node.right)) else ""
+        return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
+
+    def _call(self, node: Call) -> str:
+        if node.name in CASTS:
+            return self._cast(node.args[0], CASTS[node.name])
+        if node.name == "if":
+            result = self._type(node)
+            cond, then, otherwise = node.args
+            return (
+                f"(CASE WHEN {self.sql(cond)} THEN {self._as(then, result)} "
+                f"ELSE {self._as(otherwise, result)} END)"
+            )
+        if node.name == "round":
+            value = self._as(node.args[0], "decimal")
+            places = f", CAST({self.sql(node.args[1])} AS INTEGER)" if len(node.args) == 2 else ""
+            return f"round({value}{places})"
+        result = self._type(node)
+        args = ", ".join(self._as(arg, result) for arg in node.args)
+        return f"{node.name}({args})"
+
+    def _cast(self, arg: Node, target: str) -> str:
+        if self._type(arg) == target:
+            return self.sql(arg)
+        if target == "string":
+            return self.dialect.as_text(self.sql(arg))
+        if target == "integer":
+            # DuckDB rounds '12.5' to a BIGINT, PostgreSQL refuses it: round in both
+            number = self._cast(arg, "decimal")
+            return f"CAST(round({number}) AS {self.dialect.types['integer']})"
+        # through text: the dialects' try_cast of a text value never raises
+        return f"({self.dialect.try_cast(self.dialect.as_text(self.sql(arg)), target)})"

@@ -1,0 +1,41 @@
+"""The functions an expression may call: their argument rules and result types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Signature:
+    arity: tuple[int, int]  # least and most arguments (-1: no upper bound)
+    result: str  # a type, or "same": the unified type of the arguments
+    takes: str  # any | string | numeric | same: what every argument must be
+
+
+# casts never raise: a value that does not convert becomes NULL (the dialects' try_cast)
+CASTS = {
+    "to_decimal": "decimal",
+    "to_integer": "integer",
+    "to_text": "string",
+    "to_date": "date",
+    "to_timestamp": "timestamp",
+    "to_boolean": "boolean",
+}
+FUNCTIONS = {
+    "coalesce": Signature((1, -1), "same", "same"),
+    "nullif": Signature((2, 2), "same", "same"),
+    "concat": Signature((1, -1), "string", "string"),
+    "lower": Signature((1, 1), "string", "string"),
+    "upper": Signature((1, 1), "string", "string"),
+    "trim": Signature((1, 1), "string", "string"),
+    "round": Signature((1, 2), "decimal", "numeric"),
+    "if": Signature((3, 3), "same", "any"),  # checked in checker.py: condition then branches
+    **{name: Signature((1, 1), result, "any") for name, result in CASTS.items()},
+}
+
+
+def arity_text(signature: Signature) -> str:
+    low, high = signature.arity
+    if low == high:
+        return f"{low} argument{'s' if low != 1 else ''}"
+    return f"at least {low}" if high == -1 else f"{low} to {high} arguments"

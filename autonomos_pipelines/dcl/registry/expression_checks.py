@@ -1,0 +1,68 @@
+"""Validate computed mappings before they are stored: an invalid expression never reaches the
+registry.
+
+The mapping's source field names the computed value: a column it replaces, or a name of its
+own (e.g. `is_won`) that need not be a column. An expression is checked against the canonical
+field's type and, when the tenant's table has been observed (source_fields), against its
+columns and their warehouse types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from autonomos_pipelines.core.database import session
+from autonomos_pipelines.dcl.expressions.check import check_expression
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+
+if TYPE_CHECKING:
+    from autonomos_pipelines.dcl.registry.proposals import Proposal
+    from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+
+def observed_columns(connection: Connection, ref: FieldRef) -> dict[str, str] | None:
+    """{column: warehouse type} of the tenant's table as last observed; None when unknown
+    (the global baseline, or a table not loaded yet)."""
+    if ref.tenant_id is None:
+        return None
+    rows = connection.execute(
+        sa.text("""SELECT source_field, data_type FROM source_fields
+                   WHERE tenant_id = :t AND connector = :c
+                     AND lower(source_table) = lower(:tbl)"""),
+        {"t": ref.tenant_id, "c": ref.connector, "tbl": ref.source_table},
+    )
+    found = {row[0]: row[1] or "" for row in rows}
+    return found or None
+
+
+def observed_columns_of(workflow: Workflow, ref: FieldRef) -> dict[str, str] | None:
+    """`observed_columns` in the tenant's own session (row-level security applies)."""
+    with session(workflow.engine, ref.tenant_id) as connection:
+        return observed_columns(connection, ref)
+
+
+def validate_expression(
+    connection: Connection | None, ref: FieldRef, target: str | None, expression: str
+) -> None:
+    """Raise ExpressionError unless ``expression`` may feed ``target`` from ``ref``'s table."""
+    entity, _, field = (target or "").partition(".")
+    if not field:
+        raise ExpressionError(f"{ref.key}: an expression needs a canonical target")
+    canonical_type = canonical_model()[entity].field(field).type
+    columns = observed_columns(connection, ref) if connection is not None else None
+    try:
+        check_expression(expression, canonical_type, columns, target or "")
+    except ExpressionError as error:
+        raise ExpressionError(f"{ref.key} -> {target}: {error}") from None
+
+
+def validate_proposals(connection: Connection, proposals: Sequence[Proposal]) -> None:
+    """Every proposal's expression, before anything of the batch is written."""
+    for proposal in proposals:
+        if proposal.expression is not None:
+            validate_expression(connection, proposal.ref, proposal.target, proposal.expression)

@@ -1,0 +1,87 @@
+"""Compiled expressions executed for real on DuckDB and PostgreSQL: values, NULLs, division
+by zero, non-raising casts and hostile column names."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from autonomos_pipelines.dcl.expressions.check import compile_expression
+from tests.test_canonical_sql import store  # noqa: F401 (the DuckDB + PostgreSQL fixture)
+
+HOSTILE = 'pri"ce; DROP TABLE t; -- ü'
+ROWS = [
+    # id, price (text), quantity, interval, status, first, last, hostile
+    (1, "12.50", 2, "month", "won", "Ada", "Lovelace", "x"),
+    (2, "120", 1, "year", "lost", None, "Hopper", None),
+    (3, "n/a", 3, "week", None, "Grace", None, "y"),
+    (4, None, 0, "month", "won", "", "", "z"),
+]
+MRR = (
+    "to_decimal(price) * quantity / "
+    "if(interval = 'year', 12, if(interval = 'month', 1, 0))"
+)  # fmt: skip
+
+
+def _table(store) -> dict[str, str]:  # noqa: F811
+    text = "VARCHAR" if store.dialect.name == "duckdb" else "text"
+    mark = "?" if store.dialect.name == "duckdb" else "%s"
+    hostile = HOSTILE.replace('"', '""')
+    with store.session("acme") as session:
+        session.execute('CREATE SCHEMA IF NOT EXISTS "raw_x"')
+        session.execute('DROP TABLE IF EXISTS "raw_x".subs')
+        session.execute(
+            f'CREATE TABLE "raw_x".subs (id BIGINT, price {text}, quantity BIGINT, '
+            f'"interval" {text}, status {text}, first {text}, last {text}, "{hostile}" {text})'
+        )
+        for row in ROWS:
+            session.execute(f'INSERT INTO "raw_x".subs VALUES ({", ".join([mark] * 8)})', row)
+        return session.columns("raw_x")["subs"]
+
+
+def run(store, text: str) -> list:  # noqa: F811
+    columns = _table(store)
+    sql = compile_expression(text, columns, store.dialect)
+    with store.session("acme") as session:
+        return [r[0] for r in session.rows(f'SELECT {sql} FROM "raw_x".subs AS src ORDER BY id')]
+
+
+def test_mrr_with_bad_text_nulls_and_divide_by_zero(store):  # noqa: F811
+    assert run(store, MRR) == [Decimal("25"), Decimal("10"), None, None]
+
+
+def test_is_won_and_in_list(store):  # noqa: F811
+    assert run(store, "coalesce(status = 'won', false)") == [True, False, False, True]
+    assert run(store, "status in ('won', 'lost')") == [True, True, None, True]
+
+
+def test_concatenation_and_coalesce(store):  # noqa: F811
+    assert run(store, "concat(first, ' ', last)") == [
+        "Ada Lovelace",
+        " Hopper",
+        "Grace ",
+        " ",
+    ]
+    assert run(store, "trim(coalesce(nullif(first, ''), 'anon') || ' ' || coalesce(last, ''))") == [
+        "Ada Lovelace",
+        "anon Hopper",
+        "Grace",
+        "anon",
+    ]
+
+
+def test_integer_arithmetic_rounding_and_casts(store):  # noqa: F811
+    assert run(store, "quantity * 2 - 1") == [3, 1, 5, -1]
+    assert run(store, "round(to_decimal(price) / 7, 2)") == [
+        Decimal("1.79"),
+        Decimal("17.14"),
+        None,
+        None,
+    ]
+    assert run(store, "to_integer(price)") == [13, 120, None, None]  # rounds
+
+
+def test_hostile_column_name_is_only_ever_a_column(store):  # noqa: F811
+    name = '"' + HOSTILE.replace('"', '""') + '"'
+    assert run(store, f"upper({name}) || '!'") == ["X!", None, "Y!", "Z!"]
+    with store.session("acme") as session:  # the table is still there
+        assert session.rows('SELECT count(*) FROM "raw_x".subs')[0][0] == 4
