@@ -64,15 +64,21 @@ def _col(name: str) -> str:
     return f"src.{quote_ident(name)}"
 
 
-def _currency(own: list[Mapping], source: SourceTable, dialect: Dialect) -> str | None:
-    """The source column holding the row's currency code, which amounts in minor units need
-    (a table without one is read as two-decimal)."""
+def _currency(own: list[Mapping], sources: dict[Mapping, str]) -> str | None:
+    """The row's currency code, which amounts in minor units need (a table without one is
+    read as two-decimal)."""
     for mapping in own:
         if mapping.canonical_field == CURRENCY_FIELD:
-            if mapping.expression:  # its name need not be a column
-                return _computed(mapping, source.columns, dialect)
-            return _col(mapping.source_field)
+            return sources[mapping]
     return None
+
+
+def _source_sql(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> str:
+    """What a mapping reads: its column, or its compiled expression (whose name need not be
+    a column)."""
+    return (
+        _computed(mapping, columns, dialect) if mapping.expression else _col(mapping.source_field)
+    )
 
 
 def _computed(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> str:
@@ -86,14 +92,12 @@ def _computed(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> st
 
 
 def _typed(
-    mapping: Mapping, entity: CanonicalEntity, source: SourceTable, dialect: Dialect,
-    currency: str | None,
-) -> str:  # fmt: skip
+    mapping: Mapping, entity: CanonicalEntity, raw: str, dialect: Dialect, currency: str | None
+) -> str:
     canonical_type = entity.field(mapping.canonical_field or "").type
-    if mapping.expression:
-        return dialect.try_cast(_computed(mapping, source.columns, dialect), canonical_type)
-    value = dialect.transform(_col(mapping.source_field), mapping.transform, currency)
-    return dialect.try_cast(value, canonical_type)
+    if mapping.expression:  # its casts are explicit: no transform
+        return dialect.try_cast(raw, canonical_type)
+    return dialect.try_cast(dialect.transform(raw, mapping.transform, currency), canonical_type)
 
 
 def _reads(mapping: Mapping) -> set[str]:
@@ -118,7 +122,8 @@ def select_for(
     ]
     projections, failures = [], []
     unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
-    currency = _currency(own, source, dialect)
+    sources = {m: _source_sql(m, source.columns, dialect) for m in own}
+    currency = _currency(own, sources)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]
         if not feeding:
@@ -128,7 +133,7 @@ def select_for(
         typed = [
             mapped_values(
                 _col(m.source_field),
-                _typed(m, entity, source, dialect, currency),
+                _typed(m, entity, sources[m], dialect, currency),
                 {} if m.expression else source.value_maps.get(m.source_field, {}),
                 canonical,
                 dialect,
@@ -138,10 +143,8 @@ def select_for(
         expr = typed[0] if len(typed) == 1 else f"COALESCE({', '.join(typed)})"
         projections.append(f"{expr} AS {quote_ident(canonical.name)}")
         for mapping, typed_expr in zip(feeding, typed, strict=True):
-            raw = _col(mapping.source_field)
-            if mapping.expression:
-                raw = _computed(mapping, source.columns, dialect)
-            else:
+            raw = sources[mapping]
+            if not mapping.expression:
                 failures.append(
                     (
                         mapping.source_field,
