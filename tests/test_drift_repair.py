@@ -250,3 +250,38 @@ def test_a_run_that_loads_a_rename_before_the_sensor_ticks_repairs_it_before_can
         assert event.changes[0]["kind"] == "renamed_suspected" and event.status == "repaired"
         names = {k: v[0] for k, v in deal_names(env).items()}
         assert names == {str(d["id"]): d["name"] for d in deals}  # never NULL, never stale
+
+
+@pytest.mark.e2e
+def test_a_renamed_column_an_expression_reads_is_followed_and_canonical_keeps_its_values(
+    env, pristine
+):
+    deals = pristine.apis["pipedrive"].data["deals"]
+    with instance_for_test() as instance:
+        registry = loaded_acme(env, instance)
+        baseline = tick(instance, env)
+        mutate(
+            pristine.apis["pipedrive"],
+            "deals",
+            {"op": "rename", "field": "status", "to": "deal_status"},
+        )
+        (request,) = tick(instance, env, baseline.cursor).run_requests
+        result = execute(instance, request)
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        mapping = registry.lookup("acme", "pipedrive", "deals", "is_won")
+        assert mapping and mapping.expression == "deal_status = 'won'"
+        with duckdb.connect(str(env.warehouse_dir / "acme.duckdb"), read_only=True) as db:
+            won = dict(
+                db.sql(
+                    "SELECT opportunity_id, is_won FROM canonical.opportunity "
+                    "WHERE _source_connector = 'pipedrive'"
+                ).fetchall()
+            )
+        assert won == {str(d["id"]): d["deal_status"] == "won" for d in deals}
+        (computed,) = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.path == ["canonical", "opportunity"]
+            and e.check_name == "computed_mappings"
+        ]
+        assert computed.passed

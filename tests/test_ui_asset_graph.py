@@ -26,7 +26,12 @@ from mapping_assets.mappings.metadata import usage_metadata
 from mapping_assets.tenant_partitions import tenant_partitions
 from mapping_assets.ui_partitions import MAX_REGISTERED_PER_TICK
 
-PER_TENANT_CHECKS = {"schema_changes", "connector_health", "lost_source_fields"}
+PER_TENANT_CHECKS = {
+    "schema_changes",
+    "connector_health",
+    "lost_source_fields",
+    "computed_mappings",
+}
 
 
 @functools.cache

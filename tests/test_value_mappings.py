@@ -86,7 +86,11 @@ def as_dict(value) -> dict:
 
 def test_value_maps_apply_and_unknown_values_are_kept_and_counted(store):
     source = seed_tickets(store, "acme")
-    source = replace(source, value_maps={"state": ACME_MAP, "prio": {"P1": "urgent"}})
+    source = replace(
+        source,
+        value_maps={"state": ACME_MAP, "prio": {"P1": "urgent"}},
+        value_versions={"state": 41, "prio": 57, "unused": 99},
+    )
     sql, _ = entity_select(TICKET, [source], "acme", store.dialect)
     schema = store.canonical_schema("acme")
     with store.session("acme") as session:
@@ -94,7 +98,9 @@ def test_value_maps_apply_and_unknown_values_are_kept_and_counted(store):
         built = session.rows(
             f'SELECT status, priority, extras FROM "{schema}".ticket ORDER BY ticket_id'
         )
+        lineage = session.rows(f'SELECT DISTINCT _value_mapping_version FROM "{schema}".ticket')
         counts = unmapped_counts(session, f'"{schema}".ticket')
+    assert lineage == [(57,)]  # the newest value map the rows went through
     for (status, priority, extras), (_, expected) in zip(built, ROWS, strict=True):
         assert (status, priority) == expected[:2]
         assert as_dict(extras).get("_unmapped_values") == expected[2]

@@ -30,6 +30,7 @@ LINEAGE_COLUMNS = (
     "_source_table",
     "_source_record_id",
     "_mapping_version",
+    "_value_mapping_version",
     "_source_load_id",
     "_loaded_at",
 )
@@ -50,6 +51,8 @@ class SourceTable:
     mappings: list[Mapping] = field(default_factory=list)
     # source field -> {source value: canonical value}: the active value mappings
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    # source field -> the newest id among its active value mappings (row lineage)
+    value_versions: dict[str, int] = field(default_factory=dict)
 
     def feeds(self, entity: CanonicalEntity) -> bool:
         return any(
@@ -89,6 +92,23 @@ def _computed(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> st
         return compile_expression(mapping.expression or "", columns, dialect)
     except ExpressionError:
         return "NULL"
+
+
+def broken_expressions(
+    entity: CanonicalEntity, sources: list[SourceTable], dialect: Dialect
+) -> list[tuple[SourceTable, Mapping, str]]:
+    """Every computed mapping feeding ``entity`` from ``sources`` that no longer compiles over
+    its table as it is now (its column reads NULL), with the reason."""
+    broken = []
+    for source in sources:
+        for mapping in source.mappings:
+            if mapping.canonical_entity != entity.name or not mapping.expression:
+                continue
+            try:
+                compile_expression(mapping.expression, source.columns, dialect)
+            except ExpressionError as error:
+                broken.append((source, mapping, str(error)))
+    return broken
 
 
 def _typed(
@@ -174,6 +194,9 @@ def select_for(
     extras = with_unmapped(extras, unknown, dialect)
     record_id = source.record_id_column if source.record_id_column in source.columns else "_dlt_id"
     version = max((m.id for m in own), default=0)
+    value_version = max(
+        (source.value_versions.get(m.source_field, 0) for m in own if not m.expression), default=0
+    )
     load_id = _col("_dlt_load_id") if "_dlt_load_id" in source.columns else "NULL"
     lineage = [
         f"{quote_literal(tenant_id)} AS _tenant_id",
@@ -182,6 +205,7 @@ def select_for(
         f"{quote_literal(source.table)} AS _source_table",
         f"{dialect.as_text(_col(record_id))} AS _source_record_id",
         f"CAST({version} AS BIGINT) AS _mapping_version",
+        f"CAST({value_version} AS BIGINT) AS _value_mapping_version",
         f"{dialect.as_text(load_id)} AS _source_load_id",
         f"{dialect.now()} AS _loaded_at",
         f"{extras} AS extras",
@@ -200,6 +224,7 @@ def empty_select(entity: CanonicalEntity, dialect: Dialect) -> str:
     columns += [f"CAST(NULL AS {text}) AS {name}" for name in LINEAGE_COLUMNS[:5]]
     columns += [
         "CAST(NULL AS BIGINT) AS _mapping_version",
+        "CAST(NULL AS BIGINT) AS _value_mapping_version",
         f"CAST(NULL AS {text}) AS _source_load_id",
         f"CAST(NULL AS {dialect.types['timestamp']}) AS _loaded_at",
         f"CAST(NULL AS {json_type}) AS extras",

@@ -211,8 +211,8 @@ def summarise(result: ExecuteInProcessResult, settings: Settings) -> RunSummary:
             summary.fields = (int(value["fields_mapped"]), int(value["fields_total"]))
     for evaluation in result.get_asset_check_evaluations():
         asset = evaluation.asset_key.to_user_string()
-        if evaluation.severity != AssetCheckSeverity.WARN:
-            summary.checks[asset] = evaluation.passed
+        if evaluation.severity != AssetCheckSeverity.WARN:  # every check of the asset
+            summary.checks[asset] = summary.checks.get(asset, True) and evaluation.passed
         elif not evaluation.passed and evaluation.check_name != HEALTH_CHECK:  # in skipped
             summary.warnings[f"{asset} {evaluation.check_name}"] = evaluation.description or ""
     summary.failures = [

@@ -20,7 +20,12 @@ from autonomos_pipelines.asset_graph.automation import FOLLOWS_MAPPINGS
 from autonomos_pipelines.asset_graph.keys import FIELD_MAPPINGS_KEY, canonical_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
-from autonomos_pipelines.canonical.sql_builder import CAST_FAILED_KEY, SourceTable, entity_select
+from autonomos_pipelines.canonical.sql_builder import (
+    CAST_FAILED_KEY,
+    SourceTable,
+    broken_expressions,
+    entity_select,
+)
 from autonomos_pipelines.canonical.unmapped_values import unmapped_counts
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
@@ -33,6 +38,7 @@ from autonomos_pipelines.warehouse.store import Warehouse, WarehouseSession
 from mapping_assets.canonical.value_metadata import unmapped_values_metadata
 from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
+from quality_checks.computed_mappings import computed_mappings_result, computed_mappings_spec
 from quality_checks.freshness import built_result, freshness_spec
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
 from resources import ConnectorsResource, RegistryResource, TenancyResource, WarehouseResource
@@ -66,7 +72,7 @@ def source_tables(
                     columns,
                     ids.get(table),
                     by_table.get((connector, table.lower()), []),
-                    _values_of(value_maps or {}, connector, table, columns),
+                    *_values_of(value_maps or {}, connector, table, columns),
                 )
             )
     return found
@@ -77,12 +83,14 @@ def _values_of(
     connector: str,
     table: str,
     columns: dict[str, str],
-) -> dict[str, dict[str, str]]:
-    return {
-        column: {value: m.canonical_value for value, m in maps.items()}
-        for column in columns
-        if (maps := value_maps.get((connector, table.lower(), column)))
-    }
+) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+    """The table's value maps ({field: {value: canonical value}}) and, per field, the newest
+    value-mapping id among them (the rows' `_value_mapping_version`)."""
+    found = {c: maps for c in columns if (maps := value_maps.get((connector, table.lower(), c)))}
+    return (
+        {c: {value: m.canonical_value for value, m in maps.items()} for c, maps in found.items()},
+        {c: max(m.id for m in maps.values()) for c, maps in found.items()},
+    )
 
 
 def build_canonical(  # noqa: PLR0913
@@ -103,14 +111,15 @@ def build_canonical(  # noqa: PLR0913
         raw_schemas = {c: store.raw_schema(tenant_id, c) for c in connectors}
         sources = source_tables(session, raw_schemas, specs, mappings, value_maps)
         sql, feeding = entity_select(entity, sources, tenant_id, store.dialect)
+        broken = broken_expressions(entity, feeding, store.dialect)
         rows = session.replace_table(schema, entity.name, sql)
         target = f"{quote_ident(schema)}.{quote_ident(entity.name)}"
         has_failure = store.dialect.json_has_key("extras", CAST_FAILED_KEY)
         failures = session.rows(f"SELECT count(*) FROM {target} WHERE {has_failure}")[0][0]  # noqa: S608
         unmapped = unmapped_counts(session, target)
         per_source = session.rows(
-            f"SELECT _source_connector, _source_table, count(*), max(_mapping_version) "  # noqa: S608
-            f"FROM {target} GROUP BY 1, 2 ORDER BY 1, 2"
+            f"SELECT _source_connector, _source_table, count(*), max(_mapping_version), "  # noqa: S608
+            f"max(_value_mapping_version) FROM {target} GROUP BY 1, 2 ORDER BY 1, 2"
         )
         lost = lost_fields_result(
             canonical_key(entity.name), registry, schemas, session, target, tenant_id
@@ -121,14 +130,17 @@ def build_canonical(  # noqa: PLR0913
         "dagster/table_name": f"{schema}.{entity.name}",
         "cast_failures": int(failures),
         "source_tables": MetadataValue.md(
-            "| connector | table | rows | mapping version |\n|---|---|---|---|\n"
-            + "\n".join(f"| {c} | {t} | {n} | {v} |" for c, t, n, v in per_source)
+            "| connector | table | rows | mapping version | value-mapping version |\n"
+            "|---|---|---|---|---|\n"
+            + "\n".join(f"| {c} | {t} | {n} | {v} | {w} |" for c, t, n, v, w in per_source)
         ),
         "sources_feeding": len(feeding),
+        "broken_expressions": len(broken),
         **unmapped_values_metadata(unmapped),
         **worker_metadata(),
     }
-    return MaterializeResult(metadata=metadata, check_results=[lost])
+    computed = computed_mappings_result(broken)
+    return MaterializeResult(metadata=metadata, check_results=[lost, computed])
 
 
 def check_rows_quota(tenant_id: TenantId, quotas: Quotas, usage: UsageMeter) -> None:
@@ -155,6 +167,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         op_tags=queue_tag(DEFAULT_QUEUE),
         check_specs=[
             lost_fields_spec(canonical_key(entity.name)),
+            computed_mappings_spec(canonical_key(entity.name)),
             freshness_spec(canonical_key(entity.name)),
         ],
         automation_condition=FOLLOWS_MAPPINGS,
@@ -182,6 +195,12 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
             context.log.warning(
                 f"{entity.name}: {failures} rows kept values "
                 "that did not convert in extras._cast_failed"
+            )
+        broken = (result.metadata or {})["broken_expressions"]
+        if broken:
+            context.log.warning(
+                f"{entity.name}: {broken} computed mapping(s) no longer fit their source table "
+                "and read NULL (see the computed_mappings check)"
             )
         unmapped = (result.metadata or {})["unmapped_values"]
         if unmapped:

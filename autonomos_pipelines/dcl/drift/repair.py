@@ -8,6 +8,9 @@
 * a removed mapped field gets a tenant-level "no counterpart" version (its canonical column
   goes null, nothing is guessed);
 * a type change of a mapped field goes to review (the cast may no longer hold);
+* a computed mapping is repaired through the columns its expression reads: a rename rewrites
+  the expression, a removal or a type change it no longer fits goes to review
+  (expression_repair.py);
 * added fields need nothing here: the mapping pass resolves them like any new field.
 
 Confidence >= 0.85 is applied at once (a new registry version and its audit row); anything
@@ -22,11 +25,12 @@ from collections.abc import Callable
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import tally, traced
 from autonomos_pipelines.dcl.drift.events import DriftInput, EventOutcome, Repair
+from autonomos_pipelines.dcl.drift.expression_repair import ExpressionDrift, readers, repair_reader
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, structural_evidence
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.store import Mapping, Registry
+from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
 ACTOR = "system:drift"
@@ -53,26 +57,60 @@ def repair_drift(
     index = registry.mapping_index(tenant_id)
     by_key = {(f.source_system, f.source_entity.lower(), f.field): f for f in fields}
     fits = _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory)
+    columns = _columns_now(registry, tenant_id, events, fields)
     outcomes = []
     for event in events:
         set_connection(registry, tenant_id, event.connector, "healing")
-        outcome = _decide(workflow, tenant_id, event, index, fits)
+        table = columns.get((event.connector, event.source_table.lower()), {})
+        outcome = _decide(workflow, tenant_id, event, index, fits, table)
         connection = {"needs_review": "review", "repaired": "active"}.get(outcome.status)
         set_connection(registry, tenant_id, event.connector, connection or "failed")
         outcomes.append(outcome)
     return outcomes
 
 
+def _columns_now(
+    registry: Registry, tenant_id: TenantId, events: list[DriftInput], fields: list[SourceField]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """{(connector, table): {column: type}} of the events' tables as observed now, recorded
+    first so that a rewritten expression is validated against the columns it will read."""
+    wanted = {(e.connector, e.source_table.lower()) for e in events}
+    now = [f for f in fields if (f.source_system, f.source_entity.lower()) in wanted]
+    registry.record_field_types(
+        tenant_id,
+        [ObservedField(f.source_system, f.source_entity, f.field, f.type, None) for f in now],
+    )
+    tables: dict[tuple[str, str], dict[str, str]] = {}
+    for f in now:
+        tables.setdefault((f.source_system, f.source_entity.lower()), {})[f.field] = f.type or ""
+    return tables
+
+
 def _decide(  # noqa: PLR0913
-    workflow: Workflow, tenant_id: TenantId, event: DriftInput, index: dict, fits: dict
+    workflow: Workflow,
+    tenant_id: TenantId,
+    event: DriftInput,
+    index: dict,
+    fits: dict,
+    columns: dict[str, str],
 ) -> EventOutcome:
     made: list[Repair] = []
     try:
         for change in event.changes:
             mapping = index.get((event.connector, event.source_table.lower(), change["column"]))
-            if mapping is None or mapping.canonical_field is None:
-                continue  # an unmapped field: nothing to repair
-            made.append(_repair(workflow, tenant_id, event, change, mapping, fits))
+            # a computed mapping is repaired through what its expression reads, below
+            plain = (
+                mapping if mapping and mapping.canonical_field and not mapping.expression else None
+            )
+            rename = _rename_evidence(event, change, plain, fits)
+            if plain is not None:
+                made.append(_repair(workflow, tenant_id, event, change, plain, rename))
+            sure = rename.get("confidence", 0.0)
+            drift = ExpressionDrift(workflow, tenant_id, event, change, columns,
+                                    sure, sure >= AUTO_APPROVE)  # fmt: skip
+            for reader in readers(index, event.connector, event.source_table, change["column"]):
+                if repair := repair_reader(drift, reader):
+                    made.append(repair)
     except Exception as error:  # the event stays visible as failed; the gate holds
         reason = f"{type(error).__name__}: {error}"
         return EventOutcome(event.id, event.connector, "failed", made, reason)
@@ -103,13 +141,36 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
     }
 
 
+def _rename_evidence(event: DriftInput, change: dict, plain: Mapping | None, fits: dict) -> dict:
+    """How sure the DCL is of a suspected rename, and why (empty for other changes): the
+    matcher's fit of the new field to the plain mapping's target (0 without one), joined with
+    the structural evidence."""
+    if change["kind"] != "renamed_suspected":
+        return {}
+    old, new = change["column"], change["renamed_to"]
+    fit = 0.0
+    if plain is not None:
+        target = f"{plain.canonical_entity}.{plain.canonical_field}"
+        fit = fits.get((event.connector, event.source_table.lower(), new), {}).get(target, 0.0)
+    seen = change.get("evidence", {})
+    overlap = float(seen.get("value_overlap", 0.0))
+    compared = bool(seen.get("values_compared", False))
+    return {
+        "confidence": round(rename_confidence(fit, old, new, overlap, compared), 4),
+        "matcher_fit": round(fit, 4),
+        "value_overlap": overlap,
+        "renamed_from": old,
+        "structural": round(structural_evidence(old, new), 4),
+    }
+
+
 def _repair(  # noqa: PLR0913
     workflow: Workflow,
     tenant_id: TenantId,
     event: DriftInput,
     change: dict,
     mapping: Mapping,
-    fits: dict,
+    rename: dict,
 ) -> Repair:
     target = f"{mapping.canonical_entity}.{mapping.canonical_field}"
     table = event.source_table
@@ -117,21 +178,10 @@ def _repair(  # noqa: PLR0913
     why = f"drift event {event.id}"
     if change["kind"] == "renamed_suspected":
         new_field = change["renamed_to"]
-        fit = fits.get((event.connector, table.lower(), new_field), {}).get(target, 0.0)
-        evidence = change.get("evidence", {})
-        overlap = float(evidence.get("value_overlap", 0.0))
-        compared = bool(evidence.get("values_compared", False))
-        confidence = round(
-            rename_confidence(fit, change["column"], new_field, overlap, compared), 4
-        )
+        confidence = rename["confidence"]
         applied = confidence >= AUTO_APPROVE
         new_ref = FieldRef(tenant_id, event.connector, table, new_field)
-        evidence = {
-            "matcher_fit": round(fit, 4),
-            "value_overlap": overlap,
-            "renamed_from": change["column"],
-            "structural": round(structural_evidence(change["column"], new_field), 4),
-        }
+        evidence = {k: v for k, v in rename.items() if k != "confidence"}
         workflow.propose(
             new_ref,
             target,

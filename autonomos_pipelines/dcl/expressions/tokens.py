@@ -12,7 +12,7 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "is", "true", "false", "null"})
 # two-character operators first, so `<=` is not read as `<` then `=`
 OPERATORS = ("||", "!=", "<>", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Token:
     position: int
 
 
-def _quoted(text: str, start: int, quote: str) -> tuple[str, int]:
+def quoted_run(text: str, start: int, quote: str) -> tuple[str, int]:
     """The content of a quoted run starting at ``start`` (a doubled quote is one quote) and
     the position after its closing quote."""
     parts, i = [], start + 1
@@ -42,11 +42,11 @@ def _quoted(text: str, start: int, quote: str) -> tuple[str, int]:
 def _one(text: str, i: int) -> Token:
     char = text[i]
     if char in "'\"":
-        value, _ = _quoted(text, i, char)
+        value, _ = quoted_run(text, i, char)
         return Token("string" if char == "'" else "quoted", value, i)
     if match := _NUMBER.match(text, i):
         return Token("number", match.group(), i)
-    if match := _NAME.match(text, i):
+    if match := NAME.match(text, i):
         word = match.group()
         return Token("keyword" if word.lower() in KEYWORDS else "name", word, i)
     for op in OPERATORS:
@@ -68,7 +68,7 @@ def tokenize(text: str) -> list[Token]:
             continue
         token = _one(text, i)
         i = (
-            _quoted(text, i, text[i])[1]
+            quoted_run(text, i, text[i])[1]
             if token.kind in ("string", "quoted")
             else i + len(token.text)
         )

@@ -234,3 +234,24 @@ class Registry:
                                last_seen_at = now()"""),
                 rows,
             )
+
+    def record_field_types(self, tenant_id: TenantId, fields: Iterable[ObservedField]) -> None:
+        """Upsert fields' warehouse types only (a new field starts unmapped; the mapping pass
+        records its outcome later): what a drift repair validates an expression against."""
+        rows = [
+            {"t": tenant_id, "c": f.connector, "tbl": f.source_table, "f": f.source_field,
+             "dt": f.data_type}
+            for f in fields
+        ]  # fmt: skip
+        if not rows:
+            return
+        with tenant_session(self.engine, tenant_id) as connection:
+            connection.execute(
+                sa.text("""INSERT INTO source_fields (tenant_id, connector, source_table,
+                               source_field, data_type, status)
+                           VALUES (:t, :c, :tbl, :f, :dt, 'unmapped')
+                           ON CONFLICT (tenant_id, connector, source_table, source_field)
+                           DO UPDATE SET data_type = EXCLUDED.data_type,
+                               last_seen_at = now()"""),
+                rows,
+            )

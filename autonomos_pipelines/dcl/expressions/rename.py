@@ -1,0 +1,49 @@
+"""Rewrite an expression when a column it reads is renamed at the source (drift repair).
+
+The rewrite works on the parsed tree's column positions, so a string literal or a function
+name that happens to spell the old name is left alone, and the result is parsed again to
+prove it reads exactly the columns it read before with the old one replaced."""
+
+from __future__ import annotations
+
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.nodes import Column, Node, children, columns_of
+from autonomos_pipelines.dcl.expressions.parser import parse
+from autonomos_pipelines.dcl.expressions.tokens import KEYWORDS, NAME, quoted_run
+
+
+def spelled(name: str) -> str:
+    """How to write column ``name`` in an expression: bare when it is a plain name, quoted
+    (a doubled quote inside) otherwise."""
+    if NAME.fullmatch(name) and name.lower() not in KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(node: Node) -> list[Column]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Column):
+            found.append(current)
+        stack.extend(children(current))
+    return found
+
+
+def rename_column(text: str, old: str, new: str) -> str:
+    """``text`` with every reference to column ``old`` made a reference to ``new``."""
+    tree = parse(text)
+    spans = []
+    for column in _columns(tree):
+        if column.name != old:
+            continue
+        start = column.position
+        end = quoted_run(text, start, '"')[1] if text[start] == '"' else start + len(old)
+        spans.append((start, end))
+    rewritten = text
+    for start, end in sorted(spans, reverse=True):
+        rewritten = rewritten[:start] + spelled(new) + rewritten[end:]
+    expected = (columns_of(tree) - {old}) | ({new} if spans else set())
+    if columns_of(parse(rewritten)) != expected:  # never store a rewrite that reads otherwise
+        raise ExpressionError(f"renaming column {old!r} to {new!r} changed what it reads")
+    return rewritten
