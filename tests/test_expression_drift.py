@@ -27,10 +27,10 @@ from quality_checks.computed_mappings import computed_mappings_result
         # a literal or a function that spells the old name is not a column reference
         ("status = 'status'", "status", "state", "state = 'status'"),
         ("lower(lower) || status", "lower", "low", "lower(low) || status"),
-        ('"status" in (\'won\')', "status", "st", "st in ('won')"),
+        ("\"status\" in ('won')", "status", "st", "st in ('won')"),
         # a name that is not a plain identifier is written quoted, a quote doubled
         ("status = 'won'", "status", "deal status", "\"deal status\" = 'won'"),
-        ("status = 'won'", "status", 'a"b', "\"a\"\"b\" = 'won'"),
+        ("status = 'won'", "status", 'a"b', '"a""b" = \'won\''),
         ("status = 'won'", "status", "and", "\"and\" = 'won'"),
         ('"odd ""name""" || x', 'odd "name"', "plain", "plain || x"),
         # a prefix of another column, or a column not read, is untouched

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from autonomos_pipelines.canonical.sql_builder import SourceTable, entity_select
 from autonomos_pipelines.canonical.unmapped_values import unmapped_counts
 from autonomos_pipelines.core.database import admin_session, tenant_session
+from autonomos_pipelines.core.errors import AutonomosError
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, WorkflowError
@@ -161,7 +162,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("value_ref, canonical, message", REFUSALS)
 def test_set_refuses_what_cannot_be_a_value_mapping(flow, value_ref, canonical, message):
-    with pytest.raises(WorkflowError, match=message):
+    with pytest.raises(AutonomosError, match=message):
         flow.set(value_ref, canonical, "rita")
 
 
@@ -227,7 +228,7 @@ def test_a_value_map_stops_applying_when_its_field_is_remapped(flow):
     flow.workflow.edit(FieldRef("acme", "zendesk", "tickets", "status"), "ticket.ticket_type",
                        "none", "rita")  # fmt: skip
     assert active_map(flow, "acme") == {}
-    with pytest.raises(WorkflowError, match="no value set|not a value"):
+    with pytest.raises(AutonomosError, match="no value set|not a value"):
         flow.set(ref("acme", "snoozed"), "on_hold", "rita")
 
 

@@ -23,6 +23,7 @@ from autonomos_pipelines.api.routes import (
     status,
     tenants,
     unify,
+    values,
 )
 from autonomos_pipelines.core.settings import Settings, get_settings
 
@@ -38,6 +39,7 @@ ROUTERS = (
     status,
     metrics,
     unify,
+    values,
 )
 
 

@@ -14,11 +14,8 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
-from autonomos_pipelines.dcl.expressions.check import check_expression
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.registry.expression_checks import observed_columns_of
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
 from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
-from autonomos_pipelines.dcl.registry.proposals import split_target
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect, PostgresDialect
 
@@ -101,12 +98,8 @@ def check_expression_cmd(
     if field and tenant:
         ref = field_ref(tenant, field)
         columns = observed_columns_of(workflow(), ref)
-    canonical_type = None
-    if target:
-        entity, field_name = split_target(target)
-        canonical_type = canonical_model()[entity or ""].field(field_name or "").type
     dialects = (DuckDbDialect(), PostgresDialect())
-    checked = check_expression(expression, canonical_type, columns, target or "", dialects)
+    checked = check_for_target(expression, target, columns, dialects)
     known = "unknown (every column is text)" if columns is None else f"{len(columns)} observed"
     typer.echo(f"type: {checked.type}")
     typer.echo(f"columns read: {', '.join(sorted(checked.columns)) or '-'}; table: {known}")

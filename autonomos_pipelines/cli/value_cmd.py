@@ -11,9 +11,8 @@ from autonomos_pipelines.cli.mappings_cmd import field_ref
 from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe_value, value_workflow
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
-from autonomos_pipelines.dcl.registry.source_values import values_seen
-from autonomos_pipelines.dcl.registry.value_checks import mapped_enumeration
 from autonomos_pipelines.dcl.registry.value_refs import ValueRef
+from autonomos_pipelines.dcl.value_review import field_values
 
 FIELD = typer.Argument(..., help="CONNECTOR.TABLE.FIELD")
 VALUE = typer.Argument(..., help="The source value, as the source sends it")
@@ -26,34 +25,20 @@ def values(
     """A field's active value map, the proposals waiting for review, and (with --tenant) the
     values the last mapping pass saw with how many rows hold each: `unknown` ones are kept
     in the canonical tables as sent and noted in extras._unmapped_values."""
-    flow, ref = value_workflow(), field_ref(tenant, field)
-    target = mapped_enumeration(flow.registry, ref)
-    key = (ref.connector, ref.source_table.lower(), ref.source_field)
-    active = flow.store.applying(ref.tenant_id).get(key, {})
-    typer.echo(f"{ref.key} -> {target.entity}.{target.name}: {', '.join(target.values)}")
-    for value, mapped in sorted(active.items()):
+    ref = field_ref(tenant, field)
+    found = field_values(value_workflow(), ref)
+    typer.echo(f"{ref.key} -> {found.target}: {', '.join(found.canonical_values)}")
+    for mapped in found.active:
         scope = "global" if mapped.tenant_id is None else "tenant"
-        typer.echo(f"  {value!r} -> {mapped.canonical_value!r}  [v{mapped.id} version "
-                   f"{mapped.version}, {scope}, {mapped.method}]")  # fmt: skip
-    pending = [
-        row for row in flow.store.pending(ref.tenant_id)
-        if (row["connector"], row["source_table"].lower(), row["source_field"]) == key
-    ]  # fmt: skip
-    for row in pending:
+        typer.echo(f"  {mapped.source_value!r} -> {mapped.canonical_value!r}  [v{mapped.id} "
+                   f"version {mapped.version}, {scope}, {mapped.method}]")  # fmt: skip
+    for row in found.pending:
         typer.echo("  review: " + describe_value(row))
-    seen = values_seen(flow.engine, ref)
-    waiting = {row["source_value"] for row in pending}
-    for value, rows in seen:
-        state = (
-            "canonical" if value in target.values
-            else "mapped" if value in active
-            else "in review" if value in waiting
-            else "unknown"
-        )  # fmt: skip
+    for value, rows, state in found.seen:
         typer.echo(f"  seen {value!r}: {rows} rows, {state}")
-    unknown = [v for v, _ in seen if v not in target.values and v not in active]
-    typer.echo(f"{len(active)} value(s) mapped, {len(pending)} in review"
-               + (f", {len(unknown)} seen without a mapping" if tenant else ""))  # fmt: skip
+    unknown = sum(state == "unknown" for _, _, state in found.seen)
+    typer.echo(f"{len(found.active)} value(s) mapped, {len(found.pending)} in review"
+               + (f", {unknown} seen without a mapping" if tenant else ""))  # fmt: skip
 
 
 def set_value(

@@ -119,17 +119,23 @@ def reject(
     return workflow.reject(mapping_id, actor, reason, on_decided=_settling(drift))
 
 
-def propose_by_hand(
-    workflow: Workflow, ref: FieldRef, target: str | None, transform: str, reason: str, actor: str
+def propose_by_hand(  # noqa: PLR0913
+    workflow: Workflow,
+    ref: FieldRef,
+    target: str | None,
+    transform: str,
+    reason: str,
+    actor: str,
+    expression: str | None = None,
 ) -> dict:
     """A person's proposal for a field: pending review like any other (method `manual`).
-    The target and transform are checked first, so a typo is named as such."""
+    The target, transform and expression are checked first, so a typo is named as such."""
     if target is not None and not has_field(*(target.split(".", 1) + [""])[:2]):
         refuse("target", f"{target!r} is not a field of the canonical model (entity.field)")
     if transform not in TRANSFORMS:
         refuse("transform", f"unknown transform {transform!r}; one of {', '.join(TRANSFORMS)}")
     why = reason or f"proposed by {actor}"
     mapping_id = workflow.propose(
-        ref, target, 1.0, "manual", actor, transform=transform, reason=why
+        ref, target, 1.0, "manual", actor, transform=transform, reason=why, expression=expression
     )
     return workflow.get(mapping_id, ref.tenant_id)

@@ -22,6 +22,7 @@ from autonomos_pipelines.core.errors import (
     SpecError,
 )
 from autonomos_pipelines.core.quotas import QuotaExceeded
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.registry.refs import MappingConflict, PermissionDenied, WorkflowError
 from autonomos_pipelines.dcl.registry.tokens import AuthenticationError
 
@@ -37,6 +38,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (InvalidName, 422),
     (InputRefused, 422),
     (SpecError, 422),
+    (ExpressionError, 422),
     (ConfigError, 422),
     (WorkflowError, 409),
     (AutonomosError, 400),

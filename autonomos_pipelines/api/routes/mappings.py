@@ -15,6 +15,7 @@ from autonomos_pipelines.api.routes.mapping_models import MappingRow
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry import listing
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["mappings"])
@@ -46,6 +47,42 @@ class Rollback(BaseModel):
     table: str = Field(min_length=1, max_length=1024)
     field: str = Field(min_length=1, max_length=1024)
     version: int = Field(ge=1, le=PG_INTEGER_MAX, description="Version to restore")
+
+
+class ExpressionCheck(BaseModel):
+    expression: str = Field(min_length=1, max_length=2000)
+    target: str | None = Field(None, description="entity.field it would feed (type must fit)")
+    connector: str | None = Field(None, min_length=1, max_length=200)
+    table: str | None = Field(
+        None, min_length=1, max_length=1024, description="With connector: check the columns"
+    )
+
+
+class CheckedExpression(BaseModel):
+    type: str = Field(description="The expression's type")
+    columns: list[str] = Field(description="The columns it reads")
+    table_observed: bool = Field(description="False: columns unknown, every one read as text")
+
+
+@router.post("/mappings/check-expression")
+def check_expression_route(
+    body: ExpressionCheck,
+    access: Access = Depends(tenant_access("read")),
+    found: Services = Depends(services),
+) -> CheckedExpression:
+    """Parse and type-check an expression without storing anything: its type and the columns
+    it reads, or a 422 problem naming the position and reason (`autonomos mappings
+    check-expression` also prints the SQL it compiles to)."""
+    columns = None
+    if body.connector and body.table:
+        ref = FieldRef(access.tenant_id, body.connector, body.table, "-")
+        columns = observed_columns_of(found.workflow, ref)
+    checked = check_for_target(body.expression, body.target, columns)
+    return CheckedExpression(
+        type=checked.type,
+        columns=sorted(checked.columns),
+        table_observed=columns is not None,
+    )
 
 
 @router.get("/mappings")

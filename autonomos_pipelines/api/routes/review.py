@@ -48,6 +48,12 @@ class ProposalIn(BaseModel):
     field: str = Field(min_length=1, max_length=1024)
     target: str | None = Field(description="entity.field; null: no canonical counterpart")
     transform: str = "none"
+    expression: str | None = Field(
+        None,
+        max_length=2000,
+        description="A computed mapping (e.g. `status = 'won'`), type-checked against the "
+        "target and the table's observed columns before anything is stored",
+    )
     reason: str = Field("", max_length=500)
 
 
@@ -114,6 +120,7 @@ def propose(
         refuse("connector", f"{body.connector!r} is not enabled for tenant {access.tenant_id!r}")
     ref = FieldRef(access.tenant_id, body.connector, body.table, body.field)
     row = review.propose_by_hand(
-        found.workflow, ref, body.target, body.transform, body.reason, access.actor
-    )
+        found.workflow, ref, body.target, body.transform, body.reason, access.actor,
+        body.expression or None,
+    )  # fmt: skip
     return MappingRow(**review.mapping_view(row))

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.core.database import session
-from autonomos_pipelines.dcl.expressions.check import check_expression
+from autonomos_pipelines.core.limits import refuse
+from autonomos_pipelines.dcl.expressions.check import Checked, check_expression
+from autonomos_pipelines.dcl.expressions.compiler import Dialect
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 
 if TYPE_CHECKING:
@@ -66,3 +68,20 @@ def validate_proposals(connection: Connection, proposals: Sequence[Proposal]) ->
     for proposal in proposals:
         if proposal.expression is not None:
             validate_expression(connection, proposal.ref, proposal.target, proposal.expression)
+
+
+def check_for_target(
+    expression: str,
+    target: str | None,
+    columns: dict[str, str] | None,
+    dialects: Sequence[Dialect] = (),
+) -> Checked:
+    """Check ``expression`` without storing it: against ``target``'s type (entity.field)
+    when given, and the table's ``columns`` when known (None: every column is text)."""
+    canonical_type = None
+    if target:
+        entity, _, field = target.partition(".")
+        if not has_field(entity, field):
+            refuse("target", f"{target!r} is not a field of the canonical model (entity.field)")
+        canonical_type = canonical_model()[entity].field(field).type
+    return check_expression(expression, canonical_type, columns, target or "", dialects)

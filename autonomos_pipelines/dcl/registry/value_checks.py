@@ -4,6 +4,7 @@ that enumeration's value set. Each refusal says what is allowed instead."""
 
 from __future__ import annotations
 
+from autonomos_pipelines.core.errors import InputRefused
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalField, canonical_model
 from autonomos_pipelines.dcl.registry.refs import FieldRef, WorkflowError
 from autonomos_pipelines.dcl.registry.store import Registry
@@ -35,10 +36,11 @@ def enumeration(entity: str, field: str) -> CanonicalField:
 
 
 def check_source_value(value: str) -> None:
+    """Refused as bad input (422 over HTTP), not as a conflict with the registry's state."""
     if "\x00" in value:
-        raise WorkflowError(f"source value {value!r} contains a NUL character")
+        raise InputRefused(f"source value {value!r} contains a NUL character")
     if len(value) > MAX_VALUE_CHARS:
-        raise WorkflowError(
+        raise InputRefused(
             f"source value of {len(value):,} characters: an enumeration's values have at most "
             f"{MAX_VALUE_CHARS}"
         )
@@ -46,7 +48,7 @@ def check_source_value(value: str) -> None:
 
 def check_canonical_value(field: CanonicalField, value: str) -> None:
     if value not in field.values:
-        raise WorkflowError(
+        raise InputRefused(
             f"{value!r} is not a value of {field.entity}.{field.name}; "
             f"allowed: {', '.join(field.values)}"
         )
