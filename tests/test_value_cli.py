@@ -3,6 +3,7 @@ and `review list | show | approve | reject` with `v` ids, as a reviewer uses the
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.dcl.value_run import map_tenant_values
+from tests.test_value_mappings import active_map
 
 pytestmark = pytest.mark.postgres
 FIELD = "zendesk.tickets.status"
@@ -99,3 +101,40 @@ def test_review_lists_shows_and_decides_value_proposals_by_v_id(flow):
 ])  # fmt: skip
 def test_a_bad_review_id_is_one_line(flow, args, message):
     assert message in cli(*args, code=2)
+
+
+def test_export_and_import_carry_value_mappings_and_check_them_first(flow, tmp_path):
+    cli("mappings", "set-value", FIELD, "snoozed", "on_hold", "--tenant", "acme")
+    path = tmp_path / "acme.json"
+    said = cli("mappings", "export", str(path), "--tenant", "acme")
+    assert re.search(r"and \d+ value mappings to", said)
+    document = json.loads(path.read_text())
+    (own,) = [row for row in document["values"] if row["scope"] == "tenant"]
+    assert own == {"field": FIELD, "value": "snoozed", "target": "ticket.status",
+                   "canonical": "on_hold", "version": 1, "scope": "tenant"}  # fmt: skip
+    inherited = [row for row in document["values"] if row["scope"] == "global"]
+    assert inherited  # the baseline's value maps for zendesk ticket statuses
+
+    own["canonical"] = "pending"
+    path.write_text(json.dumps(document))
+    said = cli("mappings", "import", str(path), "--tenant", "beta")
+    assert f"{len(document['values'])} value mappings: 1 changed, 0 unchanged, " in said
+    assert active_map(flow, "beta")["snoozed"] == "pending"
+    assert active_map(flow, "acme")["snoozed"] == "on_hold"  # the source tenant's is its own
+
+    # a bad value row is named, and nothing of the file is written (field rows included)
+    own["canonical"] = "later"
+    status = next(row for row in document["mappings"] if row["field"] == FIELD)
+    status["scope"], status["target"] = "tenant", "ticket.status"
+    subject = {"field": "zendesk.tickets.subject", "target": "ticket.description",
+               "transform": "none", "scope": "tenant"}  # fmt: skip
+    document["mappings"].append(subject)
+    path.write_text(json.dumps(document))
+    refused = cli("mappings", "import", str(path), "--tenant", "beta", code=2)
+    assert "values[" in refused and "'later' is not a value of ticket.status" in refused
+    subject_now = flow.registry.lookup("beta", "zendesk", "tickets", "subject")
+    assert subject_now is None or subject_now.tenant_id is None
+    own["canonical"], own["target"] = "pending", "ticket.priority"
+    path.write_text(json.dumps(document))
+    wrong = cli("mappings", "import", str(path), "--tenant", "beta", code=2)
+    assert "maps onto ticket.status, not ticket.priority" in wrong

@@ -15,7 +15,13 @@ from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
-from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
+from autonomos_pipelines.dcl.registry.mapping_file import (
+    export_document,
+    import_document,
+    planned_targets,
+)
+from autonomos_pipelines.dcl.registry.value_file import apply_values, export_values, parse_values
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect, PostgresDialect
 
@@ -116,7 +122,9 @@ def export(
     """Write the active mappings that apply to a tenant to JSON or YAML, e.g. to keep them in
     git: its own (`scope: tenant`) and those it inherits from the baseline (`scope: global`),
     as the API lists them."""
-    document = export_document(workflow().registry, tenant_arg(tenant))
+    registry = workflow().registry
+    document = export_document(registry, tenant_arg(tenant))
+    document["values"] = export_values(registry, tenant_arg(tenant))
     text = (
         yaml.safe_dump(document, sort_keys=False)
         if output.suffix in (".yaml", ".yml")
@@ -126,7 +134,10 @@ def export(
     rows = document["mappings"]
     own = sum(row["scope"] == "tenant" for row in rows)
     detail = f" ({own} own, {len(rows) - own} inherited from the baseline)" if tenant else ""
-    typer.echo(f"exported {len(rows)} mappings{detail} to {output}")
+    typer.echo(
+        f"exported {len(rows)} mappings{detail} and {len(document['values'])} value mappings "
+        f"to {output}"
+    )
 
 
 @app.command("import")
@@ -151,7 +162,12 @@ def import_mappings(
     tenant = tenant or document.get("tenant") or None  # the file's: validated as it enters
     tenant_id = tenant_arg(tenant)
     flow, actor = workflow(), acting_user(user)
-    done = import_document(flow, tenant_id, document["mappings"], actor, pin_inherited, str(source))
+    rows = document["mappings"]
+    # every value row is checked against the targets the field rows will leave, first
+    targets = planned_targets(flow.registry, tenant_id, rows, pin_inherited, str(source))
+    values = parse_values(document.get("values", []), tenant_id, targets, str(source))
+    done = import_document(flow, tenant_id, rows, actor, pin_inherited, str(source))
+    changed, same, left_values = apply_values(ValueWorkflow(flow), values, actor, pin_inherited)
     left = (
         f", {done.inherited} inherited from the baseline left to it (--pin-inherited to copy)"
         if done.inherited
@@ -161,3 +177,8 @@ def import_mappings(
         f"imported {done.total} mappings into {tenant_id or 'the global baseline'}: "
         f"{done.changed} changed, {done.unchanged} unchanged{left}"
     )
+    if values:
+        typer.echo(
+            f"imported {len(values)} value mappings: {changed} changed, {same} unchanged"
+            + (f", {left_values} inherited from the baseline left to it" if left_values else "")
+        )

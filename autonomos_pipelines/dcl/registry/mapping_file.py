@@ -84,6 +84,25 @@ def import_document(  # noqa: PLR0913
     return ImportResult(len(items), len(edits), unchanged, inherited)
 
 
+def planned_targets(
+    registry: Registry,
+    tenant_id: TenantId | None,
+    items: list[Any],
+    pin_inherited: bool = False,
+    source: str = "file",
+) -> dict[tuple[str, str, str], str | None]:
+    """(connector, lower(table), field) -> entity.field once the file's rows are applied:
+    what the file's value rows are checked against before anything is written."""
+    targets = {
+        key: mapping_entry(m)["target"] for key, m in registry.mapping_index(tenant_id).items()
+    }
+    for i, item in enumerate(items):
+        ref, wanted, scope = _parse(item, tenant_id, f"{source}: mappings[{i}]")
+        if scope == "tenant" or tenant_id is None or pin_inherited:
+            targets[_field_of(ref.connector, ref.source_table, ref.source_field)] = wanted[0]
+    return targets
+
+
 def _field_of(connector: str, table: str, field: str) -> tuple[str, str, str]:
     return (connector, table.lower(), field)
 

@@ -34,7 +34,7 @@ class ValueWorkflow:
         self.engine = workflow.engine
         self.store = ValueStore(workflow.registry)
 
-    def _require_decider(self, ref: ValueRef, action: str, actor: str) -> None:
+    def require_decider(self, ref: ValueRef, action: str, actor: str) -> None:
         with session(self.engine, ref.tenant_id) as connection:
             self.workflow.require_role(
                 connection, actor, DECIDERS, action, ref.tenant_id, ref.key, OBJECT_TYPE
@@ -42,7 +42,7 @@ class ValueWorkflow:
 
     def set(self, ref: ValueRef, canonical_value: str, actor: str, reason: str = "") -> int:
         """A reviewer maps a source value by hand: a new, active, manual version."""
-        self._require_decider(ref, "value_mapping.edit", actor)
+        self.require_decider(ref, "value_mapping.edit", actor)
         target = checks.mapped_enumeration(self.registry, ref.field)
         why = reason or f"set by {actor}"
         proposal = ValueProposal(
@@ -124,7 +124,7 @@ class ValueWorkflow:
 
     def rollback(self, ref: ValueRef, version: int, actor: str) -> int:
         """Make an earlier version's canonical value current again, as a new version."""
-        self._require_decider(ref, "value_mapping.rollback", actor)
+        self.require_decider(ref, "value_mapping.rollback", actor)
         old = next(
             (
                 row
