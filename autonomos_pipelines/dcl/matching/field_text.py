@@ -7,6 +7,7 @@ expanded, and sample values classified (email, currency code, date, URL, id ...)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -46,14 +47,19 @@ _DIGITS = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 def split_words(name: str) -> list[str]:
     """`billingAddress.postalCode` / `BILLING_ADDR__ZIP` -> lower-case words."""
-    words = []
+    return list(_split_words(name))
+
+
+@functools.lru_cache(maxsize=65_536)  # names repeat across a tenant's tables and passes
+def _split_words(name: str) -> tuple[str, ...]:
+    words: list[str] = []
     for chunk in _SEPARATORS.split(name):
         if not chunk:
             continue
         if not chunk.isupper():
             chunk = _CAMEL.sub(" ", chunk)
         words.extend(_DIGITS.sub(" ", chunk).lower().split())
-    return words
+    return tuple(words)
 
 
 def expand_words(words: Iterable[str]) -> list[str]:
@@ -103,7 +109,11 @@ CURRENCY_CODES = frozenset(
 
 
 def value_pattern(value: object) -> str | None:
-    text = str(value).strip()
+    return _text_pattern(str(value).strip())
+
+
+@functools.lru_cache(maxsize=65_536)  # sample values repeat (statuses, currencies, flags)
+def _text_pattern(text: str) -> str | None:
     if not text:
         return None
     for name, pattern in _PATTERNS:

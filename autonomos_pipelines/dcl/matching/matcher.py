@@ -190,17 +190,26 @@ class Matcher:
         confidence = model.confidence(evidence(scores, features, rows, order.ravel())).reshape(
             -1, k
         )
+        # gathered as plain lists first: per-element numpy indexing dominated at scale
+        picked = np.take_along_axis(scores, order, axis=1).tolist()
+        shown = {  # features are evidence to show, rounded for it all at once
+            name: np.round(
+                np.take_along_axis(features[name], order, axis=1).astype(np.float64), 4
+            ).tolist()
+            for name in FEATURES
+        }
+        chances = confidence.tolist()
         return [
             [
                 Candidate(
                     keys[i],
-                    round(float(confidence[row, rank]), 4),
-                    round(float(scores[row, i]), 4),
-                    {name: round(float(features[name][row, i]), 4) for name in FEATURES},
+                    round(chances[row][rank], 4),
+                    round(picked[row][rank], 4),
+                    {name: shown[name][row][rank] for name in FEATURES},
                 )
                 for rank, i in enumerate(indexes)
             ]
-            for row, indexes in enumerate(order)
+            for row, indexes in enumerate(order.tolist())
         ]
 
     # internals -------------------------------------------------------------------------------
@@ -278,15 +287,9 @@ class Matcher:
         if self.examples is None:
             return similarity, own
         vectors = self.embedder.encode([f.example_text for f in fields])
-        for row, hits in enumerate(self.examples.nearest(vectors, EXAMPLE_NEIGHBOURS, tenant_id)):
-            for hit in hits:
-                i = self.schema.index_of(hit.target)
-                if i is None:
-                    continue
-                similarity[row, i] = max(similarity[row, i], hit.similarity)
-                if hit.own:
-                    own[row, i] = max(own[row, i], hit.similarity)
-        return similarity, own
+        return self.examples.nearest_matrices(
+            vectors, EXAMPLE_NEIGHBOURS, tenant_id, self.schema.index_of, shape[1]
+        )
 
 
 def _encode_where(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:

@@ -23,7 +23,13 @@ from sqlalchemy.engine import Engine
 from autonomos_pipelines.core.database import admin_session, session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
-from autonomos_pipelines.dcl.matching.examples import Example, ExampleHit, MemoryExampleIndex
+from autonomos_pipelines.dcl.matching.examples import (
+    Example,
+    ExampleHit,
+    IndexOf,
+    MemoryExampleIndex,
+    matrices_of_hits,
+)
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 _SEARCH = """
@@ -74,6 +80,14 @@ class PgVectorExampleIndex:
         for start in range(0, len(vectors), HNSW_BATCH):
             hits += self._search(vectors[start : start + HNSW_BATCH], k, tenant_id)
         return hits
+
+    def nearest_matrices(
+        self, vectors: np.ndarray, k: int, tenant_id: TenantId | None, index_of: IndexOf, width: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        memory = self._in_memory(tenant_id) if len(vectors) else None
+        if memory is not None:
+            return memory.nearest_matrices(vectors, k, tenant_id, index_of, width)
+        return matrices_of_hits(self.nearest(vectors, k, tenant_id), index_of, width)
 
     def _in_memory(self, tenant_id: TenantId | None) -> MemoryExampleIndex | None:
         """The visible corpus as an exact in-memory index, read once; None when too large."""

@@ -90,31 +90,33 @@ def _row_ident(row: Any) -> tuple[str, str, str, str]:
     )
 
 
-def _key_arrays(refs: Sequence[FieldRef]) -> dict[str, list]:
-    return {
-        "t": [r.tenant_id or "" for r in refs],
-        "c": [r.connector for r in refs],
-        "tbl": [r.source_table.lower() for r in refs],
-        "f": [r.source_field for r in refs],
-    }
+def _keys(refs: Sequence[FieldRef]) -> list[tuple[str, str, str, str]]:
+    return [(r.tenant_id or "", r.connector, r.source_table.lower(), r.source_field) for r in refs]
 
 
-_KEYS = """SELECT * FROM unnest(CAST(:t AS text[]), CAST(:c AS text[]), CAST(:tbl AS text[]),
-                                CAST(:f AS text[])) AS k(t, c, tbl, f)"""
+def _key_rows(refs: Sequence[FieldRef]) -> dict[str, str]:
+    """The keys as one JSON parameter: a batch's rows travel as one document, parsed by
+    PostgreSQL, instead of one escaped text array per column (psycopg escapes array
+    elements in Python, which dominated writing a large onboarding)."""
+    return {"keys": json.dumps([dict(zip("tcbf", key, strict=True)) for key in _keys(refs)])}
+
+
+_KEYS = """SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(t text, c text, b text,
+                                                                       f text)"""
 _MATCH = """COALESCE(m.tenant_id, '') = k.t AND m.connector = k.c
-            AND lower(m.source_table) = k.tbl AND m.source_field = k.f"""
+            AND lower(m.source_table) = k.b AND m.source_field = k.f"""
 
 
 def _next_versions(connection: Connection, refs: Sequence[FieldRef]) -> list[int]:
     rows = connection.execute(
-        sa.text(f"""SELECT k.t, k.c, k.tbl, k.f, max(m.version)
+        sa.text(f"""SELECT k.t, k.c, k.b, k.f, max(m.version)
                       FROM ({_KEYS}) k JOIN field_mappings m ON {_MATCH}
-                     GROUP BY k.t, k.c, k.tbl, k.f"""),  # noqa: S608
-        _key_arrays(refs),
+                     GROUP BY k.t, k.c, k.b, k.f"""),  # noqa: S608
+        _key_rows(refs),
     )
     latest = {tuple(row[:4]): int(row[4]) for row in rows}
     versions, seen = [], dict(latest)
-    for key in zip(*_key_arrays(refs).values(), strict=True):
+    for key in _keys(refs):
         seen[key] = seen.get(key, 0) + 1  # the same field twice in a batch: two versions
         versions.append(seen[key])
     return versions
@@ -128,7 +130,7 @@ def _active_rows(connection: Connection, refs: Sequence[FieldRef]) -> list[Any]:
         connection.execute(
             sa.text(f"""SELECT {columns} FROM field_mappings m JOIN ({_KEYS}) k ON {_MATCH}
                          WHERE m.is_active FOR UPDATE OF m"""),  # noqa: S608
-            _key_arrays(refs),
+            _key_rows(refs),
         ).mappings()
     )
 
@@ -136,47 +138,36 @@ def _active_rows(connection: Connection, refs: Sequence[FieldRef]) -> list[Any]:
 def _insert(
     connection: Connection, batch: list[Proposal], versions: list[int], actor: str
 ) -> list[int]:
-    targets = [split_target(p.target) for p in batch]
-    params = _key_arrays([p.ref for p in batch]) | {
-        "tenant": [p.ref.tenant_id for p in batch],
-        "table": [p.ref.source_table for p in batch],
-        "e": [e for e, _ in targets],
-        "cf": [f for _, f in targets],
-        "tr": [p.transform for p in batch],
-        "conf": [round(float(p.confidence), 4) for p in batch],
-        "m": [p.method for p in batch],
-        "act": [p.activate for p in batch],
-        "v": versions,
-        "reason": [p.reason[:500] for p in batch],
-        "ev": [None if p.evidence is None else json.dumps(p.evidence, default=str) for p in batch],
-        "x": [p.expression for p in batch],
-        "actor": actor,
-    }
-    ids = [
-        int(row[0])
-        for row in connection.execute(
-            sa.text("""
-            INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
-                canonical_entity, canonical_field, transform, confidence, method, status,
-                version, is_active, approved_by, approved_at, created_by, reason, evidence,
-                expression)
-            SELECT tenant, c, tbl_name, f, e, cf, tr, conf, m,
-                   CASE WHEN act THEN 'active' ELSE 'proposed' END, v, act,
-                   CASE WHEN act THEN CAST(:actor AS text) END, CASE WHEN act THEN now() END,
-                   :actor, reason, CAST(ev AS jsonb), x
-              FROM unnest(CAST(:tenant AS text[]), CAST(:c AS text[]), CAST(:table AS text[]),
-                          CAST(:f AS text[]), CAST(:e AS text[]), CAST(:cf AS text[]),
-                          CAST(:tr AS text[]), CAST(:conf AS float8[]), CAST(:m AS text[]),
-                          CAST(:act AS boolean[]), CAST(:v AS int[]), CAST(:reason AS text[]),
-                          CAST(:ev AS text[]), CAST(:x AS text[]))
-                   WITH ORDINALITY AS p(tenant, c, tbl_name, f, e, cf, tr, conf, m, act, v,
-                                        reason, ev, x, n)
-             ORDER BY n
-            RETURNING id"""),
-            params,
-        )
-    ]
-    return ids
+    rows = []
+    for proposal, version in zip(batch, versions, strict=True):
+        entity, field = split_target(proposal.target)
+        ref = proposal.ref
+        rows.append({
+            "tenant": ref.tenant_id, "c": ref.connector, "tbl": ref.source_table,
+            "f": ref.source_field, "e": entity, "cf": field, "tr": proposal.transform,
+            "conf": round(float(proposal.confidence), 4), "m": proposal.method,
+            "act": proposal.activate, "v": version, "reason": proposal.reason[:500],
+            "ev": proposal.evidence, "x": proposal.expression,
+        })  # fmt: skip
+    found = connection.execute(
+        sa.text("""
+        INSERT INTO field_mappings (tenant_id, connector, source_table, source_field,
+            canonical_entity, canonical_field, transform, confidence, method, status,
+            version, is_active, approved_by, approved_at, created_by, reason, evidence,
+            expression)
+        SELECT r->>'tenant', r->>'c', r->>'tbl', r->>'f', r->>'e', r->>'cf', r->>'tr',
+               CAST(r->>'conf' AS float8), r->>'m',
+               CASE WHEN CAST(r->>'act' AS boolean) THEN 'active' ELSE 'proposed' END,
+               CAST(r->>'v' AS int), CAST(r->>'act' AS boolean),
+               CASE WHEN CAST(r->>'act' AS boolean) THEN CAST(:actor AS text) END,
+               CASE WHEN CAST(r->>'act' AS boolean) THEN now() END,
+               :actor, r->>'reason', NULLIF(r->'ev', 'null'::jsonb), r->>'x'
+          FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS p(r, n)
+         ORDER BY n
+        RETURNING id"""),
+        {"rows": json.dumps(rows, default=str), "actor": actor},
+    )
+    return [int(row[0]) for row in found]
 
 
 def _audit(
@@ -197,18 +188,16 @@ def _audit(
         }
         for p in batch
     ]
+    rows = [
+        {"a": p.action, "t": p.ref.tenant_id, "k": f"{p.ref.key}@{version}", "o": before,
+         "v": value}
+        for p, version, before, value in zip(batch, versions, old, values, strict=True)
+    ]  # fmt: skip
     connection.execute(
         sa.text("""INSERT INTO audit_log (actor, action, tenant_id, object_type, object_key,
                                           old_value, new_value)
-                   SELECT :actor, a, t, 'field_mapping', k, CAST(o AS jsonb), CAST(v AS jsonb)
-                     FROM unnest(CAST(:a AS text[]), CAST(:t AS text[]), CAST(:k AS text[]),
-                                 CAST(:o AS text[]), CAST(:v AS text[])) AS x(a, t, k, o, v)"""),
-        {
-            "actor": actor,
-            "a": [p.action for p in batch],
-            "t": [p.ref.tenant_id for p in batch],
-            "k": [f"{p.ref.key}@{v}" for p, v in zip(batch, versions, strict=True)],
-            "o": [None if value is None else json.dumps(value, default=str) for value in old],
-            "v": [json.dumps(value, default=str) for value in values],
-        },
+                   SELECT :actor, r->>'a', r->>'t', 'field_mapping', r->>'k',
+                          NULLIF(r->'o', 'null'::jsonb), r->'v'
+                     FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS x(r)"""),
+        {"actor": actor, "rows": json.dumps(rows, default=str)},
     )
