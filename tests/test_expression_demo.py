@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from dagster import instance_for_test
 
+from autonomos_pipelines.dcl.model.currencies import CONVENTIONS
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
@@ -27,7 +28,8 @@ def rows(env, sql: str) -> list[tuple]:
 def expected_mrr(subscription: dict) -> Decimal:
     plan = subscription["plan"]
     months = {"year": 12, "month": 1}[plan["interval"]] * plan["interval_count"]
-    value = Decimal(plan["amount"]) / 100 * subscription["quantity"] / months
+    places = CONVENTIONS["minor_units_stripe"].get(plan["currency"].upper(), 2)
+    value = Decimal(plan["amount"]) / 10**places * subscription["quantity"] / months
     return value.quantize(Decimal("0.01"))
 
 

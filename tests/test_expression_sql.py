@@ -85,3 +85,24 @@ def test_hostile_column_name_is_only_ever_a_column(store):  # noqa: F811
     assert run(store, f"upper({name}) || '!'") == ["X!", None, "Y!", "Z!"]
     with store.session("acme") as session:  # the table is still there
         assert session.rows('SELECT count(*) FROM "raw_x".subs')[0][0] == 4
+
+
+def test_minor_units_follow_each_rows_currency_exponent(store):  # noqa: F811
+    # quantity as an amount in minor units; a year is billed in JPY (0 decimals), the rest
+    # in KWD (3 decimals)
+    assert run(store, "minor_units(quantity, if(interval = 'year', 'JPY', 'KWD'))") == [
+        Decimal("0.002"),
+        Decimal("1"),
+        Decimal("0.003"),
+        Decimal("0"),
+    ]
+    # ISK: 0 decimals in ISO 4217, two in Stripe's API; a code is read trimmed, any case;
+    # an unknown or missing code is two-decimal
+    assert run(store, "minor_units(1000, ' isk ')")[0] == Decimal("1000")
+    assert run(store, "stripe_minor_units(1000, 'ISK')")[0] == Decimal("10")
+    assert run(store, "minor_units(to_decimal(price), status)") == [
+        Decimal("0.125"),
+        Decimal("1.2"),
+        None,
+        None,
+    ]

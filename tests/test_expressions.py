@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from autonomos_pipelines.dcl.expressions.check import check_expression, read_columns
@@ -70,8 +72,8 @@ INVALID = [
     ("nope + 1", "expression at position 0: unknown column 'nope' (known: active, amount, "
      "closed, day, first, last, price, quantity, rate, status, we\"ird; x)"),
     ("eval(price)", "expression at position 0: unknown function eval() (known: coalesce, concat, "
-     "if, lower, nullif, round, to_boolean, to_date, to_decimal, to_integer, to_text, "
-     "to_timestamp, trim, upper)"),
+     "if, lower, minor_units, nullif, round, stripe_minor_units, to_boolean, to_date, "
+     "to_decimal, to_integer, to_text, to_timestamp, trim, upper)"),
     ("lower()", "expression at position 0: lower() takes 1 argument, got 0"),
     ("status in (first)", "expression at position 11: the list after 'in' holds literals only"),
     ("status not like 'x'", "expression at position 11: expected 'in' after 'not', found 'like'"),
@@ -135,3 +137,18 @@ def test_every_column_and_literal_is_quoted():
     checked = check_expression("\"a\"\"b\" || 'it''s'", None, None, "x", dialects)
     assert checked.sql["duckdb"] == "(src.\"a\"\"b\" || 'it''s')"
     assert checked.sql["postgres"] == checked.sql["duckdb"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("minor_units(amount)", "minor_units() takes 2 arguments, got 1"),
+        ("minor_units(code, code)", "minor_units() amount needs numeric, but 'code' is string"),
+        ("minor_units(amount, amount)", "minor_units() currency joins text, but 'amount'"),
+    ],
+)
+def test_minor_units_take_an_amount_and_a_currency_code(text, message):
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        check_expression(text, None, {"amount": "BIGINT", "code": "VARCHAR"})
+    assert check_expression("minor_units(amount, code)", "decimal", {"amount": "BIGINT",
+                            "code": "VARCHAR"}).type == "decimal"  # fmt: skip

@@ -7,22 +7,9 @@ pg_input_is_valid), so the generator can tell a failed cast from a missing value
 from __future__ import annotations
 
 from autonomos_pipelines.core.naming import quote_literal
-from autonomos_pipelines.dcl.model.currencies import divisors
+from autonomos_pipelines.dcl.model.currencies import minor_unit_divisor
 
 MINOR_UNITS = ("minor_units", "minor_units_stripe")
-
-
-def minor_unit_divisor(code_text: str | None, convention: str) -> str:
-    """A CASE giving 10^exponent for the currency code in ``code_text`` (a text expression);
-    100 when there is none or the code is unknown."""
-    if code_text is None:
-        return "100"
-    code = f"upper(trim({code_text}))"
-    branches = " ".join(
-        f"WHEN {code} IN ({', '.join(quote_literal(c) for c in codes)}) THEN {divisor}"
-        for divisor, codes in divisors(convention).items()
-    )
-    return f"CASE {branches} ELSE 100 END"
 
 
 class DuckDbDialect:

@@ -131,6 +131,10 @@ class Checker:
             return self._branches(node)
         if signature.takes == "same":
             return self._common(f"{node.name}()", node.args, node.position)
+        if signature.takes == "money":  # (amount, currency code)
+            self._operand(node.args[0], "numeric", f"{node.name}() amount", node.position)
+            self._text(node.args[1], f"{node.name}() currency", node.position)
+            return signature.result
         for arg in node.args:
             if signature.takes == "string":
                 self._text(arg, f"{node.name}()", node.position)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.dcl.expressions.checker import Checker
-from autonomos_pipelines.dcl.expressions.functions import CASTS
+from autonomos_pipelines.dcl.expressions.functions import CASTS, MINOR_UNITS
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -22,6 +22,7 @@ from autonomos_pipelines.dcl.expressions.nodes import (
     Node,
     Unary,
 )
+from autonomos_pipelines.dcl.model.currencies import minor_unit_divisor
 
 
 class Dialect(Protocol):
@@ -96,6 +97,10 @@ class Compiler:
                 f"(CASE WHEN {self.sql(cond)} THEN {self._as(then, result)} "
                 f"ELSE {self._as(otherwise, result)} END)"
             )
+        if node.name in MINOR_UNITS:
+            amount, currency = self._as(node.args[0], "decimal"), self.sql(node.args[1])
+            divisor = minor_unit_divisor(currency, MINOR_UNITS[node.name])
+            return f"CAST(({amount} / {divisor}) AS {self.dialect.types['decimal']})"
         if node.name == "round":
             value = self._as(node.args[0], "decimal")
             places = f", CAST({self.sql(node.args[1])} AS INTEGER)" if len(node.args) == 2 else ""

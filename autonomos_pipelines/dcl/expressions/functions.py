@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Signature:
     arity: tuple[int, int]  # least and most arguments (-1: no upper bound)
     result: str  # a type, or "same": the unified type of the arguments
-    takes: str  # any | string | numeric | same: what every argument must be
+    takes: str  # any | string | numeric | same | money: what the arguments must be
 
 
 # casts never raise: a value that does not convert becomes NULL (the dialects' try_cast)
@@ -21,6 +21,8 @@ CASTS = {
     "to_timestamp": "timestamp",
     "to_boolean": "boolean",
 }
+# an integer amount in a currency's minor units, by convention (dcl/model/currencies.py)
+MINOR_UNITS = {"minor_units": "minor_units", "stripe_minor_units": "minor_units_stripe"}
 FUNCTIONS = {
     "coalesce": Signature((1, -1), "same", "same"),
     "nullif": Signature((2, 2), "same", "same"),
@@ -31,6 +33,8 @@ FUNCTIONS = {
     "round": Signature((1, 2), "decimal", "numeric"),
     "if": Signature((3, 3), "same", "any"),  # checked in checker.py: condition then branches
     **{name: Signature((1, 1), result, "any") for name, result in CASTS.items()},
+    # (amount, currency code): amount / 10^exponent of the row's currency
+    **{name: Signature((2, 2), "decimal", "money") for name in MINOR_UNITS},
 }
 
 

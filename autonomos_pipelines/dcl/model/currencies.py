@@ -8,6 +8,8 @@ currency is missing or unknown is taken as two-decimal, the common case.
 
 from __future__ import annotations
 
+from autonomos_pipelines.core.naming import quote_literal
+
 DEFAULT_EXPONENT = 2
 
 # ISO 4217 (list one, current currencies) exponents other than 2.
@@ -36,3 +38,17 @@ def divisors(convention: str) -> dict[int, tuple[str, ...]]:
         if places != DEFAULT_EXPONENT:
             grouped.setdefault(10**places, []).append(code)
     return {divisor: tuple(codes) for divisor, codes in grouped.items()}
+
+
+def minor_unit_divisor(code_text: str | None, convention: str) -> str:
+    """A SQL CASE giving 10^exponent for the currency code in ``code_text`` (a text
+    expression); 100 when there is none or the code is unknown. Standard SQL: the same text
+    for DuckDB and PostgreSQL (the canonical transforms and the expression language use it)."""
+    if code_text is None:
+        return "100"
+    code = f"upper(trim({code_text}))"
+    branches = " ".join(
+        f"WHEN {code} IN ({', '.join(quote_literal(c) for c in codes)}) THEN {divisor}"
+        for divisor, codes in divisors(convention).items()
+    )
+    return f"CASE {branches} ELSE 100 END"
