@@ -1,6 +1,6 @@
 """Rows for the API tests, written through the registry's own write paths: a pending
-proposal per tenant (and one of the global baseline), a drift event per tenant, connector
-health and usage. Import `seed` and call it on an ApiWorld."""
+proposal per tenant (and one of the global baseline), a pending value-mapping proposal and a
+drift event per tenant, connector health and usage. Import `seed` and call it on an ApiWorld."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from autonomos_pipelines.aam.health import HealthStore
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
 from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.value_refs import ValueRef
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
+from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
 
 TENANTS = ("acme", "globex")
 
@@ -25,11 +28,13 @@ class Seeded:
     proposals: dict[str, int]  # tenant -> a pending proposal's id
     baseline_proposal: int  # a pending proposal of the global baseline
     events: dict[str, int]  # tenant -> a drift event's id
+    values: dict[str, int]  # tenant -> a pending value-mapping proposal's id
 
 
 def seed(api) -> Seeded:  # type: ignore[no-untyped-def]
     found = api.client.app.state.services
-    proposals, events = {}, {}
+    proposals, events, values = {}, {}, {}
+    value_flow = ValueWorkflow(found.workflow)
     evidence = {"candidates": [{"target": "contact.email", "confidence": 0.72, "features": {}}]}
     for number, name in enumerate(TENANTS, start=1):
         tenant = TenantId(name)
@@ -46,7 +51,12 @@ def seed(api) -> Seeded:  # type: ignore[no-untyped-def]
         for _ in range(3):
             health.record_failure(tenant, "stripe", "HTTP 503 from the source")
         UsageMeter(found.engine).add(tenant, {"records_fetched": 100 * number, "api_calls": 7})
+        # a payment method the baseline maps onto payment.payment_method: its value map
+        method = FieldRef(tenant, "stripe", "charges", "payment_method_details__type")
+        value = ValueProposal(ValueRef(method, "klarna"), "payment", "payment_method", "other",
+                              0.7, "rag")  # fmt: skip
+        values[name] = value_flow.propose_many([value], "system:dcl")[0]
     baseline = found.workflow.propose(
         FieldRef(None, "hubspot", "lead_forms", "shared_mail"), "contact.email", 0.7, "rag", "sys"
     )
-    return Seeded(proposals, baseline, events)
+    return Seeded(proposals, baseline, events, values)

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from tests.api_fixtures import *  # noqa: F403
 from tests.api_seed import seed
 
@@ -20,7 +22,7 @@ PREFIX = "/v1/tenants/{tenant}"
 NOBODYS_ID = 9_000_000_000
 ALL_SCOPES = ("read", "map", "review", "admin")
 # which seeded row each id parameter names (see tests/api_seed.py)
-ID_KINDS = {"mapping_id": "proposals", "event_id": "events"}
+ID_KINDS = {"mapping_id": "proposals", "event_id": "events", "value_id": "values"}
 # path parameters that name no row (every tenant has them): a fixed value
 FIXED = {"entity": "account"}
 # a body each route accepts, so a refusal cannot come from validation instead of tenancy
@@ -28,6 +30,7 @@ BODIES = {
     "/map": {"fields": [{"source_system": "s", "source_entity": "e", "field": "f"}]},
     "/review/{mapping_id}/approve": {},
     "/review/{mapping_id}/reject": {"reason": "probe"},
+    "/values/review/{value_id}/reject": {"reason": "probe"},
     "/mappings/proposals": {"connector": "hubspot", "table": "t", "field": "f", "target": None},
     "/mappings/rollback": {"connector": "hubspot", "table": "t", "field": "f", "version": 1},
     "/unify/{entity}/decisions": {"left": "hubspot:1", "right": "stripe:cus_1", "verdict": "same"},
@@ -105,3 +108,5 @@ def test_another_tenants_id_is_not_found_exactly_as_nobodys(api, token):
     # nothing of globex was changed by the attempts
     found = api.client.app.state.services
     assert found.workflow.get(seeded.proposals["globex"])["status"] == "proposed"
+    values = ValueWorkflow(found.workflow).store
+    assert values.get(seeded.values["globex"], TenantId("globex"))["status"] == "proposed"
