@@ -62,8 +62,19 @@ class TableDecider:
             table: {i for key in targets if (i := self.schema.index_of(key)) is not None}
             for table, targets in taken.items()
         }
-        for contest in contests(self.scores, choices, tables, keys, approved):
-            ranked[contest.row] = self._contested(contest, ranked[contest.row], fields)
+        found = contests(self.scores, choices, tables, keys, approved)
+        alternatives = [c for c in found if c.alternative is not None]
+        # one evaluation of the trees for every contested field, not one per field
+        pairs = evidence(
+            self.scores,
+            self.features,
+            np.array([c.row for c in alternatives], dtype=np.int64),
+            np.array([c.alternative for c in alternatives], dtype=np.int64),
+        )
+        sure = dict(zip(map(id, alternatives), self.model.confidence(pairs).tolist(), strict=True))
+        for contest in found:
+            chance = sure.get(id(contest), 0.0)
+            ranked[contest.row] = self._contested(contest, ranked[contest.row], fields, chance)
         return [self._structural(candidates) for candidates in ranked], decided
 
     def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
@@ -114,15 +125,18 @@ class TableDecider:
         return found if found is not None else self.schema.index_of(f"{entity}.id")
 
     def _contested(
-        self, contest: Contest, candidates: list[Candidate], fields: Sequence[SourceField]
+        self,
+        contest: Contest,
+        candidates: list[Candidate],
+        fields: Sequence[SourceField],
+        chance: float,
     ) -> list[Candidate]:
-        """What the field was given first (when a person could accept it), none above
-        CONTESTED_CEILING, the first saying why."""
+        """What the field was given first (when a person could accept it; ``chance``: the
+        trees' confidence in it), none above CONTESTED_CEILING, the first saying why."""
         row, alternative, capped = contest.row, contest.alternative, []
         if alternative is not None:
             score = float(self.scores[row, alternative])
-            pair = evidence(self.scores, self.features, np.array([row]), np.array([alternative]))
-            confidence = min(CONTESTED_CEILING, float(self.model.confidence(pair)[0]))
+            confidence = min(CONTESTED_CEILING, chance)
             if contest.reason == "primary_key":
                 confidence = CONTESTED_CEILING  # a structural guess: a person confirms it
             if confidence >= REVIEW:
