@@ -134,5 +134,8 @@ def test_a_proposal_with_an_expression_and_expression_checks(world):
     assert fine.json() == {"type": "boolean", "columns": ["status"], "table_observed": False}
     refused = api.client.post(check, json={"expression": "lower(", "target": None}, headers=viewer)
     assert "at position 6" in problem_of(refused, 422)["detail"]
+    half = {"expression": "1", "connector": "stripe"}
+    only_one = problem_of(api.client.post(check, json=half, headers=viewer), 422)["detail"]
+    assert only_one.startswith("table: connector and table name a table together")
     unknown = api.client.post(check, json={"expression": "1", "target": "x.y"}, headers=viewer)
     assert problem_of(unknown, 422)["detail"].startswith("target: 'x.y' is not a field")

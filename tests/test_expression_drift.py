@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autonomos_pipelines.canonical.sql_builder import SourceTable, broken_expressions
+from autonomos_pipelines.cli.common import os_account
 from autonomos_pipelines.dcl.drift.events import DriftInput
 from autonomos_pipelines.dcl.drift.repair import repair_drift
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
@@ -14,6 +15,7 @@ from autonomos_pipelines.dcl.expressions.rename import rename_column
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect
@@ -27,12 +29,15 @@ from quality_checks.computed_mappings import computed_mappings_result
         # a literal or a function that spells the old name is not a column reference
         ("status = 'status'", "status", "state", "state = 'status'"),
         ("lower(lower) || status", "lower", "low", "lower(low) || status"),
-        ("\"status\" in ('won')", "status", "st", "st in ('won')"),
+        ("\"status\" in ('won')", "status", "st", "\"st\" in ('won')"),
+        # a quoted name touching its neighbours stays quoted: never glued to them
+        ("\"status\"in ('won')", "status", "deal_status", "\"deal_status\"in ('won')"),
+        ('not"flag"', "flag", "ok", 'not"ok"'),
         # a name that is not a plain identifier is written quoted, a quote doubled
         ("status = 'won'", "status", "deal status", "\"deal status\" = 'won'"),
         ("status = 'won'", "status", 'a"b', '"a""b" = \'won\''),
         ("status = 'won'", "status", "and", "\"and\" = 'won'"),
-        ('"odd ""name""" || x', 'odd "name"', "plain", "plain || x"),
+        ('"odd ""name""" || x', 'odd "name"', 'pl"ain', '"pl""ain" || x'),
         # a prefix of another column, or a column not read, is untouched
         ("status_code || status", "status", "s", "status_code || s"),
         ("amount * 2", "status", "s", "amount * 2"),
@@ -61,9 +66,12 @@ def flow(env) -> Workflow:
         [
             ObservedField("pipedrive", "deals", "status", "VARCHAR", None),
             ObservedField("pipedrive", "deals", "value", "DOUBLE", None),
+            ObservedField("pipedrive", "deals", "stage", "VARCHAR", None),
         ],
     )
-    return Workflow(registry)
+    workflow = Workflow(registry)
+    workflow.set_role(os_account(), "admin", os_account())  # sets expressions by hand below
+    return workflow
 
 
 def fields(**columns: str) -> list[SourceField]:
@@ -74,8 +82,8 @@ def no_matcher():  # type: ignore[no-untyped-def]
     raise AssertionError("no plain mapping moves here: the matcher is not needed")
 
 
-def repair(flow: Workflow, change: dict, now: list[SourceField]):  # type: ignore[no-untyped-def]
-    event = DriftInput(7, "pipedrive", "deals", [change])
+def repair(flow: Workflow, change: dict | list[dict], now: list[SourceField]):  # type: ignore[no-untyped-def]
+    event = DriftInput(7, "pipedrive", "deals", change if isinstance(change, list) else [change])
     (outcome,) = repair_drift(flow.registry, "acme", now, [event], no_matcher)
     return outcome
 
@@ -99,6 +107,30 @@ def test_a_rename_rewrites_the_baseline_expression_for_the_tenant(flow):
     assert mapping.expression == "deal_status = 'won'"
     other = flow.registry.lookup("globex", "pipedrive", "deals", "is_won")
     assert other is not None and other.expression == WON  # the baseline is untouched
+
+
+@pytest.mark.postgres
+def test_every_rename_of_an_event_lands_in_one_rewrite(flow):
+    both = "status = 'won' or stage = 'closed_won'"
+    ref = FieldRef("acme", "pipedrive", "deals", "is_won")
+    flow.edit(ref, "opportunity.is_won", "none", os_account(), both)
+    sure = {"value_overlap": 1.0, "values_compared": True}
+    changes = [
+        {"kind": "renamed_suspected", "column": "status", "renamed_to": "deal_status",
+         "evidence": sure},
+        {"kind": "renamed_suspected", "column": "stage", "renamed_to": "deal_stage",
+         "evidence": sure},
+        {"kind": "added", "column": "note"},
+    ]  # fmt: skip
+    now = fields(deal_status="VARCHAR", deal_stage="VARCHAR", value="DOUBLE", note="VARCHAR")
+    outcome = repair(flow, changes, now)
+    assert outcome.status == "repaired", outcome
+    (made,) = outcome.repairs
+    assert made.action == "rewritten" and made.expression == (
+        "deal_status = 'won' or deal_stage = 'closed_won'"
+    )
+    mapping = flow.registry.lookup("acme", "pipedrive", "deals", "is_won")
+    assert mapping is not None and mapping.expression == made.expression
 
 
 @pytest.mark.postgres

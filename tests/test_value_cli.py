@@ -11,9 +11,11 @@ from typer.testing import CliRunner
 
 from autonomos_pipelines.cli.common import os_account
 from autonomos_pipelines.cli.main import app
+from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.source_values import ObservedValues
+from autonomos_pipelines.dcl.registry.value_file import parse_values
 from autonomos_pipelines.dcl.registry.value_refs import ValueRef
 from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
@@ -138,3 +140,24 @@ def test_export_and_import_carry_value_mappings_and_check_them_first(flow, tmp_p
     path.write_text(json.dumps(document))
     wrong = cli("mappings", "import", str(path), "--tenant", "beta", code=2)
     assert "maps onto ticket.status, not ticket.priority" in wrong
+
+
+ROW = {"field": FIELD, "value": "snoozed", "target": "ticket.status", "canonical": "on_hold"}
+
+
+@pytest.mark.parametrize(
+    ("row", "tenant", "message"),
+    [
+        ({**ROW, "value": "x" * 5_000}, "acme", "values[0]: source value of 5,000 characters"),
+        ({**ROW, "value": "a\x00b"}, "acme", "values[0]: source value 'a\\x00b' contains a NUL"),
+        ({**ROW, "scope": "tenants"}, "acme", "values[0]: scope 'tenants': one of tenant, global"),
+        ({**ROW, "scope": "tenant"}, None, "values[0]: a tenant's own row cannot go into"),
+        ({**ROW, "canonical": "later"}, "acme", "values[0]: 'later' is not a value of"),
+        ({**ROW, "target": "ticket.priority"}, "acme", "maps onto ticket.status, not ticket"),
+        ({"field": FIELD}, "acme", "values[0] needs text 'field', 'value', 'target'"),
+    ],
+)
+def test_a_value_row_is_refused_naming_the_row_before_anything_is_written(row, tenant, message):
+    targets = {("zendesk", "tickets", "status"): "ticket.status"}
+    with pytest.raises(SpecError, match=re.escape(message)):
+        parse_values([row], tenant, targets, "f.json")

@@ -166,6 +166,8 @@ def import_mappings(
     # every value row is checked against the targets the field rows will leave, first
     targets = planned_targets(flow.registry, tenant_id, rows, pin_inherited, str(source))
     values = parse_values(document.get("values", []), tenant_id, targets, str(source))
+    if values:  # refused before anything of the file is written
+        ValueWorkflow(flow).require_decider(values[0].ref, "value_mapping.import", actor)
     done = import_document(flow, tenant_id, rows, actor, pin_inherited, str(source))
     changed, same, left_values = apply_values(ValueWorkflow(flow), values, actor, pin_inherited)
     left = (

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.services import Services, services
 from autonomos_pipelines.api.routes.mapping_models import MappingRow
-from autonomos_pipelines.core.limits import PG_INTEGER_MAX
+from autonomos_pipelines.core.limits import PG_INTEGER_MAX, refuse
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry import listing
 from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
@@ -74,6 +74,8 @@ def check_expression_route(
     it reads, or a 422 problem naming the position and reason (`autonomos mappings
     check-expression` also prints the SQL it compiles to)."""
     columns = None
+    if (body.connector is None) != (body.table is None):
+        refuse("table", "connector and table name a table together: give both or neither")
     if body.connector and body.table:
         ref = FieldRef(access.tenant_id, body.connector, body.table, "-")
         columns = observed_columns_of(found.workflow, ref)

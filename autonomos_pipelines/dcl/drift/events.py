@@ -35,6 +35,7 @@ class Repair:
     confidence: float
     applied: bool
     detail: str
+    expression: str | None = None  # a computed mapping's expression after the repair
 
 
 @dataclass(frozen=True)

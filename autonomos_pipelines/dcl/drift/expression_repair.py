@@ -1,11 +1,14 @@
 """Drift repairs of computed mappings. A computed mapping is repaired through the columns its
-expression reads (its own name need not be a column at all):
+expression reads (its own name need not be a column at all), with every change of the event
+that touches it decided together:
 
-* renamed: the expression is rewritten to read the new column and gets a new version, applied
-  when the rename is sure enough (the same confidence as moving a plain mapping), proposed
-  otherwise;
-* removed: a reviewer decides, on a proposal to stop computing the field (rejecting it keeps
-  the expression, whose rows from now on read NULL where the column was) - nothing is guessed;
+* renamed: the expression is rewritten to read the new columns (all of the event's renames
+  at once) and checked against the table as it is now; the new version is applied when every
+  rename is sure enough (the same confidence as moving a plain mapping), proposed otherwise;
+* removed: a reviewer decides, on a proposal to stop computing the field. Rejecting it keeps
+  the expression: the raw table keeps the column (NULL from now on), so what the expression
+  derives from it is NULL, and if the column ever leaves the table for good the canonical
+  table's `computed_mappings` check names the expression;
 * retyped: the expression is type-checked against the new types; one that no longer fits its
   canonical field goes to review the same way, with the checker's reason.
 """
@@ -19,6 +22,7 @@ from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
 from autonomos_pipelines.dcl.expressions.check import check_expression, read_columns
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.rename import rename_column
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
@@ -29,20 +33,18 @@ REVIEW_CONFIDENCE = 0.5
 
 @dataclass(frozen=True)
 class ExpressionDrift:
-    """One change of an event's table, the table's columns now, and (for a rename) how sure
-    the DCL is of it."""
+    """One event, the table's columns now, and how sure the DCL is of each rename."""
 
     workflow: Workflow
     tenant_id: TenantId
     event: DriftInput
-    change: dict
     columns: dict[str, str]  # {column: warehouse type}
-    rename_confidence: float = 0.0
-    rename_applied: bool = False
+    rename_confidence: dict[str, float]  # renamed column -> confidence
 
 
-def readers(index: dict, connector: str, table: str, column: str) -> list[Mapping]:
-    """The table's active computed mappings whose expression reads ``column``."""
+def readers(index: dict, connector: str, table: str, changes: list[dict]) -> list[Mapping]:
+    """The table's active computed mappings whose expression reads a changed column."""
+    changed = {change["column"] for change in changes}
     found = []
     for (each_connector, each_table, _), mapping in index.items():
         if (each_connector, each_table) != (connector, table.lower()) or not mapping.expression:
@@ -51,26 +53,36 @@ def readers(index: dict, connector: str, table: str, column: str) -> list[Mappin
             reads = read_columns(mapping.expression)
         except ExpressionError:  # validated when stored; unreadable now reads nothing
             continue
-        if column in reads and mapping.canonical_field:
+        if reads & changed and mapping.canonical_field:
             found.append(mapping)
     return sorted(found, key=lambda m: m.source_field)
 
 
 def repair_reader(drift: ExpressionDrift, mapping: Mapping) -> Repair | None:
-    """The repair of one computed mapping that reads the changed column; None when it still
+    """The repair of one computed mapping that reads changed columns; None when it still
     holds and nothing needs writing."""
-    kind, column = drift.change["kind"], drift.change["column"]
-    if kind == "renamed_suspected":
-        return _follow_rename(drift, mapping, drift.change["renamed_to"])
-    if kind == "removed":
-        return _to_review(drift, mapping, f"it reads {column}, which the source no longer sends")
+    reads = read_columns(mapping.expression or "")
+    touching = [c for c in drift.event.changes if c["column"] in reads]
+    removed = [c["column"] for c in touching if c["kind"] == "removed"]
+    if removed:
+        why = f"it reads {', '.join(removed)}, which the source no longer sends"
+        return _to_review(drift, mapping, why)
+    renames = {c["column"]: c["renamed_to"] for c in touching if c["kind"] == "renamed_suspected"}
+    if renames:
+        return _follow_renames(drift, mapping, renames)
+    if any(c["kind"] == "type_changed" for c in touching):
+        try:
+            _check(mapping, mapping.expression or "", drift.columns)
+        except ExpressionError as error:
+            changed = ", ".join(c["column"] for c in touching if c["kind"] == "type_changed")
+            return _to_review(drift, mapping, f"{changed} changed type; {error}")
+    return None
+
+
+def _check(mapping: Mapping, expression: str, columns: dict[str, str]) -> None:
     canonical = canonical_model()[mapping.canonical_entity or ""]
     canonical_type = canonical.field(mapping.canonical_field or "").type
-    try:
-        check_expression(mapping.expression or "", canonical_type, drift.columns, _target(mapping))
-    except ExpressionError as error:
-        return _to_review(drift, mapping, f"{column} changed type; {error}")
-    return None
+    check_expression(expression, canonical_type, columns, _target(mapping))
 
 
 def _target(mapping: Mapping) -> str:
@@ -82,29 +94,39 @@ def _ref(drift: ExpressionDrift, mapping: Mapping) -> FieldRef:
     return FieldRef(drift.tenant_id, event.connector, event.source_table, mapping.source_field)
 
 
-def _follow_rename(drift: ExpressionDrift, mapping: Mapping, new: str) -> Repair:
-    old = drift.change["column"]
-    rewritten = rename_column(mapping.expression or "", old, new)
+def _follow_renames(drift: ExpressionDrift, mapping: Mapping, renames: dict[str, str]) -> Repair:
+    rewritten = mapping.expression or ""
+    for old, new in renames.items():
+        rewritten = rename_column(rewritten, old, new)
+    try:  # against the table as it is now (when observed): every column it reads is there
+        if drift.columns:
+            _check(mapping, rewritten, drift.columns)
+    except ExpressionError as error:
+        return _to_review(drift, mapping, f"rewritten as {rewritten!r} it fails: {error}")
+    confidence = min(drift.rename_confidence.get(old, 0.0) for old in renames)
+    applied = confidence >= AUTO_APPROVE
+    moves = ", ".join(f"{old} -> {new}" for old, new in renames.items())
     drift.workflow.propose(
         _ref(drift, mapping),
         _target(mapping),
-        drift.rename_confidence,
+        confidence,
         "registry",
         ACTOR,
-        activate=drift.rename_applied,
+        activate=applied,
         transform=mapping.transform,
-        evidence={"renamed_from": old, "renamed_to": new, "expression_was": mapping.expression},
-        reason=f"drift event {drift.event.id}: {old} renamed to {new}; the expression follows",
+        evidence={"renamed": renames, "expression_was": mapping.expression},
+        reason=f"drift event {drift.event.id}: {moves}; the expression follows",
         expression=rewritten,
     )
     return Repair(
         drift.event.id,
-        "rewritten" if drift.rename_applied else "proposed",
+        "rewritten" if applied else "proposed",
         mapping.source_field,
         _target(mapping),
-        drift.rename_confidence,
-        drift.rename_applied,
-        f"{old} -> {new} in {rewritten}",
+        confidence,
+        applied,
+        f"{moves} in {rewritten}",
+        rewritten,
     )
 
 

@@ -21,6 +21,7 @@ The connection goes healing -> active (or review / failed, with the reason).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import tally, traced
@@ -54,7 +55,7 @@ def repair_drift(
     if not events:
         return []
     workflow = Workflow(registry)
-    index = registry.mapping_index(tenant_id)
+    index = dict(registry.mapping_index(tenant_id))  # our copy: repairs update it as they go
     by_key = {(f.source_system, f.source_entity.lower(), f.field): f for f in fields}
     fits = _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory)
     columns = _columns_now(registry, tenant_id, events, fields)
@@ -96,6 +97,7 @@ def _decide(  # noqa: PLR0913
 ) -> EventOutcome:
     made: list[Repair] = []
     try:
+        sure: dict[str, float] = {}  # renamed column -> how sure the DCL is of the rename
         for change in event.changes:
             mapping = index.get((event.connector, event.source_table.lower(), change["column"]))
             # a computed mapping is repaired through what its expression reads, below
@@ -105,12 +107,15 @@ def _decide(  # noqa: PLR0913
             rename = _rename_evidence(event, change, plain, fits)
             if plain is not None:
                 made.append(_repair(workflow, tenant_id, event, change, plain, rename))
-            sure = rename.get("confidence", 0.0)
-            drift = ExpressionDrift(workflow, tenant_id, event, change, columns,
-                                    sure, sure >= AUTO_APPROVE)  # fmt: skip
-            for reader in readers(index, event.connector, event.source_table, change["column"]):
-                if repair := repair_reader(drift, reader):
-                    made.append(repair)
+            if rename:
+                sure[change["column"]] = rename["confidence"]
+        drift = ExpressionDrift(workflow, tenant_id, event, columns, sure)
+        for reader in readers(index, event.connector, event.source_table, event.changes):
+            if repair := repair_reader(drift, reader):
+                made.append(repair)
+                if repair.applied and repair.expression:  # a later event builds on it
+                    key = (event.connector, event.source_table.lower(), reader.source_field)
+                    index[key] = replace(reader, expression=repair.expression)
     except Exception as error:  # the event stays visible as failed; the gate holds
         reason = f"{type(error).__name__}: {error}"
         return EventOutcome(event.id, event.connector, "failed", made, reason)

@@ -38,11 +38,14 @@ def rename_column(text: str, old: str, new: str) -> str:
         if column.name != old:
             continue
         start = column.position
-        end = quoted_run(text, start, '"')[1] if text[start] == '"' else start + len(old)
-        spans.append((start, end))
+        quoted = text[start] == '"'
+        end = quoted_run(text, start, '"')[1] if quoted else start + len(old)
+        # a quoted name may touch its neighbours (`"status"in (...)`): it stays quoted
+        spans.append((start, end, quoted))
     rewritten = text
-    for start, end in sorted(spans, reverse=True):
-        rewritten = rewritten[:start] + spelled(new) + rewritten[end:]
+    for start, end, quoted in sorted(spans, reverse=True):
+        written = '"' + new.replace('"', '""') + '"' if quoted else spelled(new)
+        rewritten = rewritten[:start] + written + rewritten[end:]
     expected = (columns_of(tree) - {old}) | ({new} if spans else set())
     if columns_of(parse(rewritten)) != expected:  # never store a rewrite that reads otherwise
         raise ExpressionError(f"renaming column {old!r} to {new!r} changed what it reads")

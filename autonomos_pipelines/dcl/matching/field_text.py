@@ -109,10 +109,20 @@ CURRENCY_CODES = frozenset(
 
 
 def value_pattern(value: object) -> str | None:
-    return _text_pattern(str(value).strip())
+    text = str(value).strip()
+    # short values repeat (statuses, currencies, flags) and are memoised; a long one is a
+    # tenant's data (free text) and is not kept in the process
+    return _short_pattern(text) if len(text) <= MEMO_CHARS else _text_pattern(text)
 
 
-@functools.lru_cache(maxsize=65_536)  # sample values repeat (statuses, currencies, flags)
+MEMO_CHARS = 40
+
+
+@functools.lru_cache(maxsize=16_384)
+def _short_pattern(text: str) -> str | None:
+    return _text_pattern(text)
+
+
 def _text_pattern(text: str) -> str | None:
     if not text:
         return None

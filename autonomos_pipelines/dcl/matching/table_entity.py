@@ -54,9 +54,10 @@ def entity_affinity(
     ``anchor`` (the entity the table's approved mappings name) leads by ANCHOR_LEAD."""
     # one pass over the targets grouped by entity (it runs once per table: thousands of
     # times when a tenant onboards at scale), the same maxima as masking entity by entity
-    order, starts, empty = _grouping(target_entity, entities)
-    best = np.maximum.reduceat(table_scores[:, order], starts, axis=1)
-    best[:, empty] = -np.inf  # an entity with no target fits nothing
+    order, starts, filled = _grouping(target_entity, entities)
+    # an entity with no target fits nothing; the scores' own dtype keeps the mean as it was
+    best = np.full((len(table_scores), entities), -np.inf, dtype=table_scores.dtype)
+    best[:, filled] = np.maximum.reduceat(table_scores[:, order], starts, axis=1)
     affinity = best.mean(axis=0)
     if anchor is not None:
         affinity[anchor] = affinity.max() + ANCHOR_LEAD
@@ -67,14 +68,16 @@ _grouped: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
 
 
 def _grouping(target_entity: np.ndarray, entities: int) -> tuple[np.ndarray, ...]:
-    """(targets ordered by entity, where each entity's run starts, entities with none), kept
-    for the last target-entity array asked about (a matcher's, fixed for its life)."""
+    """(targets ordered by entity, where each non-empty entity's run starts, which entities
+    have targets), kept for the last target-entity array asked about (a matcher's, fixed for
+    its life)."""
     cached = _grouped[0] if _grouped else None  # one read: another thread may replace it
     if cached is None or cached[0] is not target_entity or cached[1] != entities:
         order = np.argsort(target_entity, kind="stable")
         counts = np.bincount(target_entity, minlength=entities)
-        starts = np.minimum(np.concatenate(([0], np.cumsum(counts)[:-1])), len(order) - 1)
-        cached = (target_entity, entities, order, starts, counts == 0)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        filled = counts > 0  # reduceat over the entities that have targets only
+        cached = (target_entity, entities, order, starts[filled], filled)
         _grouped[:] = [cached]
     return cached[2:]
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.errors import AutonomosError, SpecError
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.registry.refs import FieldRef, WorkflowError
+from autonomos_pipelines.dcl.registry.mapping_file import SCOPES
+from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Registry
-from autonomos_pipelines.dcl.registry.value_checks import enumeration
+from autonomos_pipelines.dcl.registry.value_checks import check_source_value, enumeration
 from autonomos_pipelines.dcl.registry.value_refs import ValueRef
 from autonomos_pipelines.dcl.registry.value_store import ValueStore
 from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
@@ -72,8 +73,9 @@ def parse_values(
             raise SpecError(f"{where}: {item['field']} maps onto {now}, not {mapped}")
         entity, _, field = mapped.partition(".")
         try:
+            check_source_value(item["value"])
             allowed = enumeration(entity, field).values
-        except WorkflowError as error:
+        except AutonomosError as error:
             raise SpecError(f"{where}: {error}") from None
         if item["canonical"] not in allowed:
             raise SpecError(
@@ -81,6 +83,10 @@ def parse_values(
                 f"allowed: {', '.join(allowed)}"
             )
         scope = item.get("scope") or ("tenant" if tenant_id else "global")
+        if scope not in SCOPES:
+            raise SpecError(f"{where}: scope {scope!r}: one of {', '.join(SCOPES)}")
+        if scope == "tenant" and tenant_id is None:
+            raise SpecError(f"{where}: a tenant's own row cannot go into the global baseline")
         ref = ValueRef(FieldRef(tenant_id, connector, table, name), item["value"])
         rows.append(ValueRow(ref, mapped, item["canonical"], scope))
     return rows
