@@ -1,4 +1,4 @@
-"""Response models shared by the review and mappings routes (so OpenAPI documents them)."""
+"""Models shared by the review, mappings and value routes (so OpenAPI documents them)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ class Candidate(BaseModel):
     confidence: float | None
 
 
-class MappingRow(BaseModel):
-    """One version of a field's mapping, as the registry keeps it."""
+class RegistryRow(BaseModel):
+    """What every versioned registry row shows: whose it is, where from, its state."""
 
     id: int
     tenant_id: str | None = Field(description="None: the global baseline")
@@ -21,11 +21,6 @@ class MappingRow(BaseModel):
     connector: str
     source_table: str
     source_field: str
-    target: str | None = Field(description="entity.field; None: no canonical counterpart")
-    transform: str
-    expression: str | None = Field(
-        default=None, description="a computed mapping's expression, else None"
-    )
     confidence: float | None
     method: str
     status: str
@@ -36,4 +31,18 @@ class MappingRow(BaseModel):
     created_by: str | None
     created_at: datetime
     reason: str | None
+
+
+class MappingRow(RegistryRow):
+    """One version of a field's mapping, as the registry keeps it."""
+
+    target: str | None = Field(description="entity.field; None: no canonical counterpart")
+    transform: str
+    expression: str | None = Field(
+        default=None, description="a computed mapping's expression, else None"
+    )
     candidates: list[Candidate] = Field(description="The evidence: targets considered")
+
+
+class Rejection(BaseModel):
+    reason: str = Field("", max_length=500, description="Why (kept in the audit log)")

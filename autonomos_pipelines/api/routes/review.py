@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.services import Services, services
-from autonomos_pipelines.api.routes.mapping_models import MappingRow
+from autonomos_pipelines.api.routes.mapping_models import MappingRow, Rejection
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX, refuse
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry.refs import FieldRef
@@ -36,10 +36,6 @@ class ReviewQueue(BaseModel):
 
 class Approval(BaseModel):
     force: bool = Field(False, description="Approve even if another field feeds the target")
-
-
-class Rejection(BaseModel):
-    reason: str = Field("", max_length=500, description="Why (kept in the audit log)")
 
 
 class ProposalIn(BaseModel):

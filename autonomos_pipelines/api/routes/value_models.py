@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from autonomos_pipelines.api.routes.mapping_models import RegistryRow
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl.registry.value_refs import MAX_VALUE_CHARS
 
@@ -16,28 +16,13 @@ class ValueCandidate(BaseModel):
     similarity: float
 
 
-class ValueRow(BaseModel):
+class ValueRow(RegistryRow):
     """One version of one source value's mapping onto a canonical enumeration value."""
 
     id: int = Field(description="Value-mapping id (`v<id>` in `autonomos review`)")
-    tenant_id: str | None = Field(description="None: the global baseline")
-    scope: str = Field(description="tenant (the tenant's own) or global (the baseline)")
-    connector: str
-    source_table: str
-    source_field: str
     source_value: str
     target: str = Field(description="The enumeration it feeds, entity.field")
     canonical_value: str
-    confidence: float | None
-    method: str
-    status: str
-    version: int
-    is_active: bool
-    approved_by: str | None
-    approved_at: datetime | None
-    created_by: str | None
-    created_at: datetime
-    reason: str | None
     candidates: list[ValueCandidate] = Field(description="The evidence: values considered")
 
     @classmethod
@@ -67,10 +52,6 @@ class FieldValueMap(BaseModel):
 
 class ValueQueue(BaseModel):
     pending: list[ValueRow] = Field(description="Proposed and needs_review value mappings")
-
-
-class ValueDecision(BaseModel):
-    reason: str = Field("", max_length=500, description="Why (kept in the audit log)")
 
 
 class ValueField(BaseModel):

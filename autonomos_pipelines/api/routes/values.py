@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from autonomos_pipelines.api.common.auth import Access, tenant_access
 from autonomos_pipelines.api.common.services import Services, services
+from autonomos_pipelines.api.routes.mapping_models import Rejection
 from autonomos_pipelines.api.routes.review import decides_baseline
 from autonomos_pipelines.api.routes.value_models import (
     FieldValueMap,
     SeenValue,
-    ValueDecision,
     ValueQueue,
     ValueRollback,
     ValueRow,
@@ -99,7 +99,7 @@ def approve_value(
 
 @router.post("/values/review/{value_id}/reject")
 def reject_value(
-    body: ValueDecision,
+    body: Rejection,
     value_id: int = ValueId,
     access: Access = Depends(tenant_access("review")),
     found: Services = Depends(services),

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
-from autonomos_pipelines.dcl.expressions.check import check_expression, read_columns
+from autonomos_pipelines.dcl.expressions.check import read_columns
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.rename import rename_column
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -80,9 +80,7 @@ def repair_reader(drift: ExpressionDrift, mapping: Mapping) -> Repair | None:
 
 
 def _check(mapping: Mapping, expression: str, columns: dict[str, str]) -> None:
-    canonical = canonical_model()[mapping.canonical_entity or ""]
-    canonical_type = canonical.field(mapping.canonical_field or "").type
-    check_expression(expression, canonical_type, columns, _target(mapping))
+    check_for_target(expression, _target(mapping), columns)
 
 
 def _target(mapping: Mapping) -> str:

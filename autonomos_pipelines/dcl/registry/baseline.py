@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import admin_session
-from autonomos_pipelines.dcl.expressions.check import check_expression
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
+from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
 from autonomos_pipelines.dcl.registry.store import Registry
 
 BASELINE_FILE = Path(__file__).parent / "data" / "baseline_mappings.json"
@@ -42,8 +42,7 @@ def _computed(path: Path, connector: str, table: str, block: dict) -> list[Basel
         entity = entity or block["entity"]
         if not has_field(entity, field):
             raise ValueError(f"{path}: {connector}.{table}.{name}: {target} is not canonical")
-        canonical_type = canonical_model()[entity].field(field).type
-        check_expression(expression, canonical_type, None, f"{entity}.{field}")
+        check_for_target(expression, f"{entity}.{field}", None)
         found.append(BaselineMapping(connector, table, name, entity, field, "none", expression))
     return found
 

@@ -52,13 +52,11 @@ def validate_expression(
     connection: Connection | None, ref: FieldRef, target: str | None, expression: str
 ) -> None:
     """Raise ExpressionError unless ``expression`` may feed ``target`` from ``ref``'s table."""
-    entity, _, field = (target or "").partition(".")
-    if not field:
+    if not (target or "").partition(".")[2]:
         raise ExpressionError(f"{ref.key}: an expression needs a canonical target")
-    canonical_type = canonical_model()[entity].field(field).type
     columns = observed_columns(connection, ref) if connection is not None else None
     try:
-        check_expression(expression, canonical_type, columns, target or "")
+        check_for_target(expression, target, columns)
     except ExpressionError as error:
         raise ExpressionError(f"{ref.key} -> {target}: {error}") from None
 
