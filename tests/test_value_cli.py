@@ -7,12 +7,15 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from autonomos_pipelines.cli.common import os_account
 from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.errors import SpecError
+from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.file_import import import_file
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.source_values import ObservedValues
 from autonomos_pipelines.dcl.registry.value_file import parse_values
@@ -140,6 +143,50 @@ def test_export_and_import_carry_value_mappings_and_check_them_first(flow, tmp_p
     path.write_text(json.dumps(document))
     wrong = cli("mappings", "import", str(path), "--tenant", "beta", code=2)
     assert "maps onto ticket.status, not ticket.priority" in wrong
+
+
+REFUSE_BOOM = """
+CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.source_value = 'boom' THEN RAISE EXCEPTION 'could not extend file: disk full'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_boom BEFORE INSERT ON value_mappings
+  FOR EACH ROW EXECUTE FUNCTION refuse_boom();
+"""
+
+
+def test_an_import_failing_while_it_writes_leaves_none_of_the_file(flow):
+    """The database fails on the file's value row, after its field rows were written (the
+    trigger stands in for a full disk or a dropped connection): the field rows roll back."""
+    document = {
+        "tenant": "beta",
+        "mappings": [
+            {"field": FIELD, "target": "ticket.status", "transform": "none", "scope": "tenant"},
+            {"field": "zendesk.tickets.subject", "target": "ticket.description",
+             "transform": "none", "scope": "tenant"},
+        ],
+        "values": [{**ROW, "value": "boom", "canonical": "pending", "scope": "tenant"}],
+    }  # fmt: skip
+    with flow.engine.begin() as db:
+        db.execute(sa.text(REFUSE_BOOM))
+    try:
+        with pytest.raises(sa.exc.DBAPIError, match="disk full"):
+            import_file(flow.workflow, TenantId("beta"), document, os_account())
+    finally:
+        with flow.engine.begin() as db:
+            db.execute(sa.text("DROP TRIGGER refuse_boom ON value_mappings"))
+            db.execute(sa.text("DROP FUNCTION refuse_boom()"))
+    flow.registry.invalidate(TenantId("beta"))  # read what the database holds
+    for field in ("status", "subject"):
+        own = flow.registry.lookup("beta", "zendesk", "tickets", field)
+        assert own is None or own.tenant_id is None, f"{field}: the failed file left a row"
+    assert "boom" not in active_map(flow, "beta")
+
+    done = import_file(flow.workflow, TenantId("beta"), document, os_account())
+    assert (done.fields.changed, len(done.values.proposals)) == (2, 1)
+    assert active_map(flow, "beta")["boom"] == "pending"
+    assert flow.registry.lookup("beta", "zendesk", "tickets", "subject").tenant_id == "beta"
 
 
 ROW = {"field": FIELD, "value": "snoozed", "target": "ticket.status", "canonical": "on_hold"}

@@ -15,13 +15,9 @@ from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
 from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
-from autonomos_pipelines.dcl.registry.mapping_file import (
-    export_document,
-    import_document,
-    planned_targets,
-)
-from autonomos_pipelines.dcl.registry.value_file import apply_values, export_values, parse_values
-from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
+from autonomos_pipelines.dcl.registry.file_import import import_file
+from autonomos_pipelines.dcl.registry.mapping_file import export_document
+from autonomos_pipelines.dcl.registry.value_file import export_values
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect, PostgresDialect
 
@@ -162,14 +158,8 @@ def import_mappings(
     tenant = tenant or document.get("tenant") or None  # the file's: validated as it enters
     tenant_id = tenant_arg(tenant)
     flow, actor = workflow(), acting_user(user)
-    rows = document["mappings"]
-    # every value row is checked against the targets the field rows will leave, first
-    targets = planned_targets(flow.registry, tenant_id, rows, pin_inherited, str(source))
-    values = parse_values(document.get("values", []), tenant_id, targets, str(source))
-    if values:  # refused before anything of the file is written
-        ValueWorkflow(flow).require_decider(values[0].ref, "value_mapping.import", actor)
-    done = import_document(flow, tenant_id, rows, actor, pin_inherited, str(source))
-    changed, same, left_values = apply_values(ValueWorkflow(flow), values, actor, pin_inherited)
+    imported = import_file(flow, tenant_id, document, actor, pin_inherited, str(source))
+    done, values = imported.fields, imported.values
     left = (
         f", {done.inherited} inherited from the baseline left to it (--pin-inherited to copy)"
         if done.inherited
@@ -179,8 +169,13 @@ def import_mappings(
         f"imported {done.total} mappings into {tenant_id or 'the global baseline'}: "
         f"{done.changed} changed, {done.unchanged} unchanged{left}"
     )
-    if values:
+    if imported.value_rows:
         typer.echo(
-            f"imported {len(values)} value mappings: {changed} changed, {same} unchanged"
-            + (f", {left_values} inherited from the baseline left to it" if left_values else "")
+            f"imported {imported.value_rows} value mappings: {len(values.proposals)} changed, "
+            f"{values.unchanged} unchanged"
+            + (
+                f", {values.inherited} inherited from the baseline left to it"
+                if values.inherited
+                else ""
+            )
         )

@@ -15,6 +15,7 @@ from typing import Any
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.listing import applying, mapping_entry
+from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
@@ -57,8 +58,22 @@ def import_document(  # noqa: PLR0913
     source: str = "file",
 ) -> ImportResult:
     """Apply a file's rows to `tenant_id` (None: the baseline) in one transaction: each field
-    whose target, transform or expression differs from the destination's own active row gets a new
-    active version."""
+    whose target, transform or expression differs from the destination's own active row gets
+    a new active version."""
+    result, proposals = plan_import(workflow, tenant_id, items, actor, pin_inherited, source)
+    workflow.propose_many(proposals, actor)  # every row checked first: a bad one changes nothing
+    return result
+
+
+def plan_import(  # noqa: PLR0913
+    workflow: Workflow,
+    tenant_id: TenantId | None,
+    items: list[Any],
+    actor: str,
+    pin_inherited: bool = False,
+    source: str = "file",
+) -> tuple[ImportResult, list[Proposal]]:
+    """What `import_document` would write, nothing written: the counts and the versions."""
     own = {
         _field_of(m.connector, m.source_table, m.source_field): (m, mapping_entry(m)["target"])
         for m in workflow.registry.active_mappings(tenant_id)
@@ -78,10 +93,8 @@ def import_document(  # noqa: PLR0913
             continue
         edits.append((ref, wanted[0], wanted[1]))
         expressions.append(wanted[2])
-    workflow.edit_many(
-        edits, actor, expressions
-    )  # every row checked first: a bad one changes nothing
-    return ImportResult(len(items), len(edits), unchanged, inherited)
+    proposals = workflow.edit_proposals(edits, actor, expressions)
+    return ImportResult(len(items), len(edits), unchanged, inherited), proposals
 
 
 def planned_targets(

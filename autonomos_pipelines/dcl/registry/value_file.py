@@ -92,11 +92,18 @@ def parse_values(
     return rows
 
 
-def apply_values(
+@dataclass(frozen=True)
+class ValuePlan:
+    proposals: list[ValueProposal]  # rows that differ from the destination's own
+    unchanged: int
+    inherited: int  # the baseline's rows left to it (not pinned)
+
+
+def plan_values(
     flow: ValueWorkflow, rows: list[ValueRow], actor: str, pin_inherited: bool
-) -> tuple[int, int, int]:
-    """Write the rows that differ from the destination's own active value mappings, in one
-    transaction; returns (changed, unchanged, inherited and left to the baseline)."""
+) -> ValuePlan:
+    """The new versions the rows need, checked (the actor a decider, every value in its
+    set); nothing written."""
     tenant_id = rows[0].ref.tenant_id if rows else None
     own = {
         (m.field_key, m.source_value): (m.target, m.canonical_value)
@@ -116,7 +123,7 @@ def apply_values(
         entity, _, field = row.target.partition(".")
         proposals.append(ValueProposal(row.ref, entity, field, row.canonical, 1.0, "manual",
                                        True, f"imported by {actor}"))  # fmt: skip
-    if proposals:
-        flow.require_decider(proposals[0].ref, "value_mapping.import", actor)
-    flow.propose_many(proposals, actor)
-    return len(proposals), unchanged, inherited
+    if rows:
+        flow.require_decider(rows[0].ref, "value_mapping.import", actor)
+    flow.check(proposals)
+    return ValuePlan(proposals, unchanged, inherited)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import session
@@ -55,18 +56,29 @@ class ValueWorkflow:
         first so a bad one writes nothing."""
         if not proposals:
             return []
-        tenants = {p.ref.tenant_id for p in proposals}
-        if len(tenants) > 1:
+        self.check(proposals)
+        tenant_id = proposals[0].ref.tenant_id
+        with session(self.engine, tenant_id) as connection:
+            ids = self.write(connection, proposals, actor)
+        self.registry.invalidate(tenant_id)
+        return ids
+
+    @staticmethod
+    def check(proposals: Sequence[ValueProposal]) -> None:
+        """Refuse the lot if any is bad: mixed tenants, a bad source value, a field that is
+        no enumeration, or a canonical value outside its set."""
+        if len({p.ref.tenant_id for p in proposals}) > 1:
             raise WorkflowError("value mappings of one tenant (or the baseline) at a time")
         for proposal in proposals:
             checks.check_source_value(proposal.ref.source_value)
             field = checks.enumeration(proposal.entity, proposal.field)
             checks.check_canonical_value(field, proposal.canonical_value)
-        tenant_id = next(iter(tenants))
-        with session(self.engine, tenant_id) as connection:
-            ids = write_value_proposals(connection, proposals, actor)
-        self.registry.invalidate(tenant_id)
-        return ids
+
+    @staticmethod
+    def write(connection: Connection, proposals: Sequence[ValueProposal], actor: str) -> list[int]:
+        """`propose_many`'s writes inside the caller's transaction (checked first with
+        `check`); the caller then drops the tenant's cached maps."""
+        return write_value_proposals(connection, proposals, actor)
 
     def _decide(self, value_id: int, actor: str, verb: str, reason: str = "") -> dict:
         owner = self.store.tenant_of(value_id)

@@ -347,6 +347,15 @@ class Workflow:
         """Many such edits (of one tenant, or of the baseline) in one transaction: a file
         imported whole or not at all. `expressions`, when given, holds each edit's
         expression (None: a plain column mapping)."""
+        return self.propose_many(self.edit_proposals(edits, actor, expressions), actor)
+
+    def edit_proposals(
+        self,
+        edits: list[tuple[FieldRef, str | None, str]],
+        actor: str,
+        expressions: list[str | None] | None = None,
+    ) -> list[Proposal]:
+        """The new versions `edit_many` writes, once the actor is known to be a decider."""
         if not edits:
             return []
         first = edits[0][0]
@@ -356,11 +365,15 @@ class Workflow:
             )
         why = f"set by {actor}"
         computed = expressions or [None] * len(edits)
-        proposals = [
+        return [
             Proposal(r, t, 1.0, "manual", True, tf, why, None, x)
             for (r, t, tf), x in zip(edits, computed, strict=True)
         ]
-        return self.propose_many(proposals, actor)
+
+    def write(self, connection: Connection, proposals: list[Proposal], actor: str) -> list[int]:
+        """`propose_many`'s writes inside the caller's transaction; the caller then drops
+        the tenant's cached maps (`registry.invalidate`)."""
+        return write_proposals(connection, proposals, actor, _deprecate)
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""
