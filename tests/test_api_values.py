@@ -57,8 +57,11 @@ def test_a_fields_value_map_shows_active_pending_and_seen_values(world):
     assert states == {"card": (40, "canonical"), "klarna": (3, "in review"),
                       "sepa_debit": (2, "mapped"), "zip": (1, "unknown")}  # fmt: skip
     unmapped = {**FIELD, "field": "description"}
-    detail = problem_of(api.client.get(f"{ACME}/values", params=unmapped, headers=viewer), 409)
+    detail = problem_of(api.client.get(f"{ACME}/values", params=unmapped, headers=viewer), 422)
     assert detail["detail"].startswith("payment.description has no value set")
+    nowhere = {**FIELD, "field": "no_such_field"}
+    detail = problem_of(api.client.get(f"{ACME}/values", params=nowhere, headers=viewer), 422)
+    assert "has no active field mapping for tenant acme" in detail["detail"]
 
 
 def test_value_review_is_confined_to_the_tenant_and_decisions_are_audited(world):

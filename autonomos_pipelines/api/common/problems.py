@@ -25,6 +25,7 @@ from autonomos_pipelines.core.quotas import QuotaExceeded
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.registry.refs import MappingConflict, PermissionDenied, WorkflowError
 from autonomos_pipelines.dcl.registry.tokens import AuthenticationError
+from autonomos_pipelines.dcl.registry.value_checks import NotAnEnumeration
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -40,6 +41,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (SpecError, 422),
     (ExpressionError, 422),
     (ConfigError, 422),
+    (NotAnEnumeration, 422),
     (WorkflowError, 409),
     (AutonomosError, 400),
 )

@@ -11,6 +11,11 @@ from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.value_refs import MAX_VALUE_CHARS
 
 
+class NotAnEnumeration(WorkflowError):
+    """The field named has no value map: it feeds no canonical enumeration (a request to
+    fix, 422 over HTTP, not a conflict with a mapping's state)."""
+
+
 def enumerations() -> list[str]:
     """Every canonical field with a value set, as entity.field."""
     return [
@@ -25,10 +30,10 @@ def enumeration(entity: str, field: str) -> CanonicalField:
     """The canonical field, refused unless it has a value set."""
     model = canonical_model()
     if entity not in model or not any(f.name == field for f in model[entity].fields):
-        raise WorkflowError(f"{entity}.{field} is not a field of the canonical model")
+        raise NotAnEnumeration(f"{entity}.{field} is not a field of the canonical model")
     found = model[entity].field(field)
     if not found.values:
-        raise WorkflowError(
+        raise NotAnEnumeration(
             f"{entity}.{field} has no value set, so its values are not mapped; "
             f"enumerations: {', '.join(enumerations())}"
         )
@@ -60,18 +65,21 @@ def mapped_enumeration(registry: Registry, ref: FieldRef) -> CanonicalField:
     mapping = registry.lookup(ref.tenant_id, ref.connector, ref.source_table, ref.source_field)
     scope = f"tenant {ref.tenant_id}" if ref.tenant_id else "the global baseline"
     if mapping is None:
-        raise WorkflowError(
+        raise NotAnEnumeration(
             f"{ref.key} has no active field mapping for {scope}; map it onto an enumeration "
             "first (`autonomos mappings set`)"
         )
     if not mapping.canonical_entity or not mapping.canonical_field:
-        raise WorkflowError(f"{ref.key} is mapped to no canonical field for {scope}")
+        raise NotAnEnumeration(f"{ref.key} is mapped to no canonical field for {scope}")
     return enumeration(mapping.canonical_entity, mapping.canonical_field)
 
 
 def check_still_mapped(registry: Registry, ref: FieldRef, entity: str, field: str) -> None:
     """A value mapping decided now must be for the enumeration its field maps onto now."""
-    current = mapped_enumeration(registry, ref)
+    try:
+        current = mapped_enumeration(registry, ref)
+    except NotAnEnumeration as error:  # the field changed under the proposal: a conflict
+        raise WorkflowError(f"{error}; this value mapping no longer applies (reject it)") from None
     if (current.entity, current.name) != (entity, field):
         raise WorkflowError(
             f"{ref.key} now maps onto {current.entity}.{current.name}, not {entity}.{field}; "
