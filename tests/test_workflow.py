@@ -197,3 +197,9 @@ def test_batch_proposals_are_versioned_audited_and_all_or_nothing(flow):
     with pytest.raises(WorkflowError, match="'nope.x' is not a field"):
         flow.propose_many(bad, "system:dcl")
     assert flow.history(other) == before  # nothing of the bad batch was written
+    for confidence in (float("nan"), 1.5, -0.1):
+        bad = [Proposal(other, "contact.last_name", 0.7, "rag"),
+               Proposal(REF, "contact.email", confidence, "rag")]  # fmt: skip
+        with pytest.raises(WorkflowError, match=r"stripe\.customers\.email: confidence"):
+            flow.propose_many(bad, "system:dcl")
+    assert flow.history(other) == before

@@ -63,6 +63,11 @@ def write_proposals(
         split_target(proposal.target)
         if proposal.transform not in TRANSFORMS:
             raise WorkflowError(f"unknown transform {proposal.transform!r}")
+        if not 0.0 <= float(proposal.confidence) <= 1.0:  # NaN fails too: jsonb has none
+            raise WorkflowError(
+                f"{proposal.ref.key}: confidence {proposal.confidence!r} is not a number "
+                "from 0 to 1"
+            )
     validate_proposals(connection, proposals)
     ids: list[int] = []
     for start in range(0, len(proposals), BATCH):
