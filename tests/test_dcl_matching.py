@@ -14,7 +14,12 @@ import pytest
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
-from autonomos_pipelines.dcl.matching.field_text import dominant_pattern, humanize, split_words
+from autonomos_pipelines.dcl.matching.field_text import (
+    dominant_pattern,
+    humanize,
+    split_words,
+    unwrapped,
+)
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -38,6 +43,31 @@ def test_abbreviations_expand():
     assert humanize("cust_nm") == "customer name"
     assert humanize("inv_total_amt") == "invoice total amount"
     assert humanize("qty") == "quantity"
+
+
+@pytest.mark.parametrize(
+    "name, field",
+    [
+        ("attributes__email", "email"),  # JSON:API (Klaviyo, Intercom v2)
+        ("properties__hs_lead_status", "hs_lead_status"),  # HubSpot
+        ("fields.status.name", "status__name"),  # Jira
+        ("data__attributes__created_at", "created_at"),  # an envelope around JSON:API
+        ("billing_address__city", "billing_address__city"),  # a real object: kept
+        ("customer__data", "customer__data"),  # a wrapper word later in the path: kept
+        ("properties", "properties"),  # only a wrapper: nothing else to say
+        ("Attributes.FirstName", "FirstName"),
+    ],
+)
+def test_wrapper_objects_are_dropped_from_a_path(name, field):
+    assert unwrapped(name) == field
+
+
+def test_a_wrapped_field_reads_as_its_own_name(matcher):
+    plain, wrapped = field("first_name"), field("attributes__first_name")
+    assert (wrapped.name_text, wrapped.tokens) == (plain.name_text, plain.tokens)
+    assert wrapped.example_text == plain.example_text  # what an approval stores
+    ranked = matcher.rank([plain, wrapped], top_k=2)
+    assert ranked[0][0].target == ranked[1][0].target == "contact.first_name"
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,22 @@ def expand_words(words: Iterable[str]) -> list[str]:
     return expanded
 
 
+# Objects APIs wrap a record's own fields in: JSON:API's `attributes`, HubSpot's
+# `properties`, Jira's `fields`, an envelope's `data`. They say nothing about the field.
+WRAPPERS = frozenset({"attributes", "attrs", "properties", "props", "fields", "data"})
+_PATH = re.compile(r"__|\.")
+
+
+def unwrapped(name: str) -> str:
+    """A nested field's path without the wrapper objects it starts with:
+    `attributes__email` -> `email`, `fields.status.name` -> `status.name`; a name that is
+    only a wrapper stays as it is."""
+    parts = _PATH.split(name)
+    while len(parts) > 1 and parts[0].lower() in WRAPPERS:
+        parts = parts[1:]
+    return "__".join(parts)
+
+
 def humanize(name: str) -> str:
     """An identifier as plain words with abbreviations expanded: `cust_nm` -> `customer name`."""
     return " ".join(expand_words(split_words(name)))

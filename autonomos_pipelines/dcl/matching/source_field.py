@@ -21,6 +21,7 @@ from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
     token_set,
+    unwrapped,
     values_text,
 )
 
@@ -71,7 +72,7 @@ class SourceField:
 
     @cached_property
     def name_text(self) -> str:
-        return humanize(self.field)
+        return humanize(unwrapped(self.field))
 
     @cached_property
     def entity_text(self) -> str:
@@ -99,7 +100,7 @@ class SourceField:
 
     @cached_property
     def tokens(self) -> frozenset[str]:
-        return token_set(self.field)
+        return token_set(unwrapped(self.field))
 
     @cached_property
     def pattern(self) -> str | None:
