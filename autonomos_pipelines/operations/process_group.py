@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL_S = 0.2
+KILL_WAIT_S = 5  # how long the kernel gets to take SIGKILLed members away
 
 
 def run_as_group(command: Sequence[str], env: Mapping[str, str], grace_s: float = 10) -> int:
@@ -52,6 +53,11 @@ def stop_group(leader: subprocess.Popen, grace_s: float) -> None:
         time.sleep(POLL_S)
     signal_group(leader.pid, signal.SIGKILL)
     leader.wait()
+    # SIGKILL is delivered, not done: on a loaded machine a member can still be exiting
+    # when we return, and whoever started us would see it running
+    deadline = time.monotonic() + KILL_WAIT_S
+    while group_alive(leader) and time.monotonic() < deadline:
+        time.sleep(POLL_S / 4)
 
 
 def group_alive(leader: subprocess.Popen) -> bool:
