@@ -3,7 +3,7 @@ shipped (the catalogue's approved mappings as evidence) and leaving one system o
 unseen systems' labels too). Each system is scored with confidence trees fitted without it
 (calibrate.py's data minus that system), so no figure has seen its own labels.
 
-    cd bench && ../.venv/bin/python unseen_benchmark.py [--no-append]
+    cd bench && ../.venv/bin/python unseen_benchmark.py [--no-append] [--save outcomes.json]
 
 Per system: top-1 / top-3 / MRR over fields with a counterpart; auto-approved share of those;
 precision of all auto-approvals (a field with no counterpart auto-approved to anything is
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
+from pathlib import Path
 
 import calibrate
 import evaluation
@@ -65,8 +67,7 @@ def held_out_ranking(dataset: str, pool) -> list[evaluation.Ranked]:
     return ranked
 
 
-def table(dataset: str, pool) -> list[str]:
-    ranked = held_out_ranking(dataset, pool)
+def table(ranked: list[evaluation.Ranked]) -> list[str]:
     lines = [
         "| system | fields (mappable) | top-1 | top-3 | MRR | auto-approved | precision | "
         "abstention | LLM share |",
@@ -83,13 +84,27 @@ def table(dataset: str, pool) -> list[str]:
     return lines
 
 
+def outcomes(ranked: list[evaluation.Ranked]) -> list[dict]:
+    """One row per field, what bench/compare_runs.py pairs between two versions of the code."""
+    return [
+        {"system": r.group, "mappable": bool(r.gold), "correct": r.correct,
+         "auto": r.candidates[0].confidence >= AUTO_APPROVE}
+        for r in ranked
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--no-append", action="store_true", help="print only")
+    parser.add_argument("--save", type=Path, help="write each field's outcome here (JSON)")
     args = parser.parse_args()
-    lines = [f"\n## Unseen systems, no LLM — {datetime.date.today()}\n", "As shipped:\n"]
     pool = training_pool()
-    lines += table("unseen", pool) + ["", "Leaving one system out:\n"] + table("unseen_loso", pool)
+    shipped, loso = held_out_ranking("unseen", pool), held_out_ranking("unseen_loso", pool)
+    lines = [f"\n## Unseen systems, no LLM — {datetime.date.today()}\n", "As shipped:\n"]
+    lines += table(shipped) + ["", "Leaving one system out:\n"] + table(loso)
+    if args.save:
+        saved = {"shipped": outcomes(shipped), "loso": outcomes(loso)}
+        args.save.write_text(json.dumps(saved), encoding="utf-8")
     print("\n".join(lines) if args.no_append else results_log.append(lines))
 
 
