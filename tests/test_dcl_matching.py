@@ -55,6 +55,7 @@ def test_abbreviations_expand():
         ("billing_address__city", "billing_address__city"),  # a real object: kept
         ("customer__data", "customer__data"),  # a wrapper word later in the path: kept
         ("properties", "properties"),  # only a wrapper: nothing else to say
+        ("data.", "data."),
         ("Attributes.FirstName", "FirstName"),
     ],
 )

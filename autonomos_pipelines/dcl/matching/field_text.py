@@ -77,12 +77,13 @@ _PATH = re.compile(r"__|\.")
 
 def unwrapped(name: str) -> str:
     """A nested field's path without the wrapper objects it starts with:
-    `attributes__email` -> `email`, `fields.status.name` -> `status.name`; a name that is
-    only a wrapper stays as it is."""
+    `attributes__email` -> `email`, `fields.status.name` -> `status__name`; a name that is
+    only a wrapper (`properties`, `data.`) stays as it is."""
     parts = _PATH.split(name)
-    while len(parts) > 1 and parts[0].lower() in WRAPPERS:
-        parts = parts[1:]
-    return "__".join(parts)
+    kept = parts
+    while len(kept) > 1 and kept[0].lower() in WRAPPERS and any(kept[1:]):
+        kept = kept[1:]
+    return name if kept is parts else "__".join(kept)
 
 
 def humanize(name: str) -> str:
