@@ -16,7 +16,7 @@ from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.file_import import import_file
-from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.refs import FieldRef, WorkflowError
 from autonomos_pipelines.dcl.registry.source_values import ObservedValues
 from autonomos_pipelines.dcl.registry.value_file import parse_values
 from autonomos_pipelines.dcl.registry.value_refs import ValueRef
@@ -171,7 +171,8 @@ def test_an_import_failing_while_it_writes_leaves_none_of_the_file(flow):
     with flow.engine.begin() as db:
         db.execute(sa.text(REFUSE_BOOM))
     try:
-        with pytest.raises(sa.exc.DBAPIError, match="disk full"):
+        refused = "file: the database refused the import (could not extend file: disk full); "
+        with pytest.raises(WorkflowError, match=re.escape(refused + "nothing of the file")):
             import_file(flow.workflow, TenantId("beta"), document, os_account())
     finally:
         with flow.engine.begin() as db:

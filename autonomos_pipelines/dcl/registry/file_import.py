@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from autonomos_pipelines.core.database import session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.mapping_file import (
@@ -16,6 +18,7 @@ from autonomos_pipelines.dcl.registry.mapping_file import (
     plan_import,
     planned_targets,
 )
+from autonomos_pipelines.dcl.registry.refs import WorkflowError
 from autonomos_pipelines.dcl.registry.value_file import ValuePlan, parse_values, plan_values
 from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.workflow import Workflow
@@ -44,8 +47,14 @@ def import_file(  # noqa: PLR0913
     value_flow = ValueWorkflow(flow)
     fields, field_versions = plan_import(flow, tenant_id, rows, actor, pin_inherited, source)
     plan = plan_values(value_flow, values, actor, pin_inherited)
-    with session(flow.engine, tenant_id) as connection:
-        flow.write(connection, field_versions, actor)
-        value_flow.write(connection, plan.proposals, actor)
+    try:
+        with session(flow.engine, tenant_id) as connection:
+            flow.write(connection, field_versions, actor)
+            value_flow.write(connection, plan.proposals, actor)
+    except DBAPIError as error:  # rolled back whole: say so, not with a driver traceback
+        reason = str(error.orig or error).strip().splitlines()[0][:300]
+        raise WorkflowError(
+            f"{source}: the database refused the import ({reason}); nothing of the file was applied"
+        ) from error
     flow.registry.invalidate(tenant_id)
     return FileImport(fields, plan, len(values))
