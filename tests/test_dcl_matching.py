@@ -13,7 +13,7 @@ import pytest
 
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
-from autonomos_pipelines.dcl.matching.embeddings import MiniLmEmbedder, default_embedder
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
@@ -108,23 +108,6 @@ def matcher():
 
 def field(name, entity="customers", system="acme", **kw):
     return SourceField(system, entity, name, **kw)
-
-
-def test_a_field_without_a_description_costs_no_model_pass_beyond_its_name_and_table():
-    """A field's name in its table's context is composed from the two vectors, not encoded
-    per (table, field) pair: onboarding many tables of the same names encodes each once."""
-    embedder = MiniLmEmbedder()
-    matcher = Matcher(canonical_targets(), embedder)
-    names = ["email", "first_name", "created_at", "amount", "status", "owner_id", "phone", "id"]
-    tables = ["customers", "leads", "people", "members", "subscribers"]
-    before = embedder.encoded_texts
-    features = matcher.features([field(n, entity=t) for t in tables for n in names])
-    encoded = embedder.encoded_texts - before
-    assert encoded <= len(names) + len(tables)  # 40 more if each pair were encoded
-    described = field("email", entity="customers", description="Where invoices are sent")
-    matcher.features([described])
-    assert embedder.encoded_texts - before == encoded + 2  # its description, and in context
-    assert features["text_similarity"].shape == (40, len(matcher.schema.targets))
 
 
 def test_obvious_fields_rank_their_target_first(matcher):

@@ -83,11 +83,10 @@ class Matcher:
     ) -> dict[str, np.ndarray]:
         """Every feature as a (fields x targets) matrix, in `scoring.FEATURES` order."""
         names = self.embedder.encode([f.name_text for f in fields])
+        texts = self.embedder.encode([f.full_text for f in fields])
         descriptions = self.embedder.encode([f.description_text for f in fields])
         entities = self.embedder.encode([f.entity_text for f in fields])
-        in_context = _composed(names, entities)
-        texts = self._texts(fields, in_context)
-        example, own = self._example_matrices(in_context, tenant_id)
+        example, own = self._example_matrices(fields, tenant_id)
         cross = names @ self._target_descriptions.T + descriptions @ self._target_names.T
         return {
             "name_similarity": names @ self._target_names.T,
@@ -280,34 +279,17 @@ class Matcher:
             return similarity
         return _encode_where(self.embedder, texts) @ self._target_values.T
 
-    def _texts(self, fields: Sequence[SourceField], in_context: np.ndarray) -> np.ndarray:
-        """A field's whole text: its name in its table's context, and its description when it
-        has one (only then is there a text to encode beyond the name and table)."""
-        texts = in_context.copy()
-        described = [i for i, f in enumerate(fields) if f.description]
-        if described:
-            texts[described] = self.embedder.encode([fields[i].full_text for i in described])
-        return texts
-
     def _example_matrices(
-        self, in_context: np.ndarray, tenant_id: TenantId | None
+        self, fields: Sequence[SourceField], tenant_id: TenantId | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        shape = (len(in_context), len(self.schema.targets))
+        shape = (len(fields), len(self.schema.targets))
         similarity, own = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
         if self.examples is None:
             return similarity, own
+        vectors = self.embedder.encode([f.example_text for f in fields])
         return self.examples.nearest_matrices(
-            in_context, EXAMPLE_NEIGHBOURS, tenant_id, self.schema.index_of, shape[1]
+            vectors, EXAMPLE_NEIGHBOURS, tenant_id, self.schema.index_of, shape[1]
         )
-
-
-def _composed(names: np.ndarray, entities: np.ndarray) -> np.ndarray:
-    """A field's name in its table's context as one unit vector: the sum of the name's and
-    the table's. Encoding `customers email` itself costs one model pass per (table, field)
-    pair (onboarding 50,000 fields took 1.35x as long) and measured no better: ranking,
-    auto-approval and precision moved within noise (bench/results.md, 2026-12-04)."""
-    summed = names + entities
-    return summed / np.linalg.norm(summed, axis=1, keepdims=True).clip(1e-9)
 
 
 def _encode_where(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
