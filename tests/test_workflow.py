@@ -128,7 +128,16 @@ def test_vector_namespaces_never_leak_between_tenants(flow, exact_limit):
     refresh_examples(flow.engine, embedder, None)  # the global baseline (an admin session)
     refresh_examples(flow.engine, embedder, "acme")
     refresh_examples(flow.engine, embedder, "globex")
-    index = PgVectorExampleIndex(flow.engine, exact_limit=exact_limit)
+    # the same rows as another embedder's (int8's name), pointing elsewhere: never searched
+    with flow.engine.begin() as db:
+        db.execute(sa.text("""INSERT INTO dcl_examples (tenant_id, kind, target, text,
+                                  mapping_id, model, embedding)
+                              SELECT tenant_id, kind, 'invoice.total_amount', text, mapping_id,
+                                     'another-model', embedding
+                                FROM dcl_examples WHERE model = :model
+                              ON CONFLICT DO NOTHING"""),
+                   {"model": embedder.name})  # fmt: skip
+    index = PgVectorExampleIndex(flow.engine, embedder.name, exact_limit=exact_limit)
     query = embedder.encode([SourceField("stripe", "customers", secret.source_field).example_text])
     acme_hits = index.nearest(query, 5, "acme")[0]
     globex_hits = index.nearest(query, 50, "globex")[0]
@@ -136,6 +145,7 @@ def test_vector_namespaces_never_leak_between_tenants(flow, exact_limit):
     assert not any(h.own for h in globex_hits)
     assert max(h.similarity for h in globex_hits) < 0.99
     assert (index._memory["acme"] is None) == (exact_limit == 0)
+    assert "invoice.total_amount" not in {h.target for h in acme_hits + globex_hits}
 
 
 CHILD = """

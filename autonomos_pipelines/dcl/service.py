@@ -78,7 +78,7 @@ def build_resolver(
             refresh_examples(registry.engine, embedder, None)  # the global baseline's namespace
             if tenant_id:
                 refresh_examples(registry.engine, embedder, tenant_id)
-            examples = PgVectorExampleIndex(registry.engine)
+            examples = PgVectorExampleIndex(registry.engine, embedder.name)
             ledger = PgUsageLedger(registry.engine, quotas=registry.quotas)  # each tenant's own
         else:
             examples = memory_examples(registry, tenant_id)

@@ -38,7 +38,7 @@ SELECT q.ord, h.target, h.similarity
  CROSS JOIN LATERAL (
        SELECT target, 1 - (embedding <=> CAST(q.v AS vector)) AS similarity
          FROM dcl_examples
-        WHERE kind = 'mapping' AND {namespace}
+        WHERE kind = 'mapping' AND model = :model AND {namespace}
         ORDER BY embedding <=> CAST(q.v AS vector)
         LIMIT :k) h
 """
@@ -56,14 +56,20 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
 
 
-_VISIBLE = """FROM dcl_examples WHERE kind = 'mapping'
+_VISIBLE = """FROM dcl_examples WHERE kind = 'mapping' AND model = :model
                AND (tenant_id IS NULL OR tenant_id = CAST(:tenant_id AS text))"""
 HNSW_BATCH = 1_000
 
 
 class PgVectorExampleIndex:
-    def __init__(self, engine: Engine, ef_search: int = 100, exact_limit: int = 20_000) -> None:
+    """Approved mappings' vectors in pgvector, searched within one embedder's rows (`model`:
+    the embedder's name): an int8 query never meets float vectors, nor the reverse."""
+
+    def __init__(
+        self, engine: Engine, model: str, ef_search: int = 100, exact_limit: int = 20_000
+    ) -> None:
         self.engine = engine
+        self.model = model
         self.ef_search = ef_search
         self.exact_limit = exact_limit
         self._memory: dict[str | None, MemoryExampleIndex | None] = {}
@@ -96,13 +102,13 @@ class PgVectorExampleIndex:
             with session(self.engine, tenant_id) as connection:
                 size = connection.execute(
                     sa.text(f"SELECT count(*) {_VISIBLE}"),  # noqa: S608
-                    {"tenant_id": tenant_id},
+                    {"tenant_id": tenant_id, "model": self.model},
                 ).scalar_one()
                 if size <= self.exact_limit:
                     rows = connection.execute(
                         sa.text(f"SELECT tenant_id, target, text, CAST(embedding AS real[]) "
                                 f"{_VISIBLE} ORDER BY id"),  # noqa: S608
-                        {"tenant_id": tenant_id},
+                        {"tenant_id": tenant_id, "model": self.model},
                     ).all()  # fmt: skip
                     examples = [Example(target, text, tenant) for tenant, target, text, _ in rows]
                     matrix = np.array([row[3] for row in rows], np.float32)
@@ -123,7 +129,7 @@ class PgVectorExampleIndex:
             for namespace, own, params in scopes:
                 rows = connection.execute(
                     sa.text(_SEARCH.format(namespace=namespace)),
-                    {"vectors": literals, "k": k, **params},
+                    {"vectors": literals, "k": k, "model": self.model, **params},
                 )
                 for ordinal, target, similarity in rows:
                     hits[ordinal - 1].append(ExampleHit(target, float(similarity), own))
