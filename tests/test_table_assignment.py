@@ -11,6 +11,7 @@ from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import assign, contests, primary_key
+from autonomos_pipelines.dcl.matching.table_entity import ANCHOR_LEAD, entity_affinity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
@@ -133,3 +134,23 @@ def test_a_tables_approved_mappings_name_its_entity_for_a_new_field(matcher):
     assert resolution.candidates[0].target == "opportunity.description"
     assert resolution.table is not None and resolution.table.entity == "opportunity"
     assert "approved mappings are opportunity fields" in resolution.table.why
+
+
+def test_entity_affinity_of_many_tables_is_each_tables_mean_best_score_per_entity():
+    """All tables at once give what each table alone gives: the mean over its fields of their
+    best score on each entity's targets; an entity with no target fits nothing (-inf), and an
+    anchored table's entity leads the others by ANCHOR_LEAD."""
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(9, 6)).astype(np.float32)
+    target_entity = np.array([0, 2, 0, 1, 2, 2])  # entity 3 has no target
+    tables = [[4, 0, 7], [1], [2, 3, 5, 6, 8]]
+    affinity = entity_affinity(scores, target_entity, 4, tables, [None, None, 1])
+    for table, rows in enumerate(tables[:2]):
+        for entity in range(3):
+            best = scores[rows][:, target_entity == entity].max(axis=1)
+            assert affinity[table, entity] == pytest.approx(best.mean(), abs=1e-6)
+    assert np.isneginf(affinity[:, 3]).all()
+    alone = entity_affinity(scores, target_entity, 4, tables)
+    assert affinity[2, 1] == pytest.approx(alone[2].max() + ANCHOR_LEAD)
+    assert (affinity[:2] == alone[:2]).all()
+    assert entity_affinity(scores, target_entity, 4, []).shape == (0, 4)

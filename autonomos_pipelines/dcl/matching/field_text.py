@@ -86,6 +86,7 @@ def unwrapped(name: str) -> str:
     return name if kept is parts else "__".join(kept)
 
 
+@functools.lru_cache(maxsize=65_536)
 def humanize(name: str) -> str:
     """An identifier as plain words with abbreviations expanded: `cust_nm` -> `customer name`."""
     return " ".join(expand_words(split_words(name)))
@@ -99,6 +100,7 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65_536)
 def token_set(text: str) -> frozenset[str]:
     return frozenset(stem(word) for word in expand_words(split_words(text)))
 

@@ -165,12 +165,16 @@ class Matcher:
         weights = weights or self.model.weights
         scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
         assert isinstance(scores, np.ndarray)
-        fit = np.zeros_like(scores)
-        for table, rows in tables_of(fields).items():
-            anchor = (anchored or {}).get(table)
-            entities = len(self.schema.entities)
-            affinity = entity_affinity(scores[rows], self._target_entity, entities, anchor)
-            fit[rows] = (affinity - affinity.max())[self._target_entity]
+        tables = tables_of(fields)
+        anchor = [(anchored or {}).get(table) for table in tables]
+        affinity = entity_affinity(
+            scores, self._target_entity, len(self.schema.entities), list(tables.values()), anchor
+        )
+        table_of_row = np.empty(len(fields), dtype=np.int64)
+        for table, rows in enumerate(tables.values()):
+            table_of_row[rows] = table
+        relative = affinity - affinity.max(axis=1, keepdims=True)
+        fit = relative[table_of_row][:, self._target_entity]
         features[TABLE_FIT] = fit
         return scores + weights[TABLE_FIT] * fit
 
@@ -190,22 +194,21 @@ class Matcher:
         confidence = model.confidence(evidence(scores, features, rows, order.ravel())).reshape(
             -1, k
         )
-        # gathered as plain lists first: per-element numpy indexing dominated at scale
-        picked = np.take_along_axis(scores, order, axis=1).tolist()
-        shown = {  # features are evidence to show, rounded for it all at once
-            name: np.round(
-                np.take_along_axis(features[name], order, axis=1).astype(np.float64), 4
-            ).tolist()
-            for name in FEATURES
-        }
-        chances = confidence.tolist()
+        # gathered as plain lists first: per-element numpy indexing dominated at scale; the
+        # evidence to show is rounded all at once, one (fields x k x features) block
+        picked = np.round(np.take_along_axis(scores, order, axis=1).astype(np.float64), 4).tolist()
+        shown = np.stack(
+            [np.take_along_axis(features[name], order, axis=1) for name in FEATURES], axis=2
+        )
+        shown_rows = np.round(shown.astype(np.float64), 4).tolist()
+        chances = np.round(confidence, 4).tolist()
         return [
             [
                 Candidate(
                     keys[i],
-                    round(chances[row][rank], 4),
-                    round(picked[row][rank], 4),
-                    {name: shown[name][row][rank] for name in FEATURES},
+                    chances[row][rank],
+                    picked[row][rank],
+                    dict(zip(FEATURES, shown_rows[row][rank], strict=True)),
                 )
                 for rank, i in enumerate(indexes)
             ]

@@ -44,13 +44,14 @@ class TableDecider:
         self.schema, self.target_entity = schema, target_entity
         self.scores, self.features, self.model = scores, features, model
         self.keys = [t.key for t in schema.targets]
+        self._identities = set(schema.identities.values())
 
     def settle(
         self, ranked: list[list[Candidate]], fields: Sequence[SourceField], taken: Taken, depth: int
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
         choices = self._choices(ranked, depth)
         tables = tables_of(fields)
-        decided = {table: self.entity_of(table, rows) for table, rows in tables.items()}
+        decided = self.entities_of(tables)
         keys = {}
         for table, rows in tables.items():
             key_row = primary_key([fields[r].field for r in rows], table[1])
@@ -83,15 +84,17 @@ class TableDecider:
         order = np.argsort(-self.scores, axis=1)[:, :depth].tolist()
         choices: dict[int, Sequence[int]] = {}
         for row, targets in enumerate(order):
-            sure = {c.target: c.confidence for c in ranked[row]}
-            viable = [t for t in targets[1:] if sure.get(self.keys[t], 1.0) >= REVIEW]
+            # `ranked` holds the same argsort's first targets, in the same order
+            sure = [c.confidence for c in ranked[row]]
+            sure += [1.0] * (len(targets) - len(sure))  # beyond top_k: never ruled out
+            viable = [t for t, p in zip(targets[1:], sure[1:], strict=True) if p >= REVIEW]
             choices[row] = targets[:1] + viable
         return choices
 
     def _structural(self, candidates: list[Candidate]) -> list[Candidate]:
         """An entity's identity field decides which canonical table a source table feeds:
         never automatic, however sure the match."""
-        identities = set(self.schema.identities.values())
+        identities = self._identities
         capped = [
             replace(c, confidence=min(CONTESTED_CEILING, c.confidence))
             if c.target in identities else c
@@ -103,20 +106,28 @@ class TableDecider:
             capped[0] = replace(capped[0], note=note)
         return capped
 
-    def entity_of(self, table: Table, rows: list[int]) -> TableEntity:
-        entities, anchor = self.schema.entities, self.anchored.get(table)
-        affinity = entity_affinity(self.scores[rows], self.target_entity, len(entities), anchor)
-        order = np.argsort(-affinity)
-        second = order[1] if len(order) > 1 else None
-        return TableEntity(
-            entities[order[0]],
-            round(float(affinity[order[0]]), 4),
-            entities[second] if second is not None else None,
-            round(float(affinity[second]), 4) if second is not None else 0.0,
-            len(rows),
-            None,
-            anchor is not None,
+    def entities_of(self, tables: dict[Table, list[int]]) -> dict[Table, TableEntity]:
+        entities, anchors = self.schema.entities, [self.anchored.get(t) for t in tables]
+        affinity = entity_affinity(
+            self.scores, self.target_entity, len(entities), list(tables.values()), anchors
         )
+        order = np.argsort(-affinity, axis=1)[:, :2].tolist()
+        fits = np.take_along_axis(affinity, np.asarray(order).reshape(len(order), -1), axis=1)
+        decided = {}
+        for (table, rows), ranked, fit, anchor in zip(
+            tables.items(), order, fits.tolist(), anchors, strict=True
+        ):
+            second = len(ranked) > 1
+            decided[table] = TableEntity(
+                entities[ranked[0]],
+                round(fit[0], 4),
+                entities[ranked[1]] if second else None,
+                round(fit[1], 4) if second else 0.0,
+                len(rows),
+                None,
+                anchor is not None,
+            )
+        return decided
 
     def _identity(self, entity: str) -> int | None:
         if self.schema.identities:

@@ -48,19 +48,30 @@ def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
 
 
 def entity_affinity(
-    table_scores: np.ndarray, target_entity: np.ndarray, entities: int, anchor: int | None = None
+    scores: np.ndarray,
+    target_entity: np.ndarray,
+    entities: int,
+    tables: Sequence[Sequence[int]],
+    anchors: Sequence[int | None] = (),
 ) -> np.ndarray:
-    """Per target entity: the mean over the table's fields of their best score on it. An
-    ``anchor`` (the entity the table's approved mappings name) leads by ANCHOR_LEAD."""
-    # one pass over the targets grouped by entity (it runs once per table: thousands of
-    # times when a tenant onboards at scale), the same maxima as masking entity by entity
+    """(tables x target entities): per table (its rows of `scores`), the mean over its fields
+    of their best score on each entity. A table's anchor (the entity its approved mappings
+    name) leads by ANCHOR_LEAD. Every table at once: a tenant onboarding at scale has tens of
+    thousands of tables, and a pass per table cost more than the scoring itself."""
+    # the targets grouped by entity, one reduceat for every row's best per entity
     order, starts, filled = _grouping(target_entity, entities)
     # an entity with no target fits nothing; the scores' own dtype keeps the mean as it was
-    best = np.full((len(table_scores), entities), -np.inf, dtype=table_scores.dtype)
-    best[:, filled] = np.maximum.reduceat(table_scores[:, order], starts, axis=1)
-    affinity = best.mean(axis=0)
-    if anchor is not None:
-        affinity[anchor] = affinity.max() + ANCHOR_LEAD
+    best = np.full((len(scores), entities), -np.inf, dtype=scores.dtype)
+    best[:, filled] = np.maximum.reduceat(scores[:, order], starts, axis=1)
+    sizes = np.array([len(rows) for rows in tables], dtype=np.int64)
+    if not len(sizes):
+        return np.empty((0, entities), dtype=scores.dtype)
+    rows = np.concatenate([np.asarray(rows, dtype=np.int64) for rows in tables])
+    first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    affinity = np.add.reduceat(best[rows], first, axis=0) / sizes.astype(scores.dtype)[:, None]
+    for table, anchor in enumerate(anchors):
+        if anchor is not None:
+            affinity[table, anchor] = affinity[table].max() + ANCHOR_LEAD
     return affinity
 
 
