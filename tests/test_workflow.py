@@ -48,6 +48,18 @@ def audit_actions(flow, key_like: str) -> list[str]:
 REF = FieldRef("acme", "stripe", "customers", "email")
 
 
+def test_pending_without_evidence_is_the_same_rows_without_their_evidence(flow):
+    """A mapping run reads pending rows back only to count and name them: the candidates'
+    evidence (most of a row) is left in the database, everything else is the same."""
+    evidence = {"candidates": [{"target": "contact.email", "confidence": 0.7, "features": {}}]}
+    flow.propose(REF, "contact.email", 0.7, "rag", "system:dcl", evidence=evidence)
+    (full,) = flow.pending("acme")
+    (light,) = flow.pending("acme", evidence=False)
+    assert full["evidence"] == evidence
+    assert "evidence" not in light
+    assert light == {key: value for key, value in full.items() if key != "evidence"}
+
+
 def test_proposal_approved_becomes_active_with_audit(flow):
     mapping_id = flow.propose(REF, "contact.email", 0.7, "rag", "system:dcl")
     assert flow.get(mapping_id)["status"] == "proposed"

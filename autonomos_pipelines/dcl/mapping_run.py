@@ -100,7 +100,7 @@ def map_tenant_fields(
     index = registry.mapping_index(tenant_id)
     pending = {
         (r["connector"], r["source_table"].lower(), r["source_field"]): r
-        for r in workflow.pending(tenant_id)
+        for r in workflow.pending(tenant_id, evidence=False)
     }
     fresh = [f for f in fields if key(f) not in index and key(f) not in pending]
     resolutions: dict[tuple[str, str, str], Resolution] = {}
@@ -119,7 +119,7 @@ def map_tenant_fields(
         index = registry.mapping_index(tenant_id)
         pending = {
             (r["connector"], r["source_table"].lower(), r["source_field"]): r
-            for r in workflow.pending(tenant_id)
+            for r in workflow.pending(tenant_id, evidence=False)
         }
     for source in fields:
         run.outcomes.append(

@@ -125,10 +125,14 @@ class Workflow:
         with session(self.engine, owner) as connection:
             return dict(_fetch_row(connection, mapping_id, lock=False))
 
-    def pending(self, tenant_id: TenantId | None) -> list[dict]:
+    def pending(self, tenant_id: TenantId | None, evidence: bool = True) -> list[dict]:
+        """Proposals awaiting a person, oldest version first; ``evidence`` False leaves out
+        each row's evidence (the candidates and their features: most of a row's size, read
+        back for thousands of rows after an onboarding that only counts them)."""
+        columns = ROW_COLUMNS if evidence else ROW_COLUMNS.replace(" evidence,", "")
         with session(self.engine, tenant_id) as connection:
             rows = connection.execute(
-                sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
+                sa.text(f"""SELECT {columns} FROM field_mappings
                             WHERE status IN ('proposed', 'needs_review')
                               AND (CAST(:t AS text) IS NULL OR tenant_id = :t)
                             ORDER BY tenant_id, connector, source_table, source_field, version"""),  # noqa: S608
