@@ -179,7 +179,7 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
         ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
         evidence: dict = {
             "candidates": [
-                {"target": c.target, "confidence": c.confidence, "features": c.features}
+                {"target": c.target, "confidence": c.confidence, "features": _said(c.features)}
                 for c in resolution.candidates
             ]
         }
@@ -203,6 +203,13 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
         else:
             run.proposed += 1
     workflow.propose_many(proposals, ACTOR)
+
+
+def _said(features: dict[str, float]) -> dict[str, float]:
+    """The features that say something: one at 0 (no example, no sample values, no table
+    disagreement) is left out of the stored evidence, as `autonomos review` leaves it out of
+    what it shows: 43 % of an onboarding's evidence by size."""
+    return {name: value for name, value in features.items() if value}
 
 
 def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:

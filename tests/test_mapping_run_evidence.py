@@ -1,0 +1,35 @@
+"""What a mapping pass stores with each decision it writes (dcl/mapping_run.py), on real
+PostgreSQL: the candidates, each with the features that say something about it."""
+
+from __future__ import annotations
+
+import pytest
+
+from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+pytestmark = pytest.mark.postgres
+
+
+def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    fields = [
+        SourceField("zorg", "members", "member_email", "text", samples=("a@b.com",)),
+        SourceField("zorg", "members", "joined_on", "date", samples=("2024-01-02",)),
+    ]
+    run = map_tenant_fields(registry, "acme", fields)
+    decided = [o for o in run.outcomes if o.status != "unmapped"]
+    assert decided  # a decision was written to look at
+    for outcome in decided:
+        ref = FieldRef("acme", "zorg", "members", outcome.source.field)
+        (row,) = [r for r in Workflow(registry).history(ref) if r["tenant_id"] == "acme"]
+        candidates = row["evidence"]["candidates"]
+        assert outcome.target in [c["target"] for c in candidates]
+        for candidate in candidates:
+            features = candidate["features"]
+            assert features["name_similarity"] != 0  # the name always says something
+            assert 0 not in features.values()  # a feature at 0 is left out
