@@ -13,7 +13,8 @@ import pytest
 
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
-from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching import matcher as matcher_module
+from autonomos_pipelines.dcl.matching.embeddings import MiniLmEmbedder, default_embedder
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
@@ -108,6 +109,30 @@ def matcher():
 
 def field(name, entity="customers", system="acme", **kw):
     return SourceField(system, entity, name, **kw)
+
+
+def test_the_texts_of_many_chunks_reach_the_encoder_in_one_call(monkeypatch):
+    """rank_tables encodes a group of chunks' texts ahead, so the encoder batches them by
+    length together (not a few texts per chunk); what it ranks is unchanged."""
+    embedder = MiniLmEmbedder()
+    matcher = Matcher(canonical_targets(), embedder)
+    tables = ["customers", "leads", "people", "members"]
+    fields = [field(n, entity=t) for t in tables for n in ("email", "first_name", "created_at")]
+    monkeypatch.setattr(matcher_module, "CHUNK", 3)  # a chunk per table
+    monkeypatch.setattr(matcher_module, "CHUNKS_ENCODED_TOGETHER", 1)
+    one_by_one = matcher.rank(fields)
+    calls: list[int] = []
+    compute = embedder._compute
+    monkeypatch.setattr(
+        embedder, "_compute", lambda texts: calls.append(len(texts)) or compute(texts)
+    )
+    embedder._cache.clear()
+    monkeypatch.setattr(matcher_module, "CHUNKS_ENCODED_TOGETHER", 16)
+    together = matcher.rank(fields)
+    assert len(calls) == 1 and calls[0] >= len(tables) * 3  # each table's texts, one call
+    assert [[c.target for c in cs] for cs in together] == [
+        [c.target for c in cs] for cs in one_by_one
+    ]
 
 
 def test_obvious_fields_rank_their_target_first(matcher):

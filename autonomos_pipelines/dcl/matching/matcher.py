@@ -32,6 +32,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 CHUNK = 1024
+CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
 EXAMPLE_NEIGHBOURS = 24
 TABLE_FIT = "table_fit"
 
@@ -126,13 +127,17 @@ class Matcher:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
         entities: dict[tuple[str, str], TableEntity] = {}
-        for chunk in _chunks_of_whole_tables(fields):
-            chunk_fields = [fields[i] for i in chunk]
-            features = self.features(chunk_fields, tenant_id)
-            decided, tables = self.decide(features, chunk_fields, top_k, taken=taken)
-            entities.update(tables)
-            for i, candidates in zip(chunk, decided, strict=True):
-                ranked[i] = candidates
+        chunks = _chunks_of_whole_tables(fields)
+        for start in range(0, len(chunks), CHUNKS_ENCODED_TOGETHER):
+            group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
+            self._encode_ahead([fields[i] for chunk in group for i in chunk])
+            for chunk in group:
+                chunk_fields = [fields[i] for i in chunk]
+                features = self.features(chunk_fields, tenant_id)
+                decided, tables = self.decide(features, chunk_fields, top_k, taken=taken)
+                entities.update(tables)
+                for i, candidates in zip(chunk, decided, strict=True):
+                    ranked[i] = candidates
         return [candidates or [] for candidates in ranked], entities
 
     def decide(
@@ -281,6 +286,19 @@ class Matcher:
         if not any(texts) or not self._target_values.any():
             return similarity
         return _encode_where(self.embedder, texts) @ self._target_values.T
+
+    def _encode_ahead(self, fields: Sequence[SourceField]) -> None:
+        """Every text `features` will ask of these fields, encoded in one call: the encoder
+        batches texts by length, and one chunk's few new texts of each length made small,
+        unevenly padded batches (1.4x the encoding time of a 50,000-field onboarding). The
+        embedder keeps each text's vector (MiniLmEmbedder's cache), so `features` finds them."""
+        texts = [t for f in fields for t in (f.name_text, f.full_text, f.description_text)]
+        texts += [f.entity_text for f in fields]
+        if self.examples is not None:
+            texts += [f.example_text for f in fields]
+        if self._target_values.any():
+            texts += [f.samples_text for f in fields if f.samples_text]
+        self.embedder.encode(list(dict.fromkeys(texts)))
 
     def _example_matrices(
         self, fields: Sequence[SourceField], tenant_id: TenantId | None
