@@ -6,7 +6,9 @@ stands in for generativelanguage.googleapis.com, which is unreachable here.
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
 from autonomos_pipelines.dcl.matching import matcher as matcher_module
 from autonomos_pipelines.dcl.matching.embeddings import MiniLmEmbedder, default_embedder
+from autonomos_pipelines.dcl.matching.feature_names import FEATURES
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
@@ -279,3 +282,17 @@ def test_value_sets_count_only_equal_values_on_the_canonical_model(matcher):
     (ranked,) = matcher.rank([field("reply_to", "tickets", samples=("a@b.com", "c@d.org"))], 200)
     channel = next(c for c in ranked if c.target == "ticket.channel")
     assert channel.features["value_similarity"] == 0 and channel.features["value_overlap"] == 0
+
+
+def test_a_candidates_features_read_as_a_dict_and_copy_as_one(matcher):
+    """Candidates read their features from their batch's block when asked; copied, pickled
+    or compared they are the plain dict they stand for, never the whole block."""
+    (candidates,) = matcher.rank([field("email", samples=("a@b.com",))])
+    features = candidates[0].features
+    plain = dict(features.items())
+    assert list(plain) == list(FEATURES) and plain["name_similarity"] > 0.5
+    assert features == plain and features["token_overlap"] == plain["token_overlap"]
+    assert pickle.loads(pickle.dumps(features)) == plain
+    assert type(copy.deepcopy(features)) is dict and repr(features) == repr(plain)
+    with pytest.raises(KeyError):
+        features["no_such_feature"]

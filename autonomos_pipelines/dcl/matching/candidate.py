@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.feature_names import FEATURES
+
+_POSITION = {name: i for i, name in enumerate(FEATURES)}
 
 
 @dataclass(frozen=True)
@@ -10,5 +17,38 @@ class Candidate:
     target: str
     confidence: float
     score: float
-    features: dict[str, float] = field(default_factory=dict, compare=False)
+    features: Mapping[str, float] = field(default_factory=dict, compare=False)
     note: str = field(default="", compare=False)  # why the table's other fields changed it
+
+
+class FeatureRow(Mapping[str, float]):
+    """One candidate's features, read from its batch's (fields x candidates x FEATURES)
+    block when asked: most candidates of a large onboarding are never shown or stored, and
+    a dict each cost more than scoring them."""
+
+    __slots__ = ("_block", "_row", "_rank")
+
+    def __init__(self, block: np.ndarray, row: int, rank: int) -> None:
+        self._block, self._row, self._rank = block, row, rank
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._block[self._row, self._rank, _POSITION[name]])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FEATURES)
+
+    def __len__(self) -> int:
+        return len(FEATURES)
+
+    def items(self):  # type: ignore[override]  # one conversion for the whole row
+        return zip(FEATURES, self._block[self._row, self._rank].tolist(), strict=True)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    # copied or pickled, a row is the plain dict it stands for, never its whole block
+    def __deepcopy__(self, memo: dict) -> dict[str, float]:
+        return dict(self.items())
+
+    def __reduce__(self) -> tuple:
+        return (dict, (dict(self.items()),))

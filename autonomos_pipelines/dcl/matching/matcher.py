@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
@@ -200,20 +200,17 @@ class Matcher:
             -1, k
         )
         # gathered as plain lists first: per-element numpy indexing dominated at scale; the
-        # evidence to show is rounded all at once, one (fields x k x features) block
+        # evidence to show stays one rounded block that each candidate reads when asked
         picked = np.round(np.take_along_axis(scores, order, axis=1).astype(np.float64), 4).tolist()
         shown = np.stack(
             [np.take_along_axis(features[name], order, axis=1) for name in FEATURES], axis=2
         )
-        shown_rows = np.round(shown.astype(np.float64), 4).tolist()
+        block = np.round(shown.astype(np.float64), 4)
         chances = np.round(confidence, 4).tolist()
         return [
             [
                 Candidate(
-                    keys[i],
-                    chances[row][rank],
-                    picked[row][rank],
-                    dict(zip(FEATURES, shown_rows[row][rank], strict=True)),
+                    keys[i], chances[row][rank], picked[row][rank], FeatureRow(block, row, rank)
                 )
                 for rank, i in enumerate(indexes)
             ]
