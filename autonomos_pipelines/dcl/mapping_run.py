@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.gc_pause import collector_paused
 from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import counts, traced
@@ -90,47 +91,58 @@ def map_tenant_fields(
 ) -> MappingRun:
     """Resolve the fields the registry has no answer for, and write the decisions; ``llm``
     None: no LLM is asked."""
-    from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
-
-    def key(source: SourceField) -> tuple[str, str, str]:
-        return (source.source_system, source.source_entity.lower(), source.field)
-
     workflow = Workflow(registry)
     run = MappingRun()
     index = registry.mapping_index(tenant_id)
-    pending = {
-        (r["connector"], r["source_table"].lower(), r["source_field"]): r
-        for r in workflow.pending(tenant_id, evidence=False)
-    }
-    fresh = [f for f in fields if key(f) not in index and key(f) not in pending]
+    pending = _pending(workflow, tenant_id)
+    fresh = [f for f in fields if _key(f) not in index and _key(f) not in pending]
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     if fresh:
+        resolutions = _decide(registry, tenant_id, fresh, index, workflow, run, llm)
+        index = registry.mapping_index(tenant_id)
+        pending = _pending(workflow, tenant_id)
+    for source in fields:
+        run.outcomes.append(
+            _outcome(
+                source,
+                index.get(_key(source)),
+                pending.get(_key(source)),
+                resolutions.get(_key(source)),
+            )
+        )
+    return run
+
+
+def _decide(registry, tenant_id, fresh, index, workflow, run, llm) -> dict:
+    """Resolve the fresh fields and write the decisions (held apart from the cyclic garbage
+    collector: a quarter of a million candidates live until written at scale)."""
+    from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
+
+    resolutions: dict[tuple[str, str, str], Resolution] = {}
+    with collector_paused():
         resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
         resolver.registry_lookup = None  # already answered from the hot index above
         run.resolved_now = len(fresh)
         taken = approved_targets(index, fresh)
         for resolution in resolver.resolve(fresh, tenant_id=tenant_id, taken=taken):
-            resolutions[key(resolution.field)] = resolution
+            resolutions[_key(resolution.field)] = resolution
         if resolver.llm is not None:
             run.llm_calls = getattr(resolver.llm, "calls", 0)
         rejected = rejected_targets(registry, tenant_id)
         _write_decisions(workflow, tenant_id, resolutions, index, rejected, run)
         count_decisions(tenant_id, ((r.method, r.status) for r in resolutions.values()))
-        index = registry.mapping_index(tenant_id)
-        pending = {
-            (r["connector"], r["source_table"].lower(), r["source_field"]): r
-            for r in workflow.pending(tenant_id, evidence=False)
-        }
-    for source in fields:
-        run.outcomes.append(
-            _outcome(
-                source,
-                index.get(key(source)),
-                pending.get(key(source)),
-                resolutions.get(key(source)),
-            )
-        )
-    return run
+    return resolutions
+
+
+def _key(source: SourceField) -> tuple[str, str, str]:
+    return (source.source_system, source.source_entity.lower(), source.field)
+
+
+def _pending(workflow: Workflow, tenant_id: TenantId) -> dict[tuple[str, str, str], dict]:
+    return {
+        (r["connector"], r["source_table"].lower(), r["source_field"]): r
+        for r in workflow.pending(tenant_id, evidence=False)
+    }
 
 
 def approved_targets(index: dict, fields: list[SourceField]) -> dict[tuple[str, str], set[str]]:
