@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -155,10 +155,12 @@ class Registry:
         if cached is not None:
             return [Mapping(**row) for row in cached]
         with session(self.engine, tenant_id) as connection:
-            rows = connection.execute(_ACTIVE_SQL, {"tenant_id": tenant_id}).mappings()
-            mappings = [Mapping(**row) for row in rows]
-        self.cache.set(key, [asdict(mapping) for mapping in mappings])
-        return mappings
+            rows = [
+                dict(row)
+                for row in connection.execute(_ACTIVE_SQL, {"tenant_id": tenant_id}).mappings()
+            ]
+        self.cache.set(key, rows)  # the rows are the mappings' fields (asdict cost more)
+        return [Mapping(**row) for row in rows]
 
     def mapping_index(self, tenant_id: TenantId | None) -> dict[tuple[str, str, str], Mapping]:
         """Active mappings keyed by (connector, lower(table), field): a dict lookup when hot."""

@@ -6,7 +6,7 @@ write through the registry or the value workflow drops them."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,10 +41,11 @@ class ValueStore:
         if cached is not None:
             return [ValueMapping(**row) for row in cached]
         with session(self.engine, tenant_id) as connection:
-            rows = connection.execute(_ACTIVE_SQL, {"t": tenant_id}).mappings()
-            found = [ValueMapping(**row) for row in rows]
-        self.registry.cache.set(key, [asdict(row) for row in found])
-        return found
+            rows = [
+                dict(row) for row in connection.execute(_ACTIVE_SQL, {"t": tenant_id}).mappings()
+            ]
+        self.registry.cache.set(key, rows)  # the rows are the mappings' fields
+        return [ValueMapping(**row) for row in rows]
 
     def applying(self, tenant_id: TenantId | None) -> dict[FieldKey, dict[str, ValueMapping]]:
         """Per source field, value -> active value mapping, keeping only those for the
