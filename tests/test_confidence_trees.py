@@ -11,17 +11,25 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from autonomos_pipelines.dcl.matching.confidence import EVIDENCE, ensemble_from_json
 from autonomos_pipelines.dcl.matching.scoring import default_model
+from autonomos_pipelines.dcl.matching.tree_tables import outcome_tables
 from bench.tree_export import from_sklearn
 
 
-def test_exported_trees_match_sklearn_through_json():
+@pytest.mark.parametrize(("depth", "tabled"), [(3, True), (6, False)])
+def test_exported_trees_match_sklearn_through_json(depth, tabled):
+    """Shallow trees run through a table of their outcomes (tree_tables), deeper ones leaf by
+    leaf; both give sklearn's probabilities, rows with missing values and without alike."""
     rng = np.random.default_rng(7)
     x = rng.normal(size=(600, len(EVIDENCE)))
     x[rng.random(x.shape) < 0.05] = np.nan
+    x[:300, 5] = rng.normal(size=300)  # column 5 without a missing value in the first half
     y = (np.nan_to_num(x[:, 0]) + 0.5 * np.nan_to_num(x[:, 3]) > 0.2).astype(int)
-    model = HistGradientBoostingClassifier(max_depth=3, max_iter=40, random_state=0).fit(x, y)
+    model = HistGradientBoostingClassifier(max_depth=depth, max_iter=40, random_state=0)
+    model.fit(x, y)
     stored = ensemble_from_json(json.loads(json.dumps(from_sklearn(model).to_json())))
-    assert np.abs(stored.probability(x) - model.predict_proba(x)[:, 1]).max() < 1e-9
+    assert (outcome_tables(stored.trees) is not None) == tabled
+    for rows in (x, x[:300]):
+        assert np.abs(stored.probability(rows) - model.predict_proba(rows)[:, 1]).max() < 1e-9
 
 
 def test_trees_fitted_on_other_evidence_are_refused():
