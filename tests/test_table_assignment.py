@@ -141,16 +141,20 @@ def test_entity_affinity_of_many_tables_is_each_tables_mean_best_score_per_entit
     best score on each entity's targets; an entity with no target fits nothing (-inf), and an
     anchored table's entity leads the others by ANCHOR_LEAD."""
     rng = np.random.default_rng(3)
-    scores = rng.normal(size=(9, 6)).astype(np.float32)
+    scores = (rng.normal(size=(40, 6)) * 3).astype(np.float32)
     target_entity = np.array([0, 2, 0, 1, 2, 2])  # entity 3 has no target
-    tables = [[4, 0, 7], [1], [2, 3, 5, 6, 8]]
-    affinity = entity_affinity(scores, target_entity, 4, tables, [None, None, 1])
-    for table, rows in enumerate(tables[:2]):
-        for entity in range(3):
-            best = scores[rows][:, target_entity == entity].max(axis=1)
-            assert affinity[table, entity] == pytest.approx(best.mean(), abs=1e-6)
+    sizes = [3, 1, 5, 3, 17, 11]  # two tables of one size are averaged together
+    tables = np.split(rng.permutation(40), np.cumsum(sizes))[: len(sizes)]
+    tables = [[int(r) for r in rows] for rows in tables]
+    anchors = [None] * 5 + [1]
+    affinity = entity_affinity(scores, target_entity, 4, tables, anchors)
+    for table, rows in enumerate(tables[:5]):
+        best = np.stack(
+            [scores[rows][:, target_entity == entity].max(axis=1) for entity in range(3)], axis=1
+        )
+        assert (affinity[table, :3] == best.mean(axis=0)).all()  # to the bit, as one by one
     assert np.isneginf(affinity[:, 3]).all()
     alone = entity_affinity(scores, target_entity, 4, tables)
-    assert affinity[2, 1] == pytest.approx(alone[2].max() + ANCHOR_LEAD)
-    assert (affinity[:2] == alone[:2]).all()
+    assert affinity[5, 1] == pytest.approx(alone[5].max() + ANCHOR_LEAD)
+    assert (affinity[:5] == alone[:5]).all()
     assert entity_affinity(scores, target_entity, 4, []).shape == (0, 4)

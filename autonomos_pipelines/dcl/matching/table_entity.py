@@ -63,12 +63,14 @@ def entity_affinity(
     # an entity with no target fits nothing; the scores' own dtype keeps the mean as it was
     best = np.full((len(scores), entities), -np.inf, dtype=scores.dtype)
     best[:, filled] = np.maximum.reduceat(scores[:, order], starts, axis=1)
-    sizes = np.array([len(rows) for rows in tables], dtype=np.int64)
-    if not len(sizes):
-        return np.empty((0, entities), dtype=scores.dtype)
-    rows = np.concatenate([np.asarray(rows, dtype=np.int64) for rows in tables])
-    first = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    affinity = np.add.reduceat(best[rows], first, axis=0) / sizes.astype(scores.dtype)[:, None]
+    affinity = np.empty((len(tables), entities), dtype=scores.dtype)
+    by_size: dict[int, list[int]] = {}
+    for table, table_rows in enumerate(tables):
+        by_size.setdefault(len(table_rows), []).append(table)
+    # tables of one size at once: the same float32 mean, to the bit, as one table at a time
+    for same in by_size.values():
+        members = np.array([tables[table] for table in same], dtype=np.int64)
+        affinity[same] = best[members].mean(axis=1)
     for table, anchor in enumerate(anchors):
         if anchor is not None:
             affinity[table, anchor] = affinity[table].max() + ANCHOR_LEAD
