@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.expression_checks import validate_proposals
-from autonomos_pipelines.dcl.registry.refs import ROW_COLUMNS, FieldRef, WorkflowError, row_value
+from autonomos_pipelines.dcl.registry.refs import ROW_FIELDS, FieldRef, WorkflowError, row_value
 
 BATCH = 5_000
 
@@ -130,7 +130,7 @@ def _next_versions(connection: Connection, refs: Sequence[FieldRef]) -> list[int
 def _active_rows(connection: Connection, refs: Sequence[FieldRef]) -> list[Any]:
     if not refs:
         return []
-    columns = ", ".join(f"m.{c.strip()}" for c in ROW_COLUMNS.split(","))
+    columns = ", ".join(f"m.{c}" for c in ROW_FIELDS)
     return list(
         connection.execute(
             sa.text(f"""SELECT {columns} FROM field_mappings m JOIN ({_KEYS}) k ON {_MATCH}

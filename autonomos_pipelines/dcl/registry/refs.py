@@ -8,9 +8,12 @@ from typing import Any
 from autonomos_pipelines.core.errors import AutonomosError, NotFound
 from autonomos_pipelines.core.tenant_id import TenantId
 
-ROW_COLUMNS = """id, tenant_id, connector, source_table, source_field, canonical_entity,
-    canonical_field, transform, confidence, method, status, version, is_active, approved_by,
-    approved_at, created_by, created_at, reason, evidence, expression"""
+ROW_FIELDS = (
+    "id", "tenant_id", "connector", "source_table", "source_field", "canonical_entity",
+    "canonical_field", "transform", "confidence", "method", "status", "version", "is_active",
+    "approved_by", "approved_at", "created_by", "created_at", "reason", "evidence", "expression",
+)  # fmt: skip
+ROW_COLUMNS = ", ".join(ROW_FIELDS)
 
 
 class PermissionDenied(AutonomosError):

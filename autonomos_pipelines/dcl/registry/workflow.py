@@ -22,6 +22,7 @@ from autonomos_pipelines.dcl.registry import identity_events
 from autonomos_pipelines.dcl.registry.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.registry.refs import (
     ROW_COLUMNS,
+    ROW_FIELDS,
     FieldRef,
     MappingConflict,
     PermissionDenied,
@@ -129,7 +130,7 @@ class Workflow:
         """Proposals awaiting a person, oldest version first; ``evidence`` False leaves out
         each row's evidence (the candidates and their features: most of a row's size, read
         back for thousands of rows after an onboarding that only counts them)."""
-        columns = ROW_COLUMNS if evidence else ROW_COLUMNS.replace(" evidence,", "")
+        columns = ", ".join(c for c in ROW_FIELDS if evidence or c != "evidence")
         with session(self.engine, tenant_id) as connection:
             rows = connection.execute(
                 sa.text(f"""SELECT {columns} FROM field_mappings
