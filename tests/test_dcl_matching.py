@@ -291,6 +291,7 @@ def test_a_candidates_features_read_as_a_dict_and_copy_as_one(matcher):
     features = candidates[0].features
     plain = dict(features.items())
     assert list(plain) == list(FEATURES) and plain["name_similarity"] > 0.5
+    assert dict(features.items()) == plain and len(features.items()) == len(FEATURES)
     assert features == plain and features["token_overlap"] == plain["token_overlap"]
     assert pickle.loads(pickle.dumps(features)) == plain
     assert type(copy.deepcopy(features)) is dict and repr(features) == repr(plain)

@@ -1,11 +1,15 @@
 """What a mapping pass stores with each decision it writes (dcl/mapping_run.py), on real
-PostgreSQL: the candidates, each with the features that say something about it."""
+PostgreSQL: the candidates, each with the features that say something about it; and the pass
+holds off the cyclic collector while it resolves, giving it back after."""
 
 from __future__ import annotations
+
+import gc
 
 import pytest
 
 from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
+from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.refs import FieldRef
@@ -14,14 +18,23 @@ from autonomos_pipelines.dcl.registry.workflow import Workflow
 pytestmark = pytest.mark.postgres
 
 
-def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env):
+def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env, monkeypatch):
     registry = open_registry(env)
     registry.add_tenant("acme", {}, "test")
+    collector_on_while_resolving = []
+    resolve = Resolver.resolve
+
+    def watched(self, *args, **kwargs):
+        collector_on_while_resolving.append(gc.isenabled())
+        return resolve(self, *args, **kwargs)
+
+    monkeypatch.setattr(Resolver, "resolve", watched)
     fields = [
         SourceField("zorg", "members", "member_email", "text", samples=("a@b.com",)),
         SourceField("zorg", "members", "joined_on", "date", samples=("2024-01-02",)),
     ]
     run = map_tenant_fields(registry, "acme", fields)
+    assert collector_on_while_resolving == [False] and gc.isenabled()  # held off, given back
     decided = [o for o in run.outcomes if o.status != "unmapped"]
     assert decided  # a decision was written to look at
     for outcome in decided:

@@ -21,7 +21,9 @@ _state = {"holders": 0, "restore": False}  # threads of one process share one co
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Hold off cyclic collection for the duration. Nested and concurrent uses are counted;
-    when the last ends, the collector is as the first found it."""
+    when the last ends, the collector is as the first found it. The collector is the
+    process's: passes that keep overlapping keep it off until one moment none runs, and a
+    `gc.disable()` elsewhere during a pass is undone when the last pass ends."""
     with _lock:
         if _state["holders"] == 0:
             _state["restore"] = gc.isenabled()

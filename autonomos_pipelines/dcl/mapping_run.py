@@ -10,6 +10,7 @@ another field of the same table is never auto-approved twice (it goes to review 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -217,7 +218,7 @@ def _write_decisions(workflow, tenant_id, resolutions, index, rejected, run) -> 
     workflow.propose_many(proposals, ACTOR)
 
 
-def _said(features: dict[str, float]) -> dict[str, float]:
+def _said(features: Mapping[str, float]) -> dict[str, float]:
     """The features that say something: one at 0 (no example, no sample values, no table
     disagreement) is left out of the stored evidence, as `autonomos review` leaves it out of
     what it shows: 43 % of an onboarding's evidence by size."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,8 +40,9 @@ class FeatureRow(Mapping[str, float]):
     def __len__(self) -> int:
         return len(FEATURES)
 
-    def items(self):  # type: ignore[override]  # one conversion for the whole row
-        return zip(FEATURES, self._block[self._row, self._rank].tolist(), strict=True)
+    def items(self) -> ItemsView[str, float]:
+        """The whole row converted at once (the default reads name by name)."""
+        return dict(zip(FEATURES, self._block[self._row, self._rank].tolist(), strict=True)).items()
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))
