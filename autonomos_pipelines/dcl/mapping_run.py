@@ -103,13 +103,9 @@ def map_tenant_fields(
         index = registry.mapping_index(tenant_id)
         pending = _pending(workflow, tenant_id)
     for source in fields:
+        key = _key(source)
         run.outcomes.append(
-            _outcome(
-                source,
-                index.get(_key(source)),
-                pending.get(_key(source)),
-                resolutions.get(_key(source)),
-            )
+            _outcome(source, index.get(key), pending.get(key), resolutions.get(key))
         )
     return run
 

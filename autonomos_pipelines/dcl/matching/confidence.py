@@ -23,10 +23,15 @@ EVIDENCE = (
 
 
 def evidence(
-    scores: np.ndarray, features: dict[str, np.ndarray], rows: np.ndarray, targets: np.ndarray
+    scores: np.ndarray,
+    features: dict[str, np.ndarray],
+    rows: np.ndarray,
+    targets: np.ndarray,
+    ranking: np.ndarray | None = None,
 ) -> np.ndarray:
-    """One evidence row (in EVIDENCE order) per (row, target) pair of the score matrix."""
-    order = np.argsort(-scores, axis=1)[:, :2]
+    """One evidence row (in EVIDENCE order) per (row, target) pair of the score matrix;
+    ``ranking``: each row's targets best first, when the caller has sorted them already."""
+    order = (np.argsort(-scores, axis=1) if ranking is None else ranking)[:, :2]
     best, second = order[rows, 0], order[rows, 1] if scores.shape[1] > 1 else order[rows, 0]
     rival = np.where(targets == best, second, best)
     own = scores[rows, targets]

@@ -153,8 +153,11 @@ class Matcher:
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
         scores = self.combine(features, fields, model.weights, anchored)
-        ranked = self.candidates(scores, features, top_k, model)
-        decider = TableDecider(self.schema, self._target_entity, scores, features, model, anchored)
+        ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
+        ranked = self.candidates(scores, features, top_k, model, ranking)
+        decider = TableDecider(
+            self.schema, self._target_entity, scores, features, model, anchored, ranking
+        )
         return decider.settle(ranked, fields, taken or {}, max(top_k, 5))
 
     def combine(
@@ -189,16 +192,18 @@ class Matcher:
         features: dict[str, np.ndarray],
         top_k: int,
         model: ScoringModel | None = None,
+        ranking: np.ndarray | None = None,
     ) -> list[list[Candidate]]:
-        """The `top_k` best targets per row of `scores`, with calibrated confidence."""
+        """The `top_k` best targets per row of `scores`, with calibrated confidence
+        (``ranking``: each row's targets best first, when already sorted)."""
         model = model or self.model
         keys = [t.key for t in self.schema.targets]
         k = min(top_k, scores.shape[1])
-        order = np.argsort(-scores, axis=1)[:, :k]
+        ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
+        order = ranking[:, :k]
         rows = np.repeat(np.arange(len(scores)), k)
-        confidence = model.confidence(evidence(scores, features, rows, order.ravel())).reshape(
-            -1, k
-        )
+        found = evidence(scores, features, rows, order.ravel(), ranking)
+        confidence = model.confidence(found).reshape(-1, k)
         # gathered as plain lists first: per-element numpy indexing dominated at scale; the
         # evidence to show stays one rounded block that each candidate reads when asked
         picked = np.round(np.take_along_axis(scores, order, axis=1).astype(np.float64), 4).tolist()

@@ -39,11 +39,14 @@ class TableDecider:
         features: dict[str, np.ndarray],
         model: ScoringModel,
         anchored: dict[Table, int] | None = None,
+        ranking: np.ndarray | None = None,
     ) -> None:
         self.anchored = anchored or {}
         self.schema, self.target_entity = schema, target_entity
         self.scores, self.features, self.model = scores, features, model
         self.keys = [t.key for t in schema.targets]
+        # each row's targets best first (the caller's, when it has sorted them already)
+        self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
 
     def settle(
@@ -71,6 +74,7 @@ class TableDecider:
             self.features,
             np.array([c.row for c in alternatives], dtype=np.int64),
             np.array([c.alternative for c in alternatives], dtype=np.int64),
+            self.ranking,
         )
         sure = dict(zip(map(id, alternatives), self.model.confidence(pairs).tolist(), strict=True))
         for contest in found:
@@ -81,10 +85,10 @@ class TableDecider:
     def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
         """Each row's targets by score: its first, then those a person could accept (a target
         it would never be offered must not take a field's place in the assignment)."""
-        order = np.argsort(-self.scores, axis=1)[:, :depth].tolist()
+        order = self.ranking[:, :depth].tolist()
         choices: dict[int, Sequence[int]] = {}
         for row, targets in enumerate(order):
-            # `ranked` holds the same argsort's first targets, in the same order
+            # `ranked` holds the same ranking's first targets, in the same order
             sure = [c.confidence for c in ranked[row]]
             sure += [1.0] * (len(targets) - len(sure))  # beyond top_k: never ruled out
             viable = [t for t, p in zip(targets[1:], sure[1:], strict=True) if p >= REVIEW]
