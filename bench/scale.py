@@ -19,9 +19,12 @@ import datetime
 import os
 import platform
 import random
+import shutil
+import signal
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import business_set
 import results_log
@@ -74,16 +77,41 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(connectors: int, per_connector: int) -> dict:
+    """One onboarding on a fresh embedded PostgreSQL, stopped and removed afterwards."""
     from autonomos_pipelines.core.settings import Settings
-    from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
-    from autonomos_pipelines.dcl.matching.embeddings import default_embedder
-    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 
     for name in ("DATABASE_URL", "REDIS_URL", "GEMINI_API_KEY"):
         os.environ.pop(name, None)
     os.environ["AUTONOMOS_HOME"] = tempfile.mkdtemp(prefix="ap-scale-", dir="/tmp")
+    settings = Settings.from_env()
+    try:
+        return _measure(settings, connectors, per_connector)
+    finally:
+        stop_embedded(settings.pg_datadir)
+        shutil.rmtree(settings.home, ignore_errors=True)
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the run's own PostgreSQL (the registry starts it to outlive its process, as a
+    deployment wants; a benchmark's throwaway one must not)."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text().split()[0])
+    os.kill(pid, signal.SIGINT)  # PostgreSQL's fast shutdown
+    for _ in range(100):
+        if not pid_file.exists():
+            return
+        time.sleep(0.1)
+
+
+def _measure(settings, connectors: int, per_connector: int) -> dict:
+    from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
+    from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+    from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+
     started = time.perf_counter()
-    registry = open_registry(Settings.from_env())
+    registry = open_registry(settings)
     result_setup = time.perf_counter() - started
     registry.add_tenant("scale", {}, "bench")
     fields = synthetic_connectors(connectors, per_connector)
@@ -112,11 +140,11 @@ def measure(connectors: int, per_connector: int) -> dict:
     result["hot_lookups_per_s"] = len(keys) / (time.perf_counter() - started)
     result["hot_hits"] = hits
     hot, cold = [], []
-    for key in random.Random(3).sample(keys, 2_000):
+    for key in random.Random(3).sample(keys, min(2_000, len(keys))):
         started = time.perf_counter()
         registry.lookup("scale", *key)
         hot.append(time.perf_counter() - started)
-    for key in random.Random(4).sample(keys, 15):
+    for key in random.Random(4).sample(keys, min(15, len(keys))):
         registry.invalidate("scale")
         started = time.perf_counter()
         registry.lookup("scale", *key)
