@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 # fmt: off
@@ -155,11 +154,14 @@ def _text_pattern(text: str) -> str | None:
 
 def dominant_pattern(samples: Sequence[object] | None) -> str | None:
     """The pattern most non-empty samples share, when at least 60 % of them agree."""
-    found = Counter(p for p in (value_pattern(s) for s in samples or ()) if p)
+    found: dict[str, int] = {}  # a plain dict: a Counter per field cost more at scale
+    for sample in samples or ():
+        if pattern := value_pattern(sample):
+            found[pattern] = found.get(pattern, 0) + 1
     if not found:
         return None
-    pattern, count = found.most_common(1)[0]
-    return pattern if count >= 0.6 * sum(found.values()) else None
+    pattern = max(found, key=found.__getitem__)  # ties: the first seen, as most_common
+    return pattern if found[pattern] >= 0.6 * sum(found.values()) else None
 
 
 WORDY_PATTERNS = frozenset({"text", "code", "currency", "boolean"})

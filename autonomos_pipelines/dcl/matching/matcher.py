@@ -59,14 +59,18 @@ class Matcher:
         self.embedder = embedder
         self.model = model or default_model()
         self.examples = examples
-        targets = schema.targets
-        self._target_names = embedder.encode([t.name_text for t in targets])
-        self._target_texts = embedder.encode([t.full_text for t in targets])
-        self._target_descriptions = embedder.encode([t.description_text for t in targets])
+        targets, entities = schema.targets, schema.entities
         value_texts = [t.values_text if schema.fuzzy_values else "" for t in targets]
+        texts = [t.name_text for t in targets] + [t.full_text for t in targets]
+        texts += [t.description_text for t in targets] + [schema.entity_text(e) for e in entities]
+        # one call, so the encoder batches all of them by length (values: kept for below)
+        vectors = embedder.encode(texts + [v for v in value_texts if v])[: len(texts)]
+        names, full, descriptions, self._entity_vectors = np.split(
+            vectors, np.cumsum([len(targets)] * 3)
+        )
+        self._target_names, self._target_texts = names, full
+        self._target_descriptions = descriptions
         self._target_values = _encode_where(embedder, value_texts)
-        entities = schema.entities
-        self._entity_vectors = embedder.encode([schema.entity_text(e) for e in entities])
         self._target_entity = np.array([entities.index(t.entity) for t in targets])
         self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
         self._vocabulary: dict[str, int] = {}
