@@ -115,11 +115,11 @@ class TableDecider:
         affinity = entity_affinity(
             self.scores, self.target_entity, len(entities), list(tables.values()), anchors
         )
-        order = np.argsort(-affinity, axis=1)[:, :2].tolist()
-        fits = np.take_along_axis(affinity, np.asarray(order).reshape(len(order), -1), axis=1)
+        top = np.argsort(-affinity, axis=1)[:, :2]
+        fits = np.take_along_axis(affinity, top, axis=1)
         decided = {}
         for (table, rows), ranked, fit, anchor in zip(
-            tables.items(), order, fits.tolist(), anchors, strict=True
+            tables.items(), top.tolist(), fits.tolist(), anchors, strict=True
         ):
             second = len(ranked) > 1
             decided[table] = TableEntity(
