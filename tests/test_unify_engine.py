@@ -15,7 +15,7 @@ from autonomos_pipelines.dcl.unify.linker import ESTIMATED, score_pairs
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, ScoredPair, Thresholds
 from autonomos_pipelines.dcl.unify.run import unify_entity
 from autonomos_pipelines.dcl.unify.stable_ids import assign
-from autonomos_pipelines.sandbox.data.world import bench_records
+from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world
 
 
 @pytest.mark.parametrize(
@@ -173,3 +173,19 @@ def test_a_training_rule_no_pair_satisfies_is_left_out_not_fatal():
     assert "without the EM session(s) Splink refused" in result.weights
     assert 'l."domain" = r."domain"' in result.weights
     assert len({m.unified_id for m in result.members}) == 130
+
+
+def test_the_world_files_people_where_their_company_is_and_keeps_their_mailbox():
+    world = bench_world(6000, seed=5)
+    contacts, truth = world["contact"]
+    keys = zip(contacts["connector"], contacts["record_id"], strict=True)
+    contacts = contacts.assign(person=[truth[RecordKey(c, r)] for c, r in keys])
+    emails = contacts["email"].str.lower()
+    personal = contacts[emails.str.split("@").str[1].isin(PERSONAL)]
+    # one personal mailbox a person, whatever system holds them
+    assert personal.groupby("person")["email"].agg(lambda e: e.str.lower().nunique()).max() == 1
+    assert contacts.loc[contacts["connector"] == "mailchimp", "email"].notna().all()
+    # a CRM contact or help-desk user sits under its company's account far more often than
+    # a system picked at random would hold that company (1 in 3)
+    filed = contacts.loc[contacts["connector"] != "mailchimp", "account_id"].notna().mean()
+    assert 0.6 < filed < 0.95

@@ -26,12 +26,15 @@ def _by_domain() -> dict[str, int]:
 
 
 @cache
-def _people(index: int) -> tuple[tuple[str, str, str], ...]:
+def _people(index: int) -> tuple[world.Person, ...]:
     rng = random.Random(SEED * 1000 + index)
     return tuple(
-        (rng.choice(world.FIRST), rng.choice(world.LAST), world.digits(rng))
+        world.Person(
+            rng.choice(world.FIRST), rng.choice(world.LAST), world.digits(rng),
+            rng.choice(world.PERSONAL),
+        )
         for _ in range(PEOPLE_PER_COMPANY)
-    )
+    )  # fmt: skip
 
 
 def org(rng: random.Random, index: int) -> dict[str, str]:
@@ -71,13 +74,13 @@ def nth_contact(rng: random.Random, number: int) -> dict[str, str]:
     return _contact(rng, index, _people(index)[slot])
 
 
-def _contact(rng: random.Random, index: int, person: tuple[str, str, str]) -> dict[str, str]:
+def _contact(rng: random.Random, index: int, person: world.Person) -> dict[str, str]:
     company = _companies()[index]
     view = world.contact_view(rng, person, company)
-    work = f"{person[0]}.{person[1]}@{company.domain}".lower().replace(" ", "")
+    work = f"{person.first}.{person.last}@{company.domain}".lower().replace(" ", "")
     return {
         "first": str(view["first_name"]),
         "last": str(view["last_name"]),
         "email": str(view["email"] or work),
-        "phone": world.phone_format(rng, person[2]),
+        "phone": world.phone_format(rng, person.phone),
     }

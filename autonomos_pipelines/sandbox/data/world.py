@@ -2,8 +2,11 @@
 
 A company is in one to four systems (CRM, billing, support, marketing), sometimes twice in
 one; every copy is spelled the way a real system would spell it: legal forms and casing
-vary, names get typos, domains and phones go missing or change format, people use a
-personal mailbox in one system and their work address in another, addresses move.
+vary, names get typos, domains and phones go missing or change format, people use their
+personal mailbox in one system and their work address in another, addresses move. A person
+shows up mostly where their company does business (a CRM contact under its account, a
+help-desk user under its organisation) and on marketing lists, now and then elsewhere (a
+lead, a walk-in requester).
 Different companies share first words ("Velora Labs" and "Velora Systems") and different
 people share names, so a linker meets hard negatives too. The truth (which records are the
 same entity) is returned beside the records and never put into them."""
@@ -39,6 +42,9 @@ LAST += sorted(
 PERSONAL = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com")
 TLDS = (".com", ".io", ".de", ".co.uk", ".net")
 COPIES = (1, 1, 2, 2, 2, 3, 3, 4)  # systems a company / person appears in
+# Where a person's record is, the share of chances it is in one of their company's systems
+# (or a marketing list, which has no accounts) rather than a system the company is not in.
+AT_HOME = 0.85
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,14 @@ class Company:
     street: str
     city: tuple[str, str, str, str]
     industry: str
+
+
+@dataclass(frozen=True)
+class Person:
+    first: str
+    last: str
+    phone: str
+    mailbox: str  # the personal mailbox's provider: one per person, whatever system
 
 
 def _word(rng: random.Random) -> str:
@@ -126,17 +140,18 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
 
 
 def contact_view(
-    rng: random.Random, person: tuple[str, str, str], company: Company
+    rng: random.Random, person: Person, company: Company, system: str | None = None
 ) -> dict[str, object]:
-    """One system's record of a person (first, last, personal key) working at ``company``."""
-    first, last, phone = person
+    """``system``'s record (any system's: None) of ``person``, who works at ``company``."""
+    first, last, phone = person.first, person.last, person.phone
     shown_first = NICKNAMES.get(first, first) if rng.random() < 0.05 else first
     shown_first = _typo(rng, shown_first) if rng.random() < 0.05 else shown_first
     shown_last = _typo(rng, last) if rng.random() < 0.05 else last
     casing = rng.choice((str, str, str.upper, str.lower))
     work = f"{first}.{last}@{company.domain}".lower().replace(" ", "")
-    personal = f"{first}{last}{int(phone[-2:])}@{rng.choice(PERSONAL)}".lower().replace(" ", "")
-    roll = rng.random()
+    personal = f"{first}{last}{int(phone[-2:])}@{person.mailbox}".lower().replace(" ", "")
+    # a marketing list member is its e-mail address: Mailchimp requires one
+    roll = rng.random() * (0.87 if system == "mailchimp" else 1.0)
     email = work if roll < 0.72 else personal if roll < 0.87 else None
     return {
         "first_name": casing(shown_first),
@@ -151,9 +166,15 @@ def contact_view(
     }
 
 
-def _placements(rng: random.Random, entity: str) -> list[str]:
-    """The systems a record of one entity appears in (a duplicate inside one system at 5 %)."""
-    systems = rng.sample(SYSTEMS[entity], rng.choice(COPIES))
+def _placements(rng: random.Random, entity: str, home: tuple[str, ...] = ()) -> list[str]:
+    """The systems a record of one entity appears in (a duplicate inside one system at 5 %),
+    drawn from ``home`` at AT_HOME while it lasts, from the others otherwise."""
+    preferred = rng.sample(home, len(home))
+    others = [s for s in rng.sample(SYSTEMS[entity], len(SYSTEMS[entity])) if s not in home]
+    systems = []
+    for _ in range(rng.choice(COPIES)):
+        pool = preferred if preferred and (rng.random() < AT_HOME or not others) else others
+        systems.append(pool.pop())
     if rng.random() < 0.05:
         systems.append(systems[0])
     return systems
@@ -186,17 +207,21 @@ def _contact_rows(
     same system (``accounts``: (company key, system) -> record id), when there is one."""
     rows: list[dict[str, object]] = []
     truth: dict[RecordKey, str] = {}
+    company_systems: dict[str, list[str]] = {}
+    for company_key, system in accounts:
+        company_systems.setdefault(company_key, []).append(system)
     index = 0
     while len(rows) < n_records:
         company = rng.choice(firms)
-        person = (rng.choice(FIRST), rng.choice(LAST), digits(rng))
-        for system in _placements(rng, "contact"):
+        person = Person(rng.choice(FIRST), rng.choice(LAST), digits(rng), rng.choice(PERSONAL))
+        home = (*company_systems.get(company.key, ()), "mailchimp")
+        for system in _placements(rng, "contact", home):
             record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
             truth[record] = f"person:{index}"
             rows.append(
                 {"connector": system, "record_id": record.record_id, "source_system": system,
                  "account_id": accounts.get((company.key, system)),
-                 "updated_at": fv.moment(rng), **contact_view(rng, person, company)}
+                 "updated_at": fv.moment(rng), **contact_view(rng, person, company, system)}
             )  # fmt: skip
         index += 1
     return rows[:n_records], truth
