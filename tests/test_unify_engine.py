@@ -189,3 +189,11 @@ def test_the_world_files_people_where_their_company_is_and_keeps_their_mailbox()
     # a system picked at random would hold that company (1 in 3)
     filed = contacts.loc[contacts["connector"] != "mailchimp", "account_id"].notna().mean()
     assert 0.6 < filed < 0.95
+
+
+def test_no_two_companies_of_the_world_are_the_same_company():
+    accounts, truth = bench_world(6000, seed=1)["account"]  # a seed that once reused firms
+    keys = zip(accounts["connector"], accounts["record_id"], strict=True)
+    accounts = accounts.assign(company=[truth[RecordKey(c, r)] for c, r in keys])
+    domains = accounts.dropna(subset=["domain"]).groupby("domain")["company"].nunique()
+    assert len(accounts) == 3000 and domains.max() == 1

@@ -182,22 +182,25 @@ def _placements(rng: random.Random, entity: str, home: tuple[str, ...] = ()) -> 
 
 def _account_rows(
     firms: list[Company], n_records: int, rng: random.Random
-) -> tuple[list[dict[str, object]], dict[RecordKey, str]]:
+) -> tuple[list[dict[str, object]], dict[RecordKey, str], int]:
+    """Records of ``firms`` in order until there are ``n_records``, their truth, and how many
+    firms that took. A firm is never used twice: an identical second company would be a
+    different entity in the truth that no linker could tell apart."""
     rows: list[dict[str, object]] = []
     truth: dict[RecordKey, str] = {}
-    index = 0
-    while len(rows) < n_records:
-        company = firms[index % len(firms)]
-        key = f"{company.key}#{index // len(firms)}"
+    used = 0
+    for company in firms:
+        if len(rows) >= n_records:
+            break
+        used += 1
         for system in _placements(rng, "account"):
             record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
-            truth[record] = key
+            truth[record] = company.key
             rows.append(
                 {"connector": system, "record_id": record.record_id, "source_system": system,
                  "updated_at": fv.moment(rng), **account_view(rng, company)}
             )  # fmt: skip
-        index += 1
-    return rows[:n_records], truth
+    return rows[:n_records], truth, used
 
 
 def _contact_rows(
@@ -232,6 +235,12 @@ def _frame(rows: list[dict[str, object]], truth: dict[RecordKey, str]):
     return pd.DataFrame(rows), {key: truth[key] for key in keys}
 
 
+def _firms(n_records: int, rng: random.Random) -> list[Company]:
+    """Enough companies for ``n_records`` account records, with a margin."""
+    per_entity = sum(COPIES) / len(COPIES) + 0.05
+    return companies(int(1.1 * n_records / per_entity) + 10, rng)
+
+
 def bench_records(
     entity: str, n_records: int, seed: int
 ) -> tuple[pd.DataFrame, dict[RecordKey, str]]:
@@ -240,10 +249,10 @@ def bench_records(
     if entity not in SYSTEMS:
         raise ValueError(f"no world records for entity {entity!r}")
     rng = random.Random(seed)
-    per_entity = sum(COPIES) / len(COPIES) + 0.05
-    firms = companies(int(n_records / per_entity) + 1, rng)
+    firms = _firms(n_records, rng)
     if entity == "account":
-        return _frame(*_account_rows(firms, n_records, rng))
+        rows, truth, _ = _account_rows(firms, n_records, rng)
+        return _frame(rows, truth)
     return _frame(*_contact_rows(firms, n_records, rng, {}))
 
 
@@ -253,16 +262,15 @@ def bench_world(n_records: int, seed: int) -> dict[str, tuple[pd.DataFrame, dict
     as a CRM contact points at its account. The truth of each, as bench_records."""
     rng = random.Random(seed)
     half = n_records // 2
-    per_entity = sum(COPIES) / len(COPIES) + 0.05
-    firms = companies(int(half / per_entity) + 1, rng)
-    account_rows, account_truth = _account_rows(firms, half, rng)
+    firms = _firms(half, rng)
+    account_rows, account_truth, used = _account_rows(firms, half, rng)
     accounts: dict[tuple, str] = {}
     for row in account_rows:
         company_key = account_truth[RecordKey(str(row["connector"]), str(row["record_id"]))]
-        accounts.setdefault((company_key.split("#")[0], row["connector"]), str(row["record_id"]))
+        accounts.setdefault((company_key, row["connector"]), str(row["record_id"]))
     return {
         "account": _frame(account_rows, account_truth),
-        "contact": _frame(*_contact_rows(firms, half, rng, accounts)),
+        "contact": _frame(*_contact_rows(firms[:used], half, rng, accounts)),
     }
 
 
