@@ -26,6 +26,20 @@ def pairwise(ids: dict[RecordKey, str], truth: dict[RecordKey, str]) -> tuple[fl
     return both / predicted if predicted else 1.0, both / actual if actual else 1.0
 
 
+def golden_domains(accounts: pd.DataFrame, ids: dict[RecordKey, str]) -> dict[str, str]:
+    """Each unified account's domain as the warehouse reads it from its golden record: the
+    domain, else the website, each from its latest member that has one (survivorship "most
+    recent")."""
+    keys = zip(accounts["connector"], accounts["record_id"], strict=True)
+    frame = accounts.assign(unified_id=[ids[RecordKey(c, r)] for c, r in keys])
+    frame = frame.sort_values("updated_at")
+    latest = {
+        column: frame.dropna(subset=[column]).groupby("unified_id")[column].last().to_dict()
+        for column in ("domain", "website")
+    }
+    return {**latest["website"], **latest["domain"]}
+
+
 def run(
     entity: str, frame: pd.DataFrame, truth: dict[RecordKey, str]
 ) -> tuple[dict[str, float], dict[RecordKey, str]]:
@@ -77,11 +91,16 @@ def main() -> None:
     for entity in ("account", "contact"):
         frame, truth = world[entity]
         if entity == "contact" and not args.no_company:
-            # as the warehouse does: a contact's account reference -> that account's unified id
-            frame = frame.assign(unified_account_id=[
+            # as the warehouse does: a contact's account reference -> that account's unified
+            # id, and the domain on its golden record
+            unified = [
                 account_ids.get(RecordKey(c, a)) if a else None
                 for c, a in zip(frame["connector"], frame["account_id"], strict=True)
-            ])  # fmt: skip
+            ]
+            domains = golden_domains(world["account"][0], account_ids)
+            frame = frame.assign(
+                unified_account_id=unified, unified_account_domain=[domains.get(u) for u in unified]
+            )
         figures, ids = run(entity, frame, truth)
         account_ids = ids if entity == "account" else account_ids
         # score_pairs trains again: the end-to-end time is prepare + train+predict + cluster
@@ -90,8 +109,7 @@ def main() -> None:
         print(entity, {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()},
               f"wall {wall:.1f} s")  # fmt: skip
     print(f"total unification wall time for {args.records} records: {total:.1f} s")
-    workplace = {record: key.split("#")[0] for record, key in world["account"][1].items()}
-    evidence = contact_evidence(*world["contact"], workplace)
+    evidence = contact_evidence(*world["contact"], world["account"][1])
     total_pairs = sum(evidence.values())
     print("true contact pairs by what they share beyond a name:",
           {k: f"{v} ({v / total_pairs:.1%})" for k, v in evidence.most_common()})  # fmt: skip

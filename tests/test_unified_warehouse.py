@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from autonomos_pipelines.canonical.unification import unify_in_warehouse
+from autonomos_pipelines.canonical.unification import linker_input_sql, unify_in_warehouse
 from autonomos_pipelines.canonical.unified_sql import linked_select, records_select
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
@@ -153,3 +153,42 @@ def test_contacts_are_linked_knowing_where_each_person_works(session):
     assert (acme.evidence["workplace"], globex.evidence["workplace"]) == ("exact", "differs")
     # the same name at the same firm is far likelier one person than at another firm
     assert acme.probability > 100 * globex.probability
+
+
+def test_a_work_address_meets_the_domain_of_the_account_a_person_is_filed_under(session):
+    insert_rows(session, "account", ACCOUNTS)
+    _unify(session)
+    insert_rows(session, "contact", [
+        contact_row("salesforce", "003A", "Ada", "Lovelace", account_id="001"),  # no e-mail
+        contact_row("hubspot", "h_1", "Ada", "Lovelace", email="Ada.Lovelace@ACME.com"),
+        contact_row("intercom", "i_2", "Ada", "Lovelace", email="ada@globex.de"),
+        contact_row("zendesk", "u_5", "Ada", "Lovelace", account_id="77"),
+        *(contact_row("hubspot", f"h{i}", first, last) for i, (first, last) in enumerate(
+            [("Grace", "Hopper"), ("Alan", "Turing"), ("Linus", "Torvalds"), ("Tim", "Wilson"),
+             ("Radia", "Perlman"), ("Vint", "Cerf"), ("Hedy", "Lamarr"), ("Guido", "Rossum")]
+        )),
+    ])  # fmt: skip
+    records = session.dataframe(
+        linker_input_sql(session, MODEL["contact"], "canonical.contact", "unified")
+    ).set_index("record_id")
+    # Acme's golden record has its domain; Globex's has only what zendesk gave it
+    assert records.loc["003A", "unified_account_domain"] == "acme.com"
+    assert records.loc["u_5", "unified_account_domain"] == "globex.de"
+    assert records["unified_account_domain"].isna().sum() == len(records) - 2
+    unified = unify_in_warehouse(
+        session, MODEL["contact"], TENANT, "canonical", "unified", Survivorship(),
+        Thresholds(lower=1e-4),
+    )  # fmt: skip
+    scored = {frozenset((str(p.left), str(p.right))): p for p in unified.pending}
+    workplace = {
+        pair: scored[frozenset(pair)].evidence["workplace"]
+        for pair in [("salesforce:003A", "hubspot:h_1"), ("salesforce:003A", "intercom:i_2"),
+                     ("zendesk:u_5", "intercom:i_2")]
+    }  # fmt: skip
+    assert list(workplace.values()) == ["exact", "differs", "exact"]
+
+
+def test_contacts_read_no_account_domain_before_the_accounts_have_golden_records(session):
+    insert_rows(session, "contact", [contact_row("hubspot", "h_1", "Ada", "Lovelace")])
+    sql = linker_input_sql(session, MODEL["contact"], "canonical.contact", "unified")
+    assert "unified_account_domain" not in sql and "unified_account_id" not in sql

@@ -197,3 +197,23 @@ def test_no_two_companies_of_the_world_are_the_same_company():
     accounts = accounts.assign(company=[truth[RecordKey(c, r)] for c, r in keys])
     domains = accounts.dropna(subset=["domain"]).groupby("domain")["company"].nunique()
     assert len(accounts) == 3000 and domains.max() == 1
+
+
+def test_a_work_and_a_personal_address_differ_less_than_two_work_addresses():
+    people = pd.DataFrame(
+        [
+            ("crm", "1", "ada.lovelace@acme.com"),
+            ("desk", "2", "adalovelace7@gmail.com"),
+            ("shop", "3", "ada.lovelace@globex.de"),
+            ("list", "4", "ada.l@yahoo.com"),
+        ],
+        columns=["connector", "record_id", "email"],
+    ).assign(source_system=lambda f: f["connector"], first_name="Ada", last_name="Lovelace")
+    prepared = prepare("contact", people)
+    assert list(prepared["email_kind"]) == ["work", "personal", "work", "personal"]
+    pairs, _ = score_pairs("contact", prepared, Thresholds(lower=0.0))
+    found = {frozenset((p.left.record_id, p.right.record_id)): p.probability for p in pairs}
+    mixed, two_work, two_personal = (
+        found[frozenset(p)] for p in (("1", "2"), ("1", "3"), ("2", "4"))
+    )
+    assert mixed > 10 * two_work and mixed > 4 * two_personal

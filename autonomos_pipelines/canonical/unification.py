@@ -107,6 +107,22 @@ def _crosswalk(result: UnifyResult, tenant_id: TenantId) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def linker_input_sql(
+    session: WarehouseSession, entity: CanonicalEntity, table: str, unified_schema: str
+) -> str:
+    """The linker's input; a contact's also says where the person works (their account's
+    unified id and its golden record's domain) once the accounts are unified."""
+    names, present = table_names("account"), session.columns(unified_schema)
+    if entity.name == "account" or names["crosswalk"] not in present:
+        return records_select(entity, table, session.dialect)
+    golden = present.get(names["golden"], {})
+    domains = tuple(c for c in ("domain", "website") if c in golden)
+    return records_select(
+        entity, table, session.dialect, _t(unified_schema, names["crosswalk"]),
+        (_t(unified_schema, names["golden"]), "unified_id", domains) if golden else None,
+    )  # fmt: skip
+
+
 def unify_in_warehouse(  # noqa: PLR0913
     session: WarehouseSession,
     entity: CanonicalEntity,
@@ -121,13 +137,7 @@ def unify_in_warehouse(  # noqa: PLR0913
     session.ensure_schema(unified_schema)
     names = table_names(entity.name)
     table = _t(canonical_schema, entity.name)
-    accounts = table_names("account")["crosswalk"]
-    linked = entity.name != "account" and session.has_table(unified_schema, accounts)
-    records = session.dataframe(
-        records_select(
-            entity, table, session.dialect, _t(unified_schema, accounts) if linked else None
-        )
-    )
+    records = session.dataframe(linker_input_sql(session, entity, table, unified_schema))
     previous, retired = _previous(session, unified_schema, entity.name)
     used = set(previous.values()) | set(retired["unified_id"].astype(str))
     result = unify_entity(

@@ -26,11 +26,17 @@ def record_key_sql(entity: CanonicalEntity, dialect: Dialect, alias: str = "c") 
 
 
 def records_select(
-    entity: CanonicalEntity, table: str, dialect: Dialect, accounts: str | None = None
+    entity: CanonicalEntity,
+    table: str,
+    dialect: Dialect,
+    accounts: str | None = None,
+    golden_domains: tuple[str, str, tuple[str, ...]] | None = None,
 ) -> str:
     """The linker's input: connector, record id, source system and the entity's fields; with
     ``accounts`` (the account crosswalk) also ``unified_account_id``, the unified account of
-    the record's ``account_id`` (same connector), which tells the linker where a person works."""
+    the record's ``account_id`` (same connector), which tells the linker where a person works;
+    with ``golden_domains`` (the golden account table, its id column and its domain columns
+    in order of preference) also ``unified_account_domain``, that account's domain."""
     fields = ", ".join(f"c.{quote_ident(f.name)}" for f in entity.fields)
     select = (
         f"SELECT c._source_connector AS connector, {record_key_sql(entity, dialect)} AS record_id, "  # noqa: S608
@@ -38,10 +44,18 @@ def records_select(
     )
     if accounts is None or not any(f.name == "account_id" for f in entity.fields):
         return f"{select} FROM {table} AS c"
-    return (
-        f"{select}, a.unified_id AS unified_account_id FROM {table} AS c "
+    joined = (
         f"LEFT JOIN {accounts} AS a ON a.connector = c._source_connector "
         f"AND a.record_id = {dialect.as_text('c.account_id')}"
+    )
+    if not golden_domains or not golden_domains[2]:
+        return f"{select}, a.unified_id AS unified_account_id FROM {table} AS c {joined}"
+    golden, key, columns = golden_domains
+    domain = ", ".join(dialect.as_text(f"g.{quote_ident(c)}") for c in columns)
+    return (
+        f"{select}, a.unified_id AS unified_account_id, COALESCE({domain}) "
+        f"AS unified_account_domain FROM {table} AS c {joined} "
+        f"LEFT JOIN {golden} AS g ON g.{quote_ident(key)} = a.unified_id"
     )
 
 

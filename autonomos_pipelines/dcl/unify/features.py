@@ -16,7 +16,8 @@ from autonomos_pipelines.dcl.unify.model import RecordKey
 
 ACCOUNT_KEYS = ("name", "name_key", "domain", "phone", "street", "city", "postcode", "country")
 CONTACT_KEYS = (
-    "first_name", "last_name", "email", "email_domain", "phone", "city", "company"
+    "first_name", "last_name", "email", "email_kind", "workplace_domain", "phone", "city",
+    "company",
 )  # fmt: skip
 
 
@@ -63,12 +64,18 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
         _column(records, "last_name").notna(), full.map(lambda w: w[-1] if len(w) > 1 else None)
     )
     emails = _mapped(_column(records, "email"), norm.email)
+    # a work address's domain, else the domain of the unified account the record belongs to
+    # (given by the caller beside the account's id): one person at one firm shows either
+    account_domains = _mapped(_column(records, "unified_account_domain"), norm.company_domain)
+    workplace_domains = _mapped(emails, norm.company_domain)
+    kinds = emails.where(emails.isna(), workplace_domains.map(_kind))
     return pd.DataFrame(
         {
             "first_name": _mapped(first, norm.fold),
             "last_name": _mapped(last, norm.fold),
             "email": emails,
-            "email_domain": _mapped(emails, norm.company_domain),
+            "email_kind": kinds,
+            "workplace_domain": workplace_domains.where(workplace_domains.notna(), account_domains),
             "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone),
             "city": _mapped(_column(records, "mailing_city"), norm.fold),
             # the unified account of the contact's account (given by the caller, who unified
@@ -77,6 +84,10 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
         },
         index=records.index,
     )
+
+
+def _kind(work_domain: object) -> str:
+    return "personal" if work_domain is None or pd.isna(work_domain) else "work"
 
 
 def _postcode(value: object) -> str:

@@ -39,20 +39,43 @@ def _fuzzy(column: str, m: list[float], u: list[float]) -> ComparisonCreator:
     )
 
 
+def _email(m: list[float], u: list[float]) -> ComparisonCreator:
+    """Two different addresses say little when one is a work and the other a personal
+    mailbox (people have both), much when both are work addresses (another person, or
+    another job) or both personal."""
+    levels = [
+        ('"email_l" IS NULL OR "email_r" IS NULL', "no e-mail on one side", None),
+        ('"email_l" = "email_r"', "same e-mail", 0),
+        ('"email_kind_l" <> "email_kind_r"', "a work and a personal address", 1),
+        ("ELSE", "different addresses of one kind", 2),
+    ]
+    return cl.CustomComparison(
+        output_column_name="email",
+        comparison_levels=[
+            {"sql_condition": sql, "label_for_charts": label, "is_null_level": True}
+            if i is None
+            else {"sql_condition": sql, "label_for_charts": label,
+                  "m_probability": m[i], "u_probability": u[i]}
+            for sql, label, i in levels
+        ],
+    )  # fmt: skip
+
+
 def _workplace(m: float, u: float) -> ComparisonCreator:
-    """Where a person works, one piece of evidence however it shows: the same company e-mail
-    domain or the same unified account. Two comparisons would count one fact twice (a work
-    address's domain is the company's), and two namesakes' first names at one firm would
-    link."""
+    """Where a person works, one piece of evidence however it shows: the same workplace
+    domain (a work address's, else the unified account's) or the same unified account. Two
+    comparisons would count one fact twice (a work address's domain is the company's), and
+    two namesakes' first names at one firm would link."""
     both_missing = " AND ".join(
-        f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("email_domain", "company")
+        f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("workplace_domain", "company")
     )
+    same_place = '"workplace_domain_l" = "workplace_domain_r" OR "company_l" = "company_r"'
     return cl.CustomComparison(
         output_column_name="workplace",
         comparison_levels=[
             {"sql_condition": both_missing, "label_for_charts": "no workplace on one side",
              "is_null_level": True},
-            {"sql_condition": '"email_domain_l" = "email_domain_r" OR "company_l" = "company_r"',
+            {"sql_condition": same_place,
              "label_for_charts": "same company domain or account",
              "m_probability": m, "u_probability": u},
             {"sql_condition": "ELSE", "label_for_charts": "different workplace",
@@ -92,7 +115,7 @@ ACCOUNT = EntityModel(
 )
 CONTACT = EntityModel(
     comparisons=(
-        _exact("email", 0.80, 0.0001),
+        _email([0.80, 0.15, 0.05], [0.0001, 0.32, 0.6799]),
         _fuzzy("first_name", [0.80, 0.10, 0.05, 0.05], [0.01, 0.01, 0.03, 0.95]),
         _fuzzy("last_name", [0.85, 0.08, 0.04, 0.03], [0.002, 0.004, 0.02, 0.974]),
         _exact("phone", 0.65, 0.0005),
@@ -102,19 +125,19 @@ CONTACT = EntityModel(
     blocking=(
         block_on("email"),
         block_on("phone"),
-        block_on("last_name", "email_domain"),
+        block_on("last_name", "workplace_domain"),
         block_on("last_name", "substr(first_name, 1, 1)"),
-        block_on("first_name", "email_domain"),
+        block_on("first_name", "workplace_domain"),
         block_on("last_name", "company"),
         block_on("first_name", "company"),
     ),
     deterministic=(
         block_on("email"),
         block_on("phone"),
-        block_on("first_name", "last_name", "email_domain"),
+        block_on("first_name", "last_name", "workplace_domain"),
         block_on("first_name", "last_name", "company"),
     ),
-    em_rules=(block_on("email_domain"), block_on("last_name")),
+    em_rules=(block_on("workplace_domain"), block_on("last_name")),
 )
 MODELS = {"account": ACCOUNT, "contact": CONTACT}
 PRIOR_MATCH_SHARE = 0.0005
