@@ -212,8 +212,10 @@ def test_a_work_and_a_personal_address_differ_less_than_two_work_addresses():
     prepared = prepare("contact", people)
     assert list(prepared["email_kind"]) == ["work", "personal", "work", "personal"]
     pairs, _ = score_pairs("contact", prepared, Thresholds(lower=0.0))
-    found = {frozenset((p.left.record_id, p.right.record_id)): p.probability for p in pairs}
+    found = {frozenset((p.left.record_id, p.right.record_id)): p for p in pairs}
     mixed, two_work, two_personal = (
         found[frozenset(p)] for p in (("1", "2"), ("1", "3"), ("2", "4"))
     )
-    assert mixed > 10 * two_work and mixed > 4 * two_personal
+    assert mixed.probability > 10 * two_work.probability
+    assert mixed.probability > 4 * two_personal.probability
+    assert (mixed.evidence["email"], two_work.evidence["email"]) == ("work vs personal", "differs")

@@ -219,7 +219,8 @@ def trained_linker(entity: str, prepared: pd.DataFrame) -> tuple[Linker, str]:
 
 def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, str]:
     """Per compared field what the comparison found: equal keys are "exact", a positive
-    partial weight "close", a missing side "missing", anything else "differs"."""
+    partial weight "close", a missing side "missing", anything else "differs" (for e-mail,
+    "work vs personal" when one address is each)."""
     found = {}
     for column, weight in weights.items():
         if column not in left:  # a comparison over several keys: its weight says it
@@ -235,6 +236,8 @@ def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, s
             if weight > 0
             else "differs"
         )
+    if found.get("email") == "differs" and left.get("email_kind") != right.get("email_kind"):
+        found["email"] = "work vs personal"  # what a reviewer should know: people have both
     return found
 
 

@@ -33,7 +33,8 @@ class RecordKey:
 @dataclass(frozen=True)
 class ScoredPair:
     """Two records the linker compared, the match probability and, per compared field, what
-    the comparison found ("exact", "close", "differs", "missing")."""
+    the comparison found ("exact", "close", "differs", "missing"; for e-mail also "work vs
+    personal")."""
 
     left: RecordKey
     right: RecordKey
