@@ -64,6 +64,21 @@ def test_hubspot_derived_field_takes_first_associated_company(env, sandbox):
     assert rows == expected
 
 
+def test_pipedrive_person_keeps_its_primary_email_and_phone_beside_the_lists(env, sandbox):
+    spec = get_spec("pipedrive")
+    _, path = load(spec, sandboxed(env).connection(spec, "t5", {}), env, "t5_pipedrive")
+    with duckdb.connect(str(path)) as db:
+        rows = db.sql("SELECT id, primary_email, primary_phone FROM raw_pipedrive.persons")
+        found = {i: (e, p) for i, e, p in rows.fetchall()}
+        listed = db.sql("SELECT count(*) FROM raw_pipedrive.persons__phone").fetchall()[0]
+    persons = sandbox.apis["pipedrive"].data["persons"]
+    assert found == {
+        p["id"]: (p["primary_email"], next(x["value"] for x in p["phone"] if x["primary"]))
+        for p in persons
+    }
+    assert listed == (sum(len(p["phone"]) for p in persons),)  # the lists stay loaded too
+
+
 def test_file_connector_loads_one_table_per_pattern(env):
     spec = get_spec("filesource")
     connection = sandboxed(env).connection(spec, "t3", {})

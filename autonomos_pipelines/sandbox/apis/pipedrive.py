@@ -82,6 +82,8 @@ def _data(seed: int) -> Records:
                         "primary": True,
                     }
                 ],
+                # the list endpoint repeats the primary address at the top level
+                "primary_email": person["email"],
                 "phone": [{"label": "work", "value": person["phone"], "primary": True}],
                 "job_title": rng.choice(["CFO", "Head of Ops", "Buyer", "CTO"]),
                 "visible_to": "3",
