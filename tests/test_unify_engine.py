@@ -4,6 +4,7 @@ DuckDB, clusters under reviewers' verdicts, and unified ids that survive re-runs
 from __future__ import annotations
 
 import itertools
+import random
 
 import pandas as pd
 import pytest
@@ -15,7 +16,8 @@ from autonomos_pipelines.dcl.unify.linker import ESTIMATED, score_pairs
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, ScoredPair, Thresholds
 from autonomos_pipelines.dcl.unify.run import unify_entity
 from autonomos_pipelines.dcl.unify.stable_ids import assign
-from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world
+from autonomos_pipelines.sandbox.data import fake_values as fv
+from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world, office
 
 
 @pytest.mark.parametrize(
@@ -219,3 +221,14 @@ def test_a_work_and_a_personal_address_differ_less_than_two_work_addresses():
     assert mixed.probability > 10 * two_work.probability
     assert mixed.probability > 4 * two_personal.probability
     assert (mixed.evidence["email"], two_work.evidence["email"]) == ("work vs personal", "differs")
+
+
+def test_offices_spread_over_their_citys_postcodes():
+    rng = random.Random(3)
+    offices = [office(rng) for _ in range(2000)]
+    by_city: dict[str, set[str]] = {}
+    for city, _, postal, _ in offices:
+        by_city.setdefault(city, set()).add(postal)
+    assert len(by_city) == 7 and min(len(p) for p in by_city.values()) > 30
+    bases = {city: postal for city, _, postal, _ in fv.CITIES}
+    assert all(p[:-2] == bases[c][:-2] for c, ps in by_city.items() for p in ps)

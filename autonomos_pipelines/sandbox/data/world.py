@@ -14,6 +14,7 @@ same entity) is returned beside the records and never put into them."""
 from __future__ import annotations
 
 import random
+import string
 from dataclasses import dataclass
 
 import pandas as pd
@@ -87,10 +88,21 @@ def companies(n: int, rng: random.Random) -> list[Company]:
                 f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), slug + rng.choice(TLDS),
                 digits(rng),
                 f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
-                rng.choice(fv.CITIES), rng.choice(fv.INDUSTRIES),
+                office(rng), rng.choice(fv.INDUSTRIES),
             )
         )  # fmt: skip
     return made
+
+
+def office(rng: random.Random) -> tuple[str, str, str, str]:
+    """A city and a postcode in it: the city's own postcode with its last two characters
+    drawn again (digit for digit, letter for letter), as offices spread over a city's many
+    postcodes rather than share one."""
+    city, state, postal, country = rng.choice(fv.CITIES)
+    redrawn = "".join(
+        rng.choice(string.digits if c.isdigit() else string.ascii_uppercase) for c in postal[-2:]
+    )
+    return city, state, postal[:-2] + redrawn, country
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -120,9 +132,7 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
     name = f"{company.name}{legal if legal.startswith(',') else ' ' + legal}".strip()
     name = rng.choice((name, name, name.upper(), name.lower()))
     name = _typo(rng, name) if rng.random() < 0.08 else name
-    city, state, postal, country = (
-        rng.choice(fv.CITIES) if rng.random() < 0.08 else company.city
-    )  # moved
+    city, state, postal, country = office(rng) if rng.random() < 0.08 else company.city  # moved
     website = rng.choice(
         (company.domain, f"https://www.{company.domain}/", f"http://{company.domain}")
     )
