@@ -192,3 +192,14 @@ def test_contacts_read_no_account_domain_before_the_accounts_have_golden_records
     insert_rows(session, "contact", [contact_row("hubspot", "h_1", "Ada", "Lovelace")])
     sql = linker_input_sql(session, MODEL["contact"], "canonical.contact", "unified")
     assert "unified_account_domain" not in sql and "unified_account_id" not in sql
+
+
+def test_an_empty_golden_domain_gives_way_to_the_website(session):
+    insert_rows(session, "account", [account_row("stripe", "cus_7", "Initech", domain="",
+                                                 website="https://www.initech.com/")])  # fmt: skip
+    _unify(session)
+    insert_rows(session, "contact", [contact_row("stripe", "c_1", "Bill", "L", account_id="cus_7")])
+    records = session.dataframe(
+        linker_input_sql(session, MODEL["contact"], "canonical.contact", "unified")
+    )
+    assert list(records["unified_account_domain"]) == ["https://www.initech.com/"]

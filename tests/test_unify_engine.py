@@ -12,7 +12,7 @@ import pytest
 from autonomos_pipelines.dcl.unify import normalise as norm
 from autonomos_pipelines.dcl.unify.clusters import cluster
 from autonomos_pipelines.dcl.unify.features import prepare
-from autonomos_pipelines.dcl.unify.linker import ESTIMATED, score_pairs
+from autonomos_pipelines.dcl.unify.linker import ESTIMATED, _evidence, score_pairs
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, ScoredPair, Thresholds
 from autonomos_pipelines.dcl.unify.run import unify_entity
 from autonomos_pipelines.dcl.unify.stable_ids import assign
@@ -232,3 +232,13 @@ def test_offices_spread_over_their_citys_postcodes():
     assert len(by_city) == 7 and min(len(p) for p in by_city.values()) > 30
     bases = {city: postal for city, _, postal, _ in fv.CITIES}
     assert all(p[:-2] == bases[c][:-2] for c, ps in by_city.items() for p in ps)
+
+
+@pytest.mark.parametrize("weight", [0.4, -0.4])  # EM may weigh a mixed pair either side of 0
+def test_email_evidence_is_read_from_the_addresses_not_the_weights_sign(weight):
+    work = {"email": "ada@acme.com", "email_kind": "work"}
+    personal = {"email": "ada7@gmail.com", "email_kind": "personal"}
+    other_work = {"email": "ada@globex.de", "email_kind": "work"}
+    assert _evidence(work, personal, {"email": weight}) == {"email": "work vs personal"}
+    assert _evidence(work, other_work, {"email": weight}) == {"email": "differs"}
+    assert _evidence(work, dict(work), {"email": weight}) == {"email": "exact"}

@@ -51,7 +51,8 @@ def records_select(
     if not golden_domains or not golden_domains[2]:
         return f"{select}, a.unified_id AS unified_account_id FROM {table} AS c {joined}"
     golden, key, columns = golden_domains
-    domain = ", ".join(dialect.as_text(f"g.{quote_ident(c)}") for c in columns)
+    # a golden field skips NULLs only: an empty domain must not hide the website
+    domain = ", ".join(f"NULLIF({dialect.as_text(f'g.{quote_ident(c)}')}, '')" for c in columns)
     return (
         f"{select}, a.unified_id AS unified_account_id, COALESCE({domain}) "
         f"AS unified_account_domain FROM {table} AS c {joined} "

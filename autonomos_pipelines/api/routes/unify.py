@@ -30,7 +30,9 @@ class PairInReview(BaseModel):
     left_record: str
     right_record: str
     match_probability: float
-    evidence: dict[str, str] = Field(description="Per field: exact, close, differs or missing")
+    evidence: dict[str, str] = Field(
+        description="Per field: exact, close, differs or missing; for e-mail also work vs personal"
+    )
     queued_at: datetime
 
 

@@ -236,8 +236,11 @@ def _evidence(left: dict, right: dict, weights: dict[str, float]) -> dict[str, s
             if weight > 0
             else "differs"
         )
-    if found.get("email") == "differs" and left.get("email_kind") != right.get("email_kind"):
-        found["email"] = "work vs personal"  # what a reviewer should know: people have both
+    if found.get("email") not in (None, "missing", "exact"):
+        # no e-mail level compares addresses by likeness, so "close" means nothing here, and
+        # a trained weight of a work against a personal address can fall either side of 0
+        kinds_differ = left.get("email_kind") != right.get("email_kind")
+        found["email"] = "work vs personal" if kinds_differ else "differs"
     return found
 
 
