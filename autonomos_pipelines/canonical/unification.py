@@ -119,7 +119,7 @@ def linker_input_sql(
     domains = tuple(c for c in ("domain", "website") if c in golden)
     return records_select(
         entity, table, session.dialect, _t(unified_schema, names["crosswalk"]),
-        (_t(unified_schema, names["golden"]), "unified_id", domains) if golden else None,
+        (_t(unified_schema, names["golden"]), domains) if golden else None,
     )  # fmt: skip
 
 

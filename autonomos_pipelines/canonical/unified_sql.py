@@ -30,13 +30,13 @@ def records_select(
     table: str,
     dialect: Dialect,
     accounts: str | None = None,
-    golden_domains: tuple[str, str, tuple[str, ...]] | None = None,
+    golden_domains: tuple[str, tuple[str, ...]] | None = None,
 ) -> str:
     """The linker's input: connector, record id, source system and the entity's fields; with
     ``accounts`` (the account crosswalk) also ``unified_account_id``, the unified account of
     the record's ``account_id`` (same connector), which tells the linker where a person works;
-    with ``golden_domains`` (the golden account table, its id column and its domain columns
-    in order of preference) also ``unified_account_domain``, that account's domain."""
+    with ``golden_domains`` (the golden account table and its domain columns in order of
+    preference) also ``unified_account_domain``, that account's domain."""
     fields = ", ".join(f"c.{quote_ident(f.name)}" for f in entity.fields)
     select = (
         f"SELECT c._source_connector AS connector, {record_key_sql(entity, dialect)} AS record_id, "  # noqa: S608
@@ -48,15 +48,15 @@ def records_select(
         f"LEFT JOIN {accounts} AS a ON a.connector = c._source_connector "
         f"AND a.record_id = {dialect.as_text('c.account_id')}"
     )
-    if not golden_domains or not golden_domains[2]:
+    if not golden_domains or not golden_domains[1]:
         return f"{select}, a.unified_id AS unified_account_id FROM {table} AS c {joined}"
-    golden, key, columns = golden_domains
+    golden, columns = golden_domains
     # a golden field skips NULLs only: an empty domain must not hide the website
     domain = ", ".join(f"NULLIF({dialect.as_text(f'g.{quote_ident(c)}')}, '')" for c in columns)
     return (
         f"{select}, a.unified_id AS unified_account_id, COALESCE({domain}) "
         f"AS unified_account_domain FROM {table} AS c {joined} "
-        f"LEFT JOIN {golden} AS g ON g.{quote_ident(key)} = a.unified_id"
+        f"LEFT JOIN {golden} AS g ON g.unified_id = a.unified_id"
     )
 
 

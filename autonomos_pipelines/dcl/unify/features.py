@@ -67,15 +67,15 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
     # a work address's domain, else the domain of the unified account the record belongs to
     # (given by the caller beside the account's id): one person at one firm shows either
     account_domains = _mapped(_column(records, "unified_account_domain"), norm.company_domain)
-    workplace_domains = _mapped(emails, norm.company_domain)
-    kinds = emails.where(emails.isna(), workplace_domains.map(_kind))
+    work_domains = _mapped(emails, norm.company_domain)  # None for a personal mailbox
+    kinds = emails.where(emails.isna(), work_domains.map(_kind))
     return pd.DataFrame(
         {
             "first_name": _mapped(first, norm.fold),
             "last_name": _mapped(last, norm.fold),
             "email": emails,
             "email_kind": kinds,
-            "workplace_domain": workplace_domains.where(workplace_domains.notna(), account_domains),
+            "workplace_domain": work_domains.where(work_domains.notna(), account_domains),
             "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone),
             "city": _mapped(_column(records, "mailing_city"), norm.fold),
             # the unified account of the contact's account (given by the caller, who unified
