@@ -139,7 +139,7 @@ def test_the_world_links_well_and_the_truth_stays_out_of_the_records():
     }
     assert not any(str(v).startswith("company:") for v in records.to_numpy().ravel())
     result = unify_entity("account", records, {}, [], Thresholds(), _counter())
-    assert result.weights == ESTIMATED
+    assert result.weights.startswith(ESTIMATED)
     ids = {m.key: m.unified_id for m in result.members}
     same = [(x, y) for x, y in itertools.combinations(list(truth)[:400], 2) if ids[x] == ids[y]]
     wrong = [(x, y) for x, y in same if truth[x] != truth[y]]

@@ -18,6 +18,7 @@ from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.exceptions import EMTrainingException
 
+from autonomos_pipelines.dcl.unify import strangers
 from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair, Thresholds
 
 # Below this many records EM has too few pairs per level to estimate m reliably.
@@ -26,6 +27,11 @@ ESTIMATED = "estimated from this tenant's records (EM)"
 SEED = 20
 # Random pairs sampled to estimate u: more than Splink's 1e6 default, still ~1 s on DuckDB.
 U_SAMPLE_PAIRS = 3e6
+# EM learns m only from what a tenant's records show: when no duplicate among them has
+# changed job, phone or surname, it drives the m of "differs" to ~0 and one disagreement
+# vetoes a pair whatever else agrees. People do change these; at this floor a disagreement
+# stays strong evidence against (about -6.6 bits) but is never a veto.
+M_FLOOR = 0.01
 
 
 def _exact(column: str, m: float, u: float) -> ComparisonCreator:
@@ -167,10 +173,13 @@ class EmRefused(Exception):
         self.rule = rule
 
 
-def train(entity: str, linker: Linker, records: int, skip: frozenset[int] = frozenset()) -> str:
+def train(
+    entity: str, linker: Linker, prepared: pd.DataFrame, skip: frozenset[int] = frozenset()
+) -> str:
     """Estimate the weights from the tenant's data: the match rate and u, then m by EM on
-    each training rule not in ``skip``; priors kept when it is too small. Returns what was
-    estimated."""
+    each training rule not in ``skip``, u of strangers only; priors kept when it is too
+    small. Returns what was estimated."""
+    records = len(prepared)
     if records < MIN_RECORDS_TO_TRAIN:
         return f"priors (fewer than {MIN_RECORDS_TO_TRAIN} records)"
     model = MODELS[entity]
@@ -189,7 +198,25 @@ def train(entity: str, linker: Linker, records: int, skip: frozenset[int] = froz
             training.estimate_parameters_using_expectation_maximisation(rule)
         except (ValueError, EMTrainingException) as error:
             raise EmRefused(index, str(error).split(". ")[0]) from error
-    return ESTIMATED
+    floored = _floor_m(linker)
+    pairs_sampled = min(U_SAMPLE_PAIRS, records * (records - 1) / 2)
+    lowered = strangers.discount_duplicates(linker, prepared, pairs_sampled)
+    notes = [f"u of strangers only ({lowered} levels lowered)"] if lowered else []
+    notes += [f"m raised to {M_FLOOR} on {', '.join(floored)}"] if floored else []
+    return "; ".join([ESTIMATED, *notes])
+
+
+def _floor_m(linker: Linker) -> list[str]:
+    """Raise every estimated m below M_FLOOR to it; the levels raised."""
+    floored = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level.m_probability is None:
+                continue
+            if level.m_probability < M_FLOOR:
+                level.m_probability = M_FLOOR
+                floored.append(f"{comparison.output_column_name} {level.label_for_charts!r}")
+    return floored
 
 
 def trained_linker(entity: str, prepared: pd.DataFrame) -> tuple[Linker, str]:
@@ -203,7 +230,7 @@ def trained_linker(entity: str, prepared: pd.DataFrame) -> tuple[Linker, str]:
     while True:
         linker = _linker(entity, prepared)
         try:
-            weights = train(entity, linker, len(prepared), frozenset(skipped))
+            weights = train(entity, linker, prepared, frozenset(skipped))
         except EmRefused as refused:
             skipped[refused.rule] = str(refused)
             continue

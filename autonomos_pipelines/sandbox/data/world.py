@@ -6,7 +6,8 @@ vary, names get typos, domains and phones go missing or change format, people us
 personal mailbox in one system and their work address in another, addresses move. A person
 shows up mostly where their company does business (a CRM contact under its account, a
 help-desk user under its organisation) and on marketing lists, now and then elsewhere (a
-lead, a walk-in requester).
+lead, a walk-in requester); one in ten changed jobs, and some systems still show the former
+employer.
 Different companies share first words ("Velora Labs" and "Velora Systems") and different
 people share names, so a linker meets hard negatives too. The truth (which records are the
 same entity) is returned beside the records and never put into them."""
@@ -46,6 +47,10 @@ COPIES = (1, 1, 2, 2, 2, 3, 3, 4)  # systems a company / person appears in
 # Where a person's record is, the share of chances it is in one of their company's systems
 # (or a marketing list, which has no accounts) rather than a system the company is not in.
 AT_HOME = 0.85
+# People change jobs: a system that met them before shows the former employer (its domain in
+# the work address, its account as theirs). Share of people, and of such a person's records.
+JOB_CHANGERS = 0.10
+AT_FORMER_JOB = 0.3
 
 
 @dataclass(frozen=True)
@@ -227,14 +232,16 @@ def _contact_rows(
     while len(rows) < n_records:
         company = rng.choice(firms)
         person = Person(rng.choice(FIRST), rng.choice(LAST), digits(rng), rng.choice(PERSONAL))
+        former = rng.choice(firms) if rng.random() < JOB_CHANGERS else None
         home = (*company_systems.get(company.key, ()), "mailchimp")
         for system in _placements(rng, "contact", home):
             record = RecordKey(system, f"{system[:2]}{len(rows):07d}")
             truth[record] = f"person:{index}"
+            employer = former if former and rng.random() < AT_FORMER_JOB else company
             rows.append(
                 {"connector": system, "record_id": record.record_id, "source_system": system,
-                 "account_id": accounts.get((company.key, system)),
-                 "updated_at": fv.moment(rng), **contact_view(rng, person, company, system)}
+                 "account_id": accounts.get((employer.key, system)),
+                 "updated_at": fv.moment(rng), **contact_view(rng, person, employer, system)}
             )  # fmt: skip
         index += 1
     return rows[:n_records], truth
