@@ -12,13 +12,19 @@ LEGAL_FORMS = frozenset(
     "inc incorporated llc l l c ltd limited gmbh corp corporation co company sa sas sarl bv nv "
     "ag plc pty pte oy ab as aps spa srl kk kg lp llp".split()
 )
-# Mail providers anyone can sign up to: their domain says nothing about the company.
-PERSONAL_MAIL_DOMAINS = frozenset(
-    "gmail.com googlemail.com yahoo.com yahoo.co.uk ymail.com hotmail.com hotmail.co.uk "
-    "outlook.com live.com msn.com icloud.com me.com mac.com aol.com gmx.com gmx.de gmx.net "
-    "web.de proton.me protonmail.com mail.com yandex.com yandex.ru zoho.com fastmail.com "
-    "hey.com qq.com 163.com naver.com t-online.de orange.fr free.fr".split()
+# Mail providers anyone can sign up to: their domain says nothing about the company. A brand
+# counts under any country suffix (hotmail.fr, yahoo.co.jp, outlook.de); the rest by name.
+PERSONAL_MAIL_BRANDS = frozenset(
+    "gmail googlemail yahoo ymail hotmail outlook live msn icloud aol gmx yandex protonmail "
+    "proton zoho fastmail hey qq 163 126 sina sohu naver daum hanmail libero seznam rambler "
+    "rediffmail wanadoo laposte bluewin".split()
 )
+PERSONAL_MAIL_DOMAINS = frozenset(
+    "me.com mac.com web.de mail.com mail.ru t-online.de orange.fr free.fr sfr.fr btinternet.com "
+    "comcast.net verizon.net att.net sbcglobal.net shaw.ca rogers.com bigpond.com "
+    "optusnet.com.au xtra.co.nz virginmedia.com sky.com".split()
+)
+_COUNTRY_SUFFIX = re.compile(r"^([a-z]{2,3}\.)?[a-z]{2,3}$")  # com, fr, co.uk, com.br
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 PHONE_DIGITS = 10
@@ -57,7 +63,15 @@ def domain(text: object) -> str:
 def company_domain(text: object) -> str:
     """A domain that identifies a company: empty for a personal mail provider's."""
     host = domain(text)
-    return "" if host in PERSONAL_MAIL_DOMAINS else host
+    return "" if is_personal_mail_domain(host) else host
+
+
+def is_personal_mail_domain(host: str) -> bool:
+    """Whether ``host`` is a mail provider's anyone can sign up to."""
+    brand, _, suffix = host.partition(".")
+    return host in PERSONAL_MAIL_DOMAINS or (
+        brand in PERSONAL_MAIL_BRANDS and bool(_COUNTRY_SUFFIX.match(suffix))
+    )
 
 
 def email(text: object) -> str:
