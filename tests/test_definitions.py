@@ -39,6 +39,11 @@ def test_definitions_load_with_lineage_raw_mappings_canonical(env):
     assert {k.asset_key for k in graph.asset_check_keys} >= {AssetKey(["canonical", "account"])}
     assert all(graph.get(k).partitions_def is not None for k in keys)
     assert graph.get(AssetKey(["raw", "hubspot", "deals"])).group_name == "raw_revops"
+    # contacts are linked knowing each account's unified id and its golden domain
+    assert graph.get(AssetKey(["unified", "contact_crosswalk"])).parent_keys >= {
+        AssetKey(["unified", "account_crosswalk"]),
+        AssetKey(["unified", "account"]),
+    }
 
 
 def test_canonical_model_matches_the_shared_contract():

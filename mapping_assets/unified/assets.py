@@ -54,9 +54,12 @@ def unified_metadata(unified: Unified, thresholds: Thresholds) -> dict[str, Any]
 
 def unified_asset(entity: str, unified: list[str]):
     golden, crosswalk = unified_key(entity), unified_key(f"{entity}_crosswalk")
-    # contacts are linked after accounts: where a person works is evidence
+    # contacts are linked after accounts: where a person works is evidence (the account's
+    # unified id from its crosswalk, its domain from the golden record)
     after = (
-        [unified_key("account_crosswalk")] if entity != "account" and "account" in unified else []
+        [unified_key("account_crosswalk"), unified_key("account")]
+        if entity != "account" and "account" in unified
+        else []
     )
 
     @multi_asset(
