@@ -11,6 +11,7 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.adapters.rest import _derive
 from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.sandbox.files import write_demo_files
@@ -77,6 +78,15 @@ def test_pipedrive_person_keeps_its_primary_email_and_phone_beside_the_lists(env
         for p in persons
     }
     assert listed == (sum(len(p["phone"]) for p in persons),)  # the lists stay loaded too
+
+
+def test_a_derived_field_takes_the_first_path_that_finds_a_value():
+    derive = _derive({"phone": ["phone[?(@.primary == true)].value", "phone[0].value"]})
+    marked = [{"value": "1", "primary": False}, {"value": "2", "primary": True}]
+    unmarked = [{"value": "3", "primary": False}]
+    assert derive({"phone": marked})["phone"] == "2"
+    assert derive({"phone": unmarked})["phone"] == "3"
+    assert derive({"phone": []})["phone"] is None
 
 
 def test_file_connector_loads_one_table_per_pattern(env):

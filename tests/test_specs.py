@@ -55,6 +55,14 @@ INVALID = [
         "resource names must be unique",
     ),
     (lambda s: s.update(unknown_key=1), "$.unknown_key: Extra inputs are not permitted"),
+    (
+        lambda s: s["resources"][0].update(derived_fields={"first": "lines[?(@.x == "}),
+        "derived field 'first': 'lines[?(@.x == ' is not a JSONPath",
+    ),
+    (
+        lambda s: s["resources"][0].update(derived_fields={"first": []}),
+        "derived field 'first' has no JSONPath",
+    ),
 ]
 
 
@@ -206,6 +214,9 @@ VALID = [
     lambda s: (
         [r["endpoint"].update(paginator={"type": "offset", "limit": 50}) for r in s["resources"]]
         and s["client"].pop("paginator")
+    ),
+    lambda s: s["resources"][0].update(
+        derived_fields={"phone": ["phones[?(@.primary == true)].value", "phones[0].value"]}
     ),
 ]
 

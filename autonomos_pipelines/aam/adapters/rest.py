@@ -51,11 +51,11 @@ def _with_secrets(values: Mapping[str, Any], connection: Connection) -> dict[str
     }
 
 
-def _derive(fields: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _derive(fields: dict[str, str | list[str]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def add_derived(record: dict[str, Any]) -> dict[str, Any]:
-        for name, path in fields.items():
-            values = find_values(path, record)
-            record[name] = values[0] if values else None
+        for name, paths in fields.items():
+            found = (find_values(p, record) for p in ([paths] if isinstance(paths, str) else paths))
+            record[name] = next((values[0] for values in found if values), None)
         return record
 
     return add_derived

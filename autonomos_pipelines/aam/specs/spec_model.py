@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from dlt.common.jsonpath import compile_path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
@@ -164,15 +165,32 @@ class Endpoint(_Strict):
     incremental: Incremental | None = None
 
 
+def _check_json_paths(fields: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    for name, paths in fields.items():
+        if not paths:
+            raise ValueError(f"derived field {name!r} has no JSONPath")
+        for path in [paths] if isinstance(paths, str) else paths:
+            try:
+                compile_path(path)
+            except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
+                raise ValueError(
+                    f"derived field {name!r}: {path!r} is not a JSONPath ({error})"
+                ) from None
+    return fields
+
+
 class RestResource(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     endpoint: Endpoint
     primary_key: str = "id"
     write_disposition: Literal["replace", "append", "merge"] = "replace"
-    derived_fields: dict[str, str] = Field(
-        default_factory=dict,
-        description="Extra top-level fields computed from a JSONPath into each record, e.g. "
-        "the first associated company id of a HubSpot deal",
+    derived_fields: Annotated[dict[str, str | list[str]], AfterValidator(_check_json_paths)] = (
+        Field(
+            default_factory=dict,
+            description="Extra top-level fields computed from a JSONPath into each record, e.g. "
+            "the first associated company id of a HubSpot deal; a list of paths takes the first "
+            "that finds a value (the item marked primary, else the first item)",
+        )
     )
     record_hook: Literal["ga4_report_rows"] | None = Field(
         None, description="Named code hook that reshapes each record (makes the spec hybrid)"
