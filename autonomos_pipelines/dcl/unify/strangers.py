@@ -46,8 +46,10 @@ def discount_duplicates(linker: Linker, prepared: pd.DataFrame, pairs_sampled: f
     lowered = 0
     for comparison in settings.comparisons:
         for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
             m, u_sampled = level.m_probability, level.u_probability
-            if level.is_null_level or m is None or u_sampled is None:
+            if m is None or u_sampled is None:
                 continue
             u = stranger_u(u_sampled, m, match_rate, pairs_sampled)
             lowered += u < u_sampled
