@@ -70,7 +70,13 @@ def run(
     reviewed = clusters.cluster(keys, pairs, verdicts, thresholds)
     after = stable_ids.assign(reviewed, ids, lambda n: [f"v{next(counter)}" for _ in range(n)])
     precision_reviewed, recall_reviewed = pairwise(after.ids, truth)
+    queue = pd.DataFrame([(p.probability, truth[p.left] == truth[p.right]) for p in review],
+                         columns=["probability", "true"])  # fmt: skip
+    bands = pd.cut(queue["probability"], [0.0, 0.65, 0.8, 0.9, thresholds.upper])
+    # a calibrated queue: about as many true pairs in a band as its probabilities promise
+    calibration = queue.groupby(bands, observed=True)["true"].agg(["size", "mean"]).round(3)
     figures = {"records": len(frame), "weights": weights, "precision": precision,
+               "review_true_share": {str(k): tuple(v) for k, v in calibration.iterrows()},
                "recall": recall, "pairs": len(pairs), "review": len(review),
                "precision_after_review": precision_reviewed,
                "recall_after_review": recall_reviewed, **times}  # fmt: skip

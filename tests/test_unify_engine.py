@@ -17,7 +17,13 @@ from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, ScoredPair,
 from autonomos_pipelines.dcl.unify.run import unify_entity
 from autonomos_pipelines.dcl.unify.stable_ids import assign
 from autonomos_pipelines.sandbox.data import fake_values as fv
-from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world, office
+from autonomos_pipelines.sandbox.data.world import (
+    PERSONAL,
+    bench_records,
+    bench_world,
+    companies,
+    office,
+)
 
 
 @pytest.mark.parametrize(
@@ -204,6 +210,17 @@ def test_no_two_companies_of_the_world_are_the_same_company():
     accounts = accounts.assign(company=[truth[RecordKey(c, r)] for c, r in keys])
     domains = accounts.dropna(subset=["domain"]).groupby("domain")["company"].nunique()
     assert len(accounts) == 3000 and domains.max() == 1
+
+
+def test_a_few_companies_of_the_world_share_a_name_and_nothing_else():
+    firms = companies(4000, random.Random(2))
+    named = {}
+    for firm in firms:
+        named.setdefault(firm.name, []).append(firm)
+    homonyms = [group for group in named.values() if len(group) > 1]
+    assert 0.01 * len(firms) < len(homonyms) < 0.06 * len(firms)
+    assert all(len({f.domain for f in group}) == len(group) for group in homonyms)
+    assert all(len({f.phone for f in group}) == len(group) for group in homonyms)
 
 
 def test_a_work_and_a_personal_address_differ_less_than_two_work_addresses():

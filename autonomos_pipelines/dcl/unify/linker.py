@@ -25,8 +25,9 @@ from autonomos_pipelines.dcl.unify.model import RecordKey, ScoredPair, Threshold
 MIN_RECORDS_TO_TRAIN = 200
 ESTIMATED = "estimated from this tenant's records (EM)"
 SEED = 20
-# Random pairs sampled to estimate u: more than Splink's 1e6 default, still ~1 s on DuckDB.
-U_SAMPLE_PAIRS = 3e6
+# Random pairs sampled to estimate u: ten times Splink's default, as strangers who share an
+# exact name or domain are a few in a million pairs (see strangers.py); ~1-2 s on DuckDB.
+U_SAMPLE_PAIRS = 1e7
 # EM learns m only from what a tenant's records show: when no duplicate among them has
 # changed job, phone or surname, it drives the m of "differs" to ~0 and one disagreement
 # vetoes a pair whatever else agrees. People do change these; at this floor a disagreement

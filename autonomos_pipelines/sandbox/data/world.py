@@ -50,6 +50,8 @@ AT_HOME = 0.85
 # People change jobs: a system that met them before shows the former employer (its domain in
 # the work address, its account as theirs). Share of people, and of such a person's records.
 JOB_CHANGERS = 0.10
+# Share of companies named exactly as another, different company.
+HOMONYMS = 0.03
 AT_FORMER_JOB = 0.3
 
 
@@ -77,20 +79,35 @@ def _word(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3)))).capitalize()
 
 
-def companies(n: int, rng: random.Random) -> list[Company]:
-    """``n`` distinct companies; about a third share their first word with another."""
-    made: list[Company] = []
-    names: set[str] = set()
-    while len(made) < n:
+def _new_name(rng: random.Random, made: list[Company], names: set[str]) -> str:
+    while True:
         first = made[-1].name.split()[0] if made and rng.random() < 0.3 else _word(rng)
         name = f"{first} {rng.choice(SECOND_WORDS)}" if rng.random() < 0.6 else first
-        if name in names:
+        if name not in names:
+            return name
+
+
+def companies(n: int, rng: random.Random) -> list[Company]:
+    """``n`` distinct companies; about a third share their first word with another, and a
+    few their whole name (HOMONYMS: another firm, domain and phone, mostly another city), as
+    a name is unique only within one register."""
+    made: list[Company] = []
+    names: set[str] = set()
+    domains: set[str] = set()
+    while len(made) < n:
+        homonym = made and rng.random() < HOMONYMS
+        name = rng.choice(made).name if homonym else _new_name(rng, made, names)
+        slug = name.lower().replace(" ", rng.choice(("", "-")))
+        domain = slug + rng.choice(TLDS)
+        if domain in domains:
+            domain = f"{slug}-{rng.choice(('group', 'hq', 'global', 'online'))}{rng.choice(TLDS)}"
+        if domain in domains:
             continue
         names.add(name)
-        slug = name.lower().replace(" ", rng.choice(("", "-")))
+        domains.add(domain)
         made.append(
             Company(
-                f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), slug + rng.choice(TLDS),
+                f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), domain,
                 digits(rng),
                 f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
                 office(rng), rng.choice(fv.INDUSTRIES),
