@@ -40,6 +40,20 @@ def golden_domains(accounts: pd.DataFrame, ids: dict[RecordKey, str]) -> dict[st
     return {**latest["website"], **latest["domain"]}
 
 
+def automatic_curve(
+    keys: list[RecordKey], pairs: list, truth: dict[RecordKey, str]
+) -> dict[float, tuple[float, float]]:
+    """Precision and recall with no review at lower link thresholds than the default: what a
+    tenant trades by linking more (`autonomos unify settings --upper`)."""
+    curve = {}
+    for upper in (0.5, 0.65, 0.8, 0.9):
+        found = clusters.cluster(keys, pairs, [], Thresholds(lower=0.5, upper=upper))
+        ids = {key: str(i) for i, members in enumerate(found) for key in members}
+        precision, recall = pairwise(ids, truth)
+        curve[upper] = (round(precision, 4), round(recall, 4))
+    return curve
+
+
 def run(
     entity: str, frame: pd.DataFrame, truth: dict[RecordKey, str]
 ) -> tuple[dict[str, float], dict[RecordKey, str]]:
@@ -76,6 +90,7 @@ def run(
     # a calibrated queue: about as many true pairs in a band as its probabilities promise
     calibration = queue.groupby(bands, observed=True)["true"].agg(["size", "mean"]).round(3)
     figures = {"records": len(frame), "weights": weights, "precision": precision,
+               "automatic_at": automatic_curve(keys, pairs, truth),
                "review_true_share": {str(k): tuple(v) for k, v in calibration.iterrows()},
                "recall": recall, "pairs": len(pairs), "review": len(review),
                "precision_after_review": precision_reviewed,
