@@ -5,6 +5,7 @@ accounts, half contacts; figures go to bench/results.md by hand)."""
 from __future__ import annotations
 
 import argparse
+import random
 import time
 from collections import Counter
 from math import comb
@@ -12,6 +13,7 @@ from math import comb
 import pandas as pd
 
 from autonomos_pipelines.dcl.unify import clusters, features, linker, stable_ids
+from autonomos_pipelines.dcl.unify.calibration import calibrate
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import bench_world
 from bench.unify_evidence import contact_evidence
@@ -55,11 +57,14 @@ def automatic_curve(
 
 
 def run(
-    entity: str, frame: pd.DataFrame, truth: dict[RecordKey, str]
+    entity: str,
+    frame: pd.DataFrame,
+    truth: dict[RecordKey, str],
+    company_lines: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, float], dict[RecordKey, str]]:
     thresholds, times = Thresholds(), {}
     start = time.perf_counter()
-    prepared = features.prepare(entity, frame)
+    prepared = features.prepare(entity, frame, company_lines)
     times["prepare"] = time.perf_counter() - start
     start = time.perf_counter()
     _, weights = linker.trained_linker(entity, prepared)
@@ -88,10 +93,21 @@ def run(
                          columns=["probability", "true"])  # fmt: skip
     bands = pd.cut(queue["probability"], [0.0, 0.65, 0.8, 0.9, thresholds.upper])
     # a calibrated queue: about as many true pairs in a band as its probabilities promise
-    calibration = queue.groupby(bands, observed=True)["true"].agg(["size", "mean"]).round(3)
+    true_share = queue.groupby(bands, observed=True)["true"].agg(["size", "mean"]).round(3)
+    # reviewers decide 1,000 pairs of the queue (rightly), at random: the threshold their
+    # verdicts support (calibration.py), and what linking from there gives
+    queued = sorted(verdicts, key=lambda d: (d.left, d.right))  # Splink's order varies
+    sample = random.Random(1).sample(queued, min(1000, len(queued)))
+    suggested = calibrate(pairs, sample, thresholds).suggested_upper
+    if suggested is not None:
+        found = clusters.cluster(keys, pairs, sample, Thresholds(thresholds.lower, suggested))
+        by_cluster = {key: str(i) for i, members in enumerate(found) for key in members}
+        suggested_figures = tuple(round(x, 4) for x in pairwise(by_cluster, truth))
     figures = {"records": len(frame), "weights": weights, "precision": precision,
+               "suggested_upper": suggested,
+               "at_suggested": suggested_figures if suggested is not None else None,
                "automatic_at": automatic_curve(keys, pairs, truth),
-               "review_true_share": {str(k): tuple(v) for k, v in calibration.iterrows()},
+               "review_true_share": {str(k): tuple(v) for k, v in true_share.iterrows()},
                "recall": recall, "pairs": len(pairs), "review": len(review),
                "precision_after_review": precision_reviewed,
                "recall_after_review": recall_reviewed, **times}  # fmt: skip
@@ -122,7 +138,11 @@ def main() -> None:
             frame = frame.assign(
                 unified_account_id=unified, unified_account_domain=[domains.get(u) for u in unified]
             )
-        figures, ids = run(entity, frame, truth)
+        # as the warehouse does: the phones of the tenant's accounts are company lines
+        lines = (
+            features.company_lines(world["account"][0]["phone"]) if entity == "contact" else None
+        )
+        figures, ids = run(entity, frame, truth, lines or frozenset())
         account_ids = ids if entity == "account" else account_ids
         # score_pairs trains again: the end-to-end time is prepare + train+predict + cluster
         wall = figures["prepare"] + figures["train+predict"] + figures["cluster+ids"]

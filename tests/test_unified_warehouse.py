@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from autonomos_pipelines.canonical.unification import linker_input_sql, unify_in_warehouse
+from autonomos_pipelines.canonical.unification import (
+    _company_lines,
+    linker_input_sql,
+    unify_in_warehouse,
+)
 from autonomos_pipelines.canonical.unified_sql import linked_select, records_select
 from autonomos_pipelines.core.settings import Settings
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
@@ -144,15 +148,17 @@ def test_contacts_are_linked_knowing_where_each_person_works(session):
         records_select(contact, "canonical.contact", session.dialect, "unified.account_crosswalk")
     ).set_index("record_id")["unified_account_id"]
     assert records["003A"] == records["c_9"] != records["u_5"]  # Acme twice, Globex once
+    # nothing links (upper 1): every scored pair waits in review with its evidence
     unified = unify_in_warehouse(
-        session, contact, TENANT, "canonical", "unified", Survivorship(), Thresholds(lower=1e-4)
+        session, contact, TENANT, "canonical", "unified", Survivorship(), Thresholds(1e-4, 1.0)
     )
     scored = {frozenset((str(p.left), str(p.right))): p for p in unified.pending}
     acme = scored[frozenset(("salesforce:003A", "stripe:c_9"))]
     globex = scored[frozenset(("salesforce:003A", "zendesk:u_5"))]
     assert (acme.evidence["workplace"], globex.evidence["workplace"]) == ("exact", "differs")
     # the same name at the same firm is far likelier one person than at another firm
-    assert acme.probability > 100 * globex.probability
+    odds = [p.probability / (1 - p.probability) for p in (acme, globex)]
+    assert odds[0] > 100 * odds[1]
 
 
 def test_a_work_address_meets_the_domain_of_the_account_a_person_is_filed_under(session):
@@ -177,7 +183,7 @@ def test_a_work_address_meets_the_domain_of_the_account_a_person_is_filed_under(
     assert records["unified_account_domain"].isna().sum() == len(records) - 2
     unified = unify_in_warehouse(
         session, MODEL["contact"], TENANT, "canonical", "unified", Survivorship(),
-        Thresholds(lower=1e-4),
+        Thresholds(lower=1e-4, upper=1.0),  # nothing links: every scored pair shows evidence
     )  # fmt: skip
     scored = {frozenset((str(p.left), str(p.right))): p for p in unified.pending}
     workplace = {
@@ -203,3 +209,10 @@ def test_an_empty_golden_domain_gives_way_to_the_website(session):
         linker_input_sql(session, MODEL["contact"], "canonical.contact", "unified")
     )
     assert list(records["unified_account_domain"]) == ["https://www.initech.com/"]
+
+
+def test_contacts_are_told_the_phones_of_the_tenants_accounts(session):
+    assert _company_lines(session, MODEL["contact"], "canonical") == frozenset()  # no accounts
+    insert_rows(session, "account", ACCOUNTS)
+    assert _company_lines(session, MODEL["contact"], "canonical") == {"5550101234"}
+    assert _company_lines(session, MODEL["account"], "canonical") == frozenset()

@@ -240,8 +240,10 @@ def test_a_work_and_a_personal_address_differ_less_than_two_work_addresses():
     mixed, two_work, two_personal = (
         found[frozenset(p)] for p in (("1", "2"), ("1", "3"), ("2", "4"))
     )
-    assert mixed.probability > 10 * two_work.probability
-    assert mixed.probability > 4 * two_personal.probability
+    mixed_odds, work_odds, personal_odds = (
+        p.probability / (1 - p.probability) for p in (mixed, two_work, two_personal)
+    )
+    assert mixed_odds > 10 * work_odds and mixed_odds > 4 * personal_odds
     assert (mixed.evidence["email"], two_work.evidence["email"]) == ("work vs personal", "differs")
 
 

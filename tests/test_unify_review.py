@@ -20,6 +20,7 @@ from autonomos_pipelines.dcl.unify.decisions import UnifyDecisions
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.dcl.unify.settings import UnifySettings
 from autonomos_pipelines.warehouse.store import Warehouse
+from mapping_assets.unified.metadata import unified_metadata
 from tests.unified_rows import TENANT, account_row, insert_rows
 
 pytestmark = pytest.mark.postgres
@@ -153,6 +154,11 @@ def test_review_merge_and_split_from_the_cli_are_kept_across_runs(env, flow):
     assert again["zendesk:77"] == again["hubspot:9"] and second.verdicts == 2
     assert again["salesforce:001"] == ids["salesforce:001"] != again["stripe:cus_1"]
     assert "0 pair(s) shown" in cli("unify", "review", TENANT, "account")
+    # the verdict is counted in its probability band: one "same", far too few to vouch for it
+    assert sum(b.same for b in second.unified.calibration.bands) == 1
+    shown = unified_metadata(second.unified, second.thresholds)
+    assert "| 1 | 100% (≥ " in shown["review_calibration"].value
+    assert shown["suggested_link_threshold"].startswith("keep reviewing")
 
     cli("unify", "merge", TENANT, "account", again["hubspot:10"], again["stripe:cus_1"])
     unify_tenant(warehouse, flow, TENANT, "account")

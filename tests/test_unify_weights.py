@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from autonomos_pipelines.dcl.unify import linker, strangers
-from autonomos_pipelines.dcl.unify.features import prepare
+from autonomos_pipelines.dcl.unify.features import company_lines, prepare
 from autonomos_pipelines.dcl.unify.model import RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world
 
@@ -34,8 +34,10 @@ def _with(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
     return pd.concat([frame, extra], ignore_index=True)
 
 
-def _probability(entity: str, frame: pd.DataFrame, a: str, b: str) -> float:
-    pairs, _ = linker.score_pairs(entity, prepare(entity, frame), Thresholds(lower=0.0))
+def _probability(
+    entity: str, frame: pd.DataFrame, a: str, b: str, lines: frozenset[str] = frozenset()
+) -> float:
+    pairs, _ = linker.score_pairs(entity, prepare(entity, frame, lines), Thresholds(lower=0.0))
     wanted = {RecordKey.parse(a), RecordKey.parse(b)}
     return next((p.probability for p in pairs if {p.left, p.right} == wanted), 0.0)
 
@@ -75,3 +77,22 @@ def test_some_people_of_the_world_changed_jobs():
     work = work.assign(domain=work["email"].str.lower().str.split("@").str[1])
     employers = work[~work["domain"].isin(PERSONAL)].groupby("person")["domain"].nunique()
     assert 0.01 < (employers >= 2).mean() < 0.2
+
+
+def test_colleagues_who_share_the_company_switchboard_stay_two_people():
+    world = bench_world(8000, seed=13)
+    accounts, contacts = world["account"][0], world["contact"][0]
+    switchboard = "+1 (555) 010-4242"
+    accounts.loc[0, "phone"] = switchboard
+    at_acme = {"phone": switchboard, "mailing_city": "Berlin"}
+    frame = _with(contacts, [
+        {"connector": "crm", "record_id": "1", "first_name": "Ada", "last_name": "Quorbital",
+         "email": "ada.quorbital@acme-widgets.com", **at_acme},
+        {"connector": "desk", "record_id": "2", "first_name": "Brun", "last_name": "Velmorano",
+         "unified_account_domain": "acme-widgets.com", **at_acme},
+    ])  # fmt: skip
+    lines = company_lines(accounts["phone"])
+    assert "5550104242" in lines
+    assert _probability("contact", frame, "crm:1", "desk:2", lines) < Thresholds().lower
+    # without knowing it is the company's line, a shared number and workplace outweigh names
+    assert _probability("contact", frame, "crm:1", "desk:2") > Thresholds().lower

@@ -17,6 +17,8 @@ from autonomos_pipelines.canonical.unified_sql import golden_select, records_sel
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.unify.calibration import Calibration
+from autonomos_pipelines.dcl.unify.features import company_lines
 from autonomos_pipelines.dcl.unify.model import (
     Decision,
     RecordKey,
@@ -41,6 +43,7 @@ class Unified:
     weights: str  # what of the match weights was estimated from the tenant's records
     retired: dict[str, str] = field(default_factory=dict)
     pending: tuple[ScoredPair, ...] = ()  # between the thresholds, most probable first
+    calibration: Calibration | None = None  # what reviewers' verdicts say of the threshold
 
     @property
     def review_pairs(self) -> int:
@@ -123,6 +126,17 @@ def linker_input_sql(
     )  # fmt: skip
 
 
+def _company_lines(
+    session: WarehouseSession, entity: CanonicalEntity, canonical_schema: str
+) -> frozenset[str]:
+    """The phones of the tenant's canonical accounts, for linking its contacts."""
+    accounts = session.columns(canonical_schema).get("account", {})
+    if entity.name == "account" or "phone" not in accounts:
+        return frozenset()
+    phones = session.dataframe(f"SELECT phone FROM {_t(canonical_schema, 'account')}")  # noqa: S608
+    return company_lines(phones["phone"])
+
+
 def unify_in_warehouse(  # noqa: PLR0913
     session: WarehouseSession,
     entity: CanonicalEntity,
@@ -141,8 +155,9 @@ def unify_in_warehouse(  # noqa: PLR0913
     previous, retired = _previous(session, unified_schema, entity.name)
     used = set(previous.values()) | set(retired["unified_id"].astype(str))
     result = unify_entity(
-        entity.name, records, previous, decisions or [], thresholds, _allocator(entity.name, used)
-    )
+        entity.name, records, previous, decisions or [], thresholds,
+        _allocator(entity.name, used), _company_lines(session, entity, canonical_schema),
+    )  # fmt: skip
     crosswalk = _crosswalk(result, tenant_id)
     now = datetime.now(UTC).isoformat()
     retired = pd.concat(
@@ -161,4 +176,5 @@ def unify_in_warehouse(  # noqa: PLR0913
         len(records), entities, dict(sorted(sizes.items())), result.pairs_scored,
         result.weights, dict(result.merged_into),
         tuple(sorted(result.review_pairs, key=lambda p: (-p.probability, p.left, p.right))),
+        result.calibration,
     )  # fmt: skip

@@ -2,8 +2,6 @@
 same company or person across the tenant's sources; the crosswalk names each source record's
 unified id and the golden records carry the surviving value of every field."""
 
-from typing import Any
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -18,38 +16,18 @@ from autonomos_pipelines.asset_graph.automation import FOLLOWS_UPSTREAM
 from autonomos_pipelines.asset_graph.keys import canonical_key, unified_key
 from autonomos_pipelines.asset_graph.partitions import tenant_of, tenants_partitions
 from autonomos_pipelines.asset_graph.queues import DEFAULT_QUEUE, queue_tag
-from autonomos_pipelines.canonical.unification import Unified, table_names
+from autonomos_pipelines.canonical.unification import table_names
 from autonomos_pipelines.canonical.unified_sql import linked_select
 from autonomos_pipelines.canonical.unify_tenant import unify_tenant
 from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.unify.model import Thresholds
 from mapping_assets.step_tracing import traced_step
 from mapping_assets.step_worker import worker_metadata
+from mapping_assets.unified.metadata import unified_metadata
 from quality_checks.unified import unified_check_results, unified_check_specs
 from resources import RegistryResource, WarehouseResource
 
 GROUP = "unified"
-
-
-def _sizes_table(sizes: dict[int, int]) -> str:
-    return "| members | entities |\n|---|---|\n" + "\n".join(
-        f"| {size} | {count} |" for size, count in sizes.items()
-    )
-
-
-def unified_metadata(unified: Unified, thresholds: Thresholds) -> dict[str, Any]:
-    return {
-        "source_records": unified.records,
-        "unified_entities": unified.entities,
-        "share_unified": MetadataValue.float(round(unified.share_unified, 4)),
-        "cluster_sizes": MetadataValue.md(_sizes_table(unified.cluster_sizes)),
-        "pairs_scored": unified.pairs_scored,
-        "pairs_in_review": unified.review_pairs,
-        "weights": unified.weights,
-        "thresholds": f"link at >= {thresholds.upper}, review from {thresholds.lower}",
-        "ids_retired_this_run": len(unified.retired),
-    }
 
 
 def unified_asset(entity: str, unified: list[str]):

@@ -38,7 +38,7 @@ def _first_token(name: object) -> str:
     return str(name).split(" ", 1)[0] if name else ""
 
 
-def account_features(records: pd.DataFrame) -> pd.DataFrame:
+def account_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd.DataFrame:
     names = _mapped(_column(records, "name"), norm.company_name)
     return pd.DataFrame(
         {
@@ -55,7 +55,10 @@ def account_features(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def contact_features(records: pd.DataFrame) -> pd.DataFrame:
+def contact_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd.DataFrame:
+    """``company_lines``: normalised phones of the tenant's accounts. A person's record that
+    holds one holds the company's switchboard, which colleagues share: it says where the
+    person works (the workplace does), not who they are."""
     full = _column(records, "full_name").map(lambda v: norm.fold(v).split())
     first = _column(records, "first_name").where(
         _column(records, "first_name").notna(), full.map(lambda w: w[0] if w else None)
@@ -76,7 +79,9 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
             "email": emails,
             "email_kind": kinds,
             "workplace_domain": work_domains.where(work_domains.notna(), account_domains),
-            "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone),
+            "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone).map(
+                lambda phone: None if phone in company_lines else phone
+            ),
             "city": _mapped(_column(records, "mailing_city"), norm.fold),
             # the unified account of the contact's account (given by the caller, who unified
             # the accounts first): the company a person works at, whatever system holds them
@@ -84,6 +89,11 @@ def contact_features(records: pd.DataFrame) -> pd.DataFrame:
         },
         index=records.index,
     )
+
+
+def company_lines(phones: pd.Series) -> frozenset[str]:
+    """The normalised phone numbers among ``phones`` (an account table's)."""
+    return frozenset(p for p in phones.map(norm.phone) if p)
 
 
 def _kind(work_domain: object) -> str:
@@ -97,8 +107,11 @@ def _postcode(value: object) -> str:
 FEATURES = {"account": account_features, "contact": contact_features}
 
 
-def prepare(entity: str, records: pd.DataFrame) -> pd.DataFrame:
-    """``unique_id``, ``source_system`` and the entity's normalised comparison keys."""
+def prepare(
+    entity: str, records: pd.DataFrame, company_lines: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """``unique_id``, ``source_system`` and the entity's normalised comparison keys;
+    ``company_lines``: the normalised phones of the tenant's accounts (see contact_features)."""
     if entity not in FEATURES:
         raise ValueError(f"entity {entity!r} cannot be unified (only {sorted(FEATURES)})")
     missing = {"connector", "record_id", "source_system"} - set(records.columns)
@@ -108,7 +121,7 @@ def prepare(entity: str, records: pd.DataFrame) -> pd.DataFrame:
         str(RecordKey(str(c), str(r)))
         for c, r in zip(records["connector"], records["record_id"], strict=True)
     ]
-    features = FEATURES[entity](records.reset_index(drop=True))
+    features = FEATURES[entity](records.reset_index(drop=True), company_lines)
     features.insert(0, "source_system", records["source_system"].astype(str).to_numpy())
     features.insert(0, "unique_id", keys)
     return features.astype(object).where(features.notna(), None)

@@ -35,8 +35,12 @@ U_SAMPLE_PAIRS = 1e7
 M_FLOOR = 0.01
 
 
-def _exact(column: str, m: float, u: float) -> ComparisonCreator:
-    return cl.ExactMatch(column).configure(m_probabilities=[m, 1 - m], u_probabilities=[u, 1 - u])
+def _exact(column: str, m: float, u: float, shared: bool = False) -> ComparisonCreator:
+    """``shared``: a value many records hold says less (a switchboard that colleagues share, a
+    placeholder number), so agreeing on it weighs by its term frequency."""
+    return cl.ExactMatch(column).configure(
+        m_probabilities=[m, 1 - m], u_probabilities=[u, 1 - u], term_frequency_adjustments=shared
+    )
 
 
 def _fuzzy(column: str, m: list[float], u: list[float]) -> ComparisonCreator:
@@ -105,7 +109,7 @@ ACCOUNT = EntityModel(
     comparisons=(
         _fuzzy("name", [0.80, 0.12, 0.05, 0.03], [0.001, 0.004, 0.03, 0.965]),
         _exact("domain", 0.90, 0.0005),
-        _exact("phone", 0.70, 0.0005),
+        _exact("phone", 0.70, 0.0005, shared=True),
         _exact("street", 0.65, 0.001),
         _exact("city", 0.70, 0.02),
         _exact("postcode", 0.65, 0.002),
@@ -125,7 +129,7 @@ CONTACT = EntityModel(
         _email([0.80, 0.15, 0.05], [0.0001, 0.32, 0.6799]),
         _fuzzy("first_name", [0.80, 0.10, 0.05, 0.05], [0.01, 0.01, 0.03, 0.95]),
         _fuzzy("last_name", [0.85, 0.08, 0.04, 0.03], [0.002, 0.004, 0.02, 0.974]),
-        _exact("phone", 0.65, 0.0005),
+        _exact("phone", 0.65, 0.0005, shared=True),
         _workplace(0.80, 0.01),
         _exact("city", 0.65, 0.02),
     ),
@@ -182,6 +186,7 @@ def train(
     small. Returns what was estimated."""
     records = len(prepared)
     if records < MIN_RECORDS_TO_TRAIN:
+        _without_term_frequencies(linker)
         return f"priors (fewer than {MIN_RECORDS_TO_TRAIN} records)"
     model = MODELS[entity]
     training = linker.training
@@ -205,6 +210,14 @@ def train(
     notes = [f"u of strangers only ({lowered} levels lowered)"] if lowered else []
     notes += [f"m raised to {M_FLOOR} on {', '.join(floored)}"] if floored else []
     return "; ".join([ESTIMATED, *notes])
+
+
+def _without_term_frequencies(linker: Linker) -> None:
+    """A few records' value counts say nothing of how common a value is (in three records
+    one company's phone is "two in three"): the priors decide alone."""
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            level._tf_adjustment_weight = 0.0
 
 
 def _floor_m(linker: Linker) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from autonomos_pipelines.dcl.unify.calibration import Calibration, calibrate
 from autonomos_pipelines.dcl.unify.clusters import cluster
 from autonomos_pipelines.dcl.unify.features import prepare
 from autonomos_pipelines.dcl.unify.linker import score_pairs
@@ -28,6 +29,7 @@ class UnifyResult:
     merged_into: dict[str, str]  # retired unified id -> the id that absorbed it
     weights: str  # what of the weights was estimated from this tenant's data
     pairs_scored: int
+    calibration: Calibration  # what reviewers' verdicts say about the link threshold
 
 
 def _certainty(
@@ -57,9 +59,11 @@ def unify_entity(  # noqa: PLR0913
     decisions: list[Decision],
     thresholds: Thresholds,
     allocate: Callable[[int], list[str]],
+    company_lines: frozenset[str] = frozenset(),
 ) -> UnifyResult:
-    """Link, cluster and number one entity's records (see the module docstrings)."""
-    prepared = prepare(entity, records)
+    """Link, cluster and number one entity's records (see the module docstrings);
+    ``company_lines``: the tenant's account phones (see features.contact_features)."""
+    prepared = prepare(entity, records, company_lines)
     keys = [RecordKey.parse(k) for k in prepared["unique_id"]]
     pairs, weights = score_pairs(entity, prepared, thresholds)
     clusters = cluster(keys, pairs, decisions, thresholds)
@@ -78,4 +82,5 @@ def unify_entity(  # noqa: PLR0913
         and frozenset((pair.left, pair.right)) not in decided
         and assignment.ids[pair.left] != assignment.ids[pair.right]
     ]
-    return UnifyResult(members, review, assignment.merged_into, weights, len(pairs))
+    calibration = calibrate(pairs, decisions, thresholds)
+    return UnifyResult(members, review, assignment.merged_into, weights, len(pairs), calibration)

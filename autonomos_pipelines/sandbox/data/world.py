@@ -2,8 +2,9 @@
 
 A company is in one to four systems (CRM, billing, support, marketing), sometimes twice in
 one; every copy is spelled the way a real system would spell it: legal forms and casing
-vary, names get typos, domains and phones go missing or change format, people use their
-personal mailbox in one system and their work address in another, addresses move. A person
+vary, names get typos, domains and phones go missing or change format (or are the company's
+other line, or for a person the company's switchboard), people use their personal mailbox in
+one system and their work address in another, addresses move. A person
 shows up mostly where their company does business (a CRM contact under its account, a
 help-desk user under its organisation) and on marketing lists, now and then elsewhere (a
 lead, a walk-in requester); one in ten changed jobs, and some systems still show the former
@@ -52,6 +53,9 @@ AT_HOME = 0.85
 JOB_CHANGERS = 0.10
 # Share of companies named exactly as another, different company.
 HOMONYMS = 0.03
+# Share of a company's records holding its second line; of a person's phones, the company's.
+OTHER_LINE = 0.15
+SWITCHBOARD = 0.15
 AT_FORMER_JOB = 0.3
 
 
@@ -65,6 +69,7 @@ class Company:
     street: str
     city: tuple[str, str, str, str]
     industry: str
+    other_phone: str  # a second line (support, a branch): some systems hold that one
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def companies(n: int, rng: random.Random) -> list[Company]:
                 f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), domain,
                 digits(rng),
                 f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
-                office(rng), rng.choice(fv.INDUSTRIES),
+                office(rng), rng.choice(fv.INDUSTRIES), digits(rng),
             )
         )  # fmt: skip
     return made
@@ -144,6 +149,10 @@ def phone_format(rng: random.Random, digits: str) -> str:
     return rng.choice((f"+1 ({a}) {b}-{c}", f"{a}{b}{c}", f"{a}-{b}-{c}", f"+1.{a}.{b}.{c}"))
 
 
+def _company_line(rng: random.Random, company: Company) -> str:
+    return company.other_phone if rng.random() < OTHER_LINE else company.phone
+
+
 def _maybe(rng: random.Random, p: float, value: object) -> object:
     return value if rng.random() < p else None
 
@@ -162,7 +171,7 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
         "name": name,
         "domain": _maybe(rng, 0.5, company.domain),
         "website": _maybe(rng, 0.5, website),
-        "phone": _maybe(rng, 0.6, phone_format(rng, company.phone)),
+        "phone": _maybe(rng, 0.6, phone_format(rng, _company_line(rng, company))),
         "billing_street": _maybe(rng, 0.7, company.street),
         "billing_city": _maybe(rng, 0.85, city),
         "billing_postal_code": _maybe(rng, 0.6, postal),
@@ -190,7 +199,10 @@ def contact_view(
         "last_name": casing(shown_last),
         "full_name": f"{shown_first} {shown_last}",
         "email": email.upper() if email and rng.random() < 0.1 else email,
-        "phone": _maybe(rng, 0.45, phone_format(rng, phone)),
+        # a CRM often holds the company's switchboard for a person, shared by colleagues
+        "phone": _maybe(
+            rng, 0.45, phone_format(rng, company.phone if rng.random() < SWITCHBOARD else phone)
+        ),
         "title": rng.choice(("CEO", "CFO", "VP Sales", "Engineer", "Buyer", None)),
         "mailing_city": _maybe(
             rng, 0.6, rng.choice(fv.CITIES)[0] if rng.random() < 0.1 else company.city[0]
