@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from dlt.common.jsonpath import compile_path
+from jsonpath_ng.ext import parse as parse_json_path  # the parser dlt runs derived fields with
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
@@ -171,7 +171,7 @@ def _check_json_paths(fields: dict[str, str | list[str]]) -> dict[str, str | lis
             raise ValueError(f"derived field {name!r} has no JSONPath")
         for path in [paths] if isinstance(paths, str) else paths:
             try:
-                compile_path(path)
+                parse_json_path(path)
             except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
                 raise ValueError(
                     f"derived field {name!r}: {path!r} is not a JSONPath ({error})"
