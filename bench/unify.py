@@ -12,7 +12,7 @@ from math import comb
 
 import pandas as pd
 
-from autonomos_pipelines.dcl.unify import clusters, features, linker, stable_ids
+from autonomos_pipelines.dcl.unify import clusters, features, linker, stable_ids, training
 from autonomos_pipelines.dcl.unify.calibration import calibrate
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import bench_world
@@ -67,7 +67,7 @@ def run(
     prepared = features.prepare(entity, frame, company_lines)
     times["prepare"] = time.perf_counter() - start
     start = time.perf_counter()
-    _, weights = linker.trained_linker(entity, prepared)
+    _, weights = training.trained_linker(entity, prepared)
     times["train"] = time.perf_counter() - start
     start = time.perf_counter()
     pairs, _ = linker.score_pairs(entity, prepared, thresholds)

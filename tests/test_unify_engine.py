@@ -12,10 +12,11 @@ import pytest
 from autonomos_pipelines.dcl.unify import normalise as norm
 from autonomos_pipelines.dcl.unify.clusters import cluster
 from autonomos_pipelines.dcl.unify.features import prepare
-from autonomos_pipelines.dcl.unify.linker import ESTIMATED, _evidence, score_pairs
+from autonomos_pipelines.dcl.unify.linker import _evidence, score_pairs
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, ScoredPair, Thresholds
 from autonomos_pipelines.dcl.unify.run import unify_entity
 from autonomos_pipelines.dcl.unify.stable_ids import assign
+from autonomos_pipelines.dcl.unify.training import ESTIMATED
 from autonomos_pipelines.sandbox.data import fake_values as fv
 from autonomos_pipelines.sandbox.data.world import (
     PERSONAL,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from autonomos_pipelines.dcl.unify import linker, strangers
+from autonomos_pipelines.dcl.unify import linker, strangers, training
 from autonomos_pipelines.dcl.unify.features import company_lines, prepare
 from autonomos_pipelines.dcl.unify.model import RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import PERSONAL, bench_records, bench_world
@@ -63,7 +63,7 @@ def test_a_job_change_is_evidence_against_a_match_not_a_veto():
         {"connector": "crm", "record_id": "1", "email": "ada.q@acme.com", **person},
         {"connector": "desk", "record_id": "2", "email": "ada.q@globex.de", **person},
     ])  # fmt: skip
-    _, weights = linker.trained_linker("contact", prepare("contact", frame))
+    _, weights = training.trained_linker("contact", prepare("contact", frame))
     assert "m raised to" in weights  # this world's training pairs never change job
     # a rare full name and the same phone outweigh two employers' addresses
     assert _probability("contact", frame, "crm:1", "desk:2") >= Thresholds().lower
