@@ -87,6 +87,10 @@ def test_a_derived_field_takes_the_first_path_that_finds_a_value():
     assert derive({"phone": marked})["phone"] == "2"
     assert derive({"phone": unmarked})["phone"] == "3"
     assert derive({"phone": []})["phone"] is None
+    # Pipedrive marks an empty item primary when a person has no phone
+    assert derive({"phone": [{"value": "", "primary": True}]})["phone"] is None
+    marked_empty = [{"value": "", "primary": True}, {"value": "", "primary": False}]
+    assert derive({"phone": marked_empty, "other": "x"})["phone"] is None
 
 
 def test_file_connector_loads_one_table_per_pattern(env):

@@ -27,7 +27,7 @@ def _queue(bands: dict[float, tuple[int, int]]) -> tuple[list[ScoredPair], list[
     [
         ({0.92: (200, 0), 0.85: (400, 2), 0.7: (50, 10)}, 0.8),  # 0.65-0.80 is 83 %: stop
         ({0.92: (200, 0), 0.85: (60, 3)}, 0.9),  # 95 % in 0.80-0.90 pulls it under 98 %
-        ({0.92: (200, 0), 0.85: (60, 0)}, 0.8),  # pooled: 260 verdicts all "same"
+        ({0.92: (200, 0), 0.85: (200, 0)}, 0.8),  # pooled: 400 verdicts all "same"
         ({0.92: (0, 0), 0.85: (300, 0)}, None),  # no verdict yet on the pairs just below 0.95
         ({0.92: (190, 10)}, None),  # 95 % same: keep reviewing
         ({0.92: (10, 0)}, None),
@@ -46,6 +46,13 @@ def test_the_threshold_reviewers_support(bands, suggested):
     for probability, counts in bands.items():
         band = max(low for low in decided if low <= probability)
         assert decided[band] == counts
+
+
+def test_a_large_band_with_few_verdicts_cannot_hide_behind_a_small_well_reviewed_one():
+    pairs, decisions = _queue({0.92: (300, 0), 0.85: (5, 0)})
+    big = [ScoredPair(RecordKey("crm", f"x{i}"), RecordKey("desk", "y"), 0.85) for i in range(5000)]
+    calibration = calibrate(pairs + big, decisions, Thresholds())
+    assert calibration.suggested_upper == 0.9
 
 
 def test_the_bands_follow_a_tenants_own_thresholds():

@@ -93,6 +93,19 @@ def test_colleagues_who_share_the_company_switchboard_stay_two_people():
     ])  # fmt: skip
     lines = company_lines(accounts["phone"])
     assert "5550104242" in lines
+    # the switchboard is no longer the person's phone: nothing even pairs the two
+    prepared = prepare("contact", frame, lines).set_index("unique_id")
+    assert prepared.loc["crm:1", "phone"] is None and prepared.loc["desk:2", "phone"] is None
     assert _probability("contact", frame, "crm:1", "desk:2", lines) < Thresholds().lower
-    # without knowing it is the company's line, a shared number and workplace outweigh names
-    assert _probability("contact", frame, "crm:1", "desk:2") > Thresholds().lower
+    # without knowing it is the company's line, a shared number and workplace nearly
+    # outweigh two different names
+    assert _probability("contact", frame, "crm:1", "desk:2") > 0.2
+
+
+def test_a_persons_own_mobile_stays_when_their_phone_is_the_switchboard():
+    records = pd.DataFrame(
+        [("crm", "1", "+1 555 010 4242", "+1 555 777 1234"), ("crm", "2", "555-777-9999", None)],
+        columns=["connector", "record_id", "phone", "mobile_phone"],
+    ).assign(source_system="crm")
+    phones = prepare("contact", records, frozenset({"5550104242"}))["phone"].tolist()
+    assert phones == ["5557771234", "5557779999"]

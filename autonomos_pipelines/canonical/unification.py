@@ -133,7 +133,8 @@ def _company_lines(
     accounts = session.columns(canonical_schema).get("account", {})
     if entity.name == "account" or "phone" not in accounts:
         return frozenset()
-    phones = session.dataframe(f"SELECT phone FROM {_t(canonical_schema, 'account')}")  # noqa: S608
+    table = _t(canonical_schema, "account")
+    phones = session.dataframe(f"SELECT {quote_ident('phone')} AS phone FROM {table}")  # noqa: S608
     return company_lines(phones["phone"])
 
 

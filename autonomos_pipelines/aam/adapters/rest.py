@@ -55,7 +55,7 @@ def _derive(fields: dict[str, str | list[str]]) -> Callable[[dict[str, Any]], di
     def add_derived(record: dict[str, Any]) -> dict[str, Any]:
         for name, paths in fields.items():
             found = (find_values(p, record) for p in ([paths] if isinstance(paths, str) else paths))
-            record[name] = next((values[0] for values in found if values), None)
+            record[name] = next((v for vs in found for v in vs if v not in (None, "")), None)
         return record
 
     return add_derived

@@ -1,7 +1,9 @@
 """What reviewers' verdicts say about the link threshold.
 
 Every decided pair is scored again at each run; grouped by its probability band, the share a
-reviewer called "same" is the linker's precision in that band on this tenant's data. Linking
+reviewer called "same" is the linker's precision in that band on this tenant's data (if
+the verdicts are representative of their band: the queue is shown most probable first, so a
+band's top is decided first). Linking
 from a band's lower edge up to the link threshold would link every pair of those bands: where
 their precision (each band's share "same" weighed by how many pairs it holds) is at least
 TARGET at the lower end of a 95 % Wilson interval over the verdicts, the tenant can link from
@@ -79,7 +81,11 @@ def _suggested(bands: list[Band], upper: float) -> float | None:
             break
         linked.append(band)
         pairs = sum(b.pairs for b in linked)
-        share = sum(b.pairs * b.same / b.decided for b in linked) / pairs
-        if wilson_lower(share, sum(b.decided for b in linked)) >= TARGET:
+        weights = [b.pairs / pairs for b in linked]
+        share = sum(w * b.same / b.decided for w, b in zip(weights, linked, strict=True))
+        # a large band with few verdicts is as uncertain as its own sample, however many
+        # verdicts a small band has: the effective sample size of a stratified estimate
+        effective = 1 / sum(w * w / b.decided for w, b in zip(weights, linked, strict=True))
+        if wilson_lower(share, int(effective)) >= TARGET:
             suggested = band.low
     return suggested if suggested is not None and suggested < upper else None

@@ -79,9 +79,7 @@ def contact_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd
             "email": emails,
             "email_kind": kinds,
             "workplace_domain": work_domains.where(work_domains.notna(), account_domains),
-            "phone": _mapped(_column(records, "phone", "mobile_phone"), norm.phone).map(
-                lambda phone: None if phone in company_lines else phone
-            ),
+            "phone": _own_phone(records, company_lines),
             "city": _mapped(_column(records, "mailing_city"), norm.fold),
             # the unified account of the contact's account (given by the caller, who unified
             # the accounts first): the company a person works at, whatever system holds them
@@ -89,6 +87,16 @@ def contact_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd
         },
         index=records.index,
     )
+
+
+def _own_phone(records: pd.DataFrame, company_lines: frozenset[str]) -> pd.Series:
+    """The first of a person's phone columns that is not a company line."""
+    own = pd.Series([None] * len(records), index=records.index, dtype=object)
+    for name in ("phone", "mobile_phone"):
+        phones = _mapped(_column(records, name), norm.phone)
+        phones = phones.where(~phones.isin(company_lines), None)
+        own = own.where(own.notna(), phones)
+    return own
 
 
 def company_lines(phones: pd.Series) -> frozenset[str]:

@@ -33,7 +33,8 @@ def stranger_term_frequencies(
     """Per value, how often a stranger of a record holding it holds it too: its count less
     the record itself and the duplicates expected to share it, at least ``floor``."""
     counts = values.dropna().value_counts()
-    own_copies = 1 + m * match_rate * (len(values) - 1)
+    # m is of pairs where both hold a value: the duplicates expected among the other holders
+    own_copies = 1 + m * match_rate * (counts.sum() - 1)
     frequency = ((counts - own_copies) / counts.sum()).clip(lower=floor)
     return pd.DataFrame({values.name: counts.index, f"tf_{values.name}": frequency.to_numpy()})
 
