@@ -42,18 +42,26 @@ def golden_domains(accounts: pd.DataFrame, ids: dict[RecordKey, str]) -> dict[st
     return {**latest["website"], **latest["domain"]}
 
 
+def linked_figures(
+    keys: list[RecordKey],
+    pairs: list,
+    decisions: list[Decision],
+    upper: float,
+    truth: dict[RecordKey, str],
+) -> tuple[float, float]:
+    """Pairwise precision and recall when pairs from ``upper`` link, under ``decisions``."""
+    found = clusters.cluster(keys, pairs, decisions, Thresholds(lower=0.5, upper=upper))
+    ids = {key: str(i) for i, members in enumerate(found) for key in members}
+    precision, recall = pairwise(ids, truth)
+    return round(precision, 4), round(recall, 4)
+
+
 def automatic_curve(
     keys: list[RecordKey], pairs: list, truth: dict[RecordKey, str]
 ) -> dict[float, tuple[float, float]]:
     """Precision and recall with no review at lower link thresholds than the default: what a
     tenant trades by linking more (`autonomos unify settings --upper`)."""
-    curve = {}
-    for upper in (0.5, 0.65, 0.8, 0.9):
-        found = clusters.cluster(keys, pairs, [], Thresholds(lower=0.5, upper=upper))
-        ids = {key: str(i) for i, members in enumerate(found) for key in members}
-        precision, recall = pairwise(ids, truth)
-        curve[upper] = (round(precision, 4), round(recall, 4))
-    return curve
+    return {upper: linked_figures(keys, pairs, [], upper, truth) for upper in (0.5, 0.65, 0.8, 0.9)}
 
 
 def run(
@@ -99,13 +107,10 @@ def run(
     queued = sorted(verdicts, key=lambda d: (d.left, d.right))  # Splink's order varies
     sample = random.Random(1).sample(queued, min(1000, len(queued)))
     suggested = calibrate(pairs, sample, thresholds).suggested_upper
-    if suggested is not None:
-        found = clusters.cluster(keys, pairs, sample, Thresholds(thresholds.lower, suggested))
-        by_cluster = {key: str(i) for i, members in enumerate(found) for key in members}
-        suggested_figures = tuple(round(x, 4) for x in pairwise(by_cluster, truth))
     figures = {"records": len(frame), "weights": weights, "precision": precision,
                "suggested_upper": suggested,
-               "at_suggested": suggested_figures if suggested is not None else None,
+               "at_suggested": None if suggested is None
+               else linked_figures(keys, pairs, sample, suggested, truth),
                "automatic_at": automatic_curve(keys, pairs, truth),
                "review_true_share": {str(k): tuple(v) for k, v in true_share.iterrows()},
                "recall": recall, "pairs": len(pairs), "review": len(review),
@@ -139,10 +144,8 @@ def main() -> None:
                 unified_account_id=unified, unified_account_domain=[domains.get(u) for u in unified]
             )
         # as the warehouse does: the phones of the tenant's accounts are company lines
-        lines = (
-            features.company_lines(world["account"][0]["phone"]) if entity == "contact" else None
-        )
-        figures, ids = run(entity, frame, truth, lines or frozenset())
+        lines = features.company_lines(world["account"][0]["phone"])
+        figures, ids = run(entity, frame, truth, lines if entity == "contact" else frozenset())
         account_ids = ids if entity == "account" else account_ids
         # score_pairs trains again: the end-to-end time is prepare + train+predict + cluster
         wall = figures["prepare"] + figures["train+predict"] + figures["cluster+ids"]
