@@ -29,6 +29,43 @@ def test_a_value_only_one_entitys_copies_hold_falls_to_the_floor():
     assert table.loc["acme", "tf_name"] == pytest.approx(397 / 10_000)
 
 
+def test_u_rests_on_the_pairs_a_comparison_compares():
+    frame = pd.DataFrame({"phone": ["1", "2", None, None], "domain": ["a", None, "b", None]})
+    # one pair of 4 * 3 / 2 has a phone on both sides
+    assert strangers.compared_share(
+        '"phone_l" IS NULL OR "phone_r" IS NULL', ["phone"], frame
+    ) == pytest.approx(1 / 6)
+    # null only when neither column can be compared: rows 0-1 (phone), 0-2 (domain)
+    either = (
+        '("phone_l" IS NULL OR "phone_r" IS NULL) AND ("domain_l" IS NULL OR "domain_r" IS NULL)'
+    )
+    assert strangers.compared_share(either, ["phone", "domain"], frame) == pytest.approx(2 / 6)
+    assert strangers.compared_share(either, ["phone", "domain"], frame.iloc[:1]) == 0.0
+
+
+def test_each_comparisons_u_is_bounded_over_the_pairs_it_compares(monkeypatch):
+    accounts, _ = bench_records("account", 4000, seed=11)
+    prepared = prepare("account", accounts, frozenset())
+    seen: set[int] = set()
+    real = strangers.stranger_u
+
+    def spy(u: float, m: float, match_rate: float, pairs: float) -> float:
+        seen.add(round(pairs))
+        return real(u, m, match_rate, pairs)
+
+    monkeypatch.setattr(strangers, "stranger_u", spy)
+    trained, _ = training.trained_linker("account", prepared)
+    sampled = min(training.U_SAMPLE_PAIRS, len(prepared) * (len(prepared) - 1) / 2)
+    expected = set()
+    for comparison in trained._settings_obj.comparisons:
+        null = next(lvl for lvl in comparison.comparison_levels if lvl.is_null_level)
+        columns = [c.input_name for c in comparison._input_columns_used_by_case_statement]
+        share = strangers.compared_share(null.sql_condition, columns, prepared)
+        assert share == pytest.approx(prepared[columns[0]].notna().mean() ** 2, abs=0.01)
+        expected.add(round(sampled * share))
+    assert seen == expected and len(expected) > 2  # sparse columns rest on fewer pairs
+
+
 def _with(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
     extra = pd.DataFrame(rows).assign(source_system=lambda f: f["connector"])
     return pd.concat([frame, extra], ignore_index=True)

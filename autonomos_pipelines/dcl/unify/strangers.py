@@ -12,7 +12,9 @@ standard deviations of a Poisson count), never more than Splink's own estimate."
 from __future__ import annotations
 
 import math
+from itertools import product
 
+import duckdb
 import pandas as pd
 from splink import Linker
 
@@ -39,6 +41,35 @@ def stranger_term_frequencies(
     return pd.DataFrame({values.name: counts.index, f"tf_{values.name}": frequency.to_numpy()})
 
 
+def compared_share(null_condition: str, columns: list[str], prepared: pd.DataFrame) -> float:
+    """Share of a tenant's record pairs a comparison compares (its null level's
+    ``null_condition`` false): u is estimated from those pairs only, so a sparse column's u
+    rests on fewer pairs than were sampled. Exact: the condition is evaluated once per pair of
+    the records' patterns of missing values, on a record of each pattern."""
+    records = len(prepared)
+    if records < 2:
+        return 0.0
+    present = prepared[columns].notna()
+    pattern = present.apply(tuple, axis=1)
+    counts = pattern.value_counts()
+    example = {p: prepared.loc[pattern.index[pattern == p][0], columns] for p in counts.index}
+    pairs = pd.DataFrame(
+        [
+            {**{f"{c}_l": example[a][c] for c in columns},
+             **{f"{c}_r": example[b][c] for c in columns},
+             "pairs": counts[a] * (counts[b] - (a == b))}
+            for a, b in product(counts.index, repeat=2)
+        ]
+    )  # fmt: skip
+    connection = duckdb.connect()
+    connection.register("pattern_pairs", pairs)
+    # the condition is Splink's SQL for our own comparisons (models.py), never a tenant's text
+    query = f"SELECT coalesce(sum(pairs), 0) FROM pattern_pairs WHERE NOT ({null_condition})"  # noqa: S608
+    compared = connection.execute(query).fetchone()
+    connection.close()
+    return float(compared[0] if compared else 0) / (records * (records - 1))
+
+
 def discount_duplicates(linker: Linker, prepared: pd.DataFrame, pairs_sampled: float) -> int:
     """Lower each trained level's u, and each term-frequency column's frequencies, to what
     strangers alone account for. Returns how many levels were lowered."""
@@ -46,13 +77,16 @@ def discount_duplicates(linker: Linker, prepared: pd.DataFrame, pairs_sampled: f
     match_rate = settings._probability_two_random_records_match
     lowered = 0
     for comparison in settings.comparisons:
+        null = next((lvl for lvl in comparison.comparison_levels if lvl.is_null_level), None)
+        columns = [c.input_name for c in comparison._input_columns_used_by_case_statement]
+        share = compared_share(null.sql_condition, columns, prepared) if null else 1.0
         for level in comparison.comparison_levels:
             if level.is_null_level:
                 continue
             m, u_sampled = level.m_probability, level.u_probability
-            if m is None or u_sampled is None:
+            if m is None or u_sampled is None or share == 0:
                 continue
-            u = stranger_u(u_sampled, m, match_rate, pairs_sampled)
+            u = stranger_u(u_sampled, m, match_rate, pairs_sampled * share)
             lowered += u < u_sampled
             level.u_probability = u
             column = level._tf_adjustment_input_column

@@ -21,7 +21,7 @@ ESTIMATED = "estimated from this tenant's records (EM)"
 SEED = 20
 # Random pairs sampled to estimate u: ten times Splink's default, as strangers who share an
 # exact name or domain are a few in a million pairs (see strangers.py); ~1-2 s on DuckDB.
-U_SAMPLE_PAIRS = 1e7
+U_SAMPLE_PAIRS = 3e6
 # EM learns m only from what a tenant's records show: when no duplicate among them has
 # changed job, phone or surname, it drives the m of "differs" to ~0 and one disagreement
 # vetoes a pair whatever else agrees. People do change these; at this floor a disagreement
@@ -71,7 +71,11 @@ def train(
         # no pair (or every pair) agrees on a deterministic rule: nothing for EM to learn from
         settings._probability_two_random_records_match = PRIOR_MATCH_SHARE
         return "priors (no two records agree on a deterministic rule: nothing to learn from)"
-    training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+    # every sampled pair, not Splink's early stop at 100 per level: strangers.py's margin
+    # counts on the pairs sampled
+    training.estimate_u_using_random_sampling(
+        max_pairs=U_SAMPLE_PAIRS, seed=SEED, min_count_per_level=None
+    )
     for index, rule in enumerate(model.em_rules):
         if index in skip:
             continue
