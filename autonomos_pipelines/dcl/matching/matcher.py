@@ -27,8 +27,10 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Taken,
     anchors,
     entity_affinity,
+    led,
     tables_of,
 )
+from autonomos_pipelines.dcl.matching.table_references import pointed_at, reference_leads
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 CHUNK = 1024
@@ -73,6 +75,7 @@ class Matcher:
         self._target_values = _encode_where(embedder, value_texts)
         self._target_entity = np.array([entities.index(t.entity) for t in targets])
         self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
+        self._pointed_at = pointed_at(schema)
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
         self._value_index: dict[str, list[int]] = {}
@@ -160,7 +163,14 @@ class Matcher:
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         ranked = self.candidates(scores, features, top_k, model, ranking)
         decider = TableDecider(
-            self.schema, self._target_entity, scores, features, model, anchored, ranking
+            self.schema,
+            self._target_entity,
+            scores,
+            features,
+            model,
+            anchored,
+            ranking,
+            self._pointed_at,
         )
         return decider.settle(ranked, fields, taken or {}, max(top_k, 5))
 
@@ -179,9 +189,12 @@ class Matcher:
         assert isinstance(scores, np.ndarray)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
-        affinity = entity_affinity(
-            scores, self._target_entity, len(self.schema.entities), list(tables.values()), anchor
+        rows_of = list(tables.values())
+        affinity = entity_affinity(scores, self._target_entity, len(self.schema.entities), rows_of)
+        leads, _ = reference_leads(
+            self.schema, scores, affinity, self._target_entity, self._pointed_at, fields, rows_of
         )
+        affinity = led(affinity, anchor, leads)
         table_of_row = np.empty(len(fields), dtype=np.int64)
         for table, rows in enumerate(tables.values()):
             table_of_row[rows] = table

@@ -36,7 +36,7 @@ class Contest:
     winner: int | None = None
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
     if word.endswith(("sses", "xes", "ches", "shes")):
@@ -50,7 +50,7 @@ def primary_key(field_names: Sequence[str], table: str) -> int | None:
     (``invoices__lines``, dlt's child table) has no key of its parent's entity."""
     if "__" in table:
         return None
-    table_words = [_singular(w) for w in split_words(table)]
+    table_words = [singular(w) for w in split_words(table)]
     own = [table_words[-1], "id"] if table_words else None
     found = [
         i for i, name in enumerate(field_names)

@@ -24,8 +24,10 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     TableEntity,
     Taken,
     entity_affinity,
+    led,
     tables_of,
 )
+from autonomos_pipelines.dcl.matching.table_references import pointed_at, reference_leads
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
@@ -40,8 +42,11 @@ class TableDecider:
         model: ScoringModel,
         anchored: dict[Table, int] | None = None,
         ranking: np.ndarray | None = None,
+        pointed: np.ndarray | None = None,
     ) -> None:
         self.anchored = anchored or {}
+        # per target, the entity it is a foreign key to (table_references.pointed_at)
+        self.pointed = pointed_at(schema) if pointed is None else pointed
         self.schema, self.target_entity = schema, target_entity
         self.scores, self.features, self.model = scores, features, model
         self.keys = [t.key for t in schema.targets]
@@ -54,7 +59,7 @@ class TableDecider:
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
         choices = self._choices(ranked, depth)
         tables = tables_of(fields)
-        decided = self.entities_of(tables)
+        decided = self.entities_of(tables, fields)
         keys = {}
         for table, rows in tables.items():
             key_row = primary_key([fields[r].field for r in rows], table[1])
@@ -80,7 +85,11 @@ class TableDecider:
         for contest in found:
             chance = sure.get(id(contest), 0.0)
             ranked[contest.row] = self._contested(contest, ranked[contest.row], fields, chance)
-        return [self._structural(candidates) for candidates in ranked], decided
+        entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
+        return [
+            self._off_entity(self._structural(candidates), entity_of_row[row])
+            for row, candidates in enumerate(ranked)
+        ], decided
 
     def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
         """Each row's targets by score: its first, then those a person could accept (a target
@@ -110,16 +119,37 @@ class TableDecider:
             capped[0] = replace(capped[0], note=note)
         return capped
 
-    def entities_of(self, tables: dict[Table, list[int]]) -> dict[Table, TableEntity]:
+    @staticmethod
+    def _off_entity(candidates: list[Candidate], entity: str) -> list[Candidate]:
+        """A target of another entity than the table's would make the table feed a second
+        canonical table: possible (a denormalised export), never automatic."""
+        capped = [
+            c if c.target.split(".", 1)[0] == entity
+            else replace(c, confidence=min(CONTESTED_CEILING, c.confidence))
+            for c in candidates
+        ]  # fmt: skip
+        first = capped[0] if capped else None
+        if first is not None and first.target.split(".", 1)[0] != entity and not first.note:
+            other = first.target.split(".", 1)[0]
+            note = f"the table is {entity}; {first.target} would make it feed canonical {other} too"
+            capped[0] = replace(first, note=note)
+        return capped
+
+    def entities_of(
+        self, tables: dict[Table, list[int]], fields: Sequence[SourceField]
+    ) -> dict[Table, TableEntity]:
         entities, anchors = self.schema.entities, [self.anchored.get(t) for t in tables]
-        affinity = entity_affinity(
-            self.scores, self.target_entity, len(entities), list(tables.values()), anchors
+        rows_of = list(tables.values())
+        affinity = entity_affinity(self.scores, self.target_entity, len(entities), rows_of)
+        leads, said = reference_leads(
+            self.schema, self.scores, affinity, self.target_entity, self.pointed, fields, rows_of
         )
+        affinity = led(affinity, anchors, leads)
         top = np.argsort(-affinity, axis=1)[:, :2]
         fits = np.take_along_axis(affinity, top, axis=1)
         decided = {}
-        for (table, rows), ranked, fit, anchor in zip(
-            tables.items(), top.tolist(), fits.tolist(), anchors, strict=True
+        for index, ((table, rows), ranked, fit, anchor) in enumerate(
+            zip(tables.items(), top.tolist(), fits.tolist(), anchors, strict=True)
         ):
             second = len(ranked) > 1
             decided[table] = TableEntity(
@@ -130,6 +160,7 @@ class TableDecider:
                 len(rows),
                 None,
                 anchor is not None,
+                tuple(said.get(index, ())),
             )
         return decided
 

@@ -27,16 +27,19 @@ class TableEntity:
     fields: int
     key: str | None  # the field taken as the table's own key
     anchored: bool = False  # the table's approved mappings named the entity
+    referenced_as: tuple[str, ...] = ()  # other tables' fields that reference it, and as what
 
     @property
     def why(self) -> str:
         if self.anchored:
             text = f"its approved mappings are {self.entity} fields; {self.fields} new fields"
-            return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
-        text = f"{self.fields} fields fit {self.entity} best (mean best score {self.fit:.2f}"
-        if self.runner_up:
-            text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
-        text += ")"
+        else:
+            text = f"{self.fields} fields fit {self.entity} best (mean best score {self.fit:.2f}"
+            if self.runner_up:
+                text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
+            text += ")"
+        if self.referenced_as:
+            text += "; referenced by " + ", ".join(self.referenced_as)
         return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
 
 
@@ -55,9 +58,9 @@ def entity_affinity(
     anchors: Sequence[int | None] = (),
 ) -> np.ndarray:
     """(tables x target entities): per table (its rows of `scores`), the mean over its fields
-    of their best score on each entity. A table's anchor (the entity its approved mappings
-    name) leads by ANCHOR_LEAD. Every table at once: a tenant onboarding at scale has tens of
-    thousands of tables, and a pass per table cost more than the scoring itself."""
+    of their best score on each entity, its anchor leading (see `led`). Every table at once:
+    a tenant onboarding at scale has tens of thousands of tables, and a pass per table cost
+    more than the scoring itself."""
     # the targets grouped by entity, one reduceat for every row's best per entity
     order, starts, filled = _grouping(target_entity, entities)
     # an entity with no target fits nothing; the scores' own dtype keeps the mean as it was
@@ -71,6 +74,16 @@ def entity_affinity(
     for same in by_size.values():
         members = np.array([tables[table] for table in same], dtype=np.int64)
         affinity[same] = best[members].mean(axis=1)
+    return led(affinity, anchors)
+
+
+def led(
+    affinity: np.ndarray, anchors: Sequence[int | None] = (), leads: np.ndarray | None = None
+) -> np.ndarray:
+    """``affinity`` plus ``leads`` (what other tables' references say, table_references), a
+    table's anchor (the entity its approved mappings name) then ahead by ANCHOR_LEAD."""
+    if leads is not None:
+        affinity = affinity + leads
     for table, anchor in enumerate(anchors):
         if anchor is not None:
             affinity[table, anchor] = affinity[table].max() + ANCHOR_LEAD

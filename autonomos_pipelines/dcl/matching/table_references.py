@@ -1,0 +1,117 @@
+"""What the other tables of a source say a table is.
+
+A table is named for what its source calls it, not for what it is: Xero's ``contacts`` are
+the companies it bills, Paddle's ``customers`` hold a company's name and one e-mail, and their
+fields alone fit a person about as well as a company. The source's other tables reference them
+(``invoices.Contact__ContactID``, ``subscriptions.customer_id``), and the foreign key such a
+reference takes in its own table's entity says what it points at: an invoice's party is its
+account, a deal's ``user_id`` its owner, a user. A referenced table's affinity for an entity
+rises by REFERENCE_LEAD times the share of its references that point at it: enough to decide a
+table its own fields leave torn, not to overrule one they decide clearly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_assignment import singular
+from autonomos_pipelines.dcl.matching.targets import TargetSchema
+
+REFERENCE_LEAD = 1.2
+_KEY_WORDS = ("id", "key")
+
+
+def pointed_at(schema: TargetSchema) -> np.ndarray:
+    """Per target, the entity it is a foreign key to (-1: none): the entity its name names
+    before ``id`` (``primary_contact_id``, ``parent_account_id``), else the first other entity
+    its description names ("the internal user who owns the deal"). An entity's own identity
+    field is no foreign key."""
+    entities = schema.entities
+    found = np.full(len(schema.targets), -1, dtype=np.int64)
+    for i, target in enumerate(schema.targets):
+        words = split_words(target.name)
+        identity = schema.identities.get(target.entity, f"{target.entity}.{target.entity}_id")
+        if len(words) < 2 or words[-1] not in _KEY_WORDS or target.key == identity:
+            continue
+        described = [singular(w) for w in split_words(target.description)]
+        other = next((w for w in described if w in entities and w != target.entity), None)
+        named = words[-2] if words[-2] in entities else other
+        if named is not None:
+            found[i] = entities.index(named)
+    return found
+
+
+def references(
+    fields: Sequence[SourceField], tables: Sequence[Sequence[int]]
+) -> list[tuple[int, int]]:
+    """(referenced table, referencing row): a field of another table of the same source whose
+    name ends in the table's singular name and ``id`` (``customer_id``, ``Contact__ContactID``
+    for ``contacts``). A nested table (``invoices__lines``) is nobody's reference."""
+    named: dict[tuple[str, str], int | None] = {}
+    table_of_row = {}
+    for table, rows in enumerate(tables):
+        table_of_row.update(dict.fromkeys(rows, table))
+        source = fields[rows[0]]
+        words = split_words(source.source_entity)
+        if "__" in source.source_entity or not words:
+            continue
+        word = (source.source_system, singular(words[-1]))
+        named[word] = None if word in named else table  # two tables, one name: neither
+    found = []
+    for row, source in enumerate(fields):
+        words = split_words(source.field)
+        if len(words) < 2 or words[-1] not in _KEY_WORDS:
+            continue
+        referenced = named.get((source.source_system, words[-2]))
+        if referenced is not None and referenced != table_of_row[row]:
+            found.append((referenced, row))
+    return found
+
+
+def _named(source: SourceField) -> str:
+    return split_words(source.field)[-2]
+
+
+def reference_leads(
+    schema: TargetSchema,
+    scores: np.ndarray,
+    affinity: np.ndarray,
+    target_entity: np.ndarray,
+    pointed: np.ndarray,
+    fields: Sequence[SourceField],
+    tables: Sequence[Sequence[int]],
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """(tables x entities) to add to ``affinity``: per referenced table, REFERENCE_LEAD times
+    the share of its references whose foreign key, among those of the entity their own table
+    fits best, points at each entity; and per table, its references as "table.field as key"."""
+    leads, said = np.zeros_like(affinity), dict[int, list[str]]()
+    found = references(fields, tables)
+    if not found:
+        return leads, said
+    entities, keys = schema.entities, [t.key for t in schema.targets]
+    decided = affinity.argmax(axis=1)
+    table_of_row = np.empty(len(fields), dtype=np.int64)
+    for table, rows in enumerate(tables):
+        table_of_row[rows] = table
+    keys_of = {e: np.where((target_entity == e) & (pointed >= 0))[0] for e in set(decided.tolist())}
+    votes = np.zeros_like(affinity)
+    for table, row in found:
+        options = keys_of[int(decided[table_of_row[row]])]
+        # a reference named for an entity (``user_id``) takes that entity's key if there is one
+        named = _named(fields[row])
+        if named in entities and (pointed[options] == entities.index(named)).any():
+            options = options[pointed[options] == entities.index(named)]
+        if len(options):
+            key = options[np.argmax(scores[row, options])]
+            votes[table, pointed[key]] += 1
+            source = fields[row]
+            said.setdefault(table, []).append(
+                f"{source.source_entity}.{source.field} as {keys[key]}"
+            )
+    counted = votes.sum(axis=1, keepdims=True)
+    np.divide(REFERENCE_LEAD * votes, counted, out=leads, where=counted > 0)
+    return leads, said
