@@ -19,8 +19,9 @@ from autonomos_pipelines.dcl.unify.models import MODELS, PRIOR_MATCH_SHARE
 MIN_RECORDS_TO_TRAIN = 200
 ESTIMATED = "estimated from this tenant's records (EM)"
 SEED = 20
-# Random pairs sampled to estimate u: ten times Splink's default, as strangers who share an
-# exact name or domain are a few in a million pairs (see strangers.py); ~1-2 s on DuckDB.
+# Random pairs sampled to estimate u, every one of them counted (strangers.py bounds u over
+# them): three times Splink's default, as strangers who share an exact name or domain are a
+# few in a million pairs; ~2 s per entity on DuckDB for 50,000 records (1e7 took ~7 s).
 U_SAMPLE_PAIRS = 3e6
 # EM learns m only from what a tenant's records show: when no duplicate among them has
 # changed job, phone or surname, it drives the m of "differs" to ~0 and one disagreement
