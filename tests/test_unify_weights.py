@@ -21,12 +21,20 @@ def test_u_loses_the_duplicates_among_random_pairs_and_never_grows():
 
 
 def test_a_value_only_one_entitys_copies_hold_falls_to_the_floor():
-    values = pd.Series(["velora"] * 3 + ["acme"] * 400 + [f"n{i}" for i in range(9597)])
-    values.name = "name"
-    # each record expects two duplicates (match rate 2 / 9,999), all with the same name
-    table = strangers.stranger_term_frequencies(values, 1.0, 2 / 9_999, 1e-6).set_index("name")
+    # "velora" in four systems once each: one company; "acme" 100 times in each: 100 firms
+    names = ["velora"] * 4 + ["acme"] * 400 + [f"n{i}" for i in range(9596)]
+    systems = ["crm", "billing", "support", "marketing"] * 101 + ["crm"] * 9596
+    values = pd.Series(names, name="name")
+    table = strangers.stranger_term_frequencies(values, pd.Series(systems), 1e-6)
+    table = table.set_index("name")
     assert table.loc["velora", "tf_name"] == 1e-6
-    assert table.loc["acme", "tf_name"] == pytest.approx(397 / 10_000)
+    # a record of one of them: 396 of the others belong to the other 99 firms
+    assert table.loc["acme", "tf_name"] == pytest.approx(396 / 10_000)
+    # three times in one CRM: three companies, each a stranger to the others
+    crm = strangers.stranger_term_frequencies(
+        pd.Series(["velora"] * 3 + ["x"] * 97, name="name"), pd.Series(["crm"] * 100), 1e-6
+    ).set_index("name")
+    assert crm.loc["velora", "tf_name"] == pytest.approx(2 / 100)
 
 
 def test_u_rests_on_the_pairs_a_comparison_compares():

@@ -7,7 +7,9 @@ strangers. Where strangers often agree (a city) that is harmless; where they alm
 several times too high, and a rare name with a city never links on its own. A random pair
 agrees with probability λ·m + (1 − λ)·u, so u follows once λ and m are estimated. The
 duplicates are only estimated, so what is kept is an upper bound on the strangers (two
-standard deviations of a Poisson count), never more than Splink's own estimate."""
+standard deviations of a Poisson count), never more than Splink's own estimate. A value's
+term frequency counts the entities holding it, as many as one source system holds it most,
+not its records: a company in four systems is not four companies."""
 
 from __future__ import annotations
 
@@ -29,15 +31,16 @@ def stranger_u(u_sampled: float, m: float, match_rate: float, pairs_sampled: flo
     return min(u_sampled, strangers / pairs_sampled)
 
 
-def stranger_term_frequencies(
-    values: pd.Series, m: float, match_rate: float, floor: float
-) -> pd.DataFrame:
-    """Per value, how often a stranger of a record holding it holds it too: its count less
-    the record itself and the duplicates expected to share it, at least ``floor``."""
-    counts = values.dropna().value_counts()
-    # m is of pairs where both hold a value: the duplicates expected among the other holders
-    own_copies = 1 + m * match_rate * (counts.sum() - 1)
-    frequency = ((counts - own_copies) / counts.sum()).clip(lower=floor)
+def stranger_term_frequencies(values: pd.Series, systems: pd.Series, floor: float) -> pd.DataFrame:
+    """Per value, how often a stranger of a record holding it holds it too, at least
+    ``floor``. A source system holds an entity once or so: the most records of one system
+    holding a value is how many entities hold it, and its other holders are their copies
+    (a name in four systems once each is one company; three times in one CRM, three)."""
+    held = pd.DataFrame({"value": values, "system": systems}).dropna()
+    counts = held["value"].value_counts()
+    entities = held.groupby(["value", "system"]).size().groupby(level=0).max()
+    strangers = counts - counts / entities.reindex(counts.index)
+    frequency = (strangers / counts.sum()).clip(lower=floor)
     return pd.DataFrame({values.name: counts.index, f"tf_{values.name}": frequency.to_numpy()})
 
 
@@ -92,7 +95,9 @@ def discount_duplicates(linker: Linker, prepared: pd.DataFrame, pairs_sampled: f
             column = level._tf_adjustment_input_column
             if column is not None:
                 level._tf_minimum_u_value = u
-                table = stranger_term_frequencies(prepared[column.input_name], m, match_rate, u)
+                table = stranger_term_frequencies(
+                    prepared[column.input_name], prepared["source_system"], u
+                )
                 frame = linker._db_api.register(table)
                 linker.table_management.register_term_frequency_lookup(frame, column.input_name)
     return lowered
