@@ -50,21 +50,21 @@ def matcher():
     return Matcher(canonical_targets(), default_embedder())
 
 
-XERO_CONTACTS = ["ContactID", "Name", "FirstName", "EmailAddress", "Website", "TaxNumber"]
+CUSTOMERS = ["id", "name", "email", "marketing_consent", "status", "locale", "created_at"]
 
 
-def test_a_table_its_invoices_bill_is_an_account_whatever_its_name(matcher):
-    """Xero's `contacts` are the companies it bills: their fields alone read as people; the
-    invoices' reference to them is the invoice's account."""
-    contacts = _fields("books", "contacts", XERO_CONTACTS)
-    invoices = _fields("books", "invoices", ["InvoiceID", "Contact__ContactID", "Total", "Status"])
-    _, alone = matcher.rank_tables(contacts)
-    assert alone["books", "contacts"].entity == "contact"
-    ranked, decided = matcher.rank_tables(contacts + invoices)
-    table = decided["books", "contacts"]
+def test_a_table_its_subscriptions_bill_is_an_account_whatever_its_name(matcher):
+    """A billing system's `customers` hold a name and one e-mail, which read as a person as
+    well as a company; its subscriptions and invoices reference them as their account."""
+    customers = _fields("billing", "customers", CUSTOMERS)
+    subscriptions = _fields("billing", "subscriptions", ["id", "customer_id", "status"])
+    invoices = _fields("billing", "invoices", ["id", "customer_id", "total", "due_date"])
+    assert matcher.rank_tables(customers)[1]["billing", "customers"].entity == "contact"
+    _, decided = matcher.rank_tables(customers + subscriptions + invoices)
+    table = decided["billing", "customers"]
     assert table.entity == "account"
-    assert "referenced by invoices.Contact__ContactID as invoice.account_id" in table.why
-    assert ranked[XERO_CONTACTS.index("Website")][0].target == "account.website"
+    assert "subscriptions.customer_id as subscription.account_id" in table.why
+    assert "invoices.customer_id as invoice.account_id" in table.why
 
 
 def test_a_target_of_another_entity_than_the_tables_is_never_automatic():
@@ -83,3 +83,27 @@ def test_a_reference_named_for_an_entity_takes_that_entitys_key(matcher):
     _, decided = matcher.rank_tables(users + deals)
     assert decided["crm", "users"].entity == "user"
     assert "opportunities.user_id as opportunity.owner_id" in decided["crm", "users"].why
+
+
+def test_a_helpdesk_contact_a_ticket_references_stays_a_person(matcher):
+    """A ticket's `contact_id` is its requester (a person), not its account: a ticket keys no
+    contact by name, and a reference named for an entity its table has no key for says
+    nothing, so the people stay people."""
+    contacts = _fields("desk", "contacts", ["id", "name", "email", "phone"])
+    tickets = _fields("desk", "tickets", ["id", "contact_id", "subject", "status", "priority"])
+    _, decided = matcher.rank_tables(contacts + tickets)
+    assert decided["desk", "contacts"].entity == "contact"
+    assert "ticket.requester_id" in decided["desk", "contacts"].why
+
+
+def test_a_sources_tables_are_read_together_in_any_order(matcher, monkeypatch):
+    """References are read per chunk of fields: a source's tables share one, whatever order
+    its tables come in among other sources' (here one table per chunk at most)."""
+    from autonomos_pipelines.dcl.matching import matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "CHUNK", 8)
+    users = _fields("crm", "users", ["id", "first_name", "email", "date_created"])
+    others = _fields("erp", "ledger", ["id", "amount", "posted_at", "memo"])
+    deals = _fields("crm", "opportunities", ["user_id", "value", "status", "close_date"])
+    _, decided = matcher.rank_tables(users + others + deals)
+    assert "opportunities.user_id" in decided["crm", "users"].why

@@ -40,9 +40,11 @@ TABLE_FIT = "table_fit"
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
-    """Field indexes grouped so that a source table never straddles two chunks."""
+    """Field indexes grouped so that a source table never straddles two chunks, and a
+    source's tables share one where they fit (what references a table is read per chunk)."""
     chunks: list[list[int]] = [[]]
-    for indexes in tables_of(fields).values():
+    by_source = sorted(tables_of(fields).items(), key=lambda item: item[0][0])  # stable
+    for _, indexes in by_source:
         if chunks[-1] and len(chunks[-1]) + len(indexes) > CHUNK:
             chunks.append([])
         chunks[-1].extend(indexes)
@@ -192,7 +194,13 @@ class Matcher:
         rows_of = list(tables.values())
         affinity = entity_affinity(scores, self._target_entity, len(self.schema.entities), rows_of)
         leads, _ = reference_leads(
-            self.schema, scores, affinity, self._target_entity, self._pointed_at, fields, rows_of
+            self.schema,
+            scores,
+            led(affinity.copy(), anchor),
+            self._target_entity,
+            self._pointed_at,
+            fields,
+            rows_of,
         )
         affinity = led(affinity, anchor, leads)
         table_of_row = np.empty(len(fields), dtype=np.int64)

@@ -142,7 +142,13 @@ class TableDecider:
         rows_of = list(tables.values())
         affinity = entity_affinity(self.scores, self.target_entity, len(entities), rows_of)
         leads, said = reference_leads(
-            self.schema, self.scores, affinity, self.target_entity, self.pointed, fields, rows_of
+            self.schema,
+            self.scores,
+            led(affinity.copy(), anchors),
+            self.target_entity,
+            self.pointed,
+            fields,
+            rows_of,
         )
         affinity = led(affinity, anchors, leads)
         top = np.argsort(-affinity, axis=1)[:, :2]

@@ -39,7 +39,10 @@ class TableEntity:
                 text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
             text += ")"
         if self.referenced_as:
-            text += "; referenced by " + ", ".join(self.referenced_as)
+            shown, more = self.referenced_as[:3], len(self.referenced_as) - 3
+            text += (
+                "; referenced by " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+            )
         return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
 
 

@@ -1,14 +1,17 @@
 """What the other tables of a source say a table is.
 
-A table is named for what its source calls it, not for what it is: Xero's ``contacts`` are
-the companies it bills, Paddle's ``customers`` hold a company's name and one e-mail, and their
-fields alone fit a person about as well as a company. The source's other tables reference them
-(``invoices.Contact__ContactID``, ``subscriptions.customer_id``), and the foreign key such a
-reference takes in its own table's entity says what it points at: an invoice's party is its
-account, a deal's ``user_id`` its owner, a user. A referenced table's affinity for an entity
-rises by REFERENCE_LEAD times the share of its references that point at it: enough to decide a
-table its own fields leave torn, not to overrule one they decide clearly.
-"""
+A table is named for what its source calls it, not for what it is: a billing system's
+``customers`` hold a company's name and one e-mail, and their fields alone fit a person about
+as well as a company. The source's other tables reference them (``subscriptions.customer_id``,
+``invoices.customer_id``), and the foreign key such a reference takes in its own table's
+entity says what it points at: a subscription's customer is its account, a deal's ``user_id``
+its owner, a user. A reference named for an entity whose key its table lacks (a ticket's
+``contact_id`` where tickets key only requesters) says nothing: guessing its table's other key
+turned a help desk's people into accounts. A referenced table's affinity for an entity rises
+by REFERENCE_LEAD times the share of its references that point at it. Only read within one
+chunk of fields (the matcher keeps a source's tables together where they fit) and among the
+fields being mapped: a table whose referencing fields were mapped in an earlier pass, and not
+anchored by approved mappings of its own, is decided by its fields alone."""
 
 from __future__ import annotations
 
@@ -28,21 +31,31 @@ _KEY_WORDS = ("id", "key")
 def pointed_at(schema: TargetSchema) -> np.ndarray:
     """Per target, the entity it is a foreign key to (-1: none): the entity its name names
     before ``id`` (``primary_contact_id``, ``parent_account_id``), else the first other entity
-    its description names ("the internal user who owns the deal"). An entity's own identity
-    field is no foreign key."""
+    its description names, by name or by what the entity's description says it is before a
+    colon ("the person who asked": contact, "A person: ..."). An entity's own identity field is
+    no foreign key."""
     entities = schema.entities
+    called = {w: e for e in entities for w in _called(schema.entity_descriptions.get(e, ""))}
+    called.update({e: e for e in entities})
     found = np.full(len(schema.targets), -1, dtype=np.int64)
     for i, target in enumerate(schema.targets):
         words = split_words(target.name)
         identity = schema.identities.get(target.entity, f"{target.entity}.{target.entity}_id")
         if len(words) < 2 or words[-1] not in _KEY_WORDS or target.key == identity:
             continue
-        described = [singular(w) for w in split_words(target.description)]
-        other = next((w for w in described if w in entities and w != target.entity), None)
+        described = [called.get(singular(w)) for w in split_words(target.description)]
+        other = next((e for e in described if e is not None and e != target.entity), None)
         named = words[-2] if words[-2] in entities else other
         if named is not None:
             found[i] = entities.index(named)
     return found
+
+
+def _called(description: str) -> list[str]:
+    """What an entity's description says it is, before a colon: "An internal user: ..."."""
+    head, colon, _ = description.partition(":")
+    words = [singular(w) for w in split_words(head)] if colon else []
+    return [w for w in words if w not in ("a", "an", "the")]
 
 
 def references(
@@ -101,9 +114,10 @@ def reference_leads(
     votes = np.zeros_like(affinity)
     for table, row in found:
         options = keys_of[int(decided[table_of_row[row]])]
-        # a reference named for an entity (``user_id``) takes that entity's key if there is one
+        # a reference named for an entity (``user_id``) is to that entity's key; its table has
+        # none (a ticket's ``contact_id`` where tickets only key requesters): it says nothing
         named = _named(fields[row])
-        if named in entities and (pointed[options] == entities.index(named)).any():
+        if named in entities:
             options = options[pointed[options] == entities.index(named)]
         if len(options):
             key = options[np.argmax(scores[row, options])]

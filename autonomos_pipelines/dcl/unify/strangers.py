@@ -52,10 +52,11 @@ def compared_share(null_condition: str, columns: list[str], prepared: pd.DataFra
     records = len(prepared)
     if records < 2:
         return 0.0
-    present = prepared[columns].notna()
+    present = prepared[columns].notna().reset_index(drop=True)
     pattern = present.apply(tuple, axis=1)
     counts = pattern.value_counts()
-    example = {p: prepared.loc[pattern.index[pattern == p][0], columns] for p in counts.index}
+    # by position: a record of each pattern, whatever the frame's index
+    example = {p: prepared[columns].iloc[int(pattern.index[pattern == p][0])] for p in counts.index}
     pairs = pd.DataFrame(
         [
             {**{f"{c}_l": example[a][c] for c in columns},
