@@ -26,11 +26,9 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     TableEntity,
     Taken,
     anchors,
-    entity_affinity,
-    led,
     tables_of,
 )
-from autonomos_pipelines.dcl.matching.table_references import pointed_at, reference_leads
+from autonomos_pipelines.dcl.matching.table_references import pointed_at, table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 CHUNK = 1024
@@ -192,17 +190,9 @@ class Matcher:
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
-        affinity = entity_affinity(scores, self._target_entity, len(self.schema.entities), rows_of)
-        leads, _ = reference_leads(
-            self.schema,
-            scores,
-            led(affinity.copy(), anchor),
-            self._target_entity,
-            self._pointed_at,
-            fields,
-            rows_of,
+        affinity, _ = table_affinity(
+            self.schema, scores, self._target_entity, self._pointed_at, fields, rows_of, anchor
         )
-        affinity = led(affinity, anchor, leads)
         table_of_row = np.empty(len(fields), dtype=np.int64)
         for table, rows in enumerate(tables.values()):
             table_of_row[rows] = table

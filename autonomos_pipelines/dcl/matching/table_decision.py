@@ -23,11 +23,9 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
     Taken,
-    entity_affinity,
-    led,
     tables_of,
 )
-from autonomos_pipelines.dcl.matching.table_references import pointed_at, reference_leads
+from autonomos_pipelines.dcl.matching.table_references import pointed_at, table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
@@ -140,17 +138,9 @@ class TableDecider:
     ) -> dict[Table, TableEntity]:
         entities, anchors = self.schema.entities, [self.anchored.get(t) for t in tables]
         rows_of = list(tables.values())
-        affinity = entity_affinity(self.scores, self.target_entity, len(entities), rows_of)
-        leads, said = reference_leads(
-            self.schema,
-            self.scores,
-            led(affinity.copy(), anchors),
-            self.target_entity,
-            self.pointed,
-            fields,
-            rows_of,
+        affinity, said = table_affinity(
+            self.schema, self.scores, self.target_entity, self.pointed, fields, rows_of, anchors
         )
-        affinity = led(affinity, anchors, leads)
         top = np.argsort(-affinity, axis=1)[:, :2]
         fits = np.take_along_axis(affinity, top, axis=1)
         decided = {}

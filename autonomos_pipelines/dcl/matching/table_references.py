@@ -22,6 +22,7 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
+from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 REFERENCE_LEAD = 1.2
@@ -129,3 +130,21 @@ def reference_leads(
     counted = votes.sum(axis=1, keepdims=True)
     np.divide(REFERENCE_LEAD * votes, counted, out=leads, where=counted > 0)
     return leads, said
+
+
+def table_affinity(
+    schema: TargetSchema,
+    scores: np.ndarray,
+    target_entity: np.ndarray,
+    pointed: np.ndarray,
+    fields: Sequence[SourceField],
+    tables: Sequence[Sequence[int]],
+    anchors: Sequence[int | None],
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """(tables x entities): what each table's fields fit, plus what references to it say
+    (read from the tables' anchored decisions), its anchor ahead; and its references."""
+    fitted = entity_affinity(scores, target_entity, len(schema.entities), tables)
+    leads, said = reference_leads(
+        schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables
+    )
+    return led(fitted, anchors, leads), said
