@@ -159,20 +159,12 @@ class Matcher:
         table was decided to be (see table_decision)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
-        scores = self.combine(features, fields, model.weights, anchored)
+        scores, affinity, said = self._combined(features, fields, model.weights, anchored)
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         ranked = self.candidates(scores, features, top_k, model, ranking)
-        decider = TableDecider(
-            self.schema,
-            self._target_entity,
-            scores,
-            features,
-            model,
-            anchored,
-            ranking,
-            self._pointed_at,
-        )
-        return decider.settle(ranked, fields, taken or {}, max(top_k, 5))
+        decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
+        decided = decider.entities_of(tables_of(fields), affinity, said, anchored)
+        return decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
 
     def combine(
         self,
@@ -184,22 +176,33 @@ class Matcher:
         """Weighted evidence, then the table context: a target entity that the other fields
         of the same source table also match well (or that its approved mappings name,
         `anchored`) is a more likely home for this field. Adds `table_fit` to `features`."""
+        return self._combined(features, fields, weights, anchored)[0]
+
+    def _combined(
+        self,
+        features: dict[str, np.ndarray],
+        fields: Sequence[SourceField],
+        weights: dict[str, float] | None,
+        anchored: dict[tuple[str, str], int] | None,
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
+        """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
+        order) and their references, which the table decision reads too."""
         weights = weights or self.model.weights
         scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
         assert isinstance(scores, np.ndarray)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
-        affinity, _ = table_affinity(
+        affinity, said = table_affinity(
             self.schema, scores, self._target_entity, self._pointed_at, fields, rows_of, anchor
         )
         table_of_row = np.empty(len(fields), dtype=np.int64)
-        for table, rows in enumerate(tables.values()):
+        for table, rows in enumerate(rows_of):
             table_of_row[rows] = table
         relative = affinity - affinity.max(axis=1, keepdims=True)
         fit = relative[table_of_row][:, self._target_entity]
         features[TABLE_FIT] = fit
-        return scores + weights[TABLE_FIT] * fit
+        return scores + weights[TABLE_FIT] * fit, affinity, said
 
     def candidates(
         self,

@@ -1,7 +1,8 @@
 """What each source table is, and its fields' candidates after the table's joint assignment.
 
-A table's entity is the one its fields fit best together: for each target entity, the mean
-over the table's fields of their best score on that entity's fields. The primary key then
+A table's entity is the one it has the most affinity for (table_references.table_affinity:
+the mean over its fields of their best score on each entity's fields, what the source's other
+tables call it, its anchor), as the matcher computed it for its table fit. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
 field whose target is an entity's identity field: that decides what the table feeds.
@@ -25,7 +26,6 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Taken,
     tables_of,
 )
-from autonomos_pipelines.dcl.matching.table_references import pointed_at, table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
@@ -38,13 +38,8 @@ class TableDecider:
         scores: np.ndarray,
         features: dict[str, np.ndarray],
         model: ScoringModel,
-        anchored: dict[Table, int] | None = None,
         ranking: np.ndarray | None = None,
-        pointed: np.ndarray | None = None,
     ) -> None:
-        self.anchored = anchored or {}
-        # per target, the entity it is a foreign key to (table_references.pointed_at)
-        self.pointed = pointed_at(schema) if pointed is None else pointed
         self.schema, self.target_entity = schema, target_entity
         self.scores, self.features, self.model = scores, features, model
         self.keys = [t.key for t in schema.targets]
@@ -53,11 +48,18 @@ class TableDecider:
         self._identities = set(schema.identities.values())
 
     def settle(
-        self, ranked: list[list[Candidate]], fields: Sequence[SourceField], taken: Taken, depth: int
+        self,
+        ranked: list[list[Candidate]],
+        fields: Sequence[SourceField],
+        decided: dict[Table, TableEntity],
+        taken: Taken,
+        depth: int,
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
+        """The candidates after each table's joint assignment, given what the tables were
+        decided to be (`entities_of`); the decisions, each with its table's key."""
         choices = self._choices(ranked, depth)
         tables = tables_of(fields)
-        decided = self.entities_of(tables, fields)
+        decided = dict(decided)
         keys = {}
         for table, rows in tables.items():
             key_row = primary_key([fields[r].field for r in rows], table[1])
@@ -134,18 +136,21 @@ class TableDecider:
         return capped
 
     def entities_of(
-        self, tables: dict[Table, list[int]], fields: Sequence[SourceField]
+        self,
+        tables: dict[Table, list[int]],
+        affinity: np.ndarray,
+        said: dict[int, list[str]],
+        anchored: dict[Table, int],
     ) -> dict[Table, TableEntity]:
-        entities, anchors = self.schema.entities, [self.anchored.get(t) for t in tables]
-        rows_of = list(tables.values())
-        affinity, said = table_affinity(
-            self.schema, self.scores, self.target_entity, self.pointed, fields, rows_of, anchors
-        )
+        """Each table's entity from its affinity (tables x entities, `tables` order: what
+        `table_references.table_affinity` gave the matcher's table fit), the runner-up, and
+        its references."""
+        entities = self.schema.entities
         top = np.argsort(-affinity, axis=1)[:, :2]
         fits = np.take_along_axis(affinity, top, axis=1)
         decided = {}
-        for index, ((table, rows), ranked, fit, anchor) in enumerate(
-            zip(tables.items(), top.tolist(), fits.tolist(), anchors, strict=True)
+        for index, ((table, rows), ranked, fit) in enumerate(
+            zip(tables.items(), top.tolist(), fits.tolist(), strict=True)
         ):
             second = len(ranked) > 1
             decided[table] = TableEntity(
@@ -155,7 +160,7 @@ class TableDecider:
                 round(fit[1], 4) if second else 0.0,
                 len(rows),
                 None,
-                anchor is not None,
+                table in anchored,
                 tuple(said.get(index, ())),
             )
         return decided
