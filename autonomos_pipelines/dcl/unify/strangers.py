@@ -17,6 +17,7 @@ import math
 from itertools import product
 
 import duckdb
+import numpy as np
 import pandas as pd
 from splink import Linker
 
@@ -52,17 +53,17 @@ def compared_share(null_condition: str, columns: list[str], prepared: pd.DataFra
     records = len(prepared)
     if records < 2:
         return 0.0
-    present = prepared[columns].notna().reset_index(drop=True)
-    pattern = present.apply(tuple, axis=1)
-    counts = pattern.value_counts()
-    # by position: a record of each pattern, whatever the frame's index
-    example = {p: prepared[columns].iloc[int(pattern.index[pattern == p][0])] for p in counts.index}
+    # a record's pattern of missing values as one number; a record of each, by position
+    present = prepared[columns].notna().to_numpy()
+    codes = present @ (1 << np.arange(len(columns)))
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    examples = prepared[columns].iloc[first].to_dict("records")
     pairs = pd.DataFrame(
         [
-            {**{f"{c}_l": example[a][c] for c in columns},
-             **{f"{c}_r": example[b][c] for c in columns},
-             "pairs": counts[a] * (counts[b] - (a == b))}
-            for a, b in product(counts.index, repeat=2)
+            {**{f"{c}_l": examples[a][c] for c in columns},
+             **{f"{c}_r": examples[b][c] for c in columns},
+             "pairs": int(counts[a]) * (int(counts[b]) - (a == b))}
+            for a, b in product(range(len(counts)), repeat=2)
         ]
     )  # fmt: skip
     connection = duckdb.connect()
