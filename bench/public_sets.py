@@ -65,9 +65,17 @@ def rematch() -> tuple[TargetSchema, list[Case]]:
             source["ColumnType"],
             source["ColumnDesc"],
             source["TableDesc"],
+            references=_referenced_table(source["FK"]),
         )
         cases.append(Case(field, frozenset({gold}) if gold in schema else frozenset()))
     return schema, cases
+
+
+def _referenced_table(declared: str) -> str | None:
+    """The table of a MIMIC-III foreign key, "[ADMISSIONS , HADM_ID]" (the schema's own
+    declaration, as a database's constraints give it), or None."""
+    table = declared.strip().strip("[]").split(",")[0].strip()
+    return table or None
 
 
 def gdc() -> tuple[TargetSchema, list[Case]]:

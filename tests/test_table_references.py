@@ -7,12 +7,13 @@ import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.foreign_keys import pointed_at
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import tables_of
-from autonomos_pipelines.dcl.matching.table_references import pointed_at, references
-from autonomos_pipelines.dcl.matching.targets import canonical_targets
+from autonomos_pipelines.dcl.matching.table_references import references
+from autonomos_pipelines.dcl.matching.targets import Target, TargetSchema, canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
 
@@ -26,6 +27,21 @@ def test_foreign_keys_point_at_the_entity_their_name_or_description_names():
     assert entity["account.parent_account_id"] == "account"
     assert entity["account.account_id"] is None  # an identity is no foreign key
     assert entity["invoice.total_amount"] is None
+
+
+def test_a_foreign_key_names_an_entity_of_several_words():
+    schema = TargetSchema(
+        (
+            Target("visit_occurrence", "visit_occurrence_id", "integer", "The visit."),
+            Target("visit_detail", "visit_detail_id", "integer", "A part of a visit."),
+            Target("visit_detail", "visit_occurrence_id", "integer", "Its parent."),
+            Target("visit_detail", "preceding_visit_detail_id", "integer", "The one before."),
+            Target("visit_detail", "occurrence_id", "integer", "Unrelated."),
+        ),
+        {"visit_occurrence": "A visit: a stay.", "visit_detail": "A part of a visit."},
+    )
+    pointed = [schema.entities[i] if i >= 0 else None for i in pointed_at(schema).tolist()]
+    assert pointed == [None, None, "visit_occurrence", "visit_detail", None]
 
 
 def _fields(system: str, table: str, names: list[str]) -> list[SourceField]:

@@ -14,4 +14,5 @@ FEATURES = (
     "value_overlap",  # share of sample values among the target's known values
     "value_similarity",  # embedding cosine of sample values vs the target's known values
     "table_fit",  # how well the whole source table fits the target's entity (<= 0)
+    "reference_fit",  # a reference to another table: +1 keys to what it is, -1 identities
 )

@@ -19,6 +19,11 @@ from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.foreign_keys import (
+    identity_targets,
+    pointed_at,
+    reference_fit,
+)
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
@@ -28,13 +33,14 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     anchors,
     tables_of,
 )
-from autonomos_pipelines.dcl.matching.table_references import pointed_at, table_affinity
+from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 CHUNK = 1024
 CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
 EXAMPLE_NEIGHBOURS = 24
 TABLE_FIT = "table_fit"
+REFERENCE_FIT = "reference_fit"
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
@@ -76,6 +82,7 @@ class Matcher:
         self._target_entity = np.array([entities.index(t.entity) for t in targets])
         self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
         self._pointed_at = pointed_at(schema)
+        self._identity = identity_targets(schema)
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
         self._value_index: dict[str, list[int]] = {}
@@ -188,12 +195,16 @@ class Matcher:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
         order) and their references, which the table decision reads too."""
         weights = weights or self.model.weights
-        scores = sum(weights[name] * features[name] for name in FEATURES if name != TABLE_FIT)
+        scores = sum(
+            weights[name] * features[name]
+            for name in FEATURES
+            if name not in (TABLE_FIT, REFERENCE_FIT)
+        )
         assert isinstance(scores, np.ndarray)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
-        affinity, said = table_affinity(
+        affinity, said, found = table_affinity(
             self.schema, scores, self._target_entity, self._pointed_at, fields, rows_of, anchor
         )
         table_of_row = np.empty(len(fields), dtype=np.int64)
@@ -202,7 +213,12 @@ class Matcher:
         relative = affinity - affinity.max(axis=1, keepdims=True)
         fit = relative[table_of_row][:, self._target_entity]
         features[TABLE_FIT] = fit
-        return scores + weights[TABLE_FIT] * fit, affinity, said
+        # a reference points at what its table was decided to be (foreign_keys.py)
+        decided = affinity.argmax(axis=1)
+        reference = reference_fit(found, decided, self._pointed_at, self._identity, len(fields))
+        features[REFERENCE_FIT] = reference
+        combined = scores + weights[TABLE_FIT] * fit + weights[REFERENCE_FIT] * reference
+        return combined, affinity, said
 
     def candidates(
         self,

@@ -32,6 +32,7 @@ _STRING_LIMITS = {
     "type": MAX_TYPE_CHARS,
     "description": MAX_DESCRIPTION_CHARS,
     "entity_description": MAX_DESCRIPTION_CHARS,
+    "references": MAX_NAME_CHARS,
 }
 
 
@@ -44,6 +45,9 @@ class SourceField:
     description: str | None = None
     entity_description: str | None = None
     samples: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    # the table of the same source this field is a declared foreign key to (a database's
+    # constraint, as dlt's sql_database reflects it into a `references` hint)
+    references: str | None = None
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> SourceField:
@@ -53,7 +57,7 @@ class SourceField:
         for key in ("source_system", "source_entity", "field"):
             if not isinstance(data.get(key), str) or not data[key].strip():
                 raise SpecError(f"{where}: '{key}' must be a non-empty string")
-        for key in ("type", "description", "entity_description"):
+        for key in ("type", "description", "entity_description", "references"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
         for key, limit in _STRING_LIMITS.items():
@@ -68,6 +72,7 @@ class SourceField:
             data.get("description"),
             data.get("entity_description"),
             samples,
+            data.get("references"),
         )
 
     @cached_property

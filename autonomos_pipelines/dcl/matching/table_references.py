@@ -20,56 +20,29 @@ from collections.abc import Sequence
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
 from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 REFERENCE_LEAD = 1.2
-_KEY_WORDS = ("id", "key")
-
-
-def pointed_at(schema: TargetSchema) -> np.ndarray:
-    """Per target, the entity it is a foreign key to (-1: none): the entity its name names
-    before ``id`` (``primary_contact_id``, ``parent_account_id``), else the first other entity
-    its description names, by name or by what the entity's description says it is before a
-    colon ("the person who asked": contact, "A person: ..."). An entity's own identity field is
-    no foreign key."""
-    entities = schema.entities
-    called = {w: e for e in entities for w in _called(schema.entity_descriptions.get(e, ""))}
-    called.update({e: e for e in entities})
-    found = np.full(len(schema.targets), -1, dtype=np.int64)
-    for i, target in enumerate(schema.targets):
-        words = split_words(target.name)
-        identity = schema.identities.get(target.entity, f"{target.entity}.{target.entity}_id")
-        if len(words) < 2 or words[-1] not in _KEY_WORDS or target.key == identity:
-            continue
-        described = [called.get(singular(w)) for w in split_words(target.description)]
-        other = next((e for e in described if e is not None and e != target.entity), None)
-        named = words[-2] if words[-2] in entities else other
-        if named is not None:
-            found[i] = entities.index(named)
-    return found
-
-
-def _called(description: str) -> list[str]:
-    """What an entity's description says it is, before a colon: "An internal user: ..."."""
-    head, colon, _ = description.partition(":")
-    words = [singular(w) for w in split_words(head)] if colon else []
-    return [w for w in words if w not in ("a", "an", "the")]
 
 
 def references(
     fields: Sequence[SourceField], tables: Sequence[Sequence[int]]
 ) -> list[tuple[int, int]]:
-    """(referenced table, referencing row): a field of another table of the same source whose
-    name ends in the table's singular name and ``id`` (``customer_id``, ``Contact__ContactID``
-    for ``contacts``). A nested table (``invoices__lines``) is nobody's reference."""
+    """(referenced table, referencing row): a field of another table of the same source that
+    is declared a foreign key to it (`SourceField.references`), or, undeclared, whose name
+    ends in the table's singular name and ``id`` (``customer_id``, ``Contact__ContactID`` for
+    ``contacts``). A nested table (``invoices__lines``) is nobody's reference by name."""
     named: dict[tuple[str, str], int | None] = {}
+    declared: dict[tuple[str, str], int] = {}
     table_of_row = {}
     for table, rows in enumerate(tables):
         table_of_row.update(dict.fromkeys(rows, table))
         source = fields[rows[0]]
+        declared[source.source_system, source.source_entity.strip().lower()] = table
         words = split_words(source.source_entity)
         if "__" in source.source_entity or not words:
             continue
@@ -78,16 +51,22 @@ def references(
     found = []
     for row, source in enumerate(fields):
         words = split_words(source.field)
-        if len(words) < 2 or words[-1] not in _KEY_WORDS:
+        if source.references is not None:
+            referenced = declared.get((source.source_system, source.references.strip().lower()))
+        elif len(words) >= 2 and words[-1] in KEY_WORDS:
+            referenced = named.get((source.source_system, words[-2]))
+        else:
             continue
-        referenced = named.get((source.source_system, words[-2]))
         if referenced is not None and referenced != table_of_row[row]:
             found.append((referenced, row))
     return found
 
 
-def _named(source: SourceField) -> str:
-    return split_words(source.field)[-2]
+def _named(source: SourceField) -> str | None:
+    """The word before the key word (``user`` of ``user_id``); a declared reference may have
+    none (``CGID``)."""
+    words = split_words(source.field)
+    return words[-2] if len(words) >= 2 and words[-1] in KEY_WORDS else None
 
 
 def reference_leads(
@@ -98,12 +77,13 @@ def reference_leads(
     pointed: np.ndarray,
     fields: Sequence[SourceField],
     tables: Sequence[Sequence[int]],
+    found: list[tuple[int, int]],
 ) -> tuple[np.ndarray, dict[int, list[str]]]:
-    """(tables x entities) to add to ``affinity``: per referenced table, REFERENCE_LEAD times
+    """(tables x entities) to add to ``affinity``: per referenced table (``found``: see
+    `references`), REFERENCE_LEAD times
     the share of its references whose foreign key, among those of the entity their own table
     fits best, points at each entity; and per table, its references as "table.field as key"."""
     leads, said = np.zeros_like(affinity), dict[int, list[str]]()
-    found = references(fields, tables)
     if not found:
         return leads, said
     entities, keys = schema.entities, [t.key for t in schema.targets]
@@ -140,11 +120,13 @@ def table_affinity(
     fields: Sequence[SourceField],
     tables: Sequence[Sequence[int]],
     anchors: Sequence[int | None],
-) -> tuple[np.ndarray, dict[int, list[str]]]:
+) -> tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]:
     """(tables x entities): what each table's fields fit, plus what references to it say
-    (read from the tables' anchored decisions), its anchor ahead; and its references."""
+    (read from the tables' anchored decisions), its anchor ahead; its references as text;
+    and the references themselves (`references`)."""
     fitted = entity_affinity(scores, target_entity, len(schema.entities), tables)
+    found = references(fields, tables)
     leads, said = reference_leads(
-        schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables
+        schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables, found
     )
-    return led(fitted, anchors, leads), said
+    return led(fitted, anchors, leads), said, found
