@@ -15,6 +15,9 @@ from autonomos_pipelines.aam.adapters.rest import _derive
 from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.sandbox.files import write_demo_files
+from autonomos_pipelines.warehouse.dialects import DuckDbDialect
+from autonomos_pipelines.warehouse.dlt_references import declared_references
+from autonomos_pipelines.warehouse.store import WarehouseSession
 from tests.runtime import sandboxed
 
 
@@ -136,6 +139,8 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
         db.execute(
             "INSERT INTO accounts SELECT g, 'acct ' || g, now() FROM generate_series(1, 25) g"
         )
+        db.execute("CREATE TABLE people (id int primary key, org int REFERENCES accounts(id))")
+        db.execute("INSERT INTO people SELECT g, g FROM generate_series(1, 5) g")
     spec = parse_spec(
         {
             "name": "pgsource",
@@ -148,7 +153,8 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
             "credentials": {"secret": "database_url"},
             "schema_name": "public",
             "tables": [
-                {"name": "accounts", "primary_key": "id", "incremental_column": "updated_at"}
+                {"name": "accounts", "primary_key": "id", "incremental_column": "updated_at"},
+                {"name": "people", "primary_key": "id"},
             ],
         },
         "pgsource.json",
@@ -161,6 +167,9 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
     assert pipeline.last_trace.last_normalize_info.row_counts["accounts"] == 25
     with duckdb.connect(str(path)) as db:
         assert db.sql("SELECT count(DISTINCT id) FROM raw_pgsource.accounts").fetchall()[0][0] == 25
+        # the database's foreign key, reflected by dlt, is evidence for the mapper
+        session = WarehouseSession(db, DuckDbDialect())
+        assert declared_references(session, "raw_pgsource") == {("people", "org"): "accounts"}
 
 
 def test_excel_files_load_every_sheet_with_pinned_types(env):

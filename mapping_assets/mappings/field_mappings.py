@@ -13,6 +13,7 @@ from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
 from autonomos_pipelines.dcl.matching.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.value_run import map_tenant_values
+from autonomos_pipelines.warehouse.dlt_references import declared_references
 from mapping_assets.mappings.drift import repair_open_events
 from mapping_assets.mappings.drift_metadata import (
     drift_events_of,
@@ -38,12 +39,14 @@ SAMPLE_ROWS = 200
 def observe_fields(
     tenant_id: TenantId, registry: RegistryResource, warehouse: WarehouseResource
 ) -> list[SourceField]:
-    """Every (connector, table, column) in the tenant's raw datasets, with sample values."""
+    """Every (connector, table, column) in the tenant's raw datasets, with sample values and
+    the table it is a declared foreign key to (a database source's constraints)."""
     store = warehouse.get()
     observed = []
     with store.session(tenant_id) as session:
         for connector in registry.get().tenant_connectors(tenant_id):
             schema = store.raw_schema(tenant_id, connector)
+            declared = declared_references(session, schema)
             for table, columns in session.columns(schema).items():
                 if table.startswith("_dlt"):
                     continue
@@ -56,7 +59,14 @@ def observe_fields(
                         continue
                     values = sample[column].dropna().astype(str).unique()[:MAX_SAMPLES]
                     observed.append(
-                        SourceField(connector, table, column, data_type, samples=tuple(values))
+                        SourceField(
+                            connector,
+                            table,
+                            column,
+                            data_type,
+                            samples=tuple(values),
+                            references=declared.get((table, column)),
+                        )
                     )
     return observed
 

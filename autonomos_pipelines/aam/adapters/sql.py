@@ -19,6 +19,9 @@ def sql_source(spec: SqlSpec, connection: Connection) -> DltSource:
         schema=spec.schema_name,
         table_names=[table.name for table in spec.tables],
         defer_table_reflect=True,
+        # foreign-key constraints become `references` hints: the mapper's evidence of what a
+        # key column points at (warehouse/dlt_references.py)
+        resolve_foreign_keys=True,
         # its default (False) is the deprecated value and warns; None is "not given"
         detect_precision_hints=None,
     ).clone(with_name=spec.name)
