@@ -57,6 +57,7 @@ def test_a_field_named_for_another_table_takes_the_key_to_what_it_is(matcher):
     first = ranked[len(companies) + 1][0]
     assert first.target == "contact.account_id"
     assert first.features["reference_fit"] == 1.0
+    assert first.note == "references companies, decided account: contact.account_id points at it"
     assert "people.company_id as contact.account_id" in decided["crm", "companies"].why
 
 

@@ -9,10 +9,12 @@ its ``visit_detail_id`` or ``person_id``, however alike their words."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.table_assignment import singular
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
@@ -81,3 +83,23 @@ def reference_fit(
         fit[row, identity] = -1.0
         fit[row, pointed == decided[table]] = 1.0
     return fit
+
+
+def reference_notes(
+    ranked: list[list[Candidate]],
+    found: list[tuple[int, int]],
+    tables: Sequence[str],
+    entity_of: Sequence[str],
+    pointed: Mapping[str, str | None],
+) -> list[list[Candidate]]:
+    """The candidates, a referencing row's first one saying why when it is a key to what
+    the referenced table was decided to be (a reviewer sees the reason, `autonomos map` the
+    row's `reason`); a first candidate with a note of its own keeps it."""
+    for table, row in found:
+        first = ranked[row][0] if ranked[row] else None
+        if first is None or first.note or pointed.get(first.target) != entity_of[table]:
+            continue
+        entity = entity_of[table]
+        note = f"references {tables[table]}, decided {entity}: {first.target} points at it"
+        ranked[row] = [replace(first, note=note), *ranked[row][1:]]
+    return ranked

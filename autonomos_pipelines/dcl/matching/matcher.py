@@ -23,6 +23,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
     identity_targets,
     pointed_at,
     reference_fit,
+    reference_notes,
 )
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -83,6 +84,11 @@ class Matcher:
         self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
+        # per target key, the entity it is a foreign key to (None: none), for the notes
+        self._pointed_entity = {
+            t.key: entities[e] if e >= 0 else None
+            for t, e in zip(targets, self._pointed_at.tolist(), strict=True)
+        }
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
         self._value_index: dict[str, list[int]] = {}
@@ -166,12 +172,16 @@ class Matcher:
         table was decided to be (see table_decision)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
-        scores, affinity, said = self._combined(features, fields, model.weights, anchored)
+        scores, (affinity, said, found) = self._combined(features, fields, model.weights, anchored)
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         ranked = self.candidates(scores, features, top_k, model, ranking)
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
-        decided = decider.entities_of(tables_of(fields), affinity, said, anchored)
-        return decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
+        tables = tables_of(fields)
+        decided = decider.entities_of(tables, affinity, said, anchored)
+        settled, decided = decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
+        entity_of = [decided[table].entity for table in tables]
+        names = [table for _, table in tables]
+        return reference_notes(settled, found, names, entity_of, self._pointed_entity), decided
 
     def combine(
         self,
@@ -191,9 +201,10 @@ class Matcher:
         fields: Sequence[SourceField],
         weights: dict[str, float] | None,
         anchored: dict[tuple[str, str], int] | None,
-    ) -> tuple[np.ndarray, np.ndarray, dict[int, list[str]]]:
+    ) -> tuple[np.ndarray, tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]]:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
-        order) and their references, which the table decision reads too."""
+        order), their references as text and as (table, row) pairs, which the table decision
+        and the references' notes read too."""
         weights = weights or self.model.weights
         scores = sum(
             weights[name] * features[name]
@@ -218,7 +229,7 @@ class Matcher:
         reference = reference_fit(found, decided, self._pointed_at, self._identity, len(fields))
         features[REFERENCE_FIT] = reference
         combined = scores + weights[TABLE_FIT] * fit + weights[REFERENCE_FIT] * reference
-        return combined, affinity, said
+        return combined, (affinity, said, found)
 
     def candidates(
         self,
