@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import zlib
+
 import dlt
 import duckdb
 
@@ -35,3 +38,51 @@ def test_a_references_hint_is_read_back_from_the_loaded_dataset(tmp_path):
         assert declared_references(session, "raw_crm") == {("contacts", "org"): "accounts"}
         connection.execute("CREATE SCHEMA raw_empty")
         assert declared_references(session, "raw_empty") == {}  # nothing loaded by dlt
+
+
+def _versions(path):
+    connection = duckdb.connect(str(path))
+    return connection, WarehouseSession(connection, DuckDbDialect())
+
+
+def test_a_compressed_or_unreadable_stored_schema_is_read_or_skipped(tmp_path, caplog):
+    accounts = dlt.resource([{"id": 7}], name="accounts")
+    contacts = dlt.resource([{"id": 1, "org": 7}], name="contacts", references=ORG_KEY)
+    path = _load(tmp_path, [accounts, contacts])
+    connection, session = _versions(path)
+    with connection:
+        ((stored,),) = connection.sql("SELECT schema FROM raw_crm._dlt_version").fetchall()
+        # as dlt stores a schema too long for the destination's text type
+        packed = base64.b64encode(zlib.compress(stored.encode(), 9)).decode()
+        connection.execute("UPDATE raw_crm._dlt_version SET schema = ?", [packed])
+        assert declared_references(session, "raw_crm") == {("contacts", "org"): "accounts"}
+        # a newer version of another schema that is not JSON: logged, the rest still read
+        connection.execute(
+            "INSERT INTO raw_crm._dlt_version SELECT version + 1, engine_version, "
+            "inserted_at + INTERVAL 1 SECOND, 'other', version_hash, '{not json' "
+            "FROM raw_crm._dlt_version"
+        )
+        assert declared_references(session, "raw_crm") == {("contacts", "org"): "accounts"}
+        assert "dlt schema 'other' unreadable" in caplog.text
+
+
+def test_a_tenant_column_of_composite_keys_is_no_reference(tmp_path):
+    composite = [
+        {"columns": ["tenant_id", "org"], "referenced_table": "accounts",
+         "referenced_columns": ["tenant_id", "id"]},
+        {"columns": ["tenant_id", "owner"], "referenced_table": "users",
+         "referenced_columns": ["tenant_id", "id"]},
+    ]  # fmt: skip
+    contacts = dlt.resource(
+        [{"tenant_id": 1, "id": 1, "org": 7, "owner": 3}],
+        name="contacts",
+        primary_key=["tenant_id", "id"],
+        references=composite,
+    )
+    path = _load(tmp_path, [contacts])
+    connection, session = _versions(path)
+    with connection:
+        assert declared_references(session, "raw_crm") == {
+            ("contacts", "org"): "accounts",
+            ("contacts", "owner"): "users",
+        }

@@ -47,6 +47,41 @@ def test_a_declared_foreign_key_is_a_reference_whatever_its_name():
     assert references(fields, list(tables_of(fields).values())) == [(0, 2), (0, 3)]
 
 
+def test_a_tables_own_key_and_a_blank_declaration_are_read_as_they_are():
+    fields = [
+        *_fields("db", "companies", ["id", "name"]),
+        # a one-to-one extension's key, declared a key to companies: its own key all the same
+        SourceField("db", "company_profiles", "id", references="companies"),
+        SourceField("db", "company_profiles", "tagline"),
+        SourceField("db", "people", "company_id", references="  "),  # blank: read by name
+    ]
+    assert references(fields, list(tables_of(fields).values())) == [(0, 4)]
+
+
+def test_a_declared_name_matches_its_table_exactly_or_by_a_casing_only_one_table_has():
+    fields = [
+        *_fields("db", "Users", ["id"]),
+        *_fields("db", "users", ["id"]),
+        *_fields("db", "Teams", ["id"]),
+        SourceField("db", "tickets", "assignee", references="users"),  # exact: the second
+        SourceField("db", "tickets", "agent", references="USERS"),  # two casings: neither
+        SourceField("db", "tickets", "team", references="teams"),  # one casing: Teams
+    ]
+    assert references(fields, list(tables_of(fields).values())) == [(1, 3), (2, 5)]
+
+
+def test_a_declared_reference_votes_whatever_its_name_says(matcher):
+    """`invoices.contact_id` declared a key to `organisations`: the name's entity (contact)
+    has no key on an invoice, yet the declaration says what it points at."""
+    organisations = _fields("books", "organisations", ["id", "name", "website"])
+    invoices = [
+        *_fields("books", "invoices", ["number", "amount", "due_date"]),
+        SourceField("books", "invoices", "contact_id", "string", references="organisations"),
+    ]
+    _, decided = matcher.rank_tables(organisations + invoices)
+    assert "invoices.contact_id as invoice.account_id" in decided["books", "organisations"].why
+
+
 def test_a_field_named_for_another_table_takes_the_key_to_what_it_is(matcher):
     """`people.company_id`: the companies are accounts, so it is the contact's account, not
     the person's own id (ranked first before foreign keys followed their tables)."""
@@ -91,3 +126,5 @@ def test_a_declared_reference_is_read_from_a_mapping_request():
     row = {"source_system": "db", "source_entity": "orders", "field": "customer",
            "references": "customers"}  # fmt: skip
     assert SourceField.from_json(row, "fields[0]").references == "customers"
+    blank = {**row, "references": "  "}
+    assert SourceField.from_json(blank, "fields[0]").references is None  # read by name

@@ -72,7 +72,7 @@ class SourceField:
             data.get("description"),
             data.get("entity_description"),
             samples,
-            data.get("references"),
+            (data.get("references") or "").strip() or None,  # blank: none declared
         )
 
     @cached_property

@@ -146,7 +146,8 @@ class TableDecider:
         `table_references.table_affinity` gave the matcher's table fit), the runner-up, and
         its references."""
         entities = self.schema.entities
-        top = np.argsort(-affinity, axis=1)[:, :2]
+        # stable: on a tie, the entity argmax picks (the matcher's reference fit read it)
+        top = np.argsort(-affinity, axis=1, kind="stable")[:, :2]
         fits = np.take_along_axis(affinity, top, axis=1)
         decided = {}
         for index, ((table, rows), ranked, fit) in enumerate(

@@ -22,7 +22,7 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import singular
+from autonomos_pipelines.dcl.matching.table_assignment import primary_key, singular
 from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
@@ -33,16 +33,24 @@ def references(
     fields: Sequence[SourceField], tables: Sequence[Sequence[int]]
 ) -> list[tuple[int, int]]:
     """(referenced table, referencing row): a field of another table of the same source that
-    is declared a foreign key to it (`SourceField.references`), or, undeclared, whose name
-    ends in the table's singular name and ``id`` (``customer_id``, ``Contact__ContactID`` for
-    ``contacts``). A nested table (``invoices__lines``) is nobody's reference by name."""
+    is declared a foreign key to it (`SourceField.references`: the table's name as given, or
+    any casing of it when only one table has that), or, undeclared, whose name ends in the
+    table's singular name and ``id`` (``customer_id``, ``Contact__ContactID`` for
+    ``contacts``). A nested table (``invoices__lines``) is nobody's reference by name, and a
+    table's own key is never a reference (``profiles.id`` declared a key to ``companies``
+    is a one-to-one extension's key)."""
     named: dict[tuple[str, str], int | None] = {}
-    declared: dict[tuple[str, str], int] = {}
-    table_of_row = {}
+    exact: dict[tuple[str, str], int] = {}
+    folded: dict[tuple[str, str], int | None] = {}
+    table_of_row, own_keys = {}, set()
     for table, rows in enumerate(tables):
         table_of_row.update(dict.fromkeys(rows, table))
+        key = primary_key([fields[r].field for r in rows], fields[rows[0]].source_entity)
+        own_keys.update([rows[key]] if key is not None else [])
         source = fields[rows[0]]
-        declared[source.source_system, source.source_entity.strip().lower()] = table
+        exact[source.source_system, source.source_entity] = table
+        lower = (source.source_system, source.source_entity.strip().lower())
+        folded[lower] = None if lower in folded else table  # `Users` and `users`: neither
         words = split_words(source.source_entity)
         if "__" in source.source_entity or not words:
             continue
@@ -51,8 +59,12 @@ def references(
     found = []
     for row, source in enumerate(fields):
         words = split_words(source.field)
-        if source.references is not None:
-            referenced = declared.get((source.source_system, source.references.strip().lower()))
+        declared = (source.references or "").strip()
+        if row in own_keys:
+            continue
+        if declared:
+            system = source.source_system
+            referenced = exact.get((system, declared), folded.get((system, declared.lower())))
         elif len(words) >= 2 and words[-1] in KEY_WORDS:
             referenced = named.get((source.source_system, words[-2]))
         else:
@@ -97,7 +109,8 @@ def reference_leads(
         options = keys_of[int(decided[table_of_row[row]])]
         # a reference named for an entity (``user_id``) is to that entity's key; its table has
         # none (a ticket's ``contact_id`` where tickets only key requesters): it says nothing
-        named = _named(fields[row])
+        # a declared key is to its table whatever its name says
+        named = None if (fields[row].references or "").strip() else _named(fields[row])
         if named in entities:
             options = options[pointed[options] == entities.index(named)]
         if len(options):
