@@ -32,10 +32,10 @@ def pointed_at(schema: TargetSchema) -> np.ndarray:
     called = {w: e for e in entities for w in _called(schema.entity_descriptions.get(e, ""))}
     called.update({e: e for e in entities})
     found = np.full(len(schema.targets), -1, dtype=np.int64)
+    identity = identity_targets(schema)
     for i, target in enumerate(schema.targets):
         words = split_words(target.name)
-        identity = schema.identities.get(target.entity, f"{target.entity}.{target.entity}_id")
-        if len(words) < 2 or words[-1] not in KEY_WORDS or target.key == identity:
+        if len(words) < 2 or words[-1] not in KEY_WORDS or identity[i]:
             continue
         described = [called.get(singular(w)) for w in split_words(target.description)]
         other = next((e for e in described if e is not None and e != target.entity), None)

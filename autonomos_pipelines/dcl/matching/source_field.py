@@ -75,6 +75,11 @@ class SourceField:
             (data.get("references") or "").strip() or None,  # blank: none declared
         )
 
+    @property
+    def declared_table(self) -> str | None:
+        """The table this field is declared a foreign key to, None when none (or blank)."""
+        return (self.references or "").strip() or None
+
     @cached_property
     def name_text(self) -> str:
         return humanize(unwrapped(self.field))

@@ -58,10 +58,9 @@ def references(
         named[word] = None if word in named else table  # two tables, one name: neither
     found = []
     for row, source in enumerate(fields):
-        words = split_words(source.field)
-        declared = (source.references or "").strip()
         if row in own_keys:
             continue
+        words, declared = split_words(source.field), source.declared_table
         if declared:
             system = source.source_system
             referenced = exact.get((system, declared), folded.get((system, declared.lower())))
@@ -110,7 +109,7 @@ def reference_leads(
         # a reference named for an entity (``user_id``) is to that entity's key; its table has
         # none (a ticket's ``contact_id`` where tickets only key requesters): it says nothing
         # a declared key is to its table whatever its name says
-        named = None if (fields[row].references or "").strip() else _named(fields[row])
+        named = None if fields[row].declared_table else _named(fields[row])
         if named in entities:
             options = options[pointed[options] == entities.index(named)]
         if len(options):
