@@ -16,7 +16,7 @@ from autonomos_pipelines.dcl.unify import clusters, features, linker, stable_ids
 from autonomos_pipelines.dcl.unify.calibration import calibrate
 from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.sandbox.data.world import bench_world
-from bench.unify_evidence import contact_evidence
+from bench.unify_evidence import account_evidence, contact_evidence
 
 
 def pairwise(ids: dict[RecordKey, str], truth: dict[RecordKey, str]) -> tuple[float, float]:
@@ -153,10 +153,13 @@ def main() -> None:
         print(entity, {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()},
               f"wall {wall:.1f} s")  # fmt: skip
     print(f"total unification wall time for {args.records} records: {total:.1f} s")
-    evidence = contact_evidence(*world["contact"], world["account"][1])
-    total_pairs = sum(evidence.values())
-    print("true contact pairs by what they share beyond a name:",
-          {k: f"{v} ({v / total_pairs:.1%})" for k, v in evidence.most_common()})  # fmt: skip
+    for entity, evidence in (
+        ("account", account_evidence(*world["account"])),
+        ("contact", contact_evidence(*world["contact"], world["account"][1])),
+    ):
+        total_pairs = sum(evidence.values())
+        print(f"true {entity} pairs by what they share beyond a name:",
+              {k: f"{v} ({v / total_pairs:.1%})" for k, v in evidence.most_common()})  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""What the records of one true contact share beyond a name: the ceiling on recall that no
-linker reaches without guessing from names alone (bench/unify.py prints it)."""
+"""What the records of one true contact or account share beyond a name: the ceiling on recall
+that no linker reaches without guessing from names alone (bench/unify.py prints it)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from itertools import combinations
 
 import pandas as pd
 
+from autonomos_pipelines.dcl.unify import normalise as norm
 from autonomos_pipelines.dcl.unify.model import RecordKey
 from autonomos_pipelines.sandbox.data.world import PERSONAL
 
@@ -51,4 +52,35 @@ def contact_evidence(
         people[truth[RecordKey(row.connector, row.record_id)]].append(row)
     return Counter(
         _evidence(a, b, workplace) for rows in people.values() for a, b in combinations(rows, 2)
+    )
+
+
+def _account_facts(record) -> dict[str, object]:
+    domains = {norm.company_domain(record.domain), norm.company_domain(record.website)} - {""}
+    return {
+        "domain": domains,
+        "phone": _phone(record.phone),
+        "address": {norm.street(record.billing_street), norm.fold(record.billing_postal_code)}
+        - {""},
+        "city": norm.fold(record.billing_city),
+    }
+
+
+def _account_evidence(a: dict[str, object], b: dict[str, object]) -> str:
+    """The strongest shared fact of two records of one company, or "name only"."""
+    for fact in ("domain", "phone", "address", "city"):
+        left, right = a[fact], b[fact]
+        if left & right if isinstance(left, set) else left and left == right:  # type: ignore[operator]
+            return fact
+    return "name only"
+
+
+def account_evidence(accounts: pd.DataFrame, truth: dict[RecordKey, str]) -> Counter[str]:
+    """True account pairs by their strongest shared fact (a city is one of the world's few:
+    thin evidence)."""
+    companies: dict[str, list] = defaultdict(list)
+    for row in accounts.itertuples():
+        companies[truth[RecordKey(row.connector, row.record_id)]].append(_account_facts(row))
+    return Counter(
+        _account_evidence(a, b) for rows in companies.values() for a, b in combinations(rows, 2)
     )

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from autonomos_pipelines.dcl.unify.model import RecordKey
-from bench.unify_evidence import contact_evidence
+from bench.unify_evidence import account_evidence, contact_evidence
 
 
 def _pair(left: dict, right: dict) -> pd.DataFrame:
@@ -38,3 +38,30 @@ def test_records_of_different_people_are_not_pairs():
     truth = {RecordKey("crm", "c1"): "person:1", RecordKey("support", "s1"): "person:2"}
     frame = _pair({"email": "a@x.io"}, {"email": "a@x.io"})
     assert contact_evidence(frame, truth, {}) == {}
+
+
+def _accounts(left: dict, right: dict) -> pd.DataFrame:
+    base = {"domain": None, "website": None, "phone": None, "billing_street": None,
+            "billing_postal_code": None, "billing_city": None}  # fmt: skip
+    return pd.DataFrame([
+        {"connector": "crm", "record_id": "a1", **base, **left},
+        {"connector": "billing", "record_id": "b1", **base, **right},
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        ({"domain": "acme.io"}, {"website": "https://www.acme.io/"}, "domain"),
+        ({"domain": "gmail.com"}, {"domain": "gmail.com"}, "name only"),  # not a company's
+        ({"phone": "+1 (415) 555-0101"}, {"phone": "4155550101"}, "phone"),
+        ({"billing_street": "12 Main Street"}, {"billing_street": "12 MAIN ST."}, "address"),
+        ({"billing_street": "12 Main St", "billing_postal_code": "10115"},
+         {"billing_postal_code": "10115"}, "address"),
+        ({"billing_city": "Berlin"}, {"billing_city": "berlin"}, "city"),
+        ({"billing_street": "12 Main St"}, {"billing_street": "14 Main St"}, "name only"),
+    ],
+)  # fmt: skip
+def test_a_true_account_pair_counts_under_its_strongest_shared_fact(left, right, expected):
+    truth = {RecordKey("crm", "a1"): "company:1", RecordKey("billing", "b1"): "company:1"}
+    assert account_evidence(_accounts(left, right), truth) == {expected: 1}

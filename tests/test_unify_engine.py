@@ -51,6 +51,14 @@ from autonomos_pipelines.sandbox.data.world import (
         (norm.phone, "555-0101", "5550101"),
         (norm.phone, "12", ""),
         (norm.phone, None, ""),
+        (norm.street, "12 Main Street", "12 main st"),
+        (norm.street, "12 MAIN ST.", "12 main st"),
+        (norm.street, "100 N. First Ave, Suite 200", "100 n 1st ave ste 200"),
+        (norm.street, "Berliner Straße 5", "berliner str 5"),
+        (norm.street, "Berliner Str. 5", "berliner str 5"),
+        (norm.street, "Hauptstrasse 5", "hauptstr 5"),
+        (norm.street, "1 Strand", "1 strand"),  # a word that merely ends in "str..." stays
+        (norm.street, None, ""),
     ],
 )
 def test_normalised_keys(function, raw, expected):
@@ -97,6 +105,25 @@ def test_a_small_tenant_links_with_priors_and_keeps_similar_names_apart():
     assert len({ids["salesforce:001"], ids["zendesk:77"], ids["hubspot:9"]}) == 3
     probability = {str(m.key): m.match_probability for m in result.members}
     assert probability["stripe:cus_1"] >= Thresholds().upper
+
+
+def test_a_misspelt_name_at_the_same_street_is_compared():
+    # no shared domain, phone, exact name or name key: the street (however spelt) with the
+    # name's initial is what brings the two records together at all
+    records = pd.DataFrame(
+        [
+            {"connector": "stripe", "record_id": "cus_1", "source_system": "stripe",
+             "name": "Velkadoor", "billing_street": "257 Main Street"},
+            {"connector": "hubspot", "record_id": "7", "source_system": "hubspot",
+             "name": "Velkador GmbH", "billing_street": "257 MAIN ST."},
+            {"connector": "zendesk", "record_id": "8", "source_system": "zendesk",
+             "name": "Globex", "billing_street": "257 Main St"},
+        ]
+    )  # fmt: skip
+    pairs, _ = score_pairs("account", prepare("account", records), Thresholds(lower=0.001))
+    compared = {frozenset((str(p.left), str(p.right))): p for p in pairs}
+    assert set(compared) == {frozenset(("stripe:cus_1", "hubspot:7"))}
+    assert compared[frozenset(("stripe:cus_1", "hubspot:7"))].evidence["street"] == "exact"
 
 
 def test_evidence_says_which_fields_agreed():
@@ -267,3 +294,18 @@ def test_email_evidence_is_read_from_the_addresses_not_the_weights_sign(weight):
     assert _evidence(work, personal, {"email": weight}) == {"email": "work vs personal"}
     assert _evidence(work, other_work, {"email": weight}) == {"email": "differs"}
     assert _evidence(work, dict(work), {"email": weight}) == {"email": "exact"}
+
+
+def test_the_worlds_records_spell_a_street_many_ways_and_a_move_changes_it():
+    records, truth = bench_records("account", 3000, seed=4)
+    streets = records.assign(
+        entity=[
+            truth[RecordKey(c, r)]
+            for c, r in zip(records["connector"], records["record_id"], strict=True)
+        ]
+    )
+    streets = streets.dropna(subset=["billing_street"]).groupby("entity")["billing_street"]
+    spelt = streets.agg(lambda s: len(set(s))).gt(1).mean()
+    assert spelt > 0.2  # "12 Main Street", "12 Main St", "12 MAIN ST." ...
+    normalised = streets.agg(lambda s: len({norm.street(v) for v in s})).gt(1).mean()
+    assert 0 < normalised < 0.2  # one address once normalised, but where one system moved

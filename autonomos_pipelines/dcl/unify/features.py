@@ -46,7 +46,7 @@ def account_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd
             "name_key": _mapped(names, _first_token),
             "domain": _mapped(_column(records, "domain", "website"), norm.company_domain),
             "phone": _mapped(_column(records, "phone"), norm.phone),
-            "street": _mapped(_column(records, "billing_street"), norm.fold),
+            "street": _mapped(_column(records, "billing_street"), norm.street),
             "city": _mapped(_column(records, "billing_city"), norm.fold),
             "postcode": _mapped(_column(records, "billing_postal_code"), _postcode),
             "country": _mapped(_column(records, "billing_country"), norm.fold),

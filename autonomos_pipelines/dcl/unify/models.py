@@ -101,6 +101,8 @@ ACCOUNT = EntityModel(
         block_on("name"),
         block_on("name_key", "city"),
         block_on("name_key", "postcode"),
+        # a misspelt name with nothing else to block on but its address
+        block_on("street", "substr(name_key, 1, 1)"),
     ),
     deterministic=(block_on("domain"), block_on("phone"), block_on("name", "city")),
     em_rules=(block_on("domain"), block_on("name")),

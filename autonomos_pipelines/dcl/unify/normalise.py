@@ -24,6 +24,17 @@ PERSONAL_MAIL_DOMAINS = frozenset(
     "comcast.net verizon.net att.net sbcglobal.net shaw.ca rogers.com bigpond.com "
     "optusnet.com.au xtra.co.nz virginmedia.com sky.com".split()
 )
+# Street words as the USPS (Publication 28) abbreviates them, and their common other
+# spellings: "12 Main Street", "12 Main St." and "12 MAIN ST" are one address.
+STREET_WORDS = {
+    "street": "st", "strasse": "str", "avenue": "ave", "av": "ave", "road": "rd",
+    "boulevard": "blvd", "drive": "dr", "lane": "ln", "court": "ct", "place": "pl",
+    "square": "sq", "terrace": "ter", "parkway": "pkwy", "highway": "hwy", "circle": "cir",
+    "suite": "ste", "floor": "fl", "apartment": "apt", "building": "bldg", "north": "n",
+    "south": "s", "east": "e", "west": "w", "northeast": "ne", "northwest": "nw",
+    "southeast": "se", "southwest": "sw", "first": "1st", "second": "2nd", "third": "3rd",
+}  # fmt: skip
+_STRASSE = re.compile(r"(?<=[a-z])(strasse|str)$")  # "Hauptstraße", "Hauptstr."
 _COUNTRY_SUFFIX = re.compile(r"^([a-z]{2,3}\.)?[a-z]{2,3}$")  # com, fr, co.uk, com.br
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -37,6 +48,13 @@ def fold(text: object) -> str:
     decomposed = unicodedata.normalize("NFKD", str(text))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return _NOT_WORD.sub(" ", plain.replace("&", " and ")).strip()
+
+
+def street(text: object) -> str:
+    """The address line with its words abbreviated one way ("12 Main Street" and "12 MAIN
+    ST." are "12 main st"; "Hauptstraße 5" and "Hauptstr. 5" are "hauptstr 5")."""
+    words = [_STRASSE.sub("str", w) for w in fold(text).split()]
+    return " ".join(STREET_WORDS.get(w, w) for w in words)
 
 
 def company_name(text: object) -> str:

@@ -4,7 +4,8 @@ A company is in one to four systems (CRM, billing, support, marketing), sometime
 one; every copy is spelled the way a real system would spell it: legal forms and casing
 vary, names get typos, domains and phones go missing or change format (or are the company's
 other line, or for a person the company's switchboard), people use their personal mailbox in
-one system and their work address in another, addresses move. A person
+one system and their work address in another, addresses move (a new street, city and
+postcode in the systems that heard of it) and are spelt many ways ("12 Main St."). A person
 shows up mostly where their company does business (a CRM contact under its account, a
 help-desk user under its organisation) and on marketing lists, now and then elsewhere (a
 lead, a walk-in requester); one in ten changed jobs, and some systems still show the former
@@ -113,9 +114,7 @@ def companies(n: int, rng: random.Random) -> list[Company]:
         made.append(
             Company(
                 f"company:{len(made)}", name, rng.choice(LEGAL[:-1]), domain,
-                digits(rng),
-                f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street",
-                office(rng), rng.choice(fv.INDUSTRIES), digits(rng),
+                digits(rng), _street(rng), office(rng), rng.choice(fv.INDUSTRIES), digits(rng),
             )
         )  # fmt: skip
     return made
@@ -130,6 +129,18 @@ def office(rng: random.Random) -> tuple[str, str, str, str]:
         rng.choice(string.digits if c.isdigit() else string.ascii_uppercase) for c in postal[-2:]
     )
     return city, state, postal[:-2] + redrawn, country
+
+
+def _street(rng: random.Random) -> str:
+    return f"{rng.randint(1, 900)} {rng.choice(['Main', 'Market', 'King', 'High'])} Street"
+
+
+def _spelled(rng: random.Random, street: str) -> str:
+    """``street`` as a system holds it: the suffix written out or abbreviated, as people
+    typed it ("12 Main Street", "12 Main St", "12 MAIN ST.")."""
+    suffix = rng.choice(("Street", "Street", "St", "St."))
+    spelled = street.removesuffix(" Street") + f" {suffix}"
+    return spelled.upper() if rng.random() < 0.1 else spelled
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -163,7 +174,9 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
     name = f"{company.name}{legal if legal.startswith(',') else ' ' + legal}".strip()
     name = rng.choice((name, name, name.upper(), name.lower()))
     name = _typo(rng, name) if rng.random() < 0.08 else name
-    city, state, postal, country = office(rng) if rng.random() < 0.08 else company.city  # moved
+    moved = rng.random() < 0.08
+    city, state, postal, country = office(rng) if moved else company.city
+    street = _street(rng) if moved else company.street
     website = rng.choice(
         (company.domain, f"https://www.{company.domain}/", f"http://{company.domain}")
     )
@@ -172,7 +185,7 @@ def account_view(rng: random.Random, company: Company) -> dict[str, object]:
         "domain": _maybe(rng, 0.5, company.domain),
         "website": _maybe(rng, 0.5, website),
         "phone": _maybe(rng, 0.6, phone_format(rng, _company_line(rng, company))),
-        "billing_street": _maybe(rng, 0.7, company.street),
+        "billing_street": _maybe(rng, 0.7, _spelled(rng, street)),
         "billing_city": _maybe(rng, 0.85, city),
         "billing_postal_code": _maybe(rng, 0.6, postal),
         "billing_country": _maybe(rng, 0.8, country),
