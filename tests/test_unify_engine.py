@@ -35,6 +35,10 @@ from autonomos_pipelines.sandbox.data.world import (
         (norm.company_name, "Société Générale SA", "societe generale"),
         (norm.company_name, "Procter & Gamble Co", "procter and gamble"),
         (norm.company_name, "Limited", "limited"),
+        (norm.company_name, "The Velora Labs", "velora labs"),
+        (norm.company_name, "Velora Laboratories Ltd", "velora labs"),
+        (norm.company_name, "VELORA SYS, Inc.", "velora systems"),
+        (norm.company_name, "The", "the"),  # a name that is only an article keeps it
         (norm.domain, "https://www.Acme.com:443/about?x=1", "acme.com"),
         (norm.domain, "ada@Acme.co.uk", "acme.co.uk"),
         (norm.domain, "not a domain", ""),
@@ -309,3 +313,19 @@ def test_the_worlds_records_spell_a_street_many_ways_and_a_move_changes_it():
     assert spelt > 0.2  # "12 Main Street", "12 Main St", "12 MAIN ST." ...
     normalised = streets.agg(lambda s: len({norm.street(v) for v in s})).gt(1).mean()
     assert 0 < normalised < 0.2  # one address once normalised, but where one system moved
+
+
+def test_the_worlds_records_name_a_company_several_ways_and_the_keys_agree():
+    records, truth = bench_records("account", 3000, seed=4)
+    names = records.assign(
+        entity=[
+            truth[RecordKey(c, r)]
+            for c, r in zip(records["connector"], records["record_id"], strict=True)
+        ]
+    )
+    varied = names[names["name"].str.contains(r"^(?:the |THE )|Laboratories|Sys\b|Grp", case=False)]
+    assert 0.03 < len(varied) / len(records) < 0.15  # "The Velora Labs", "Velora Sys"
+    keys = names.groupby("entity")["name"].agg(lambda s: {norm.company_name(v) for v in s})
+    variant_entities = set(varied["entity"])
+    # once normalised, a variant is its company's name again (a typo aside)
+    assert keys[list(variant_entities)].map(len).eq(1).mean() > 0.8

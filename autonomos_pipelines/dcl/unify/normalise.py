@@ -24,6 +24,15 @@ PERSONAL_MAIL_DOMAINS = frozenset(
     "comcast.net verizon.net att.net sbcglobal.net shaw.ca rogers.com bigpond.com "
     "optusnet.com.au xtra.co.nz virginmedia.com sky.com".split()
 )
+# Words of company names that sources shorten or spell out ("Acme Laboratories", "Acme Labs"),
+# each to one form.
+COMPANY_WORDS = {
+    "laboratories": "labs", "laboratory": "labs", "lab": "labs", "sys": "systems",
+    "grp": "group", "intl": "international", "tech": "technologies",
+    "technology": "technologies", "svcs": "services", "svc": "services",
+    "mfg": "manufacturing", "assoc": "associates", "bros": "brothers", "natl": "national",
+    "mgmt": "management", "dept": "department", "univ": "university",
+}  # fmt: skip
 # Street words as the USPS (Publication 28) abbreviates them, and their common other
 # spellings: "12 Main Street", "12 Main St." and "12 MAIN ST" are one address.
 STREET_WORDS = {
@@ -58,11 +67,15 @@ def street(text: object) -> str:
 
 
 def company_name(text: object) -> str:
-    """The name without legal forms ("ACME, Inc." and "Acme Incorporated" are both "acme")."""
+    """The name without legal forms or a leading article, its words in one form ("ACME,
+    Inc." and "Acme Incorporated" are both "acme"; "The Acme Labs" and "Acme Laboratories
+    Ltd" both "acme labs")."""
     words = fold(text).split()
     while len(words) > 1 and words[-1] in LEGAL_FORMS:
         words.pop()
-    return " ".join(words)
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(COMPANY_WORDS.get(w, w) for w in words)
 
 
 def domain(text: object) -> str:

@@ -2,10 +2,11 @@
 
 A company is in one to four systems (CRM, billing, support, marketing), sometimes twice in
 one; every copy is spelled the way a real system would spell it: legal forms and casing
-vary, names get typos, domains and phones go missing or change format (or are the company's
-other line, or for a person the company's switchboard), people use their personal mailbox in
-one system and their work address in another, addresses move (a new street, city and
-postcode in the systems that heard of it) and are spelt many ways ("12 Main St."). A person
+vary, names get typos, an article or a spelt-out word ("The Velora Laboratories"), domains
+and phones go missing or change format (or are the company's other line, or for a person the
+company's switchboard), people use their personal mailbox in one system and their work
+address in another, addresses move (a new street, city and postcode in the systems that
+heard of it) and are spelt many ways ("12 Main St."). A person
 shows up mostly where their company does business (a CRM contact under its account, a
 help-desk user under its organisation) and on marketing lists, now and then elsewhere (a
 lead, a walk-in requester); one in ten changed jobs, and some systems still show the former
@@ -33,6 +34,8 @@ SYSTEMS = {
 }  # fmt: skip
 SYLLABLES = "vel or an tra nex qui bo lum ka ri zen dor fa mi so tel var pen lo cor ax".split()
 SECOND_WORDS = "Labs Systems Group Analytics Logistics Health Foods Media Robotics Energy".split()
+# how some systems spell a company's second word: written out or shortened
+SPELLINGS = {"Labs": "Laboratories", "Systems": "Sys", "Group": "Grp"}
 LEGAL = ("Inc", "Inc.", ", Inc.", "Incorporated", "LLC", "Ltd", "Limited", "GmbH", "Corp", "")
 NICKNAMES = {"Margaret": "Peggy", "Donald": "Don", "Timothy": "Tim", "Barbara": "Babs",
              "Kenneth": "Ken", "Frances": "Fran", "Alan": "Al", "Edsger": "Ed"}  # fmt: skip
@@ -143,6 +146,13 @@ def _spelled(rng: random.Random, street: str) -> str:
     return spelled.upper() if rng.random() < 0.1 else spelled
 
 
+def _variant(rng: random.Random, name: str) -> str:
+    """Another way a system holds ``name``: "The Velora Labs", "Velora Laboratories"."""
+    words = name.split()
+    spelt = [SPELLINGS.get(w, w) for w in words]
+    return " ".join(spelt) if spelt != words and rng.random() < 0.7 else f"The {name}"
+
+
 def _typo(rng: random.Random, text: str) -> str:
     if len(text) < 4:
         return text
@@ -171,7 +181,8 @@ def _maybe(rng: random.Random, p: float, value: object) -> object:
 def account_view(rng: random.Random, company: Company) -> dict[str, object]:
     """One system's record of ``company``."""
     legal = rng.choice(LEGAL)
-    name = f"{company.name}{legal if legal.startswith(',') else ' ' + legal}".strip()
+    base = _variant(rng, company.name) if rng.random() < 0.1 else company.name
+    name = f"{base}{legal if legal.startswith(',') else ' ' + legal}".strip()
     name = rng.choice((name, name, name.upper(), name.lower()))
     name = _typo(rng, name) if rng.random() < 0.08 else name
     moved = rng.random() < 0.08
