@@ -130,6 +130,28 @@ def test_a_misspelt_name_at_the_same_street_is_compared():
     assert compared[frozenset(("stripe:cus_1", "hubspot:7"))].evidence["street"] == "exact"
 
 
+def test_a_nickname_counts_for_the_name_it_stands_for():
+    # three people at one firm by last name and workplace: "Bob" is Robert's nickname,
+    # "Boris" is another name (the nickname list: the `nicknames` package)
+    assert "robert" in norm.given_name_forms("Bob") and norm.given_name_forms(None) == []
+    records = pd.DataFrame(
+        [
+            {"connector": "crm", "record_id": "1", "source_system": "salesforce",
+             "first_name": "Robert", "last_name": "Okafor", "email": "robert.okafor@acme.io"},
+            {"connector": "help", "record_id": "2", "source_system": "zendesk",
+             "first_name": "Bob", "last_name": "Okafor", "email": "bob@acme.io"},
+            {"connector": "mail", "record_id": "3", "source_system": "mailchimp",
+             "first_name": "Boris", "last_name": "Okafor", "email": "boris@acme.io"},
+        ]
+    )  # fmt: skip
+    pairs, _ = score_pairs("contact", prepare("contact", records), Thresholds(lower=0.0))
+    found = {frozenset((p.left.record_id, p.right.record_id)): p for p in pairs}
+    nickname, other = found[frozenset(("1", "2"))], found[frozenset(("1", "3"))]
+    odds = [p.probability / (1 - p.probability) for p in (nickname, other)]
+    assert odds[0] > 20 * odds[1]
+    assert nickname.evidence["first_name"] == "close" and other.evidence["first_name"] == "differs"
+
+
 def test_evidence_says_which_fields_agreed():
     pairs, _ = score_pairs("account", prepare("account", ACCOUNTS), Thresholds(lower=0.0))
     found = {frozenset((str(p.left), str(p.right))): p for p in pairs}

@@ -16,8 +16,8 @@ from autonomos_pipelines.dcl.unify.model import RecordKey
 
 ACCOUNT_KEYS = ("name", "name_key", "domain", "phone", "street", "city", "postcode", "country")
 CONTACT_KEYS = (
-    "first_name", "last_name", "email", "email_kind", "workplace_domain", "phone", "city",
-    "company",
+    "first_name", "first_name_forms", "last_name", "email", "email_kind", "workplace_domain",
+    "phone", "city", "company",
 )  # fmt: skip
 
 
@@ -30,7 +30,7 @@ def _column(records: pd.DataFrame, *names: str) -> pd.Series:
     return values
 
 
-def _mapped(values: pd.Series, function: Callable[[object], str]) -> pd.Series:
+def _mapped(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
     return values.map(lambda v: function(v) or None)
 
 
@@ -75,6 +75,8 @@ def contact_features(records: pd.DataFrame, company_lines: frozenset[str]) -> pd
     return pd.DataFrame(
         {
             "first_name": _mapped(first, norm.fold),
+            # "Bob" and "Robert": the names a first name may stand for (a comparison level)
+            "first_name_forms": _mapped(first, norm.given_name_forms),
             "last_name": _mapped(last, norm.fold),
             "email": emails,
             "email_kind": kinds,

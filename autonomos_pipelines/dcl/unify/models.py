@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
@@ -29,6 +30,26 @@ def _fuzzy(column: str, m: list[float], u: list[float]) -> ComparisonCreator:
     return cl.JaroWinklerAtThresholds(column, [0.92, 0.8]).configure(
         m_probabilities=m, u_probabilities=u, term_frequency_adjustments=True
     )
+
+
+def _given_name(m: list[float], u: list[float]) -> ComparisonCreator:
+    """A first name: the same (weighed by how common it is), one a nickname of the other
+    ("Bob" and "Robert": the record's ``first_name_forms``), or alike in spelling."""
+    levels = [
+        cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+        cll.CustomLevel(
+            'list_contains("first_name_forms_l", "first_name_r")', "a nickname of the other"
+        ),
+        cll.JaroWinklerLevel("first_name", 0.92),
+        cll.JaroWinklerLevel("first_name", 0.8),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(
+        [cll.NullLevel("first_name")]
+        + [level.configure(m_probability=mi, u_probability=ui)
+           for level, mi, ui in zip(levels, m, u, strict=True)],
+        output_column_name="first_name",
+    )  # fmt: skip
 
 
 def _email(m: list[float], u: list[float]) -> ComparisonCreator:
@@ -110,7 +131,7 @@ ACCOUNT = EntityModel(
 CONTACT = EntityModel(
     comparisons=(
         _email([0.80, 0.15, 0.05], [0.0001, 0.32, 0.6799]),
-        _fuzzy("first_name", [0.80, 0.10, 0.05, 0.05], [0.01, 0.01, 0.03, 0.95]),
+        _given_name([0.78, 0.03, 0.09, 0.05, 0.05], [0.01, 0.003, 0.01, 0.03, 0.947]),
         _fuzzy("last_name", [0.85, 0.08, 0.04, 0.03], [0.002, 0.004, 0.02, 0.974]),
         _exact("phone", 0.65, 0.0005, shared=True),
         _workplace(0.80, 0.01),

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from urllib.parse import urlsplit
+
+from nicknames import NickNamer
 
 LEGAL_FORMS = frozenset(
     "inc incorporated llc l l c ltd limited gmbh corp corporation co company sa sas sarl bv nv "
@@ -111,6 +114,23 @@ def email(text: object) -> str:
     value = value.strip().lower()
     local, sep, host = value.rpartition("@")
     return value if sep and local and domain(host) else ""
+
+
+def given_name_forms(name: object) -> list[str]:
+    """``name`` (folded) and the names it may stand for or be shortened to, from the
+    hand-curated English nickname list of the ``nicknames`` package: "bob" -> "robert",
+    "bobby", "rob", ... Related names, not one spelling: the linker weighs agreeing through
+    them as its own level, trained like the others."""
+    folded = fold(name)
+    if not folded:
+        return []
+    namer = _nick_namer()
+    return sorted({folded} | namer.nicknames_of(folded) | namer.canonicals_of(folded))
+
+
+@cache
+def _nick_namer() -> NickNamer:
+    return NickNamer()
 
 
 def phone(text: object) -> str:
