@@ -50,6 +50,20 @@ def test_abbreviations_expand():
 
 
 @pytest.mark.parametrize(
+    "name, words",
+    [
+        ("sub_total", "subtotal"),  # the canonical invoice.subtotal, not a subscription's total
+        ("SubTotal", "subtotal"),
+        ("web_site", "website"),
+        ("sub_id", "subscription id"),  # "sub" alone stays an abbreviation
+        ("total_sub", "total subscription"),  # no canonical word "totalsub"
+    ],
+)
+def test_two_words_that_spell_a_canonical_word_are_one(name, words):
+    assert humanize(name) == words
+
+
+@pytest.mark.parametrize(
     "name, field",
     [
         ("attributes__email", "email"),  # JSON:API (Klaviyo, Intercom v2)

@@ -62,10 +62,36 @@ def _split_words(name: str) -> tuple[str, ...]:
 
 
 def expand_words(words: Iterable[str]) -> list[str]:
+    """Abbreviations expanded, after two words that spell one of the canonical model's
+    (`SubTotal`, `web_site`: "subtotal", "website") are joined: `sub` alone is short for
+    subscription, `sub_total` is no subscription's total."""
     expanded: list[str] = []
-    for word in words:
+    for word in _compounds_joined(list(words)):
         expanded.extend(ABBREVIATIONS.get(word, word).split())
     return expanded
+
+
+def _compounds_joined(words: list[str]) -> list[str]:
+    known, joined, i = canonical_words(), [], 0
+    while i < len(words):
+        if i + 1 < len(words) and words[i] + words[i + 1] in known:
+            joined.append(words[i] + words[i + 1])
+            i += 2
+        else:
+            joined.append(words[i])
+            i += 1
+    return joined
+
+
+@functools.cache
+def canonical_words() -> frozenset[str]:
+    """The words of the canonical model's field names."""
+    from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+
+    return frozenset(
+        word for entity in canonical_model().values() for f in entity.fields
+        for word in f.name.split("_")
+    )  # fmt: skip
 
 
 # Objects APIs wrap a record's own fields in: JSON:API's `attributes`, HubSpot's
