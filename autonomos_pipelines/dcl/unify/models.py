@@ -9,12 +9,14 @@ deterministic rules (near-certain matches) estimate the match rate, the EM rules
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
 
 
 def _exact(column: str, m: float, u: float, shared: bool = False) -> ComparisonCreator:
@@ -44,12 +46,12 @@ def _given_name(m: list[float], u: list[float]) -> ComparisonCreator:
         cll.JaroWinklerLevel("first_name", 0.8),
         cll.ElseLevel(),
     ]
-    return cl.CustomComparison(
-        [cll.NullLevel("first_name")]
-        + [level.configure(m_probability=mi, u_probability=ui)
-           for level, mi, ui in zip(levels, m, u, strict=True)],
-        output_column_name="first_name",
-    )  # fmt: skip
+    configured: list[ComparisonLevelCreator | dict[str, Any]] = [cll.NullLevel("first_name")]
+    configured += [
+        level.configure(m_probability=mi, u_probability=ui)
+        for level, mi, ui in zip(levels, m, u, strict=True)
+    ]
+    return cl.CustomComparison(configured, output_column_name="first_name")
 
 
 def _email(m: list[float], u: list[float]) -> ComparisonCreator:
