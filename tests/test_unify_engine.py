@@ -61,6 +61,8 @@ from autonomos_pipelines.sandbox.data.world import (
         (norm.street, "Berliner Straße 5", "berliner str 5"),
         (norm.street, "Berliner Str. 5", "berliner str 5"),
         (norm.street, "Hauptstrasse 5", "hauptstr 5"),
+        (norm.street, "Saint Johns Road", "st johns rd"),
+        (norm.street, "4 Mount Pleasant Avenue", "4 mt pleasant ave"),
         (norm.street, "1 Strand", "1 strand"),  # a word that merely ends in "str..." stays
         (norm.street, None, ""),
     ],

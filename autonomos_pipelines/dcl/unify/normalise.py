@@ -45,6 +45,8 @@ STREET_WORDS = {
     "suite": "ste", "floor": "fl", "apartment": "apt", "building": "bldg", "north": "n",
     "south": "s", "east": "e", "west": "w", "northeast": "ne", "northwest": "nw",
     "southeast": "se", "southwest": "sw", "first": "1st", "second": "2nd", "third": "3rd",
+    # in the name itself: "Saint Johns Road" is "St Johns Rd", "Mount Pleasant Ave" "Mt ..."
+    "saint": "st", "mount": "mt", "fort": "ft",
 }  # fmt: skip
 _STRASSE = re.compile(r"(?<=[a-z])(strasse|str)$")  # "Hauptstraße", "Hauptstr."
 _COUNTRY_SUFFIX = re.compile(r"^([a-z]{2,3}\.)?[a-z]{2,3}$")  # com, fr, co.uk, com.br
