@@ -22,19 +22,22 @@ DRAWS = 4000
 
 
 def per_system(rows: list[dict]) -> dict[str, np.ndarray]:
-    """system -> [mappable, auto-approved mappable, auto-approved, auto-approved right]."""
+    """system -> [mappable, auto-approved mappable, auto-approved, auto-approved right,
+    mappable with the right target first]."""
     counts: dict[str, np.ndarray] = {}
     for row in rows:
-        tally = counts.setdefault(row["system"], np.zeros(4))
-        auto = row["auto"]
-        tally += (row["mappable"], auto and row["mappable"], auto, auto and row["correct"])
+        tally = counts.setdefault(row["system"], np.zeros(5))
+        auto, mappable, right = row["auto"], row["mappable"], row["correct"]
+        tally += (mappable, auto and mappable, auto, auto and right, mappable and right)
     return counts
 
 
-def rates(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(auto-approved share of mappable, precision) along the last axis of summed counts."""
+def rates(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(auto-approved share of mappable, precision, top-1 of mappable) along the last axis
+    of summed counts."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return totals[..., 1] / totals[..., 0], totals[..., 3] / totals[..., 2]
+        mappable = totals[..., 0]
+        return totals[..., 1] / mappable, totals[..., 3] / totals[..., 2], totals[..., 4] / mappable
 
 
 def compare(before: list[dict], after: list[dict], seed: int = 0) -> dict[str, list[float]]:
@@ -43,13 +46,11 @@ def compare(before: list[dict], after: list[dict], seed: int = 0) -> dict[str, l
     a = np.stack([first[s] for s in systems])
     b = np.stack([second[s] for s in systems])
     draws = np.random.default_rng(seed).integers(0, len(systems), (DRAWS, len(systems)))
-    rate_a, precision_a = rates(a[draws].sum(axis=1))
-    rate_b, precision_b = rates(b[draws].sum(axis=1))
+    drawn_a, drawn_b = rates(a[draws].sum(axis=1)), rates(b[draws].sum(axis=1))
+    whole_a, whole_b = rates(a.sum(0)), rates(b.sum(0))
     found = {}
-    for name, delta, whole in (
-        ("auto-approved share", rate_b - rate_a, rates(b.sum(0))[0] - rates(a.sum(0))[0]),
-        ("precision", precision_b - precision_a, rates(b.sum(0))[1] - rates(a.sum(0))[1]),
-    ):
+    for i, name in enumerate(("auto-approved share", "precision", "top-1")):
+        delta, whole = drawn_b[i] - drawn_a[i], whole_b[i] - whole_a[i]
         low, high = np.nanpercentile(delta, [2.5, 97.5])
         found[name] = [float(whole), float(low), float(high)]
     return found

@@ -20,7 +20,11 @@ def _run(extra_right: int = 0) -> list[dict]:
 
 def test_the_same_run_twice_differs_by_nothing():
     found = compare(_run(), _run())
-    assert found == {"auto-approved share": [0.0, 0.0, 0.0], "precision": [0.0, 0.0, 0.0]}
+    assert found == {
+        "auto-approved share": [0.0, 0.0, 0.0],
+        "precision": [0.0, 0.0, 0.0],
+        "top-1": [0.0, 0.0, 0.0],
+    }
 
 
 def test_a_change_on_half_the_systems_has_an_interval_around_its_difference():
@@ -28,3 +32,13 @@ def test_a_change_on_half_the_systems_has_an_interval_around_its_difference():
     assert delta > 0 and low <= delta <= high
     assert low >= 0  # every system moved one way or not at all: no draw can reverse it
     assert high > delta  # a draw of the changed systems only goes further
+
+
+def test_a_better_first_target_moves_top_1_and_nothing_auto_approved():
+    before = _rows("a", 6, 1, 8) + _rows("b", 6, 1, 8)
+    after = _rows("a", 6, 1, 8) + _rows("b", 6, 1, 8)
+    # one field held for review in system b had the wrong first target before the change
+    before[-1] = {"system": "b", "mappable": True, "correct": False, "auto": False}
+    found = compare(before, after)
+    assert found["top-1"][0] > 0
+    assert found["auto-approved share"] == [0.0, 0.0, 0.0] and found["precision"][0] == 0.0
