@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from tree_export import from_sklearn
 
-from autonomos_pipelines.dcl.matching.confidence import TreeEnsemble, evidence
+from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, TreeEnsemble, evidence
 from autonomos_pipelines.dcl.matching.scoring import MODEL_FILE, ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
@@ -27,7 +27,7 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 # ever reach auto-approval (a contested field is offered its next free one, usually second or
 # third); learning from five adds easy negatives and measured worse on the held-out unseen
 # systems (2026-12-03: auto-approval precision 94.8 % with five, 96.9 % with three).
-DEPTH = 3
+DEPTH = TRAINED_RANKS  # what the matcher reorders by confidence (candidate.most_likely_first)
 BINS = [(0.0, 0.6), (0.6, 0.85), (0.85, 0.95), (0.95, 1.01)]
 
 

@@ -53,3 +53,19 @@ class FeatureRow(Mapping[str, float]):
 
     def __reduce__(self) -> tuple:
         return (dict, (dict(self.items()),))
+
+
+def most_likely_first(candidates: list[Candidate], ceiling: float, depth: int) -> list[Candidate]:
+    """The first ``depth`` candidates by calibrated confidence, the likeliest first (ties:
+    score order); the rest as they were.
+
+    The score ranks targets by a weighted sum of their evidence; the confidence trees also
+    weigh each candidate against its rival, so where the two disagree the confidence is the
+    better guess (bench/unseen_benchmark.py, on systems held out of the trees). Only as deep
+    as the trees were fitted (confidence.TRAINED_RANKS): further down they extrapolate, and
+    reordering there lost ranking on the public sets. Confidences above ``ceiling`` tie, so
+    a candidate capped there for a structural reason (an identity, another table's target)
+    keeps its place ahead of a less likely rival. Notes stay with their candidates: each
+    names its own target."""
+    ordered = sorted(candidates[:depth], key=lambda c: -min(c.confidence, ceiling))
+    return ordered + candidates[depth:]

@@ -17,6 +17,9 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.feature_names import FEATURES
 from autonomos_pipelines.dcl.matching.tree_tables import OutcomeTables, outcome_tables
 
+# the trees learn from each field's first TRAINED_RANKS targets by score: past them a
+# confidence is extrapolated, good enough to gate a candidate, not to reorder it
+TRAINED_RANKS = 3
 EVIDENCE = (
     "score", "margin", "rank", *FEATURES, *(f"{name}_vs_rival" for name in FEATURES),
 )  # fmt: skip

@@ -1,0 +1,44 @@
+"""candidate.most_likely_first: a field's first candidates reordered by calibrated confidence,
+only as deep as the confidence trees were fitted, structural caps kept in place."""
+
+import pytest
+
+from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
+
+CEILING = 0.84
+
+
+def _candidates(*confidences: float, note: str = "") -> list[Candidate]:
+    """Candidates in score order (scores falling), the first one carrying ``note``."""
+    found = [Candidate(f"t.f{i}", c, 5.0 - i) for i, c in enumerate(confidences)]
+    if note:
+        found[0] = Candidate(found[0].target, found[0].confidence, found[0].score, note=note)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("confidences", "depth", "order"),
+    [
+        ((0.2, 0.5, 0.1), 3, [1, 0, 2]),  # the trees' likelier candidate first
+        ((0.9, 0.5, 0.1), 3, [0, 1, 2]),  # already in order: nothing moves
+        ((0.3, 0.2, 0.1, 0.9), 3, [0, 1, 2, 3]),  # past the trained depth: never moved up
+        ((0.1, 0.3, 0.2, 0.05, 0.9), 3, [1, 2, 0, 3, 4]),  # the rest keeps its place
+        ((0.84, 0.9, 0.1), 3, [0, 1, 2]),  # capped at the ceiling: ties with a likelier one
+        ((0.4, 0.4, 0.1), 3, [0, 1, 2]),  # a tie keeps score order
+        ((0.2, 0.5), 1, [0, 1]),  # depth one: the score's first stays first
+    ],
+)
+def test_order(confidences, depth, order):
+    candidates = _candidates(*confidences)
+    found = most_likely_first(candidates, CEILING, depth)
+    assert [c.target for c in found] == [candidates[i].target for i in order]
+
+
+def test_notes_stay_with_their_candidates():
+    note = "mapping t.f0 would make this table feed canonical t"
+    found = most_likely_first(_candidates(0.1, 0.5, note=note), CEILING, 3)
+    assert [(c.target, c.note) for c in found] == [("t.f1", ""), ("t.f0", note)]
+
+
+def test_no_candidates():
+    assert most_likely_first([], CEILING, 3) == []
