@@ -34,6 +34,20 @@ def test_order(confidences, depth, order):
     assert [c.target for c in found] == [candidates[i].target for i in order]
 
 
+@pytest.mark.parametrize(
+    ("confidences", "order"),
+    [
+        ((0.5, 0.2, 0.1), [1, 2, 0]),  # another field's target goes after the rest
+        ((0.2, 0.5, 0.1), [1, 2, 0]),
+        ((0.1, 0.2, 0.3, 0.9), [2, 1, 0, 3]),  # within the trained depth only
+    ],
+)
+def test_a_target_another_field_holds_goes_after_the_others(confidences, order):
+    candidates = _candidates(*confidences)
+    found = most_likely_first(candidates, CEILING, 3, held="t.f0")
+    assert [c.target for c in found] == [candidates[i].target for i in order]
+
+
 def test_notes_stay_with_their_candidates():
     note = "mapping t.f0 would make this table feed canonical t"
     found = most_likely_first(_candidates(0.1, 0.5, note=note), CEILING, 3)

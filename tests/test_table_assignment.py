@@ -6,11 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
+from autonomos_pipelines.dcl.matching.scoring import default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import assign, contests, primary_key
+from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import ANCHOR_LEAD, entity_affinity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
@@ -158,3 +161,30 @@ def test_entity_affinity_of_many_tables_is_each_tables_mean_best_score_per_entit
     assert affinity[5, 1] == pytest.approx(alone[5].max() + ANCHOR_LEAD)
     assert (affinity[:5] == alone[:5]).all()
     assert entity_affinity(scores, target_entity, 4, []).shape == (0, 4)
+
+
+def test_a_key_keeps_its_identity_first_and_no_other_field_takes_it():
+    """The trees order each field's first candidates, but not the table's key (primary key
+    first), and another field of the table never has the key's identity moved up."""
+    schema = canonical_targets()
+    keys = [t.key for t in schema.targets]
+    decider = TableDecider(
+        schema, np.zeros(len(keys), dtype=int), np.zeros((3, len(keys))), {}, default_model()
+    )
+    identity = keys.index("contact.contact_id")
+
+    def row(*pairs: tuple[str, float]) -> list[Candidate]:
+        return [Candidate(target, chance, 5.0 - i) for i, (target, chance) in enumerate(pairs)]
+
+    ranked = [
+        row(("contact.contact_id", 0.11), ("contact.account_id", 0.17)),  # the key, `id`
+        row(("contact.account_id", 0.09), ("contact.contact_id", 0.12)),  # `Contact__Id`
+        row(("contact.first_name", 0.3), ("contact.full_name", 0.6)),  # `name`
+    ]
+    table = ("unseen_crm", "contacts")
+    found = decider._likeliest_first(ranked, {table: [0, 1, 2]}, {table: (0, identity)})
+    assert [[c.target for c in candidates] for candidates in found] == [
+        ["contact.contact_id", "contact.account_id"],
+        ["contact.account_id", "contact.contact_id"],
+        ["contact.full_name", "contact.first_name"],
+    ]

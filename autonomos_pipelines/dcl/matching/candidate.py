@@ -55,7 +55,9 @@ class FeatureRow(Mapping[str, float]):
         return (dict, (dict(self.items()),))
 
 
-def most_likely_first(candidates: list[Candidate], ceiling: float, depth: int) -> list[Candidate]:
+def most_likely_first(
+    candidates: list[Candidate], ceiling: float, depth: int, held: str | None = None
+) -> list[Candidate]:
     """The first ``depth`` candidates by calibrated confidence, the likeliest first (ties:
     score order); the rest as they were.
 
@@ -65,7 +67,10 @@ def most_likely_first(candidates: list[Candidate], ceiling: float, depth: int) -
     as the trees were fitted (confidence.TRAINED_RANKS): further down they extrapolate, and
     reordering there lost ranking on the public sets. Confidences above ``ceiling`` tie, so
     a candidate capped there for a structural reason (an identity, another table's target)
-    keeps its place ahead of a less likely rival. Notes stay with their candidates: each
-    names its own target."""
-    ordered = sorted(candidates[:depth], key=lambda c: -min(c.confidence, ceiling))
+    keeps its place ahead of a less likely rival. ``held``: a target another field of the
+    table holds (its identity, held by its key), after the others however likely. Notes
+    stay with their candidates: each names its own target."""
+    ordered = sorted(
+        candidates[:depth], key=lambda c: (c.target == held, -min(c.confidence, ceiling))
+    )
     return ordered + candidates[depth:]

@@ -13,9 +13,9 @@ import numpy as np
 from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow, most_likely_first
+from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
-from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
+from autonomos_pipelines.dcl.matching.confidence import evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
@@ -36,7 +36,6 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
-from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
 
 CHUNK = 1024
 CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
@@ -133,7 +132,7 @@ class Matcher:
         taken: Taken | None = None,
     ) -> list[list[Candidate]]:
         """The `top_k` best-scored targets per field, the likeliest first, each with its
-        confidence (candidate.most_likely_first); the fields of one table decided together
+        confidence (table_decision); the fields of one table decided together
         (`taken`: targets approved for other fields)."""
         return self.rank_tables(fields, top_k, tenant_id, taken)[0]
 
@@ -181,10 +180,6 @@ class Matcher:
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
         settled, decided = decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
-        settled = [
-            most_likely_first(candidates, CONTESTED_CEILING, TRAINED_RANKS)
-            for candidates in settled
-        ]
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         return reference_notes(settled, found, names, entity_of, self._pointed_entity), decided

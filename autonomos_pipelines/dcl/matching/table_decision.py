@@ -6,6 +6,7 @@ tables call it, its anchor), as the matcher computed it for its table fit. The p
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
 field whose target is an entity's identity field: that decides what the table feeds.
+Last, each field's first candidates are put in order of confidence, the key's identity kept.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from autonomos_pipelines.dcl.matching.candidate import Candidate
-from autonomos_pipelines.dcl.matching.confidence import evidence
+from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
+from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, primary_key
@@ -86,10 +87,33 @@ class TableDecider:
             chance = sure.get(id(contest), 0.0)
             ranked[contest.row] = self._contested(contest, ranked[contest.row], fields, chance)
         entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
-        return [
+        capped = [
             self._off_entity(self._structural(candidates), entity_of_row[row])
             for row, candidates in enumerate(ranked)
-        ], decided
+        ]
+        return self._likeliest_first(capped, tables, keys), decided
+
+    def _likeliest_first(
+        self,
+        ranked: list[list[Candidate]],
+        tables: dict[Table, list[int]],
+        keys: dict[Table, tuple[int, int]],
+    ) -> list[list[Candidate]]:
+        """Each field's first candidates by confidence (candidate.most_likely_first), but a
+        table's key keeps its identity first and no other field of the table takes it: the
+        primary key first, whatever the trees make of the name."""
+        held = {
+            row: self.keys[identity]
+            for table, (key_row, identity) in keys.items()
+            for row in tables[table]
+            if row != key_row
+        }
+        key_rows = {key_row for key_row, _ in keys.values()}
+        return [
+            candidates if row in key_rows
+            else most_likely_first(candidates, CONTESTED_CEILING, TRAINED_RANKS, held.get(row))
+            for row, candidates in enumerate(ranked)
+        ]  # fmt: skip
 
     def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
         """Each row's targets by score: its first, then those a person could accept (a target
