@@ -48,6 +48,14 @@ def test_a_target_another_field_holds_goes_after_the_others(confidences, order):
     assert [c.target for c in found] == [candidates[i].target for i in order]
 
 
+def test_a_candidate_moved_ahead_of_the_scores_first_goes_to_a_person():
+    found = most_likely_first(_candidates(0.5, 0.95, 0.1), CEILING, 3)
+    assert found[0].target == "t.f1" and found[0].confidence == CEILING
+    assert "t.f0" in found[0].note
+    # in place, a likely first candidate keeps its confidence
+    assert most_likely_first(_candidates(0.95, 0.5), CEILING, 3)[0].confidence == 0.95
+
+
 def test_notes_stay_with_their_candidates():
     note = "mapping t.f0 would make this table feed canonical t"
     found = most_likely_first(_candidates(0.1, 0.5, note=note), CEILING, 3)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -69,8 +69,14 @@ def most_likely_first(
     a candidate capped there for a structural reason (an identity, another table's target)
     keeps its place ahead of a less likely rival. ``held``: a target another field of the
     table holds (its identity, held by its key), after the others however likely. Notes
-    stay with their candidates: each names its own target."""
+    stay with their candidates: each names its own target. A candidate moved ahead of the
+    score's first is never above ``ceiling``: where the two rankings disagree, a person
+    confirms (the score's first may be another field's in the table's assignment)."""
     ordered = sorted(
         candidates[:depth], key=lambda c: (c.target == held, -min(c.confidence, ceiling))
     )
+    first = ordered[0] if ordered else None
+    if first is not None and first is not candidates[0] and first.confidence > ceiling:
+        note = f"the score ranks {candidates[0].target} first; the trees prefer this one"
+        ordered[0] = replace(first, confidence=ceiling, note=first.note or note)
     return ordered + candidates[depth:]
