@@ -44,7 +44,7 @@ def test_order(confidences, depth, order):
 )
 def test_a_target_another_field_holds_goes_after_the_others(confidences, order):
     candidates = _candidates(*confidences)
-    found = most_likely_first(candidates, CEILING, 3, held="t.f0")
+    found = most_likely_first(candidates, CEILING, 3, held={"t.f0"})
     assert [c.target for c in found] == [candidates[i].target for i in order]
 
 

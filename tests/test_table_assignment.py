@@ -163,15 +163,15 @@ def test_entity_affinity_of_many_tables_is_each_tables_mean_best_score_per_entit
     assert entity_affinity(scores, target_entity, 4, []).shape == (0, 4)
 
 
-def test_a_key_keeps_its_identity_first_and_no_other_field_takes_it():
+def test_candidates_ordered_by_confidence_around_the_tables_assignment():
     """The trees order each field's first candidates, but not the table's key (primary key
-    first), and another field of the table never has the key's identity moved up."""
+    first); no other field has the key's identity or an approved mapping moved up; a
+    contested field's first candidate, whichever it is, says why the field was contested."""
     schema = canonical_targets()
     keys = [t.key for t in schema.targets]
     decider = TableDecider(
-        schema, np.zeros(len(keys), dtype=int), np.zeros((3, len(keys))), {}, default_model()
+        schema, np.zeros(len(keys), dtype=int), np.zeros((5, len(keys))), {}, default_model()
     )
-    identity = keys.index("contact.contact_id")
 
     def row(*pairs: tuple[str, float]) -> list[Candidate]:
         return [Candidate(target, chance, 5.0 - i) for i, (target, chance) in enumerate(pairs)]
@@ -179,12 +179,33 @@ def test_a_key_keeps_its_identity_first_and_no_other_field_takes_it():
     ranked = [
         row(("contact.contact_id", 0.11), ("contact.account_id", 0.17)),  # the key, `id`
         row(("contact.account_id", 0.09), ("contact.contact_id", 0.12)),  # `Contact__Id`
-        row(("contact.first_name", 0.3), ("contact.full_name", 0.6)),  # `name`
+        row(("contact.first_name", 0.3), ("contact.full_name", 0.6), ("contact.owner_id", 0.7)),
+        # lost contact.email to `email`, given phone: the trees find the lost one likelier
+        row(("contact.phone", 0.2), ("contact.department", 0.1), ("contact.email", 0.84)),
+        row(("contact.mobile_phone", 0.5), ("contact.phone", 0.1)),  # lost phone: kept
     ]
     table = ("unseen_crm", "contacts")
-    found = decider._likeliest_first(ranked, {table: [0, 1, 2]}, {table: (0, identity)})
+    taken = {table: {"contact.owner_id"}}  # approved for another field of the table
+    why = {3: "contact.email goes to 'email'", 4: "contact.phone goes to 'tel'"}
+    identity = keys.index("contact.contact_id")
+    found = decider._likeliest_first(
+        ranked, {table: [0, 1, 2, 3, 4]}, {table: (0, identity)}, why, taken
+    )
     assert [[c.target for c in candidates] for candidates in found] == [
-        ["contact.contact_id", "contact.account_id"],
-        ["contact.account_id", "contact.contact_id"],
-        ["contact.full_name", "contact.first_name"],
+        ["contact.contact_id", "contact.account_id"],  # the key: as the assignment gave it
+        ["contact.account_id", "contact.contact_id"],  # the key's identity never moves up
+        ["contact.full_name", "contact.first_name", "contact.owner_id"],  # approved: last
+        ["contact.email", "contact.phone", "contact.department"],
+        ["contact.mobile_phone", "contact.phone"],
     ]
+    assert [found[row][0].note for row in (2, 3, 4)] == ["", why[3], why[4]]
+    assert found[3][0].confidence == 0.84  # what it lost: a person decides
+
+
+def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):
+    """Ordering by confidence looks at the first few candidates whatever top_k is, so the
+    first of top_k=1 is the first of top_k=5."""
+    fields = _table("deals", ["value", "person"])  # `person`: the score and the trees differ
+    one, five = matcher.rank(fields, top_k=1), matcher.rank(fields, top_k=5)
+    assert all(len(candidates) == 1 for candidates in one)
+    assert [c[0] for c in one] == [c[0] for c in five]

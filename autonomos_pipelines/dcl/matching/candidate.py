@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, Mapping
+from collections.abc import Collection, ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,10 +56,10 @@ class FeatureRow(Mapping[str, float]):
 
 
 def most_likely_first(
-    candidates: list[Candidate], ceiling: float, depth: int, held: str | None = None
+    candidates: list[Candidate], ceiling: float, depth: int, held: Collection[str] = ()
 ) -> list[Candidate]:
     """The first ``depth`` candidates by calibrated confidence, the likeliest first (ties:
-    score order); the rest as they were.
+    input order); the rest as they were.
 
     The score ranks targets by a weighted sum of their evidence; the confidence trees also
     weigh each candidate against its rival, so where the two disagree the confidence is the
@@ -67,13 +67,13 @@ def most_likely_first(
     as the trees were fitted (confidence.TRAINED_RANKS): further down they extrapolate, and
     reordering there lost ranking on the public sets. Confidences above ``ceiling`` tie, so
     a candidate capped there for a structural reason (an identity, another table's target)
-    keeps its place ahead of a less likely rival. ``held``: a target another field of the
-    table holds (its identity, held by its key), after the others however likely. Notes
-    stay with their candidates: each names its own target. A candidate moved ahead of the
-    score's first is never above ``ceiling``: where the two rankings disagree, a person
-    confirms (the score's first may be another field's in the table's assignment)."""
+    keeps its place ahead of a less likely rival. ``held``: targets another field of the
+    table surely holds (the key's identity, an approved mapping), after the others however
+    likely. Notes stay with their candidates: each
+    names its own target. A candidate moved ahead of the score's first is never above
+    ``ceiling``: where the two rankings disagree, a person confirms."""
     ordered = sorted(
-        candidates[:depth], key=lambda c: (c.target == held, -min(c.confidence, ceiling))
+        candidates[:depth], key=lambda c: (c.target in held, -min(c.confidence, ceiling))
     )
     first = ordered[0] if ordered else None
     if first is not None and first is not candidates[0] and first.confidence > ceiling:

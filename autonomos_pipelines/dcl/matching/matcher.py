@@ -15,7 +15,7 @@ from scipy import sparse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
-from autonomos_pipelines.dcl.matching.confidence import evidence
+from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.field_text import split_words
@@ -175,14 +175,16 @@ class Matcher:
         anchored = anchors(taken or {}, self.schema.entities)
         scores, (affinity, said, found) = self._combined(features, fields, model.weights, anchored)
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
-        ranked = self.candidates(scores, features, top_k, model, ranking)
+        # as deep as the confidence reorders, whatever top_k: the first never depends on it
+        ranked = self.candidates(scores, features, max(top_k, TRAINED_RANKS), model, ranking)
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
         settled, decided = decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
-        return reference_notes(settled, found, names, entity_of, self._pointed_entity), decided
+        noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
+        return [candidates[:top_k] for candidates in noted], decided
 
     def combine(
         self,

@@ -6,7 +6,8 @@ tables call it, its anchor), as the matcher computed it for its table fit. The p
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
 field whose target is an entity's identity field: that decides what the table feeds.
-Last, each field's first candidates are put in order of confidence, the key's identity kept.
+Last, each field's first candidates but the key's are put in order of confidence, the key's
+identity and the table's approved mappings last.
 """
 
 from __future__ import annotations
@@ -91,29 +92,38 @@ class TableDecider:
             self._off_entity(self._structural(candidates), entity_of_row[row])
             for row, candidates in enumerate(ranked)
         ]
-        return self._likeliest_first(capped, tables, keys), decided
+        why = {c.row: self._why(c, fields) for c in found}
+        return self._likeliest_first(capped, tables, keys, why, taken), decided
 
     def _likeliest_first(
         self,
         ranked: list[list[Candidate]],
         tables: dict[Table, list[int]],
         keys: dict[Table, tuple[int, int]],
+        why: dict[int, str],
+        taken: Taken,
     ) -> list[list[Candidate]]:
-        """Each field's first candidates by confidence (candidate.most_likely_first), but a
-        table's key keeps its identity first and no other field of the table takes it: the
-        primary key first, whatever the trees make of the name."""
-        held = {
-            row: self.keys[identity]
-            for table, (key_row, identity) in keys.items()
-            for row in tables[table]
-            if row != key_row
-        }
-        key_rows = {key_row for key_row, _ in keys.values()}
-        return [
-            candidates if row in key_rows
-            else most_likely_first(candidates, CONTESTED_CEILING, TRAINED_RANKS, held.get(row))
-            for row, candidates in enumerate(ranked)
-        ]  # fmt: skip
+        """Each field's first candidates by confidence (candidate.most_likely_first), but the
+        table's key keeps what it was given, and the key's identity and the table's approved
+        mappings go last. A contested field (`why`: row -> the contest's note) may be offered
+        the target it lost again, where the trees find it likelier than what it was given
+        (capped for a person; on the unseen systems held out, leaving contested fields as
+        the assignment gave them put the right target first for 3 points fewer fields); its
+        first candidate always says why."""
+        settled = list(ranked)
+        for table, rows in tables.items():
+            key_row, identity = keys.get(table, (-1, -1))
+            held = set(taken.get(table, ())) | ({self.keys[identity]} if identity >= 0 else set())
+            for row in rows:
+                if row == key_row or not ranked[row]:
+                    continue
+                ordered = most_likely_first(ranked[row], CONTESTED_CEILING, TRAINED_RANKS, held)
+                first = ordered[0]
+                if row in why and why[row] not in first.note:
+                    note = f"{why[row]}; {first.note}" if first.note else why[row]
+                    ordered[0] = replace(first, note=note)
+                settled[row] = ordered
+        return settled
 
     def _choices(self, ranked: list[list[Candidate]], depth: int) -> dict[int, Sequence[int]]:
         """Each row's targets by score: its first, then those a person could accept (a target
