@@ -1,5 +1,6 @@
 """The confidence trees as the matcher runs them (numpy over JSON) give what scikit-learn's
-fitted model gives, missing values included; stored trees for other evidence are refused."""
+fitted model gives, missing values included; stored trees for other evidence or another depth
+are refused."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from autonomos_pipelines.dcl.matching.confidence import EVIDENCE, ensemble_from_json
+from autonomos_pipelines.dcl.matching.confidence import EVIDENCE, TRAINED_RANKS, ensemble_from_json
 from autonomos_pipelines.dcl.matching.scoring import default_model
 from autonomos_pipelines.dcl.matching.tree_tables import outcome_tables
 from bench.tree_export import from_sklearn
@@ -36,6 +37,17 @@ def test_trees_fitted_on_other_evidence_are_refused():
     data = default_model().calibration.to_json()
     data["evidence"] = data["evidence"][:-1]
     with pytest.raises(ValueError, match="refit"):
+        ensemble_from_json(data)
+
+
+@pytest.mark.parametrize("ranks", [5, None])
+def test_trees_fitted_on_another_depth_are_refused(ranks):
+    """The matcher orders each field's first TRAINED_RANKS candidates by the trees: trees
+    fitted on another depth (or not saying) would do it where they extrapolate."""
+    data = default_model().calibration.to_json()
+    assert data["ranks"] == TRAINED_RANKS
+    data["ranks"] = ranks
+    with pytest.raises(ValueError, match=f"first {ranks} candidates.*refit"):
         ensemble_from_json(data)
 
 

@@ -114,6 +114,7 @@ class TreeEnsemble:
         keys = ("feature", "threshold", "left", "right", "leaf", "value", "missing_left")
         return {
             "evidence": list(EVIDENCE),
+            "ranks": TRAINED_RANKS,
             "baseline": self.baseline,
             "trees": [{k: getattr(t, k).tolist() for k in keys} for t in self.trees],
         }
@@ -122,6 +123,12 @@ class TreeEnsemble:
 def ensemble_from_json(data: dict) -> TreeEnsemble:
     if list(data["evidence"]) != list(EVIDENCE):
         raise ValueError("the stored confidence trees were fitted on other evidence: refit them")
+    if data.get("ranks") != TRAINED_RANKS:
+        raise ValueError(
+            f"the stored confidence trees were fitted on each field's first {data.get('ranks')} "
+            f"candidates, the matcher reorders {TRAINED_RANKS} by them: refit them "
+            "(bench/calibrate.py)"
+        )
     kinds = {"feature": np.int64, "threshold": np.float64, "left": np.int64, "right": np.int64,
              "leaf": bool, "value": np.float64, "missing_left": bool}  # fmt: skip
     trees = tuple(
