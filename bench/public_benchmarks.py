@@ -19,6 +19,8 @@ import results_log
 
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
 
+LABELLED = ("business", "rematch", "gdc", "unseen")  # what calibrate.py fits the trees on
+
 
 def main() -> str:
     lines = [
@@ -27,22 +29,23 @@ def main() -> str:
     ]
     for name in ("rematch", "gdc"):
         lines.append(_line(name, evaluation.public(name, top_k=800)))
+    data = {name: evaluation.batches(name) for name in LABELLED}  # features computed once
     for name in ("rematch", "gdc"):
-        lines.append(_line(f"{name}, left out", held_out(name)))
+        lines.append(_line(f"{name}, left out", held_out(name, data)))
     return results_log.append(lines)
 
 
-def held_out(name: str) -> list[evaluation.Ranked]:
+def held_out(name: str, data: dict[str, list[evaluation.Batch]]) -> list[evaluation.Ranked]:
     """`name` ranked by weights fitted on the other fitted sets and trees fitted on every
-    labelled set but `name`, the evidence computed with those weights."""
-    data = {other: evaluation.batches(other) for other in fit_weights.FITTED_ON if other != name}
-    weights = fit_weights.ascend(data, default_model().weights)
-    found = [calibrate.observations(b, weights)
-             for other in ("business", "rematch", "gdc", "unseen")
-             for b in evaluation.batches(other)]  # fmt: skip
+    labelled set but `name`, the evidence computed with those weights. The weight ascent
+    starts from the shipped weights, as fit_weights.py's held-out figures do: a small leak
+    (the start saw `name`), the ascent then climbs on the other sets only."""
+    fitted = {other: data[other] for other in fit_weights.FITTED_ON if other != name}
+    weights = fit_weights.ascend(fitted, default_model().weights)
+    found = [calibrate.observations(b, weights) for other in LABELLED for b in data[other]]
     x, y, group = (np.concatenate([o[i] for o in found]) for i in range(3))
     trees = calibrate.fit(x[group != name], y[group != name])
-    return [r for b in evaluation.batches(name) for r in b.rank(ScoringModel(weights, trees), 800)]
+    return [r for b in data[name] for r in b.rank(ScoringModel(weights, trees), 800)]
 
 
 def _line(name: str, ranked: list[evaluation.Ranked]) -> str:
