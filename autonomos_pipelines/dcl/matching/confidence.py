@@ -1,7 +1,8 @@
 """How likely a candidate is right, from its evidence: boosted decision trees.
 
 A candidate's evidence is its ranking score, its margin over the best other target, its rank,
-every matching feature and how each compares with the best rival's. `bench/calibrate.py` fits
+every matching feature and how each compares with the best rival's, and how far its field
+leads the other fields of its table on the target (column_margin.py). `bench/calibrate.py` fits
 the trees on labelled systems (the catalogue, the public sets, and systems we ship no connector
 for, each held out in turn to measure them) and stores them in data/matcher_model.json; here
 they are evaluated with numpy, so nothing but the JSON ships.
@@ -14,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from autonomos_pipelines.dcl.matching.column_margin import COLUMN_MARGIN
 from autonomos_pipelines.dcl.matching.feature_names import FEATURES
 from autonomos_pipelines.dcl.matching.tree_tables import OutcomeTables, outcome_tables
 
@@ -22,6 +24,7 @@ from autonomos_pipelines.dcl.matching.tree_tables import OutcomeTables, outcome_
 TRAINED_RANKS = 3
 EVIDENCE = (
     "score", "margin", "rank", *FEATURES, *(f"{name}_vs_rival" for name in FEATURES),
+    COLUMN_MARGIN,
 )  # fmt: skip
 
 
@@ -42,6 +45,7 @@ def evidence(
     columns = [own, own - scores[rows, rival], rank.astype(np.float64)]
     columns += [features[name][rows, targets] for name in FEATURES]
     columns += [features[name][rows, targets] - features[name][rows, rival] for name in FEATURES]
+    columns.append(features[COLUMN_MARGIN][rows, targets])
     return np.column_stack(columns).astype(np.float64)
 
 

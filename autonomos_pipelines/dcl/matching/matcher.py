@@ -14,6 +14,7 @@ from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
+from autonomos_pipelines.dcl.matching.column_margin import COLUMN_MARGIN, column_margin
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
@@ -232,6 +233,7 @@ class Matcher:
         reference = reference_fit(found, decided, self._pointed_at, self._identity, len(fields))
         features[REFERENCE_FIT] = reference
         combined = scores + weights[TABLE_FIT] * fit + weights[REFERENCE_FIT] * reference
+        features[COLUMN_MARGIN] = column_margin(combined, rows_of)
         return combined, (affinity, said, found)
 
     def candidates(
