@@ -32,3 +32,12 @@ def test_tables_never_see_each_other():
     """Another table's fields, however high they score, are not this table's rivals."""
     alone = column_margin(SCORES[:3], [[0, 1, 2]])
     np.testing.assert_array_equal(column_margin(SCORES, TABLES)[:3], alone)
+
+
+def test_fields_already_mapped_are_rivals_too():
+    """A field ranked alone is weighed against its table's mapped fields (``rivals``), as if
+    the whole table were ranked at once."""
+    whole = column_margin(SCORES[:3], [[0, 1, 2]])
+    alone = column_margin(SCORES[2:3], [[0]], [SCORES[:2]])
+    np.testing.assert_array_equal(alone[0], whole[2])
+    assert np.isnan(column_margin(SCORES[2:3], [[0]], [None])).all()  # no rival: nothing known

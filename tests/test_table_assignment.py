@@ -122,6 +122,31 @@ def test_a_target_approved_for_another_field_is_taken(matcher):
     assert new.status != "auto_approved" and "already mapped" in new.candidates[0].note
 
 
+def test_a_new_field_is_weighed_against_the_tables_approved_fields(matcher):
+    """A renamed `status` (`deal_status`) in a deals table whose `title` is approved as the
+    deal's name: ranked alone it leads the table on opportunity.name, beside the approved
+    fields it does not (column_margin), so no person is asked to map it there."""
+    approved = {"id": "opportunity.opportunity_id", "title": "opportunity.name",
+                "value": "opportunity.amount", "stage_id": "opportunity.stage"}  # fmt: skip
+
+    def lookup(source: SourceField) -> RegistryHit | None:
+        target = approved.get(source.field)
+        return RegistryHit(target, 1.0, "none") if target else None
+
+    fields = _table("deals", [*approved, "deal_status"])
+    new = fields[-1]
+    table = ("unseen_crm", "deals")
+    taken = {table: set(approved.values())}
+    alone = {c.target: c.confidence for c in matcher.rank([new], 5, taken=taken)[0]}
+    beside = {
+        c.target: c.confidence
+        for c in matcher.rank_tables([new], 5, taken=taken, approved={table: fields[:-1]})[0][0]
+    }  # fmt: skip
+    assert beside["opportunity.name"] < alone["opportunity.name"]
+    resolution = Resolver(matcher, registry_lookup=lookup).resolve(fields)[-1]
+    assert resolution.status == "unmapped"
+
+
 def test_a_tables_approved_mappings_name_its_entity_for_a_new_field(matcher):
     """One new field of an opportunities table whose other fields are approved: alone it
     reads as a payment's description; the approved fields say the table is an opportunity."""

@@ -24,6 +24,7 @@ from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
@@ -99,7 +100,8 @@ def map_tenant_fields(
     fresh = [f for f in fields if _key(f) not in index and _key(f) not in pending]
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     if fresh:
-        resolutions = _decide(registry, tenant_id, fresh, index, workflow, run, llm)
+        context = (fresh, mapped_fields(index, fields, fresh))
+        resolutions = _decide(registry, tenant_id, context, index, workflow, run, llm)
         index = registry.mapping_index(tenant_id)
         pending = _pending(workflow, tenant_id)
     for source in fields:
@@ -110,18 +112,22 @@ def map_tenant_fields(
     return run
 
 
-def _decide(registry, tenant_id, fresh, index, workflow, run, llm) -> dict:
-    """Resolve the fresh fields and write the decisions (held apart from the cyclic garbage
-    collector: a quarter of a million candidates live until written at scale)."""
+def _decide(registry, tenant_id, context, index, workflow, run, llm) -> dict:
+    """Resolve the fresh fields (``context``: them, and their tables' mapped fields) and write
+    the decisions (held apart from the cyclic garbage collector: a quarter of a million
+    candidates live until written at scale)."""
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     with collector_paused():
         resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
         resolver.registry_lookup = None  # already answered from the hot index above
+        fresh, approved = context
         run.resolved_now = len(fresh)
         taken = approved_targets(index, fresh)
-        for resolution in resolver.resolve(fresh, tenant_id=tenant_id, taken=taken):
+        for resolution in resolver.resolve(
+            fresh, tenant_id=tenant_id, taken=taken, approved=approved
+        ):
             resolutions[_key(resolution.field)] = resolution
         if resolver.llm is not None:
             run.llm_calls = getattr(resolver.llm, "calls", 0)

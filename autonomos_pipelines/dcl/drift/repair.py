@@ -31,6 +31,7 @@ from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, s
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -124,7 +125,9 @@ def _decide(  # noqa: PLR0913
 
 
 def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) -> dict:  # type: ignore[no-untyped-def]
-    """(connector, table, new field) -> {target: calibrated confidence} for renamed fields."""
+    """(connector, table, new field) -> {target: calibrated confidence} for renamed fields,
+    each weighed against its table's other mapped fields."""
+    observed = list(by_key.values())
     wanted = []
     for event in events:
         for change in event.changes:
@@ -142,7 +145,9 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
         (r.field.source_system, r.field.source_entity.lower(), r.field.field): {
             c.target: c.confidence for c in r.candidates
         }
-        for r in resolver.resolve(wanted, top_k=10, tenant_id=tenant_id)
+        for r in resolver.resolve(
+            wanted, top_k=10, tenant_id=tenant_id, approved=mapped_fields(index, observed, wanted)
+        )
     }
 
 

@@ -16,15 +16,23 @@ import numpy as np
 COLUMN_MARGIN = "column_margin"
 
 
-def column_margin(scores: np.ndarray, tables: Sequence[Sequence[int]]) -> np.ndarray:
-    """rows x targets: each row's score minus the best score of its table's other rows on the
-    same target (NaN for a table of one field: there is nothing to lead)."""
+def column_margin(
+    scores: np.ndarray,
+    tables: Sequence[Sequence[int]],
+    rivals: Sequence[np.ndarray | None] = (),
+) -> np.ndarray:
+    """rows x targets: each row's score minus the best score of its table's other fields on
+    the same target: its other rows, and ``rivals[i]`` (fields x targets), the scores of
+    table i's fields not ranked with it (already mapped). NaN where a table has no other
+    field: there is nothing to lead."""
     margin = np.full(scores.shape, np.nan)
-    for rows in tables:
-        if len(rows) < 2:
-            continue
+    for index, rows in enumerate(tables):
+        rival = rivals[index] if index < len(rivals) else None
         block = scores[rows]
-        top_two = -np.partition(-block, 1, axis=0)[:2]  # best and second best per target
+        field = block if rival is None else np.vstack([block, rival])
+        if len(field) < 2:
+            continue
+        top_two = -np.partition(-field, 1, axis=0)[:2]  # best and second best per target
         leads = block >= top_two[0]
         margin[rows] = block - np.where(leads, top_two[1], top_two[0])
     return margin

@@ -7,7 +7,7 @@ of fields), so every target is scored on every signal; approved mappings come fr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -30,6 +30,7 @@ from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, def
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import (
+    Table,
     TableEntity,
     Taken,
     anchors,
@@ -43,6 +44,17 @@ CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounde
 EXAMPLE_NEIGHBOURS = 24
 TABLE_FIT = "table_fit"
 REFERENCE_FIT = "reference_fit"
+
+
+def _evidence_score(features: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted evidence, before the table context (table_fit, reference_fit)."""
+    score = sum(
+        weights[name] * features[name]
+        for name in FEATURES
+        if name not in (TABLE_FIT, REFERENCE_FIT)
+    )
+    assert isinstance(score, np.ndarray)
+    return score
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
@@ -143,8 +155,11 @@ class Matcher:
         top_k: int = 5,
         tenant_id: TenantId | None = None,
         taken: Taken | None = None,
+        approved: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
-        """As `rank`, and the entity each source table was decided to be."""
+        """As `rank`, and the entity each source table was decided to be; ``approved``: the
+        tables' fields already mapped, which the fields ranked here are weighed against on
+        each target (column_margin), as when the whole table is ranked at once."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
@@ -156,7 +171,10 @@ class Matcher:
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
                 features = self.features(chunk_fields, tenant_id)
-                decided, tables = self.decide(features, chunk_fields, top_k, taken=taken)
+                rivals = self._rivals(chunk_fields, approved or {}, tenant_id)
+                decided, tables = self.decide(
+                    features, chunk_fields, top_k, taken=taken, rivals=rivals
+                )
                 entities.update(tables)
                 for i, candidates in zip(chunk, decided, strict=True):
                     ranked[i] = candidates
@@ -169,12 +187,16 @@ class Matcher:
         top_k: int,
         model: ScoringModel | None = None,
         taken: Taken | None = None,
+        rivals: dict[Table, np.ndarray] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """Candidates per field after its table's joint assignment, and what entity each
-        table was decided to be (see table_decision)."""
+        table was decided to be (see table_decision); ``rivals``: per table, the scores of
+        its fields not ranked here (`_rivals`)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
-        scores, (affinity, said, found) = self._combined(features, fields, model.weights, anchored)
+        scores, (affinity, said, found) = self._combined(
+            features, fields, model.weights, anchored, rivals
+        )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         # as deep as the confidence reorders, whatever top_k: the first never depends on it
         ranked = self.candidates(scores, features, max(top_k, TRAINED_RANKS), model, ranking)
@@ -205,17 +227,13 @@ class Matcher:
         fields: Sequence[SourceField],
         weights: dict[str, float] | None,
         anchored: dict[tuple[str, str], int] | None,
+        rivals: dict[Table, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]]:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
         order), their references as text and as (table, row) pairs, which the table decision
         and the references' notes read too."""
         weights = weights or self.model.weights
-        scores = sum(
-            weights[name] * features[name]
-            for name in FEATURES
-            if name not in (TABLE_FIT, REFERENCE_FIT)
-        )
-        assert isinstance(scores, np.ndarray)
+        scores = _evidence_score(features, weights)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
@@ -233,8 +251,31 @@ class Matcher:
         reference = reference_fit(found, decided, self._pointed_at, self._identity, len(fields))
         features[REFERENCE_FIT] = reference
         combined = scores + weights[TABLE_FIT] * fit + weights[REFERENCE_FIT] * reference
-        features[COLUMN_MARGIN] = column_margin(combined, rows_of)
+        # the table's fit is the same for each of its fields: the rivals' share it
+        known = rivals or {}
+        others = [
+            known[table] + weights[TABLE_FIT] * fit[rows[0]] if table in known else None
+            for table, rows in zip(tables, rows_of, strict=True)
+        ]
+        features[COLUMN_MARGIN] = column_margin(combined, rows_of, others)
         return combined, (affinity, said, found)
+
+    def _rivals(
+        self,
+        fields: Sequence[SourceField],
+        approved: Mapping[Table, Sequence[SourceField]],
+        tenant_id: TenantId | None,
+    ) -> dict[Table, np.ndarray]:
+        """Per table of ``fields``, the evidence scores of its ``approved`` fields (without
+        the table's fit, which the caller adds, or a reference's, which needs its table)."""
+        tables = [t for t in dict.fromkeys((f.source_system, f.source_entity) for f in fields)]
+        context = {t: list(approved[t]) for t in tables if approved.get(t)}
+        if not context:
+            return {}
+        everyone = [f for known in context.values() for f in known]
+        scores = _evidence_score(self.features(everyone, tenant_id), self.model.weights)
+        bounds = np.cumsum([0, *(len(known) for known in context.values())])
+        return {t: scores[a:b] for t, a, b in zip(context, bounds[:-1], bounds[1:], strict=True)}
 
     def candidates(
         self,
