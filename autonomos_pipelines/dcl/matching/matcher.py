@@ -268,7 +268,7 @@ class Matcher:
     ) -> dict[Table, np.ndarray]:
         """Per table of ``fields``, the evidence scores of its ``approved`` fields (without
         the table's fit, which the caller adds, or a reference's, which needs its table)."""
-        tables = [t for t in dict.fromkeys((f.source_system, f.source_entity) for f in fields)]
+        tables = list(dict.fromkeys((f.source_system, f.source_entity) for f in fields))
         context = {t: list(approved[t]) for t in tables if approved.get(t)}
         if not context:
             return {}
