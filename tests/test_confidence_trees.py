@@ -5,6 +5,7 @@ are refused."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -44,9 +45,11 @@ def test_trees_fitted_on_other_evidence_are_refused():
 def test_trees_fitted_on_another_depth_are_refused(ranks):
     """The matcher orders each field's first TRAINED_RANKS candidates by the trees: trees
     fitted on another depth (or not saying) would do it where they extrapolate."""
-    data = default_model().calibration.to_json()
-    assert data["ranks"] == TRAINED_RANKS
-    data["ranks"] = ranks
+    shipped = default_model().calibration
+    assert shipped.ranks == TRAINED_RANKS and shipped.to_json()["ranks"] == TRAINED_RANKS
+    data = replace(shipped, ranks=5).to_json() if ranks else shipped.to_json()
+    if ranks is None:
+        del data["ranks"]
     with pytest.raises(ValueError, match=f"first {ranks} candidates.*refit"):
         ensemble_from_json(data)
 

@@ -97,6 +97,7 @@ class Tree:
 class TreeEnsemble:
     baseline: float
     trees: tuple[Tree, ...]
+    ranks: int = TRAINED_RANKS  # each field's first candidates by score it was fitted on
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         raw = np.full(len(x), self.baseline)
@@ -118,7 +119,7 @@ class TreeEnsemble:
         keys = ("feature", "threshold", "left", "right", "leaf", "value", "missing_left")
         return {
             "evidence": list(EVIDENCE),
-            "ranks": TRAINED_RANKS,
+            "ranks": self.ranks,
             "baseline": self.baseline,
             "trees": [{k: getattr(t, k).tolist() for k in keys} for t in self.trees],
         }
@@ -139,4 +140,4 @@ def ensemble_from_json(data: dict) -> TreeEnsemble:
         Tree(**{k: np.asarray(tree[k], dtype=kind) for k, kind in kinds.items()})
         for tree in data["trees"]
     )
-    return TreeEnsemble(float(data["baseline"]), trees)
+    return TreeEnsemble(float(data["baseline"]), trees, int(data["ranks"]))

@@ -44,6 +44,9 @@ CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounde
 EXAMPLE_NEIGHBOURS = 24
 TABLE_FIT = "table_fit"
 REFERENCE_FIT = "reference_fit"
+# targets per field the table's assignment weighs (table_decision._choices); at least as
+# deep as the confidence reorders
+SETTLE_DEPTH = max(5, TRAINED_RANKS)
 
 
 def _evidence_score(features: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
@@ -198,12 +201,12 @@ class Matcher:
             features, fields, model.weights, anchored, rivals
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
-        # as deep as the confidence reorders, whatever top_k: the first never depends on it
-        ranked = self.candidates(scores, features, max(top_k, TRAINED_RANKS), model, ranking)
+        # as deep as the table's assignment reads, whatever top_k: the first never depends on it
+        ranked = self.candidates(scores, features, max(top_k, SETTLE_DEPTH), model, ranking)
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
-        settled, decided = decider.settle(ranked, fields, decided, taken or {}, max(top_k, 5))
+        settled, decided = decider.settle(ranked, fields, decided, taken or {}, SETTLE_DEPTH)
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)

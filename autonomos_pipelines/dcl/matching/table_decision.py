@@ -132,8 +132,8 @@ class TableDecider:
         choices: dict[int, Sequence[int]] = {}
         for row, targets in enumerate(order):
             # `ranked` holds the same ranking's first targets, in the same order
-            sure = [c.confidence for c in ranked[row]]
-            sure += [1.0] * (len(targets) - len(sure))  # beyond top_k: never ruled out
+            sure = [c.confidence for c in ranked[row][: len(targets)]]
+            sure += [1.0] * (len(targets) - len(sure))  # not ranked: never ruled out
             viable = [t for t, p in zip(targets[1:], sure[1:], strict=True) if p >= REVIEW]
             choices[row] = targets[:1] + viable
         return choices
