@@ -152,6 +152,25 @@ def test_the_texts_of_many_chunks_reach_the_encoder_in_one_call(monkeypatch):
     ]
 
 
+def test_a_tables_mapped_fields_are_encoded_with_the_fields_ranked_beside_them(monkeypatch):
+    """The mapped fields a new field is weighed against (column_margin's rivals) reach the
+    encoder in the same call as the new fields, not in one call per chunk."""
+    embedder = MiniLmEmbedder()
+    matcher = Matcher(canonical_targets(), embedder)
+    tables = ["customers", "leads"]
+    new = [field("email_address", entity=t) for t in tables]
+    mapped = {
+        ("acme", t): [field("email", entity=t), field("first_name", entity=t)] for t in tables
+    }
+    monkeypatch.setattr(matcher_module, "CHUNK", 1)  # a chunk per table
+    calls: list[list[str]] = []
+    compute = embedder._compute
+    monkeypatch.setattr(embedder, "_compute", lambda texts: calls.append(texts) or compute(texts))
+    matcher.rank_tables(new, approved=mapped)
+    assert len(calls) == 1
+    assert {f.full_text for rows in mapped.values() for f in rows} <= set(calls[0])
+
+
 def test_obvious_fields_rank_their_target_first(matcher):
     fields = [
         field("cust_email", samples=("a@b.com", "c@d.org")),

@@ -24,7 +24,11 @@ from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields
+from autonomos_pipelines.dcl.registry.mapped_fields import (
+    approved_targets,
+    field_key,
+    mapped_fields,
+)
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
@@ -97,38 +101,37 @@ def map_tenant_fields(
     run = MappingRun()
     index = registry.mapping_index(tenant_id)
     pending = _pending(workflow, tenant_id)
-    fresh = [f for f in fields if _key(f) not in index and _key(f) not in pending]
+    fresh = [f for f in fields if field_key(f) not in index and field_key(f) not in pending]
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     if fresh:
-        context = (fresh, mapped_fields(index, fields, fresh))
-        resolutions = _decide(registry, tenant_id, context, index, workflow, run, llm)
+        approved = mapped_fields(index, fields, fresh)
+        resolutions = _decide(registry, tenant_id, fresh, approved, index, workflow, run, llm)
         index = registry.mapping_index(tenant_id)
         pending = _pending(workflow, tenant_id)
     for source in fields:
-        key = _key(source)
+        key = field_key(source)
         run.outcomes.append(
             _outcome(source, index.get(key), pending.get(key), resolutions.get(key))
         )
     return run
 
 
-def _decide(registry, tenant_id, context, index, workflow, run, llm) -> dict:
-    """Resolve the fresh fields (``context``: them, and their tables' mapped fields) and write
-    the decisions (held apart from the cyclic garbage collector: a quarter of a million
-    candidates live until written at scale)."""
+def _decide(registry, tenant_id, fresh, approved, index, workflow, run, llm) -> dict:
+    """Resolve the ``fresh`` fields (``approved``: their tables' fields already mapped, which
+    they are weighed against) and write the decisions (held apart from the cyclic garbage
+    collector: a quarter of a million candidates live until written at scale)."""
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     with collector_paused():
         resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
         resolver.registry_lookup = None  # already answered from the hot index above
-        fresh, approved = context
         run.resolved_now = len(fresh)
         taken = approved_targets(index, fresh)
         for resolution in resolver.resolve(
             fresh, tenant_id=tenant_id, taken=taken, approved=approved
         ):
-            resolutions[_key(resolution.field)] = resolution
+            resolutions[field_key(resolution.field)] = resolution
         if resolver.llm is not None:
             run.llm_calls = getattr(resolver.llm, "calls", 0)
         rejected = rejected_targets(registry, tenant_id)
@@ -137,30 +140,10 @@ def _decide(registry, tenant_id, context, index, workflow, run, llm) -> dict:
     return resolutions
 
 
-def _key(source: SourceField) -> tuple[str, str, str]:
-    return (source.source_system, source.source_entity.lower(), source.field)
-
-
 def _pending(workflow: Workflow, tenant_id: TenantId) -> dict[tuple[str, str, str], dict]:
     return {
         (r["connector"], r["source_table"].lower(), r["source_field"]): r
         for r in workflow.pending(tenant_id, evidence=False)
-    }
-
-
-def approved_targets(index: dict, fields: list[SourceField]) -> dict[tuple[str, str], set[str]]:
-    """Per table of ``fields``: the targets its other fields are already mapped to (the table
-    decision reads new fields in that context, and a new field competing for one of those
-    targets goes to a person)."""
-    by_table: dict[tuple[str, str], set[str]] = {}
-    for m in index.values():
-        if m.canonical_field:
-            target = f"{m.canonical_entity}.{m.canonical_field}"
-            by_table.setdefault((m.connector, m.source_table.lower()), set()).add(target)
-    return {
-        (f.source_system, f.source_entity): by_table[(f.source_system, f.source_entity.lower())]
-        for f in fields
-        if (f.source_system, f.source_entity.lower()) in by_table
     }
 
 

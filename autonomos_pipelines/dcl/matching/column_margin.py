@@ -9,9 +9,12 @@ field scores higher on. The confidence trees read the margin (confidence.EVIDENC
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_entity import Table
 
 COLUMN_MARGIN = "column_margin"
 
@@ -36,3 +39,23 @@ def column_margin(
         leads = block >= top_two[0]
         margin[rows] = block - np.where(leads, top_two[1], top_two[0])
     return margin
+
+
+def mapped_rivals(
+    fields: Sequence[SourceField], approved: Mapping[Table, Sequence[SourceField]]
+) -> dict[Table, list[SourceField]]:
+    """Per table of ``fields`` that has any, its ``approved`` fields (already mapped)."""
+    tables = dict.fromkeys((f.source_system, f.source_entity) for f in fields)
+    return {table: list(approved[table]) for table in tables if approved.get(table)}
+
+
+def rival_scores(
+    rivals: Mapping[Table, Sequence[SourceField]],
+    score: Callable[[list[SourceField]], np.ndarray],
+) -> dict[Table, np.ndarray]:
+    """Per table, its rivals' rows of ``score`` (fields x targets), scored in one call."""
+    if not rivals:
+        return {}
+    scores = score([f for known in rivals.values() for f in known])
+    bounds = np.cumsum([0, *(len(known) for known in rivals.values())])
+    return {t: scores[a:b] for t, a, b in zip(rivals, bounds[:-1], bounds[1:], strict=True)}

@@ -16,3 +16,6 @@ FEATURES = (
     "table_fit",  # how well the whole source table fits the target's entity (<= 0)
     "reference_fit",  # a reference to another table: +1 keys to what it is, -1 identities
 )
+
+# the features read from the whole source table, added after the field's own evidence
+TABLE_CONTEXT = ("table_fit", "reference_fit")

@@ -14,11 +14,17 @@ from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
-from autonomos_pipelines.dcl.matching.column_margin import COLUMN_MARGIN, column_margin
+from autonomos_pipelines.dcl.matching.column_margin import (
+    COLUMN_MARGIN,
+    column_margin,
+    mapped_rivals,
+    rival_scores,
+)
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
+from autonomos_pipelines.dcl.matching.feature_names import TABLE_CONTEXT
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import (
     identity_targets,
@@ -26,7 +32,12 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
     reference_fit,
     reference_notes,
 )
-from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.scoring import (
+    FEATURES,
+    ScoringModel,
+    default_model,
+    weighted_evidence,
+)
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import (
@@ -42,22 +53,10 @@ from autonomos_pipelines.dcl.matching.targets import TargetSchema
 CHUNK = 1024
 CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
 EXAMPLE_NEIGHBOURS = 24
-TABLE_FIT = "table_fit"
-REFERENCE_FIT = "reference_fit"
+TABLE_FIT, REFERENCE_FIT = TABLE_CONTEXT
 # targets per field the table's assignment weighs (table_decision._choices); at least as
 # deep as the confidence reorders
 SETTLE_DEPTH = max(5, TRAINED_RANKS)
-
-
-def _evidence_score(features: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
-    """The weighted evidence, before the table context (table_fit, reference_fit)."""
-    score = sum(
-        weights[name] * features[name]
-        for name in FEATURES
-        if name not in (TABLE_FIT, REFERENCE_FIT)
-    )
-    assert isinstance(score, np.ndarray)
-    return score
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
@@ -168,13 +167,19 @@ class Matcher:
         ranked: list[list[Candidate] | None] = [None] * len(fields)
         entities: dict[tuple[str, str], TableEntity] = {}
         chunks = _chunks_of_whole_tables(fields)
+
+        def scored(rows: list[SourceField]) -> np.ndarray:  # a table's rivals, fit aside
+            return weighted_evidence(self.features(rows, tenant_id), self.model.weights)
+
         for start in range(0, len(chunks), CHUNKS_ENCODED_TOGETHER):
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
-            self._encode_ahead([fields[i] for chunk in group for i in chunk])
+            group_fields = [fields[i] for chunk in group for i in chunk]
+            known = mapped_rivals(group_fields, approved or {})
+            self._encode_ahead(group_fields + [f for rows in known.values() for f in rows])
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
                 features = self.features(chunk_fields, tenant_id)
-                rivals = self._rivals(chunk_fields, approved or {}, tenant_id)
+                rivals = rival_scores(mapped_rivals(chunk_fields, known), scored)
                 decided, tables = self.decide(
                     features, chunk_fields, top_k, taken=taken, rivals=rivals
                 )
@@ -236,7 +241,7 @@ class Matcher:
         order), their references as text and as (table, row) pairs, which the table decision
         and the references' notes read too."""
         weights = weights or self.model.weights
-        scores = _evidence_score(features, weights)
+        scores = weighted_evidence(features, weights)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
@@ -262,23 +267,6 @@ class Matcher:
         ]
         features[COLUMN_MARGIN] = column_margin(combined, rows_of, others)
         return combined, (affinity, said, found)
-
-    def _rivals(
-        self,
-        fields: Sequence[SourceField],
-        approved: Mapping[Table, Sequence[SourceField]],
-        tenant_id: TenantId | None,
-    ) -> dict[Table, np.ndarray]:
-        """Per table of ``fields``, the evidence scores of its ``approved`` fields (without
-        the table's fit, which the caller adds, or a reference's, which needs its table)."""
-        tables = list(dict.fromkeys((f.source_system, f.source_entity) for f in fields))
-        context = {t: list(approved[t]) for t in tables if approved.get(t)}
-        if not context:
-            return {}
-        everyone = [f for known in context.values() for f in known]
-        scores = _evidence_score(self.features(everyone, tenant_id), self.model.weights)
-        bounds = np.cumsum([0, *(len(known) for known in context.values())])
-        return {t: scores[a:b] for t, a, b in zip(context, bounds[:-1], bounds[1:], strict=True)}
 
     def candidates(
         self,

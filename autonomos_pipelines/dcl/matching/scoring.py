@@ -15,9 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.confidence import TreeEnsemble, ensemble_from_json
-from autonomos_pipelines.dcl.matching.feature_names import FEATURES
+from autonomos_pipelines.dcl.matching.feature_names import FEATURES, TABLE_CONTEXT
 
-__all__ = ["FEATURES", "MODEL_FILE", "ScoringModel", "default_model", "model_from_json"]
+__all__ = [
+    "FEATURES",
+    "MODEL_FILE",
+    "ScoringModel",
+    "default_model",
+    "model_from_json",
+    "weighted_evidence",
+]
 
 MODEL_FILE = Path(__file__).parent / "data" / "matcher_model.json"
 
@@ -33,6 +40,14 @@ class ScoringModel:
 
     def to_json(self) -> dict:
         return {"weights": self.weights, "confidence": self.calibration.to_json()}
+
+
+def weighted_evidence(features: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """The weighted evidence before the table's context (``TABLE_CONTEXT``), which
+    `Matcher.combine` adds once the table is read."""
+    score = sum(weights[name] * features[name] for name in FEATURES if name not in TABLE_CONTEXT)
+    assert isinstance(score, np.ndarray)
+    return score
 
 
 def model_from_json(data: dict) -> ScoringModel:
