@@ -66,6 +66,7 @@ def rematch() -> tuple[TargetSchema, list[Case]]:
             source["ColumnDesc"],
             source["TableDesc"],
             references=_referenced_table(source["FK"]),
+            primary_key=source["IsPK"].strip().upper() == "YES",
         )
         cases.append(Case(field, frozenset({gold}) if gold in schema else frozenset()))
     return schema, cases

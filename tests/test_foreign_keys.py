@@ -113,6 +113,7 @@ def test_a_declared_reference_takes_the_key_to_what_its_table_is(matcher):
     "line, problem",
     [
         ({"references": 7}, "'references' must be a string"),
+        ({"primary_key": "yes"}, "'primary_key' must be true or false"),
         ({"references": "x" * 10_000}, "'references' is 10,000 characters"),
     ],
 )
@@ -128,3 +129,5 @@ def test_a_declared_reference_is_read_from_a_mapping_request():
     assert SourceField.from_json(row, "fields[0]").references == "customers"
     blank = {**row, "references": "  "}
     assert SourceField.from_json(blank, "fields[0]").references is None  # read by name
+    assert not SourceField.from_json(row, "fields[0]").primary_key
+    assert SourceField.from_json({**row, "primary_key": True}, "fields[0]").primary_key

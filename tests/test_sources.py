@@ -16,7 +16,7 @@ from autonomos_pipelines.aam.specs.spec_loader import get_spec, parse_spec
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.sandbox.files import write_demo_files
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect
-from autonomos_pipelines.warehouse.dlt_references import declared_references
+from autonomos_pipelines.warehouse.dlt_hints import declared_keys
 from autonomos_pipelines.warehouse.store import WarehouseSession
 from tests.runtime import sandboxed
 
@@ -169,7 +169,9 @@ def test_sql_connector_loads_from_postgres(env, pg_root, monkeypatch):
         assert db.sql("SELECT count(DISTINCT id) FROM raw_pgsource.accounts").fetchall()[0][0] == 25
         # the database's foreign key, reflected by dlt, is evidence for the mapper
         session = WarehouseSession(db, DuckDbDialect())
-        assert declared_references(session, "raw_pgsource") == {("people", "org"): "accounts"}
+        declared = declared_keys(session, "raw_pgsource")
+        assert declared.references == {("people", "org"): "accounts"}
+        assert declared.primary_keys == {("accounts", "id"), ("people", "id")}
 
 
 def test_excel_files_load_every_sheet_with_pinned_types(env):

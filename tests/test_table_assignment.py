@@ -12,7 +12,12 @@ from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
 from autonomos_pipelines.dcl.matching.scoring import default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import assign, contests, primary_key
+from autonomos_pipelines.dcl.matching.table_assignment import (
+    assign,
+    contests,
+    primary_key,
+    table_key,
+)
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import ANCHOR_LEAD, entity_affinity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
@@ -35,6 +40,24 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 )
 def test_primary_key_is_the_tables_own_id(names, table, expected):
     assert primary_key(names, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("declared", "table", "expected"),
+    [
+        ({"HADM_ID": None}, "ADMISSIONS", 0),  # declared, whatever its name
+        ({"HADM_ID": "ADMISSIONS"}, "CPTEVENTS", None),  # another table's row: a reference
+        ({"ICUSTAY_ID": None, "ITEMID": None}, "CHARTEVENTS", None),  # composite: no one's
+        ({}, "contacts", 1),  # none declared: by name
+    ],
+)
+def test_a_declared_primary_key_is_the_tables_key(declared, table, expected):
+    names = ["HADM_ID", "id", "ICUSTAY_ID", "ITEMID"]
+    fields = [
+        SourceField("db", table, n, primary_key=n in declared, references=declared.get(n))
+        for n in names
+    ]
+    assert table_key(fields, table) == expected
 
 
 SCORES = np.array([[5.0, 4.0, 1.0], [5.5, 1.0, 0.5], [4.5, 4.4, 3.0]])

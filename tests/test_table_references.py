@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from autonomos_pipelines.dcl.matching import table_references as table_references_module
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.foreign_keys import pointed_at
@@ -123,3 +124,38 @@ def test_a_sources_tables_are_read_together_in_any_order(matcher, monkeypatch):
     deals = _fields("crm", "opportunities", ["user_id", "value", "status", "close_date"])
     _, decided = matcher.rank_tables(users + others + deals)
     assert "opportunities.user_id" in decided["crm", "users"].why
+
+
+DOCUMENT_FIELDS = [
+    ("number", "string", "Document number shown to the customer"),
+    ("status", "string", "Status of the document"),
+    ("currency", "string", "Three-letter currency code"),
+    ("total", "decimal", "Total amount"),
+    ("created", "timestamp", "When it was created"),
+    ("customer", "string", "Customer the document belongs to"),
+]
+PAYMENT_KEY = "Unique identifier of the payment received from the customer"
+
+
+def _documents(key: str, declared: bool = False) -> list[SourceField]:
+    own = SourceField("shop", "documents", key, "string", PAYMENT_KEY, primary_key=declared)
+    return [own] + [SourceField("shop", "documents", n, t, d) for n, t, d in DOCUMENT_FIELDS]
+
+
+def test_the_tables_own_key_says_what_the_table_is(matcher, monkeypatch):
+    """A table of numbered documents with a status, currency and total reads as invoices;
+    its own key's description says each row is a payment (key_leads), and its fields follow."""
+    ranked, decided = matcher.rank_tables(_documents("id"))
+    assert decided["shop", "documents"].entity == "payment"
+    assert [r[0].target for r in ranked][:4:2] == ["payment.payment_id", "payment.status"]
+    monkeypatch.setattr(table_references_module, "KEY_LEAD", 0.0)
+    assert matcher.rank_tables(_documents("id"))[1]["shop", "documents"].entity == "invoice"
+
+
+def test_a_declared_primary_key_is_the_tables_key_whatever_its_name(matcher):
+    """``ref`` is no key by its name; declared the table's primary key (a database's
+    constraint, a connector spec's key), it is, and says what the table is."""
+    undeclared = matcher.rank_tables(_documents("ref"))[1]["shop", "documents"]
+    assert undeclared.key is None and undeclared.entity == "invoice"
+    declared = matcher.rank_tables(_documents("ref", declared=True))[1]["shop", "documents"]
+    assert declared.key == "ref" and declared.entity == "payment"

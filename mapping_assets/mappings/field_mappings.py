@@ -13,7 +13,7 @@ from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
 from autonomos_pipelines.dcl.matching.source_field import MAX_SAMPLES, SourceField
 from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.value_run import map_tenant_values
-from autonomos_pipelines.warehouse.dlt_references import declared_references
+from autonomos_pipelines.warehouse.dlt_hints import declared_keys
 from mapping_assets.mappings.drift import repair_open_events
 from mapping_assets.mappings.drift_metadata import (
     drift_events_of,
@@ -39,14 +39,15 @@ SAMPLE_ROWS = 200
 def observe_fields(
     tenant_id: TenantId, registry: RegistryResource, warehouse: WarehouseResource
 ) -> list[SourceField]:
-    """Every (connector, table, column) in the tenant's raw datasets, with sample values and
-    the table it is a declared foreign key to (a database source's constraints)."""
+    """Every (connector, table, column) in the tenant's raw datasets, with sample values,
+    the table it is a declared foreign key to (a database source's constraints) and whether
+    it is declared part of its table's primary key (a constraint, or the connector spec's)."""
     store = warehouse.get()
     observed = []
     with store.session(tenant_id) as session:
         for connector in registry.get().tenant_connectors(tenant_id):
             schema = store.raw_schema(tenant_id, connector)
-            declared = declared_references(session, schema)
+            declared = declared_keys(session, schema)
             for table, columns in session.columns(schema).items():
                 if table.startswith("_dlt"):
                     continue
@@ -65,7 +66,8 @@ def observe_fields(
                             column,
                             data_type,
                             samples=tuple(values),
-                            references=declared.get((table, column)),
+                            references=declared.references.get((table, column)),
+                            primary_key=(table, column) in declared.primary_keys,
                         )
                     )
     return observed

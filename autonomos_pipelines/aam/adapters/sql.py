@@ -20,7 +20,7 @@ def sql_source(spec: SqlSpec, connection: Connection) -> DltSource:
         table_names=[table.name for table in spec.tables],
         defer_table_reflect=True,
         # foreign-key constraints become `references` hints: the mapper's evidence of what a
-        # key column points at (warehouse/dlt_references.py)
+        # key column points at (warehouse/dlt_hints.py)
         resolve_foreign_keys=True,
         # its default (False) is the deprecated value and warns; None is "not given"
         detect_precision_hints=None,

@@ -246,7 +246,14 @@ class Matcher:
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
         affinity, said, found = table_affinity(
-            self.schema, scores, self._target_entity, self._pointed_at, fields, rows_of, anchor
+            self.schema,
+            scores,
+            self._target_entity,
+            self._pointed_at,
+            fields,
+            rows_of,
+            anchor,
+            self._identity,
         )
         table_of_row = np.empty(len(fields), dtype=np.int64)
         for table, rows in enumerate(rows_of):

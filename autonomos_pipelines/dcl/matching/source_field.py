@@ -48,6 +48,9 @@ class SourceField:
     # the table of the same source this field is a declared foreign key to (a database's
     # constraint, as dlt's sql_database reflects it into a `references` hint)
     references: str | None = None
+    # declared part of the table's primary key (a database's constraint, dlt's `primary_key`
+    # column hint, a REST resource's declared key)
+    primary_key: bool = False
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> SourceField:
@@ -60,6 +63,8 @@ class SourceField:
         for key in ("type", "description", "entity_description", "references"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
+        if not isinstance(data.get("primary_key", False), bool):
+            raise SpecError(f"{where}: 'primary_key' must be true or false")
         for key, limit in _STRING_LIMITS.items():
             if data.get(key) is not None:
                 check_length(where, key, data[key], limit)
@@ -73,6 +78,7 @@ class SourceField:
             data.get("entity_description"),
             samples,
             (data.get("references") or "").strip() or None,  # blank: none declared
+            data.get("primary_key", False),
         )
 
     @property

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 KEY_WORDS = (["id"], ["uuid"], ["pk"], ["key"])
 
@@ -57,6 +58,18 @@ def primary_key(field_names: Sequence[str], table: str) -> int | None:
         if split_words(name) in KEY_WORDS or (own and split_words(name) == own)
     ]  # fmt: skip
     return found[0] if len(found) == 1 else None
+
+
+def table_key(fields: Sequence[SourceField], table: str) -> int | None:
+    """Index of the table's own key among its ``fields``: the one field declared its primary
+    key and no foreign key to another table (a key that also references another table is
+    that table's row: ``CPTEVENTS.HADM_ID``); with none declared, by name (`primary_key`). A
+    composite declared key is no single field's: None."""
+    declared = [f.primary_key for f in fields]
+    if any(declared):
+        own = [i for i, f in enumerate(fields) if f.primary_key and not f.declared_table]
+        return own[0] if sum(declared) == 1 and own and "__" not in table else None
+    return primary_key([f.field for f in fields], table)
 
 
 def assign(

@@ -21,7 +21,7 @@ from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_fi
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, primary_key
+from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, table_key
 from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
@@ -64,7 +64,7 @@ class TableDecider:
         decided = dict(decided)
         keys = {}
         for table, rows in tables.items():
-            key_row = primary_key([fields[r].field for r in rows], table[1])
+            key_row = table_key([fields[r] for r in rows], table[1])
             identity = self._identity(decided[table].entity)
             if key_row is not None and identity is not None:
                 keys[table] = (rows[key_row], identity)
