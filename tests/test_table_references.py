@@ -147,9 +147,14 @@ def test_the_tables_own_key_says_what_the_table_is(matcher, monkeypatch):
     its own key's description says each row is a payment (key_leads), and its fields follow."""
     ranked, decided = matcher.rank_tables(_documents("id"))
     assert decided["shop", "documents"].entity == "payment"
+    assert decided["shop", "documents"].why.endswith(
+        "its key 'id' is the payment's id and reads as one"
+    )
     assert [r[0].target for r in ranked][:4:2] == ["payment.payment_id", "payment.status"]
     monkeypatch.setattr(table_references_module, "KEY_LEAD", 0.0)
-    assert matcher.rank_tables(_documents("id"))[1]["shop", "documents"].entity == "invoice"
+    unled = matcher.rank_tables(_documents("id"))[1]["shop", "documents"]
+    assert unled.entity == "invoice"
+    assert "though it reads most as the payment's" in unled.why  # what a person sees
 
 
 def test_a_declared_primary_key_is_the_tables_key_whatever_its_name(matcher):

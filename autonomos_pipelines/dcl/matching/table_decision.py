@@ -19,7 +19,8 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
-from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
+from autonomos_pipelines.dcl.matching.foreign_keys import identity_targets
+from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, weighted_evidence
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, table_key
 from autonomos_pipelines.dcl.matching.table_entity import (
@@ -48,6 +49,7 @@ class TableDecider:
         # each row's targets best first (the caller's, when it has sorted them already)
         self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
+        self._identity_rows = np.where(identity_targets(schema))[0]
 
     def settle(
         self,
@@ -68,7 +70,8 @@ class TableDecider:
             identity = self._identity(decided[table].entity)
             if key_row is not None and identity is not None:
                 keys[table] = (rows[key_row], identity)
-                decided[table] = replace(decided[table], key=fields[rows[key_row]].field)
+                key, reads = fields[rows[key_row]].field, self._key_reads(rows[key_row])
+                decided[table] = replace(decided[table], key=key, key_reads=reads)
         approved = {
             table: {i for key in targets if (i := self.schema.index_of(key)) is not None}
             for table, targets in taken.items()
@@ -199,6 +202,17 @@ class TableDecider:
                 tuple(said.get(index, ())),
             )
         return decided
+
+    def _key_reads(self, row: int) -> str | None:
+        """The entity whose identity field the key ``row``'s evidence fits best (what
+        `table_references.key_leads` counted towards the table's entity)."""
+        ids = self._identity_rows
+        if not len(ids):
+            return None
+        # the evidence before the table's context, as key_leads read it
+        said = {name: self.features[name][row, ids] for name in FEATURES}
+        best = ids[np.argmax(weighted_evidence(said, self.model.weights))]
+        return self.schema.entities[int(self.target_entity[best])]
 
     def _identity(self, entity: str) -> int | None:
         if self.schema.identities:

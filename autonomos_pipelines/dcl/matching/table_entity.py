@@ -28,6 +28,7 @@ class TableEntity:
     key: str | None  # the field taken as the table's own key
     anchored: bool = False  # the table's approved mappings named the entity
     referenced_as: tuple[str, ...] = ()  # other tables' fields that reference it, and as what
+    key_reads: str | None = None  # the entity whose id field the key's evidence fits best
 
     @property
     def why(self) -> str:
@@ -43,7 +44,12 @@ class TableEntity:
             text += (
                 "; referenced by " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
             )
-        return text + (f"; its key {self.key!r} is the {self.entity}'s id" if self.key else "")
+        if not self.key:
+            return text
+        text += f"; its key {self.key!r} is the {self.entity}'s id"
+        if self.key_reads and self.key_reads != self.entity:
+            return text + f", though it reads most as the {self.key_reads}'s"
+        return text + (" and reads as one" if self.key_reads else "")
 
 
 def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
