@@ -56,6 +56,11 @@ def test_a_tables_own_key_and_a_blank_declaration_are_read_as_they_are():
         SourceField("db", "people", "company_id", references="  "),  # blank: read by name
     ]
     assert references(fields, list(tables_of(fields).values())) == [(0, 4)]
+    # as a database declares it: the primary key too (dlt reflects both constraints)
+    fields[2] = SourceField(
+        "db", "company_profiles", "id", references="companies", primary_key=True
+    )
+    assert references(fields, list(tables_of(fields).values())) == [(0, 4)]
 
 
 def test_a_declared_name_matches_its_table_exactly_or_by_a_casing_only_one_table_has():
@@ -131,3 +136,4 @@ def test_a_declared_reference_is_read_from_a_mapping_request():
     assert SourceField.from_json(blank, "fields[0]").references is None  # read by name
     assert not SourceField.from_json(row, "fields[0]").primary_key
     assert SourceField.from_json({**row, "primary_key": True}, "fields[0]").primary_key
+    assert not SourceField.from_json({**row, "primary_key": None}, "fields[0]").primary_key

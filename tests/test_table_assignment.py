@@ -46,8 +46,10 @@ def test_primary_key_is_the_tables_own_id(names, table, expected):
     ("declared", "table", "expected"),
     [
         ({"HADM_ID": None}, "ADMISSIONS", 0),  # declared, whatever its name
-        ({"HADM_ID": "ADMISSIONS"}, "CPTEVENTS", None),  # another table's row: a reference
-        ({"ICUSTAY_ID": None, "ITEMID": None}, "CHARTEVENTS", None),  # composite: no one's
+        ({"HADM_ID": "ADMISSIONS"}, "ADMISSIONS_EXTRA", 0),  # one-to-one extension: its own
+        ({"HADM_ID": None, "id": None}, "contacts", 1),  # composite: the one its name keys
+        ({"ICUSTAY_ID": None, "ITEMID": None}, "CHARTEVENTS", None),  # no name keys it
+        ({"HADM_ID": None}, "invoices__lines", None),  # a child table: no parent's key
         ({}, "contacts", 1),  # none declared: by name
     ],
 )

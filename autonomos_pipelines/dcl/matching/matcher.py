@@ -199,7 +199,7 @@ class Matcher:
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """Candidates per field after its table's joint assignment, and what entity each
         table was decided to be (see table_decision); ``rivals``: per table, the scores of
-        its fields not ranked here (`_rivals`)."""
+        its fields not ranked here (column_margin.rival_scores)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
         scores, (affinity, said, found) = self._combined(

@@ -63,7 +63,7 @@ class SourceField:
         for key in ("type", "description", "entity_description", "references"):
             if data.get(key) is not None and not isinstance(data[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
-        if not isinstance(data.get("primary_key", False), bool):
+        if data.get("primary_key") is not None and not isinstance(data["primary_key"], bool):
             raise SpecError(f"{where}: 'primary_key' must be true or false")
         for key, limit in _STRING_LIMITS.items():
             if data.get(key) is not None:
@@ -78,7 +78,7 @@ class SourceField:
             data.get("entity_description"),
             samples,
             (data.get("references") or "").strip() or None,  # blank: none declared
-            data.get("primary_key", False),
+            bool(data.get("primary_key")),  # null: not declared
         )
 
     @property

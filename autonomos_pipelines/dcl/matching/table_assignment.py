@@ -61,14 +61,16 @@ def primary_key(field_names: Sequence[str], table: str) -> int | None:
 
 
 def table_key(fields: Sequence[SourceField], table: str) -> int | None:
-    """Index of the table's own key among its ``fields``: the one field declared its primary
-    key and no foreign key to another table (a key that also references another table is
-    that table's row: ``CPTEVENTS.HADM_ID``); with none declared, by name (`primary_key`). A
-    composite declared key is no single field's: None."""
-    declared = [f.primary_key for f in fields]
-    if any(declared):
-        own = [i for i, f in enumerate(fields) if f.primary_key and not f.declared_table]
-        return own[0] if sum(declared) == 1 and own and "__" not in table else None
+    """Index of the table's own key among its ``fields``: the field declared its primary key
+    (also when it is a foreign key too: a one-to-one extension's key, ``profiles.id`` of a
+    company); of a composite declared key, the one its name makes the table's key
+    (``(tenant_id, id)``: ``id``); with none declared, by name (`primary_key`)."""
+    declared = [i for i, f in enumerate(fields) if f.primary_key]
+    if len(declared) == 1:
+        return declared[0] if "__" not in table else None
+    if declared:
+        key = primary_key([fields[i].field for i in declared], table)
+        return declared[key] if key is not None else None
     return primary_key([f.field for f in fields], table)
 
 

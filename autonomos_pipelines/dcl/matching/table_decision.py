@@ -1,8 +1,9 @@
 """What each source table is, and its fields' candidates after the table's joint assignment.
 
 A table's entity is the one it has the most affinity for (table_references.table_affinity:
-the mean over its fields of their best score on each entity's fields, what the source's other
-tables call it, its anchor), as the matcher computed it for its table fit. The primary key then
+the mean over its fields of their best score on each entity's fields, what its own key reads
+as, what the source's other tables call it, its anchor), as the matcher computed it for its
+table fit. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
 field whose target is an entity's identity field: that decides what the table feeds.

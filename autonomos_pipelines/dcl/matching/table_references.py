@@ -1,4 +1,5 @@
-"""What the other tables of a source say a table is.
+"""What the other tables of a source say a table is, and what its own key says
+(`key_leads`, at the end).
 
 A table is named for what its source calls it, not for what it is: a billing system's
 ``customers`` hold a company's name and one e-mail, and their fields alone fit a person about
