@@ -39,6 +39,7 @@ from autonomos_pipelines.dcl.matching.scoring import (
     weighted_evidence,
 )
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_assignment import key_rows
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
@@ -57,6 +58,8 @@ TABLE_FIT, REFERENCE_FIT = TABLE_CONTEXT
 # targets per field the table's assignment weighs (table_decision._choices); at least as
 # deep as the confidence reorders
 SETTLE_DEPTH = max(5, TRAINED_RANKS)
+# what `_combined` read of the tables: affinity, references as text and as pairs, key rows
+TableContext = tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]], list[int | None]]
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
@@ -202,7 +205,7 @@ class Matcher:
         its fields not ranked here (column_margin.rival_scores)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
-        scores, (affinity, said, found) = self._combined(
+        scores, (affinity, said, found, keys) = self._combined(
             features, fields, model.weights, anchored, rivals
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
@@ -211,7 +214,7 @@ class Matcher:
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
-        settled, decided = decider.settle(ranked, fields, decided, taken or {}, SETTLE_DEPTH)
+        settled, decided = decider.settle(ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys)
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
@@ -236,15 +239,16 @@ class Matcher:
         weights: dict[str, float] | None,
         anchored: dict[tuple[str, str], int] | None,
         rivals: dict[Table, np.ndarray] | None = None,
-    ) -> tuple[np.ndarray, tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]]:
+    ) -> tuple[np.ndarray, TableContext]:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
-        order), their references as text and as (table, row) pairs, which the table decision
-        and the references' notes read too."""
+        order), their references as text and as (table, row) pairs, and each table's key row
+        (`key_rows`), which the table decision and the references' notes read too."""
         weights = weights or self.model.weights
         scores = weighted_evidence(features, weights)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
+        keys = key_rows(fields, rows_of)
         affinity, said, found = table_affinity(
             self.schema,
             scores,
@@ -254,6 +258,7 @@ class Matcher:
             rows_of,
             anchor,
             self._identity,
+            keys,
         )
         table_of_row = np.empty(len(fields), dtype=np.int64)
         for table, rows in enumerate(rows_of):
@@ -273,7 +278,7 @@ class Matcher:
             for table, rows in zip(tables, rows_of, strict=True)
         ]
         features[COLUMN_MARGIN] = column_margin(combined, rows_of, others)
-        return combined, (affinity, said, found)
+        return combined, (affinity, said, found, keys)
 
     def candidates(
         self,

@@ -74,6 +74,16 @@ def table_key(fields: Sequence[SourceField], table: str) -> int | None:
     return primary_key([f.field for f in fields], table)
 
 
+def key_rows(fields: Sequence[SourceField], tables: Sequence[Sequence[int]]) -> list[int | None]:
+    """Per table (its rows of ``fields``), the row of its own key (`table_key`), None when
+    it has none: read once per chunk by what a table is, its references and its assignment."""
+    found: list[int | None] = []
+    for rows in tables:
+        key = table_key([fields[r] for r in rows], fields[rows[0]].source_entity)
+        found.append(rows[key] if key is not None else None)
+    return found
+
+
 def assign(
     scores: np.ndarray, choices: dict[int, Sequence[int]], held: dict[int, int | None]
 ) -> dict[int, int | None]:

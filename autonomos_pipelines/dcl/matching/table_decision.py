@@ -23,7 +23,7 @@ from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.foreign_keys import identity_targets
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, weighted_evidence
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests, table_key
+from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests
 from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
@@ -59,19 +59,20 @@ class TableDecider:
         decided: dict[Table, TableEntity],
         taken: Taken,
         depth: int,
+        key_rows: Sequence[int | None],
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
         """The candidates after each table's joint assignment, given what the tables were
-        decided to be (`entities_of`); the decisions, each with its table's key."""
+        decided to be (`entities_of`) and their key rows (`table_assignment.key_rows`, in
+        `tables_of` order); the decisions, each with its table's key."""
         choices = self._choices(ranked, depth)
         tables = tables_of(fields)
         decided = dict(decided)
         keys = {}
-        for table, rows in tables.items():
-            key_row = table_key([fields[r] for r in rows], table[1])
+        for table, key_row in zip(tables, key_rows, strict=True):
             identity = self._identity(decided[table].entity)
             if key_row is not None and identity is not None:
-                keys[table] = (rows[key_row], identity)
-                key, reads = fields[rows[key_row]].field, self._key_reads(rows[key_row])
+                keys[table] = (key_row, identity)
+                key, reads = fields[key_row].field, self._key_reads(key_row)
                 decided[table] = replace(decided[table], key=key, key_reads=reads)
         approved = {
             table: {i for key in targets if (i := self.schema.index_of(key)) is not None}

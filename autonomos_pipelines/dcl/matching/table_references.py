@@ -23,7 +23,7 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import singular, table_key
+from autonomos_pipelines.dcl.matching.table_assignment import key_rows, singular
 from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
@@ -34,7 +34,9 @@ KEY_LEAD = 0.75
 
 
 def references(
-    fields: Sequence[SourceField], tables: Sequence[Sequence[int]]
+    fields: Sequence[SourceField],
+    tables: Sequence[Sequence[int]],
+    keys: Sequence[int | None] | None = None,
 ) -> list[tuple[int, int]]:
     """(referenced table, referencing row): a field of another table of the same source that
     is declared a foreign key to it (`SourceField.references`: the table's name as given, or
@@ -42,15 +44,15 @@ def references(
     table's singular name and ``id`` (``customer_id``, ``Contact__ContactID`` for
     ``contacts``). A nested table (``invoices__lines``) is nobody's reference by name, and a
     table's own key is never a reference (``profiles.id`` declared a key to ``companies``
-    is a one-to-one extension's key)."""
+    is a one-to-one extension's key; ``keys``: each table's key row, `key_rows`)."""
+    keys = key_rows(fields, tables) if keys is None else keys
+    own_keys = {row for row in keys if row is not None}
     named: dict[tuple[str, str], int | None] = {}
     exact: dict[tuple[str, str], int] = {}
     folded: dict[tuple[str, str], int | None] = {}
-    table_of_row, own_keys = {}, set()
+    table_of_row = {}
     for table, rows in enumerate(tables):
         table_of_row.update(dict.fromkeys(rows, table))
-        key = table_key([fields[r] for r in rows], fields[rows[0]].source_entity)
-        own_keys.update([rows[key]] if key is not None else [])
         source = fields[rows[0]]
         exact[source.source_system, source.source_entity] = table
         lower = (source.source_system, source.source_entity.strip().lower())
@@ -137,14 +139,16 @@ def table_affinity(
     tables: Sequence[Sequence[int]],
     anchors: Sequence[int | None],
     identity: np.ndarray,
+    keys: Sequence[int | None],
 ) -> tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]:
     """(tables x entities): what each table's fields fit and its own key says (`key_leads`;
-    ``identity``: per target, whether it is an entity's identity field), plus what references
+    ``identity``: per target, whether it is an entity's identity field; ``keys``: each table's
+    key row, `key_rows`), plus what references
     to it say (read from the tables' anchored decisions), its anchor ahead; its references as
     text; and the references themselves (`references`)."""
     fitted = entity_affinity(scores, target_entity, len(schema.entities), tables)
-    fitted += key_leads(scores, identity, target_entity, fields, tables, len(schema.entities))
-    found = references(fields, tables)
+    fitted += key_leads(scores, identity, target_entity, keys, len(schema.entities))
+    found = references(fields, tables, keys)
     leads, said = reference_leads(
         schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables, found
     )
@@ -155,25 +159,23 @@ def key_leads(
     scores: np.ndarray,
     identity: np.ndarray,
     target_entity: np.ndarray,
-    fields: Sequence[SourceField],
-    tables: Sequence[Sequence[int]],
+    keys: Sequence[int | None],
     entities: int,
 ) -> np.ndarray:
-    """(tables x entities) to add to the tables' affinity: what a table's own key
-    (`table_key`) says the table is. Its evidence on each entity's identity field, less its
+    """(tables x entities) to add to the tables' affinity: what a table's own key (its row in
+    ``keys``, `key_rows`) says the table is. Its evidence on each entity's identity field, less its
     best, times KEY_LEAD: Paddle's ``transactions.id``, "Unique Paddle ID for this
     transaction", names a payment, whose amount, status and currency then read as a
     payment's rather than an invoice's. A key that says nothing (a bare ``id``) scores the
     identities alike and moves nothing much. An entity with no identity field is not what a
     key names: it gets the key's worst."""
-    leads = np.zeros((len(tables), entities), dtype=scores.dtype)
+    leads = np.zeros((len(keys), entities), dtype=scores.dtype)
     identities = np.where(identity)[0]
     if not len(identities):
         return leads
-    for table, rows in enumerate(tables):
-        key = table_key([fields[r] for r in rows], fields[rows[0]].source_entity)
+    for table, key in enumerate(keys):
         if key is not None:
-            said = scores[rows[key], identities]
+            said = scores[key, identities]
             leads[table] = KEY_LEAD * (said.min() - said.max())
             leads[table, target_entity[identities]] = KEY_LEAD * (said - said.max())
     return leads
