@@ -8,7 +8,7 @@ unseen systems' labels too). Each system is scored with confidence trees fitted 
 Per system: top-1 / top-3 / MRR over fields with a counterpart; auto-approved share of those;
 precision of all auto-approvals (a field with no counterpart auto-approved to anything is
 wrong); abstention: share of no-counterpart fields not auto-approved; LLM share: fields a key
-would send to the LLM (below auto-approval).
+would send to the LLM (resolver.asks_llm: below auto-approval, not held by a rule alone).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import metrics
 import numpy as np
 import results_log
 
+from autonomos_pipelines.dcl.matching.resolver import asks_llm
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 
@@ -45,7 +46,7 @@ def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
         "abstention": sum(1 for r in no_match if r not in auto) / len(no_match)
         if no_match
         else 1.0,
-        "llm_share": 1 - len(auto) / len(ranked),
+        "llm_share": sum(1 for r in ranked if asks_llm(r.candidates)) / len(ranked),
     }
 
 

@@ -25,7 +25,7 @@ from autonomos_pipelines.dcl.matching.field_text import (
     unwrapped,
 )
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
-from autonomos_pipelines.dcl.matching.resolver import Resolver
+from autonomos_pipelines.dcl.matching.resolver import Resolver, asks_llm
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets, targets_from_json
 
@@ -288,6 +288,33 @@ def test_llm_only_below_threshold_and_never_auto_approves(matcher):
             assert after.method == "rag" and after.status == "auto_approved"
         elif after.method == "llm":
             assert after.status != "auto_approved" and after.confidence <= 0.84
+
+
+def test_llm_is_not_asked_about_a_sure_match_a_rule_holds_for_a_person(matcher):
+    """A table's key is sure to be the ticket's id, but which canonical table a source table
+    feeds is a person's call (capped at 0.84, a note says why): the LLM, which can approve
+    nothing, is not asked, and the note reaches the reviewer. An unsure field still asks."""
+    fields = [
+        field("id", entity="tickets", type="string", samples=("T-1001", "T-1002")),
+        field("subject", entity="tickets"),
+        field("status", entity="tickets", samples=("open", "solved")),
+        field("priority", entity="tickets", samples=("high", "low")),
+        field("requester_email", entity="tickets"),
+    ]
+    without_llm = {r.field.field: r for r in Resolver(matcher).resolve(fields)}
+    held, unsure = without_llm["id"], without_llm["requester_email"]
+    assert held.mapping == "ticket.ticket_id" and held.confidence == 0.84
+    assert held.candidates[0].note and unsure.confidence < 0.6
+    assert not asks_llm(held.candidates) and asks_llm(unsure.candidates)
+    reply = json.dumps({"target": None, "confidence": 0.9, "reason": "nothing fits"})
+    llm, calls = advisor([gemini_reply(reply) for _ in fields])
+    with_llm = {r.field.field: r for r in Resolver(matcher, llm=llm).resolve(fields)}
+    prompts = [call["contents"][0]["parts"][0]["text"] for call in calls]
+    assert len(calls) == 1 and "requester_email" in prompts[0]
+    kept = with_llm["id"]
+    assert (kept.method, kept.mapping, kept.status) == ("rag", "ticket.ticket_id", "pending_review")
+    assert kept.reason == held.candidates[0].note
+    assert with_llm["requester_email"].method == "llm"
 
 
 def test_parse_answer_accepts_null_target():

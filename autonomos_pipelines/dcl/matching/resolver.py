@@ -16,9 +16,22 @@ from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity, Taken
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, LLM_CEILING, REVIEW
+from autonomos_pipelines.dcl.matching.thresholds import (
+    AUTO_APPROVE,
+    CONTESTED_CEILING,
+    LLM_CEILING,
+    REVIEW,
+)
 
-__all__ = ["AUTO_APPROVE", "REVIEW", "RegistryHit", "Resolution", "Resolver", "status_for"]
+__all__ = [
+    "AUTO_APPROVE",
+    "REVIEW",
+    "RegistryHit",
+    "Resolution",
+    "Resolver",
+    "asks_llm",
+    "status_for",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,18 @@ def status_for(confidence: float) -> str:
     if confidence >= AUTO_APPROVE:
         return "auto_approved"
     return "pending_review" if confidence >= REVIEW else "unmapped"
+
+
+def asks_llm(candidates: Sequence[Candidate]) -> bool:
+    """Whether the LLM is asked about a field with these candidates: when retrieval is not
+    sure, but not when a rule alone holds retrieval's sure first choice for a person (capped
+    at CONTESTED_CEILING, its note saying why: an entity's identity field, a target of
+    another entity or of another field of the table). The LLM can approve nothing either;
+    its answer would only replace that note, or leave unmapped a field retrieval is sure of."""
+    best = candidates[0] if candidates else None
+    if best is None or best.confidence >= AUTO_APPROVE:
+        return False
+    return not (best.note and best.confidence >= CONTESTED_CEILING)
 
 
 class Resolver:
@@ -136,7 +161,7 @@ class Resolver:
                 "auto_approved",
                 "retrieval evidence above the threshold",
             )
-        if self.llm is not None and candidates:
+        if self.llm is not None and asks_llm(candidates):
             answer = self.llm.choose(source, candidates, tenant_id)
             if answer is not None:
                 if answer.target is None:
