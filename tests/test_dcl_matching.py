@@ -28,6 +28,7 @@ from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolver, asks_llm
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets, targets_from_json
+from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
 
 @pytest.mark.parametrize(
@@ -290,10 +291,10 @@ def test_llm_only_below_threshold_and_never_auto_approves(matcher):
             assert after.status != "auto_approved" and after.confidence <= 0.84
 
 
-def test_llm_is_not_asked_about_a_sure_match_a_rule_holds_for_a_person(matcher):
-    """A table's key is sure to be the ticket's id, but which canonical table a source table
-    feeds is a person's call (capped at 0.84, a note says why): the LLM, which can approve
-    nothing, is not asked, and the note reaches the reviewer. An unsure field still asks."""
+def test_llm_is_not_asked_about_a_field_a_rule_holds_for_a_person(matcher):
+    """`id` is the tickets table's own key: a rule gives it the ticket's id and holds it for a
+    person at CONTESTED_CEILING, its note saying why. The LLM, which can approve nothing, is
+    not asked about it, and the note reaches the reviewer. An unsure field still asks."""
     fields = [
         field("id", entity="tickets", type="string", samples=("T-1001", "T-1002")),
         field("subject", entity="tickets"),
@@ -303,8 +304,9 @@ def test_llm_is_not_asked_about_a_sure_match_a_rule_holds_for_a_person(matcher):
     ]
     without_llm = {r.field.field: r for r in Resolver(matcher).resolve(fields)}
     held, unsure = without_llm["id"], without_llm["requester_email"]
-    assert held.mapping == "ticket.ticket_id" and held.confidence == 0.84
-    assert held.candidates[0].note and unsure.confidence < 0.6
+    assert held.mapping == "ticket.ticket_id" and held.confidence == CONTESTED_CEILING
+    assert held.candidates[0].held and held.candidates[0].note
+    assert not unsure.candidates[0].held and unsure.confidence < REVIEW
     assert not asks_llm(held.candidates) and asks_llm(unsure.candidates)
     reply = json.dumps({"target": None, "confidence": 0.9, "reason": "nothing fits"})
     llm, calls = advisor([gemini_reply(reply) for _ in fields])

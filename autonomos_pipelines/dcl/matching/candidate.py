@@ -19,6 +19,9 @@ class Candidate:
     score: float
     features: Mapping[str, float] = field(default_factory=dict, compare=False)
     note: str = field(default="", compare=False)  # why the table's other fields changed it
+    # capped for a person by a rule rather than by its evidence: an entity's identity field,
+    # another entity's target, a target its table gave another field (table_decision)
+    held: bool = field(default=False, compare=False)
 
 
 class FeatureRow(Mapping[str, float]):

@@ -62,15 +62,17 @@ def status_for(confidence: float) -> str:
 
 
 def asks_llm(candidates: Sequence[Candidate]) -> bool:
-    """Whether the LLM is asked about a field with these candidates: when retrieval is not
-    sure, but not when a rule alone holds retrieval's sure first choice for a person (capped
-    at CONTESTED_CEILING, its note saying why: an entity's identity field, a target of
-    another entity or of another field of the table). The LLM can approve nothing either;
-    its answer would only replace that note, or leave unmapped a field retrieval is sure of."""
+    """Whether the LLM is asked about a field with these candidates: when retrieval has not
+    auto-approved it, but not when a rule has decided its first choice and holds it for a
+    person at CONTESTED_CEILING (`Candidate.held`, its note saying why: an entity's identity
+    field, the table's own key, a target of another entity or of another field of the
+    table). The LLM can approve nothing either; its answer would only replace that note, or
+    leave the field unmapped. A note that caps nothing (what a reference points at, the
+    score and the trees preferring different targets) still asks."""
     best = candidates[0] if candidates else None
     if best is None or best.confidence >= AUTO_APPROVE:
         return False
-    return not (best.note and best.confidence >= CONTESTED_CEILING)
+    return not (best.held and best.confidence >= CONTESTED_CEILING)
 
 
 class Resolver:

@@ -148,7 +148,7 @@ class TableDecider:
         never automatic, however sure the match."""
         identities = self._identities
         capped = [
-            replace(c, confidence=min(CONTESTED_CEILING, c.confidence))
+            replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
             if c.target in identities else c
             for c in candidates
         ]  # fmt: skip
@@ -164,7 +164,7 @@ class TableDecider:
         canonical table: possible (a denormalised export), never automatic."""
         capped = [
             c if c.target.split(".", 1)[0] == entity
-            else replace(c, confidence=min(CONTESTED_CEILING, c.confidence))
+            else replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
             for c in candidates
         ]  # fmt: skip
         first = capped[0] if capped else None
@@ -239,15 +239,18 @@ class TableDecider:
                 confidence = CONTESTED_CEILING  # a structural guess: a person confirms it
             if confidence >= REVIEW:
                 shown = {n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES}
-                capped.append(
-                    Candidate(self.keys[alternative], round(confidence, 4), round(score, 4), shown)
-                )
+                given = Candidate(self.keys[alternative], round(confidence, 4), round(score, 4))
+                capped.append(replace(given, features=shown, held=True))
             else:  # a person sees the contested first choice instead
                 alternative = None
         for candidate in candidates:
             if alternative is None or candidate.target != self.keys[alternative]:
                 capped.append(
-                    replace(candidate, confidence=min(CONTESTED_CEILING, candidate.confidence))
+                    replace(
+                        candidate,
+                        confidence=min(CONTESTED_CEILING, candidate.confidence),
+                        held=True,
+                    )
                 )
         capped[0] = replace(capped[0], note=self._why(contest, fields))
         return capped[: len(candidates)]
