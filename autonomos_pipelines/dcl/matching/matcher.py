@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
@@ -20,24 +19,24 @@ from autonomos_pipelines.dcl.matching.column_margin import (
     mapped_rivals,
     rival_scores,
 )
-from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.feature_names import TABLE_CONTEXT
-from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import (
     identity_targets,
     pointed_at,
     reference_fit,
     reference_notes,
 )
+from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
     default_model,
     weighted_evidence,
 )
+from autonomos_pipelines.dcl.matching.semantic_evidence import SemanticEvidence
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import key_rows
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
@@ -87,19 +86,8 @@ class Matcher:
         self.model = model or default_model()
         self.examples = examples
         targets, entities = schema.targets, schema.entities
-        value_texts = [t.values_text if schema.fuzzy_values else "" for t in targets]
-        texts = [t.name_text for t in targets] + [t.full_text for t in targets]
-        texts += [t.description_text for t in targets] + [schema.entity_text(e) for e in entities]
-        # one call, so the encoder batches all of them by length (values: kept for below)
-        vectors = embedder.encode(texts + [v for v in value_texts if v])[: len(texts)]
-        names, full, descriptions, self._entity_vectors = np.split(
-            vectors, np.cumsum([len(targets)] * 3)
-        )
-        self._target_names, self._target_texts = names, full
-        self._target_descriptions = descriptions
-        self._target_values = _encode_where(embedder, value_texts)
-        self._target_entity = np.array([entities.index(t.entity) for t in targets])
-        self._target_reference = np.array([_referenced_entity(t.name, entities) for t in targets])
+        self._semantic = SemanticEvidence(schema, embedder)
+        self._target_entity = self._semantic.target_entity
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
         # per target key, the entity it is a foreign key to (None: none), for the notes
@@ -107,39 +95,29 @@ class Matcher:
             t.key: entities[e] if e >= 0 else None
             for t, e in zip(targets, self._pointed_at.tolist(), strict=True)
         }
-        self._vocabulary: dict[str, int] = {}
-        self._target_tokens = self._token_matrix([t.tokens for t in targets], grow=True)
-        self._value_index: dict[str, list[int]] = {}
-        for i, target in enumerate(targets):
-            for value in {v.strip().lower() for v in target.values}:
-                self._value_index.setdefault(value, []).append(i)
-        self._type_rows: dict[str | None, np.ndarray] = {}
-        self._pattern_rows: dict[str | None, np.ndarray] = {}
+        self._lexical = LexicalEvidence(schema)
 
     # public ----------------------------------------------------------------------------------
     def features(
         self, fields: Sequence[SourceField], tenant_id: TenantId | None = None
     ) -> dict[str, np.ndarray]:
         """Every feature as a (fields x targets) matrix, in `scoring.FEATURES` order."""
-        names = self.embedder.encode([f.name_text for f in fields])
-        texts = self.embedder.encode([f.full_text for f in fields])
-        descriptions = self.embedder.encode([f.description_text for f in fields])
-        entities = self.embedder.encode([f.entity_text for f in fields])
+        similar = self._semantic.similarities(fields)
         example, own = self._example_matrices(fields, tenant_id)
-        cross = names @ self._target_descriptions.T + descriptions @ self._target_names.T
+        lexical = self._lexical
         return {
-            "name_similarity": names @ self._target_names.T,
-            "text_similarity": texts @ self._target_texts.T,
-            "cross_similarity": cross / 2,
-            "reference_similarity": self._reference_similarity(fields, texts),
-            "token_overlap": self._token_overlap(fields),
-            "entity_similarity": (entities @ self._entity_vectors.T)[:, self._target_entity],
+            "name_similarity": similar["name_similarity"],
+            "text_similarity": similar["text_similarity"],
+            "cross_similarity": similar["cross_similarity"],
+            "reference_similarity": similar["reference_similarity"],
+            "token_overlap": lexical.token_overlap(fields),
+            "entity_similarity": similar["entity_similarity"],
             "example_similarity": example,
             "own_example": own,
-            "type_fit": np.stack([self._type_row(f.type) for f in fields]),
-            "pattern_fit": np.stack([self._pattern_row(f.pattern) for f in fields]),
-            "value_overlap": self._value_overlap(fields),
-            "value_similarity": self._value_similarity(fields),
+            "type_fit": lexical.type_fit(fields),
+            "pattern_fit": lexical.pattern_fit(fields),
+            "value_overlap": lexical.value_overlap(fields),
+            "value_similarity": self._semantic.value_similarity(fields),
         }
 
     def rank(
@@ -317,72 +295,6 @@ class Matcher:
         ]
 
     # internals -------------------------------------------------------------------------------
-    def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:
-        rows, cols = [], []
-        for row, tokens in enumerate(token_sets):
-            for token in tokens:
-                if grow:
-                    self._vocabulary.setdefault(token, len(self._vocabulary))
-                if token in self._vocabulary:
-                    rows.append(row)
-                    cols.append(self._vocabulary[token])
-        shape = (len(token_sets), max(len(self._vocabulary), 1))
-        return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
-
-    def _token_overlap(self, fields: Sequence[SourceField]) -> np.ndarray:
-        source = self._token_matrix([f.tokens for f in fields], grow=False)
-        shared = (source @ self._target_tokens.T).toarray()
-        sizes = np.array([len(f.tokens) for f in fields], np.float32)[:, None]
-        target_sizes = np.asarray(self._target_tokens.sum(axis=1)).reshape(1, -1)
-        return 2 * shared / np.maximum(sizes + target_sizes, 1.0)
-
-    def _type_row(self, source_type: str | None) -> np.ndarray:
-        if source_type not in self._type_rows:
-            self._type_rows[source_type] = np.array(
-                [type_compatibility(source_type, t.type) for t in self.schema.targets], np.float32
-            )
-        return self._type_rows[source_type]
-
-    def _pattern_row(self, pattern: str | None) -> np.ndarray:
-        if pattern not in self._pattern_rows:
-            self._pattern_rows[pattern] = np.array(
-                [pattern_agreement(pattern, t) for t in self.schema.targets], np.float32
-            )
-        return self._pattern_rows[pattern]
-
-    def _value_overlap(self, fields: Sequence[SourceField]) -> np.ndarray:
-        overlap = np.zeros((len(fields), len(self.schema.targets)), np.float32)
-        if not self._value_index:
-            return overlap
-        for row, source in enumerate(fields):
-            values = {s.strip().lower() for s in source.samples if s.strip()}
-            for value in values:
-                for i in self._value_index.get(value, ()):
-                    overlap[row, i] += 1.0 / len(values)
-        return overlap
-
-    def _reference_similarity(self, fields: Sequence[SourceField], texts: np.ndarray) -> np.ndarray:
-        """For identifier fields: how well the field's words describe the entity a target
-        foreign key points at (`HADM_ID`, "a patient hospital stay" -> `*.visit_occurrence_id`)."""
-        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
-        is_identifier = np.array([_is_identifier(f.field) for f in fields])
-        references = np.where(self._target_reference >= 0)[0]
-        if not is_identifier.any() or not len(references):
-            return similarity
-        to_entities = texts[is_identifier] @ self._entity_vectors.T
-        rows = np.where(is_identifier)[0][:, None]
-        similarity[rows, references] = to_entities[:, self._target_reference[references]]
-        return similarity
-
-    def _value_similarity(self, fields: Sequence[SourceField]) -> np.ndarray:
-        """Embedding similarity of the field's sample values and the target's known values:
-        `pT2, pT1c` resembles `T1, T2, T1a` though no value is shared."""
-        similarity = np.zeros((len(fields), len(self.schema.targets)), np.float32)
-        texts = [f.samples_text for f in fields]
-        if not any(texts) or not self._target_values.any():
-            return similarity
-        return _encode_where(self.embedder, texts) @ self._target_values.T
-
     def _encode_ahead(self, fields: Sequence[SourceField]) -> None:
         """Every text `features` will ask of these fields, encoded in one call: the encoder
         batches texts by length, and one chunk's few new texts of each length made small,
@@ -392,7 +304,7 @@ class Matcher:
         texts += [f.entity_text for f in fields]
         if self.examples is not None:
             texts += [f.example_text for f in fields]
-        if self._target_values.any():
+        if self._semantic.has_values:
             texts += [f.samples_text for f in fields if f.samples_text]
         self.embedder.encode(list(dict.fromkeys(texts)))
 
@@ -407,24 +319,3 @@ class Matcher:
         return self.examples.nearest_matrices(
             vectors, EXAMPLE_NEIGHBOURS, tenant_id, self.schema.index_of, shape[1]
         )
-
-
-def _encode_where(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Embeddings of the non-empty texts; zero vectors for the empty ones."""
-    vectors = embedder.encode([text or "-" for text in texts])
-    vectors[[i for i, text in enumerate(texts) if not text]] = 0.0
-    return vectors
-
-
-def _is_identifier(name: str) -> bool:
-    words = split_words(name)
-    return len(words) >= 2 and words[-1] in ("id", "key")
-
-
-def _referenced_entity(name: str, entities: Sequence[str]) -> int:
-    """`visit_occurrence_id` -> index of entity `visit_occurrence`; -1 when none is named."""
-    words = split_words(name)
-    if len(words) < 2 or words[-1] not in ("id", "key"):
-        return -1
-    stem = "_".join(words[:-1])
-    return entities.index(stem) if stem in entities else -1
