@@ -3,6 +3,10 @@ and leaving the dataset out (weights and confidence trees both fitted without it
 reorder each field's first candidates, so they must not have seen its labels either).
 
 .venv/bin/python bench/public_benchmarks.py   # appends to bench/results.md
+
+Each line: HitRate@1/3/5, MRR and Recall@GT over the queries with a gold target, then the
+pipeline's decisions as unseen_benchmark.py counts them (auto-approved share of those,
+precision of every auto-approval, abstention on the queries with no gold target, LLM share).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import fit_weights
 import metrics
 import numpy as np
 import results_log
+import unseen_benchmark
 
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
 
@@ -53,11 +58,17 @@ def _line(name: str, ranked: list[evaluation.Ranked]) -> str:
     gold = [r.gold for r in ranked]
     hits = [round(100 * metrics.hit_rate(targets, gold, k), 1) for k in (1, 3, 5)]
     scored = [(i, c.target, c.score) for i, r in enumerate(ranked) for c in r.candidates[:20]]
+    s = unseen_benchmark.summarise(ranked)
+    none = s["fields"] - s["mappable"]
+    abstained = f"{100 * s['abstention']:.1f} % of {none} with none" if none else "none without"
     return (
         f"- {name}: HitRate@1/3/5 {hits[0]} / {hits[1]} / {hits[2]}, "
         f"MRR {metrics.mrr(targets, gold):.3f}, "
         f"Recall@GT {metrics.recall_at_ground_truth(scored, gold):.3f} "
-        f"({sum(1 for g in gold if g)} queries with a gold target)"
+        f"({sum(1 for g in gold if g)} queries with a gold target); "
+        f"auto-approved {100 * s['auto_rate']:.1f} % of those at "
+        f"{100 * s['auto_precision']:.1f} % precision, abstention {abstained}, "
+        f"LLM share {100 * s['llm_share']:.1f} %"
     )
 
 
