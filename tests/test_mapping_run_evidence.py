@@ -46,3 +46,6 @@ def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env, mon
             features = candidate["features"]
             assert features["name_similarity"] != 0  # the name always says something
             assert 0 not in features.values()  # a feature at 0 is left out
+            # stored as JSON numbers, numpy's included, never as their text
+            numbers = [candidate["confidence"], *features.values()]
+            assert all(type(value) in (int, float) for value in numbers), numbers
