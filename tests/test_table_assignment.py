@@ -15,6 +15,7 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import (
     assign,
     contests,
+    key_rows,
     primary_key,
     table_key,
 )
@@ -60,6 +61,26 @@ def test_a_declared_primary_key_is_the_tables_key(declared, table, expected):
         for n in names
     ]
     assert table_key(fields, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("fresh", "mapped", "expected"),
+    [
+        (["id", "email"], [], 0),  # nothing mapped yet: by name
+        (["uuid", "email"], ["id"], None),  # a new `uuid` beside a mapped `id` is no key
+        (["email", "name"], ["id"], None),  # the key is mapped: no new field is it
+        (["uuid*", "email"], ["id"], 0),  # declared the key (`*`), though new
+        (["email", "contact_id"], ["created_at"], 1),  # mapped fields that key nothing
+    ],
+)
+def test_a_tables_key_is_sought_among_its_mapped_fields_too(fresh, mapped, expected):
+    """On a later pass the key is the whole table's: key_rows reads its mapped fields too."""
+
+    def source(name):
+        return SourceField("crm", "contacts", name.rstrip("*"), primary_key=name.endswith("*"))
+
+    fields, known = [source(n) for n in fresh], {("crm", "contacts"): [source(n) for n in mapped]}
+    assert key_rows(fields, [list(range(len(fields)))], known) == [expected]
 
 
 SCORES = np.array([[5.0, 4.0, 1.0], [5.5, 1.0, 0.5], [4.5, 4.4, 3.0]])

@@ -160,9 +160,10 @@ class Matcher:
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
                 features = self.features(chunk_fields, tenant_id)
-                rivals = rival_scores(mapped_rivals(chunk_fields, known), scored)
+                mapped = mapped_rivals(chunk_fields, known)
+                rivals = rival_scores(mapped, scored)
                 decided, tables = self.decide(
-                    features, chunk_fields, top_k, taken=taken, rivals=rivals
+                    features, chunk_fields, top_k, taken=taken, rivals=rivals, mapped=mapped
                 )
                 entities.update(tables)
                 for i, candidates in zip(chunk, decided, strict=True):
@@ -177,14 +178,16 @@ class Matcher:
         model: ScoringModel | None = None,
         taken: Taken | None = None,
         rivals: dict[Table, np.ndarray] | None = None,
+        mapped: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """Candidates per field after its table's joint assignment, and what entity each
-        table was decided to be (see table_decision); ``rivals``: per table, the scores of
-        its fields not ranked here (column_margin.rival_scores)."""
+        table was decided to be (see table_decision); ``mapped``: per table, its fields
+        not ranked here (already mapped), ``rivals`` their scores
+        (column_margin.rival_scores)."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
         scores, (affinity, said, found, keys) = self._combined(
-            features, fields, model.weights, anchored, rivals
+            features, fields, model.weights, anchored, rivals, mapped
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         # as deep as the table's assignment reads, whatever top_k: the first never depends on it
@@ -217,16 +220,18 @@ class Matcher:
         weights: dict[str, float] | None,
         anchored: dict[tuple[str, str], int] | None,
         rivals: dict[Table, np.ndarray] | None = None,
+        mapped: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[np.ndarray, TableContext]:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
         order), their references as text and as (table, row) pairs, and each table's key row
-        (`key_rows`), which the table decision and the references' notes read too."""
+        (`key_rows`, sought among its ``mapped`` fields too), which the table decision and
+        the references' notes read too."""
         weights = weights or self.model.weights
         scores = weighted_evidence(features, weights)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
-        keys = key_rows(fields, rows_of)
+        keys = key_rows(fields, rows_of, mapped)
         affinity, said, found = table_affinity(
             self.schema,
             scores,

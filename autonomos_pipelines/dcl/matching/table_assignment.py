@@ -13,7 +13,7 @@ person decides. The primary key's identity mapping is a structural guess, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,13 +74,22 @@ def table_key(fields: Sequence[SourceField], table: str) -> int | None:
     return primary_key([f.field for f in fields], table)
 
 
-def key_rows(fields: Sequence[SourceField], tables: Sequence[Sequence[int]]) -> list[int | None]:
+def key_rows(
+    fields: Sequence[SourceField],
+    tables: Sequence[Sequence[int]],
+    mapped: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
+) -> list[int | None]:
     """Per table (its rows of ``fields``), the row of its own key (`table_key`), None when
-    it has none: read once per chunk by what a table is, its references and its assignment."""
+    it has none: read once per chunk by what a table is, its references and its assignment.
+    ``mapped``: per table, its fields already mapped, among which the key is sought too, as
+    if the whole table were ranked at once (a ``uuid`` added beside a mapped ``id`` is not
+    the table's key; two names that both say key leave it undecided)."""
     found: list[int | None] = []
     for rows in tables:
-        key = table_key([fields[r] for r in rows], fields[rows[0]].source_entity)
-        found.append(rows[key] if key is not None else None)
+        first = fields[rows[0]]
+        known = (mapped or {}).get((first.source_system, first.source_entity), ())
+        key = table_key([fields[r] for r in rows] + list(known), first.source_entity)
+        found.append(rows[key] if key is not None and key < len(rows) else None)
     return found
 
 
