@@ -1,8 +1,9 @@
 """registry.mapped_fields: a table's fields already mapped, the context a new field of the
-table is ranked in (column_margin)."""
+table is ranked in (column_margin); other_fields: all its fields seen before, among which its
+key is sought (table_assignment.key_rows)."""
 
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields
+from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields, other_fields
 from autonomos_pipelines.dcl.registry.store import Mapping
 
 
@@ -27,3 +28,15 @@ def test_the_new_fields_tables_mapped_fields_only():
     found = mapped_fields(index, observed, [observed[3]])
     assert found == {("crm", "Deals"): [observed[0]]}
     assert mapped_fields(index, observed, []) == {}
+
+
+def test_the_new_fields_tables_other_fields_whatever_their_state():
+    observed = [
+        SourceField("crm", "Deals", "id"),  # waiting for a person: seen all the same
+        SourceField("crm", "deals", "title"),  # the table under another casing
+        SourceField("crm", "Deals", "deal_status"),  # the new field itself
+        SourceField("crm", "Persons", "email"),  # another table
+    ]
+    found = other_fields(observed, [observed[2]])
+    assert found == {("crm", "Deals"): [observed[0], observed[1]]}
+    assert other_fields(observed, []) == {}

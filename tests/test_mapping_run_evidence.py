@@ -1,6 +1,7 @@
 """What a mapping pass stores with each decision it writes (dcl/mapping_run.py), on real
 PostgreSQL: the candidates, each with the features that say something about it; and the pass
-holds off the cyclic collector while it resolves, giving it back after."""
+holds off the cyclic collector while it resolves, giving it back after; a later pass seeks a
+table's key among its fields seen before."""
 
 from __future__ import annotations
 
@@ -46,6 +47,30 @@ def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env, mon
             features = candidate["features"]
             assert features["name_similarity"] != 0  # the name always says something
             assert 0 not in features.values()  # a feature at 0 is left out
-            # stored as JSON numbers, numpy's included, never as their text
+            # stored as JSON numbers, never as their text, whatever writes the JSON
             numbers = [candidate["confidence"], *features.values()]
             assert all(type(value) in (int, float) for value in numbers), numbers
+
+
+def test_a_later_pass_seeks_the_tables_key_among_fields_waiting_for_a_person(env):
+    """`id` is the contacts' key; its identity mapping waits for a person after the first
+    pass. A `uuid` added later is not taken for the table's key (which would propose it for
+    contact.contact_id too, a second claim on the identity): the key is sought among the
+    table's fields seen before, whatever their state."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+
+    def contact(name, *samples):
+        return SourceField("zorg", "contacts", name, "text", samples=samples)
+
+    first = [
+        contact("id", "1001", "1002"),
+        contact("email", "a@b.com", "c@d.org"),
+        contact("first_name", "Ann", "Bob"),
+        contact("last_name", "Lee", "Kim"),
+    ]
+    done = {o.source.field: o for o in map_tenant_fields(registry, "acme", first).outcomes}
+    assert (done["id"].status, done["id"].target) == ("pending_review", "contact.contact_id")
+    later = map_tenant_fields(registry, "acme", [*first, contact("uuid", "9f1c0a", "77e2b4")])
+    (uuid,) = [o for o in later.outcomes if o.source.field == "uuid"]
+    assert uuid.target != "contact.contact_id", uuid

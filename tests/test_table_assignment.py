@@ -67,20 +67,36 @@ def test_a_declared_primary_key_is_the_tables_key(declared, table, expected):
     ("fresh", "mapped", "expected"),
     [
         (["id", "email"], [], 0),  # nothing mapped yet: by name
-        (["uuid", "email"], ["id"], None),  # a new `uuid` beside a mapped `id` is no key
-        (["email", "name"], ["id"], None),  # the key is mapped: no new field is it
+        (["uuid", "email"], ["id"], None),  # a new `uuid` beside an `id` seen before: no key
+        (["email", "name"], ["id"], None),  # the key was seen before: no new field is it
         (["uuid*", "email"], ["id"], 0),  # declared the key (`*`), though new
-        (["email", "contact_id"], ["created_at"], 1),  # mapped fields that key nothing
+        (["email", "contact_id"], ["created_at"], 1),  # fields seen before that key nothing
+        (["id", "email"], ["pk*"], None),  # a declared key seen before, not the new `id`
     ],
 )
-def test_a_tables_key_is_sought_among_its_mapped_fields_too(fresh, mapped, expected):
-    """On a later pass the key is the whole table's: key_rows reads its mapped fields too."""
+def test_a_tables_key_is_sought_among_its_fields_seen_before(fresh, mapped, expected):
+    """On a later pass the key is the whole table's: key_rows reads the table's fields seen
+    before (mapped or waiting for a person) too."""
 
     def source(name):
         return SourceField("crm", "contacts", name.rstrip("*"), primary_key=name.endswith("*"))
 
     fields, known = [source(n) for n in fresh], {("crm", "contacts"): [source(n) for n in mapped]}
     assert key_rows(fields, [list(range(len(fields)))], known) == [expected]
+
+
+def test_each_tables_key_is_sought_among_its_own_fields_seen_before():
+    """Two tables in one chunk, their rows interleaved: each reads its own fields seen before."""
+    fields = [
+        SourceField("crm", "contacts", "uuid"),
+        SourceField("crm", "deals", "id"),
+        SourceField("crm", "contacts", "email"),
+        SourceField("crm", "deals", "uuid"),
+    ]
+    seen = {("crm", "contacts"): [SourceField("crm", "contacts", "id")]}
+    assert key_rows(fields, [[0, 2], [1, 3]], seen) == [None, None]  # deals: id and uuid
+    assert key_rows(fields, [[0, 2], [1]], seen) == [None, 1]
+    assert key_rows(fields, [[0, 2], [1]]) == [0, 1]
 
 
 SCORES = np.array([[5.0, 4.0, 1.0], [5.5, 1.0, 0.5], [4.5, 4.4, 3.0]])

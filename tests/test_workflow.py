@@ -225,3 +225,11 @@ def test_batch_proposals_are_versioned_audited_and_all_or_nothing(flow):
         with pytest.raises(WorkflowError, match=r"stripe\.customers\.email: confidence"):
             flow.propose_many(bad, "system:dcl")
     assert flow.history(other) == before
+    # a reason no UTF-8 can carry (a lone surrogate, as a hostile file's JSON can hold) is
+    # refused by the database, as any bad row is (which `mappings import` reports): nothing
+    # of the batch is written
+    bad = [Proposal(other, "contact.last_name", 0.7, "rag"),
+           Proposal(REF, "contact.email", 0.7, "rag", reason="bad \ud800 reason")]  # fmt: skip
+    with pytest.raises(sa.exc.DBAPIError):
+        flow.propose_many(bad, "system:dcl")
+    assert flow.history(other) == before

@@ -28,6 +28,7 @@ from autonomos_pipelines.dcl.registry.mapped_fields import (
     approved_targets,
     field_key,
     mapped_fields,
+    other_fields,
 )
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
@@ -108,8 +109,11 @@ def map_tenant_fields(
     # cost more than reading the registry back after the writes did (0.86 s of 0.95 s)
     with collector_paused():
         if fresh:
+            others = other_fields(fields, fresh)
             approved = mapped_fields(index, fields, fresh)
-            resolutions = _decide(registry, tenant_id, fresh, approved, index, workflow, run, llm)
+            resolutions = _decide(
+                registry, tenant_id, fresh, (approved, others), index, workflow, run, llm
+            )
             index = registry.mapping_index(tenant_id)
             pending = _pending(workflow, tenant_id)
         for source in fields:
@@ -120,9 +124,11 @@ def map_tenant_fields(
     return run
 
 
-def _decide(registry, tenant_id, fresh, approved, index, workflow, run, llm) -> dict:
-    """Resolve the ``fresh`` fields (``approved``: their tables' fields already mapped, which
-    they are weighed against) and write the decisions."""
+def _decide(registry, tenant_id, fresh, known, index, workflow, run, llm) -> dict:
+    """Resolve the ``fresh`` fields and write the decisions; ``known``: their tables' fields
+    already mapped, which they are weighed against, and their other fields whatever their
+    state, among which each table's key is sought (mapped_fields, other_fields)."""
+    approved, others = known
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
     resolutions: dict[tuple[str, str, str], Resolution] = {}
@@ -130,7 +136,10 @@ def _decide(registry, tenant_id, fresh, approved, index, workflow, run, llm) -> 
     resolver.registry_lookup = None  # already answered from the hot index above
     run.resolved_now = len(fresh)
     taken = approved_targets(index, fresh)
-    for resolution in resolver.resolve(fresh, tenant_id=tenant_id, taken=taken, approved=approved):
+    found = resolver.resolve(
+        fresh, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
+    )
+    for resolution in found:
         resolutions[field_key(resolution.field)] = resolution
     if resolver.llm is not None:
         run.llm_calls = getattr(resolver.llm, "calls", 0)

@@ -139,10 +139,14 @@ class Matcher:
         tenant_id: TenantId | None = None,
         taken: Taken | None = None,
         approved: Mapping[Table, Sequence[SourceField]] | None = None,
+        observed: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """As `rank`, and the entity each source table was decided to be; ``approved``: the
         tables' fields already mapped, which the fields ranked here are weighed against on
-        each target (column_margin), as when the whole table is ranked at once."""
+        each target (column_margin), as when the whole table is ranked at once;
+        ``observed``: the tables' other fields whatever their state (mapped, waiting for a
+        person), among which each table's key is sought (`key_rows`; by default
+        ``approved``)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
@@ -156,14 +160,15 @@ class Matcher:
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
             group_fields = [fields[i] for chunk in group for i in chunk]
             known = mapped_rivals(group_fields, approved or {})
+            seen = mapped_rivals(group_fields, approved or {} if observed is None else observed)
             self._encode_ahead(group_fields + [f for rows in known.values() for f in rows])
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
                 features = self.features(chunk_fields, tenant_id)
-                mapped = mapped_rivals(chunk_fields, known)
-                rivals = rival_scores(mapped, scored)
+                rivals = rival_scores(mapped_rivals(chunk_fields, known), scored)
+                others = mapped_rivals(chunk_fields, seen)
                 decided, tables = self.decide(
-                    features, chunk_fields, top_k, taken=taken, rivals=rivals, mapped=mapped
+                    features, chunk_fields, top_k, taken=taken, rivals=rivals, others=others
                 )
                 entities.update(tables)
                 for i, candidates in zip(chunk, decided, strict=True):
@@ -178,16 +183,16 @@ class Matcher:
         model: ScoringModel | None = None,
         taken: Taken | None = None,
         rivals: dict[Table, np.ndarray] | None = None,
-        mapped: Mapping[Table, Sequence[SourceField]] | None = None,
+        others: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """Candidates per field after its table's joint assignment, and what entity each
-        table was decided to be (see table_decision); ``mapped``: per table, its fields
-        not ranked here (already mapped), ``rivals`` their scores
-        (column_margin.rival_scores)."""
+        table was decided to be (see table_decision); ``rivals``: per table, the scores of
+        its mapped fields not ranked here (column_margin.rival_scores); ``others``: its
+        fields not ranked here whatever their state, among which its key is sought."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
         scores, (affinity, said, found, keys) = self._combined(
-            features, fields, model.weights, anchored, rivals, mapped
+            features, fields, model.weights, anchored, rivals, others
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         # as deep as the table's assignment reads, whatever top_k: the first never depends on it
@@ -220,18 +225,18 @@ class Matcher:
         weights: dict[str, float] | None,
         anchored: dict[tuple[str, str], int] | None,
         rivals: dict[Table, np.ndarray] | None = None,
-        mapped: Mapping[Table, Sequence[SourceField]] | None = None,
+        others: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[np.ndarray, TableContext]:
         """As `combine`, with the tables' affinity (tables x entities, in `tables_of`
         order), their references as text and as (table, row) pairs, and each table's key row
-        (`key_rows`, sought among its ``mapped`` fields too), which the table decision and
+        (`key_rows`, sought among its ``others`` too), which the table decision and
         the references' notes read too."""
         weights = weights or self.model.weights
         scores = weighted_evidence(features, weights)
         tables = tables_of(fields)
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
-        keys = key_rows(fields, rows_of, mapped)
+        keys = key_rows(fields, rows_of, others)
         affinity, said, found = table_affinity(
             self.schema,
             scores,
@@ -256,11 +261,11 @@ class Matcher:
         combined = scores + weights[TABLE_FIT] * fit + weights[REFERENCE_FIT] * reference
         # the table's fit is the same for each of its fields: the rivals' share it
         known = rivals or {}
-        others = [
+        rival_rows = [
             known[table] + weights[TABLE_FIT] * fit[rows[0]] if table in known else None
             for table, rows in zip(tables, rows_of, strict=True)
         ]
-        features[COLUMN_MARGIN] = column_margin(combined, rows_of, others)
+        features[COLUMN_MARGIN] = column_margin(combined, rows_of, rival_rows)
         return combined, (affinity, said, found, keys)
 
     def candidates(

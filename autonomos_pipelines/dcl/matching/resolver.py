@@ -94,19 +94,25 @@ class Resolver:
         progress: Callable[[int], None] | None = None,
         taken: Taken | None = None,
         approved: dict[tuple[str, str], list[SourceField]] | None = None,
+        observed: dict[tuple[str, str], list[SourceField]] | None = None,
     ) -> list[Resolution]:
         """One resolution per field, in input order; ``taken``: targets already approved for
         other fields of the fields' tables, ``approved``: those fields, which the matcher
-        weighs each new field against (registry hits add to both)."""
+        weighs each new field against (registry hits add to both); ``observed``: the tables'
+        other fields whatever their state, among which each table's key is sought (by
+        default ``approved``; registry hits add to it)."""
         results: list[Resolution | None] = [None] * len(fields)
         pending: list[int] = []
         taken = {table: set(targets) for table, targets in (taken or {}).items()}
         approved = {table: list(known) for table, known in (approved or {}).items()}
+        seen = observed if observed is not None else approved
+        observed = {table: list(known) for table, known in seen.items()}
         for i, source in enumerate(fields):
             hit = self.registry_lookup(source) if self.registry_lookup else None
             if hit is None:
                 pending.append(i)
                 continue
+            observed.setdefault((source.source_system, source.source_entity), []).append(source)
             if hit.target is not None:
                 table = (source.source_system, source.source_entity)
                 taken.setdefault(table, set()).add(hit.target)
@@ -134,7 +140,7 @@ class Resolver:
         if progress:
             progress(len(fields) - len(pending))
         ranked, tables = self.matcher.rank_tables(
-            [fields[i] for i in pending], max(top_k, 5), tenant_id, taken, approved
+            [fields[i] for i in pending], max(top_k, 5), tenant_id, taken, approved, observed
         )
         for i, candidates in zip(pending, ranked, strict=True):
             decided = self._decide(fields[i], candidates, top_k, tenant_id)

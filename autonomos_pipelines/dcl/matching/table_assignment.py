@@ -77,18 +77,19 @@ def table_key(fields: Sequence[SourceField], table: str) -> int | None:
 def key_rows(
     fields: Sequence[SourceField],
     tables: Sequence[Sequence[int]],
-    mapped: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
+    others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
 ) -> list[int | None]:
     """Per table (its rows of ``fields``), the row of its own key (`table_key`), None when
     it has none: read once per chunk by what a table is, its references and its assignment.
-    ``mapped``: per table, its fields already mapped, among which the key is sought too, as
-    if the whole table were ranked at once (a ``uuid`` added beside a mapped ``id`` is not
-    the table's key; two names that both say key leave it undecided)."""
+    ``others``: per table, its fields not ranked here (mapped, or waiting for a person), among
+    which the key is sought too, as if the whole table were ranked at once: a ``uuid`` added
+    beside an ``id`` seen before is not the table's key, two names that both say key leave
+    it undecided, a newly declared key is it."""
     found: list[int | None] = []
     for rows in tables:
         first = fields[rows[0]]
-        known = (mapped or {}).get((first.source_system, first.source_entity), ())
-        key = table_key([fields[r] for r in rows] + list(known), first.source_entity)
+        seen = (others or {}).get((first.source_system, first.source_entity), ())
+        key = table_key([fields[r] for r in rows] + list(seen), first.source_entity)
         found.append(rows[key] if key is not None and key < len(rows) else None)
     return found
 

@@ -35,19 +35,33 @@ def approved_targets(
     }
 
 
-def mapped_fields(
-    index: MappingIndex, observed: list[SourceField], new: list[SourceField]
+def other_fields(
+    observed: list[SourceField], new: list[SourceField]
 ) -> dict[tuple[str, str], list[SourceField]]:
-    """Per table of the ``new`` fields: its ``observed`` fields mapped to a canonical field in
-    ``index``, the new ones aside. The matcher weighs each new field against them
-    (column_margin), as it would if the whole table were ranked at once."""
+    """Per table of the ``new`` fields: its other ``observed`` fields, whatever the registry
+    holds for them (mapped, waiting for a person, decided unmapped). The table's key is sought
+    among them too (table_assignment.key_rows), as if the whole table were ranked at once."""
     tables = {(f.source_system, f.source_entity.lower()): (f.source_system, f.source_entity)
               for f in new}  # fmt: skip
     fresh = {field_key(f) for f in new}
     found: dict[tuple[str, str], list[SourceField]] = {}
     for f in observed:
         table = tables.get((f.source_system, f.source_entity.lower()))
-        mapping = index.get(field_key(f))
-        if table and field_key(f) not in fresh and mapping is not None and mapping.canonical_field:
+        if table and field_key(f) not in fresh:
             found.setdefault(table, []).append(f)
+    return found
+
+
+def mapped_fields(
+    index: MappingIndex, observed: list[SourceField], new: list[SourceField]
+) -> dict[tuple[str, str], list[SourceField]]:
+    """Per table of the ``new`` fields: its ``observed`` fields mapped to a canonical field in
+    ``index``, the new ones aside. The matcher weighs each new field against them
+    (column_margin), as it would if the whole table were ranked at once."""
+    found: dict[tuple[str, str], list[SourceField]] = {}
+    for table, others in other_fields(observed, new).items():
+        for f in others:
+            mapping = index.get(field_key(f))
+            if mapping is not None and mapping.canonical_field:
+                found.setdefault(table, []).append(f)
     return found

@@ -178,9 +178,15 @@ def _insert(
 
 def _json(rows: list[dict]) -> str:
     """The rows as one JSON document. orjson (dlt's own dependency) writes a large
-    onboarding's evidence, 60 MB of it, several times faster than the standard library;
-    numpy numbers as numbers, anything it has no JSON for as its text."""
-    return orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode()
+    onboarding's evidence, 60 MB of it, several times faster than the standard library
+    (numpy numbers as numbers; a float that is not a number as null, where PostgreSQL refused
+    the standard library's NaN). What orjson refuses (a string that is no UTF-8, a lone
+    surrogate from a hostile file) goes the standard library's way, so PostgreSQL refuses the
+    batch as it did, with nothing written."""
+    try:
+        return orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY, default=str).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(rows, default=str)
 
 
 def _audit(
