@@ -160,7 +160,7 @@ class Matcher:
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
             group_fields = [fields[i] for chunk in group for i in chunk]
             known = mapped_rivals(group_fields, approved or {})
-            seen = mapped_rivals(group_fields, approved or {} if observed is None else observed)
+            seen = mapped_rivals(group_fields, observed if observed is not None else known)
             self._encode_ahead(group_fields + [f for rows in known.values() for f in rows])
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
