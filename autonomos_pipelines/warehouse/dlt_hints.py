@@ -44,9 +44,9 @@ def declared_keys(session: Any, schema: str) -> DeclaredKeys:
     for schema_name, text in _newest_versions(session, schema):
         try:
             stored = json.loads(_decompressed(text))
-            referencing: dict[tuple[str, str], set[str]] = defaultdict(set)
-            _collect(stored, referencing)
             keys = _primary_keys(stored)
+            referencing: dict[tuple[str, str], set[str]] = defaultdict(set)
+            _collect(stored, keys, referencing)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             log.warning("%s.%s: dlt schema %r unreadable, its keys skipped: %s",
                         schema, VERSION_TABLE, schema_name, error)  # fmt: skip
@@ -75,15 +75,17 @@ def _newest_versions(session: Any, schema: str) -> list[tuple[str, str]]:
     )
 
 
-def _collect(stored: dict, found: dict[tuple[str, str], set[str]]) -> None:
+def _collect(
+    stored: dict, primary: set[tuple[str, str]], found: dict[tuple[str, str], set[str]]
+) -> None:
     """Each table's referencing columns; in a composite key, not the columns of the table's
-    own primary key (``(tenant_id, account_id) -> accounts``: only ``account_id``)."""
+    own primary key (``primary``: `_primary_keys`; ``(tenant_id, account_id) -> accounts``:
+    only ``account_id``)."""
     for table, hints in stored.get("tables", {}).items():
-        own_key = {c for c, h in (hints.get("columns") or {}).items() if h.get("primary_key")}
         for reference in hints.get("references") or []:
             columns = list(reference["columns"])
             for column in columns:
-                if len(columns) > 1 and column in own_key:
+                if len(columns) > 1 and (table, column) in primary:
                     continue
                 found[table, column].add(reference["referenced_table"])
 

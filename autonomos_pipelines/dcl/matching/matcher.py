@@ -57,8 +57,11 @@ TABLE_FIT, REFERENCE_FIT = TABLE_CONTEXT
 # targets per field the table's assignment weighs (table_decision._choices); at least as
 # deep as the confidence reorders
 SETTLE_DEPTH = max(5, TRAINED_RANKS)
-# what `_combined` read of the tables: affinity, references as text and as pairs, key rows
-TableContext = tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]], list[int | None]]
+# what `_combined` read of the tables: affinity, references as text and as pairs, key rows,
+# the entity each key reads as
+TableContext = tuple[
+    np.ndarray, dict[int, list[str]], list[tuple[int, int]], list[int | None], list[int | None]
+]
 
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
@@ -191,7 +194,7 @@ class Matcher:
         fields not ranked here whatever their state, among which its key is sought."""
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
-        scores, (affinity, said, found, keys) = self._combined(
+        scores, (affinity, said, found, keys, reads) = self._combined(
             features, fields, model.weights, anchored, rivals, others
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
@@ -200,7 +203,9 @@ class Matcher:
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
-        settled, decided = decider.settle(ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys)
+        settled, decided = decider.settle(
+            ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys, reads
+        )
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
@@ -237,7 +242,7 @@ class Matcher:
         anchor = [(anchored or {}).get(table) for table in tables]
         rows_of = list(tables.values())
         keys = key_rows(fields, rows_of, others)
-        affinity, said, found = table_affinity(
+        affinity, said, found, reads = table_affinity(
             self.schema,
             scores,
             self._target_entity,
@@ -266,7 +271,7 @@ class Matcher:
             for table, rows in zip(tables, rows_of, strict=True)
         ]
         features[COLUMN_MARGIN] = column_margin(combined, rows_of, rival_rows)
-        return combined, (affinity, said, found, keys)
+        return combined, (affinity, said, found, keys, reads)
 
     def candidates(
         self,

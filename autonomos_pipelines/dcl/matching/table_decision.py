@@ -20,8 +20,7 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
-from autonomos_pipelines.dcl.matching.foreign_keys import identity_targets
-from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel, weighted_evidence
+from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests
 from autonomos_pipelines.dcl.matching.table_entity import (
@@ -50,7 +49,6 @@ class TableDecider:
         # each row's targets best first (the caller's, when it has sorted them already)
         self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
-        self._identity_rows = np.where(identity_targets(schema))[0]
 
     def settle(
         self,
@@ -60,20 +58,23 @@ class TableDecider:
         taken: Taken,
         depth: int,
         key_rows: Sequence[int | None],
+        key_reads: Sequence[int | None],
     ) -> tuple[list[list[Candidate]], dict[Table, TableEntity]]:
         """The candidates after each table's joint assignment, given what the tables were
-        decided to be (`entities_of`) and their key rows (`table_assignment.key_rows`, in
-        `tables_of` order); the decisions, each with its table's key."""
+        decided to be (`entities_of`), their key rows (`table_assignment.key_rows`, in
+        `tables_of` order) and the entity each key reads as (`table_references.key_leads`);
+        the decisions, each with its table's key."""
         choices = self._choices(ranked, depth)
         tables = tables_of(fields)
         decided = dict(decided)
         keys = {}
-        for table, key_row in zip(tables, key_rows, strict=True):
+        entities = self.schema.entities
+        for table, key_row, read in zip(tables, key_rows, key_reads, strict=True):
             identity = self._identity(decided[table].entity)
             if key_row is not None and identity is not None:
                 keys[table] = (key_row, identity)
-                key, reads = fields[key_row].field, self._key_reads(key_row)
-                decided[table] = replace(decided[table], key=key, key_reads=reads)
+                reads = entities[read] if read is not None else None
+                decided[table] = replace(decided[table], key=fields[key_row].field, key_reads=reads)
         approved = {
             table: {i for key in targets if (i := self.schema.index_of(key)) is not None}
             for table, targets in taken.items()
@@ -204,17 +205,6 @@ class TableDecider:
                 tuple(said.get(index, ())),
             )
         return decided
-
-    def _key_reads(self, row: int) -> str | None:
-        """The entity whose identity field the key ``row``'s evidence fits best (what
-        `table_references.key_leads` counted towards the table's entity)."""
-        ids = self._identity_rows
-        if not len(ids):
-            return None
-        # the evidence before the table's context, as key_leads read it
-        said = {name: self.features[name][row, ids] for name in FEATURES}
-        best = ids[np.argmax(weighted_evidence(said, self.model.weights))]
-        return self.schema.entities[int(self.target_entity[best])]
 
     def _identity(self, entity: str) -> int | None:
         if self.schema.identities:

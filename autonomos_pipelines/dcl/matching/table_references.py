@@ -140,19 +140,20 @@ def table_affinity(
     anchors: Sequence[int | None],
     identity: np.ndarray,
     keys: Sequence[int | None],
-) -> tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]]]:
+) -> tuple[np.ndarray, dict[int, list[str]], list[tuple[int, int]], list[int | None]]:
     """(tables x entities): what each table's fields fit and its own key says (`key_leads`;
     ``identity``: per target, whether it is an entity's identity field; ``keys``: each table's
     key row, `key_rows`), plus what references
     to it say (read from the tables' anchored decisions), its anchor ahead; its references as
-    text; and the references themselves (`references`)."""
+    text; the references themselves (`references`); and what each key reads as."""
     fitted = entity_affinity(scores, target_entity, len(schema.entities), tables)
-    fitted += key_leads(scores, identity, target_entity, keys, len(schema.entities))
+    key_said, reads = key_leads(scores, identity, target_entity, keys, len(schema.entities))
+    fitted += key_said
     found = references(fields, tables, keys)
     leads, said = reference_leads(
         schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables, found
     )
-    return led(fitted, anchors, leads), said, found
+    return led(fitted, anchors, leads), said, found, reads
 
 
 def key_leads(
@@ -161,21 +162,24 @@ def key_leads(
     target_entity: np.ndarray,
     keys: Sequence[int | None],
     entities: int,
-) -> np.ndarray:
+) -> tuple[np.ndarray, list[int | None]]:
     """(tables x entities) to add to the tables' affinity: what a table's own key (its row in
     ``keys``, `key_rows`) says the table is. Its evidence on each entity's identity field, less its
     best, times KEY_LEAD: Paddle's ``transactions.id``, "Unique Paddle ID for this
     transaction", names a payment, whose amount, status and currency then read as a
     payment's rather than an invoice's. A key that says nothing (a bare ``id``) scores the
     identities alike and moves nothing much. An entity with no identity field is not what a
-    key names: it gets the key's worst."""
+    key names: it gets the key's worst. Also, per table, the entity whose identity field its
+    key fits best (None: no key), which the table's why tells."""
     leads = np.zeros((len(keys), entities), dtype=scores.dtype)
+    reads: list[int | None] = [None] * len(keys)
     identities = np.where(identity)[0]
     if not len(identities):
-        return leads
+        return leads, reads
     for table, key in enumerate(keys):
         if key is not None:
             said = scores[key, identities]
             leads[table] = KEY_LEAD * (said.min() - said.max())
             leads[table, target_entity[identities]] = KEY_LEAD * (said - said.max())
-    return leads
+            reads[table] = int(target_entity[identities[np.argmax(said)]])
+    return leads, reads
