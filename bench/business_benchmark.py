@@ -24,7 +24,7 @@ from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, REVIEW
 
 def shares(ranked: list[evaluation.Ranked]) -> dict[str, float]:
     """Of all fields (with a counterpart or not): auto-approved, and left for review."""
-    first = [r.candidates[0].confidence for r in ranked]
+    first = [r.candidates[0].confidence if r.candidates else 0.0 for r in ranked]
     return {
         "auto_of_all": sum(1 for c in first if c >= AUTO_APPROVE) / len(ranked),
         "review_share": sum(1 for c in first if REVIEW <= c < AUTO_APPROVE) / len(ranked),

@@ -32,7 +32,7 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
     mappable = [r for r in ranked if r.gold]
     no_match = [r for r in ranked if not r.gold]
-    auto = [r for r in ranked if r.candidates[0].confidence >= AUTO_APPROVE]
+    auto = [r for r in ranked if r.candidates and r.candidates[0].confidence >= AUTO_APPROVE]
     targets = [[c.target for c in r.candidates] for r in mappable]
     gold = [r.gold for r in mappable]
     return {
@@ -89,7 +89,7 @@ def outcomes(ranked: list[evaluation.Ranked]) -> list[dict]:
     """One row per field, what bench/compare_runs.py pairs between two versions of the code."""
     return [
         {"system": r.group, "mappable": bool(r.gold), "correct": r.correct,
-         "auto": r.candidates[0].confidence >= AUTO_APPROVE}
+         "auto": bool(r.candidates) and r.candidates[0].confidence >= AUTO_APPROVE}
         for r in ranked
     ]  # fmt: skip
 

@@ -30,6 +30,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
     reference_notes,
 )
 from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
+from autonomos_pipelines.dcl.matching.nested_tables import hold_nested
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
@@ -209,7 +210,7 @@ class Matcher:
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
-        return [candidates[:top_k] for candidates in noted], decided
+        return [candidates[:top_k] for candidates in hold_nested(noted, fields, others)], decided
 
     def combine(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.matching.advice import LlmAdvisor
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.matching.nested_tables import is_dlt_column
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity, Taken
 from autonomos_pipelines.dcl.matching.thresholds import (
@@ -196,14 +197,11 @@ class Resolver:
                 )
         status = status_for(confidence)
         if best is None or status == "unmapped":
+            why = "no candidate is convincing enough"
+            if is_dlt_column(source.field):
+                why = "dlt's own column (nested_tables): never a source field's counterpart"
             return Resolution(
-                source,
-                candidates[:top_k],
-                None,
-                round(confidence, 4),
-                "none",
-                "unmapped",
-                "no candidate is convincing enough",
+                source, candidates[:top_k], None, round(confidence, 4), "none", "unmapped", why
             )
         return Resolution(
             source,

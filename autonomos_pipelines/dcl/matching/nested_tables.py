@@ -1,0 +1,74 @@
+"""dlt's nested tables: a list inside a source's records (a Stripe subscription's items, a
+HubSpot deal's associations, a Xero contact's persons) is loaded as a table of its own,
+each row carrying dlt's `_dlt_parent_id` (its parent row's `_dlt_id`) and `_dlt_list_idx`.
+
+Its rows are several per parent record and have no key of the source's. Mapped onto the
+parent entity's fields, one record would get several quantities or prices; onto another
+entity's, canonical rows would have no identity of their own. Whether and how such a list
+feeds a canonical table is a person's call: its fields are held at CONTESTED_CEILING, the
+first candidate saying why. dlt's own columns are never a source field's counterpart: they
+get no candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
+
+PARENT_KEY = "_dlt_parent_id"  # every nested table has it, whatever else dlt adds
+DLT_PREFIX = "_dlt_"
+
+
+def is_dlt_column(name: str) -> bool:
+    """dlt's bookkeeping (`_dlt_id`, `_dlt_parent_id`, `_dlt_list_idx`, ...), not the
+    source's: a source column named so would collide with dlt's own (adapters rename it)."""
+    return name.startswith(DLT_PREFIX)
+
+
+def hold_nested(
+    ranked: list[list[Candidate]],
+    fields: Sequence[SourceField],
+    others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
+) -> list[list[Candidate]]:
+    """The candidates, none for dlt's own columns and every other field of a nested table
+    held for a person; ``others``: per table, its fields not ranked here (a later pass sees
+    `_dlt_parent_id` there)."""
+    nested = _nested_tables(fields, others or {})
+    held: list[list[Candidate]] = []
+    for source, candidates in zip(fields, ranked, strict=True):
+        table = (source.source_system, source.source_entity)
+        if is_dlt_column(source.field):
+            held.append([])
+        elif table in nested:
+            held.append(_held(candidates, source.source_entity))
+        else:
+            held.append(candidates)
+    return held
+
+
+def _nested_tables(
+    fields: Sequence[SourceField], others: Mapping[tuple[str, str], Sequence[SourceField]]
+) -> set[tuple[str, str]]:
+    tables = {(f.source_system, f.source_entity) for f in fields}
+    return {
+        table for table in tables
+        if any(f.field == PARENT_KEY for f in others.get(table, ()))
+    } | {(f.source_system, f.source_entity) for f in fields if f.field == PARENT_KEY}  # fmt: skip
+
+
+def _held(candidates: list[Candidate], table: str) -> list[Candidate]:
+    capped = [
+        replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
+        for c in candidates
+    ]  # fmt: skip
+    if capped:
+        note = (
+            f"{table!r} is a list nested in another table's records (dlt's {PARENT_KEY}): "
+            "several rows each and no key of its own, so a person decides what it feeds"
+        )
+        first = capped[0]
+        capped[0] = replace(first, note=f"{note}; {first.note}" if first.note else note)
+    return capped
