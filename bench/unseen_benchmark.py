@@ -8,7 +8,7 @@ unseen systems' labels too). Each system is scored with confidence trees fitted 
 Per system: top-1 / top-3 / MRR over fields with a counterpart; auto-approved share of those;
 precision of all auto-approvals (a field with no counterpart auto-approved to anything is
 wrong); abstention: share of no-counterpart fields not auto-approved; LLM share: fields a key
-would send to the LLM (resolver.asks_llm: just short of review, 0.40-0.60).
+would send to the LLM (resolver.asks_llm: just short of review, 0.30-0.60).
 """
 
 from __future__ import annotations

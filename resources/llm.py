@@ -9,9 +9,10 @@ from autonomos_pipelines.dcl.llm.config import LlmConfig, llm_config
 
 
 class LlmResource(ConfigurableResource):
-    """Gemini, asked only for fields retrieval is not sure of: GEMINI_API_KEY (empty: no LLM,
-    such fields go to review); AUTONOMOS_NO_LLM=1 switches it off. Each tenant's calls count
-    against its llm_calls_per_month quota."""
+    """Gemini, asked only for fields retrieval leaves just short of review (confidence
+    0.30-0.60, resolver.asks_llm): GEMINI_API_KEY (empty: no LLM, such fields stay unmapped);
+    AUTONOMOS_NO_LLM=1 switches it off. Each tenant's calls count against its
+    llm_calls_per_month quota."""
 
     gemini_api_key: str = ""
     no_llm: str = ""

@@ -277,7 +277,7 @@ def test_llm_monthly_quota_per_tenant():
 
 @pytest.mark.parametrize(
     ("confidence", "asked"),
-    [(0.0, False), (0.39, False), (LLM_FLOOR, True), (0.59, True), (REVIEW, False),
+    [(0.0, False), (0.29, False), (LLM_FLOOR, True), (0.59, True), (REVIEW, False),
      (CONTESTED_CEILING, False), (0.99, False)],
 )  # fmt: skip
 def test_the_llm_is_asked_only_about_fields_just_short_of_a_person(confidence, asked):

@@ -8,11 +8,16 @@ import pytest
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
-from autonomos_pipelines.dcl.matching.nested_tables import hold_nested
-from autonomos_pipelines.dcl.matching.resolver import Resolver
+from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested
+from autonomos_pipelines.dcl.matching.resolver import Resolver, asks_llm
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING
+from autonomos_pipelines.dcl.matching.thresholds import (
+    AUTO_APPROVE,
+    CONTESTED_CEILING,
+    LLM_FLOOR,
+    REVIEW,
+)
 
 SUBSCRIPTION = ["id", "customer", "status", "quantity", "currency", "current_period_start"]
 ITEMS = ["_dlt_parent_id", "_dlt_list_idx", "quantity", "price__unit_amount", "price__currency"]
@@ -62,18 +67,45 @@ def test_a_later_pass_knows_the_table_is_nested_from_its_fields_seen_before(matc
     assert "nested in" in later[0].note
 
 
+def test_dlts_columns_weigh_in_nothing_but_whether_their_table_is_nested(matcher):
+    """The same table with and without dlt's columns is decided alike, counting only its
+    own fields; a root table's `_dlt_id` (as `autonomos map` may be sent it) maps to nothing."""
+    names = ["id", "email", "first_name", "last_name", "created_at"]
+    plain = _fields("contacts", names)
+    ranked, tables = matcher.rank_tables(plain, 5)
+    with_dlt = _fields("contacts", ["_dlt_id", *names, "_dlt_load_id"])
+    ranked_dlt, tables_dlt = matcher.rank_tables(with_dlt, 5)
+    assert ranked_dlt[0] == [] and ranked_dlt[-1] == [] and ranked_dlt[1:-1] == ranked
+    assert tables_dlt == tables and tables[("billing", "contacts")].fields == len(names)
+
+
+def test_the_llm_is_not_asked_about_a_nested_tables_fields(matcher):
+    """Their note must reach the person; an answer would replace it (Gemini, unreachable
+    here, stands behind asks_llm's gate: the gate is what is tested)."""
+    items = _fields("subscriptions__items", [*ITEMS, "id", "plan__interval"])
+    fields = _fields("subscriptions", SUBSCRIPTION) + items
+    nested = [r for r in Resolver(matcher).resolve(fields) if "__" in r.field.source_entity]
+    # some are just short of review, where an unheld field would be asked
+    assert any(LLM_FLOOR <= r.confidence < REVIEW for r in nested)
+    assert all(not asks_llm(r.candidates) for r in nested)
+    held = [r for r in nested if r.candidates]
+    assert held and all(r.candidates[0].held for r in held)
+
+
 @pytest.mark.parametrize(
     ("table", "names", "expected"),
     [
         # a Salesforce custom object: `__` in its name, but no parent key: not nested
         ("Invoice__c", ["Amount__c", "Name"], [0.9, 0.9]),
-        ("invoices__lines", ["_dlt_parent_id", "amount"], [None, CONTESTED_CEILING]),
-        ("invoices", ["_dlt_id", "amount"], [None, 0.9]),  # dlt's own, wherever it is
+        ("invoices__lines", ["_dlt_parent_id", "amount"], [CONTESTED_CEILING]),
+        ("invoices", ["_dlt_id", "amount"], [0.9]),  # a root table's `_dlt_id` says nothing
     ],
 )
 def test_only_tables_with_dlts_parent_key_are_held(table, names, expected):
     fields = _fields(table, names)
-    ranked = [[Candidate("invoice.total_amount", 0.9, 0.5)] for _ in fields]
-    held = hold_nested(ranked, fields)
-    assert [c[0].confidence if c else None for c in held] == expected
-    assert [bool(c and c[0].held) for c in held] == [e == CONTESTED_CEILING for e in expected]
+    own, others = apart(fields, None)
+    kept = [fields[i] for i in own]
+    ranked = [[Candidate("invoice.total_amount", 0.9, 0.5)] for _ in kept]
+    held = hold_nested(ranked, kept, others)
+    assert [c[0].confidence for c in held] == expected
+    assert [c[0].held for c in held] == [e == CONTESTED_CEILING for e in expected]

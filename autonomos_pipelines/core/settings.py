@@ -44,7 +44,7 @@ VARIABLES = {
     "AUTONOMOS_WORKER_NAME": "set by `autonomos worker`: the worker named in step metadata",
     "AUTONOMOS_OBSERVE_BATCH": "connectors sampled by one step of an observe run (15)",
     "AUTONOMOS_OBSERVE_SHARD": "connectors per observe run, in batches of OBSERVE_BATCH (150)",
-    "GEMINI_API_KEY": "Gemini for fields retrieval is not sure of (none: no LLM)",
+    "GEMINI_API_KEY": "Gemini for fields just short of review (none: no LLM)",
     "AUTONOMOS_NO_LLM": "1 or true: never call an LLM (unset)",
     "AUTONOMOS_USER": "an admin acting on this user's behalf (unset: act as yourself)",
     "AUTONOMOS_TOKEN": "an access token from `users token issue` (unset: the OS account)",

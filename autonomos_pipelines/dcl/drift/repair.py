@@ -31,7 +31,7 @@ from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, s
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields
+from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields, other_fields
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -146,7 +146,11 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
             c.target: c.confidence for c in r.candidates
         }
         for r in resolver.resolve(
-            wanted, top_k=10, tenant_id=tenant_id, approved=mapped_fields(index, observed, wanted)
+            wanted,
+            top_k=10,
+            tenant_id=tenant_id,
+            approved=mapped_fields(index, observed, wanted),
+            observed=other_fields(observed, wanted),
         )
     }
 

@@ -20,7 +20,8 @@ class Candidate:
     features: Mapping[str, float] = field(default_factory=dict, compare=False)
     note: str = field(default="", compare=False)  # why the table's other fields changed it
     # capped for a person by a rule rather than by its evidence: an entity's identity field,
-    # another entity's target, a target its table gave another field (table_decision)
+    # another entity's target, a target its table gave another field (table_decision), a
+    # field of a nested table (nested_tables); the LLM is not asked (resolver.asks_llm)
     held: bool = field(default=False, compare=False)
 
 

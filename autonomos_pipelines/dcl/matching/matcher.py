@@ -30,7 +30,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
     reference_notes,
 )
 from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
-from autonomos_pipelines.dcl.matching.nested_tables import hold_nested
+from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
@@ -192,7 +192,19 @@ class Matcher:
         """Candidates per field after its table's joint assignment, and what entity each
         table was decided to be (see table_decision); ``rivals``: per table, the scores of
         its mapped fields not ranked here (column_margin.rival_scores); ``others``: its
-        fields not ranked here whatever their state, among which its key is sought."""
+        fields not ranked here whatever their state, among which its key is sought. dlt's own
+        columns get no candidates and weigh in nothing but whether their table is nested."""
+        own, others = apart(fields, others)
+        if len(own) < len(fields):
+            kept = {name: matrix[own] for name, matrix in features.items()}
+            ranked, decided = (
+                self.decide(kept, [fields[i] for i in own], top_k, model, taken, rivals, others)
+                if own else ([], {})
+            )  # fmt: skip
+            placed: list[list[Candidate]] = [[] for _ in fields]
+            for row, candidates in zip(own, ranked, strict=True):
+                placed[row] = candidates
+            return placed, decided
         model = model or self.model
         anchored = anchors(taken or {}, self.schema.entities)
         scores, (affinity, said, found, keys, reads) = self._combined(

@@ -6,8 +6,9 @@ Its rows are several per parent record and have no key of the source's. Mapped o
 parent entity's fields, one record would get several quantities or prices; onto another
 entity's, canonical rows would have no identity of their own. Whether and how such a list
 feeds a canonical table is a person's call: its fields are held at CONTESTED_CEILING, the
-first candidate saying why. dlt's own columns are never a source field's counterpart: they
-get no candidates."""
+first candidate saying why (the LLM is not asked: resolver.asks_llm). dlt's own columns are
+never a source field's counterpart: Matcher.decide ranks and weighs a table without them
+(`apart`), and they get no candidates, though they still say the table is nested."""
 
 from __future__ import annotations
 
@@ -28,25 +29,35 @@ def is_dlt_column(name: str) -> bool:
     return name.startswith(DLT_PREFIX)
 
 
+def apart(
+    fields: Sequence[SourceField],
+    others: Mapping[tuple[str, str], Sequence[SourceField]] | None,
+) -> tuple[list[int], dict[tuple[str, str], list[SourceField]]]:
+    """The rows of ``fields`` that are the source's own, and ``others`` (per table, its
+    fields not ranked) with each table's dlt columns among them."""
+    own, seen = [], {table: list(known) for table, known in (others or {}).items()}
+    for row, source in enumerate(fields):
+        if is_dlt_column(source.field):
+            seen.setdefault((source.source_system, source.source_entity), []).append(source)
+        else:
+            own.append(row)
+    return own, seen
+
+
 def hold_nested(
     ranked: list[list[Candidate]],
     fields: Sequence[SourceField],
     others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
 ) -> list[list[Candidate]]:
-    """The candidates, none for dlt's own columns and every other field of a nested table
-    held for a person; ``others``: per table, its fields not ranked here (a later pass sees
-    `_dlt_parent_id` there)."""
+    """The candidates, every field of a nested table held for a person; ``others``: per
+    table, its fields not ranked here (its dlt columns, and a later pass's fields seen
+    before)."""
     nested = _nested_tables(fields, others or {})
-    held: list[list[Candidate]] = []
-    for source, candidates in zip(fields, ranked, strict=True):
-        table = (source.source_system, source.source_entity)
-        if is_dlt_column(source.field):
-            held.append([])
-        elif table in nested:
-            held.append(_held(candidates, source.source_entity))
-        else:
-            held.append(candidates)
-    return held
+    return [
+        _held(candidates, source.source_entity)
+        if (source.source_system, source.source_entity) in nested else candidates
+        for source, candidates in zip(fields, ranked, strict=True)
+    ]  # fmt: skip
 
 
 def _nested_tables(
