@@ -43,6 +43,8 @@ def test_a_nested_lists_fields_wait_for_a_person_and_dlts_columns_map_to_nothing
     assert nested.candidates[0].target == "subscription.quantity"
     assert nested.status == "pending_review" and nested.confidence <= CONTESTED_CEILING
     assert "'subscriptions__items' is a list nested in" in nested.reason
+    assert nested.table is not None and nested.table.nested and "nested" in nested.table.why
+    assert not found["subscriptions", "quantity"].table.nested
     for name in ("_dlt_parent_id", "_dlt_list_idx"):
         own = found["subscriptions__items", name]
         assert own.status == "unmapped" and own.candidates == [] and "dlt's own" in own.reason
@@ -106,6 +108,7 @@ def test_only_tables_with_dlts_parent_key_are_held(table, names, expected):
     own, others = apart(fields, None)
     kept = [fields[i] for i in own]
     ranked = [[Candidate("invoice.total_amount", 0.9, 0.5)] for _ in kept]
-    held = hold_nested(ranked, kept, others)
+    held, nested = hold_nested(ranked, kept, others)
+    assert bool(nested) is (CONTESTED_CEILING in expected)
     assert [c[0].confidence for c in held] == expected
     assert [c[0].held for c in held] == [e == CONTESTED_CEILING for e in expected]

@@ -8,6 +8,7 @@ of fields), so every target is scored on every signal; approved mappings come fr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -222,7 +223,10 @@ class Matcher:
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
-        return [candidates[:top_k] for candidates in hold_nested(noted, fields, others)], decided
+        held, nested = hold_nested(noted, fields, others)
+        for table in nested:
+            decided[table] = replace(decided[table], nested=True)
+        return [candidates[:top_k] for candidates in held], decided
 
     def combine(
         self,

@@ -48,26 +48,21 @@ def hold_nested(
     ranked: list[list[Candidate]],
     fields: Sequence[SourceField],
     others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
-) -> list[list[Candidate]]:
-    """The candidates, every field of a nested table held for a person; ``others``: per
-    table, its fields not ranked here (its dlt columns, and a later pass's fields seen
-    before)."""
-    nested = _nested_tables(fields, others or {})
-    return [
+) -> tuple[list[list[Candidate]], set[tuple[str, str]]]:
+    """The candidates, every field of a nested table held for a person, and those tables;
+    ``others``: per table, its fields not ranked here (its dlt columns, and a later pass's
+    fields seen before)."""
+    tables = {(f.source_system, f.source_entity) for f in fields}
+    nested = {
+        table for table in tables
+        if any(f.field == PARENT_KEY for f in (others or {}).get(table, ()))
+    } | {(f.source_system, f.source_entity) for f in fields if f.field == PARENT_KEY}  # fmt: skip
+    held = [
         _held(candidates, source.source_entity)
         if (source.source_system, source.source_entity) in nested else candidates
         for source, candidates in zip(fields, ranked, strict=True)
     ]  # fmt: skip
-
-
-def _nested_tables(
-    fields: Sequence[SourceField], others: Mapping[tuple[str, str], Sequence[SourceField]]
-) -> set[tuple[str, str]]:
-    tables = {(f.source_system, f.source_entity) for f in fields}
-    return {
-        table for table in tables
-        if any(f.field == PARENT_KEY for f in others.get(table, ()))
-    } | {(f.source_system, f.source_entity) for f in fields if f.field == PARENT_KEY}  # fmt: skip
+    return held, nested
 
 
 def _held(candidates: list[Candidate], table: str) -> list[Candidate]:

@@ -202,7 +202,7 @@ class Resolver:
         if best is None or status == "unmapped":
             why = "no candidate is convincing enough"
             if is_dlt_column(source.field):
-                why = "dlt's own column (nested_tables): never a source field's counterpart"
+                why = "dlt's own column, not the source's: never mapped"
             return Resolution(
                 source, candidates[:top_k], None, round(confidence, 4), "none", "unmapped", why
             )

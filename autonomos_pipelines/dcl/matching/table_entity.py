@@ -29,9 +29,17 @@ class TableEntity:
     anchored: bool = False  # the table's approved mappings named the entity
     referenced_as: tuple[str, ...] = ()  # other tables' fields that reference it, and as what
     key_reads: str | None = None  # the entity whose id field the key's evidence fits best
+    nested: bool = False  # a list inside another table's records (nested_tables)
 
     @property
     def why(self) -> str:
+        text = self._fit
+        if self.nested:
+            text += "; a list nested in another table's records: its fields wait for a person"
+        return text
+
+    @property
+    def _fit(self) -> str:
         if self.anchored:
             text = f"its approved mappings are {self.entity} fields; {self.fields} new fields"
         else:
