@@ -34,6 +34,7 @@ BINS = [(0.0, 0.6), (0.6, 0.85), (0.85, 0.95), (0.95, 1.01)]
 
 def observations(batch: evaluation.Batch, weights: dict[str, float]):
     """(evidence, right?, field's group, is the field's best candidate, field has a gold)."""
+    batch = batch.own()
     features = dict(batch.features)
     scores = batch.matcher.combine(features, batch.fields, weights)
     keys = [t.key for t in batch.matcher.schema.targets]

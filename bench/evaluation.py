@@ -6,7 +6,7 @@ what `fit_weights.py` relies on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import business_set
 import numpy as np
@@ -16,6 +16,7 @@ import unseen_set
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.examples import Example, MemoryExampleIndex
 from autonomos_pipelines.dcl.matching.matcher import Candidate, Matcher
+from autonomos_pipelines.dcl.matching.nested_tables import is_dlt_column
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
@@ -46,6 +47,16 @@ class Batch:
     fields: list[SourceField]
     gold: list[frozenset[str]]
     features: dict[str, np.ndarray]
+
+    def own(self) -> Batch:
+        """The batch without dlt's own columns, which the matcher ranks apart and never
+        scores (nested_tables): what calibrate.py and fit_weights.py learn from."""
+        rows = [i for i, f in enumerate(self.fields) if not is_dlt_column(f.field)]
+        if len(rows) == len(self.fields):
+            return self
+        features = {name: matrix[rows] for name, matrix in self.features.items()}
+        fields, gold = [self.fields[i] for i in rows], [self.gold[i] for i in rows]
+        return replace(self, fields=fields, gold=gold, features=features)
 
     def rank(self, model: ScoringModel, top_k: int = 5) -> list[Ranked]:
         ranked, _ = self.matcher.decide(dict(self.features), self.fields, top_k, model)

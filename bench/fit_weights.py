@@ -31,6 +31,7 @@ ROUNDS = 4
 
 
 def reciprocal_ranks(batch: evaluation.Batch, weights: dict[str, float]) -> list[float]:
+    batch = batch.own()
     scores = batch.matcher.combine(dict(batch.features), batch.fields, weights)
     keys = [t.key for t in batch.matcher.schema.targets]
     ranks = []

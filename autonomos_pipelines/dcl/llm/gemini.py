@@ -1,10 +1,11 @@
-"""LLM last: Gemini picks among the RAG candidates when retrieval is not sure enough.
+"""LLM last: Gemini picks among the RAG candidates of a field retrieval leaves just short of
+review (resolver.asks_llm).
 
 We use `google-genai`, Google's current SDK (google-generativeai is deprecated and receives no
 new models). The answer must be strict JSON naming one of the offered candidates or null;
 anything else (malformed JSON, a target outside the model, extra prose) is rejected and the
-field goes to human review. Calls are bounded by a timeout, retried on transient errors,
-counted against a per-tenant monthly quota and priced.
+field keeps retrieval's decision (unmapped, its candidates kept). Calls are bounded by a
+timeout, retried on transient errors, counted against a per-tenant monthly quota and priced.
 """
 
 from __future__ import annotations
@@ -167,11 +168,16 @@ class GeminiAdvisor:
             except errors.APIError as error:
                 transient = error.code in (408, 429) or (error.code or 0) >= 500
                 if not transient or attempt == self.retries:
-                    log.warning("LLM call failed (%s): field goes to review", error.code)
+                    log.warning(
+                        "LLM call failed (%s): the field keeps retrieval's decision", error.code
+                    )
                     return None
             except Exception as error:  # timeouts and transport errors from httpx
                 if attempt == self.retries:
-                    log.warning("LLM call failed (%s): field goes to review", type(error).__name__)
+                    log.warning(
+                        "LLM call failed (%s): the field keeps retrieval's decision",
+                        type(error).__name__,
+                    )
                     return None
             time.sleep(min(8.0, 0.25 * 2**attempt) * (0.5 + random.random()))  # noqa: S311
         return None

@@ -1,5 +1,6 @@
-"""What the resolver asks of an LLM when retrieval is not sure enough: pick one of the
-candidates, or none. The LLM room (dcl/llm) answers it; matching never imports an LLM."""
+"""What the resolver asks of an LLM about a field retrieval leaves just short of review
+(resolver.asks_llm): pick one of the candidates, or none. The LLM room (dcl/llm) answers it;
+matching never imports an LLM."""
 
 from __future__ import annotations
 

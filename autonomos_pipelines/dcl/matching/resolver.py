@@ -65,16 +65,18 @@ def status_for(confidence: float) -> str:
 def asks_llm(candidates: Sequence[Candidate]) -> bool:
     """Whether the LLM is asked about a field with these candidates: only where its answer
     can change what happens to the field and is likely to, when retrieval leaves it just short
-    of a person (LLM_FLOOR <= confidence < REVIEW), and not where a rule holds its first
-    choice for a person (`Candidate.held`: a field of a nested table, a target its table gave
-    another field), whose note saying why an answer would replace. From REVIEW up a person
-    sees the field anyway, and the LLM, whose answers are capped below AUTO_APPROVE, could
-    only reword the proposal or drop it; far below, the field is mostly one without a
-    counterpart, where an answer would be a false proposal for a person to reject. On the
-    business systems held out, asking about every field below auto-approval and not held
-    sent 58 % of fields to the LLM, this band 3.9 % (bench/results.md, "Stop 45"): of the 22
-    fields with a counterpart among its candidates that retrieval left unmapped, it still
-    asks about 6; the others stay unmapped (`autonomos mappings set`), as without a key."""
+    of a person (LLM_FLOOR <= confidence < REVIEW), and only where the field's evidence alone
+    decides it. From REVIEW up a person sees the field anyway, and the LLM, whose answers are
+    capped below AUTO_APPROVE, could only reword the proposal or drop it; far below, the field
+    is mostly one without a counterpart, where an answer would be a false proposal for a
+    person to reject. A field whose first candidate a table-level rule holds
+    (`Candidate.held`: an entity's identity field, a target of another entity, a target the
+    table gave another field, a field of a nested table) is not asked: the LLM sees one field
+    and its candidates, not the table the rule weighed. On the business systems held out,
+    asking about every field below auto-approval and not held at 0.84 sent 58 % of fields to
+    the LLM, this 3.9 % (bench/results.md, "Stop 45"): of the 22 fields with a counterpart
+    among their candidates that retrieval left unmapped, it still asks about 6; the others
+    stay unmapped (`autonomos mappings set`), as without a key."""
     best = candidates[0] if candidates else None
     return best is not None and not best.held and LLM_FLOOR <= best.confidence < REVIEW
 
