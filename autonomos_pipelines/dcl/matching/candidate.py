@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.feature_names import FEATURES
+from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
 
 _POSITION = {name: i for i, name in enumerate(FEATURES)}
 
@@ -23,6 +24,11 @@ class Candidate:
     # another entity's target, a target its table gave another field (table_decision), a
     # field of a nested table (nested_tables); the LLM is not asked (resolver.asks_llm)
     held: bool = field(default=False, compare=False)
+
+
+def held(candidate: Candidate) -> Candidate:
+    """``candidate`` capped for a person by a rule (thresholds.CONTESTED_CEILING)."""
+    return replace(candidate, confidence=min(CONTESTED_CEILING, candidate.confidence), held=True)
 
 
 class FeatureRow(Mapping[str, float]):

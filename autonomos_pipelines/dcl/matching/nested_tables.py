@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
 
 PARENT_KEY = "_dlt_parent_id"  # every nested table has it, whatever else dlt adds
 DLT_PREFIX = "_dlt_"
@@ -50,26 +49,22 @@ def hold_nested(
     others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
 ) -> tuple[list[list[Candidate]], set[tuple[str, str]]]:
     """The candidates, every field of a nested table held for a person, and those tables;
-    ``others``: per table, its fields not ranked here (its dlt columns, and a later pass's
-    fields seen before)."""
-    tables = {(f.source_system, f.source_entity) for f in fields}
+    ``others``: per table, its fields not ranked here (its dlt columns, which `apart` moved
+    there, and a later pass's fields seen before)."""
+    seen = others or {}
     nested = {
-        table for table in tables
-        if any(f.field == PARENT_KEY for f in (others or {}).get(table, ()))
-    } | {(f.source_system, f.source_entity) for f in fields if f.field == PARENT_KEY}  # fmt: skip
-    held = [
+        table for table in {(f.source_system, f.source_entity) for f in fields}
+        if any(f.field == PARENT_KEY for f in seen.get(table, ()))
+    }  # fmt: skip
+    return [
         _held(candidates, source.source_entity)
         if (source.source_system, source.source_entity) in nested else candidates
         for source, candidates in zip(fields, ranked, strict=True)
-    ]  # fmt: skip
-    return held, nested
+    ], nested  # fmt: skip
 
 
 def _held(candidates: list[Candidate], table: str) -> list[Candidate]:
-    capped = [
-        replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
-        for c in candidates
-    ]  # fmt: skip
+    capped = [held(c) for c in candidates]
     if capped:
         note = (
             f"{table!r} is a list nested in another table's records (dlt's {PARENT_KEY}): "

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
+from autonomos_pipelines.dcl.matching.candidate import Candidate, held, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -149,8 +149,7 @@ class TableDecider:
         never automatic, however sure the match."""
         identities = self._identities
         capped = [
-            replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
-            if c.target in identities else c
+            held(c) if c.target in identities else c
             for c in candidates
         ]  # fmt: skip
         if capped and capped[0].target in identities and not capped[0].note:
@@ -164,8 +163,7 @@ class TableDecider:
         """A target of another entity than the table's would make the table feed a second
         canonical table: possible (a denormalised export), never automatic."""
         capped = [
-            c if c.target.split(".", 1)[0] == entity
-            else replace(c, confidence=min(CONTESTED_CEILING, c.confidence), held=True)
+            c if c.target.split(".", 1)[0] == entity else held(c)
             for c in candidates
         ]  # fmt: skip
         first = capped[0] if capped else None
@@ -235,13 +233,7 @@ class TableDecider:
                 alternative = None
         for candidate in candidates:
             if alternative is None or candidate.target != self.keys[alternative]:
-                capped.append(
-                    replace(
-                        candidate,
-                        confidence=min(CONTESTED_CEILING, candidate.confidence),
-                        held=True,
-                    )
-                )
+                capped.append(held(candidate))
         capped[0] = replace(capped[0], note=self._why(contest, fields))
         return capped[: len(candidates)]
 
