@@ -9,6 +9,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from autonomos_pipelines.canonical.sql_builder import SourceTable
 from autonomos_pipelines.dcl.registry.store import Mapping
+from mapping_assets.markdown import cell
 from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "computed_mappings"
@@ -24,18 +25,12 @@ def computed_mappings_spec(key: AssetKey) -> AssetCheckSpec:
     )
 
 
-def _cell(text: str) -> str:
-    """Source names and expressions inside a Markdown table cell (a pipe, a backtick or a line
-    break would end the cell, the code span or the row)."""
-    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:200]
-
-
 def computed_mappings_result(broken: list[tuple[SourceTable, Mapping, str]]) -> AssetCheckResult:
     """``broken``: (source table, computed mapping, why) of each expression that failed."""
     lines = [
-        f"| {_cell(m.canonical_field or '')} | {_cell(s.connector)}."
-        f"{_cell(s.table)} | {_cell(m.source_field)} | "
-        f"`{_cell(m.expression or '')}` | {_cell(why)} |"
+        f"| {cell(m.canonical_field or '', 200)} | {cell(s.connector, 200)}."
+        f"{cell(s.table, 200)} | {cell(m.source_field, 200)} | "
+        f"`{cell(m.expression or '', 200)}` | {cell(why, 200)} |"
         for s, m, why in broken
     ]
     return AssetCheckResult(

@@ -31,6 +31,7 @@ PER_TENANT_CHECKS = {
     "connector_health",
     "lost_source_fields",
     "computed_mappings",
+    "stranded_mappings",
 }
 
 

@@ -54,13 +54,19 @@ class SourceTable:
     # source field -> the newest id among its active value mappings (row lineage)
     value_versions: dict[str, int] = field(default_factory=dict)
 
-    def feeds(self, entity: CanonicalEntity) -> bool:
-        return any(
-            m.canonical_entity == entity.name
-            and m.canonical_field == entity.identity_field
-            and (m.source_field in self.columns or m.expression)
+    def onto(self, entity: CanonicalEntity) -> list[Mapping]:
+        """The table's active mappings onto ``entity`` that it can be read for (a computed
+        mapping's source field may be a name of its own, not a column)."""
+        return [
+            m
             for m in self.mappings
-        )
+            if m.canonical_entity == entity.name
+            and (m.source_field in self.columns or m.expression)
+        ]
+
+    def feeds(self, entity: CanonicalEntity) -> bool:
+        """Its rows are ``entity``'s records: its key is mapped to the entity's identity."""
+        return any(m.canonical_field == entity.identity_field for m in self.onto(entity))
 
 
 def _col(name: str) -> str:
@@ -134,12 +140,7 @@ def select_for(
     entity: CanonicalEntity, source: SourceTable, tenant_id: TenantId, dialect: Dialect
 ) -> str:
     """One SELECT projecting ``source`` onto every field of ``entity`` plus lineage + extras."""
-    own = [
-        m
-        for m in source.mappings
-        # a computed mapping's source field may be a name of its own, not a column
-        if m.canonical_entity == entity.name and (m.source_field in source.columns or m.expression)
-    ]
+    own = source.onto(entity)
     projections, failures = [], []
     unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
     sources = {m: _source_sql(m, source.columns, dialect) for m in own}

@@ -41,6 +41,11 @@ from mapping_assets.step_worker import worker_metadata
 from quality_checks.computed_mappings import computed_mappings_result, computed_mappings_spec
 from quality_checks.freshness import built_result, freshness_spec
 from quality_checks.lost_fields import lost_fields_result, lost_fields_spec
+from quality_checks.stranded_mappings import (
+    stranded_mappings,
+    stranded_mappings_result,
+    stranded_mappings_spec,
+)
 from resources import ConnectorsResource, RegistryResource, TenancyResource, WarehouseResource
 
 
@@ -112,6 +117,7 @@ def build_canonical(  # noqa: PLR0913
         sources = source_tables(session, raw_schemas, specs, mappings, value_maps)
         sql, feeding = entity_select(entity, sources, tenant_id, store.dialect)
         broken = broken_expressions(entity, feeding, store.dialect)
+        stranded = stranded_mappings(entity, sources)
         rows = session.replace_table(schema, entity.name, sql)
         target = f"{quote_ident(schema)}.{quote_ident(entity.name)}"
         has_failure = store.dialect.json_has_key("extras", CAST_FAILED_KEY)
@@ -136,11 +142,12 @@ def build_canonical(  # noqa: PLR0913
         ),
         "sources_feeding": len(feeding),
         "broken_expressions": len(broken),
+        "stranded_mappings": sum(len(onto) for _, onto in stranded),
         **unmapped_values_metadata(unmapped),
         **worker_metadata(),
     }
-    computed = computed_mappings_result(broken)
-    return MaterializeResult(metadata=metadata, check_results=[lost, computed])
+    checks = [lost, computed_mappings_result(broken), stranded_mappings_result(entity, stranded)]
+    return MaterializeResult(metadata=metadata, check_results=checks)
 
 
 def check_rows_quota(tenant_id: TenantId, quotas: Quotas, usage: UsageMeter) -> None:
@@ -168,6 +175,7 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
         check_specs=[
             lost_fields_spec(canonical_key(entity.name)),
             computed_mappings_spec(canonical_key(entity.name)),
+            stranded_mappings_spec(canonical_key(entity.name)),
             freshness_spec(canonical_key(entity.name)),
         ],
         automation_condition=FOLLOWS_MAPPINGS,
@@ -201,6 +209,12 @@ def canonical_asset(entity: CanonicalEntity, raw_keys: list[AssetKey], specs: di
             context.log.warning(
                 f"{entity.name}: {broken} computed mapping(s) no longer fit their source table "
                 "and read NULL (see the computed_mappings check)"
+            )
+        stranded = (result.metadata or {})["stranded_mappings"]
+        if stranded:
+            context.log.warning(
+                f"{entity.name}: {stranded} active mapping(s) come from tables that do not "
+                "feed it and reach no row (see the stranded_mappings check)"
             )
         unmapped = (result.metadata or {})["unmapped_values"]
         if unmapped:
