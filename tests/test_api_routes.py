@@ -57,6 +57,16 @@ def test_review_queue_shows_the_tenants_own_and_an_approval_is_audited(world):
     approved = api.client.post(url, json={}, headers=reviewer)
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "active" and approved.json()["approved_by"] == "rita"
+    assert approved.json()["note"] == (  # the form's fields wait for the form to be a contact
+        "hubspot.lead_forms feeds no canonical contact row until a field of it is mapped to "
+        "contact.contact_id"
+    )
+    form = FieldRef(TenantId("acme"), "hubspot", "lead_forms", "id")
+    flow.propose(form, "contact.contact_id", 1.0, "manual", "rita", activate=True)
+    phone = flow.propose(FieldRef(TenantId("acme"), "hubspot", "lead_forms", "phone"),
+                         "contact.phone", 0.7, "rag", "system:dcl")  # fmt: skip
+    fed = api.client.post(f"{ACME}/review/{phone}/approve", json={}, headers=reviewer).json()
+    assert fed["status"] == "active" and fed["note"] is None
     again = problem_of(api.client.post(url, json={}, headers=reviewer), 409)
     assert "only proposed or needs_review" in again["detail"]
 

@@ -135,6 +135,9 @@ def approve(
             continue
         row = review.approve(flow, number, actor, force, None, drift=drift)
         typer.echo("approved " + describe(row))
+        hint = review.feeding_hint(flow, row)
+        if hint:
+            typer.echo(f"  note: {hint}")
 
 
 @app.command("reject")

@@ -11,7 +11,7 @@ from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
 from autonomos_pipelines.dcl.drift.settle import settle_decided
-from autonomos_pipelines.dcl.model.canonical_model import has_field
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
 from autonomos_pipelines.dcl.registry.workflow import OnDecided, Workflow
@@ -101,6 +101,36 @@ def approve(
     event waiting on it follows in the same transaction (`drift`: AAM's events)."""
     _decidable(workflow, mapping_id, within, global_allowed)
     return workflow.approve(mapping_id, actor, force, on_decided=_settling(drift))
+
+
+def feeding_hint(workflow: Workflow, row: dict) -> str | None:
+    """What the table of an approved ``row`` still needs before the row reaches a canonical
+    row: a table feeds an entity once its key is mapped to the entity's identity field
+    (canonical/sql_builder.SourceTable.feeds), with the proposals waiting for that; None
+    when it does, or the row maps nothing."""
+    entity, field = row["canonical_entity"], row["canonical_field"]
+    if not entity or not field or field == canonical_model()[entity].identity_field:
+        return None
+    identity = canonical_model()[entity].identity_field
+    table = (row["connector"], row["source_table"].lower())
+    index = workflow.registry.mapping_index(row["tenant_id"])
+    if any(
+        (m.canonical_entity, m.canonical_field) == (entity, identity)
+        for key, m in index.items()
+        if key[:2] == table
+    ):
+        return None
+    waiting = [
+        f"{r['id']} ({r['source_field']})"
+        for r in workflow.pending(row["tenant_id"], evidence=False)
+        if (r["connector"], r["source_table"].lower()) == table
+        and (r["canonical_entity"], r["canonical_field"]) == (entity, identity)
+    ]
+    hint = (
+        f"{row['connector']}.{row['source_table']} feeds no canonical {entity} row until a "
+        f"field of it is mapped to {entity}.{identity}"
+    )
+    return hint + (f"; waiting for review: {', '.join(waiting)}" if waiting else "")
 
 
 def reject(

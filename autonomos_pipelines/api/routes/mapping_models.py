@@ -42,6 +42,11 @@ class MappingRow(RegistryRow):
         default=None, description="a computed mapping's expression, else None"
     )
     candidates: list[Candidate] = Field(description="The evidence: targets considered")
+    note: str | None = Field(
+        default=None,
+        description="After an approval: what the field's table still needs before its values "
+        "reach a canonical row (its key mapped to the entity's identity field), else None",
+    )
 
 
 class Rejection(BaseModel):

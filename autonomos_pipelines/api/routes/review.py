@@ -86,7 +86,7 @@ def approve(
     row = review.approve(
         flow, mapping_id, actor, body.force, access.tenant_id, admin, drift=found.schemas
     )
-    return MappingRow(**review.mapping_view(row))
+    return MappingRow(**review.mapping_view(row), note=review.feeding_hint(flow, row))
 
 
 @router.post("/review/{mapping_id}/reject")
