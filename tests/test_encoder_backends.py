@@ -48,6 +48,10 @@ def test_batches_side_by_side_give_each_text_its_own_vector():
     assert np.allclose(side_by_side, one_core.encode(texts, batch_size=4), atol=1e-6)
     alone = np.stack([one_core.encode([text], batch_size=1)[0] for text in texts[::7]])
     assert np.allclose(side_by_side[::7], alone, atol=1e-5)
+    assert OnnxMiniLm(model_dir, False, 384, workers=3).encode([], batch_size=4).shape == (0, 384)
+    # int8 scales a batch's activations together: its batches must not follow the cores
+    int8 = [OnnxMiniLm(model_dir, True, 384, workers=n).encode(texts, 64) for n in (1, 2, 3)]
+    assert all(np.array_equal(int8[0], other) for other in int8[1:])
 
 
 def test_int8_stays_close_and_is_stored_under_its_own_name(torch_vectors):

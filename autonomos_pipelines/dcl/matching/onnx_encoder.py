@@ -9,12 +9,11 @@ Batches run side by side, one per core, each on one thread of the same session (
 runs a session from several threads at once and releases the GIL): a field's text is a few
 word pieces, so one batch's matrices are small and a session splitting each operation over
 both cores spent much of its time waiting for the other (the same texts at 0.85x the time, the
-same vectors to the bit; bench/results.md, stop 46).
+same fp32 vectors to the bit; bench/results.md, stop 46).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ MAX_TOKENS = 256  # the model's sentence_bert_config.json max_seq_length
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (its affinity, as a container limits it)."""
+    """The cores this process may run on (its CPU affinity; a CPU quota is not seen)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -63,10 +62,10 @@ class OnnxMiniLm:
         vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        # a few texts still go to every core: batches no larger than a core's share
-        size = max(1, min(batch_size, math.ceil(len(texts) / self.workers)))
-        batches = [order[start : start + size] for start in range(0, len(texts), size)]
-        if len(batches) == 1 or self.workers == 1:
+        # batches never depend on the cores: int8 scales a batch's activations together, so
+        # its vectors would differ from one machine to the next
+        batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+        if len(batches) <= 1 or self.workers == 1:
             for rows in batches:
                 vectors[rows] = self._run([encodings[row] for row in rows])
             return vectors
