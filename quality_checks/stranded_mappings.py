@@ -3,9 +3,9 @@ the table's entity come from source tables that do not feed it, so their values 
 canonical row. A source table feeds an entity only once its key is mapped to the entity's
 identity field (canonical/sql_builder.SourceTable.feeds: that is what makes its rows the
 entity's records); until then, fields of it approved onto the entity wait for that decision.
-A dlt child table (a list nested in another table's records, with `_dlt_parent_id`) is list
-items, not records of its own: its approved fields are named here, never joined to the parent's
-row by a guess."""
+A dlt child table (a list nested in another table's records, with `_dlt_parent_id`) holds list
+items, not the entity's records: stranded there, its fields are named as such, never joined to
+the parent's row by a guess."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ def stranded_mappings_spec(key: AssetKey) -> AssetCheckSpec:
         CHECK_NAME,
         asset=key,
         description="Warns while active mappings onto this table's entity come from source "
-        "tables that do not feed it (their key is not mapped to the entity's identity field, "
-        "or they are lists nested in another table's records): their values reach no "
-        "canonical row. Clears when the table's key is mapped or the mappings are retired.",
+        "tables that do not feed it (no field of them is mapped to the entity's identity "
+        "field): their values reach no canonical row. A dlt child table (a list nested in "
+        "another table's records) is named as such. Clears when the table's key is mapped or "
+        "the mappings are retired.",
     )
 
 
@@ -47,10 +48,28 @@ def why_stranded(entity: CanonicalEntity, source: SourceTable) -> str:
             "a list nested in another table's records (dlt child table): its rows are list "
             f"items, not {entity.name} records, and are not joined to their parent's row"
         )
-    key = f"'{source.record_id_column}'" if source.record_id_column else "its key"
-    return (
-        f"no field of it is mapped to {identity}: map {key} there to feed canonical {entity.name}"
-    )
+    gone = [
+        m.source_field
+        for m in source.mappings
+        if (m.canonical_entity, m.canonical_field) == (entity.name, entity.identity_field)
+    ]
+    if gone:  # mapped, but `onto` found no such column: the source stopped sending it
+        return f"its key '{gone[0]}' is mapped to {identity} but is no longer in the table"
+    # an identity that is an id is the table's record id; a date (cloud cost, web traffic) is not
+    key = source.record_id_column if entity.identity_field.endswith("_id") else None
+    field = f"'{key}'" if key else f"the field holding its {entity.identity_field}"
+    return f"no field of it is mapped to {identity}: map {field} there to feed {entity.name}"
+
+
+def _field_list(onto: list[Mapping], limit: int = 400) -> str:
+    """The mapped fields as one cell's text, saying how many a long list leaves out."""
+    names = [f"{m.source_field} → {m.canonical_field}" for m in onto]
+    shown: list[str] = []
+    for name in names:
+        if len(", ".join([*shown, name])) > limit:
+            return ", ".join(shown) + f" … and {len(names) - len(shown)} more"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 def stranded_mappings_result(
@@ -59,7 +78,7 @@ def stranded_mappings_result(
     """``stranded``: what `stranded_mappings` found for ``entity``."""
     lines = [
         f"| {cell(s.connector)}.{cell(s.table)} | "
-        f"{cell(', '.join(f'{m.source_field} → {m.canonical_field}' for m in onto), 400)} | "
+        f"{cell(_field_list(onto), 500)} | "
         f"{cell(why_stranded(entity, s), 200)} |"
         for s, onto in stranded
     ]

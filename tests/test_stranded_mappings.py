@@ -18,7 +18,11 @@ from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
 from autonomos_pipelines.sandbox.definitions import sandbox_definitions
-from quality_checks.stranded_mappings import stranded_mappings, stranded_mappings_result
+from quality_checks.stranded_mappings import (
+    stranded_mappings,
+    stranded_mappings_result,
+    why_stranded,
+)
 
 OPPORTUNITY = canonical_model()["opportunity"]
 CHECK = "canonical/opportunity stranded_mappings"
@@ -75,11 +79,50 @@ def test_the_check_says_why_and_what_to_map():
         "crm.deals|items"
     )
     report = result.metadata["report"].value
-    assert "map 'id' there to feed canonical opportunity" in report
+    assert "map 'id' there to feed opportunity" in report
     assert "opportunity.opportunity_id" in report
     assert "a list nested in another table's records" in report
     assert "| crm.deals\\|items |" in report  # a pipe in a name stays inside its cell
     assert stranded_mappings_result(OPPORTUNITY, []).passed
+
+
+def test_the_advice_fits_the_identity_and_a_key_the_source_stopped_sending():
+    cost = canonical_model()["cloud_cost"]  # identified by a date, not by the record id
+    daily = SourceTable("aws", "aws", "raw_aws", "costs", {"record_id": "VARCHAR",
+                        "cost": "DOUBLE"}, "record_id",
+                        [mapping("cost", "cloud_cost.cost", "costs")])  # fmt: skip
+    assert why_stranded(cost, daily) == (
+        "no field of it is mapped to cloud_cost.usage_date: map the field holding its "
+        "usage_date there to feed cloud_cost"
+    )
+    onto = [mapping("id", "opportunity.opportunity_id"), mapping("title", "opportunity.name")]
+    keyless = table(onto, {"title": "VARCHAR"})
+    assert why_stranded(OPPORTUNITY, keyless) == (
+        "its key 'id' is mapped to opportunity.opportunity_id but is no longer in the table"
+    )
+
+
+def test_a_long_field_list_says_how_many_it_leaves_out_and_names_stay_in_their_cells():
+    columns = {f"custom_field_{i}": "VARCHAR" for i in range(40)} | {"a\\|b": "VARCHAR"}
+    onto = [mapping(name, "opportunity.name") for name in columns]
+    report = (
+        stranded_mappings_result(
+            OPPORTUNITY, stranded_mappings(OPPORTUNITY, [table(onto, columns)])
+        )
+        .metadata["report"]
+        .value
+    )
+    assert "… and " in report and " more |" in report
+    hidden = int(report.split("… and ")[1].split(" more")[0])
+    assert report.count("→ name") + hidden == 41
+    wide = (
+        stranded_mappings_result(
+            OPPORTUNITY, stranded_mappings(OPPORTUNITY, [table(onto[-1:], columns)])
+        )
+        .metadata["report"]
+        .value
+    )
+    assert "| a\\\\\\|b → name |" in wide  # the backslash escaped, then the pipe
 
 
 @pytest.mark.e2e
