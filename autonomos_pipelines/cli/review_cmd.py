@@ -13,7 +13,8 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.core.errors import ConfigError
 from autonomos_pipelines.core.limits import PG_BIGINT_MAX
 from autonomos_pipelines.core.settings import get_settings
-from autonomos_pipelines.dcl import review
+from autonomos_pipelines.dcl import review, table_review
+from autonomos_pipelines.dcl.matching.thresholds import REVIEW
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.value_refs import REVIEW_PREFIX, review_id
 from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
@@ -138,6 +139,44 @@ def approve(
         hint = review.feeding_hint(flow, row)
         if hint:
             typer.echo(f"  note: {hint}")
+
+
+@app.command("approve-table")
+@friendly_errors
+def approve_table(
+    table: str = typer.Argument(..., help="connector.table, as `review list` shows it"),
+    tenant: str = typer.Option(None, help="The tenant's proposals (default: the baseline's)"),
+    floor: float = typer.Option(REVIEW, "--min-confidence", help="Leave any below this"),
+    dry_run: bool = typer.Option(False, help="Say what would be approved and left; decide nothing"),
+    user: str = typer.Option(None, help=ON_BEHALF_HELP),
+) -> None:
+    """Approve a source table's proposals together: its key first (it decides which canonical
+    table the table feeds), then its other fields, most confident first; a target another
+    field already feeds, another entity's target and anything below --min-confidence are left
+    for a person, with why."""
+    connector, _, name = table.partition(".")
+    if not connector or not name:
+        raise ConfigError(f"table {table[:80]!r}: expected connector.table, e.g. stripe.customers")
+    if not 0.0 <= floor <= 1.0:  # NaN fails too
+        raise ConfigError(f"--min-confidence {floor!r}: expected a number from 0 to 1")
+    flow = workflow()
+    done = table_review.approve_table(
+        flow, tenant_arg(tenant), connector, name, acting_user(user), floor,
+        drift=SchemaStore(flow.engine), dry_run=dry_run,
+    )  # fmt: skip
+    verb, leave = ("would approve", "would leave") if dry_run else ("approved", "left")
+    for row in done.approved:
+        typer.echo(f"{verb} {describe(row)}")
+    for row, why in done.left:
+        typer.echo(f"{leave} {describe(row)}: {why}")
+    feeds = f"feeds {done.entity}" if done.entity else "maps to no entity"
+    typer.echo(
+        f"{connector}.{name} {feeds}: {len(done.approved)} {verb}, {len(done.left)} {leave} "
+        "for a person"
+    )
+    hint = review.feeding_hint(flow, done.approved[0]) if done.approved and not dry_run else None
+    if hint:  # its key was left: what was approved waits for it
+        typer.echo(f"  note: {hint}")
 
 
 @app.command("reject")

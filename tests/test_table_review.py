@@ -1,0 +1,99 @@
+"""`autonomos review approve-table`: a source table's proposals decided together, its key
+first; what a person must still weigh is left with why (real PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from autonomos_pipelines.cli.common import os_account
+from autonomos_pipelines.cli.main import app
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+pytestmark = pytest.mark.postgres
+PROPOSED = [  # field, target, confidence
+    ("title", "opportunity.name", 0.90),
+    ("lead_id", "opportunity.opportunity_id", 0.84),  # the key: decided first
+    ("headline", "opportunity.name", 0.70),  # the same target as `title`
+    ("company", "account.name", 0.80),  # another entity's field
+    ("stage", "opportunity.stage", 0.55),  # below the floor
+    ("value", "opportunity.amount", 0.75),
+]
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def flow(env) -> Workflow:
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    workflow = Workflow(registry)
+    workflow.set_role(os_account(), "admin", os_account())  # the CLI acts as this account
+    for field, target, confidence in PROPOSED:
+        ref = FieldRef("acme", "legacy_crm", "leads", field)
+        workflow.propose(ref, target, confidence, "rag", "system:dcl")
+    other = FieldRef("acme", "legacy_crm", "deals", "title")  # another table: never touched
+    workflow.propose(other, "opportunity.name", 0.9, "rag", "system:dcl")
+    return workflow
+
+
+def decided(output: str, verb: str) -> list[str]:
+    """The source fields of the lines starting with ``verb``, in order."""
+    return [
+        line.split("legacy_crm.")[1].split(" ")[0].split(".", 1)[1]
+        for line in output.splitlines()
+        if line.startswith(verb + " ")
+    ]
+
+
+def test_a_dry_run_says_what_would_be_decided_and_decides_nothing(flow):
+    said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme", "--dry-run")
+    assert decided(said, "would approve") == ["lead_id", "title", "value"]
+    assert decided(said, "would leave") == ["company", "headline", "stage"]
+    assert "opportunity.name is already fed by title of this table" in said
+    assert "the table feeds opportunity; this would make it feed canonical account too" in said
+    assert "confidence 0.550 is below 0.60" in said
+    assert said.splitlines()[-1] == (
+        "legacy_crm.leads feeds opportunity: 3 would approve, 3 would leave for a person"
+    )
+    assert len(flow.pending("acme")) == len(PROPOSED) + 1
+
+
+def test_the_key_goes_first_and_what_is_left_stays_for_a_person(flow):
+    said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme",
+               "--min-confidence", "0.5")  # fmt: skip
+    assert decided(said, "approved") == ["lead_id", "title", "value", "stage"]
+    assert decided(said, "left") == ["company", "headline"]
+    active = flow.registry.mapping_index("acme")
+    leads = {f for (c, t, f) in active if (c, t) == ("legacy_crm", "leads")}
+    assert leads == {"lead_id", "title", "value", "stage"}
+    waiting = {(r["source_table"], r["source_field"]) for r in flow.pending("acme")}
+    assert waiting == {("leads", "headline"), ("leads", "company"), ("deals", "title")}
+    key = flow.history(FieldRef("acme", "legacy_crm", "leads", "lead_id"))
+    assert [(r["status"], r["approved_by"]) for r in key] == [("active", os_account())]
+
+    again = cli("review", "approve-table", "legacy_crm.deals", "--tenant", "acme")
+    assert decided(again, "approved") == ["title"]  # a table with no key proposed: said so
+    assert "note: legacy_crm.deals feeds no canonical opportunity row until a field" in again
+    assert "note:" not in said
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["leads"], "table 'leads': expected connector.table"),
+        (["legacy_crm.leads", "--min-confidence", "1.5"],
+         "--min-confidence 1.5: expected a number"),
+        (["legacy_crm.nothing", "--tenant", "acme"],
+         "legacy_crm.nothing: no proposals wait for review for tenant acme"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_named(flow, args, message):
+    said = CliRunner().invoke(app, ["review", "approve-table", *args])
+    assert said.exit_code == 2 and message in said.output
