@@ -99,6 +99,38 @@ def test_reject_records_the_reason_and_baseline_decisions_need_admin(world):
     assert rejected["status"] == "rejected" and rejected["reason"] == "not an e-mail"
 
 
+def test_a_tables_proposals_are_approved_together_key_first(world):
+    api, seeded, reviewer, viewer = world
+    flow = api.client.app.state.services.workflow
+    acme = TenantId("acme")
+    for field, target, confidence in [("email", "contact.email", 0.9),
+                                      ("id", "contact.contact_id", 0.84),
+                                      ("mail2", "contact.email", 0.7)]:  # fmt: skip
+        flow.propose(FieldRef(acme, "hubspot", "visitors", field), target, confidence, "rag", "dcl")
+    url = f"{ACME}/review/tables/hubspot/visitors/approve"
+    problem_of(api.client.post(url, json={}, headers=viewer), 403)
+    plan = api.client.post(url, json={"dry_run": True}, headers=reviewer).json()
+    assert [r["source_field"] for r in plan["approved"]] == ["id", "email"]
+    assert plan["approved"][0]["status"] == "proposed"  # nothing decided
+    ((left,),) = [[(r["mapping"]["source_field"], r["why"]) for r in plan["left"]]]
+    assert left == ("mail2", "contact.email is already fed by email of this table")
+
+    done = api.client.post(url, json={}, headers=reviewer).json()
+    assert plan["entity"] == done["entity"] == "contact" and done["note"] is None
+    assert [(r["source_field"], r["status"], r["approved_by"]) for r in done["approved"]] == [
+        ("id", "active", "rita"),
+        ("email", "active", "rita"),
+    ]
+    assert flow.registry.lookup(acme, "hubspot", "visitors", "mail2") is None  # left
+    again = api.client.post(url, json={}, headers=reviewer).json()
+    assert again["approved"] == [] and len(again["left"]) == 1  # stays for a person
+    nothing = f"{ACME}/review/tables/hubspot/nothing/approve"
+    gone = problem_of(api.client.post(nothing, json={}, headers=reviewer), 404)
+    assert gone["detail"] == "hubspot.nothing: no proposals wait for review for tenant acme"
+    wrong = problem_of(api.client.post(url, json={"min_confidence": 2}, headers=reviewer), 422)
+    assert wrong["detail"].startswith("body.min_confidence:")
+
+
 def test_a_proposal_waits_for_review_and_bad_ones_are_named(world):
     api, _, reviewer, viewer = world
     url = f"{ACME}/mappings/proposals"

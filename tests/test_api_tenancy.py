@@ -24,12 +24,13 @@ ALL_SCOPES = ("read", "map", "review", "admin")
 # which seeded row each id parameter names (see tests/api_seed.py)
 ID_KINDS = {"mapping_id": "proposals", "event_id": "events", "value_id": "values"}
 # path parameters that name no row (every tenant has them): a fixed value
-FIXED = {"entity": "account"}
+FIXED = {"entity": "account", "connector": "hubspot", "table": "lead_forms"}
 # a body each route accepts, so a refusal cannot come from validation instead of tenancy
 BODIES = {
     "/map": {"fields": [{"source_system": "s", "source_entity": "e", "field": "f"}]},
     "/review/{mapping_id}/approve": {},
     "/review/{mapping_id}/reject": {"reason": "probe"},
+    "/review/tables/{connector}/{table}/approve": {"dry_run": True},
     "/values/review/{value_id}/reject": {"reason": "probe"},
     "/mappings/proposals": {"connector": "hubspot", "table": "t", "field": "f", "target": None},
     "/mappings/rollback": {"connector": "hubspot", "table": "t", "field": "f", "version": 1},

@@ -57,7 +57,7 @@ def mapping_view(row: Any) -> dict:
     view["scope"] = "global" if row["tenant_id"] is None else "tenant"
     view["candidates"] = [
         {"target": c["target"], "confidence": c["confidence"]}
-        for c in (row["evidence"] or {}).get("candidates", [])
+        for c in (row.get("evidence") or {}).get("candidates", [])  # read without: none
     ]
     return view
 

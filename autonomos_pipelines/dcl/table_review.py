@@ -12,12 +12,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from autonomos_pipelines.core.audit import Actor
+from autonomos_pipelines.core.errors import NotFound
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 from autonomos_pipelines.dcl.registry.refs import MappingConflict, WorkflowError, row_value
 from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+
+class NoProposals(WorkflowError, NotFound):
+    """The table has no proposal waiting for review in that scope."""
 
 
 @dataclass
@@ -98,7 +103,7 @@ def approve_table(  # noqa: PLR0913
     rows = table_proposals(workflow, tenant_id, connector, table)
     if not rows:
         scope = f"tenant {tenant_id}" if tenant_id else "the global baseline"
-        raise WorkflowError(f"{connector}.{table}: no proposals wait for review for {scope}")
+        raise NoProposals(f"{connector}.{table}: no proposals wait for review for {scope}")
     mapped = _mapped(workflow, tenant_id, rows[0])
     done = TableApproval(_entity(mapped, rows))
     claimed = dict(mapped)

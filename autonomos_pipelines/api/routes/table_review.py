@@ -1,0 +1,60 @@
+"""Review a source table's proposals together (`autonomos review approve-table` over HTTP):
+its key first, then its other fields, most confident first; what a person must still weigh is
+left with why. Needs scope `review` (and the user's reviewer or admin role, which the workflow
+checks and audits); only the tenant's own proposals, never the baseline's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from autonomos_pipelines.api.common.auth import Access, tenant_access
+from autonomos_pipelines.api.common.services import Services, services
+from autonomos_pipelines.api.routes.mapping_models import MappingRow
+from autonomos_pipelines.dcl import review, table_review
+from autonomos_pipelines.dcl.matching.thresholds import REVIEW
+
+router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["review"])
+
+
+class TableApprovalIn(BaseModel):
+    min_confidence: float = Field(REVIEW, ge=0.0, le=1.0, description="Leave any below this")
+    dry_run: bool = Field(False, description="Say what would be approved and left; decide nothing")
+
+
+class LeftRow(BaseModel):
+    mapping: MappingRow
+    why: str = Field(description="Why a person must still weigh it")
+
+
+class TableApprovalOut(BaseModel):
+    entity: str | None = Field(description="What the table feeds: its key's entity, else most")
+    approved: list[MappingRow] = Field(description="Approved (with dry_run: would be), in order")
+    left: list[LeftRow] = Field(description="Left for a person, with why")
+    note: str | None = Field(
+        default=None, description="What the table still needs before a canonical row gets them"
+    )
+
+
+@router.post("/review/tables/{connector}/{table}/approve")
+def approve_table(
+    body: TableApprovalIn,
+    connector: str = Path(min_length=1, max_length=200),
+    table: str = Path(min_length=1, max_length=1024),
+    access: Access = Depends(tenant_access("review")),
+    found: Services = Depends(services),
+) -> TableApprovalOut:
+    """Approve a source table's proposals together, its key first; a target another field
+    already feeds, another entity's target and anything below `min_confidence` are left."""
+    flow = found.workflow
+    done = table_review.approve_table(
+        flow, access.tenant_id, connector, table, access.actor, body.min_confidence,
+        drift=found.schemas, dry_run=body.dry_run,
+    )  # fmt: skip
+    decided = done.approved and not body.dry_run
+    return TableApprovalOut(
+        entity=done.entity,
+        approved=[MappingRow(**review.mapping_view(row)) for row in done.approved],
+        left=[LeftRow(mapping=MappingRow(**review.mapping_view(r)), why=w) for r, w in done.left],
+        note=review.feeding_hint(flow, done.approved[0]) if decided else None,
+    )
