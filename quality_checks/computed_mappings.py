@@ -8,8 +8,8 @@ from __future__ import annotations
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from autonomos_pipelines.canonical.sql_builder import SourceTable
+from autonomos_pipelines.core.markdown import cell
 from autonomos_pipelines.dcl.registry.store import Mapping
-from mapping_assets.markdown import cell
 from quality_checks.partitioned import tenant_check_spec
 
 CHECK_NAME = "computed_mappings"

@@ -8,7 +8,7 @@ from collections import Counter
 from dagster import MetadataValue
 
 from autonomos_pipelines.canonical.unmapped_values import UnmappedKey
-from mapping_assets.markdown import cell
+from autonomos_pipelines.core.markdown import cell
 
 SHOWN = 50
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dagster import MetadataValue
 
+from autonomos_pipelines.core.markdown import cell
 from autonomos_pipelines.dcl.value_run import STATUSES, ValuePass
-from mapping_assets.markdown import cell
 
 SHOWN = 200
 

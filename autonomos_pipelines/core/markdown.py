@@ -1,4 +1,4 @@
-"""Source data inside the Markdown tables of asset metadata."""
+"""Source data inside the Markdown tables of asset metadata and check reports."""
 
 from __future__ import annotations
 
