@@ -43,3 +43,17 @@ def test_approving_a_field_of_a_table_that_feeds_nothing_says_what_it_waits_for(
 
     assert "note:" not in approve(key)  # the key itself: the table feeds opportunity now
     assert "note:" not in approve(propose(flow, "stage", "opportunity.stage"))
+
+
+def test_a_baseline_rows_note_names_only_the_baselines_proposals(env):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    flow = Workflow(registry)
+    flow.set_role(os_account(), "admin", os_account())
+    tenants_key = flow.propose(FieldRef("acme", "crm", "leads", "lead_id"),
+                               "opportunity.opportunity_id", 0.7, "rag", "system:dcl")  # fmt: skip
+    baseline = flow.propose(FieldRef(None, "crm", "leads", "title"), "opportunity.name", 0.7,
+                            "rag", "system:dcl")  # fmt: skip
+    said = approve(baseline)
+    assert f"note: {HINT}opportunity.opportunity_id\n" in said
+    assert str(tenants_key) not in said.split("note:")[1]

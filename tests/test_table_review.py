@@ -57,7 +57,9 @@ def test_a_dry_run_says_what_would_be_decided_and_decides_nothing(flow):
     assert decided(said, "would approve") == ["lead_id", "title", "value"]
     assert decided(said, "would leave") == ["company", "headline", "stage"]
     assert "opportunity.name is already fed by title of this table" in said
-    assert "the table feeds opportunity; this would make it feed canonical account too" in said
+    assert (
+        "the table is taken for opportunity; this would make it feed canonical account too" in said
+    )
     assert "confidence 0.550 is below 0.60" in said
     assert said.splitlines()[-1] == (
         "legacy_crm.leads feeds opportunity: 3 would approve, 3 would leave for a person"
@@ -84,12 +86,53 @@ def test_the_key_goes_first_and_what_is_left_stays_for_a_person(flow):
     assert "note:" not in said
 
 
+def test_only_new_mappings_of_fields_are_decided_in_bulk(flow):
+    def ref(field: str) -> FieldRef:
+        return FieldRef("acme", "legacy_crm", "leads", field)
+
+    # an approved mapping a new proposal would replace, and one flagged by drift
+    for field in ("title", "value"):
+        for pending in flow.pending("acme"):
+            if pending["source_field"] == field and pending["source_table"] == "leads":
+                flow.approve(pending["id"], os_account())
+    flow.propose(ref("title"), "opportunity.description", 0.95, "rag", "system:dcl")
+    value = flow.registry.lookup("acme", "legacy_crm", "leads", "value")
+    assert value is not None
+    flow.flag_for_review(value.id, "system:dcl", "the source changed the column's type")
+    # a field's two pending versions, and a field with no counterpart
+    flow.propose(ref("stage"), "opportunity.stage", 0.65, "rag", "system:dcl")  # v2 of stage
+    flow.propose(ref("notes"), None, 0.9, "rag", "system:dcl")
+
+    said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme")
+    assert decided(said, "approved") == ["lead_id", "stage"]
+    why = {line.split("legacy_crm.leads.")[1].split(" ")[0]: line.split("]: ")[1]
+           for line in said.splitlines() if line.startswith("left ")}  # fmt: skip
+    assert why["title"] == "would replace its active mapping to opportunity.name"
+    assert why["value"] == "flagged for review: the source changed the column's type"
+    assert why["notes"] == "proposes that the field has no canonical counterpart: decide it alone"
+    assert why["stage"] == "version 1: a newer version of the field waits too"
+    assert flow.registry.lookup("acme", "legacy_crm", "leads", "title").canonical_field == "name"
+    assert flow.registry.lookup("acme", "legacy_crm", "leads", "stage").version == 2
+    # the older version is still there for a person, never approved by a second run
+    again = CliRunner().invoke(app, ["review", "approve-table", "legacy_crm.leads", "--tenant",
+                                     "acme"])  # fmt: skip
+    assert "approved " not in again.output
+
+
+def test_a_dry_run_is_refused_as_the_decisions_would_be(flow):
+    flow.set_role(os_account(), "viewer", os_account())
+    said = CliRunner().invoke(app, ["review", "approve-table", "legacy_crm.leads", "--tenant",
+                                    "acme", "--dry-run"])  # fmt: skip
+    assert said.exit_code == 2 and "needs role reviewer or admin" in said.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["leads"], "table 'leads': expected connector.table"),
         (["legacy_crm.leads", "--min-confidence", "1.5"],
          "--min-confidence 1.5: expected a number"),
+        (["legacy_crm.leads", "--tenant", "nosuch"], "no tenant 'nosuch'"),
         (["legacy_crm.nothing", "--tenant", "acme"],
          "legacy_crm.nothing: no proposals wait for review for tenant acme"),
     ],

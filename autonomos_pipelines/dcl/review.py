@@ -123,7 +123,8 @@ def feeding_hint(workflow: Workflow, row: dict) -> str | None:
     waiting = [
         f"{r['id']} ({r['source_field']})"
         for r in workflow.pending(row["tenant_id"], evidence=False)
-        if (r["connector"], r["source_table"].lower()) == table
+        if r["tenant_id"] == row["tenant_id"]  # the baseline's: pending(None) lists every one
+        and (r["connector"], r["source_table"].lower()) == table
         and (r["canonical_entity"], r["canonical_field"]) == (entity, identity)
     ]
     hint = (

@@ -1,10 +1,12 @@
 """A source table's proposals decided together, as a reviewer reads them: the table's key first
 (mapped to an entity's identity field, it decides which canonical table the table feeds:
-canonical/sql_builder.SourceTable.feeds), then its other fields, most confident first. What a
-person still has to weigh is left waiting, with why: a proposal below the floor, a target
-another field of the table already feeds (Workflow.approve refuses it without force), and a
-target of another entity than the one the table's fields map to (it would make the table feed
-a second canonical table)."""
+canonical/sql_builder.SourceTable.feeds), then its other fields, most confident first. Only new
+mappings of fields are decided in bulk; what a person must weigh apart is left waiting, with
+why: a proposal below the floor, one flagged for review, one saying the field has no canonical
+counterpart, one that would replace a field's active mapping, a target of another entity than
+the table's (it would make the table feed a second canonical table), a target another field of
+the table already feeds (Workflow.approve refuses it without force), and a field's older
+pending versions."""
 
 from __future__ import annotations
 
@@ -17,73 +19,57 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.registry.refs import MappingConflict, WorkflowError, row_value
+from autonomos_pipelines.dcl.registry.refs import WorkflowError, row_value
+from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 
 class NoProposals(WorkflowError, NotFound):
-    """The table has no proposal waiting for review in that scope."""
+    """No such tenant, or the table has no proposal waiting for review in that scope."""
 
 
 @dataclass
 class TableApproval:
-    entity: str | None  # what the table feeds (_entity)
+    entity: str | None  # the table's: its key's entity, else most of its fields' (_entity)
     approved: list[dict] = field(default_factory=list)
     left: list[tuple[dict, str]] = field(default_factory=list)  # a pending row and why
 
 
 def _is_identity(target: str | None) -> bool:
-    entity, _, field = (target or "").partition(".")
-    return bool(entity) and field == canonical_model()[entity].identity_field
-
-
-def _is_key(row: dict) -> bool:
-    return _is_identity(row_value(row)["target"])
-
-
-def _entity(mapped: dict[str, str], rows: list[dict]) -> str | None:
-    """What the table feeds: the entity its key is mapped (or, most surely, proposed) to,
-    else the one most of its fields map to."""
-    keys = [t for t in mapped if _is_identity(t)] + [
-        row_value(r)["target"] for r in rows if _is_key(r)
-    ]
-    if keys:
-        return keys[0].split(".")[0]
-    votes = Counter([t.split(".")[0] for t in mapped] + [r["canonical_entity"] for r in rows])
-    votes.pop(None, None)
-    return votes.most_common(1)[0][0] if votes else None
+    entity, _, name = (target or "").partition(".")
+    return bool(entity) and name == canonical_model()[entity].identity_field
 
 
 def table_proposals(
     workflow: Workflow, tenant_id: TenantId | None, connector: str, table: str
-) -> list[dict]:
-    """The table's pending proposals (the tenant's own, or the baseline's for None): the key's
-    first, then the most confident."""
-    newest: dict[str, dict] = {}  # a field's newest pending version is the one to decide
-    for r in workflow.pending(tenant_id, evidence=False):
-        if (
-            r["tenant_id"] == tenant_id
-            and r["connector"] == connector
-            and r["source_table"].lower() == table.lower()
-        ):
-            if (
-                r["source_field"] not in newest
-                or r["version"] > newest[r["source_field"]]["version"]
-            ):
-                newest[r["source_field"]] = r
-    rows = list(newest.values())
-    return sorted(rows, key=lambda r: (not _is_key(r), -(r["confidence"] or 0.0), r["id"]))
+) -> tuple[list[dict], list[dict]]:
+    """The table's pending proposals (the tenant's own, or the baseline's for None), the
+    newest version of each field, the key's first, then the most confident; and the older
+    pending versions they supersede."""
+    newest: dict[str, dict] = {}
+    older: list[dict] = []
+    for r in workflow.pending(tenant_id, evidence=False):  # oldest version first
+        if (r["tenant_id"], r["connector"]) != (tenant_id, connector):
+            continue
+        if r["source_table"].lower() == table.lower():
+            if r["source_field"] in newest:
+                older.append(newest[r["source_field"]])
+            newest[r["source_field"]] = r
+    rows = sorted(
+        newest.values(),
+        key=lambda r: (not _is_identity(row_value(r)["target"]), -(r["confidence"] or 0.0)),
+    )
+    return rows, older
 
 
-def _mapped(workflow: Workflow, tenant_id: TenantId | None, row: dict) -> dict[str, str]:
-    """The table's active mappings: target -> the source field feeding it."""
-    table = (row["connector"], row["source_table"].lower())
-    index = workflow.registry.mapping_index(tenant_id)
-    return {
-        f"{m.canonical_entity}.{m.canonical_field}": m.source_field
-        for key, m in index.items()
-        if key[:2] == table and m.canonical_entity and m.canonical_field
-    }
+def _entity(active: list[Mapping], rows: list[dict]) -> str | None:
+    """What the table feeds: the entity its key is mapped (else most surely proposed) to,
+    else the one most of its fields map to."""
+    targets = [f"{m.canonical_entity}.{m.canonical_field}" for m in active if m.canonical_field]
+    targets += [t for r in rows if (t := row_value(r)["target"])]
+    keys = [t for t in targets if _is_identity(t)]
+    votes = Counter(t.split(".")[0] for t in keys or targets)
+    return votes.most_common(1)[0][0] if votes else None
 
 
 def approve_table(  # noqa: PLR0913
@@ -97,41 +83,59 @@ def approve_table(  # noqa: PLR0913
     drift: WaitingEvents,
     dry_run: bool = False,
 ) -> TableApproval:
-    """Approve the table's proposals at or above ``floor`` that a person need not weigh apart
-    (``dry_run``: say which, decide nothing). Each approval is its own decision, audited and
-    settling its drift events as `review approve` does."""
-    rows = table_proposals(workflow, tenant_id, connector, table)
+    """Approve the table's new mappings at or above ``floor`` that a person need not weigh
+    apart (``dry_run``: say which, decide nothing; refused as the decisions would be). Each
+    approval is its own decision, audited and settling its drift events as `review approve`."""
+    if tenant_id is not None and tenant_id not in workflow.registry.tenants():
+        raise NoProposals(f"no tenant {tenant_id!r} (see `autonomos tenants list`)")
+    rows, older = table_proposals(workflow, tenant_id, connector, table)
     if not rows:
         scope = f"tenant {tenant_id}" if tenant_id else "the global baseline"
         raise NoProposals(f"{connector}.{table}: no proposals wait for review for {scope}")
-    mapped = _mapped(workflow, tenant_id, rows[0])
-    done = TableApproval(_entity(mapped, rows))
-    claimed = dict(mapped)
+    if dry_run:
+        workflow.check_decider(actor, tenant_id, f"{connector}.{table}")
+    index = workflow.registry.mapping_index(tenant_id)
+    active = {k[2]: m for k, m in index.items() if k[:2] == (connector, table.lower())}
+    done = TableApproval(_entity(list(active.values()), rows))
+    claimed: dict[str, str] = {}  # targets approved in this run: field
     for row in rows:
-        why = _left_because(row, done.entity, floor, claimed)
+        why = _left_because(row, done.entity, floor, active) or _claimed(workflow, row, claimed)
         if why is None and not dry_run:
             try:
                 row = review.approve(workflow, row["id"], actor, False, tenant_id, drift=drift)
-            except MappingConflict as conflict:  # another process approved one meanwhile
-                why = str(conflict).split("; ")[0]
+            except WorkflowError as refused:  # decided by someone else meanwhile, or claimed
+                why = str(refused).split("; ")[0]
         if why is None:
             done.approved.append(row)
-            claimed[row_value(row)["target"] or ""] = row["source_field"]
+            claimed[row_value(row)["target"]] = row["source_field"]
         else:
             done.left.append((row, why))
+    for row in older:
+        done.left.append((row, f"version {row['version']}: a newer version of the field waits too"))
     return done
 
 
 def _left_because(
-    row: dict, entity: str | None, floor: float, claimed: dict[str, str]
+    row: dict, entity: str | None, floor: float, active: dict[str, Mapping]
 ) -> str | None:
-    confidence = row["confidence"] or 0.0
-    target = row_value(row)["target"]
+    target, confidence = row_value(row)["target"], row["confidence"] or 0.0
+    current = active.get(row["source_field"])
+    if row["status"] != "proposed":
+        return f"flagged for review: {row['reason'] or 'no reason recorded'}"
+    if target is None:
+        return "proposes that the field has no canonical counterpart: decide it alone"
     if confidence < floor:
         return f"confidence {confidence:.3f} is below {floor:.2f}"
-    if target in claimed and claimed[target] != row["source_field"]:
-        return f"{target} is already fed by {claimed[target]} of this table"
-    other = row["canonical_entity"]
-    if other and entity and other != entity:
-        return f"the table feeds {entity}; this would make it feed canonical {other} too"
+    if current is not None:
+        now = f"{current.canonical_entity}.{current.canonical_field}"
+        return f"would replace its active mapping to {now if current.canonical_field else 'none'}"
+    other = target.split(".")[0]
+    if entity and other != entity:
+        return f"the table is taken for {entity}; this would make it feed canonical {other} too"
     return None
+
+
+def _claimed(workflow: Workflow, row: dict, claimed: dict[str, str]) -> str | None:
+    target = row_value(row)["target"]
+    by = claimed.get(target) or workflow.claimed_elsewhere(row)
+    return f"{target} is already fed by {by} of this table" if by else None

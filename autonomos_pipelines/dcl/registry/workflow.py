@@ -112,6 +112,18 @@ class Workflow:
             "an admin can grant it with `autonomos users grant USER reviewer`"
         )
 
+    def check_decider(self, actor: str, tenant_id: TenantId | None, key: str) -> None:
+        """Refuse (audited) unless ``actor`` may approve or reject, without deciding anything:
+        a dry run is refused as the decision it previews would be."""
+        with session(self.engine, tenant_id) as connection:
+            self.require_role(connection, actor, DECIDERS, "mapping.approve", tenant_id, key)
+
+    def claimed_elsewhere(self, row: dict) -> str | None:
+        """The other field of ``row``'s table that already feeds its target, which `approve`
+        refuses without force (read only)."""
+        with session(self.engine, row["tenant_id"]) as connection:
+            return _target_claimed_elsewhere(connection, row)
+
     # reads -----------------------------------------------------------------------------------
     def tenant_of(self, mapping_id: int) -> TenantId | None:
         """The tenant a mapping row belongs to (None: the global baseline); decisions on it
