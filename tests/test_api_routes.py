@@ -107,6 +107,10 @@ def test_a_tables_proposals_are_approved_together_key_first(world):
                                       ("id", "contact.contact_id", 0.84),
                                       ("mail2", "contact.email", 0.7)]:  # fmt: skip
         flow.propose(FieldRef(acme, "hubspot", "visitors", field), target, confidence, "rag", "dcl")
+    listed = api.client.get(f"{ACME}/review/tables", headers=viewer).json()
+    visitors = next(t for t in listed if t["table"] == "visitors")
+    assert (visitors["connector"], visitors["pending"]) == ("hubspot", 3)
+    assert visitors["key"]["source_field"] == "id"
     url = f"{ACME}/review/tables/hubspot/visitors/approve"
     problem_of(api.client.post(url, json={}, headers=viewer), 403)
     plan = api.client.post(url, json={"dry_run": True}, headers=reviewer).json()

@@ -52,6 +52,16 @@ def decided(output: str, verb: str) -> list[str]:
     ]
 
 
+def test_tables_lists_each_table_waiting_with_its_key(flow):
+    said = cli("review", "tables", "--tenant", "acme").splitlines()
+    key = next(r["id"] for r in flow.pending("acme") if r["source_field"] == "lead_id")
+    assert said[:2] == [
+        "acme  legacy_crm.deals  1 waiting  no key proposed",
+        f"acme  legacy_crm.leads  6 waiting  key lead_id -> opportunity.opportunity_id ({key})",
+    ]
+    assert said[2].startswith("2 table(s) with proposals waiting; decide one with")
+
+
 def test_a_dry_run_says_what_would_be_decided_and_decides_nothing(flow):
     said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme", "--dry-run")
     assert decided(said, "would approve") == ["lead_id", "title", "value"]

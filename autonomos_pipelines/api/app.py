@@ -32,8 +32,8 @@ ROUTERS = (
     health,
     lookups,
     mapping,
+    table_review,  # before review: /review/tables is no /review/{mapping_id}
     review,
-    table_review,
     mappings,
     drift,
     connectors,

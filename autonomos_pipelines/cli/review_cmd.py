@@ -141,6 +141,29 @@ def approve(
             typer.echo(f"  note: {hint}")
 
 
+@app.command("tables")
+@friendly_errors
+def tables(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
+    """The source tables with proposals waiting, each with its key's proposal (which decides
+    the canonical table it feeds): what `review approve-table` decides together."""
+    found = table_review.pending_tables(workflow(), tenant_arg(tenant))
+    for table in found:
+        key = table.key
+        says = (
+            f"key {key['source_field']} -> {row_value(key)['target']} ({key['id']})"
+            if key
+            else "no key proposed"
+        )
+        typer.echo(
+            f"{table.tenant_id or 'global'}  {table.connector}.{table.table}  "
+            f"{table.pending} waiting  {says}"
+        )
+    typer.echo(
+        f"{len(found)} table(s) with proposals waiting; decide one with "
+        "`autonomos review approve-table CONNECTOR.TABLE [--tenant T] [--dry-run]`"
+    )
+
+
 @app.command("approve-table")
 @friendly_errors
 def approve_table(

@@ -40,6 +40,31 @@ def _is_identity(target: str | None) -> bool:
     return bool(entity) and name == canonical_model()[entity].identity_field
 
 
+@dataclass(frozen=True)
+class PendingTable:
+    tenant_id: TenantId | None
+    connector: str
+    table: str
+    pending: int  # fields waiting
+    key: dict | None  # the most confident proposal of an identity field, if any
+
+
+def pending_tables(workflow: Workflow, tenant_id: TenantId | None) -> list[PendingTable]:
+    """The source tables with proposals waiting (one tenant's, or every tenant's and the
+    baseline's for None), each with its key's proposal: what `approve-table` would decide."""
+    grouped: dict[tuple[TenantId | None, str, str], dict[str, dict]] = {}
+    for r in workflow.pending(tenant_id, evidence=False):
+        table = (r["tenant_id"], r["connector"], r["source_table"].lower())
+        grouped.setdefault(table, {})[r["source_field"]] = r  # the newest version last
+    found = []
+    for (tenant, connector, _), fields in sorted(grouped.items(), key=lambda kv: str(kv[0])):
+        keys = [r for r in fields.values() if _is_identity(row_value(r)["target"])]
+        key = max(keys, key=lambda r: r["confidence"] or 0.0, default=None)
+        name = next(iter(fields.values()))["source_table"]
+        found.append(PendingTable(tenant, connector, name, len(fields), key))
+    return found
+
+
 def table_proposals(
     workflow: Workflow, tenant_id: TenantId | None, connector: str, table: str
 ) -> tuple[list[dict], list[dict]]:

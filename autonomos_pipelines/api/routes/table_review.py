@@ -17,6 +17,29 @@ from autonomos_pipelines.dcl.matching.thresholds import REVIEW
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["review"])
 
 
+class PendingTableOut(BaseModel):
+    connector: str
+    table: str
+    pending: int = Field(description="Fields with a proposal waiting")
+    key: MappingRow | None = Field(description="The key's proposal (decides what it feeds)")
+
+
+@router.get("/review/tables")
+def pending_tables(
+    access: Access = Depends(tenant_access("read")), found: Services = Depends(services)
+) -> list[PendingTableOut]:
+    """The tenant's source tables with proposals waiting, each with its key's proposal."""
+    return [
+        PendingTableOut(
+            connector=t.connector,
+            table=t.table,
+            pending=t.pending,
+            key=MappingRow(**review.mapping_view(t.key)) if t.key else None,
+        )
+        for t in table_review.pending_tables(found.workflow, access.tenant_id)
+    ]
+
+
 class TableApprovalIn(BaseModel):
     min_confidence: float = Field(REVIEW, ge=0.0, le=1.0, description="Leave any below this")
     dry_run: bool = Field(False, description="Say what would be approved and left; decide nothing")
