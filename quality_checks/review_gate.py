@@ -44,7 +44,9 @@ def mapping_review_gate(
     )
     how = (
         f"review with `autonomos review list --tenant {tenant_id}` then "
-        f"`autonomos review approve ID` or `autonomos review reject ID`"
+        f"`autonomos review approve ID` or `autonomos review reject ID`, or a table at a time: "
+        f"`autonomos review tables --tenant {tenant_id}`, then "
+        f"`autonomos review approve-table CONNECTOR.TABLE --tenant {tenant_id} --dry-run`"
     )
     if unrepaired:
         how = f"a repair failed: `autonomos drift show {unrepaired[0][0]}`; " + how
