@@ -150,3 +150,45 @@ def test_a_dry_run_is_refused_as_the_decisions_would_be(flow):
 def test_bad_input_is_named(flow, args, message):
     said = CliRunner().invoke(app, ["review", "approve-table", *args])
     assert said.exit_code == 2 and message in said.output
+
+
+def test_a_target_the_baseline_feeds_and_an_active_key_hold_their_ground(flow):
+    def ref(field: str, tenant: str | None = "acme") -> FieldRef:
+        return FieldRef(tenant, "legacy_crm", "leads", field)
+
+    # the baseline already feeds opportunity.description from another field of the table
+    flow.propose(ref("summary", None), "opportunity.description", 1.0, "manual", "t",
+                 activate=True)  # fmt: skip
+    flow.propose(ref("notes"), "opportunity.description", 0.9, "rag", "system:dcl")
+    # accounts' keys proposed for a table whose key already says opportunity
+    flow.propose(ref("lead_id"), "opportunity.opportunity_id", 1.0, "manual", "t", activate=True)
+    flow.propose(ref("acct"), "account.account_id", 0.95, "rag", "system:dcl")
+    flow.propose(ref("company_id"), "account.account_id", 0.9, "rag", "system:dcl")
+
+    plan = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme", "--dry-run")
+    assert plan.splitlines()[-1].startswith("legacy_crm.leads feeds opportunity:")
+    assert "opportunity.description is already fed by summary of this table" in plan
+    taken = "the table is taken for opportunity; this would make it feed canonical account too"
+    assert plan.count(taken) == 3  # and `company` -> account.name
+    assert "already mapped so (the active mapping)" in plan  # lead_id's proposal: stale
+    tables = cli("review", "tables", "--tenant", "acme")
+    assert "legacy_crm.leads  9 waiting  key mapped: lead_id -> opportunity.opportunity_id" in (
+        tables
+    )
+
+
+def test_a_row_refused_midway_is_left_and_the_rest_still_decided(flow, monkeypatch):
+    from autonomos_pipelines.dcl import table_review
+    from autonomos_pipelines.dcl.registry.refs import MappingConflict
+
+    approve = table_review.review.approve
+
+    def approve_but_title(workflow, mapping_id, *args, **kwargs):  # another reviewer was first
+        if workflow.get(mapping_id)["source_field"] == "title":
+            raise MappingConflict("opportunity.name is already fed by headline; reject one")
+        return approve(workflow, mapping_id, *args, **kwargs)
+
+    monkeypatch.setattr(table_review.review, "approve", approve_but_title)
+    said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme")
+    assert decided(said, "approved") == ["lead_id", "value", "headline"]  # name is free
+    assert "opportunity.name is already fed by headline\n" in said

@@ -148,15 +148,9 @@ def tables(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     the canonical table it feeds): what `review approve-table` decides together."""
     found = table_review.pending_tables(workflow(), tenant_arg(tenant))
     for table in found:
-        key = table.key
-        says = (
-            f"key {key['source_field']} -> {row_value(key)['target']} ({key['id']})"
-            if key
-            else "no key proposed"
-        )
         typer.echo(
             f"{table.tenant_id or 'global'}  {table.connector}.{table.table}  "
-            f"{table.pending} waiting  {says}"
+            f"{len(table.rows)} waiting  {table_review.key_said(table)}"
         )
     typer.echo(
         f"{len(found)} table(s) with proposals waiting; decide one with "
@@ -173,10 +167,10 @@ def approve_table(
     dry_run: bool = typer.Option(False, help="Say what would be approved and left; decide nothing"),
     user: str = typer.Option(None, help=ON_BEHALF_HELP),
 ) -> None:
-    """Approve a source table's proposals together: its key first (it decides which canonical
-    table the table feeds), then its other fields, most confident first; a target another
-    field already feeds, another entity's target and anything below --min-confidence are left
-    for a person, with why."""
+    """Approve a source table's new mappings together: its key first (it decides which
+    canonical table the table feeds), then its other fields, most confident first. Left for a
+    person, with why: below --min-confidence, flagged, no counterpart, a replacement of an
+    active mapping, another entity's target, a target another field feeds, older versions."""
     connector, _, name = table.partition(".")
     if not connector or not name:
         raise ConfigError(f"table {table[:80]!r}: expected connector.table, e.g. stripe.customers")

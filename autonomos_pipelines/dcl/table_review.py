@@ -19,7 +19,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
-from autonomos_pipelines.dcl.registry.refs import WorkflowError, row_value
+from autonomos_pipelines.dcl.registry.refs import PermissionDenied, WorkflowError, row_value
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
@@ -45,55 +45,84 @@ class PendingTable:
     tenant_id: TenantId | None
     connector: str
     table: str
-    pending: int  # fields waiting
-    key: dict | None  # the most confident proposal of an identity field, if any
+    rows: list[dict]  # the newest pending version of each field: the key's first (ordered)
+    older: list[dict]  # older pending versions of those fields
+    active: dict[str, Mapping]  # the table's active mappings by source field
+    entity: str | None  # what the table feeds or would (_entity)
+    key: dict | None  # the proposal approve-table decides first, if it is the table's key
 
 
-def pending_tables(workflow: Workflow, tenant_id: TenantId | None) -> list[PendingTable]:
+def pending_tables(
+    workflow: Workflow, tenant_id: TenantId | None, only: tuple[str, str] | None = None
+) -> list[PendingTable]:
     """The source tables with proposals waiting (one tenant's, or every tenant's and the
-    baseline's for None), each with its key's proposal: what `approve-table` would decide."""
-    grouped: dict[tuple[TenantId | None, str, str], dict[str, dict]] = {}
+    baseline's for None; ``only``: that connector and table), as approve-table reads them."""
+    grouped: dict[tuple[TenantId | None, str, str], list[dict]] = {}
     for r in workflow.pending(tenant_id, evidence=False):
         table = (r["tenant_id"], r["connector"], r["source_table"].lower())
-        grouped.setdefault(table, {})[r["source_field"]] = r  # the newest version last
+        if only is None or table[1:] == (only[0], only[1].lower()):
+            grouped.setdefault(table, []).append(r)
+    indexes: dict[TenantId | None, dict] = {}
     found = []
-    for (tenant, connector, _), fields in sorted(grouped.items(), key=lambda kv: str(kv[0])):
-        keys = [r for r in fields.values() if _is_identity(row_value(r)["target"])]
-        key = max(keys, key=lambda r: r["confidence"] or 0.0, default=None)
-        name = next(iter(fields.values()))["source_table"]
-        found.append(PendingTable(tenant, connector, name, len(fields), key))
+    for (tenant, connector, _), rows in sorted(grouped.items(), key=lambda kv: str(kv[0])):
+        if tenant not in indexes:
+            indexes[tenant] = workflow.registry.mapping_index(tenant)
+        found.append(_table(tenant, connector, rows, indexes[tenant]))
     return found
 
 
-def table_proposals(
-    workflow: Workflow, tenant_id: TenantId | None, connector: str, table: str
-) -> tuple[list[dict], list[dict]]:
-    """The table's pending proposals (the tenant's own, or the baseline's for None), the
-    newest version of each field, the key's first, then the most confident; and the older
-    pending versions they supersede."""
+def _table(
+    tenant: TenantId | None, connector: str, rows_of_table: list[dict], index: dict
+) -> PendingTable:
     newest: dict[str, dict] = {}
     older: list[dict] = []
-    for r in workflow.pending(tenant_id, evidence=False):  # oldest version first
-        if (r["tenant_id"], r["connector"]) != (tenant_id, connector):
-            continue
-        if r["source_table"].lower() == table.lower():
-            if r["source_field"] in newest:
-                older.append(newest[r["source_field"]])
-            newest[r["source_field"]] = r
+    for r in sorted(rows_of_table, key=lambda r: r["version"]):  # versions span name cases
+        if r["source_field"] in newest:
+            older.append(newest[r["source_field"]])
+        newest[r["source_field"]] = r
+    name = rows_of_table[-1]["source_table"]
+    active = {k[2]: m for k, m in index.items() if k[:2] == (connector, name.lower())}
+    entity = _entity(list(active.values()), list(newest.values()))
     rows = sorted(
-        newest.values(),
-        key=lambda r: (not _is_identity(row_value(r)["target"]), -(r["confidence"] or 0.0)),
+        newest.values(), key=lambda r: (not _key_of(r, entity), -(r["confidence"] or 0.0))
     )
-    return rows, older
+    key = rows[0] if rows and _key_of(rows[0], entity) else None
+    return PendingTable(tenant, connector, name, rows, older, active, entity, key)
+
+
+def key_said(table: PendingTable) -> str:
+    """The table's key as `review tables` shows it: mapped, proposed (decided first), or not."""
+    mapped = [
+        f"{field} -> {m.canonical_entity}.{m.canonical_field}"
+        for field, m in table.active.items()
+        if _is_identity(f"{m.canonical_entity}.{m.canonical_field}")
+    ]
+    if mapped:
+        return f"key mapped: {mapped[0]}"
+    if table.key is None:
+        return "no key proposed"
+    key = table.key
+    flagged = "; flagged, left for a person" if key["status"] != "proposed" else ""
+    return f"key {key['source_field']} -> {row_value(key)['target']} ({key['id']}{flagged})"
+
+
+def _key_of(row: dict, entity: str | None) -> bool:
+    target = row_value(row)["target"]
+    return _is_identity(target) and (target or "").split(".")[0] == entity
 
 
 def _entity(active: list[Mapping], rows: list[dict]) -> str | None:
-    """What the table feeds: the entity its key is mapped (else most surely proposed) to,
-    else the one most of its fields map to."""
-    targets = [f"{m.canonical_entity}.{m.canonical_field}" for m in active if m.canonical_field]
-    targets += [t for r in rows if (t := row_value(r)["target"])]
-    keys = [t for t in targets if _is_identity(t)]
-    votes = Counter(t.split(".")[0] for t in keys or targets)
+    """What the table feeds: the entity its key is mapped to, else the one its key is most
+    surely proposed to, else the one most of its fields map to."""
+    mapped = [f"{m.canonical_entity}.{m.canonical_field}" for m in active if m.canonical_field]
+    proposed = sorted(
+        (r for r in rows if row_value(r)["target"]), key=lambda r: -(r["confidence"] or 0.0)
+    )
+    targets = mapped + [row_value(r)["target"] for r in proposed]
+    keys = [t for t in targets if _is_identity(t)]  # the mapped key's first
+    if keys:
+        return keys[0].split(".")[0]
+    votes = Counter(t.split(".")[0] for t in targets)
     return votes.most_common(1)[0][0] if votes else None
 
 
@@ -113,29 +142,30 @@ def approve_table(  # noqa: PLR0913
     approval is its own decision, audited and settling its drift events as `review approve`."""
     if tenant_id is not None and tenant_id not in workflow.registry.tenants():
         raise NoProposals(f"no tenant {tenant_id!r} (see `autonomos tenants list`)")
-    rows, older = table_proposals(workflow, tenant_id, connector, table)
-    if not rows:
+    found = [t for t in pending_tables(workflow, tenant_id, (connector, table))
+             if t.tenant_id == tenant_id]  # fmt: skip
+    if not found:
         scope = f"tenant {tenant_id}" if tenant_id else "the global baseline"
         raise NoProposals(f"{connector}.{table}: no proposals wait for review for {scope}")
-    if dry_run:
-        workflow.check_decider(actor, tenant_id, f"{connector}.{table}")
-    index = workflow.registry.mapping_index(tenant_id)
-    active = {k[2]: m for k, m in index.items() if k[:2] == (connector, table.lower())}
-    done = TableApproval(_entity(list(active.values()), rows))
+    (pending,) = found
+    # refused up front, dry run or not, as each decision would be: nothing half done
+    workflow.check_decider(actor, tenant_id, f"{connector}.{table}")
+    done = TableApproval(pending.entity)
     claimed: dict[str, str] = {}  # targets approved in this run: field
-    for row in rows:
-        why = _left_because(row, done.entity, floor, active) or _claimed(workflow, row, claimed)
+    for row in pending.rows:
+        why = _left_because(row, done.entity, floor, pending.active)
+        why = why or _claimed(workflow, row, claimed)
         if why is None and not dry_run:
             try:
                 row = review.approve(workflow, row["id"], actor, False, tenant_id, drift=drift)
-            except WorkflowError as refused:  # decided by someone else meanwhile, or claimed
+            except (WorkflowError, PermissionDenied) as refused:  # decided meanwhile, claimed
                 why = str(refused).split("; ")[0]
         if why is None:
             done.approved.append(row)
             claimed[row_value(row)["target"]] = row["source_field"]
         else:
             done.left.append((row, why))
-    for row in older:
+    for row in pending.older:
         done.left.append((row, f"version {row['version']}: a newer version of the field waits too"))
     return done
 
@@ -153,6 +183,8 @@ def _left_because(
         return f"confidence {confidence:.3f} is below {floor:.2f}"
     if current is not None:
         now = f"{current.canonical_entity}.{current.canonical_field}"
+        if now == target:
+            return "already mapped so (the active mapping): reject this stale proposal"
         return f"would replace its active mapping to {now if current.canonical_field else 'none'}"
     other = target.split(".")[0]
     if entity and other != entity:

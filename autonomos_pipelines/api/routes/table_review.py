@@ -1,7 +1,8 @@
-"""Review a source table's proposals together (`autonomos review approve-table` over HTTP):
-its key first, then its other fields, most confident first; what a person must still weigh is
-left with why. Needs scope `review` (and the user's reviewer or admin role, which the workflow
-checks and audits); only the tenant's own proposals, never the baseline's."""
+"""Review a source table's proposals together (`autonomos review tables` and `approve-table`
+over HTTP): its key first, then its other fields, most confident first; what a person must
+still weigh is left with why. Listing needs scope `read`; deciding scope `review` (and the
+user's reviewer or admin role, which the workflow checks and audits); only the tenant's own
+proposals, never the baseline's."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def pending_tables(
         PendingTableOut(
             connector=t.connector,
             table=t.table,
-            pending=t.pending,
+            pending=len(t.rows),
             key=MappingRow(**review.mapping_view(t.key)) if t.key else None,
         )
         for t in table_review.pending_tables(found.workflow, access.tenant_id)
@@ -67,8 +68,9 @@ def approve_table(
     access: Access = Depends(tenant_access("review")),
     found: Services = Depends(services),
 ) -> TableApprovalOut:
-    """Approve a source table's proposals together, its key first; a target another field
-    already feeds, another entity's target and anything below `min_confidence` are left."""
+    """Approve a source table's new mappings together, its key first; what a person must weigh
+    apart (below `min_confidence`, flagged, no counterpart, a replacement, another entity's
+    target, a target another field feeds, older versions) is left with why."""
     flow = found.workflow
     done = table_review.approve_table(
         flow, access.tenant_id, connector, table, access.actor, body.min_confidence,
