@@ -53,6 +53,8 @@ def decided(output: str, verb: str) -> list[str]:
 
 
 def test_tables_lists_each_table_waiting_with_its_key(flow):
+    junk = FieldRef("acme", "legacy_crm", "leads", "junk")  # approved: no canonical counterpart
+    flow.propose(junk, None, 1.0, "manual", "t", activate=True)
     said = cli("review", "tables", "--tenant", "acme").splitlines()
     key = next(r["id"] for r in flow.pending("acme") if r["source_field"] == "lead_id")
     assert said[:2] == [

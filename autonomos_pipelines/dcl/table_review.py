@@ -37,7 +37,8 @@ class TableApproval:
 
 def _is_identity(target: str | None) -> bool:
     entity, _, name = (target or "").partition(".")
-    return bool(entity) and name == canonical_model()[entity].identity_field
+    model = canonical_model()
+    return entity in model and name == model[entity].identity_field
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _table(
         if r["source_field"] in newest:
             older.append(newest[r["source_field"]])
         newest[r["source_field"]] = r
-    name = rows_of_table[-1]["source_table"]
+    name = max(rows_of_table, key=lambda r: r["id"])["source_table"]  # the newest spelling
     active = {k[2]: m for k, m in index.items() if k[:2] == (connector, name.lower())}
     entity = _entity(list(active.values()), list(newest.values()))
     rows = sorted(
@@ -95,7 +96,7 @@ def key_said(table: PendingTable) -> str:
     mapped = [
         f"{field} -> {m.canonical_entity}.{m.canonical_field}"
         for field, m in table.active.items()
-        if _is_identity(f"{m.canonical_entity}.{m.canonical_field}")
+        if m.canonical_field and _is_identity(f"{m.canonical_entity}.{m.canonical_field}")
     ]
     if mapped:
         return f"key mapped: {mapped[0]}"
