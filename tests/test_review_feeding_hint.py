@@ -57,3 +57,19 @@ def test_a_baseline_rows_note_names_only_the_baselines_proposals(env):
     said = approve(baseline)
     assert f"note: {HINT}opportunity.opportunity_id\n" in said
     assert str(tenants_key) not in said.split("note:")[1]
+
+
+def test_a_tenant_inherits_the_baselines_key_unless_its_own_version_of_that_field_overrides_it(
+    env,
+):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    flow = Workflow(registry)
+    flow.set_role(os_account(), "admin", os_account())
+    approve(flow.propose(FieldRef(None, "crm", "LEADS", "lead_id"), "opportunity.opportunity_id",
+                         0.7, "rag", "system:dcl"))  # fmt: skip
+    assert "note:" not in approve(propose(flow, "title", "opportunity.name"))  # any name case
+
+    approve(propose(flow, "lead_id", None))  # the tenant's own: its lead_id is no key
+    said = approve(propose(flow, "value", "opportunity.amount"))
+    assert f"note: {HINT}opportunity.opportunity_id\n" in said

@@ -11,9 +11,10 @@ from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
 from autonomos_pipelines.dcl.drift.settle import settle_decided
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field, is_identity
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
+from autonomos_pipelines.dcl.registry.table_key import table_key
 from autonomos_pipelines.dcl.registry.workflow import OnDecided, Workflow
 
 VIEW_COLUMNS = (
@@ -109,29 +110,21 @@ def feeding_hint(workflow: Workflow, row: dict) -> str | None:
     (canonical/sql_builder.SourceTable.feeds), with the proposals waiting for that; None
     when it does, or the row maps nothing."""
     entity, field = row["canonical_entity"], row["canonical_field"]
-    if not entity or not field or field == canonical_model()[entity].identity_field:
+    if not entity or not field or is_identity(f"{entity}.{field}"):
         return None
     identity = canonical_model()[entity].identity_field
-    table = (row["connector"], row["source_table"].lower())
-    index = workflow.registry.mapping_index(row["tenant_id"])
-    if any(
-        (m.canonical_entity, m.canonical_field) == (entity, identity)
-        for key, m in index.items()
-        if key[:2] == table
-    ):
+    key = table_key(
+        workflow.registry.engine, row["tenant_id"], row["connector"], row["source_table"],
+        entity, identity,
+    )  # fmt: skip
+    if key.mapped:
         return None
-    waiting = [
-        f"{r['id']} ({r['source_field']})"
-        for r in workflow.pending(row["tenant_id"], evidence=False)
-        if r["tenant_id"] == row["tenant_id"]  # the baseline's: pending(None) lists every one
-        and (r["connector"], r["source_table"].lower()) == table
-        and (r["canonical_entity"], r["canonical_field"]) == (entity, identity)
-    ]
     hint = (
         f"{row['connector']}.{row['source_table']} feeds no canonical {entity} row until a "
         f"field of it is mapped to {entity}.{identity}"
     )
-    return hint + (f"; waiting for review: {', '.join(waiting)}" if waiting else "")
+    waiting = ", ".join(f"{mapping_id} ({name})" for mapping_id, name in key.waiting)
+    return hint + (f"; waiting for review: {waiting}" if waiting else "")
 
 
 def reject(

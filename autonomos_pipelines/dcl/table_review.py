@@ -18,7 +18,7 @@ from autonomos_pipelines.core.errors import NotFound
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.model.canonical_model import is_identity
 from autonomos_pipelines.dcl.registry.refs import PermissionDenied, WorkflowError, row_value
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import Workflow
@@ -33,12 +33,6 @@ class TableApproval:
     entity: str | None  # the table's: its key's entity, else most of its fields' (_entity)
     approved: list[dict] = field(default_factory=list)
     left: list[tuple[dict, str]] = field(default_factory=list)  # a pending row and why
-
-
-def _is_identity(target: str | None) -> bool:
-    entity, _, name = (target or "").partition(".")
-    model = canonical_model()
-    return entity in model and name == model[entity].identity_field
 
 
 @dataclass(frozen=True)
@@ -57,11 +51,12 @@ def pending_tables(
     workflow: Workflow, tenant_id: TenantId | None, only: tuple[str, str] | None = None
 ) -> list[PendingTable]:
     """The source tables with proposals waiting (one tenant's, or every tenant's and the
-    baseline's for None; ``only``: that connector and table), as approve-table reads them."""
+    baseline's for None), as approve-table reads them; ``only``: that connector and table of
+    ``tenant_id`` itself (for None, the baseline's alone)."""
     grouped: dict[tuple[TenantId | None, str, str], list[dict]] = {}
     for r in workflow.pending(tenant_id, evidence=False):
         table = (r["tenant_id"], r["connector"], r["source_table"].lower())
-        if only is None or table[1:] == (only[0], only[1].lower()):
+        if only is None or table == (tenant_id, only[0], only[1].lower()):
             grouped.setdefault(table, []).append(r)
     indexes: dict[TenantId | None, dict] = {}
     found = []
@@ -96,7 +91,7 @@ def key_said(table: PendingTable) -> str:
     mapped = [
         f"{field} -> {m.canonical_entity}.{m.canonical_field}"
         for field, m in table.active.items()
-        if m.canonical_field and _is_identity(f"{m.canonical_entity}.{m.canonical_field}")
+        if m.canonical_field and is_identity(f"{m.canonical_entity}.{m.canonical_field}")
     ]
     if mapped:
         return f"key mapped: {mapped[0]}"
@@ -109,7 +104,7 @@ def key_said(table: PendingTable) -> str:
 
 def _key_of(row: dict, entity: str | None) -> bool:
     target = row_value(row)["target"]
-    return _is_identity(target) and (target or "").split(".")[0] == entity
+    return is_identity(target) and (target or "").split(".")[0] == entity
 
 
 def _entity(active: list[Mapping], rows: list[dict]) -> str | None:
@@ -120,7 +115,7 @@ def _entity(active: list[Mapping], rows: list[dict]) -> str | None:
         (r for r in rows if row_value(r)["target"]), key=lambda r: -(r["confidence"] or 0.0)
     )
     targets = mapped + [row_value(r)["target"] for r in proposed]
-    keys = [t for t in targets if _is_identity(t)]  # the mapped key's first
+    keys = [t for t in targets if is_identity(t)]  # the mapped key's first
     if keys:
         return keys[0].split(".")[0]
     votes = Counter(t.split(".")[0] for t in targets)
@@ -143,8 +138,7 @@ def approve_table(  # noqa: PLR0913
     approval is its own decision, audited and settling its drift events as `review approve`."""
     if tenant_id is not None and tenant_id not in workflow.registry.tenants():
         raise NoProposals(f"no tenant {tenant_id!r} (see `autonomos tenants list`)")
-    found = [t for t in pending_tables(workflow, tenant_id, (connector, table))
-             if t.tenant_id == tenant_id]  # fmt: skip
+    found = pending_tables(workflow, tenant_id, (connector, table))
     if not found:
         scope = f"tenant {tenant_id}" if tenant_id else "the global baseline"
         raise NoProposals(f"{connector}.{table}: no proposals wait for review for {scope}")

@@ -57,3 +57,11 @@ def canonical_model() -> dict[str, CanonicalEntity]:
 def has_field(entity: str, field: str) -> bool:
     model = canonical_model()
     return entity in model and any(f.name == field for f in model[entity].fields)
+
+
+def is_identity(target: str | None) -> bool:
+    """Whether ``target`` ("entity.field") is its entity's identity field: a table mapping its
+    key there feeds that entity (canonical/sql_builder.SourceTable.feeds)."""
+    entity, _, name = (target or "").partition(".")
+    model = canonical_model()
+    return entity in model and name == model[entity].identity_field
