@@ -135,6 +135,31 @@ def test_a_tables_proposals_are_approved_together_key_first(world):
     assert wrong["detail"].startswith("body.min_confidence:")
 
 
+def test_a_table_approval_the_database_interrupts_is_a_503_naming_what_was_kept(world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from autonomos_pipelines.dcl import review
+
+    api, seeded, reviewer, viewer = world
+    flow = api.client.app.state.services.workflow
+    for field, target in [("id", "contact.contact_id"), ("email", "contact.email")]:
+        flow.propose(FieldRef(TenantId("acme"), "hubspot", "visitors", field), target, 0.9, "rag",
+                     "dcl")  # fmt: skip
+    real = review.approve
+
+    def dropped_after_the_key(workflow, mapping_id, *args, **kwargs):  # PostgreSQL gone
+        if workflow.get(mapping_id)["source_field"] == "email":
+            raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+        return real(workflow, mapping_id, *args, **kwargs)
+
+    monkeypatch.setattr(review, "approve", dropped_after_the_key)
+    url = f"{ACME}/review/tables/hubspot/visitors/approve"
+    said = problem_of(api.client.post(url, json={}, headers=reviewer), 503)["detail"]
+    key = flow.registry.lookup(TenantId("acme"), "hubspot", "visitors", "id")
+    assert key is not None and f"approved before it, and kept: {key.id};" in said
+    assert said.startswith("hubspot.visitors: stopped at ") and "(email)" in said
+
+
 def test_a_proposal_waits_for_review_and_bad_ones_are_named(world):
     api, _, reviewer, viewer = world
     url = f"{ACME}/mappings/proposals"

@@ -194,3 +194,28 @@ def test_a_row_refused_midway_is_left_and_the_rest_still_decided(flow, monkeypat
     said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme")
     assert decided(said, "approved") == ["lead_id", "value", "headline"]  # name is free
     assert "opportunity.name is already fed by headline\n" in said
+
+
+def test_a_database_lost_midway_names_what_was_approved_and_a_second_run_goes_on(flow, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from autonomos_pipelines.dcl import review
+
+    real, calls = review.approve, []
+
+    def dropped_on_the_second(*args, **kwargs):  # stands for PostgreSQL going away midway
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(review, "approve", dropped_on_the_second)
+    said = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme", code=2)
+    key, title = calls
+    assert f"legacy_crm.leads: stopped at {title} (title): server closed the connection; " in said
+    assert f"approved before it, and kept: {key}; approve-table again goes on from there" in said
+    assert flow.get(key)["is_active"] and not flow.get(title)["is_active"]
+
+    monkeypatch.setattr(review, "approve", real)
+    again = cli("review", "approve-table", "legacy_crm.leads", "--tenant", "acme")
+    assert decided(again, "approved") == ["title", "value"]

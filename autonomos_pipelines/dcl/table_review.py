@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from autonomos_pipelines.core.audit import Actor
-from autonomos_pipelines.core.errors import NotFound
+from autonomos_pipelines.core.errors import AutonomosError, NotFound, ServiceUnavailable
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
@@ -26,6 +28,21 @@ from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 class NoProposals(WorkflowError, NotFound):
     """No such tenant, or the table has no proposal waiting for review in that scope."""
+
+
+class Interrupted(AutonomosError):
+    """The database failed midway: each approval before it is its own committed decision
+    (audited), so the message names them; running approve-table again goes on from there."""
+
+    def __init__(self, table: str, row: dict, done: TableApproval, cause: Exception) -> None:
+        said = str(getattr(cause, "orig", None) or cause).strip().splitlines()
+        kept = ", ".join(str(r["id"]) for r in done.approved) or "none"
+        super().__init__(
+            f"{table}: stopped at {row['id']} ({row['source_field']}): "
+            f"{(said or [type(cause).__name__])[0][:200]}; approved before it, and kept: {kept}; "
+            "approve-table again goes on from there"
+        )
+        self.approved = done.approved
 
 
 @dataclass
@@ -148,13 +165,16 @@ def approve_table(  # noqa: PLR0913
     done = TableApproval(pending.entity)
     claimed: dict[str, str] = {}  # targets approved in this run: field
     for row in pending.rows:
-        why = _left_because(row, done.entity, floor, pending.active)
-        why = why or _claimed(workflow, row, claimed)
-        if why is None and not dry_run:
-            try:
-                row = review.approve(workflow, row["id"], actor, False, tenant_id, drift=drift)
-            except (WorkflowError, PermissionDenied) as refused:  # decided meanwhile, claimed
-                why = str(refused).split("; ")[0]
+        try:
+            why = _left_because(row, done.entity, floor, pending.active)
+            why = why or _claimed(workflow, row, claimed)
+            if why is None and not dry_run:
+                try:
+                    row = review.approve(workflow, row["id"], actor, False, tenant_id, drift=drift)
+                except (WorkflowError, PermissionDenied) as refused:  # decided meanwhile
+                    why = str(refused).split("; ")[0]
+        except (SQLAlchemyError, ServiceUnavailable) as error:  # the database, gone midway
+            raise Interrupted(f"{connector}.{table}", row, done, error) from error
         if why is None:
             done.approved.append(row)
             claimed[row_value(row)["target"]] = row["source_field"]

@@ -26,6 +26,7 @@ from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.registry.refs import MappingConflict, PermissionDenied, WorkflowError
 from autonomos_pipelines.dcl.registry.tokens import AuthenticationError
 from autonomos_pipelines.dcl.registry.value_checks import NotAnEnumeration
+from autonomos_pipelines.dcl.table_review import Interrupted
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -36,6 +37,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
     (QuotaExceeded, 429),
     (MappingConflict, 409),
     (ServiceUnavailable, 503),
+    (Interrupted, 503),
     (InvalidName, 422),
     (InputRefused, 422),
     (SpecError, 422),
