@@ -5,7 +5,8 @@ identity field (canonical/sql_builder.SourceTable.feeds: that is what makes its 
 entity's records); until then, fields of it approved onto the entity wait for that decision.
 A dlt child table (a list nested in another table's records, with `_dlt_parent_id`) holds list
 items, not the entity's records: stranded there, its fields are named as such, never joined to
-the parent's row by a guess."""
+the parent's row by a guess; a computed mapping on the parent table aggregates the list
+(dcl/expressions/lists.py), which a person writes."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def why_stranded(entity: CanonicalEntity, source: SourceTable) -> str:
     identity = f"{entity.name}.{entity.identity_field}"
     if PARENT_COLUMN in source.columns:
         return (
-            "a list nested in another table's records (dlt child table): its rows are list "
-            f"items, not {entity.name} records, and are not joined to their parent's row"
+            f"a list nested in another table's records (dlt child table): its rows are list "
+            f"items, not {entity.name} records; map the parent's field with an aggregate of "
+            "the list instead, e.g. first(list.column)"
         )
     gone = [
         m.source_field

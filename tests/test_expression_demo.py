@@ -4,6 +4,7 @@ price x quantity / months of the billing interval) and opportunity.is_won (Piped
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import duckdb
@@ -55,3 +56,21 @@ def test_computed_mappings_fill_mrr_and_is_won(env, sandbox):
     assert won == [(False, len(deals) - wins), (True, wins)]
     active = registry.lookup("acme", "pipedrive", "deals", "is_won")
     assert active is not None and active.expression == "status = 'won'"
+
+
+def test_aggregates_of_nested_lists_fill_tags_and_domain(env, sandbox):
+    """Zendesk's tickets.tags and organizations.domain_names are lists, loaded by dlt as
+    nested tables; the baseline's list() and first() bring them onto each ticket and account."""
+    registry = open_registry(env)
+    with instance_for_test() as instance:
+        onboard_tenant("acme", ["zendesk"], {}, registry, instance, "test")
+        summary = run_tenant(sandbox_definitions(), "acme", ["zendesk"], instance, env)
+        assert summary.success, summary.failures
+
+    served = sandbox.apis["zendesk"].data
+    tags = dict(rows(env, "SELECT ticket_id, CAST(tags AS VARCHAR) FROM canonical.ticket"))
+    assert {str(t["id"]): t["tags"] for t in served["tickets"]} == {
+        k: json.loads(v) for k, v in tags.items()
+    }
+    domains = dict(rows(env, "SELECT account_id, domain FROM canonical.account"))
+    assert domains == {str(o["id"]): o["domain_names"][0] for o in served["organizations"]}

@@ -149,3 +149,26 @@ def test_cli_set_history_review_and_check_expression(flow):
     wrong = cli("mappings", "check-expression", "price * 2", code=2)
     assert "'price' is string; use to_decimal(price) for arithmetic" in wrong
     assert json.loads(json.dumps(checked))  # plain text, nothing else printed
+
+
+def test_an_aggregate_of_a_nested_list_is_checked_against_the_observed_list(flow):
+    flow.registry.record_source_fields(
+        "acme",
+        [
+            ObservedField("pipedrive", "deals", "_dlt_id", "VARCHAR", None),
+            ObservedField("pipedrive", "deals__products", "item_price", "DOUBLE", None),
+            ObservedField("pipedrive", "deals__products", "quantity", "BIGINT", None),
+            ObservedField("pipedrive", "deals__products", "_dlt_parent_id", "VARCHAR", None),
+        ],
+    )
+    amount = FieldRef("acme", "pipedrive", "deals", "amount")
+    total = "sum(products.item_price * products.quantity)"
+    flow.edit(amount, "opportunity.amount", "none", os_account(), total)
+    assert flow.registry.lookup("acme", "pipedrive", "deals", "amount").expression == total
+    with pytest.raises(ExpressionError, match=re.escape("unknown column 'products.sku' (known: "
+                                                        "item_price, quantity)")):  # fmt: skip
+        flow.edit(amount, "opportunity.amount", "none", os_account(), "sum(products.sku)")
+    checked = cli("mappings", "check-expression", total, "--field", "pipedrive.deals.amount",
+                  "--tenant", "acme", "--target", "opportunity.amount")  # fmt: skip
+    assert "type: decimal" in checked
+    assert 'FROM "deals__products" AS nst WHERE nst."_dlt_parent_id" = src."_dlt_id"' in checked

@@ -72,8 +72,9 @@ INVALID = [
     ("nope + 1", "expression at position 0: unknown column 'nope' (known: active, amount, "
      "closed, day, first, last, price, quantity, rate, status, we\"ird; x)"),
     ("eval(price)", "expression at position 0: unknown function eval() (known: coalesce, concat, "
-     "if, lower, minor_units, nullif, round, stripe_minor_units, to_boolean, to_date, "
-     "to_decimal, to_integer, to_text, to_timestamp, trim, upper)"),
+     "count, first, if, joined, list, lower, max, min, minor_units, nullif, round, "
+     "stripe_minor_units, "
+     "sum, to_boolean, to_date, to_decimal, to_integer, to_text, to_timestamp, trim, upper)"),
     ("lower()", "expression at position 0: lower() takes 1 argument, got 0"),
     ("status in (first)", "expression at position 11: the list after 'in' holds literals only"),
     ("status not like 'x'", "expression at position 11: expected 'in' after 'not', found 'like'"),

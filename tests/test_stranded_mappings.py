@@ -82,6 +82,7 @@ def test_the_check_says_why_and_what_to_map():
     assert "map 'id' there to feed opportunity" in report
     assert "opportunity.opportunity_id" in report
     assert "a list nested in another table's records" in report
+    assert "map the parent's field with an aggregate of the list instead" in report
     assert "| crm.deals\\|items |" in report  # a pipe in a name stays inside its cell
     assert stranded_mappings_result(OPPORTUNITY, []).passed
 

@@ -18,6 +18,7 @@ from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.check import compile_expression, read_columns
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.lists import NestedList
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.warehouse.dialects import Dialect
@@ -53,6 +54,8 @@ class SourceTable:
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     # source field -> the newest id among its active value mappings (row lineage)
     value_versions: dict[str, int] = field(default_factory=dict)
+    # the lists nested in its records, by path, which computed mappings may aggregate
+    lists: dict[str, NestedList] = field(default_factory=dict)
 
     def onto(self, entity: CanonicalEntity) -> list[Mapping]:
         """The table's active mappings onto ``entity`` that it can be read for (a computed
@@ -82,20 +85,24 @@ def _currency(own: list[Mapping], sources: dict[Mapping, str]) -> str | None:
     return None
 
 
-def _source_sql(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> str:
+def _source_sql(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
     """What a mapping reads: its column, or its compiled expression (whose name need not be
     a column)."""
-    return (
-        _computed(mapping, columns, dialect) if mapping.expression else _col(mapping.source_field)
+    return _computed(mapping, source, dialect) if mapping.expression else _col(mapping.source_field)
+
+
+def _compiled(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
+    return compile_expression(
+        mapping.expression or "", source.columns, dialect, source.lists, source.schema
     )
 
 
-def _computed(mapping: Mapping, columns: dict[str, str], dialect: Dialect) -> str:
+def _computed(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
     """The expression's SQL over this table; NULL if the table changed under it so that it
     no longer type-checks (it was validated when stored: `mappings check-expression` says
     why now)."""
     try:
-        return compile_expression(mapping.expression or "", columns, dialect)
+        return _compiled(mapping, source, dialect)
     except ExpressionError:
         return "NULL"
 
@@ -111,7 +118,7 @@ def broken_expressions(
             if mapping.canonical_entity != entity.name or not mapping.expression:
                 continue
             try:
-                compile_expression(mapping.expression, source.columns, dialect)
+                _compiled(mapping, source, dialect)
             except ExpressionError as error:
                 broken.append((source, mapping, str(error)))
     return broken
@@ -143,7 +150,7 @@ def select_for(
     own = source.onto(entity)
     projections, failures = [], []
     unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
-    sources = {m: _source_sql(m, source.columns, dialect) for m in own}
+    sources = {m: _source_sql(m, source, dialect) for m in own}
     currency = _currency(own, sources)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]

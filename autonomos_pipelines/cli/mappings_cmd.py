@@ -14,7 +14,7 @@ from autonomos_pipelines.cli.numbers import within
 from autonomos_pipelines.cli.review_cmd import describe, workflow
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX
-from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
 from autonomos_pipelines.dcl.registry.file_import import import_file
 from autonomos_pipelines.dcl.registry.mapping_file import export_document
 from autonomos_pipelines.dcl.registry.value_file import export_values
@@ -96,12 +96,13 @@ def check_expression_cmd(
 ) -> None:
     """Parse and type-check an expression without storing anything: print its type and its
     SQL for DuckDB and PostgreSQL, or why it is refused."""
-    columns = None
+    columns, lists, table = None, None, None
     if field and tenant:
         ref = field_ref(tenant, field)
-        columns = observed_columns_of(workflow(), ref)
+        columns, lists = observed_table_of(workflow(), ref)
+        table = ref.source_table
     dialects = (DuckDbDialect(), PostgresDialect())
-    checked = check_for_target(expression, target, columns, dialects)
+    checked = check_for_target(expression, target, columns, dialects, lists=lists, table=table)
     known = "unknown (every column is text)" if columns is None else f"{len(columns)} observed"
     typer.echo(f"type: {checked.type}")
     typer.echo(f"columns read: {', '.join(sorted(checked.columns)) or '-'}; table: {known}")

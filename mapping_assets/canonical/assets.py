@@ -31,6 +31,7 @@ from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.core.quotas import QuotaExceeded, Quotas
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import UsageMeter
+from autonomos_pipelines.dcl.expressions.lists import nested_lists
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
 from autonomos_pipelines.dcl.registry.store import Mapping, Registry
 from autonomos_pipelines.dcl.registry.value_store import FieldKey, ValueMapping, ValueStore
@@ -56,8 +57,8 @@ def source_tables(
     mappings: list[Mapping],
     value_maps: dict[FieldKey, dict[str, ValueMapping]] | None = None,
 ) -> list[SourceTable]:
-    """The tenant's raw tables, each with the active mappings of its fields and the active
-    value mappings of its enumeration fields."""
+    """The tenant's raw tables, each with the active mappings of its fields, the active
+    value mappings of its enumeration fields and the lists nested in its records."""
     by_table: dict[tuple[str, str], list[Mapping]] = defaultdict(list)
     for mapping in mappings:
         by_table[(mapping.connector, mapping.source_table.lower())].append(mapping)
@@ -65,7 +66,8 @@ def source_tables(
     for connector, schema in schema_of.items():
         spec = specs[connector]
         ids = record_id_columns(spec)
-        for table, columns in session.columns(schema).items():
+        tables = session.columns(schema)
+        for table, columns in tables.items():
             if table.startswith("_dlt"):
                 continue
             found.append(
@@ -78,6 +80,7 @@ def source_tables(
                     ids.get(table),
                     by_table.get((connector, table.lower()), []),
                     *_values_of(value_maps or {}, connector, table, columns),
+                    nested_lists(table, tables),
                 )
             )
     return found

@@ -15,7 +15,7 @@ from autonomos_pipelines.api.routes.mapping_models import MappingRow
 from autonomos_pipelines.core.limits import PG_INTEGER_MAX, refuse
 from autonomos_pipelines.dcl import review
 from autonomos_pipelines.dcl.registry import listing
-from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_columns_of
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 
 router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["mappings"])
@@ -73,13 +73,13 @@ def check_expression_route(
     """Parse and type-check an expression without storing anything: its type and the columns
     it reads, or a 422 problem naming the position and reason (`autonomos mappings
     check-expression` also prints the SQL it compiles to)."""
-    columns = None
+    columns, lists = None, None
     if (body.connector is None) != (body.table is None):
         refuse("table", "connector and table name a table together: give both or neither")
     if body.connector and body.table:
         ref = FieldRef(access.tenant_id, body.connector, body.table, "-")
-        columns = observed_columns_of(found.workflow, ref)
-    checked = check_for_target(body.expression, body.target, columns)
+        columns, lists = observed_table_of(found.workflow, ref)
+    checked = check_for_target(body.expression, body.target, columns, lists=lists)
     return CheckedExpression(
         type=checked.type,
         columns=sorted(checked.columns),

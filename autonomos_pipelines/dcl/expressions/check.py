@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from autonomos_pipelines.dcl.expressions.checker import Checker
 from autonomos_pipelines.dcl.expressions.compiler import Compiler, Dialect
+from autonomos_pipelines.dcl.expressions.lists import NestedList
 from autonomos_pipelines.dcl.expressions.nodes import columns_of
 from autonomos_pipelines.dcl.expressions.parser import parse
 from autonomos_pipelines.dcl.expressions.types import require_fit
@@ -22,31 +23,42 @@ class Checked:
     sql: dict[str, str]
 
 
-def check_expression(
+def check_expression(  # noqa: PLR0913
     text: str,
     canonical_type: str | None = None,
     columns: dict[str, str] | None = None,
     target: str = "the target field",
     dialects: Sequence[Dialect] = (),
+    lists: dict[str, NestedList] | None = None,
+    table: str | None = None,
 ) -> Checked:
     """Parse and type-check ``text`` against the table's ``columns`` ({name: warehouse
-    type}; None when unknown) and, given one, the canonical field's type; compile it for
-    ``dialects``. Raises ExpressionError with the position and reason when it is not valid."""
+    type}; None when unknown) and nested ``lists`` (None: unknown) and, given one, the
+    canonical field's type; compile it for ``dialects`` (over ``table``, named so when
+    given). Raises ExpressionError with the position and reason when it is not valid."""
     tree = parse(text)
-    checker = Checker(columns)
+    checker = Checker(columns, lists)
     result = checker.check(tree)
     if canonical_type is not None:
         require_fit(result, canonical_type, target)
-    sql = {d.name: Compiler(checker, d).sql(tree) for d in dialects}
+    shown = table or "TABLE"
+    sql = {d.name: Compiler(checker, d, table=shown).sql(tree) for d in dialects}
     return Checked(text, result, frozenset(columns_of(tree)), sql)
 
 
-def compile_expression(text: str, columns: dict[str, str] | None, dialect: Dialect) -> str:
-    """The SQL of ``text`` for ``dialect`` over the table aliased ``src``."""
+def compile_expression(
+    text: str,
+    columns: dict[str, str] | None,
+    dialect: Dialect,
+    lists: dict[str, NestedList] | None = None,
+    schema: str | None = None,
+) -> str:
+    """The SQL of ``text`` for ``dialect`` over the table aliased ``src``, whose nested
+    ``lists`` are tables in ``schema`` (an aggregate of a list not among them is refused)."""
     tree = parse(text)
-    checker = Checker(columns)
+    checker = Checker(columns, lists)
     checker.check(tree)
-    return Compiler(checker, dialect).sql(tree)
+    return Compiler(checker, dialect, schema=schema).sql(tree)
 
 
 def read_columns(text: str) -> frozenset[str]:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
-from autonomos_pipelines.dcl.expressions.functions import FUNCTIONS, arity_text
+from autonomos_pipelines.dcl.expressions.functions import (
+    AGGREGATES,
+    FUNCTIONS,
+    Signature,
+    arity_text,
+)
+from autonomos_pipelines.dcl.expressions.lists import ROW_KEY, NestedList
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -21,17 +27,23 @@ ORDERING = ("=", "!=", "<", "<=", ">", ">=")
 
 
 def _name(node: Node) -> str:
-    return f"'{node.name}'" if isinstance(node, Column) else "the value"
+    return f"'{_source(node)}'" if isinstance(node, Column) else "the value"
 
 
 class Checker:
     """Types of one expression's nodes (by node identity), given the table's columns as
-    {name: warehouse data type}; None when the columns are not known (every column is then
-    text and any name is accepted)."""
+    {name: warehouse data type} and its nested lists by path; None when the columns are not
+    known (every column is then text and any name is accepted) or the lists are not (a list's
+    column then fits anywhere: it is checked once the list is observed)."""
 
-    def __init__(self, columns: dict[str, str] | None) -> None:
+    def __init__(
+        self, columns: dict[str, str] | None, lists: dict[str, NestedList] | None = None
+    ) -> None:
         self.columns = columns
+        self.lists = lists
         self.types: dict[int, str] = {}
+        self.aggregated: dict[int, str] = {}  # an aggregate call's list path, by node identity
+        self._within: list[str | None] = []  # the aggregate being checked: its list once read
 
     def check(self, node: Node) -> str:
         found = self._type(node)
@@ -56,12 +68,75 @@ class Checker:
         return self._call(node)
 
     def _column(self, node: Column) -> str:
+        if node.nested is not None:
+            return self._nested(node, node.nested)
         if self.columns is None:
             return "string"
         if node.name not in self.columns:
             known = ", ".join(sorted(self.columns)[:20])
             raise ExpressionError(f"unknown column '{node.name}' (known: {known})", node.position)
         return column_type(self.columns[node.name])
+
+    def _nested(self, node: Column, path: str) -> str:
+        where = f"'{path}.{node.name}'"
+        if not self._within:
+            raise ExpressionError(
+                f"{where} is a column of the nested list '{path}', one value per list item: read "
+                f"it in an aggregate ({', '.join(AGGREGATES)}), e.g. first({_source(node)})",
+                node.position,
+            )
+        if self._within[-1] not in (None, path):
+            raise ExpressionError(
+                f"{where}: one aggregate reads one nested list, and this one reads "
+                f"'{self._within[-1]}'",
+                node.position,
+            )
+        self._within[-1] = path
+        if self.lists is None:
+            return "null"
+        if path not in self.lists:
+            known = ", ".join(sorted(self.lists)[:20]) or "none"
+            raise ExpressionError(
+                f"unknown nested list '{path}' (the table's lists: {known})", node.position
+            )
+        columns = self.lists[path].columns
+        if node.name not in columns:
+            known = ", ".join(sorted(c for c in columns if not c.startswith("_dlt"))[:20])
+            raise ExpressionError(f"unknown column {where} (known: {known})", node.position)
+        return column_type(columns[node.name])
+
+    def _aggregate(self, node: Call, signature: Signature) -> str:
+        if self._within:
+            raise ExpressionError(f"{node.name}() inside an aggregate: they do not nest",
+                                  node.position)  # fmt: skip
+        if self.columns is not None and ROW_KEY not in self.columns:
+            raise ExpressionError(
+                f"{node.name}() reads a list nested in the records, but this table has no "
+                f"{ROW_KEY} to join it by (only tables dlt loads have nested lists)",
+                node.position,
+            )
+        self._within.append(None)
+        try:
+            if len(node.args) == 2:
+                self._operand(node.args[1], "boolean", f"{node.name}() condition", node.position)
+            found = self.check(node.args[0])
+            path = self._within[-1]
+        finally:
+            self._within.pop()
+        if path is None:
+            raise ExpressionError(
+                f"{node.name}() aggregates a nested list: its value must read one, "
+                f"e.g. {node.name}(items.amount)",
+                node.position,
+            )
+        self.aggregated[id(node)] = path
+        if signature.takes == "numeric" and found not in (*NUMERIC, "null"):
+            raise ExpressionError(
+                f"{node.name}() needs numeric, but {_name(node.args[0])} is {found}; use "
+                f"to_decimal({_source(node.args[0])})",
+                node.position,
+            )
+        return found if signature.result == "same" else signature.result
 
     def _operand(self, node: Node, wanted: str, op: str, position: int) -> str:
         found = self.check(node)
@@ -116,9 +191,9 @@ class Checker:
         return "boolean"
 
     def _call(self, node: Call) -> str:
-        signature = FUNCTIONS.get(node.name)
+        signature = FUNCTIONS.get(node.name) or AGGREGATES.get(node.name)
         if signature is None:
-            known = ", ".join(sorted(FUNCTIONS))
+            known = ", ".join(sorted({*FUNCTIONS, *AGGREGATES}))
             raise ExpressionError(f"unknown function {node.name}() (known: {known})", node.position)
         low, high = signature.arity
         if len(node.args) < low or (high != -1 and len(node.args) > high):
@@ -126,6 +201,8 @@ class Checker:
                 f"{node.name}() takes {arity_text(signature)}, got {len(node.args)}",
                 node.position,
             )
+        if node.name in AGGREGATES:
+            return self._aggregate(node, signature)
         if node.name == "if":
             self._operand(node.args[0], "boolean", "if() condition", node.position)
             return self._branches(node)
@@ -159,5 +236,6 @@ def _source(node: Node) -> str:
     """How to write ``node`` back in a hint (a column by name, anything else as `x`)."""
     if isinstance(node, Column):
         plain = node.name.isidentifier() and node.name.isascii()
-        return node.name if plain else '"' + node.name.replace('"', '""') + '"'
+        name = node.name if plain else '"' + node.name.replace('"', '""') + '"'
+        return name if node.nested is None else f"{node.nested}.{name}"
     return "x"

@@ -11,7 +11,9 @@ from typing import Protocol
 
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.dcl.expressions.checker import Checker
-from autonomos_pipelines.dcl.expressions.functions import CASTS, MINOR_UNITS
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.functions import AGGREGATES, CASTS, MINOR_UNITS
+from autonomos_pipelines.dcl.expressions.lists import LIST_INDEX, PARENT_KEY, ROW_KEY, SEPARATOR
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -37,17 +39,33 @@ class Dialect(Protocol):
     def as_text(self, expr: str) -> str: ...
 
 
+NESTED_ALIAS = "nst"  # a nested list's rows inside an aggregate's subquery (they do not nest)
+
+
 class Compiler:
-    def __init__(self, checker: Checker, dialect: Dialect, alias: str = "src") -> None:
+    """``schema`` and ``table``: the table's, whose nested lists' tables an aggregate reads
+    (dlt's names, lists.py, for a list the checker was not given)."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        checker: Checker,
+        dialect: Dialect,
+        alias: str = "src",
+        schema: str | None = None,
+        table: str | None = None,
+    ) -> None:
         self.checker = checker
         self.dialect = dialect
         self.alias = alias
+        self.schema = schema
+        self.table = table
 
     def sql(self, node: Node) -> str:  # noqa: PLR0911
         if isinstance(node, Literal):
             return self._literal(node)
         if isinstance(node, Column):
-            return f"{self.alias}.{quote_ident(node.name)}"
+            owner = self.alias if node.nested is None else NESTED_ALIAS
+            return f"{owner}.{quote_ident(node.name)}"
         if isinstance(node, Unary):
             return f"({'NOT' if node.op == 'not' else '-'} {self.sql(node.operand)})"
         if isinstance(node, IsNull):
@@ -88,6 +106,8 @@ class Compiler:
         return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
 
     def _call(self, node: Call) -> str:
+        if node.name in AGGREGATES:
+            return self._aggregate(node)
         if node.name in CASTS:
             return self._cast(node.args[0], CASTS[node.name])
         if node.name == "if":
@@ -108,6 +128,34 @@ class Compiler:
         result = self._type(node)
         args = ", ".join(self._as(arg, result) for arg in node.args)
         return f"{node.name}({args})"
+
+    def _aggregate(self, node: Call) -> str:
+        """A correlated subquery over the nested list's rows of this row, in list order."""
+        path = self.checker.aggregated[id(node)]
+        known = (self.checker.lists or {}).get(path)
+        name = known.table if known else self.table and f"{self.table}{SEPARATOR}{path}"
+        if not name:
+            raise ExpressionError(f"{node.name}(): the nested list '{path}' is not known here")
+        rows = quote_ident(name)
+        rows = f"{quote_ident(self.schema)}.{rows}" if self.schema else rows
+        where = f"{NESTED_ALIAS}.{quote_ident(PARENT_KEY)} = {self.alias}.{quote_ident(ROW_KEY)}"
+        if len(node.args) == 2:
+            where += f" AND {self.sql(node.args[1])}"
+        order = f"{NESTED_ALIAS}.{quote_ident(LIST_INDEX)}"
+        value = self.sql(node.args[0])
+        if node.name == "first":
+            head = value
+            where += f" ORDER BY {order} LIMIT 1"
+        elif node.name == "list":  # an array: the canonical json cast makes it a JSON array
+            array = "list" if self.dialect.name == "duckdb" else "array_agg"
+            head = f"{array}({value} ORDER BY {order})"
+        elif node.name == "joined":
+            head = f"string_agg({self.dialect.as_text(value)}, ', ' ORDER BY {order})"
+        elif node.name == "count":
+            head = f"CAST(count({value}) AS {self.dialect.types['integer']})"
+        else:
+            head = f"{node.name}({value})"
+        return f"(SELECT {head} FROM {rows} AS {NESTED_ALIAS} WHERE {where})"  # noqa: S608 quoted
 
     def _cast(self, arg: Node, target: str) -> str:
         if self._type(arg) == target:

@@ -38,6 +38,19 @@ FUNCTIONS = {
 }
 
 
+# one value per parent row from a nested list (lists.py), its values in list order; a second
+# argument keeps only the list rows where it is true: first(email.value, email.primary)
+AGGREGATES = {
+    "sum": Signature((1, 2), "same", "numeric"),
+    "min": Signature((1, 2), "same", "any"),
+    "max": Signature((1, 2), "same", "any"),
+    "count": Signature((1, 2), "integer", "any"),  # the values that are not null
+    "first": Signature((1, 2), "same", "any"),
+    "list": Signature((1, 2), "json", "any"),  # an array (a json field: tags)
+    "joined": Signature((1, 2), "string", "any"),  # as text, joined with ", "
+}
+
+
 def arity_text(signature: Signature) -> str:
     low, high = signature.arity
     if low == high:

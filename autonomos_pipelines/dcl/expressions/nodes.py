@@ -16,6 +16,7 @@ class Literal:
 class Column:
     name: str
     position: int
+    nested: str | None = None  # `list.column`: a column of a list nested in the records
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,9 @@ def depth_of(node: Node) -> int:
 
 
 def columns_of(node: Node) -> set[str]:
-    """Every column name the expression reads."""
+    """Every column name the expression reads of its own table (not of its nested lists)."""
     if isinstance(node, Column):
-        return {node.name}
+        return {node.name} if node.nested is None else set()
     if isinstance(node, Unary | IsNull):
         return columns_of(node.operand)
     if isinstance(node, Binary):

@@ -9,7 +9,8 @@ concat  := sum ('||' sum)*
 sum     := product (('+'|'-') product)*
 product := unary (('*'|'/') unary)*
 unary   := '-' unary | primary
-primary := literal | column | "quoted column" | name '(' [expr (',' expr)*] ')' | '(' expr ')'
+primary := literal | column ['.' column] | name '(' [expr (',' expr)*] ')' | '(' expr ')'
+column  := name | "quoted name"  (list.column: a column of a nested list, in an aggregate)
 """
 
 from __future__ import annotations
@@ -154,17 +155,27 @@ class _Parser:
             return Literal(kind, token.text.lower(), token.position)
         if token.kind == "quoted":
             self.at += 1
-            return Column(token.text, token.position)
+            return self.column(token)
         if token.kind == "name":
             self.at += 1
             if self.accept("("):
                 return Call(token.text.lower(), self.arguments(), token.position)
-            return Column(token.text, token.position)
+            return self.column(token)
         if self.accept("("):
             node = self.expr()
             self.expect(")", "')' closing the '('")
             return node
         raise self.fail("a value, a column or '('")
+
+    def column(self, first: Token) -> Column:
+        """A column, or after a '.' a column of the nested list ``first`` names."""
+        if not self.accept("."):
+            return Column(first.text, first.position)
+        token = self.token
+        if token.kind not in ("name", "quoted"):
+            raise self.fail(f"a column of the nested list '{first.text}' after '.'")
+        self.at += 1
+        return Column(token.text, token.position, nested=first.text)
 
     def arguments(self) -> tuple[Node, ...]:
         if self.accept(")"):

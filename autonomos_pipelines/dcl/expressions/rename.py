@@ -35,7 +35,7 @@ def rename_column(text: str, old: str, new: str) -> str:
     tree = parse(text)
     spans = []
     for column in _columns(tree):
-        if column.name != old:
+        if column.name != old or column.nested is not None:  # a nested list's: not renamed
             continue
         start = column.position
         quoted = text[start] == '"'

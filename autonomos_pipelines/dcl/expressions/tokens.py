@@ -10,7 +10,7 @@ from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 MAX_LENGTH = 2_000
 KEYWORDS = frozenset({"and", "or", "not", "in", "is", "true", "false", "null"})
 # two-character operators first, so `<=` is not read as `<` then `=`
-OPERATORS = ("||", "!=", "<>", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",")
+OPERATORS = ("||", "!=", "<>", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",", ".")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 
-# "null" is the type of the literal null: it fits anywhere
-TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp", "null")
+# "null" is the type of the literal null: it fits anywhere; "json" is list()'s, a nested list's
+# values as an array
+TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp", "json", "null")
 NUMERIC = ("integer", "decimal")
 
 

@@ -5,7 +5,8 @@ each row carrying dlt's `_dlt_parent_id` (its parent row's `_dlt_id`) and `_dlt_
 Its rows are several per parent record and have no key of the source's. Mapped onto the
 parent entity's fields, one record would get several quantities or prices; onto another
 entity's, canonical rows would have no identity of their own. Whether and how such a list
-feeds a canonical table is a person's call: its fields are held at CONTESTED_CEILING, the
+feeds a canonical table is a person's call (most often a computed mapping on the parent table
+that aggregates the list: dcl/expressions/lists.py): its fields are held at CONTESTED_CEILING, the
 first candidate saying why (the LLM is not asked: resolver.asks_llm). dlt's own columns are
 never a source field's counterpart: Matcher.decide ranks and weighs a table without them
 (`apart`), and they get no candidates, though they still say the table is nested."""
@@ -15,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
-PARENT_KEY = "_dlt_parent_id"  # every nested table has it, whatever else dlt adds
 DLT_PREFIX = "_dlt_"
 
 
@@ -68,7 +69,8 @@ def _held(candidates: list[Candidate], table: str) -> list[Candidate]:
     if capped:
         note = (
             f"{table!r} is a list nested in another table's records (dlt's {PARENT_KEY}): "
-            "several rows each and no key of its own, so a person decides what it feeds"
+            "several rows each and no key of its own, so a person decides what it feeds "
+            "(a parent's field can aggregate it, e.g. first(list.column))"
         )
         first = capped[0]
         capped[0] = replace(first, note=f"{note}; {first.note}" if first.note else note)

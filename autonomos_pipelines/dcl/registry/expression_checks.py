@@ -19,33 +19,43 @@ from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.dcl.expressions.check import Checked, check_expression
 from autonomos_pipelines.dcl.expressions.compiler import Dialect
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.lists import NestedList, nested_lists
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
 from autonomos_pipelines.dcl.registry.refs import FieldRef
+
+# a table's columns and its nested lists, as observed (None: unknown)
+Observed = tuple[dict[str, str] | None, dict[str, NestedList] | None]
 
 if TYPE_CHECKING:
     from autonomos_pipelines.dcl.registry.proposals import Proposal
     from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 
-def observed_columns(connection: Connection, ref: FieldRef) -> dict[str, str] | None:
-    """{column: warehouse type} of the tenant's table as last observed; None when unknown
-    (the global baseline, or a table not loaded yet)."""
+def observed_table(connection: Connection, ref: FieldRef) -> Observed:
+    """The tenant's table as last observed: its columns and the lists nested in its records
+    (dcl/expressions/lists.py); None for either when unknown (the global baseline, or a table
+    not loaded yet: its lists are then unknown too)."""
     if ref.tenant_id is None:
-        return None
+        return None, None
     rows = connection.execute(
-        sa.text("""SELECT source_field, data_type FROM source_fields
+        sa.text("""SELECT source_table, source_field, data_type FROM source_fields
                    WHERE tenant_id = :t AND connector = :c
-                     AND lower(source_table) = lower(:tbl)"""),
+                     AND (lower(source_table) = lower(:tbl)
+                          OR left(lower(source_table), length(CAST(:tbl AS text)) + 2)
+                             = lower(CAST(:tbl AS text)) || '__')"""),
         {"t": ref.tenant_id, "c": ref.connector, "tbl": ref.source_table},
     )
-    found = {row[0]: row[1] or "" for row in rows}
-    return found or None
+    tables: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows:
+        tables.setdefault(table, {})[column] = data_type or ""
+    own = next((c for t, c in tables.items() if t.lower() == ref.source_table.lower()), None)
+    return own, None if own is None else nested_lists(ref.source_table, tables)
 
 
-def observed_columns_of(workflow: Workflow, ref: FieldRef) -> dict[str, str] | None:
-    """`observed_columns` in the tenant's own session (row-level security applies)."""
+def observed_table_of(workflow: Workflow, ref: FieldRef) -> Observed:
+    """`observed_table` in the tenant's own session (row-level security applies)."""
     with session(workflow.engine, ref.tenant_id) as connection:
-        return observed_columns(connection, ref)
+        return observed_table(connection, ref)
 
 
 def validate_expression(
@@ -54,9 +64,9 @@ def validate_expression(
     """Raise ExpressionError unless ``expression`` may feed ``target`` from ``ref``'s table."""
     if not (target or "").partition(".")[2]:
         raise ExpressionError(f"{ref.key}: an expression needs a canonical target")
-    columns = observed_columns(connection, ref) if connection is not None else None
+    columns, lists = observed_table(connection, ref) if connection is not None else (None, None)
     try:
-        check_for_target(expression, target, columns)
+        check_for_target(expression, target, columns, lists=lists)
     except ExpressionError as error:
         raise ExpressionError(f"{ref.key} -> {target}: {error}") from None
 
@@ -73,13 +83,19 @@ def check_for_target(
     target: str | None,
     columns: dict[str, str] | None,
     dialects: Sequence[Dialect] = (),
+    *,
+    lists: dict[str, NestedList] | None = None,
+    table: str | None = None,
 ) -> Checked:
     """Check ``expression`` without storing it: against ``target``'s type (entity.field)
-    when given, and the table's ``columns`` when known (None: every column is text)."""
+    when given, and the table's ``columns`` and nested ``lists`` when known (None: every
+    column is text, and a nested list's columns fit anywhere)."""
     canonical_type = None
     if target:
         entity, _, field = target.partition(".")
         if not has_field(entity, field):
             refuse("target", f"{target!r} is not a field of the canonical model (entity.field)")
         canonical_type = canonical_model()[entity].field(field).type
-    return check_expression(expression, canonical_type, columns, target or "", dialects)
+    return check_expression(
+        expression, canonical_type, columns, target or "", dialects, lists, table
+    )
