@@ -171,4 +171,4 @@ def test_an_aggregate_of_a_nested_list_is_checked_against_the_observed_list(flow
     checked = cli("mappings", "check-expression", total, "--field", "pipedrive.deals.amount",
                   "--tenant", "acme", "--target", "opportunity.amount")  # fmt: skip
     assert "type: decimal" in checked
-    assert 'FROM "deals__products" AS nst WHERE nst."_dlt_parent_id" = src."_dlt_id"' in checked
+    assert 'FROM "deals__products" AS nst GROUP BY nst."_dlt_parent_id") AS agg1' in checked

@@ -17,6 +17,7 @@ from autonomos_pipelines.canonical.value_sql import mapped_values, unmapped_valu
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.check import compile_expression, read_columns
+from autonomos_pipelines.dcl.expressions.compiler import Joins
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import NestedList
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
@@ -85,26 +86,34 @@ def _currency(own: list[Mapping], sources: dict[Mapping, str]) -> str | None:
     return None
 
 
-def _source_sql(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
+def _source_sql(mapping: Mapping, source: SourceTable, dialect: Dialect, joins: Joins) -> str:
     """What a mapping reads: its column, or its compiled expression (whose name need not be
-    a column)."""
-    return _computed(mapping, source, dialect) if mapping.expression else _col(mapping.source_field)
+    a column; the nested lists it aggregates are added to ``joins``)."""
+    if not mapping.expression:
+        return _col(mapping.source_field)
+    return _computed(mapping, source, dialect, joins)
 
 
-def _compiled(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
+def _compiled(
+    mapping: Mapping, source: SourceTable, dialect: Dialect, joins: Joins | None = None
+) -> str:
     return compile_expression(
-        mapping.expression or "", source.columns, dialect, source.lists, source.schema
+        mapping.expression or "", source.columns, dialect, source.lists, source.schema, joins
     )
 
 
-def _computed(mapping: Mapping, source: SourceTable, dialect: Dialect) -> str:
+def _computed(mapping: Mapping, source: SourceTable, dialect: Dialect, joins: Joins) -> str:
     """The expression's SQL over this table; NULL if the table changed under it so that it
     no longer type-checks (it was validated when stored: `mappings check-expression` says
     why now)."""
+    mine = Joins()  # kept only if it compiles, named on from the SELECT's
+    mine.clauses = list(joins.clauses)
     try:
-        return _compiled(mapping, source, dialect)
+        sql = _compiled(mapping, source, dialect, mine)
     except ExpressionError:
         return "NULL"
+    joins.clauses = mine.clauses
+    return sql
 
 
 def broken_expressions(
@@ -150,7 +159,8 @@ def select_for(
     own = source.onto(entity)
     projections, failures = [], []
     unknown: list[tuple[str, str]] = []  # enumeration values outside the value set
-    sources = {m: _source_sql(m, source, dialect) for m in own}
+    joins = Joins()  # the nested lists the computed mappings aggregate
+    sources = {m: _source_sql(m, source, dialect, joins) for m in own}
     currency = _currency(own, sources)
     for canonical in entity.fields:
         feeding = [m for m in own if m.canonical_field == canonical.name]
@@ -220,7 +230,7 @@ def select_for(
     ]
     relation = f"{quote_ident(source.schema)}.{quote_ident(source.table)}"
     # Every identifier above is quoted with quote_ident and every literal with quote_literal.
-    return f"SELECT {', '.join(projections + lineage)} FROM {relation} AS src"  # noqa: S608
+    return f"SELECT {', '.join(projections + lineage)} FROM {relation} AS src{joins.sql()}"  # noqa: S608
 
 
 def empty_select(entity: CanonicalEntity, dialect: Dialect) -> str:

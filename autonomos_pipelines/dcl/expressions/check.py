@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autonomos_pipelines.core.naming import quote_ident
 from autonomos_pipelines.dcl.expressions.checker import Checker
-from autonomos_pipelines.dcl.expressions.compiler import Compiler, Dialect
+from autonomos_pipelines.dcl.expressions.compiler import Compiler, Dialect, Joins
 from autonomos_pipelines.dcl.expressions.lists import NestedList
-from autonomos_pipelines.dcl.expressions.nodes import columns_of
+from autonomos_pipelines.dcl.expressions.nodes import Node, columns_of
 from autonomos_pipelines.dcl.expressions.parser import parse
 from autonomos_pipelines.dcl.expressions.types import require_fit
 
@@ -41,9 +42,17 @@ def check_expression(  # noqa: PLR0913
     result = checker.check(tree)
     if canonical_type is not None:
         require_fit(result, canonical_type, target)
-    shown = table or "TABLE"
-    sql = {d.name: Compiler(checker, d, table=shown).sql(tree) for d in dialects}
+    sql = {d.name: _preview(checker, d, tree, table or "TABLE") for d in dialects}
     return Checked(text, result, frozenset(columns_of(tree)), sql)
+
+
+def _preview(checker: Checker, dialect: Dialect, tree: Node, table: str) -> str:
+    """The expression's SQL; with the nested lists it joins, as the SELECT that reads it."""
+    joins = Joins()
+    expression = Compiler(checker, dialect, table=table, joins=joins).sql(tree)
+    if not joins.clauses:
+        return expression
+    return f"SELECT {expression} FROM {quote_ident(table)} AS src{joins.sql()}"  # noqa: S608
 
 
 def compile_expression(
@@ -52,13 +61,15 @@ def compile_expression(
     dialect: Dialect,
     lists: dict[str, NestedList] | None = None,
     schema: str | None = None,
+    joins: Joins | None = None,
 ) -> str:
     """The SQL of ``text`` for ``dialect`` over the table aliased ``src``, whose nested
-    ``lists`` are tables in ``schema`` (an aggregate of a list not among them is refused)."""
+    ``lists`` are tables in ``schema`` (an aggregate of a list not among them is refused);
+    what the SELECT must join for them is added to ``joins``."""
     tree = parse(text)
     checker = Checker(columns, lists)
     checker.check(tree)
-    return Compiler(checker, dialect, schema=schema).sql(tree)
+    return Compiler(checker, dialect, schema=schema, joins=joins).sql(tree)
 
 
 def read_columns(text: str) -> frozenset[str]:

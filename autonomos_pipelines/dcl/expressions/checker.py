@@ -70,6 +70,12 @@ class Checker:
     def _column(self, node: Column) -> str:
         if node.nested is not None:
             return self._nested(node, node.nested)
+        if self._within:  # its items are grouped apart from the row (compiler.Joins)
+            raise ExpressionError(
+                f"'{_source(node)}' is the table's own column: an aggregate reads only its "
+                "list's columns (put the row's value outside it)",
+                node.position,
+            )
         if self.columns is None:
             return "string"
         if node.name not in self.columns:

@@ -7,6 +7,7 @@ so precedence in SQL is the AST's. Division is decimal division and NULL when di
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from autonomos_pipelines.core.naming import quote_ident, quote_literal
@@ -42,6 +43,22 @@ class Dialect(Protocol):
 NESTED_ALIAS = "nst"  # a nested list's rows inside an aggregate's subquery (they do not nest)
 
 
+@dataclass
+class Joins:
+    """The nested lists a SELECT joins, each grouped by parent row: one per aggregate,
+    aliased agg1, agg2, ... (one collector per SELECT keeps the aliases apart)."""
+
+    clauses: list[str] = field(default_factory=list)
+
+    def add(self, grouped: str, row_key: str) -> str:
+        alias = f"agg{len(self.clauses) + 1}"
+        self.clauses.append(f"LEFT JOIN ({grouped}) AS {alias} ON {alias}.parent = {row_key}")
+        return alias
+
+    def sql(self) -> str:
+        return "".join(f" {clause}" for clause in self.clauses)
+
+
 class Compiler:
     """``schema`` and ``table``: the table's, whose nested lists' tables an aggregate reads
     (dlt's names, lists.py, for a list the checker was not given)."""
@@ -53,12 +70,14 @@ class Compiler:
         alias: str = "src",
         schema: str | None = None,
         table: str | None = None,
+        joins: Joins | None = None,
     ) -> None:
         self.checker = checker
         self.dialect = dialect
         self.alias = alias
         self.schema = schema
         self.table = table
+        self.joins = joins if joins is not None else Joins()
 
     def sql(self, node: Node) -> str:  # noqa: PLR0911
         if isinstance(node, Literal):
@@ -130,7 +149,8 @@ class Compiler:
         return f"{node.name}({args})"
 
     def _aggregate(self, node: Call) -> str:
-        """A correlated subquery over the nested list's rows of this row, in list order."""
+        """The list's items grouped by their parent row once (a join, not a subquery per row:
+        PostgreSQL would scan the list again for each row), in list order."""
         path = self.checker.aggregated[id(node)]
         known = (self.checker.lists or {}).get(path)
         name = known.table if known else self.table and f"{self.table}{SEPARATOR}{path}"
@@ -138,24 +158,24 @@ class Compiler:
             raise ExpressionError(f"{node.name}(): the nested list '{path}' is not known here")
         rows = quote_ident(name)
         rows = f"{quote_ident(self.schema)}.{rows}" if self.schema else rows
-        where = f"{NESTED_ALIAS}.{quote_ident(PARENT_KEY)} = {self.alias}.{quote_ident(ROW_KEY)}"
-        if len(node.args) == 2:
-            where += f" AND {self.sql(node.args[1])}"
+        where = f" WHERE {self.sql(node.args[1])}" if len(node.args) == 2 else ""
         order = f"{NESTED_ALIAS}.{quote_ident(LIST_INDEX)}"
         value = self.sql(node.args[0])
-        if node.name == "first":
-            head = value
-            where += f" ORDER BY {order} LIMIT 1"
-        elif node.name == "list":  # an array: the canonical json cast makes it a JSON array
-            array = "list" if self.dialect.name == "duckdb" else "array_agg"
-            head = f"{array}({value} ORDER BY {order})"
-        elif node.name == "joined":
-            head = f"string_agg({self.dialect.as_text(value)}, ', ' ORDER BY {order})"
-        elif node.name == "count":
-            head = f"CAST(count({value}) AS {self.dialect.types['integer']})"
-        else:
-            head = f"{node.name}({value})"
-        return f"(SELECT {head} FROM {rows} AS {NESTED_ALIAS} WHERE {where})"  # noqa: S608 quoted
+        head = {
+            "first": f"(array_agg({value} ORDER BY {order}))[1]",
+            "list": f"array_agg({value} ORDER BY {order})",  # a JSON array once cast to json
+            "joined": f"string_agg({self.dialect.as_text(value)}, ', ' ORDER BY {order})",
+            "count": f"CAST(count({value}) AS {self.dialect.types['integer']})",
+        }.get(node.name, f"{node.name}({value})")
+        parent = f"{NESTED_ALIAS}.{quote_ident(PARENT_KEY)}"
+        alias = self.joins.add(
+            f"SELECT {parent} AS parent, {head} AS value FROM {rows} AS {NESTED_ALIAS}{where} "  # noqa: S608 quoted
+            f"GROUP BY {parent}",
+            f"{self.alias}.{quote_ident(ROW_KEY)}",
+        )
+        if node.name == "count":  # a row with no items counts 0
+            return f"coalesce({alias}.value, CAST(0 AS {self.dialect.types['integer']}))"
+        return f"{alias}.value"
 
     def _cast(self, arg: Node, target: str) -> str:
         if self._type(arg) == target:
