@@ -43,6 +43,10 @@ def test_a_nested_lists_fields_wait_for_a_person_and_dlts_columns_map_to_nothing
     assert nested.candidates[0].target == "subscription.quantity"
     assert nested.status == "pending_review" and nested.confidence <= CONTESTED_CEILING
     assert "'subscriptions__items' is a list nested in" in nested.reason
+    assert (  # the parent is among the tables ranked: the aggregate a person most likely writes
+        "to put it on subscriptions's record, map subscription.quantity there with an "
+        "aggregate, e.g. first(items.quantity)" in nested.reason
+    )
     assert nested.table is not None and nested.table.nested and "nested" in nested.table.why
     assert not found["subscriptions", "quantity"].table.nested
     for name in ("_dlt_parent_id", "_dlt_list_idx"):

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY
+from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY, SEPARATOR
+from autonomos_pipelines.dcl.expressions.rename import spelled
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 
 DLT_PREFIX = "_dlt_"
 
@@ -53,25 +55,45 @@ def hold_nested(
     ``others``: per table, its fields not ranked here (its dlt columns, which `apart` moved
     there, and a later pass's fields seen before)."""
     seen = others or {}
+    tables = {(f.source_system, f.source_entity) for f in fields} | set(seen)
     nested = {
         table for table in {(f.source_system, f.source_entity) for f in fields}
         if any(f.field == PARENT_KEY for f in seen.get(table, ()))
     }  # fmt: skip
     return [
-        _held(candidates, source.source_entity)
+        _held(candidates, source, _parent(source, tables))
         if (source.source_system, source.source_entity) in nested else candidates
         for source, candidates in zip(fields, ranked, strict=True)
     ], nested  # fmt: skip
 
 
-def _held(candidates: list[Candidate], table: str) -> list[Candidate]:
+def _parent(source: SourceField, tables: set[tuple[str, str]]) -> str | None:
+    """The table of the pass whose records the list is nested in: the longest whose name and
+    dlt's separator begin the list's (lists.nested_lists reads the warehouse the same way)."""
+    name, system = source.source_entity.lower(), source.source_system
+    parents = [t for s, t in tables if s == system and name.startswith(t.lower() + SEPARATOR)]
+    return max(parents, key=len) if parents else None
+
+
+def _held(candidates: list[Candidate], source: SourceField, parent: str | None) -> list[Candidate]:
     capped = [held(c) for c in candidates]
     if capped:
+        table, first = source.source_entity, capped[0]
         note = (
             f"{table!r} is a list nested in another table's records (dlt's {PARENT_KEY}): "
-            "several rows each and no key of its own, so a person decides what it feeds "
-            "(a parent's field can aggregate it, e.g. first(list.column))"
+            "several rows each and no key of its own, so a person decides what it feeds"
         )
-        first = capped[0]
+        if parent is not None and first.target:  # what a person most likely writes
+            path = spelled(table[len(parent) + len(SEPARATOR) :])
+            aggregate = "list" if _is_json(first.target) else "first"
+            note += (
+                f"; to put it on {parent}'s record, map {first.target} there with an "
+                f"aggregate, e.g. {aggregate}({path}.{spelled(source.field)})"
+            )
         capped[0] = replace(first, note=f"{note}; {first.note}" if first.note else note)
     return capped
+
+
+def _is_json(target: str) -> bool:
+    entity, _, name = target.partition(".")
+    return canonical_model()[entity].field(name).type == "json"
