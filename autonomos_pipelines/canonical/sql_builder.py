@@ -20,7 +20,7 @@ from autonomos_pipelines.dcl.expressions.check import compile_expression, read_c
 from autonomos_pipelines.dcl.expressions.compiler import Joins
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import NestedList
-from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity
+from autonomos_pipelines.dcl.model.canonical_model import CanonicalEntity, canonical_model
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.warehouse.dialects import Dialect
 
@@ -110,8 +110,9 @@ def _computed(mapping: Mapping, source: SourceTable, dialect: Dialect, joins: Jo
     mine.clauses = list(joins.clauses)
     try:
         sql = _compiled(mapping, source, dialect, mine)
-    except ExpressionError:
-        return "NULL"
+    except ExpressionError:  # typed: PostgreSQL's to_jsonb(NULL) has no type to go by
+        entity = canonical_model()[mapping.canonical_entity or ""]
+        return f"CAST(NULL AS {dialect.types[entity.field(mapping.canonical_field or '').type]})"
     joins.clauses = mine.clauses
     return sql
 

@@ -39,7 +39,7 @@ def check_expression(  # noqa: PLR0913
     given). Raises ExpressionError with the position and reason when it is not valid."""
     tree = parse(text)
     checker = Checker(columns, lists)
-    result = checker.check(tree)
+    result = checker.check_tree(tree)
     if canonical_type is not None:
         require_fit(result, canonical_type, target)
     sql = {d.name: _preview(checker, d, tree, table or "TABLE") for d in dialects}
@@ -64,11 +64,12 @@ def compile_expression(
     joins: Joins | None = None,
 ) -> str:
     """The SQL of ``text`` for ``dialect`` over the table aliased ``src``, whose nested
-    ``lists`` are tables in ``schema`` (an aggregate of a list not among them is refused);
-    what the SELECT must join for them is added to ``joins``."""
+    ``lists`` are tables in ``schema`` (given, a list not among them has no items yet: dlt
+    creates its table with the first); what the SELECT must join for them is added to
+    ``joins``."""
     tree = parse(text)
-    checker = Checker(columns, lists)
-    checker.check(tree)
+    checker = Checker(columns, lists, absent_is_empty=schema is not None)
+    checker.check_tree(tree)
     return Compiler(checker, dialect, schema=schema, joins=joins).sql(tree)
 
 

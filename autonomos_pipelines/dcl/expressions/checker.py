@@ -9,7 +9,7 @@ from autonomos_pipelines.dcl.expressions.functions import (
     Signature,
     arity_text,
 )
-from autonomos_pipelines.dcl.expressions.lists import ROW_KEY, NestedList
+from autonomos_pipelines.dcl.expressions.lists import NestedList
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -19,10 +19,19 @@ from autonomos_pipelines.dcl.expressions.nodes import (
     Literal,
     Node,
     Unary,
+    children,
 )
+from autonomos_pipelines.dcl.expressions.tokens import KEYWORDS
 from autonomos_pipelines.dcl.expressions.types import NUMERIC, column_type, unify
 
 ARITHMETIC = ("+", "-", "*", "/")
+# what an aggregate's values may be (functions.AGGREGATES' `takes`): PostgreSQL has no min or
+# max of booleans
+ACCEPTS = {
+    "numeric": NUMERIC,
+    "ordered": (*NUMERIC, "string", "date", "timestamp"),
+    "any": (*NUMERIC, "string", "date", "timestamp", "boolean"),
+}
 ORDERING = ("=", "!=", "<", "<=", ">", ">=")
 
 
@@ -37,10 +46,16 @@ class Checker:
     column then fits anywhere: it is checked once the list is observed)."""
 
     def __init__(
-        self, columns: dict[str, str] | None, lists: dict[str, NestedList] | None = None
+        self,
+        columns: dict[str, str] | None,
+        lists: dict[str, NestedList] | None = None,
+        absent_is_empty: bool = False,
     ) -> None:
         self.columns = columns
         self.lists = lists
+        # building SQL over the warehouse: a list dlt has no table for had no item yet
+        self.absent_is_empty = absent_is_empty
+        self.absent: set[str] = set()
         self.types: dict[int, str] = {}
         self.aggregated: dict[int, str] = {}  # an aggregate call's list path, by node identity
         self._within: list[str | None] = []  # the aggregate being checked: its list once read
@@ -100,6 +115,9 @@ class Checker:
         self._within[-1] = path
         if self.lists is None:
             return "null"
+        if path not in self.lists and self.absent_is_empty:
+            self.absent.add(path)
+            return "null"
         if path not in self.lists:
             known = ", ".join(sorted(self.lists)[:20]) or "none"
             raise ExpressionError(
@@ -115,34 +133,45 @@ class Checker:
         if self._within:
             raise ExpressionError(f"{node.name}() inside an aggregate: they do not nest",
                                   node.position)  # fmt: skip
-        if self.columns is not None and ROW_KEY not in self.columns:
-            raise ExpressionError(
-                f"{node.name}() reads a list nested in the records, but this table has no "
-                f"{ROW_KEY} to join it by (only tables dlt loads have nested lists)",
-                node.position,
-            )
         self._within.append(None)
         try:
+            found = self.check(node.args[0])
+            if self._within[-1] is None:  # the value itself reads the list (never a bare null)
+                raise ExpressionError(
+                    f"{node.name}() aggregates a nested list: its value must read one, "
+                    f"e.g. {node.name}(items.amount)",
+                    node.position,
+                )
             if len(node.args) == 2:
                 self._operand(node.args[1], "boolean", f"{node.name}() condition", node.position)
-            found = self.check(node.args[0])
-            path = self._within[-1]
+            path = self._within[-1] or ""
         finally:
             self._within.pop()
-        if path is None:
-            raise ExpressionError(
-                f"{node.name}() aggregates a nested list: its value must read one, "
-                f"e.g. {node.name}(items.amount)",
-                node.position,
-            )
         self.aggregated[id(node)] = path
-        if signature.takes == "numeric" and found not in (*NUMERIC, "null"):
+        if found not in (*ACCEPTS[signature.takes], "null"):
             raise ExpressionError(
-                f"{node.name}() needs numeric, but {_name(node.args[0])} is {found}; use "
-                f"to_decimal({_source(node.args[0])})",
+                f"{node.name}() needs {signature.takes} values, but {_name(node.args[0])} is "
+                f"{found}" + (f"; use to_decimal({_source(node.args[0])})"
+                              if signature.takes == "numeric" else ""),
                 node.position,
-            )
+            )  # fmt: skip
         return found if signature.result == "same" else signature.result
+
+    def check_tree(self, tree: Node) -> str:
+        """The expression's type, every node typed: a json value (list()'s array, whose items
+        have a type of their own) is only ever the whole expression, never an operand."""
+        found = self.check(tree)
+        stack = list(children(tree))
+        while stack:
+            node = stack.pop()
+            if self.types.get(id(node)) == "json":
+                raise ExpressionError(
+                    "list() gives an array, which only a json field takes as it is: it cannot "
+                    "be an operand (use joined() for text, first() or count() for one value)",
+                    node.position,
+                )
+            stack.extend(children(node))
+        return found
 
     def _operand(self, node: Node, wanted: str, op: str, position: int) -> str:
         found = self.check(node)
@@ -241,7 +270,11 @@ class Checker:
 def _source(node: Node) -> str:
     """How to write ``node`` back in a hint (a column by name, anything else as `x`)."""
     if isinstance(node, Column):
-        plain = node.name.isidentifier() and node.name.isascii()
-        name = node.name if plain else '"' + node.name.replace('"', '""') + '"'
-        return name if node.nested is None else f"{node.nested}.{name}"
+        name = _spelled(node.name)
+        return name if node.nested is None else f"{_spelled(node.nested)}.{name}"
     return "x"
+
+
+def _spelled(name: str) -> str:
+    plain = name.isidentifier() and name.isascii() and name.lower() not in KEYWORDS
+    return name if plain else '"' + name.replace('"', '""') + '"'

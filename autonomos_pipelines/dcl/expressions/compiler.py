@@ -152,6 +152,13 @@ class Compiler:
         """The list's items grouped by their parent row once (a join, not a subquery per row:
         PostgreSQL would scan the list again for each row), in list order."""
         path = self.checker.aggregated[id(node)]
+        if path in self.checker.absent:  # no table: no record had an item yet
+            return self._empty(node)
+        if self.schema is not None and ROW_KEY not in (self.checker.columns or {ROW_KEY: ""}):
+            raise ExpressionError(
+                f"{node.name}() reads a list nested in the records, but this table has no "
+                f"{ROW_KEY} to join it by (only tables dlt loads have nested lists)"
+            )
         known = (self.checker.lists or {}).get(path)
         name = known.table if known else self.table and f"{self.table}{SEPARATOR}{path}"
         if not name:
@@ -176,6 +183,14 @@ class Compiler:
         if node.name == "count":  # a row with no items counts 0
             return f"coalesce({alias}.value, CAST(0 AS {self.dialect.types['integer']}))"
         return f"{alias}.value"
+
+    def _empty(self, node: Call) -> str:
+        """What an aggregate of no items gives: 0 for count, else a NULL of its type."""
+        types = self.dialect.types
+        if node.name == "count":
+            return f"CAST(0 AS {types['integer']})"
+        found = self._type(node)
+        return f"CAST(NULL AS {types[found if found in types else 'string']})"
 
     def _cast(self, arg: Node, target: str) -> str:
         if self._type(arg) == target:

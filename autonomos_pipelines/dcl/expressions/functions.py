@@ -42,10 +42,10 @@ FUNCTIONS = {
 # argument keeps only the list rows where it is true: first(email.value, email.primary)
 AGGREGATES = {
     "sum": Signature((1, 2), "same", "numeric"),
-    "min": Signature((1, 2), "same", "any"),
-    "max": Signature((1, 2), "same", "any"),
+    "min": Signature((1, 2), "same", "ordered"),
+    "max": Signature((1, 2), "same", "ordered"),
     "count": Signature((1, 2), "integer", "any"),  # the values that are not null
-    "first": Signature((1, 2), "same", "any"),
+    "first": Signature((1, 2), "same", "any"),  # the first item's value, null or not
     "list": Signature((1, 2), "json", "any"),  # an array (a json field: tags)
     "joined": Signature((1, 2), "string", "any"),  # as text, joined with ", "
 }

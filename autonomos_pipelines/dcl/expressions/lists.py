@@ -34,7 +34,7 @@ def nested_lists(table: str, tables: Mapping[str, Mapping[str, str]]) -> dict[st
     for name, columns in tables.items():
         if not name.lower().startswith(prefix) or PARENT_KEY not in columns:
             continue
-        path = name[len(prefix) :]
+        path = name[len(table) + len(SEPARATOR) :]
         parts = path.lower().split(SEPARATOR)
         between = (prefix + SEPARATOR.join(parts[:i]) for i in range(1, len(parts)))
         if path and not any(ancestor in names for ancestor in between):

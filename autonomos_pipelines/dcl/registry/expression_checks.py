@@ -48,8 +48,11 @@ def observed_table(connection: Connection, ref: FieldRef) -> Observed:
     tables: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows:
         tables.setdefault(table, {})[column] = data_type or ""
-    own = next((c for t, c in tables.items() if t.lower() == ref.source_table.lower()), None)
-    return own, None if own is None else nested_lists(ref.source_table, tables)
+    own = {}  # every case variant of the table's name, as the mapping index reads it
+    for table, columns in tables.items():
+        if table.lower() == ref.source_table.lower():
+            own.update(columns)
+    return own or None, nested_lists(ref.source_table, tables) if own else None
 
 
 def observed_table_of(workflow: Workflow, ref: FieldRef) -> Observed:
