@@ -191,3 +191,50 @@ def test_a_canonical_table_names_expressions_that_no_longer_compile():
     assert not result.passed and result.metadata["broken_expressions"].value == 1
     assert "is_won <- crm.deals" in (result.description or "")
     assert computed_mappings_result([]).passed
+
+
+@pytest.mark.parametrize(
+    ("text", "old", "new", "nested", "expected"),
+    [
+        ("coalesce(value, first(email.value))", "value", "addr", "email",
+         "coalesce(value, first(email.addr))"),
+        ("coalesce(value, first(email.value))", "value", "v2", None,
+         "coalesce(v2, first(email.value))"),
+        ("first(EMAIL.value) || first(phone.value)", "value", "v", "email",
+         "first(EMAIL.v) || first(phone.value)"),  # dlt's names in any case
+    ],
+)  # fmt: skip
+def test_rename_column_of_a_nested_list_touches_that_lists_references_only(
+    text, old, new, nested, expected
+):
+    assert rename_column(text, old, new, nested) == expected
+
+
+@pytest.mark.postgres
+def test_a_rename_in_a_nested_list_rewrites_the_parents_aggregate(flow):
+    nested = [("item_price", "DOUBLE"), ("quantity", "BIGINT"), ("_dlt_parent_id", "VARCHAR")]
+    flow.registry.record_source_fields(
+        "acme", [ObservedField("pipedrive", "deals__products", n, t, None) for n, t in nested]
+    )
+    total = "sum(products.item_price * products.quantity)"
+    flow.edit(FieldRef("acme", "pipedrive", "deals", "amount"), "opportunity.amount", "none",
+              os_account(), total)  # fmt: skip
+    change = {"kind": "renamed_suspected", "column": "item_price", "renamed_to": "unit_price",
+              "evidence": {"value_overlap": 1.0, "values_compared": True}}  # fmt: skip
+    now = [
+        SourceField("pipedrive", "deals__products", name, type_)
+        for name, type_ in [
+            ("unit_price", "DOUBLE"),
+            ("quantity", "BIGINT"),
+            ("_dlt_parent_id", "VARCHAR"),
+        ]
+    ]
+    event = DriftInput(8, "pipedrive", "deals__products", [change])
+    (outcome,) = repair_drift(flow.registry, "acme", now, [event], no_matcher)
+    assert outcome.status == "repaired", outcome
+    (made,) = [r for r in outcome.repairs if r.field == "amount"]
+    assert (made.action, made.applied) == ("rewritten", True)
+    mapping = flow.registry.lookup("acme", "pipedrive", "deals", "amount")
+    assert mapping is not None and mapping.expression == (
+        "sum(products.unit_price * products.quantity)"
+    )

@@ -11,6 +11,10 @@ that touches it decided together:
   table's `computed_mappings` check names the expression;
 * retyped: the expression is type-checked against the new types; one that no longer fits its
   canonical field goes to review the same way, with the checker's reason.
+
+A change to a list nested in a table's records (dlt's `<table>__<path>`) reaches the table's
+expressions that aggregate it (`path.column`): renamed, the aggregate follows; removed, a
+person decides; retyped, the canonical build checks it (computed_mappings).
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ from dataclasses import dataclass
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
-from autonomos_pipelines.dcl.expressions.check import read_columns
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
-from autonomos_pipelines.dcl.expressions.rename import rename_column
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
+from autonomos_pipelines.dcl.expressions.rename import reads, rename_column
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
 from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
 from autonomos_pipelines.dcl.registry.store import Mapping
@@ -42,34 +46,52 @@ class ExpressionDrift:
     rename_confidence: dict[str, float]  # renamed column -> confidence
 
 
+def list_path(mapping: Mapping, table: str) -> str | None:
+    """``table`` as a list nested in the records of ``mapping``'s table (its path there), or
+    None when it is that table itself."""
+    own = mapping.source_table.lower()
+    return None if table.lower() == own else table[len(own) + len(SEPARATOR) :]
+
+
+def reads_of(mapping: Mapping, table: str) -> set[str]:
+    """The columns of ``table`` that ``mapping``'s expression reads: its own table's, or
+    those of a list nested in it (`list.column` in an aggregate)."""
+    try:
+        return reads(mapping.expression or "", list_path(mapping, table))
+    except ExpressionError:  # validated when stored; unreadable now reads nothing
+        return set()
+
+
 def readers(index: dict, connector: str, table: str, changes: list[dict]) -> list[Mapping]:
-    """The table's active computed mappings whose expression reads a changed column."""
+    """The active computed mappings whose expression reads a changed column: of the table
+    itself, or of a table it is a list nested in (dlt's `<parent>__<path>`)."""
     changed = {change["column"] for change in changes}
     found = []
     for (each_connector, each_table, _), mapping in index.items():
-        if (each_connector, each_table) != (connector, table.lower()) or not mapping.expression:
+        if each_connector != connector or not mapping.expression or not mapping.canonical_field:
             continue
-        try:
-            reads = read_columns(mapping.expression)
-        except ExpressionError:  # validated when stored; unreadable now reads nothing
+        if each_table != table.lower() and not table.lower().startswith(each_table + SEPARATOR):
             continue
-        if reads & changed and mapping.canonical_field:
+        if reads_of(mapping, table) & changed:
             found.append(mapping)
-    return sorted(found, key=lambda m: m.source_field)
+    return sorted(found, key=lambda m: (m.source_table, m.source_field))
 
 
 def repair_reader(drift: ExpressionDrift, mapping: Mapping) -> Repair | None:
     """The repair of one computed mapping that reads changed columns; None when it still
     holds and nothing needs writing."""
-    reads = read_columns(mapping.expression or "")
-    touching = [c for c in drift.event.changes if c["column"] in reads]
+    path = list_path(mapping, drift.event.source_table)
+    read = reads_of(mapping, drift.event.source_table)
+    touching = [c for c in drift.event.changes if c["column"] in read]
     removed = [c["column"] for c in touching if c["kind"] == "removed"]
     if removed:
         why = f"it reads {', '.join(removed)}, which the source no longer sends"
         return _to_review(drift, mapping, why)
     renames = {c["column"]: c["renamed_to"] for c in touching if c["kind"] == "renamed_suspected"}
     if renames:
-        return _follow_renames(drift, mapping, renames)
+        return _follow_renames(drift, mapping, renames, path)
+    if path is not None:  # the list's types are checked where the canonical SQL is built
+        return None
     if any(c["kind"] == "type_changed" for c in touching):
         try:
             _check(mapping, mapping.expression or "", drift.columns)
@@ -88,16 +110,18 @@ def _target(mapping: Mapping) -> str:
 
 
 def _ref(drift: ExpressionDrift, mapping: Mapping) -> FieldRef:
-    event = drift.event
-    return FieldRef(drift.tenant_id, event.connector, event.source_table, mapping.source_field)
+    # the mapping's own table: the event's, or the one the event's list is nested in
+    return FieldRef(drift.tenant_id, mapping.connector, mapping.source_table, mapping.source_field)
 
 
-def _follow_renames(drift: ExpressionDrift, mapping: Mapping, renames: dict[str, str]) -> Repair:
+def _follow_renames(
+    drift: ExpressionDrift, mapping: Mapping, renames: dict[str, str], path: str | None
+) -> Repair:
     rewritten = mapping.expression or ""
     for old, new in renames.items():
-        rewritten = rename_column(rewritten, old, new)
+        rewritten = rename_column(rewritten, old, new, path)
     try:  # against the table as it is now (when observed): every column it reads is there
-        if drift.columns:
+        if drift.columns and path is None:
             _check(mapping, rewritten, drift.columns)
     except ExpressionError as error:
         return _to_review(drift, mapping, f"rewritten as {rewritten!r} it fails: {error}")

@@ -115,7 +115,7 @@ def _decide(  # noqa: PLR0913
             if repair := repair_reader(drift, reader):
                 made.append(repair)
                 if repair.applied and repair.expression:  # a later event builds on it
-                    key = (event.connector, event.source_table.lower(), reader.source_field)
+                    key = (event.connector, reader.source_table.lower(), reader.source_field)
                     index[key] = replace(reader, expression=repair.expression)
     except Exception as error:  # the event stays visible as failed; the gate holds
         reason = f"{type(error).__name__}: {error}"

@@ -30,12 +30,24 @@ def _columns(node: Node) -> list[Column]:
     return found
 
 
-def rename_column(text: str, old: str, new: str) -> str:
-    """``text`` with every reference to column ``old`` made a reference to ``new``."""
+def reads(text: str, nested: str | None = None) -> set[str]:
+    """The columns ``text`` reads of its table (``nested`` None) or of that nested list."""
+    return {c.name for c in _columns(parse(text)) if _in(c, nested)}
+
+
+def _in(column: Column, nested: str | None) -> bool:
+    if nested is None or column.nested is None:
+        return column.nested is nested
+    return column.nested.lower() == nested.lower()  # dlt's table names, any case
+
+
+def rename_column(text: str, old: str, new: str, nested: str | None = None) -> str:
+    """``text`` with every reference to column ``old`` of its table (``nested``: of that
+    nested list, `list.old`) made a reference to ``new``."""
     tree = parse(text)
     spans = []
     for column in _columns(tree):
-        if column.name != old or column.nested is not None:  # a nested list's: not renamed
+        if column.name != old or not _in(column, nested):
             continue
         start = column.position
         quoted = text[start] == '"'
@@ -46,7 +58,10 @@ def rename_column(text: str, old: str, new: str) -> str:
     for start, end, quoted in sorted(spans, reverse=True):
         written = '"' + new.replace('"', '""') + '"' if quoted else spelled(new)
         rewritten = rewritten[:start] + written + rewritten[end:]
-    expected = (columns_of(tree) - {old}) | ({new} if spans else set())
-    if columns_of(parse(rewritten)) != expected:  # never store a rewrite that reads otherwise
+    expected = (reads(text, nested) - {old}) | ({new} if spans else set())
+    others = columns_of(tree) if nested is not None else None
+    if reads(rewritten, nested) != expected or (
+        others is not None and columns_of(parse(rewritten)) != others
+    ):  # never store a rewrite that reads otherwise
         raise ExpressionError(f"renaming column {old!r} to {new!r} changed what it reads")
     return rewritten
