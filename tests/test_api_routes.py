@@ -156,7 +156,7 @@ def test_a_table_approval_the_database_interrupts_is_a_503_naming_what_was_kept(
     url = f"{ACME}/review/tables/hubspot/visitors/approve"
     said = problem_of(api.client.post(url, json={}, headers=reviewer), 503)["detail"]
     key = flow.registry.lookup(TenantId("acme"), "hubspot", "visitors", "id")
-    assert key is not None and f"approved before it, and kept: {key.id};" in said
+    assert key is not None and f"approved before it, and kept: {key.id} (" in said
     assert said.startswith("hubspot.visitors: stopped at ") and "(email)" in said
 
 

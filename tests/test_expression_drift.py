@@ -238,3 +238,44 @@ def test_a_rename_in_a_nested_list_rewrites_the_parents_aggregate(flow):
     assert mapping is not None and mapping.expression == (
         "sum(products.unit_price * products.quantity)"
     )
+
+
+@pytest.mark.postgres
+def test_an_event_on_a_nested_list_waits_for_the_parents_proposal_and_settles_with_it(env):
+    from autonomos_pipelines.aam.drift.fingerprint import TableSchema
+    from autonomos_pipelines.aam.drift.store import SchemaStore
+    from autonomos_pipelines.core.database import get_engine
+    from autonomos_pipelines.dcl import review
+    from autonomos_pipelines.dcl.drift.settle import settle_reviewed
+
+    registry = open_registry(env)
+    registry.add_tenant("acme", {"pipedrive": {}}, "t")
+    flow = Workflow(registry)
+    flow.set_role(os_account(), "admin", os_account())
+    was = {"item_price": "double", "quantity": "bigint", "_dlt_parent_id": "text"}
+    registry.record_source_fields(
+        "acme", [ObservedField("pipedrive", "deals__products", n, t, None) for n, t in was.items()]
+    )
+    flow.edit(FieldRef("acme", "pipedrive", "deals", "amount"), "opportunity.amount", "none",
+              os_account(), "sum(products.item_price * products.quantity)")  # fmt: skip
+    store = SchemaStore(get_engine(env))
+
+    def schema(columns: dict) -> dict:
+        shape = {n: {"type": t, "nullable": True} for n, t in columns.items()}
+        return {"deals__products": TableSchema("deals__products", shape)}
+
+    store.record("acme", "pipedrive", schema(was), "observer")
+    now = {"quantity": "bigint", "_dlt_parent_id": "text"}  # item_price is gone
+    (event,) = store.record("acme", "pipedrive", schema(now), "observer")
+    fields = [SourceField("pipedrive", "deals__products", n, t) for n, t in now.items()]
+    drift = DriftInput(event.id, event.connector, event.source_table, event.changes)
+    (outcome,) = repair_drift(registry, "acme", fields, [drift], no_matcher)
+    store.close_event("acme", event.id, outcome.status, outcome.detail())
+    assert outcome.status == "needs_review"
+    (waiting,) = [r for r in flow.pending("acme") if r["source_field"] == "amount"]
+    assert waiting["source_table"] == "deals"  # filed on the table whose expression reads it
+
+    assert settle_reviewed(registry, "acme", store) == []  # the parent's proposal waits
+    assert store.event(event.id).status == "needs_review"
+    review.reject(flow, waiting["id"], os_account(), "keep it", None, drift=store)
+    assert store.event(event.id).status == "repaired"

@@ -10,7 +10,7 @@ from autonomos_pipelines.core.audit import Actor
 from autonomos_pipelines.core.limits import refuse
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import WaitingEvents
-from autonomos_pipelines.dcl.drift.settle import settle_decided
+from autonomos_pipelines.dcl.drift.settle import nested_in, settle_decided
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field, is_identity
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.refs import FieldRef, PermissionDenied, row_value
@@ -82,8 +82,9 @@ def _settling(drift: WaitingEvents) -> OnDecided:
 
     def settle(db: Any, row: Any) -> None:
         if row["tenant_id"] is not None:  # drift repairs are always the tenant's own rows
-            table = (row["connector"], row["source_table"])
-            settle_decided(db, TenantId(row["tenant_id"]), [table], drift)
+            tenant = TenantId(row["tenant_id"])
+            tables = nested_in(db, tenant, (row["connector"], row["source_table"]), drift)
+            settle_decided(db, tenant, tables, drift)
 
     return settle
 

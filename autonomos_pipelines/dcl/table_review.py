@@ -34,15 +34,21 @@ class Interrupted(AutonomosError):
     """The database failed midway: each approval before it is its own committed decision
     (audited), so the message names them; running approve-table again goes on from there."""
 
-    def __init__(self, table: str, row: dict, done: TableApproval, cause: Exception) -> None:
+    def __init__(  # noqa: PLR0913
+        self, table: str, row: dict, done: TableApproval, cause: Exception, dry_run: bool
+    ) -> None:
         said = str(getattr(cause, "orig", None) or cause).strip().splitlines()
-        kept = ", ".join(str(r["id"]) for r in done.approved) or "none"
-        super().__init__(
-            f"{table}: stopped at {row['id']} ({row['source_field']}): "
-            f"{(said or [type(cause).__name__])[0][:200]}; approved before it, and kept: {kept}; "
-            "approve-table again goes on from there"
-        )
-        self.approved = done.approved
+        at = f"{table}: stopped at {row['id']} ({row['source_field']}): "
+        at += (said or [type(cause).__name__])[0][:200]
+        if dry_run:
+            super().__init__(f"{at}; a dry run: nothing was decided")
+        else:
+            kept = ", ".join(str(r["id"]) for r in done.approved) or "none"
+            super().__init__(
+                f"{at}; approved before it, and kept: {kept} ({row['id']} itself may be: "
+                f"`autonomos review show {row['id']}`); approve-table again goes on from there"
+            )
+        self.approved = [] if dry_run else done.approved
 
 
 @dataclass
@@ -174,7 +180,7 @@ def approve_table(  # noqa: PLR0913
                 except (WorkflowError, PermissionDenied) as refused:  # decided meanwhile
                     why = str(refused).split("; ")[0]
         except (SQLAlchemyError, ServiceUnavailable) as error:  # the database, gone midway
-            raise Interrupted(f"{connector}.{table}", row, done, error) from error
+            raise Interrupted(f"{connector}.{table}", row, done, error, dry_run) from error
         if why is None:
             done.approved.append(row)
             claimed[row_value(row)["target"]] = row["source_field"]

@@ -1,7 +1,9 @@
 """When a person has decided: a drift event that waited for review becomes repaired as soon
 as no proposal of its table waits any more, and its connection is active again.
 
-One function decides it for both moments it can happen: inside a reviewer's approve or reject
+An event on a list nested in a table's records (dlt's `<table>__<path>`) waits on the
+table's proposals too, which its repair files there. One function decides it for both
+moments it can happen: inside a reviewer's approve or reject
 transaction (dcl/review.py, so the CLI and the API alike), and at the start of a mapping run
 for anything decided another way (a mapping set by hand, an older release)."""
 
@@ -16,6 +18,7 @@ from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import Table, WaitingEvents
 from autonomos_pipelines.dcl.drift.status import set_connection_in
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
 from autonomos_pipelines.dcl.registry.store import Registry
 
 # the advisory-lock space of "settling a table's drift" (two-int locks never meet one-bigint
@@ -58,13 +61,34 @@ def settle_decided(
     settled: list[int] = []
     connectors = set()
     for connector, table in tables:
-        if (connector, table.lower()) not in still_pending:
+        if not _waits(connector, table, still_pending):
             settled += events.settle_table(db, tenant_id, connector, table)
             connectors.add(connector)
     waiting = {connector for connector, _ in events.waiting_tables(db, tenant_id)}
     for connector in connectors - waiting:
         set_connection_in(db, tenant_id, connector, "active", only_if="review")
     return settled
+
+
+def _waits(connector: str, table: str, pending: set[Table]) -> bool:
+    """Whether a proposal of the table waits, or of a table it is a list nested in: a drift
+    event on a list repairs the parent's aggregates of it (expression_repair), so the
+    parent's proposals decide it."""
+    name = table.lower()
+    return any(c == connector and (t == name or name.startswith(t + SEPARATOR)) for c, t in pending)
+
+
+def nested_in(
+    db: Connection, tenant_id: TenantId, table: Table, events: WaitingEvents
+) -> list[Table]:
+    """``table`` and the waiting tables that are lists nested in its records: deciding a
+    proposal of a table may settle its lists' events."""
+    connector, name = table
+    prefix = name.lower() + SEPARATOR
+    return [table] + [
+        (c, t) for c, t in events.waiting_tables(db, tenant_id)
+        if c == connector and t.lower().startswith(prefix)
+    ]  # fmt: skip
 
 
 def settle_reviewed(registry: Registry, tenant_id: TenantId, events: WaitingEvents) -> list[int]:

@@ -30,7 +30,7 @@ _WAITING_SQL = sa.text("""
      WHERE status IN ('proposed', 'needs_review') AND tenant_id IS NOT DISTINCT FROM :t
        AND connector = :c AND lower(source_table) = lower(:tbl)
        AND canonical_entity = :e AND canonical_field = :f
-     ORDER BY source_field, version
+     ORDER BY source_table, source_field, version
 """)
 
 
@@ -52,5 +52,5 @@ def table_key(  # noqa: PLR0913
     params = {"t": tenant_id, "c": connector, "tbl": table, "e": entity, "f": identity}
     with session(engine, tenant_id) as connection:
         mapped = bool(connection.execute(_MAPPED_SQL, params).scalar())
-        waiting = [] if mapped else list(connection.execute(_WAITING_SQL, params).tuples())
-    return TableKey(mapped, [(int(i), str(f)) for i, f in waiting])
+        waiting = [] if mapped else connection.execute(_WAITING_SQL, params).all()
+    return TableKey(mapped, [(int(row[0]), str(row[1])) for row in waiting])
