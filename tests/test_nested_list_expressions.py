@@ -223,6 +223,8 @@ def test_a_list_with_no_table_yet_is_empty_and_a_broken_one_null_on_both_dialect
                 "active", 1, "to_text(count(tags.value))"),
         Mapping(4, None, "desk", "tickets", "x", "ticket", "description", "none", 1.0, "manual",
                 "active", 1, "no_such_column"),
+        Mapping(5, None, "desk", "tickets", "r", "ticket", "satisfaction_rating", "none", 1.0,
+                "manual", "active", 1, "to_text(sum(tags.n) + 1)"),  # arithmetic on no items
     ]  # fmt: skip
     source = SourceTable("desk", "desksys", "raw_desk", "tickets", tables["tickets"], "id",
                          mappings, lists=nested_lists("tickets", tables))  # fmt: skip
@@ -231,7 +233,7 @@ def test_a_list_with_no_table_yet_is_empty_and_a_broken_one_null_on_both_dialect
     with store.session("acme") as session:
         session.replace_table(store.canonical_schema("acme"), "ticket", sql)
         rows = session.rows(
-            "SELECT ticket_id, tags, subject, description FROM "  # noqa: S608
+            "SELECT ticket_id, tags, subject, description, satisfaction_rating FROM "  # noqa: S608
             f'"{store.canonical_schema("acme")}".ticket'
         )
-    assert [tuple(r) for r in rows] == [("t1", None, "0", None)]
+    assert [tuple(r) for r in rows] == [("t1", None, "0", None, None)]

@@ -70,7 +70,9 @@ def compile_expression(
     tree = parse(text)
     checker = Checker(columns, lists, absent_is_empty=schema is not None)
     checker.check_tree(tree)
-    return Compiler(checker, dialect, schema=schema, joins=joins).sql(tree)
+    sql = Compiler(checker, dialect, schema=schema, joins=joins).sql(tree)
+    # a bare NULL has no type for PostgreSQL's to_jsonb and friends to go by
+    return sql if sql != "NULL" else f"CAST(NULL AS {dialect.types['string']})"
 
 
 def read_columns(text: str) -> frozenset[str]:

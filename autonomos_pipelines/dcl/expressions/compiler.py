@@ -189,8 +189,8 @@ class Compiler:
         types = self.dialect.types
         if node.name == "count":
             return f"CAST(0 AS {types['integer']})"
-        found = self._type(node)
-        return f"CAST(NULL AS {types[found if found in types else 'string']})"
+        found = self._type(node)  # "null": its column's type is unknown without a table
+        return f"CAST(NULL AS {types[found]})" if found in types else "NULL"
 
     def _cast(self, arg: Node, target: str) -> str:
         if self._type(arg) == target:
