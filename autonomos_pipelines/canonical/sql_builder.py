@@ -106,8 +106,7 @@ def _computed(mapping: Mapping, source: SourceTable, dialect: Dialect, joins: Jo
     """The expression's SQL over this table; NULL if the table changed under it so that it
     no longer type-checks (it was validated when stored: `mappings check-expression` says
     why now)."""
-    mine = Joins()  # kept only if it compiles, named on from the SELECT's
-    mine.clauses = list(joins.clauses)
+    mine = joins.copy()  # kept only if it compiles, named on from the SELECT's
     try:
         sql = _compiled(mapping, source, dialect, mine)
     except ExpressionError:  # typed: PostgreSQL's to_jsonb(NULL) has no type to go by

@@ -21,7 +21,7 @@ from autonomos_pipelines.dcl.expressions.nodes import (
     Unary,
     children,
 )
-from autonomos_pipelines.dcl.expressions.tokens import KEYWORDS
+from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.expressions.types import NUMERIC, column_type, unify
 
 ARITHMETIC = ("+", "-", "*", "/")
@@ -270,11 +270,6 @@ class Checker:
 def _source(node: Node) -> str:
     """How to write ``node`` back in a hint (a column by name, anything else as `x`)."""
     if isinstance(node, Column):
-        name = _spelled(node.name)
-        return name if node.nested is None else f"{_spelled(node.nested)}.{name}"
+        name = spelled(node.name)
+        return name if node.nested is None else f"{spelled(node.nested)}.{name}"
     return "x"
-
-
-def _spelled(name: str) -> str:
-    plain = name.isidentifier() and name.isascii() and name.lower() not in KEYWORDS
-    return name if plain else '"' + name.replace('"', '""') + '"'

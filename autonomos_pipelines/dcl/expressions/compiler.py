@@ -58,6 +58,9 @@ class Joins:
     def sql(self) -> str:
         return "".join(f" {clause}" for clause in self.clauses)
 
+    def copy(self) -> Joins:
+        return Joins(list(self.clauses))
+
 
 class Compiler:
     """``schema`` and ``table``: the table's, whose nested lists' tables an aggregate reads

@@ -9,15 +9,7 @@ from __future__ import annotations
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.nodes import Column, Node, children, columns_of
 from autonomos_pipelines.dcl.expressions.parser import parse
-from autonomos_pipelines.dcl.expressions.tokens import KEYWORDS, NAME, quoted_run
-
-
-def spelled(name: str) -> str:
-    """How to write column ``name`` in an expression: bare when it is a plain name, quoted
-    (a doubled quote inside) otherwise."""
-    if NAME.fullmatch(name) and name.lower() not in KEYWORDS:
-        return name
-    return '"' + name.replace('"', '""') + '"'
+from autonomos_pipelines.dcl.expressions.tokens import quoted_run, spelled
 
 
 def _columns(node: Node) -> list[Column]:

@@ -75,3 +75,11 @@ def tokenize(text: str) -> list[Token]:
         tokens.append(token)
     tokens.append(Token("end", "", len(text)))
     return tokens
+
+
+def spelled(name: str) -> str:
+    """How to write column ``name`` in an expression: bare when it is a plain name, quoted
+    (a doubled quote inside) otherwise."""
+    if NAME.fullmatch(name) and name.lower() not in KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY, SEPARATOR
-from autonomos_pipelines.dcl.expressions.rename import spelled
+from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
