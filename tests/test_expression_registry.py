@@ -8,26 +8,19 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from autonomos_pipelines.cli.common import os_account
-from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.mapping_file import export_document, import_document
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
+from tests.cli_runner import cli
 
 pytestmark = pytest.mark.postgres
 REF = FieldRef("acme", "pipedrive", "deals", "is_won")
 WON = "status = 'won'"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 @pytest.fixture

@@ -167,6 +167,11 @@ def test_aggregates_feed_one_value_per_record_on_both_dialects(store):  # noqa: 
     ]
 
 
+def ticket(id_: int, field: str, target: str, expression: str | None = None) -> Mapping:
+    return Mapping(id_, None, "desk", "tickets", field, "ticket", target, "none", 1.0, "manual",
+                   "active", 1, expression)  # fmt: skip
+
+
 def test_list_feeds_a_json_field_as_an_array_in_list_order(store):  # noqa: F811
     text = "VARCHAR" if store.dialect.name == "duckdb" else "text"
     mark = "?" if store.dialect.name == "duckdb" else "%s"
@@ -185,12 +190,7 @@ def test_list_feeds_a_json_field_as_an_array_in_list_order(store):  # noqa: F811
                 (value, "r1", index, f"g{n}"),
             )
         tables = session.columns("raw_desk")
-    mappings = [
-        Mapping(1, None, "desk", "tickets", "id", "ticket", "ticket_id", "none", 1.0, "manual",
-                "active", 1, None),
-        Mapping(2, None, "desk", "tickets", "tags", "ticket", "tags", "none", 1.0, "manual",
-                "active", 1, "list(tags.value)"),
-    ]  # fmt: skip
+    mappings = [ticket(1, "id", "ticket_id"), ticket(2, "tags", "tags", "list(tags.value)")]
     source = SourceTable("desk", "desksys", "raw_desk", "tickets", tables["tickets"], "id",
                          mappings, lists=nested_lists("tickets", tables))  # fmt: skip
     sql, _ = entity_select(canonical_model()["ticket"], [source], "acme", store.dialect)
@@ -215,17 +215,12 @@ def test_a_list_with_no_table_yet_is_empty_and_a_broken_one_null_on_both_dialect
         session.execute("INSERT INTO \"raw_desk\".tickets VALUES ('t1', 'r1')")
         tables = session.columns("raw_desk")
     mappings = [
-        Mapping(1, None, "desk", "tickets", "id", "ticket", "ticket_id", "none", 1.0, "manual",
-                "active", 1, None),
-        Mapping(2, None, "desk", "tickets", "tags", "ticket", "tags", "none", 1.0, "manual",
-                "active", 1, "list(tags.value)"),
-        Mapping(3, None, "desk", "tickets", "n", "ticket", "subject", "none", 1.0, "manual",
-                "active", 1, "to_text(count(tags.value))"),
-        Mapping(4, None, "desk", "tickets", "x", "ticket", "description", "none", 1.0, "manual",
-                "active", 1, "no_such_column"),
-        Mapping(5, None, "desk", "tickets", "r", "ticket", "satisfaction_rating", "none", 1.0,
-                "manual", "active", 1, "to_text(sum(tags.n) + 1)"),  # arithmetic on no items
-    ]  # fmt: skip
+        ticket(1, "id", "ticket_id"),
+        ticket(2, "tags", "tags", "list(tags.value)"),
+        ticket(3, "n", "subject", "to_text(count(tags.value))"),
+        ticket(4, "x", "description", "no_such_column"),
+        ticket(5, "r", "satisfaction_rating", "to_text(sum(tags.n) + 1)"),  # sum of no items
+    ]
     source = SourceTable("desk", "desksys", "raw_desk", "tickets", tables["tickets"], "id",
                          mappings, lists=nested_lists("tickets", tables))  # fmt: skip
     assert source.lists == {}

@@ -11,6 +11,7 @@ from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.workflow import Workflow
+from tests.cli_runner import cli
 
 pytestmark = pytest.mark.postgres
 PROPOSED = [  # field, target, confidence
@@ -21,12 +22,6 @@ PROPOSED = [  # field, target, confidence
     ("stage", "opportunity.stage", 0.55),  # below the floor
     ("value", "opportunity.amount", 0.75),
 ]
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 @pytest.fixture

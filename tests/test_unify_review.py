@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from autonomos_pipelines.canonical.unify_tenant import unify_tenant
 from autonomos_pipelines.cli.common import os_account
-from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.database import admin_session
 from autonomos_pipelines.core.errors import InputRefused
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -21,6 +19,7 @@ from autonomos_pipelines.dcl.unify.model import Decision, RecordKey, Thresholds
 from autonomos_pipelines.dcl.unify.settings import UnifySettings
 from autonomos_pipelines.warehouse.store import Warehouse
 from mapping_assets.unified.metadata import unified_metadata
+from tests.cli_runner import cli
 from tests.unified_rows import TENANT, account_row, insert_rows
 
 pytestmark = pytest.mark.postgres
@@ -44,12 +43,6 @@ def flow(env):
     workflow.set_role(os_account(), "admin", os_account())  # the CLI acts as this account
     workflow.set_role("rita", "reviewer", os_account())
     return workflow
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def audit_actions(flow: Workflow, object_type: str) -> list[str]:

@@ -8,10 +8,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
 from autonomos_pipelines.cli.common import os_account
-from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
@@ -24,16 +22,11 @@ from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.value_writes import ValueProposal
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.dcl.value_run import map_tenant_values
+from tests.cli_runner import cli
 from tests.test_value_mappings import active_map
 
 pytestmark = pytest.mark.postgres
 FIELD = "zendesk.tickets.status"
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 @pytest.fixture
