@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from autonomos_pipelines.dcl.expressions.check import compile_expression
+from autonomos_pipelines.dcl.expressions.types import column_type
 from tests.test_canonical_sql import store  # noqa: F401 (the DuckDB + PostgreSQL fixture)
 
 HOSTILE = 'pri"ce; DROP TABLE t; -- ü'
@@ -106,3 +107,27 @@ def test_minor_units_follow_each_rows_currency_exponent(store):  # noqa: F811
         None,
         None,
     ]
+
+
+def test_a_json_column_gives_its_text_and_whether_it_is_null(store):  # noqa: F811
+    """dlt's JSON (DuckDB) and jsonb (PostgreSQL) columns, read as the checker lets them be."""
+    kind = "JSON" if store.dialect.name == "duckdb" else "jsonb"
+    mark = "?" if store.dialect.name == "duckdb" else "%s"
+    with store.session("acme") as session:
+        session.execute('CREATE SCHEMA IF NOT EXISTS "raw_x"')
+        session.execute('DROP TABLE IF EXISTS "raw_x".events')
+        session.execute(f'CREATE TABLE "raw_x".events (id BIGINT, payload {kind})')
+        for row in ((1, '{"plan": "pro"}'), (2, None)):
+            session.execute(f'INSERT INTO "raw_x".events VALUES ({mark}, {mark})', row)
+        columns = session.columns("raw_x")["events"]
+    assert column_type(columns["payload"]) == "json"
+    found = []
+    for text in ("to_text(payload)", "payload is null"):
+        sql = compile_expression(text, columns, store.dialect)
+        with store.session("acme") as session:
+            found.append([r[0] for r in session.rows(
+                f'SELECT {sql} FROM "raw_x".events AS src ORDER BY id'  # noqa: S608
+            )])  # fmt: skip
+    texts, nulls = found
+    assert texts[1] is None and texts[0].replace(" ", "") == '{"plan":"pro"}'
+    assert nulls == [False, True]

@@ -8,6 +8,7 @@ import pytest
 
 from autonomos_pipelines.dcl.expressions.check import check_expression, read_columns
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.lists import NestedList
 from autonomos_pipelines.dcl.expressions.tokens import MAX_LENGTH
 from autonomos_pipelines.dcl.expressions.types import column_type
 from autonomos_pipelines.warehouse.dialects import DuckDbDialect, PostgresDialect
@@ -122,11 +123,12 @@ def test_integer_fits_decimal_and_unknown_columns_are_text():
 
 def test_columns_read_and_warehouse_types():
     assert read_columns("coalesce(first, last) || status") == {"first", "last", "status"}
-    assert [column_type(t) for t in ("BIGINT", "numeric", "DOUBLE", "jsonb", None)] == [
+    assert [column_type(t) for t in ("BIGINT", "numeric", "DOUBLE", "jsonb", "JSON", None)] == [
         "integer",
         "decimal",
         "decimal",
-        "string",
+        "json",
+        "json",
         "string",
     ]
     assert column_type("TIMESTAMP WITH TIME ZONE") == "timestamp"
@@ -153,3 +155,25 @@ def test_minor_units_take_an_amount_and_a_currency_code(text, message):
         check_expression(text, None, {"amount": "BIGINT", "code": "VARCHAR"})
     assert check_expression("minor_units(amount, code)", "decimal", {"amount": "BIGINT",
                             "code": "VARCHAR"}).type == "decimal"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lower(payload)", "lower() joins text, but 'payload' is json; use to_text(payload)"),
+        ("payload = 'x'", "=: all values must have the same type, got json and string"),
+        ("to_decimal(payload)", "'payload' is json (an object or a list as one value), which "
+                                "only a json field takes as it is: use to_text(payload)"),
+        ("max(items.meta)", "max() needs ordered values, but 'items.meta' is json"),
+    ],
+)  # fmt: skip
+def test_a_json_column_is_read_as_it_is_for_its_text_or_whether_it_is_null(text, message):
+    """A json column (DuckDB's JSON, PostgreSQL's jsonb) typed as text used to pass the check
+    and then fail the build: PostgreSQL has no lower(jsonb) nor max(jsonb)."""
+    columns = {"payload": "jsonb", "name": "text"}
+    lists = {"items": NestedList("subs__items", {"meta": "jsonb", "n": "bigint"})}
+    assert check_expression("payload", "json", columns).type == "json"
+    assert check_expression("to_text(payload)", "string", columns).type == "string"
+    assert check_expression("payload is not null", "boolean", columns).type == "boolean"
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        check_expression(text, None, columns, lists=lists)

@@ -161,16 +161,12 @@ class Checker:
         """The expression's type, every node typed: a json value (list()'s array, whose items
         have a type of their own) is only ever the whole expression, never an operand."""
         found = self.check(tree)
-        stack = list(children(tree))
+        stack = [(child, tree) for child in children(tree)]
         while stack:
-            node = stack.pop()
-            if self.types.get(id(node)) == "json":
-                raise ExpressionError(
-                    "list() gives an array, which only a json field takes as it is: it cannot "
-                    "be an operand (use joined() for text, first() or count() for one value)",
-                    node.position,
-                )
-            stack.extend(children(node))
+            node, parent = stack.pop()
+            if self.types.get(id(node)) == "json" and not _reads_json(node, parent):
+                raise ExpressionError(_json_operand(node), node.position)
+            stack.extend((child, node) for child in children(node))
         return found
 
     def _operand(self, node: Node, wanted: str, op: str, position: int) -> str:
@@ -265,6 +261,26 @@ class Checker:
                 node.position,
             )
         return common
+
+
+def _reads_json(node: Node, parent: Node) -> bool:
+    """Whether ``parent`` may read the json column ``node``: for its text, or whether it is
+    null (list()'s array is read by nothing: it is only ever the whole expression)."""
+    if not isinstance(node, Column):
+        return False
+    return isinstance(parent, IsNull) or (isinstance(parent, Call) and parent.name == "to_text")
+
+
+def _json_operand(node: Node) -> str:
+    if isinstance(node, Column):
+        return (
+            f"{_name(node)} is json (an object or a list as one value), which only a json "
+            f"field takes as it is: use to_text({_source(node)}) for its text"
+        )
+    return (
+        "list() gives an array, which only a json field takes as it is: it cannot "
+        "be an operand (use joined() for text, first() or count() for one value)"
+    )
 
 
 def _source(node: Node) -> str:

@@ -13,8 +13,11 @@ NUMERIC = ("integer", "decimal")
 def column_type(data_type: str | None) -> str:
     """The expression type of a column as the warehouse reports it (information_schema's
     data_type, DuckDB or PostgreSQL spelling). Anything else, or unknown, is text: it needs
-    an explicit cast such as to_decimal() before arithmetic."""
+    an explicit cast such as to_decimal() before arithmetic. A json column is json: a json
+    field takes it as it is, to_text() gives its text, and nothing else reads it."""
     kind = (data_type or "").lower()
+    if "json" in kind:  # an object or a list as one value (DuckDB's JSON, PostgreSQL's jsonb)
+        return "json"
     if "interval" in kind or kind.startswith("time ") or kind == "time":
         return "string"
     for marker, found in (
