@@ -241,6 +241,38 @@ def test_a_rename_in_a_nested_list_rewrites_the_parents_aggregate(flow):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [("VARCHAR", "needs_review"), ("DECIMAL(18,4)", "repaired")],  # text breaks it; a number not
+)
+def test_a_type_change_in_a_nested_list_is_checked_against_the_parents_aggregate(flow, now, status):
+    nested = [("item_price", "DOUBLE"), ("quantity", "BIGINT"), ("_dlt_parent_id", "VARCHAR")]
+    flow.registry.record_source_fields(
+        "acme", [ObservedField("pipedrive", "deals__products", n, t, None) for n, t in nested]
+    )
+    total = "sum(products.item_price * products.quantity)"
+    amount = FieldRef("acme", "pipedrive", "deals", "amount")
+    flow.edit(amount, "opportunity.amount", "none", os_account(), total)
+    change = {"kind": "type_changed", "column": "item_price", "from": "double", "to": now}
+    columns = [("item_price", now), ("quantity", "BIGINT"), ("_dlt_parent_id", "VARCHAR")]
+    fields_now = [SourceField("pipedrive", "deals__products", n, t) for n, t in columns]
+    event = DriftInput(9, "pipedrive", "deals__products", [change])
+    (outcome,) = repair_drift(flow.registry, "acme", fields_now, [event], no_matcher)
+    assert outcome.status == status, outcome
+    waiting = [r for r in flow.pending("acme") if r["source_field"] == "amount"]
+    if status == "needs_review":  # filed on the table whose aggregate reads the list
+        (proposal,) = waiting
+        assert proposal["source_table"] == "deals" and proposal["canonical_field"] is None
+        assert (
+            "item_price changed type; expression at position 24: * needs numeric, but "
+            "'products.item_price' is string" in proposal["reason"]
+        )
+    else:
+        assert waiting == []
+    assert flow.registry.lookup("acme", "pipedrive", "deals", "amount").expression == total
+
+
+@pytest.mark.postgres
 def test_an_event_on_a_nested_list_waits_for_the_parents_proposal_and_settles_with_it(env):
     from autonomos_pipelines.aam.drift.fingerprint import TableSchema
     from autonomos_pipelines.aam.drift.store import SchemaStore

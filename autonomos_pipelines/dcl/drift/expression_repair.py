@@ -14,7 +14,8 @@ that touches it decided together:
 
 A change to a list nested in a table's records (dlt's `<table>__<path>`) reaches the table's
 expressions that aggregate it (`path.column`): renamed, the aggregate follows; removed, a
-person decides; retyped, the canonical build checks it (computed_mappings).
+person decides; retyped, it is type-checked the same way, over the table as observed with the
+list's columns as they are now.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from dataclasses import dataclass
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.drift.events import DriftInput, Repair
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
-from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR, NestedList
 from autonomos_pipelines.dcl.expressions.rename import reads, rename_column
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
-from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
 from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -90,19 +91,24 @@ def repair_reader(drift: ExpressionDrift, mapping: Mapping) -> Repair | None:
     renames = {c["column"]: c["renamed_to"] for c in touching if c["kind"] == "renamed_suspected"}
     if renames:
         return _follow_renames(drift, mapping, renames, path)
-    if path is not None:  # the list's types are checked where the canonical SQL is built
-        return None
     if any(c["kind"] == "type_changed" for c in touching):
         try:
-            _check(mapping, mapping.expression or "", drift.columns)
+            _check(drift, mapping, mapping.expression or "", path)
         except ExpressionError as error:
             changed = ", ".join(c["column"] for c in touching if c["kind"] == "type_changed")
             return _to_review(drift, mapping, f"{changed} changed type; {error}")
     return None
 
 
-def _check(mapping: Mapping, expression: str, columns: dict[str, str]) -> None:
-    check_for_target(expression, _target(mapping), columns)
+def _check(drift: ExpressionDrift, mapping: Mapping, expression: str, path: str | None) -> None:
+    """Type-check ``expression`` against the event's table as it is now: the mapping's own, or
+    its list at ``path``, read with the mapping's table as last observed."""
+    if path is None:
+        check_for_target(expression, _target(mapping), drift.columns)
+        return
+    columns, lists = observed_table_of(drift.workflow, _ref(drift, mapping))
+    now = {**(lists or {}), path: NestedList(drift.event.source_table, drift.columns)}
+    check_for_target(expression, _target(mapping), columns, lists=now)
 
 
 def _target(mapping: Mapping) -> str:
@@ -121,8 +127,8 @@ def _follow_renames(
     for old, new in renames.items():
         rewritten = rename_column(rewritten, old, new, path)
     try:  # against the table as it is now (when observed): every column it reads is there
-        if drift.columns and path is None:
-            _check(mapping, rewritten, drift.columns)
+        if drift.columns:
+            _check(drift, mapping, rewritten, path)
     except ExpressionError as error:
         return _to_review(drift, mapping, f"rewritten as {rewritten!r} it fails: {error}")
     confidence = min(drift.rename_confidence.get(old, 0.0) for old in renames)
