@@ -116,3 +116,21 @@ def test_only_tables_with_dlts_parent_key_are_held(table, names, expected):
     assert bool(nested) is (CONTESTED_CEILING in expected)
     assert [c[0].confidence for c in held] == expected
     assert [c[0].held for c in held] == [e == CONTESTED_CEILING for e in expected]
+
+
+def test_a_list_of_scalars_reads_as_the_lists_name(matcher):
+    """dlt's `value`, the column of a list of scalars, says nothing; the list's name says
+    what it holds: a ticket's tags rank ticket.tags first (the aggregate the mapping pass
+    proposes on the ticket: dcl/list_aggregates.py), not another of its text fields."""
+    tags = SourceField("desk", "tickets__tags", "value", "text", samples=("billing", "vip"))
+    assert (tags.read_name, tags.name_text) == ("tags", "tags")
+    plain = SourceField("desk", "tickets", "value", "text")  # a table's own `value` stays
+    assert plain.read_name == "value"
+    fields = _fields("tickets", ["id", "subject", "status", "priority"]) + [
+        SourceField("desk", "tickets__tags", "_dlt_parent_id", "text"), tags,
+    ]  # fmt: skip
+    fields = [SourceField("desk", f.source_entity, f.field, "text", samples=f.samples)
+              for f in fields]  # fmt: skip
+    ranked, tables = matcher.rank_tables(fields, 5)
+    assert ranked[-1][0].target == "ticket.tags" and ranked[-1][0].held
+    assert tables["desk", "tickets__tags"].parent == "tickets"

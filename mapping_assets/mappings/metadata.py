@@ -30,6 +30,8 @@ def mapping_metadata(run: MappingRun) -> dict:
         "fields_unmapped": statuses["unmapped"],
         "auto_approved_this_run": run.auto_approved,
         "proposed_this_run": run.proposed,
+        # a nested list's field proposed as an aggregate on its parent (dcl/list_aggregates.py)
+        "list_aggregates_proposed_this_run": run.aggregates_proposed,
         "resolved_this_run": run.resolved_now,
         **{
             f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")

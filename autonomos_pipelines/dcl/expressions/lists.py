@@ -16,6 +16,7 @@ PARENT_KEY = "_dlt_parent_id"  # every nested table has it, whatever else dlt ad
 ROW_KEY = "_dlt_id"  # the parent row's, which PARENT_KEY holds
 LIST_INDEX = "_dlt_list_idx"
 SEPARATOR = "__"  # dlt's naming convention between a parent table and a nested path
+SCALAR_COLUMN = "value"  # dlt's column for the items of a list of scalars (tags: [...])
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ def reads(text: str, nested: str | None = None) -> set[str]:
     return {c.name for c in _columns(parse(text)) if _in(c, nested)}
 
 
+def list_reads(text: str) -> set[tuple[str, str]]:
+    """(list path, column) for each column ``text`` reads of the lists nested in its table."""
+    return {(c.nested, c.name) for c in _columns(parse(text)) if c.nested is not None}
+
+
 def _in(column: Column, nested: str | None) -> bool:
     if nested is None or column.nested is None:
         return column.nested is nested

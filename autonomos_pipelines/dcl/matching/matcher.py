@@ -224,8 +224,8 @@ class Matcher:
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
         held, nested = hold_nested(noted, fields, others)
-        for table in nested:
-            decided[table] = replace(decided[table], nested=True)
+        for table, parent in nested.items():
+            decided[table] = replace(decided[table], nested=True, parent=parent)
         return [candidates[:top_k] for candidates in held], decided
 
     def combine(

@@ -13,14 +13,14 @@ never a source field's counterpart: Matcher.decide ranks and weighs a table with
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
-from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY, SEPARATOR
+from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY, SCALAR_COLUMN, SEPARATOR
 from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model
+from autonomos_pipelines.dcl.model.canonical_model import target_type
 
 DLT_PREFIX = "_dlt_"
 
@@ -50,29 +50,43 @@ def hold_nested(
     ranked: list[list[Candidate]],
     fields: Sequence[SourceField],
     others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
-) -> tuple[list[list[Candidate]], set[tuple[str, str]]]:
-    """The candidates, every field of a nested table held for a person, and those tables;
-    ``others``: per table, its fields not ranked here (its dlt columns, which `apart` moved
-    there, and a later pass's fields seen before)."""
+) -> tuple[list[list[Candidate]], dict[tuple[str, str], str | None]]:
+    """The candidates, every field of a nested table held for a person, and those tables
+    with their parent table when it is known here; ``others``: per table, its fields not
+    ranked here (its dlt columns, which `apart` moved there, and a later pass's fields seen
+    before)."""
     seen = others or {}
     tables = {(f.source_system, f.source_entity) for f in fields} | set(seen)
     nested = {
-        table for table in {(f.source_system, f.source_entity) for f in fields}
+        table: parent_of(table, tables)
+        for table in {(f.source_system, f.source_entity) for f in fields}
         if any(f.field == PARENT_KEY for f in seen.get(table, ()))
-    }  # fmt: skip
+    }
     return [
-        _held(candidates, source, _parent(source, tables))
+        _held(candidates, source, nested[source.source_system, source.source_entity])
         if (source.source_system, source.source_entity) in nested else candidates
         for source, candidates in zip(fields, ranked, strict=True)
     ], nested  # fmt: skip
 
 
-def _parent(source: SourceField, tables: set[tuple[str, str]]) -> str | None:
-    """The table of the pass whose records the list is nested in: the longest whose name and
-    dlt's separator begin the list's (lists.nested_lists reads the warehouse the same way)."""
-    name, system = source.source_entity.lower(), source.source_system
+def parent_of(table: tuple[str, str], tables: Collection[tuple[str, str]]) -> str | None:
+    """The table whose records the list ``table`` is nested in, among ``tables``: the longest
+    whose name and dlt's separator begin the list's (lists.nested_lists reads the warehouse
+    the same way)."""
+    system, name = table[0], table[1].lower()
     parents = [t for s, t in tables if s == system and name.startswith(t.lower() + SEPARATOR)]
     return max(parents, key=len) if parents else None
+
+
+def aggregate_for(table: str, parent: str, column: str, target: str) -> tuple[str, str]:
+    """What a person most likely writes on ``parent`` to put the nested list ``table``'s
+    ``column`` on its records' ``target``: the computed field's name (the list's path, with
+    the column unless it is dlt's `value` of a list of scalars) and the expression (`list()`
+    for a json field, else the first item's)."""
+    path = table[len(parent) + len(SEPARATOR) :]
+    aggregate = "list" if target_type(target) == "json" else "first"
+    name = path if column == SCALAR_COLUMN else f"{path}{SEPARATOR}{column}"
+    return name, f"{aggregate}({spelled(path)}.{spelled(column)})"
 
 
 def _held(candidates: list[Candidate], source: SourceField, parent: str | None) -> list[Candidate]:
@@ -83,17 +97,11 @@ def _held(candidates: list[Candidate], source: SourceField, parent: str | None) 
             f"{table!r} is a list nested in another table's records (dlt's {PARENT_KEY}): "
             "several rows each and no key of its own, so a person decides what it feeds"
         )
-        if parent is not None and first.target:  # what a person most likely writes
-            path = spelled(table[len(parent) + len(SEPARATOR) :])
-            aggregate = "list" if _is_json(first.target) else "first"
+        if parent is not None and first.target:
+            expression = aggregate_for(table, parent, source.field, first.target)[1]
             note += (
                 f"; to put it on {parent}'s record, map {first.target} there with an "
-                f"aggregate, e.g. {aggregate}({path}.{spelled(source.field)})"
+                f"aggregate, e.g. {expression}"
             )
         capped[0] = replace(first, note=f"{note}; {first.note}" if first.note else note)
     return capped
-
-
-def _is_json(target: str) -> bool:
-    entity, _, name = target.partition(".")
-    return canonical_model()[entity].field(name).type == "json"

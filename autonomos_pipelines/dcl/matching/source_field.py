@@ -17,6 +17,7 @@ from autonomos_pipelines.core.limits import (
     check_length,
     refuse,
 )
+from autonomos_pipelines.dcl.expressions.lists import SCALAR_COLUMN, SEPARATOR
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
     humanize,
@@ -87,8 +88,16 @@ class SourceField:
         return (self.references or "").strip() or None
 
     @cached_property
+    def read_name(self) -> str:
+        """The field's name as read for matching: its path without wrapper objects, and for
+        dlt's `value`, the column of a list of scalars (`tickets__tags`), the list's name."""
+        if self.field == SCALAR_COLUMN and SEPARATOR in self.source_entity.strip(SEPARATOR):
+            return self.source_entity.rstrip("_").rsplit(SEPARATOR, 1)[1]
+        return unwrapped(self.field)
+
+    @cached_property
     def name_text(self) -> str:
-        return humanize(unwrapped(self.field))
+        return humanize(self.read_name)
 
     @cached_property
     def entity_text(self) -> str:
@@ -116,7 +125,7 @@ class SourceField:
 
     @cached_property
     def tokens(self) -> frozenset[str]:
-        return token_set(unwrapped(self.field))
+        return token_set(self.read_name)
 
     @cached_property
     def pattern(self) -> str | None:

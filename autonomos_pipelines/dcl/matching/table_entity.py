@@ -30,6 +30,7 @@ class TableEntity:
     referenced_as: tuple[str, ...] = ()  # other tables' fields that reference it, and as what
     key_reads: str | None = None  # the entity whose id field the key's evidence fits best
     nested: bool = False  # a list inside another table's records (nested_tables)
+    parent: str | None = None  # ... whose table, when it was among the tables ranked
 
     @property
     def why(self) -> str:

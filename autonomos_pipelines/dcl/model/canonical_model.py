@@ -59,6 +59,12 @@ def has_field(entity: str, field: str) -> bool:
     return entity in model and any(f.name == field for f in model[entity].fields)
 
 
+def target_type(target: str) -> str:
+    """The type of ``target`` ("entity.field", a field of the model)."""
+    entity, _, name = target.partition(".")
+    return canonical_model()[entity].field(name).type
+
+
 def is_identity(target: str | None) -> bool:
     """Whether ``target`` ("entity.field") is its entity's identity field: a table mapping its
     key there feeds that entity (canonical/sql_builder.SourceTable.feeds)."""

@@ -20,7 +20,7 @@ from autonomos_pipelines.dcl.expressions.check import Checked, check_expression
 from autonomos_pipelines.dcl.expressions.compiler import Dialect
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import NestedList, nested_lists
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model, has_field
+from autonomos_pipelines.dcl.model.canonical_model import has_field, target_type
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 
 # a table's columns and its nested lists, as observed (None: unknown)
@@ -98,7 +98,7 @@ def check_for_target(
         entity, _, field = target.partition(".")
         if not has_field(entity, field):
             refuse("target", f"{target!r} is not a field of the canonical model (entity.field)")
-        canonical_type = canonical_model()[entity].field(field).type
+        canonical_type = target_type(target)
     return check_expression(
         expression, canonical_type, columns, target or "", dialects, lists, table
     )

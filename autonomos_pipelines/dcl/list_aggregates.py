@@ -1,0 +1,205 @@
+"""A nested list's field proposed where it can land: as an aggregate on its parent table.
+
+dlt loads a list inside a source's records as a table of its own (a Zendesk ticket's tags
+as `tickets__tags`), whose fields the matcher holds for a person (matching/nested_tables.py):
+mapped as they are, a canonical table would get one row per list item. What a person writes
+instead is a computed mapping on the parent table that reads the list (dcl/expressions/
+lists.py), so the mapping pass proposes that, for review and never approved by itself:
+`tickets.tags -> ticket.tags = list(tags.value)`, in place of the nested field's own proposal.
+
+It is proposed only where it is likely what a person wants: the field's first target is a
+field of the entity its parent table is taken for; no field of the parent feeds that target
+(approved, waiting, or proposed in the same pass) and no other list field of the parent
+scores higher for it; the parent has no mapping of that name, nor a column; a person has
+not rejected it; and it is valid over the parent as observed (cast to the target's type
+when the column's type does not fit). Otherwise the nested field keeps its held proposal,
+whose note says what to write."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.expressions.errors import ExpressionError
+from autonomos_pipelines.dcl.expressions.functions import CASTS
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
+from autonomos_pipelines.dcl.expressions.rename import list_reads
+from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for, parent_of
+from autonomos_pipelines.dcl.matching.resolver import Resolution
+from autonomos_pipelines.dcl.model.canonical_model import target_type
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
+from autonomos_pipelines.dcl.registry.refs import FieldRef
+from autonomos_pipelines.dcl.registry.store import Mapping as Active
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+
+Key = tuple[str, str, str]  # (connector, table lowercased, field or target)
+_CAST_TO = {result: name for name, result in CASTS.items()}
+
+
+@dataclass(frozen=True)
+class ListAggregate:
+    """A nested list field's proposal as a computed mapping on its parent table."""
+
+    nested: Key  # the list field's registry key
+    ref: FieldRef  # the parent's computed field
+    target: str
+    expression: str
+    resolution: Resolution  # the list field's, whose candidates are the evidence
+
+    @property
+    def reason(self) -> str:
+        source = self.resolution.field
+        return (
+            f"{source.source_entity}.{source.field} is a list nested in "
+            f"{self.ref.source_table}'s records, several items each: read on the record as "
+            f"{self.expression}, its best match being {self.target} "
+            f"({self.resolution.candidates[0].confidence:.2f}); a person decides"
+        )
+
+
+def list_aggregates(  # noqa: PLR0913
+    workflow: Workflow,
+    tenant_id: TenantId,
+    resolutions: Mapping[Key, Resolution],
+    index: Mapping[Key, Active],
+    pending: Mapping[Key, dict],
+    rejected: Mapping[Key, set[str]],
+    tables: Collection[tuple[str, str]],
+) -> tuple[list[ListAggregate], set[Key]]:
+    """The pass's nested list fields best proposed as aggregates on their parent, and the
+    list fields not to propose as they are: those, and those whose aggregate a person
+    rejected (mapped as they are, they would be wronger still); ``tables``: the tenant's,
+    among which a list's parent is sought when it was not ranked with it."""
+    entities = _parent_entities(resolutions, index, pending)
+    claimed = _claimed(resolutions, index, pending)
+    best: dict[Key, ListAggregate] = {}
+    declined: set[Key] = set()
+    for key, resolution in resolutions.items():
+        table, target, source = resolution.table, resolution.mapping, resolution.field
+        if table is None or not table.nested or target is None or not resolution.candidates:
+            continue
+        parent_table = table.parent or parent_of(
+            (source.source_system, source.source_entity), tables
+        )
+        if parent_table is None or resolution.status == "unmapped":
+            continue
+        parent = (source.source_system, parent_table.lower())
+        name, expression = aggregate_for(source.source_entity, parent_table, source.field, target)
+        named = (*parent, name)
+        if target in rejected.get(named, set()):
+            declined.add(key)
+            continue
+        if target.partition(".")[0] != entities.get(parent) or (*parent, target) in claimed:
+            continue
+        if named in index or named in pending:
+            continue
+        ref = FieldRef(tenant_id, source.source_system, parent_table, name)
+        found = ListAggregate(key, ref, target, expression, resolution)
+        rival = best.get((*parent, target))
+        if rival is None or rival.resolution.confidence < resolution.confidence:
+            best[(*parent, target)] = found
+    proposed = [valid for each in best.values() if (valid := _validated(workflow, each))]
+    return proposed, declined | {each.nested for each in proposed}
+
+
+def _parent_entities(
+    resolutions: Mapping[Key, Resolution], index: Mapping[Key, Active], pending: Mapping[Key, dict]
+) -> dict[tuple[str, str], str]:
+    """Per table, the entity it is taken for: decided in this pass, else the one most of its
+    mappings, approved or waiting, name (a later pass ranks only its new fields)."""
+    named = Counter(
+        (connector, table, entity)
+        for (connector, table, _), entity in [
+            *((key, m.canonical_entity) for key, m in index.items()),
+            *((key, row["canonical_entity"]) for key, row in pending.items()),
+        ]
+        if entity
+    )
+    entities: dict[tuple[str, str], str] = {}
+    for (connector, table, entity), _ in reversed(named.most_common()):
+        entities[connector, table] = entity  # the most common last: it stays
+    for (connector, table, _), resolution in resolutions.items():
+        if resolution.table is not None and not resolution.table.nested:
+            entities[connector, table] = resolution.table.entity
+    return entities
+
+
+def _claimed(
+    resolutions: Mapping[Key, Resolution], index: Mapping[Key, Active], pending: Mapping[Key, dict]
+) -> set[Key]:
+    """(connector, table, target) for every target a table's own fields feed or may feed."""
+    claimed = {
+        (m.connector, m.source_table.lower(), f"{m.canonical_entity}.{m.canonical_field}")
+        for m in index.values()
+        if m.canonical_field
+    }
+    claimed |= {
+        (connector, table, f"{row['canonical_entity']}.{row['canonical_field']}")
+        for (connector, table, _), row in pending.items()
+        if row["canonical_field"]
+    }
+    claimed |= {
+        (connector, table, r.mapping)
+        for (connector, table, _), r in resolutions.items()
+        if r.mapping and r.status != "unmapped" and not (r.table and r.table.nested)
+    }
+    return claimed
+
+
+def _validated(workflow: Workflow, found: ListAggregate) -> ListAggregate | None:
+    """``found`` if its expression is valid over the parent as observed, or once cast to the
+    target's type; None when neither is, or the parent has a column of its name."""
+    columns, lists = observed_table_of(workflow, found.ref)
+    if columns is not None and found.ref.source_field in columns:
+        return None
+    for expression in _spellings(found.expression, target_type(found.target)):
+        try:
+            check_for_target(expression, found.target, columns, lists=lists)
+        except ExpressionError:
+            continue
+        return ListAggregate(found.nested, found.ref, found.target, expression, found.resolution)
+    return None
+
+
+def _spellings(expression: str, target_type: str) -> Sequence[str]:
+    cast = _CAST_TO.get(target_type)
+    return (expression, f"{cast}({expression})") if cast else (expression,)
+
+
+@dataclass(frozen=True)
+class ListReader:
+    """The computed mapping on a parent table that reads a column of one of its lists."""
+
+    status: str  # mapped | pending_review
+    method: str
+    confidence: float | None
+    target: str
+    mapping_id: int
+
+
+def list_readers(index: Mapping[Key, Active], pending: Mapping[Key, dict]) -> dict[Key, ListReader]:
+    """Per column of a nested list (its registry key), the computed mapping that reads it on
+    the list's parent table: the approved one, else one waiting for a person. Such a column
+    is mapped, or in review, through it: it is never proposed on its own again."""
+    found: dict[Key, ListReader] = {}
+    waiting = [
+        (key, ListReader("pending_review", row["method"], row["confidence"],
+                         f"{row['canonical_entity']}.{row['canonical_field']}", row["id"]),
+         row["expression"])
+        for key, row in pending.items() if row.get("expression") and row["canonical_field"]
+    ]  # fmt: skip
+    approved = [
+        (key, ListReader("mapped", m.method, m.confidence,
+                         f"{m.canonical_entity}.{m.canonical_field}", m.id), m.expression)
+        for key, m in index.items() if m.expression and m.canonical_field
+    ]  # fmt: skip
+    for (connector, table, _), reader, expression in waiting + approved:  # approved wins
+        try:
+            read = list_reads(expression)
+        except ExpressionError:  # validated when stored; unreadable now reads nothing
+            continue
+        for path, column in read:
+            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = reader
+    return found

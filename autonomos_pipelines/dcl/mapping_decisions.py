@@ -1,0 +1,166 @@
+"""What a mapping pass writes for the fields it resolved: one batch of proposals, each with
+its evidence, and the structural decisions kept from automatic approval whatever the
+confidence (a second claim on a canonical field within a table, an identity field, another
+entity than the table feeds)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from autonomos_pipelines.core.database import tenant_session
+from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.list_aggregates import ListAggregate, list_aggregates
+from autonomos_pipelines.dcl.matching.resolver import Resolution
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.model.canonical_model import canonical_model, target_type
+from autonomos_pipelines.dcl.registry.proposals import Proposal
+from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.workflow import FieldRef
+
+if TYPE_CHECKING:
+    from autonomos_pipelines.dcl.mapping_run import MappingRun
+
+ACTOR = "system:dcl"
+
+
+def infer_transform(source: SourceField, target: str) -> str:
+    name = target.partition(".")[2]
+    if target_type(target) in ("timestamp", "date") and source.pattern == "epoch":
+        return "unix_seconds"
+    if name == "currency" and source.samples and all(s.islower() for s in source.samples):
+        return "upper"
+    return "none"
+
+
+def rejected_targets(
+    registry: Registry, tenant_id: TenantId
+) -> dict[tuple[str, str, str], set[str]]:
+    with tenant_session(registry.engine, tenant_id) as connection:
+        rows = connection.execute(
+            sa.text("""SELECT connector, lower(source_table), source_field,
+                              canonical_entity || '.' || canonical_field
+                         FROM field_mappings
+                        WHERE tenant_id = :t AND status = 'rejected'
+                          AND canonical_field IS NOT NULL"""),
+            {"t": tenant_id},
+        )
+        found: dict[tuple[str, str, str], set[str]] = {}
+        for connector, table, source_field, target in rows:
+            found.setdefault((connector, table, source_field), set()).add(target)
+        return found
+
+
+def write_decisions(  # noqa: PLR0913
+    workflow, tenant_id, resolutions, registered, rejected, run: MappingRun
+) -> None:
+    """Write the pass's decisions as one batch of proposals: auto-approvals, proposals for
+    review (a nested list's field as an aggregate on its parent: list_aggregates), and
+    nothing for a field left unmapped or for a target a person rejected for it;
+    ``registered``: the tenant's mapping index, its pending proposals and its tables."""
+    index, pending, tables = registered
+    claimed = {
+        (m.connector, m.source_table.lower(), f"{m.canonical_entity}.{m.canonical_field}")
+        for m in index.values()
+        if m.canonical_field
+    }
+    model = canonical_model()
+    feeds = {
+        (m.connector, m.source_table.lower()): m.canonical_entity
+        for m in index.values()
+        if m.canonical_entity and m.canonical_field == model[m.canonical_entity].identity_field
+    }
+    aggregates, replaced = list_aggregates(
+        workflow, tenant_id, resolutions, index, pending, rejected, tables
+    )
+    proposals = [_aggregate_proposal(aggregate) for aggregate in aggregates]
+    run.proposed += len(aggregates)
+    run.aggregates_proposed = len(aggregates)
+    for key, resolution in resolutions.items():
+        connector, table, _ = key
+        target = resolution.mapping
+        run.llm_cost_usd += resolution.llm_cost_usd
+        if key in replaced:
+            resolution.status, resolution.mapping = "unmapped", None
+        if target is None or resolution.status == "unmapped":
+            continue
+        source = resolution.field
+        if target in rejected.get((connector, table, source.field), set()):
+            resolution.status, resolution.mapping = "unmapped", None
+            continue
+        activate = resolution.status == "auto_approved"
+        reason = resolution.reason
+        held = _needs_a_person(connector, table, target, claimed, feeds) if activate else None
+        if held:
+            activate, reason, resolution.status = False, held, "pending_review"
+        ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
+        proposals.append(
+            Proposal(
+                ref,
+                target,
+                resolution.confidence,
+                resolution.method,
+                activate,
+                infer_transform(source, target),
+                reason,
+                _evidence(resolution),
+            )
+        )
+        if activate:
+            claimed.add((connector, table, target))
+            run.auto_approved += 1
+        else:
+            run.proposed += 1
+    workflow.propose_many(proposals, ACTOR)
+
+
+def _evidence(resolution: Resolution) -> dict:
+    evidence: dict = {
+        "candidates": [
+            {"target": c.target, "confidence": c.confidence, "features": _said(c.features)}
+            for c in resolution.candidates
+        ]
+    }
+    if resolution.table is not None:  # what the reviewer sees the table was taken for
+        evidence["table"] = {"entity": resolution.table.entity, "why": resolution.table.why}
+    return evidence
+
+
+def _aggregate_proposal(aggregate: ListAggregate) -> Proposal:
+    """The nested list field's proposal, made on its parent table (list_aggregates)."""
+    source = aggregate.resolution.field
+    evidence = {
+        **_evidence(aggregate.resolution),
+        "list": {"table": source.source_entity, "field": source.field},
+    }
+    return Proposal(
+        aggregate.ref,
+        aggregate.target,
+        aggregate.resolution.confidence,
+        aggregate.resolution.method,
+        reason=aggregate.reason,
+        evidence=evidence,
+        expression=aggregate.expression,
+    )
+
+
+def _said(features: Mapping[str, float]) -> dict[str, float]:
+    """The features that say something: one at 0 (no example, no sample values, no table
+    disagreement) is left out of the stored evidence, as `autonomos review` leaves it out of
+    what it shows: 43 % of an onboarding's evidence by size."""
+    return {name: value for name, value in features.items() if value}
+
+
+def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:
+    """Structural decisions are never automatic, however confident the match."""
+    entity, _, field = target.partition(".")
+    if (connector, table, target) in claimed:
+        return f"{target} is already fed by another field of this table"
+    if field == canonical_model()[entity].identity_field:
+        return f"mapping {target} would make this table feed canonical {entity}"
+    fed = feeds.get((connector, table))
+    if fed is not None and fed != entity:
+        return f"this table feeds canonical {fed}, not {entity}"
+    return None

@@ -1,0 +1,198 @@
+"""A nested list's field is proposed as an aggregate on its parent table (dcl/list_aggregates.py
+through dcl/mapping_run.py), on real PostgreSQL: for review, in place of its own proposal; its
+columns then count as mapped, or in review, through it; a person's rejection is final."""
+
+from __future__ import annotations
+
+import pytest
+
+from autonomos_pipelines.cli.common import os_account
+from autonomos_pipelines.dcl.list_aggregates import list_aggregates
+from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
+from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.resolver import Resolution
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField
+from autonomos_pipelines.dcl.registry.workflow import Workflow
+from mapping_assets.mappings.metadata import mapping_metadata
+
+pytestmark = pytest.mark.postgres
+
+DESK = "zorgdesk"  # a helpdesk the catalogue has no connector for, loaded by dlt
+TICKETS = [
+    ("id", "BIGINT", ("101", "102")),
+    ("subject", "VARCHAR", ("Printer broken", "Login fails")),
+    ("status", "VARCHAR", ("open", "solved")),
+    ("priority", "VARCHAR", ("high", "low")),
+    ("created_at", "TIMESTAMP", ("2024-01-02T10:00:00Z",)),
+]
+TAGS = [  # dlt's table for `tags: ["billing", ...]` in each ticket
+    ("_dlt_parent_id", "VARCHAR", ("k2Jd9x",)),
+    ("_dlt_list_idx", "BIGINT", ("0", "1")),
+    ("value", "VARCHAR", ("billing", "urgent", "vip")),
+]
+CONTACTS = [("id", "BIGINT", ("1", "2")), ("email", "VARCHAR", ("ann@zorg.io",)),
+            ("first_name", "VARCHAR", ("Ann",))]  # fmt: skip
+EMAILS = [("_dlt_parent_id", "VARCHAR", ("x9",)), ("value", "VARCHAR", ("ann@home.net",))]
+
+
+def _observed(registry, tables: dict[str, list]) -> list[SourceField]:
+    """The fields the mapping asset would observe, their warehouse types recorded first."""
+    registry.record_field_types(
+        "acme",
+        [ObservedField(DESK, table, name, kind, None)
+         for table, columns in tables.items() for name, kind, _ in columns],
+    )  # fmt: skip
+    return [
+        SourceField(DESK, table, name, kind, samples=samples)
+        for table, columns in tables.items()
+        for name, kind, samples in columns
+    ]
+
+
+@pytest.fixture
+def onboarded(env):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    Workflow(registry).set_role(os_account(), "admin", os_account())  # the first account
+    tables = {"tickets": TICKETS, "tickets__tags": TAGS,
+              "contacts": CONTACTS, "contacts__emails": EMAILS}  # fmt: skip
+    fields = _observed(registry, tables)
+    return registry, fields, map_tenant_fields(registry, "acme", fields)
+
+
+def _outcome(run, table, field):
+    (found,) = [
+        o for o in run.outcomes if (o.source.source_entity, o.source.field) == (table, field)
+    ]
+    return found
+
+
+def test_a_list_of_tags_is_proposed_as_an_aggregate_on_its_parent_for_review(onboarded):
+    registry, _, run = onboarded
+    pending = Workflow(registry).pending("acme")
+    (aggregate,) = [r for r in pending if r["expression"]]
+    assert (aggregate["source_table"], aggregate["source_field"]) == ("tickets", "tags")
+    assert (aggregate["canonical_entity"], aggregate["canonical_field"]) == ("ticket", "tags")
+    assert aggregate["expression"] == "list(tags.value)"
+    assert aggregate["status"] == "proposed" and not aggregate["is_active"]
+    assert "tickets__tags.value is a list nested in tickets's records" in aggregate["reason"]
+    assert aggregate["evidence"]["list"] == {"table": "tickets__tags", "field": "value"}
+    assert aggregate["evidence"]["candidates"][0]["target"] == "ticket.tags"
+    assert run.aggregates_proposed == 1 and run.proposed >= 1
+    assert mapping_metadata(run)["list_aggregates_proposed_this_run"] == 1  # in the Dagster UI
+    # the list's field is not proposed as it is: the aggregate stands for it
+    assert not [r for r in pending if r["source_table"] == "tickets__tags"]
+    tags = _outcome(run, "tickets__tags", "value")
+    assert (tags.status, tags.target, tags.mapping_id) == (
+        "pending_review", "ticket.tags", aggregate["id"],
+    )  # fmt: skip
+
+
+def test_a_list_field_whose_target_the_parent_already_feeds_keeps_its_own_proposal(onboarded):
+    """The contact's own `email` feeds contact.email: a list of other addresses is not a
+    second claim on it, and waits for a person as it is, its note saying what to write."""
+    registry, _, run = onboarded
+    assert _outcome(run, "contacts", "email").target == "contact.email"
+    pending = Workflow(registry).pending("acme")
+    assert not [r for r in pending if r["source_table"] == "contacts" and r["expression"]]
+    (own,) = [r for r in pending if r["source_table"] == "contacts__emails"]
+    assert own["source_field"] == "value" and not own["expression"]
+    assert "aggregate, e.g. first(emails.value)" in own["reason"]
+
+
+def test_an_approved_aggregate_maps_its_list_columns_and_they_are_not_ranked_again(onboarded):
+    registry, fields, first = onboarded
+    workflow = Workflow(registry)
+    (aggregate,) = [r for r in workflow.pending("acme") if r["expression"]]
+    workflow.approve(aggregate["id"], os_account())
+    again = map_tenant_fields(registry, "acme", fields)
+    tags = _outcome(again, "tickets__tags", "value")
+    assert (tags.status, tags.method, tags.mapping_id) == ("mapped", "registry", aggregate["id"])
+    # ranked again: only what was unmapped (the list's column is mapped through its reader)
+    assert again.resolved_now == sum(o.status == "unmapped" for o in first.outcomes)
+    pending = workflow.pending("acme")
+    assert not [r for r in pending if r["source_table"] == "tickets__tags" or r["expression"]]
+
+
+def test_a_rejected_aggregate_is_not_proposed_again_nor_the_list_field_as_it_is(onboarded):
+    registry, fields, _ = onboarded
+    workflow = Workflow(registry)
+    (aggregate,) = [r for r in workflow.pending("acme") if r["expression"]]
+    workflow.reject(aggregate["id"], os_account(), "tags are not kept")
+    again = map_tenant_fields(registry, "acme", fields)
+    assert _outcome(again, "tickets__tags", "value").status == "unmapped"
+    pending = workflow.pending("acme")
+    assert not [r for r in pending if r["source_table"] == "tickets__tags" or r["expression"]]
+
+
+def test_a_list_arriving_later_is_proposed_on_its_parent_mapped_before(env):
+    """dlt creates a list's table with its first item: the parent was mapped in an earlier
+    pass, and only the list's fields are ranked now."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    first = _observed(registry, {"tickets": TICKETS})
+    map_tenant_fields(registry, "acme", first)
+    later = first + _observed(registry, {"tickets__tags": TAGS})
+    run = map_tenant_fields(registry, "acme", later)
+    assert run.resolved_now < len(later)  # the parent's fields were decided before
+    (aggregate,) = [r for r in Workflow(registry).pending("acme") if r["expression"]]
+    assert (aggregate["source_table"], aggregate["source_field"]) == ("tickets", "tags")
+    assert aggregate["expression"] == "list(tags.value)"
+
+
+def _active(entity, field):
+    return Mapping(1, "acme", DESK, "tickets", field, entity, field, "none", 1.0, "manual",
+                   "active", 1)  # fmt: skip
+
+
+def _nested(table, field, target, confidence=0.8):
+    entity = TableEntity(target.partition(".")[0], 0.7, None, 0.0, 2, None, nested=True)
+    source = SourceField(DESK, table, field, "BIGINT")
+    candidate = Candidate(target, confidence, confidence)
+    return (DESK, table, field), Resolution(
+        source, [candidate], target, confidence, "rag", "pending_review", table=entity
+    )
+
+
+def test_an_aggregate_is_cast_to_its_targets_type_and_the_best_list_field_wins(env):
+    """A list of numbers read onto a text field is cast (to_text); of two list fields for the
+    same target the more confident is proposed; a target the parent feeds is left alone."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    _observed(registry, {"tickets": TICKETS, "tickets__assignees": [
+        ("_dlt_parent_id", "VARCHAR", ()), ("value", "BIGINT", ()), ("group_id", "BIGINT", ()),
+    ]})  # fmt: skip
+    resolutions = dict([
+        _nested("tickets__assignees", "value", "ticket.assignee_id", 0.8),
+        _nested("tickets__assignees", "group_id", "ticket.assignee_id", 0.7),
+        _nested("tickets__assignees", "_dlt_list_idx", "ticket.subject", 0.9),
+    ])  # fmt: skip
+    index = {(DESK, "tickets", "subject"): _active("ticket", "subject")}
+    found, withheld = list_aggregates(
+        Workflow(registry), "acme", resolutions, index, {}, {}, {(DESK, "tickets")}
+    )
+    (aggregate,) = found
+    assert (aggregate.ref.source_table, aggregate.ref.source_field) == ("tickets", "assignees")
+    assert aggregate.expression == "to_text(first(assignees.value))"
+    assert withheld == {(DESK, "tickets__assignees", "value")}
+
+
+def test_a_list_column_a_baseline_aggregate_reads_counts_as_mapped(env):
+    """The baseline reads Zendesk's ticket tags as `tickets.tags = list(tags.value)`, and
+    says the list's column has no counterpart as it is: the aggregate maps it."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {"zendesk": {}}, "test")
+    fields = [
+        SourceField("zendesk", "tickets", "subject", "VARCHAR"),
+        SourceField("zendesk", "tickets__tags", "_dlt_parent_id", "VARCHAR"),
+        SourceField("zendesk", "tickets__tags", "value", "VARCHAR"),
+    ]
+    run = map_tenant_fields(registry, "acme", fields)
+    tags = _outcome(run, "tickets__tags", "value")
+    baseline = registry.lookup("acme", "zendesk", "tickets", "tags")
+    assert baseline is not None and baseline.expression == "list(tags.value)"
+    assert (tags.status, tags.target, tags.mapping_id) == ("mapped", "ticket.tags", baseline.id)
+    assert _outcome(run, "tickets__tags", "_dlt_parent_id").status == "unmapped"  # not read
