@@ -17,6 +17,7 @@ from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from mapping_assets.mappings.metadata import mapping_metadata
+from tests.cli_runner import cli
 
 pytestmark = pytest.mark.postgres
 
@@ -83,6 +84,9 @@ def test_a_list_of_tags_is_proposed_as_an_aggregate_on_its_parent_for_review(onb
     assert aggregate["evidence"]["candidates"][0]["target"] == "ticket.tags"
     assert run.aggregates_proposed == 1 and run.proposed >= 1
     assert mapping_metadata(run)["list_aggregates_proposed_this_run"] == 1  # in the Dagster UI
+    shown = cli("review", "show", str(aggregate["id"]))
+    assert "zorgdesk.tickets.tags -> ticket.tags = list(tags.value)" in shown
+    assert "reads the list tickets__tags nested in tickets's records" in shown
     # the list's field is not proposed as it is: the aggregate stands for it
     assert not [r for r in pending if r["source_table"] == "tickets__tags"]
     tags = _outcome(run, "tickets__tags", "value")

@@ -101,6 +101,10 @@ def show(mapping_id: str = typer.Argument(..., help=IDS_HELP)) -> None:
     typer.echo(describe(row))
     typer.echo(f"reason: {row['reason'] or '-'}")
     typer.echo(f"proposed by {row['created_by']} at {row['created_at']:%Y-%m-%d %H:%M:%S}")
+    listed = (row["evidence"] or {}).get("list")  # an aggregate of a nested list's field
+    if listed:
+        typer.echo(f"reads the list {listed['table']} nested in {row['source_table']}'s records; "
+                   f"the candidates of {listed['table']}.{listed['field']}:")  # fmt: skip
     table = (row["evidence"] or {}).get("table")
     if table:
         typer.echo(f"table taken for {table['entity']}: {table['why']}")
