@@ -134,3 +134,26 @@ def test_a_list_of_scalars_reads_as_the_lists_name(matcher):
     ranked, tables = matcher.rank_tables(fields, 5)
     assert ranked[-1][0].target == "ticket.tags" and ranked[-1][0].held
     assert tables["desk", "tickets__tags"].parent == "tickets"
+
+
+def test_autonomos_map_gives_a_nested_fields_aggregate_on_its_parent():
+    """The batch contract (`autonomos map`, POST .../map) is read-only: it says what the
+    mapping pass would propose on the parent table for a nested list's field."""
+    from autonomos_pipelines.dcl.mapping_batch import map_batch, source_fields
+
+    rows = [{"source_system": "desk", "source_entity": table, "field": name, "samples": samples}
+            for table, name, samples in [
+                ("tickets", "id", ["101", "102"]), ("tickets", "subject", ["Printer broken"]),
+                ("tickets", "status", ["open", "solved"]),
+                ("tickets__tags", "_dlt_parent_id", ["x1"]),
+                ("tickets__tags", "value", ["billing", "vip"]),
+            ]]  # fmt: skip
+    out = map_batch(rows, source_fields(rows, "input"), None, None, llm=None)
+    tags = out[-1]
+    assert tags["aggregate"] == {
+        "table": "tickets", "field": "tags", "target": "ticket.tags",
+        "expression": "list(tags.value)",
+    }  # fmt: skip
+    assert tags["status"] == "pending_review"  # the list's field itself waits for a person
+    assert all("aggregate" not in row for row in out[:3])  # the parent's own fields
+    assert "aggregate" not in out[3]  # dlt's column has no candidate

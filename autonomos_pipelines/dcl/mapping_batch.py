@@ -46,9 +46,26 @@ def output_row(row: dict, resolution: Any, top_k: int) -> dict:
     }
     if resolution.table is not None:
         out["table"] = {"entity": resolution.table.entity, "why": resolution.table.why}
+    aggregate = _aggregate(resolution)
+    if aggregate is not None:
+        out["aggregate"] = aggregate
     if confidence is None or any(c["score"] is None for c in out["candidates"]):
         out["note"] = "null confidence or score: the matcher produced no finite number"
     return out
+
+
+def _aggregate(resolution: Any) -> dict | None:
+    """For a nested list's field ranked with its parent table: the computed mapping on the
+    parent that would put its first target on the parent's records (dcl/list_aggregates.py
+    proposes it so in a mapping pass, where the registry says whether the parent feeds it)."""
+    table = resolution.table
+    if table is None or table.parent is None or not resolution.candidates:
+        return None
+    from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for
+
+    source, target = resolution.field, resolution.candidates[0].target
+    name, expression = aggregate_for(source.source_entity, table.parent, source.field, target)
+    return {"table": table.parent, "field": name, "target": target, "expression": expression}
 
 
 @traced(
