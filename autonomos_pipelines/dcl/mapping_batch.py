@@ -55,15 +55,16 @@ def output_row(row: dict, resolution: Any, top_k: int) -> dict:
 
 
 def _aggregate(resolution: Any) -> dict | None:
-    """For a nested list's field ranked with its parent table: the computed mapping on the
-    parent that would put its first target on the parent's records (dcl/list_aggregates.py
-    proposes it so in a mapping pass, where the registry says whether the parent feeds it)."""
-    table = resolution.table
-    if table is None or table.parent is None or not resolution.candidates:
+    """For a nested list's field ranked with its parent table and not left unmapped: the
+    computed mapping on the parent that would put its target on the parent's records
+    (dcl/list_aggregates.py proposes it so in a mapping pass, where the registry says
+    whether the parent feeds it)."""
+    table, target = resolution.table, resolution.mapping
+    if table is None or table.parent is None or target is None or resolution.status == "unmapped":
         return None
     from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for
 
-    source, target = resolution.field, resolution.candidates[0].target
+    source = resolution.field
     name, expression = aggregate_for(source.source_entity, table.parent, source.field, target)
     return {"table": table.parent, "field": name, "target": target, "expression": expression}
 
