@@ -14,6 +14,7 @@ from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from mapping_assets.mappings.metadata import mapping_metadata
@@ -39,18 +40,24 @@ CONTACTS = [("id", "BIGINT", ("1", "2")), ("email", "VARCHAR", ("ann@zorg.io",))
 EMAILS = [("_dlt_parent_id", "VARCHAR", ("x9",)), ("value", "VARCHAR", ("ann@home.net",))]
 
 
-def _observed(registry, tables: dict[str, list]) -> list[SourceField]:
-    """The fields the mapping asset would observe, their warehouse types recorded first."""
-    registry.record_field_types(
-        "acme",
-        [ObservedField(DESK, table, name, kind, None)
-         for table, columns in tables.items() for name, kind, _ in columns],
-    )  # fmt: skip
+def _observed(tables: dict[str, list]) -> list[SourceField]:
     return [
         SourceField(DESK, table, name, kind, samples=samples)
         for table, columns in tables.items()
         for name, kind, samples in columns
     ]
+
+
+def _pass(registry, fields: list[SourceField]):
+    """A mapping step as the asset runs it: the pass, then the fields it saw recorded with
+    their outcomes (so a first pass finds no field of the tenant recorded)."""
+    run = map_tenant_fields(registry, "acme", fields)
+    registry.record_source_fields("acme", [
+        ObservedField(o.source.source_system, o.source.source_entity, o.source.field,
+                      o.source.type, o.mapping_id if o.status == "mapped" else None, o.status)
+        for o in run.outcomes
+    ])  # fmt: skip
+    return run
 
 
 @pytest.fixture
@@ -60,8 +67,8 @@ def onboarded(env):
     Workflow(registry).set_role(os_account(), "admin", os_account())  # the first account
     tables = {"tickets": TICKETS, "tickets__tags": TAGS,
               "contacts": CONTACTS, "contacts__emails": EMAILS}  # fmt: skip
-    fields = _observed(registry, tables)
-    return registry, fields, map_tenant_fields(registry, "acme", fields)
+    fields = _observed(tables)
+    return registry, fields, _pass(registry, fields)
 
 
 def _outcome(run, table, field):
@@ -112,7 +119,7 @@ def test_an_approved_aggregate_maps_its_list_columns_and_they_are_not_ranked_aga
     workflow = Workflow(registry)
     (aggregate,) = [r for r in workflow.pending("acme") if r["expression"]]
     workflow.approve(aggregate["id"], os_account())
-    again = map_tenant_fields(registry, "acme", fields)
+    again = _pass(registry, fields)
     tags = _outcome(again, "tickets__tags", "value")
     assert (tags.status, tags.method, tags.mapping_id) == ("mapped", "registry", aggregate["id"])
     # ranked again: only what was unmapped (the list's column is mapped through its reader)
@@ -126,25 +133,82 @@ def test_a_rejected_aggregate_is_not_proposed_again_nor_the_list_field_as_it_is(
     workflow = Workflow(registry)
     (aggregate,) = [r for r in workflow.pending("acme") if r["expression"]]
     workflow.reject(aggregate["id"], os_account(), "tags are not kept")
-    again = map_tenant_fields(registry, "acme", fields)
+    again = _pass(registry, fields)
     assert _outcome(again, "tickets__tags", "value").status == "unmapped"
     pending = workflow.pending("acme")
     assert not [r for r in pending if r["source_table"] == "tickets__tags" or r["expression"]]
 
 
 def test_a_list_arriving_later_is_proposed_on_its_parent_mapped_before(env):
-    """dlt creates a list's table with its first item: the parent was mapped in an earlier
-    pass, and only the list's fields are ranked now."""
+    """dlt creates a list's table with its first item: the parent was mapped and recorded in
+    an earlier pass, and only the list's fields are ranked now."""
     registry = open_registry(env)
     registry.add_tenant("acme", {}, "test")
-    first = _observed(registry, {"tickets": TICKETS})
-    map_tenant_fields(registry, "acme", first)
-    later = first + _observed(registry, {"tickets__tags": TAGS})
-    run = map_tenant_fields(registry, "acme", later)
+    first = _observed({"tickets": TICKETS})
+    _pass(registry, first)
+    later = first + _observed({"tickets__tags": TAGS})
+    run = _pass(registry, later)
     assert run.resolved_now < len(later)  # the parent's fields were decided before
     (aggregate,) = [r for r in Workflow(registry).pending("acme") if r["expression"]]
     assert (aggregate["source_table"], aggregate["source_field"]) == ("tickets", "tags")
     assert aggregate["expression"] == "list(tags.value)"
+
+
+ASSIGNEES = [("_dlt_parent_id", "VARCHAR", ()), ("value", "BIGINT", ()), ("group_id", "BIGINT", ())]
+
+
+@pytest.mark.parametrize("recorded", [False, True], ids=["first pass", "observed before"])
+def test_an_aggregate_is_cast_to_its_targets_type_and_the_best_list_field_wins(env, recorded):
+    """A list of numbers read onto a text field is cast (to_text), whether or not the tables
+    were recorded before the pass; of two list fields for the same target the more confident
+    is proposed; a target the parent feeds is left alone."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    fields = _observed({"tickets": TICKETS, "tickets__assignees": ASSIGNEES})
+    if recorded:
+        registry.record_field_types(
+            "acme", [ObservedField(DESK, f.source_entity, f.field, f.type, None) for f in fields]
+        )
+    resolutions = dict([
+        _nested("tickets__assignees", "value", "ticket.assignee_id", 0.8),
+        _nested("tickets__assignees", "group_id", "ticket.assignee_id", 0.7),
+        _nested("tickets__assignees", "_dlt_list_idx", "ticket.subject", 0.9),
+    ])  # fmt: skip
+    index = {(DESK, "tickets", "subject"): _active("ticket", "subject")}
+    workflow = Workflow(registry)
+    found, withheld = list_aggregates(workflow, "acme", resolutions, (index, {}), {}, fields)
+    (aggregate,) = found
+    assert (aggregate.ref.source_table, aggregate.ref.source_field) == ("tickets", "assignees")
+    assert aggregate.expression == "to_text(first(assignees.value))"
+    assert withheld == {(DESK, "tickets__assignees", "value")}
+    # the registry checks it against the same types before writing it
+    workflow.propose(aggregate.ref, aggregate.target, 0.8, "rag", "system:dcl",
+                     expression=aggregate.expression)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tables", "listed"),
+    [
+        # the parent has a column of the aggregate's name (dlt's variant of an object/list)
+        ({"tickets": [*TICKETS, ("tags", "VARCHAR", ())], "tickets__tags": TAGS[:1] + TAGS[2:]},
+         "tickets__tags"),
+        # `<parent>__` names no list
+        ({"tickets": TICKETS, "tickets__": TAGS}, "tickets__"),
+        # a list inside a list: an expression on the root reads only its direct lists
+        ({"tickets": TICKETS, "tickets__comments": [("_dlt_parent_id", "VARCHAR", ())],
+          "tickets__comments__tags": TAGS}, "tickets__comments__tags"),
+    ],
+    ids=["name taken by a column", "no path", "list in a list"],
+)  # fmt: skip
+def test_no_aggregate_where_it_cannot_be_one(env, tables, listed):
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    fields = _observed(tables)
+    parent = "tickets__comments" if "comments" in listed else "tickets"
+    index = {(DESK, parent, "subject"): _active("ticket", "subject")}
+    resolutions = dict([_nested(listed, "value", "ticket.tags")])
+    found, _ = list_aggregates(Workflow(registry), "acme", resolutions, (index, {}), {}, fields)
+    assert found == []
 
 
 def _active(entity, field):
@@ -159,29 +223,6 @@ def _nested(table, field, target, confidence=0.8):
     return (DESK, table, field), Resolution(
         source, [candidate], target, confidence, "rag", "pending_review", table=entity
     )
-
-
-def test_an_aggregate_is_cast_to_its_targets_type_and_the_best_list_field_wins(env):
-    """A list of numbers read onto a text field is cast (to_text); of two list fields for the
-    same target the more confident is proposed; a target the parent feeds is left alone."""
-    registry = open_registry(env)
-    registry.add_tenant("acme", {}, "test")
-    _observed(registry, {"tickets": TICKETS, "tickets__assignees": [
-        ("_dlt_parent_id", "VARCHAR", ()), ("value", "BIGINT", ()), ("group_id", "BIGINT", ()),
-    ]})  # fmt: skip
-    resolutions = dict([
-        _nested("tickets__assignees", "value", "ticket.assignee_id", 0.8),
-        _nested("tickets__assignees", "group_id", "ticket.assignee_id", 0.7),
-        _nested("tickets__assignees", "_dlt_list_idx", "ticket.subject", 0.9),
-    ])  # fmt: skip
-    index = {(DESK, "tickets", "subject"): _active("ticket", "subject")}
-    found, withheld = list_aggregates(
-        Workflow(registry), "acme", resolutions, index, {}, {}, {(DESK, "tickets")}
-    )
-    (aggregate,) = found
-    assert (aggregate.ref.source_table, aggregate.ref.source_field) == ("tickets", "assignees")
-    assert aggregate.expression == "to_text(first(assignees.value))"
-    assert withheld == {(DESK, "tickets__assignees", "value")}
 
 
 def test_a_list_column_a_baseline_aggregate_reads_counts_as_mapped(env):
@@ -200,3 +241,20 @@ def test_a_list_column_a_baseline_aggregate_reads_counts_as_mapped(env):
     assert baseline is not None and baseline.expression == "list(tags.value)"
     assert (tags.status, tags.target, tags.mapping_id) == ("mapped", "ticket.tags", baseline.id)
     assert _outcome(run, "tickets__tags", "_dlt_parent_id").status == "unmapped"  # not read
+
+
+def test_an_approved_aggregate_outranks_the_list_columns_own_older_proposal(onboarded):
+    """The contact's other addresses wait as they are (their target is the contact's own
+    e-mail's); a person then writes an aggregate that reads them: the column is mapped
+    through it, not shown as waiting."""
+    registry, fields, first = onboarded
+    assert _outcome(first, "contacts__emails", "value").status == "pending_review"
+    emails = FieldRef("acme", DESK, "contacts", "emails")
+    Workflow(registry).edit(emails, "contact.phone", "none", os_account(), "first(emails.value)")
+    again = _outcome(_pass(registry, fields), "contacts__emails", "value")
+    approved = registry.lookup("acme", DESK, "contacts", "emails")
+    assert (again.status, again.target, again.mapping_id) == (
+        "mapped",
+        "contact.phone",
+        approved.id,
+    )

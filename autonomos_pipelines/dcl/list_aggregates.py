@@ -18,20 +18,27 @@ whose note says what to write."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import CASTS
-from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
+from autonomos_pipelines.dcl.expressions.lists import (
+    PARENT_KEY,
+    SEPARATOR,
+    NestedList,
+    nested_lists,
+)
 from autonomos_pipelines.dcl.expressions.rename import list_reads
 from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for, parent_of
 from autonomos_pipelines.dcl.matching.resolver import Resolution
+from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import target_type
-from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Mapping as Active
+from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 Key = tuple[str, str, str]  # (connector, table lowercased, field or target)
@@ -63,31 +70,27 @@ def list_aggregates(  # noqa: PLR0913
     workflow: Workflow,
     tenant_id: TenantId,
     resolutions: Mapping[Key, Resolution],
-    index: Mapping[Key, Active],
-    pending: Mapping[Key, dict],
+    registered: tuple[Mapping[Key, Active], Mapping[Key, dict]],
     rejected: Mapping[Key, set[str]],
-    tables: Collection[tuple[str, str]],
+    fields: Sequence[SourceField],
 ) -> tuple[list[ListAggregate], set[Key]]:
     """The pass's nested list fields best proposed as aggregates on their parent, and the
     list fields not to propose as they are: those, and those whose aggregate a person
-    rejected (mapped as they are, they would be wronger still); ``tables``: the tenant's,
-    among which a list's parent is sought when it was not ranked with it."""
-    entities = _parent_entities(resolutions, index, pending)
+    rejected (mapped as they are, they would be wronger still); ``registered``: the tenant's
+    mapping index and pending proposals; ``fields``: every field the pass observed, among
+    whose tables a list's parent is sought and against which each aggregate is checked."""
+    index, pending = registered
+    observed = Observed(fields)
+    entities = _parent_entities(resolutions, index, pending, observed)
     claimed = _claimed(resolutions, index, pending)
     best: dict[Key, ListAggregate] = {}
     declined: set[Key] = set()
     for key, resolution in resolutions.items():
-        table, target, source = resolution.table, resolution.mapping, resolution.field
-        if table is None or not table.nested or target is None or not resolution.candidates:
+        found = _candidate(tenant_id, key, resolution, observed)
+        if found is None:
             continue
-        parent_table = table.parent or parent_of(
-            (source.source_system, source.source_entity), tables
-        )
-        if parent_table is None or resolution.status == "unmapped":
-            continue
-        parent = (source.source_system, parent_table.lower())
-        name, expression = aggregate_for(source.source_entity, parent_table, source.field, target)
-        named = (*parent, name)
+        parent, target = (found.ref.connector, found.ref.source_table.lower()), found.target
+        named = (*parent, found.ref.source_field)
         if target in rejected.get(named, set()):
             declined.add(key)
             continue
@@ -95,27 +98,78 @@ def list_aggregates(  # noqa: PLR0913
             continue
         if named in index or named in pending:
             continue
-        ref = FieldRef(tenant_id, source.source_system, parent_table, name)
-        found = ListAggregate(key, ref, target, expression, resolution)
         rival = best.get((*parent, target))
         if rival is None or rival.resolution.confidence < resolution.confidence:
             best[(*parent, target)] = found
-    proposed = [valid for each in best.values() if (valid := _validated(workflow, each))]
+    proposed = [valid for each in best.values() if (valid := _validated(each, observed))]
+    _record_types(workflow, tenant_id, proposed, observed)
     return proposed, declined | {each.nested for each in proposed}
 
 
+class Observed:
+    """The pass's tables: per (connector, table lowercased), its name and {column: type}."""
+
+    def __init__(self, fields: Sequence[SourceField]) -> None:
+        self.tables: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
+        for f in fields:
+            name, columns = self.tables.setdefault(
+                (f.source_system, f.source_entity.lower()), (f.source_entity, {})
+            )
+            columns[f.field] = f.type or ""
+
+    def columns(self, connector: str, table: str) -> dict[str, str]:
+        return self.tables.get((connector, table.lower()), ("", {}))[1]
+
+    def is_nested(self, connector: str, table: str) -> bool:
+        return PARENT_KEY in self.columns(connector, table)
+
+    def lists(self, connector: str, table: str) -> dict[str, NestedList]:
+        """The lists nested directly in ``table``'s records (lists.nested_lists)."""
+        schema = {name: cols for (c, _), (name, cols) in self.tables.items() if c == connector}
+        return nested_lists(table, schema)
+
+
+def _candidate(
+    tenant_id: TenantId, key: Key, resolution: Resolution, observed: Observed
+) -> ListAggregate | None:
+    """The aggregate a nested list's field would be on its parent table, if it may be one:
+    a list's field, not left unmapped, directly nested in a table that is not itself a list,
+    whose name on the parent no column of the parent has."""
+    table, target, source = resolution.table, resolution.mapping, resolution.field
+    if table is None or not table.nested or target is None or not resolution.candidates:
+        return None
+    connector = source.source_system
+    parent = table.parent or parent_of(
+        (connector, source.source_entity),
+        [(c, name) for (c, _), (name, _) in observed.tables.items()],
+    )
+    if parent is None or resolution.status == "unmapped" or observed.is_nested(connector, parent):
+        return None
+    if len(source.source_entity) <= len(parent) + len(SEPARATOR):
+        return None  # `<parent>__` names no list
+    name, expression = aggregate_for(source.source_entity, parent, source.field, target)
+    if name in observed.columns(connector, parent):
+        return None
+    ref = FieldRef(tenant_id, connector, parent, name)
+    return ListAggregate(key, ref, target, expression, resolution)
+
+
 def _parent_entities(
-    resolutions: Mapping[Key, Resolution], index: Mapping[Key, Active], pending: Mapping[Key, dict]
+    resolutions: Mapping[Key, Resolution],
+    index: Mapping[Key, Active],
+    pending: Mapping[Key, dict],
+    observed: Observed,
 ) -> dict[tuple[str, str], str]:
-    """Per table, the entity it is taken for: decided in this pass, else the one most of its
-    mappings, approved or waiting, name (a later pass ranks only its new fields)."""
+    """Per table that is not a list, the entity it is taken for: decided in this pass, else
+    the one most of its mappings, approved or waiting, name (a later pass ranks only its new
+    fields)."""
     named = Counter(
         (connector, table, entity)
         for (connector, table, _), entity in [
             *((key, m.canonical_entity) for key, m in index.items()),
             *((key, row["canonical_entity"]) for key, row in pending.items()),
         ]
-        if entity
+        if entity and not observed.is_nested(connector, table)
     )
     entities: dict[tuple[str, str], str] = {}
     for (connector, table, entity), _ in reversed(named.most_common()):
@@ -148,19 +202,36 @@ def _claimed(
     return claimed
 
 
-def _validated(workflow: Workflow, found: ListAggregate) -> ListAggregate | None:
-    """``found`` if its expression is valid over the parent as observed, or once cast to the
-    target's type; None when neither is, or the parent has a column of its name."""
-    columns, lists = observed_table_of(workflow, found.ref)
-    if columns is not None and found.ref.source_field in columns:
-        return None
+def _validated(found: ListAggregate, observed: Observed) -> ListAggregate | None:
+    """``found`` if its expression is valid over the parent as this pass observed it, or once
+    cast to the target's type; None when neither is."""
+    connector, parent = found.ref.connector, found.ref.source_table
+    columns, lists = observed.columns(connector, parent), observed.lists(connector, parent)
     for expression in _spellings(found.expression, target_type(found.target)):
         try:
-            check_for_target(expression, found.target, columns, lists=lists)
+            check_for_target(expression, found.target, columns or None, lists=lists)
         except ExpressionError:
             continue
         return ListAggregate(found.nested, found.ref, found.target, expression, found.resolution)
     return None
+
+
+def _record_types(
+    workflow: Workflow, tenant_id: TenantId, proposed: list[ListAggregate], observed: Observed
+) -> None:
+    """The warehouse types of the parents and their lists, as this pass observed them, where
+    the registry checks each proposal's expression before it is written (source_fields): the
+    mapping step records its fields after the pass."""
+    tables = {(a.ref.connector, a.ref.source_table.lower()) for a in proposed}
+    rows = [
+        ObservedField(connector, name, column, kind, None)
+        for (connector, lowered), (name, columns) in observed.tables.items()
+        if any(connector == c and (lowered == t or lowered.startswith(t + SEPARATOR))
+               for c, t in tables)
+        for column, kind in columns.items()
+    ]  # fmt: skip
+    if rows:
+        workflow.registry.record_field_types(tenant_id, rows)
 
 
 def _spellings(expression: str, target_type: str) -> Sequence[str]:

@@ -59,8 +59,9 @@ def write_decisions(  # noqa: PLR0913
     """Write the pass's decisions as one batch of proposals: auto-approvals, proposals for
     review (a nested list's field as an aggregate on its parent: list_aggregates), and
     nothing for a field left unmapped or for a target a person rejected for it;
-    ``registered``: the tenant's mapping index, its pending proposals and its tables."""
-    index, pending, tables = registered
+    ``registered``: the tenant's mapping index, its pending proposals and every field
+    the pass observed."""
+    index, pending, observed = registered
     claimed = {
         (m.connector, m.source_table.lower(), f"{m.canonical_entity}.{m.canonical_field}")
         for m in index.values()
@@ -73,7 +74,7 @@ def write_decisions(  # noqa: PLR0913
         if m.canonical_entity and m.canonical_field == model[m.canonical_entity].identity_field
     }
     aggregates, replaced = list_aggregates(
-        workflow, tenant_id, resolutions, index, pending, rejected, tables
+        workflow, tenant_id, resolutions, (index, pending), rejected, observed
     )
     proposals = [_aggregate_proposal(aggregate) for aggregate in aggregates]
     run.proposed += len(aggregates)

@@ -90,7 +90,7 @@ def map_tenant_fields(
                 tenant_id,
                 fresh,
                 (approved, others),
-                (index, pending, {(f.source_system, f.source_entity) for f in fields}),
+                (index, pending, fields),
                 workflow,
                 run,
                 llm,
@@ -100,10 +100,9 @@ def map_tenant_fields(
             read = list_readers(index, pending)
         for source in fields:
             key = field_key(source)
-            run.outcomes.append(
-                _outcome(source, index.get(key), pending.get(key) or read.get(key),
-                         resolutions.get(key))
-            )  # fmt: skip
+            reader = read.get(key)  # an approved one stands for an older proposal of its own
+            waiting = reader if reader and reader.status == "mapped" else pending.get(key) or reader
+            run.outcomes.append(_outcome(source, index.get(key), waiting, resolutions.get(key)))
     return run
 
 
@@ -114,7 +113,7 @@ def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -
     approved, others = known
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
-    index = registered[0]  # (index, pending, the tenant's tables)
+    index = registered[0]  # (index, pending, every field the pass observed)
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
     resolver.registry_lookup = None  # already answered from the hot index above

@@ -107,7 +107,9 @@ def _check(drift: ExpressionDrift, mapping: Mapping, expression: str, path: str 
         check_for_target(expression, _target(mapping), drift.columns)
         return
     columns, lists = observed_table_of(drift.workflow, _ref(drift, mapping))
-    now = {**(lists or {}), path: NestedList(drift.event.source_table, drift.columns)}
+    if lists is None:  # the parent not observed: its lists are unknown, and fit anywhere
+        return
+    now = {**lists, path: NestedList(drift.event.source_table, drift.columns)}
     check_for_target(expression, _target(mapping), columns, lists=now)
 
 
