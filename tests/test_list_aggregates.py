@@ -211,8 +211,8 @@ def test_no_aggregate_where_it_cannot_be_one(env, tables, listed):
     assert found == []
 
 
-def _active(entity, field):
-    return Mapping(1, "acme", DESK, "tickets", field, entity, field, "none", 1.0, "manual",
+def _active(entity, field, table="tickets"):
+    return Mapping(1, "acme", DESK, table, field, entity, field, "none", 1.0, "manual",
                    "active", 1)  # fmt: skip
 
 
@@ -258,3 +258,21 @@ def test_an_approved_aggregate_outranks_the_list_columns_own_older_proposal(onbo
         "contact.phone",
         approved.id,
     )
+
+
+@pytest.mark.parametrize(
+    ("flag", "condition"),
+    [("BOOLEAN", "emails.primary"), ("VARCHAR", "to_boolean(emails.primary)")],
+)
+def test_a_list_whose_items_flag_the_primary_one_gives_that_one(env, flag, condition):
+    """A person's e-mail addresses, one flagged primary (Pipedrive's, HubSpot's lists)."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    emails = [("_dlt_parent_id", "VARCHAR", ()), ("value", "VARCHAR", ()),
+              ("primary", flag, ()), ("label", "VARCHAR", ())]  # fmt: skip
+    fields = _observed({"people": [("id", "BIGINT", ()), ("name", "VARCHAR", ())],
+                        "people__emails": emails})  # fmt: skip
+    index = {(DESK, "people", "name"): _active("contact", "full_name", "people")}
+    resolutions = dict([_nested("people__emails", "value", "contact.email")])
+    (found,), _ = list_aggregates(Workflow(registry), "acme", resolutions, (index, {}), {}, fields)
+    assert found.expression == (f"coalesce(first(emails.value, {condition}), first(emails.value))")

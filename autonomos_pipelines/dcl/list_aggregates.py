@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
@@ -30,7 +31,9 @@ from autonomos_pipelines.dcl.expressions.lists import (
     NestedList,
     nested_lists,
 )
-from autonomos_pipelines.dcl.expressions.rename import list_reads
+from autonomos_pipelines.dcl.expressions.tokens import spelled
+from autonomos_pipelines.dcl.expressions.types import column_type
+from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for, parent_of
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -43,6 +46,8 @@ from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 Key = tuple[str, str, str]  # (connector, table lowercased, field or target)
 _CAST_TO = {result: name for name, result in CASTS.items()}
+# a list item's flag saying it is the one to take (Pipedrive's, HubSpot's `primary`)
+PRIMARY_FLAGS = {("primary",), ("is", "primary"), ("default",), ("is", "default")}
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,11 @@ class Observed:
             )
             columns[f.field] = f.type or ""
 
+    @cached_property
+    def names(self) -> list[tuple[str, str]]:
+        """(connector, table) of every table, as named."""
+        return [(connector, name) for (connector, _), (name, _) in self.tables.items()]
+
     def columns(self, connector: str, table: str) -> dict[str, str]:
         return self.tables.get((connector, table.lower()), ("", {}))[1]
 
@@ -139,10 +149,7 @@ def _candidate(
     if table is None or not table.nested or target is None or not resolution.candidates:
         return None
     connector = source.source_system
-    parent = table.parent or parent_of(
-        (connector, source.source_entity),
-        [(c, name) for (c, _), (name, _) in observed.tables.items()],
-    )
+    parent = table.parent or parent_of((connector, source.source_entity), observed.names)
     if parent is None or resolution.status == "unmapped" or observed.is_nested(connector, parent):
         return None
     if len(source.source_entity) <= len(parent) + len(SEPARATOR):
@@ -150,8 +157,23 @@ def _candidate(
     name, expression = aggregate_for(source.source_entity, parent, source.field, target)
     if name in observed.columns(connector, parent):
         return None
+    path = source.source_entity[len(parent) + len(SEPARATOR) :]
+    items = observed.columns(connector, source.source_entity)
+    expression = _preferring_primary(expression, path, source.field, items)
     ref = FieldRef(tenant_id, connector, parent, name)
     return ListAggregate(key, ref, target, expression, resolution)
+
+
+def _preferring_primary(expression: str, path: str, column: str, items: dict[str, str]) -> str:
+    """first() of a list whose items say which one is the primary (a person's e-mail
+    addresses, a company's phone numbers): the primary item's, else the first's."""
+    flag = next((c for c in items if tuple(split_words(c)) in PRIMARY_FLAGS), None)
+    if flag is None or flag == column or not expression.startswith("first("):
+        return expression
+    condition = f"{spelled(path)}.{spelled(flag)}"
+    if column_type(items[flag]) != "boolean":
+        condition = f"to_boolean({condition})"
+    return f"coalesce(first({expression[len('first(') : -1]}, {condition}), {expression})"
 
 
 def _parent_entities(
@@ -237,40 +259,3 @@ def _record_types(
 def _spellings(expression: str, target_type: str) -> Sequence[str]:
     cast = _CAST_TO.get(target_type)
     return (expression, f"{cast}({expression})") if cast else (expression,)
-
-
-@dataclass(frozen=True)
-class ListReader:
-    """The computed mapping on a parent table that reads a column of one of its lists."""
-
-    status: str  # mapped | pending_review
-    method: str
-    confidence: float | None
-    target: str
-    mapping_id: int
-
-
-def list_readers(index: Mapping[Key, Active], pending: Mapping[Key, dict]) -> dict[Key, ListReader]:
-    """Per column of a nested list (its registry key), the computed mapping that reads it on
-    the list's parent table: the approved one, else one waiting for a person. Such a column
-    is mapped, or in review, through it: it is never proposed on its own again."""
-    found: dict[Key, ListReader] = {}
-    waiting = [
-        (key, ListReader("pending_review", row["method"], row["confidence"],
-                         f"{row['canonical_entity']}.{row['canonical_field']}", row["id"]),
-         row["expression"])
-        for key, row in pending.items() if row.get("expression") and row["canonical_field"]
-    ]  # fmt: skip
-    approved = [
-        (key, ListReader("mapped", m.method, m.confidence,
-                         f"{m.canonical_entity}.{m.canonical_field}", m.id), m.expression)
-        for key, m in index.items() if m.expression and m.canonical_field
-    ]  # fmt: skip
-    for (connector, table, _), reader, expression in waiting + approved:  # approved wins
-        try:
-            read = list_reads(expression)
-        except ExpressionError:  # validated when stored; unreadable now reads nothing
-            continue
-        for path, column in read:
-            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = reader
-    return found

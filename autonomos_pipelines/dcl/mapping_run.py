@@ -16,10 +16,7 @@ from autonomos_pipelines.core.gc_pause import collector_paused
 from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import counts, traced
-from autonomos_pipelines.dcl.list_aggregates import (
-    ListReader,
-    list_readers,
-)
+from autonomos_pipelines.dcl.list_readers import ListReader, list_readers
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.mapping_decisions import rejected_targets, write_decisions
 from autonomos_pipelines.dcl.matching.resolver import Resolution
@@ -141,7 +138,7 @@ def _pending(workflow: Workflow, tenant_id: TenantId) -> dict[tuple[str, str, st
 
 def _outcome(source, active, waiting, resolution) -> FieldOutcome:
     """``waiting``: the field's own proposal, or the computed mapping that reads it
-    (list_aggregates.ListReader: a nested list's column, approved or waiting), which a
+    (list_readers.ListReader: a nested list's column, approved or waiting), which a
     decision that the column has no counterpart as it is does not gainsay."""
     if isinstance(waiting, ListReader) and active is not None and not active.canonical_field:
         active = None
