@@ -13,26 +13,20 @@ field of the entity its parent table is taken for; no field of the parent feeds 
 scores higher for it; the parent has no mapping of that name, nor a column; a person has
 not rejected it; and it is valid over the parent as observed (cast to the target's type
 when the column's type does not fit). Otherwise the nested field keeps its held proposal,
-whose note says what to write."""
+whose note says what to write. What the parent tables are is in list_parents.py."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import CASTS
-from autonomos_pipelines.dcl.expressions.lists import (
-    PARENT_KEY,
-    SEPARATOR,
-    NestedList,
-    nested_lists,
-)
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
 from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.expressions.types import column_type
+from autonomos_pipelines.dcl.list_parents import Key, Observed, claimed_targets, parent_entities
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for, parent_of
 from autonomos_pipelines.dcl.matching.resolver import Resolution
@@ -44,7 +38,6 @@ from autonomos_pipelines.dcl.registry.store import Mapping as Active
 from autonomos_pipelines.dcl.registry.store import ObservedField
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
-Key = tuple[str, str, str]  # (connector, table lowercased, field or target)
 _CAST_TO = {result: name for name, result in CASTS.items()}
 # a list item's flag saying it is the one to take (Pipedrive's, HubSpot's `primary`)
 PRIMARY_FLAGS = {("primary",), ("is", "primary"), ("default",), ("is", "default")}
@@ -86,8 +79,8 @@ def list_aggregates(  # noqa: PLR0913
     whose tables a list's parent is sought and against which each aggregate is checked."""
     index, pending = registered
     observed = Observed(fields)
-    entities = _parent_entities(resolutions, index, pending, observed)
-    claimed = _claimed(resolutions, index, pending)
+    entities = parent_entities(resolutions, index, pending, observed)
+    claimed = claimed_targets(resolutions, index, pending)
     best: dict[Key, ListAggregate] = {}
     declined: set[Key] = set()
     for key, resolution in resolutions.items():
@@ -109,34 +102,6 @@ def list_aggregates(  # noqa: PLR0913
     proposed = [valid for each in best.values() if (valid := _validated(each, observed))]
     _record_types(workflow, tenant_id, proposed, observed)
     return proposed, declined | {each.nested for each in proposed}
-
-
-class Observed:
-    """The pass's tables: per (connector, table lowercased), its name and {column: type}."""
-
-    def __init__(self, fields: Sequence[SourceField]) -> None:
-        self.tables: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
-        for f in fields:
-            name, columns = self.tables.setdefault(
-                (f.source_system, f.source_entity.lower()), (f.source_entity, {})
-            )
-            columns[f.field] = f.type or ""
-
-    @cached_property
-    def names(self) -> list[tuple[str, str]]:
-        """(connector, table) of every table, as named."""
-        return [(connector, name) for (connector, _), (name, _) in self.tables.items()]
-
-    def columns(self, connector: str, table: str) -> dict[str, str]:
-        return self.tables.get((connector, table.lower()), ("", {}))[1]
-
-    def is_nested(self, connector: str, table: str) -> bool:
-        return PARENT_KEY in self.columns(connector, table)
-
-    def lists(self, connector: str, table: str) -> dict[str, NestedList]:
-        """The lists nested directly in ``table``'s records (lists.nested_lists)."""
-        schema = {name: cols for (c, _), (name, cols) in self.tables.items() if c == connector}
-        return nested_lists(table, schema)
 
 
 def _candidate(
@@ -174,54 +139,6 @@ def _preferring_primary(expression: str, path: str, column: str, items: dict[str
     if column_type(items[flag]) != "boolean":
         condition = f"to_boolean({condition})"
     return f"coalesce(first({expression[len('first(') : -1]}, {condition}), {expression})"
-
-
-def _parent_entities(
-    resolutions: Mapping[Key, Resolution],
-    index: Mapping[Key, Active],
-    pending: Mapping[Key, dict],
-    observed: Observed,
-) -> dict[tuple[str, str], str]:
-    """Per table that is not a list, the entity it is taken for: decided in this pass, else
-    the one most of its mappings, approved or waiting, name (a later pass ranks only its new
-    fields)."""
-    named = Counter(
-        (connector, table, entity)
-        for (connector, table, _), entity in [
-            *((key, m.canonical_entity) for key, m in index.items()),
-            *((key, row["canonical_entity"]) for key, row in pending.items()),
-        ]
-        if entity and not observed.is_nested(connector, table)
-    )
-    entities: dict[tuple[str, str], str] = {}
-    for (connector, table, entity), _ in reversed(named.most_common()):
-        entities[connector, table] = entity  # the most common last: it stays
-    for (connector, table, _), resolution in resolutions.items():
-        if resolution.table is not None and not resolution.table.nested:
-            entities[connector, table] = resolution.table.entity
-    return entities
-
-
-def _claimed(
-    resolutions: Mapping[Key, Resolution], index: Mapping[Key, Active], pending: Mapping[Key, dict]
-) -> set[Key]:
-    """(connector, table, target) for every target a table's own fields feed or may feed."""
-    claimed = {
-        (m.connector, m.source_table.lower(), f"{m.canonical_entity}.{m.canonical_field}")
-        for m in index.values()
-        if m.canonical_field
-    }
-    claimed |= {
-        (connector, table, f"{row['canonical_entity']}.{row['canonical_field']}")
-        for (connector, table, _), row in pending.items()
-        if row["canonical_field"]
-    }
-    claimed |= {
-        (connector, table, r.mapping)
-        for (connector, table, _), r in resolutions.items()
-        if r.mapping and r.status != "unmapped" and not (r.table and r.table.nested)
-    }
-    return claimed
 
 
 def _validated(found: ListAggregate, observed: Observed) -> ListAggregate | None:

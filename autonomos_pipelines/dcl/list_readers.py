@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
 from autonomos_pipelines.dcl.expressions.rename import list_reads
+from autonomos_pipelines.dcl.list_parents import Key
 from autonomos_pipelines.dcl.registry.store import Mapping as Active
-
-Key = tuple[str, str, str]  # (connector, table lowercased, field)
 
 
 @dataclass(frozen=True)
