@@ -6,22 +6,19 @@ entity than the table feeds)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.list_aggregates import ListAggregate, list_aggregates
+from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model, target_type
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
-
-if TYPE_CHECKING:
-    from autonomos_pipelines.dcl.mapping_run import MappingRun
 
 ACTOR = "system:dcl"
 

@@ -9,9 +9,6 @@ another field of the same table is never auto-approved twice (it goes to review 
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 from autonomos_pipelines.core.gc_pause import collector_paused
 from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
@@ -19,6 +16,7 @@ from autonomos_pipelines.core.tracing import counts, traced
 from autonomos_pipelines.dcl.list_readers import ListReader, list_readers
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.mapping_decisions import rejected_targets, write_decisions
+from autonomos_pipelines.dcl.mapping_outcomes import FieldOutcome, MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.mapped_fields import (
@@ -29,30 +27,6 @@ from autonomos_pipelines.dcl.registry.mapped_fields import (
 )
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import Workflow
-
-
-@dataclass
-class FieldOutcome:
-    source: SourceField
-    status: str  # mapped | pending_review | unmapped
-    method: str  # registry | rag | llm | none | manual
-    confidence: float | None
-    target: str | None
-    mapping_id: int | None = None
-
-
-@dataclass
-class MappingRun:
-    outcomes: list[FieldOutcome] = field(default_factory=list)
-    resolved_now: int = 0  # fields that went through RAG/LLM in this pass
-    auto_approved: int = 0
-    proposed: int = 0
-    aggregates_proposed: int = 0  # of proposed: nested lists' fields, on their parent tables
-    llm_calls: int = 0
-    llm_cost_usd: float = 0.0
-
-    def counts(self, attribute: str) -> Counter[str]:
-        return Counter(getattr(outcome, attribute) for outcome in self.outcomes)
 
 
 @traced(

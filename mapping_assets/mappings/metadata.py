@@ -8,7 +8,7 @@ from dagster import MetadataValue
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import METRICS, UsageMeter
-from autonomos_pipelines.dcl.mapping_run import MappingRun
+from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
 
 
 def mapping_metadata(run: MappingRun) -> dict:
