@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autonomos_pipelines.cli.common import os_account
-from autonomos_pipelines.dcl.list_aggregates import list_aggregates
+from autonomos_pipelines.dcl.list_aggregates import batch_aggregates, list_aggregates
 from autonomos_pipelines.dcl.mapping_run import map_tenant_fields
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.resolver import Resolution
@@ -276,3 +276,59 @@ def test_a_list_whose_items_flag_the_primary_one_gives_that_one(env, flag, condi
     resolutions = dict([_nested("people__emails", "value", "contact.email")])
     (found,), _ = list_aggregates(Workflow(registry), "acme", resolutions, (index, {}), {}, fields)
     assert found.expression == (f"coalesce(first(emails.value, {condition}), first(emails.value))")
+
+
+def test_a_stale_table_the_registry_still_holds_keeps_the_pass_whole(env):
+    """`tickets__custom` was a list once and is still recorded; `tickets__custom__tags` now
+    comes straight from a ticket's `custom` object. The registry, which checks every
+    proposal before a batch is written, reads the tags as a list inside that old list: the
+    aggregate it would refuse is not proposed, and the pass's other decisions are written."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    registry.record_field_types("acme", [
+        ObservedField(DESK, "tickets__custom", name, "VARCHAR", None)
+        for name in ("_dlt_parent_id", "name")
+    ])  # fmt: skip
+    fields = _observed({"tickets": TICKETS, "tickets__custom__tags": TAGS})
+    run = _pass(registry, fields)
+    assert run.aggregates_proposed == 0
+    assert _outcome(run, "tickets", "subject").status == "mapped"  # the batch was written
+    pending = Workflow(registry).pending("acme")
+    assert not [r for r in pending if r["expression"]]
+
+
+def test_autonomos_maps_aggregate_is_the_one_a_pass_would_propose():
+    """No registry: the fields alone say the parent's entity and what its fields feed."""
+    fields = _observed({"tickets": TICKETS, "tickets__assignees": ASSIGNEES,
+                        "tickets__comments": [("_dlt_parent_id", "VARCHAR", ())],
+                        "tickets__comments__tags": TAGS})  # fmt: skip
+    parent = TableEntity("ticket", 0.9, None, 0.0, 5, "id")
+    subject = SourceField(DESK, "tickets", "subject", "VARCHAR")
+    resolutions = dict([
+        ((DESK, "tickets", "subject"), Resolution(subject, [Candidate("ticket.subject", 0.9, 0.9)],
+                                                   "ticket.subject", 0.9, "rag", "auto_approved",
+                                                   table=parent)),
+        _nested("tickets__assignees", "value", "ticket.assignee_id"),
+        _nested("tickets__assignees", "group_id", "ticket.subject"),  # the parent feeds it
+        _nested("tickets__comments__tags", "value", "ticket.tags"),  # a list in a list
+    ])  # fmt: skip
+    (found,) = batch_aggregates(resolutions, fields).values()
+    assert (found.ref.source_field, found.expression) == (
+        "assignees", "to_text(first(assignees.value))",
+    )  # fmt: skip
+
+
+def test_a_flag_that_is_no_boolean_leaves_the_first_item():
+    """A json `primary` cannot say true or false, a `default` date is no flag: first()."""
+    emails = [("_dlt_parent_id", "VARCHAR", ()), ("value", "VARCHAR", ()), ("primary", "JSON", ())]
+    fields = _observed({"people": [("id", "BIGINT", ())], "people__emails": emails})
+    people = TableEntity("contact", 0.9, None, 0.0, 1, "id")
+    key = SourceField(DESK, "people", "id", "BIGINT")
+    resolutions = dict([
+        ((DESK, "people", "id"), Resolution(key, [Candidate("contact.contact_id", 0.84, 0.84)],
+                                            "contact.contact_id", 0.84, "rag", "pending_review",
+                                            table=people)),
+        _nested("people__emails", "value", "contact.email"),
+    ])  # fmt: skip
+    (found,) = batch_aggregates(resolutions, fields).values()
+    assert found.expression == "first(emails.value)"

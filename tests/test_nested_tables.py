@@ -157,3 +157,37 @@ def test_autonomos_map_gives_a_nested_fields_aggregate_on_its_parent():
     assert tags["status"] == "pending_review"  # the list's field itself waits for a person
     assert all("aggregate" not in row for row in out[:3])  # the parent's own fields
     assert "aggregate" not in out[3]  # dlt's column has no candidate
+
+
+def test_a_nested_table_against_a_target_schema_of_the_callers():
+    """`autonomos map --target-schema`: a nested field's note and output name no canonical
+    type (its targets are the caller's); no aggregate is offered."""
+    from autonomos_pipelines.dcl.mapping_batch import map_batch, source_fields
+    from autonomos_pipelines.dcl.matching.targets import targets_from_json
+
+    schema = targets_from_json(
+        {
+            "entities": [
+                {
+                    "name": "issue",
+                    "fields": [
+                        {"name": "issue_id", "type": "string"},
+                        {"name": "title", "type": "string"},
+                        {
+                            "name": "labels",
+                            "type": "string",
+                            "description": "tags labels of the issue",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+    rows = [{"source_system": "desk", "source_entity": t, "field": f, "samples": s}
+            for t, f, s in [("tickets", "id", ["101"]), ("tickets", "subject", ["Broken"]),
+                            ("tickets__tags", "_dlt_parent_id", ["x1"]),
+                            ("tickets__tags", "value", ["billing", "vip"])]]  # fmt: skip
+    out = map_batch(rows, source_fields(rows, "input"), None, None, schema=schema, llm=None)
+    tags = out[-1]
+    assert tags["mapping"] == "issue.labels" and tags["status"] == "pending_review"
+    assert "e.g. first(tags.value)" in tags["reason"] and "aggregate" not in tags

@@ -18,12 +18,12 @@ whose note says what to write. What the parent tables are is in list_parents.py.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import CASTS
-from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
+from autonomos_pipelines.dcl.expressions.lists import SEPARATOR, NestedList
 from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.expressions.types import column_type
 from autonomos_pipelines.dcl.list_parents import Key, Observed, claimed_targets, parent_entities
@@ -31,8 +31,8 @@ from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for, parent_of
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.model.canonical_model import target_type
-from autonomos_pipelines.dcl.registry.expression_checks import check_for_target
+from autonomos_pipelines.dcl.model.canonical_model import is_canonical, target_type
+from autonomos_pipelines.dcl.registry.expression_checks import check_for_target, observed_table_of
 from autonomos_pipelines.dcl.registry.refs import FieldRef
 from autonomos_pipelines.dcl.registry.store import Mapping as Active
 from autonomos_pipelines.dcl.registry.store import ObservedField
@@ -52,6 +52,7 @@ class ListAggregate:
     target: str
     expression: str
     resolution: Resolution  # the list field's, whose candidates are the evidence
+    plain: str | None = None  # the expression without preferring the primary item
 
     @property
     def reason(self) -> str:
@@ -79,33 +80,67 @@ def list_aggregates(  # noqa: PLR0913
     whose tables a list's parent is sought and against which each aggregate is checked."""
     index, pending = registered
     observed = Observed(fields)
-    entities = parent_entities(resolutions, index, pending, observed)
-    claimed = claimed_targets(resolutions, index, pending)
-    best: dict[Key, ListAggregate] = {}
-    declined: set[Key] = set()
-    for key, resolution in resolutions.items():
-        found = _candidate(tenant_id, key, resolution, observed)
-        if found is None:
-            continue
-        parent, target = (found.ref.connector, found.ref.source_table.lower()), found.target
-        named = (*parent, found.ref.source_field)
-        if target in rejected.get(named, set()):
-            declined.add(key)
-            continue
-        if target.partition(".")[0] != entities.get(parent) or (*parent, target) in claimed:
-            continue
-        if named in index or named in pending:
-            continue
-        rival = best.get((*parent, target))
-        if rival is None or rival.resolution.confidence < resolution.confidence:
-            best[(*parent, target)] = found
-    proposed = [valid for each in best.values() if (valid := _validated(each, observed))]
-    _record_types(workflow, tenant_id, proposed, observed)
+    declined = {
+        key for key, found in _candidates(tenant_id, resolutions, observed)
+        if found.target in rejected.get(_named(found), set())
+    }  # fmt: skip
+    chosen = _chosen(tenant_id, resolutions, registered, observed, declined)
+    known = set(index) | set(pending)
+    valid = [each for each in chosen if _named(each) not in known]
+    _record_types(workflow, tenant_id, valid, observed)
+    # what the registry checks before writing: the tables it has recorded, stale ones too
+    proposed = [found for each in valid if (found := _validated(each, _registered(workflow, each)))]
     return proposed, declined | {each.nested for each in proposed}
 
 
+def batch_aggregates(
+    resolutions: Mapping[Key, Resolution], fields: Sequence[SourceField]
+) -> dict[Key, ListAggregate]:
+    """What a mapping pass would propose for these fields alone, by list field (`autonomos
+    map`: no registry, so nothing is known fed or rejected but what the fields say)."""
+    observed = Observed(fields)
+    return {each.nested: each for each in _chosen(None, resolutions, ({}, {}), observed, set())}
+
+
+def _chosen(
+    tenant_id: TenantId | None,
+    resolutions: Mapping[Key, Resolution],
+    registered: tuple[Mapping[Key, Active], Mapping[Key, dict]],
+    observed: Observed,
+    declined: set[Key],
+) -> list[ListAggregate]:
+    """Per parent and target, the most confident list field's aggregate that is valid over
+    the tables as this pass observed them, on a parent taken for the target's entity whose
+    own fields do not feed the target."""
+    index, pending = registered
+    entities = parent_entities(resolutions, index, pending, observed)
+    claimed = claimed_targets(resolutions, index, pending)
+    best: dict[Key, ListAggregate] = {}
+    for key, found in _candidates(tenant_id, resolutions, observed):
+        parent, target = (found.ref.connector, found.ref.source_table.lower()), found.target
+        if key in declined or target.partition(".")[0] != entities.get(parent):
+            continue
+        if (*parent, target) in claimed:
+            continue
+        rival = best.get((*parent, target))
+        if rival is None or rival.resolution.confidence < found.resolution.confidence:
+            best[(*parent, target)] = found
+    return [valid for each in best.values() if (valid := _validated(each, _seen(each, observed)))]
+
+
+def _named(found: ListAggregate) -> Key:
+    return (found.ref.connector, found.ref.source_table.lower(), found.ref.source_field)
+
+
+def _candidates(
+    tenant_id: TenantId | None, resolutions: Mapping[Key, Resolution], observed: Observed
+) -> list[tuple[Key, ListAggregate]]:
+    found = ((key, _candidate(tenant_id, key, r, observed)) for key, r in resolutions.items())
+    return [(key, each) for key, each in found if each is not None]
+
+
 def _candidate(
-    tenant_id: TenantId, key: Key, resolution: Resolution, observed: Observed
+    tenant_id: TenantId | None, key: Key, resolution: Resolution, observed: Observed
 ) -> ListAggregate | None:
     """The aggregate a nested list's field would be on its parent table, if it may be one:
     a list's field, not left unmapped, directly nested in a table that is not itself a list,
@@ -119,14 +154,16 @@ def _candidate(
         return None
     if len(source.source_entity) <= len(parent) + len(SEPARATOR):
         return None  # `<parent>__` names no list
-    name, expression = aggregate_for(source.source_entity, parent, source.field, target)
+    if not is_canonical(target):  # a target schema of the caller's (`autonomos map`)
+        return None
+    name, plain = aggregate_for(source.source_entity, parent, source.field, target)
     if name in observed.columns(connector, parent):
         return None
     path = source.source_entity[len(parent) + len(SEPARATOR) :]
     items = observed.columns(connector, source.source_entity)
-    expression = _preferring_primary(expression, path, source.field, items)
+    expression = _preferring_primary(plain, path, source.field, items)
     ref = FieldRef(tenant_id, connector, parent, name)
-    return ListAggregate(key, ref, target, expression, resolution)
+    return ListAggregate(key, ref, target, expression, resolution, plain)
 
 
 def _preferring_primary(expression: str, path: str, column: str, items: dict[str, str]) -> str:
@@ -135,24 +172,40 @@ def _preferring_primary(expression: str, path: str, column: str, items: dict[str
     flag = next((c for c in items if tuple(split_words(c)) in PRIMARY_FLAGS), None)
     if flag is None or flag == column or not expression.startswith("first("):
         return expression
+    kind = column_type(items[flag])
+    if kind not in ("boolean", "string", "integer"):  # a default date is no flag
+        return expression
     condition = f"{spelled(path)}.{spelled(flag)}"
-    if column_type(items[flag]) != "boolean":
+    if kind != "boolean":
         condition = f"to_boolean({condition})"
     return f"coalesce(first({expression[len('first(') : -1]}, {condition}), {expression})"
 
 
-def _validated(found: ListAggregate, observed: Observed) -> ListAggregate | None:
-    """``found`` if its expression is valid over the parent as this pass observed it, or once
-    cast to the target's type; None when neither is."""
-    connector, parent = found.ref.connector, found.ref.source_table
-    columns, lists = observed.columns(connector, parent), observed.lists(connector, parent)
-    for expression in _spellings(found.expression, target_type(found.target)):
-        try:
-            check_for_target(expression, found.target, columns or None, lists=lists)
-        except ExpressionError:
-            continue
-        return ListAggregate(found.nested, found.ref, found.target, expression, found.resolution)
+View = tuple[dict[str, str] | None, dict[str, NestedList] | None]  # columns, lists
+
+
+def _validated(found: ListAggregate, view: View) -> ListAggregate | None:
+    """``found`` if its expression is valid over the parent's columns and lists in ``view``,
+    or once cast to the target's type, else without preferring the primary item; None when
+    none of these is."""
+    columns, lists = view
+    for base in dict.fromkeys((found.expression, found.plain or found.expression)):
+        for expression in _spellings(base, target_type(found.target)):
+            try:
+                check_for_target(expression, found.target, columns, lists=lists)
+            except ExpressionError:
+                continue
+            return replace(found, expression=expression)
     return None
+
+
+def _seen(found: ListAggregate, observed: Observed) -> View:
+    connector, parent = found.ref.connector, found.ref.source_table
+    return observed.columns(connector, parent) or None, observed.lists(connector, parent)
+
+
+def _registered(workflow: Workflow, found: ListAggregate) -> View:
+    return observed_table_of(workflow, found.ref)
 
 
 def _record_types(

@@ -28,9 +28,11 @@ def source_fields(rows: list[Any], where: str) -> list[SourceField]:
     return [SourceField.from_json(row, f"{where}[{i}]") for i, row in enumerate(rows)]
 
 
-def output_row(row: dict, resolution: Any, top_k: int) -> dict:
-    """One output line: the input row and the decision. A score that is not a finite number
-    is written as null, with a note saying so (JSON has no NaN or Infinity)."""
+def output_row(row: dict, resolution: Any, top_k: int, aggregate: Any = None) -> dict:
+    """One output line: the input row and the decision, and for a nested list's field the
+    aggregate a mapping pass would propose on its parent (list_aggregates.batch_aggregates).
+    A score that is not a finite number is written as null, with a note saying so (JSON has
+    no NaN or Infinity)."""
     confidence = finite_or_none(resolution.confidence)
     out = {
         **row,
@@ -46,27 +48,14 @@ def output_row(row: dict, resolution: Any, top_k: int) -> dict:
     }
     if resolution.table is not None:
         out["table"] = {"entity": resolution.table.entity, "why": resolution.table.why}
-    aggregate = _aggregate(resolution)
     if aggregate is not None:
-        out["aggregate"] = aggregate
+        out["aggregate"] = {
+            "table": aggregate.ref.source_table, "field": aggregate.ref.source_field,
+            "target": aggregate.target, "expression": aggregate.expression,
+        }  # fmt: skip
     if confidence is None or any(c["score"] is None for c in out["candidates"]):
         out["note"] = "null confidence or score: the matcher produced no finite number"
     return out
-
-
-def _aggregate(resolution: Any) -> dict | None:
-    """For a nested list's field ranked with its parent table and not left unmapped: the
-    computed mapping on the parent that would put its target on the parent's records
-    (dcl/list_aggregates.py proposes it so in a mapping pass, where the registry says
-    whether the parent feeds it)."""
-    table, target = resolution.table, resolution.mapping
-    if table is None or table.parent is None or target is None or resolution.status == "unmapped":
-        return None
-    from autonomos_pipelines.dcl.matching.nested_tables import aggregate_for
-
-    source = resolution.field
-    name, expression = aggregate_for(source.source_entity, table.parent, source.field, target)
-    return {"table": table.parent, "field": name, "target": target, "expression": expression}
 
 
 @traced(
@@ -92,10 +81,24 @@ def map_batch(
         refuse("top_k", f"must be 1 to {MAX_TOP_K}, got {top_k}")
     resolver = build_resolver(registry if schema is None else None, tenant_id, schema, llm=llm)
     resolutions = resolver.resolve(fields, top_k, tenant_id, progress=progress)
+    aggregates = _aggregates(resolutions, fields)
     return [
-        output_row(row, resolution, top_k)
+        output_row(row, resolution, top_k, aggregates.get(_key(resolution.field)))
         for row, resolution in zip(rows, resolutions, strict=True)
     ]
+
+
+def _key(source: SourceField) -> tuple[str, str, str]:
+    return (source.source_system, source.source_entity.lower(), source.field)
+
+
+def _aggregates(resolutions: list, fields: list[SourceField]) -> dict:
+    """Per nested list field, what a mapping pass would propose on its parent table."""
+    from autonomos_pipelines.dcl.list_aggregates import batch_aggregates
+
+    if not any(r.table is not None and r.table.nested for r in resolutions):
+        return {}
+    return batch_aggregates({_key(r.field): r for r in resolutions}, fields)
 
 
 def status_counts(out_rows: list[dict]) -> dict[str, int]:

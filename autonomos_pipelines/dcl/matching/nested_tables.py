@@ -20,7 +20,7 @@ from autonomos_pipelines.dcl.expressions.lists import PARENT_KEY, SCALAR_COLUMN,
 from autonomos_pipelines.dcl.expressions.tokens import spelled
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.model.canonical_model import target_type
+from autonomos_pipelines.dcl.model.canonical_model import is_canonical, target_type
 
 DLT_PREFIX = "_dlt_"
 
@@ -84,7 +84,7 @@ def aggregate_for(table: str, parent: str, column: str, target: str) -> tuple[st
     the column unless it is dlt's `value` of a list of scalars) and the expression (`list()`
     for a json field, else the first item's)."""
     path = table[len(parent) + len(SEPARATOR) :]
-    aggregate = "list" if target_type(target) == "json" else "first"
+    aggregate = "list" if is_canonical(target) and target_type(target) == "json" else "first"
     name = path if column == SCALAR_COLUMN else f"{path}{SEPARATOR}{column}"
     return name, f"{aggregate}({spelled(path)}.{spelled(column)})"
 

@@ -59,6 +59,12 @@ def has_field(entity: str, field: str) -> bool:
     return entity in model and any(f.name == field for f in model[entity].fields)
 
 
+def is_canonical(target: str) -> bool:
+    """Whether ``target`` ("entity.field") is a field of the canonical model."""
+    entity, _, name = target.partition(".")
+    return has_field(entity, name)
+
+
 def target_type(target: str) -> str:
     """The type of ``target`` ("entity.field", a field of the model)."""
     entity, _, name = target.partition(".")
