@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.list_aggregates import ListAggregate, list_aggregates
+from autonomos_pipelines.dcl.list_aggregates import list_aggregates
+from autonomos_pipelines.dcl.list_candidates import ListAggregate
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
