@@ -216,6 +216,15 @@ def _active(entity, field, table="tickets"):
                    "active", 1)  # fmt: skip
 
 
+def _root(table, field, target):
+    """A field of a table that is no list, decided to be the target's entity."""
+    entity = TableEntity(target.partition(".")[0], 0.9, None, 0.0, 5, None)
+    source = SourceField(DESK, table, field, "VARCHAR")
+    return (DESK, table, field), Resolution(
+        source, [Candidate(target, 0.9, 0.9)], target, 0.9, "rag", "auto_approved", table=entity
+    )
+
+
 def _nested(table, field, target, confidence=0.8):
     entity = TableEntity(target.partition(".")[0], 0.7, None, 0.0, 2, None, nested=True)
     source = SourceField(DESK, table, field, "BIGINT")
@@ -302,12 +311,8 @@ def test_autonomos_maps_aggregate_is_the_one_a_pass_would_propose():
     fields = _observed({"tickets": TICKETS, "tickets__assignees": ASSIGNEES,
                         "tickets__comments": [("_dlt_parent_id", "VARCHAR", ())],
                         "tickets__comments__tags": TAGS})  # fmt: skip
-    parent = TableEntity("ticket", 0.9, None, 0.0, 5, "id")
-    subject = SourceField(DESK, "tickets", "subject", "VARCHAR")
     resolutions = dict([
-        ((DESK, "tickets", "subject"), Resolution(subject, [Candidate("ticket.subject", 0.9, 0.9)],
-                                                   "ticket.subject", 0.9, "rag", "auto_approved",
-                                                   table=parent)),
+        _root("tickets", "subject", "ticket.subject"),
         _nested("tickets__assignees", "value", "ticket.assignee_id"),
         _nested("tickets__assignees", "group_id", "ticket.subject"),  # the parent feeds it
         _nested("tickets__comments__tags", "value", "ticket.tags"),  # a list in a list
@@ -319,15 +324,11 @@ def test_autonomos_maps_aggregate_is_the_one_a_pass_would_propose():
 
 
 def test_a_flag_that_is_no_boolean_leaves_the_first_item():
-    """A json `primary` cannot say true or false, a `default` date is no flag: first()."""
+    """A json `primary` cannot say true or false: the first item's."""
     emails = [("_dlt_parent_id", "VARCHAR", ()), ("value", "VARCHAR", ()), ("primary", "JSON", ())]
     fields = _observed({"people": [("id", "BIGINT", ())], "people__emails": emails})
-    people = TableEntity("contact", 0.9, None, 0.0, 1, "id")
-    key = SourceField(DESK, "people", "id", "BIGINT")
     resolutions = dict([
-        ((DESK, "people", "id"), Resolution(key, [Candidate("contact.contact_id", 0.84, 0.84)],
-                                            "contact.contact_id", 0.84, "rag", "pending_review",
-                                            table=people)),
+        _root("people", "id", "contact.contact_id"),
         _nested("people__emails", "value", "contact.email"),
     ])  # fmt: skip
     (found,) = batch_aggregates(resolutions, fields).values()
