@@ -51,21 +51,23 @@ def list_aggregates(  # noqa: PLR0913
     rejected (mapped as they are, they would be wronger still); ``registered``: the tenant's
     mapping index and pending proposals; ``fields``: every field the pass observed, among
     whose tables a list's parent is sought and against which each aggregate is checked."""
+    if not _has_lists(resolutions):
+        return [], set()
     index, pending = registered
     observed = Observed(fields)
+    found = candidates(tenant_id, resolutions, observed)
     declined = {
-        key for key, found in candidates(tenant_id, resolutions, observed)
-        if found.target in rejected.get(_named(found), set())
+        key for key, each in found if each.target in rejected.get(_named(each), set())
     }  # fmt: skip
-    chosen = _chosen(tenant_id, resolutions, registered, observed, declined)
+    chosen = _chosen(found, resolutions, registered, observed, declined)
     known = set(index) | set(pending)
     valid = [each for each in chosen if _named(each) not in known]
     _record_types(workflow, tenant_id, valid, observed)
     # what the registry checks before writing: the tables it has recorded, stale ones too
     views: dict[tuple[str, str], View] = {}  # one read per parent table
     proposed = [
-        found for each in valid
-        if (found := _validated(each, _registered(workflow, each, views))) is not None
+        checked for each in valid
+        if (checked := _validated(each, _registered(workflow, each, views))) is not None
     ]  # fmt: skip
     return proposed, declined | {each.nested for each in proposed}
 
@@ -75,33 +77,41 @@ def batch_aggregates(
 ) -> dict[Key, ListAggregate]:
     """What a mapping pass would propose for these fields alone, by list field (`autonomos
     map`: no registry, so nothing is known fed or rejected but what the fields say)."""
+    if not _has_lists(resolutions):
+        return {}
     observed = Observed(fields)
-    return {each.nested: each for each in _chosen(None, resolutions, ({}, {}), observed, set())}
+    found = candidates(None, resolutions, observed)
+    return {each.nested: each for each in _chosen(found, resolutions, ({}, {}), observed, set())}
+
+
+def _has_lists(resolutions: Mapping[Key, Resolution]) -> bool:
+    """Whether a nested list's field is among those ranked (most passes: none)."""
+    return any(r.table is not None and r.table.nested for r in resolutions.values())
 
 
 def _chosen(
-    tenant_id: TenantId | None,
+    found: list[tuple[Key, ListAggregate]],
     resolutions: Mapping[Key, Resolution],
     registered: tuple[Mapping[Key, Active], Mapping[Key, dict]],
     observed: Observed,
     declined: set[Key],
 ) -> list[ListAggregate]:
-    """Per parent and target, the most confident list field's aggregate that is valid over
-    the tables as this pass observed them, on a parent taken for the target's entity whose
-    own fields do not feed the target."""
+    """Of the candidates ``found``, per parent and target, the most confident list field's
+    aggregate that is valid over the tables as this pass observed them, on a parent taken for
+    the target's entity whose own fields do not feed the target."""
     index, pending = registered
     entities = parent_entities(resolutions, index, pending, observed)
     claimed = claimed_targets(resolutions, index, pending)
     best: dict[Key, ListAggregate] = {}
-    for key, found in candidates(tenant_id, resolutions, observed):
-        parent, target = (found.ref.connector, found.ref.source_table.lower()), found.target
+    for key, each in found:
+        parent, target = (each.ref.connector, each.ref.source_table.lower()), each.target
         if key in declined or target.partition(".")[0] != entities.get(parent):
             continue
         if (*parent, target) in claimed:
             continue
         rival = best.get((*parent, target))
-        if rival is None or rival.resolution.confidence < found.resolution.confidence:
-            best[(*parent, target)] = found
+        if rival is None or rival.resolution.confidence < each.resolution.confidence:
+            best[(*parent, target)] = each
     return [valid for each in best.values() if (valid := _validated(each, _seen(each, observed)))]
 
 

@@ -96,8 +96,6 @@ def _aggregates(resolutions: list, fields: list[SourceField]) -> dict:
     """Per nested list field, what a mapping pass would propose on its parent table."""
     from autonomos_pipelines.dcl.list_aggregates import batch_aggregates
 
-    if not any(r.table is not None and r.table.nested for r in resolutions):
-        return {}
     return batch_aggregates({_key(r.field): r for r in resolutions}, fields)
 
 

@@ -16,7 +16,7 @@ from autonomos_pipelines.dcl.list_candidates import ListAggregate
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.model.canonical_model import canonical_model, target_type
+from autonomos_pipelines.dcl.model.canonical_model import is_identity, target_type
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
@@ -65,11 +65,10 @@ def write_decisions(  # noqa: PLR0913
         for m in index.values()
         if m.canonical_field
     }
-    model = canonical_model()
     feeds = {
         (m.connector, m.source_table.lower()): m.canonical_entity
         for m in index.values()
-        if m.canonical_entity and m.canonical_field == model[m.canonical_entity].identity_field
+        if m.canonical_entity and is_identity(f"{m.canonical_entity}.{m.canonical_field}")
     }
     aggregates, replaced = list_aggregates(
         workflow, tenant_id, resolutions, (index, pending), rejected, observed
@@ -154,10 +153,10 @@ def _said(features: Mapping[str, float]) -> dict[str, float]:
 
 def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:
     """Structural decisions are never automatic, however confident the match."""
-    entity, _, field = target.partition(".")
+    entity = target.partition(".")[0]
     if (connector, table, target) in claimed:
         return f"{target} is already fed by another field of this table"
-    if field == canonical_model()[entity].identity_field:
+    if is_identity(target):
         return f"mapping {target} would make this table feed canonical {entity}"
     fed = feeds.get((connector, table))
     if fed is not None and fed != entity:
