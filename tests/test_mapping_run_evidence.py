@@ -74,3 +74,21 @@ def test_a_later_pass_seeks_the_tables_key_among_fields_waiting_for_a_person(env
     later = map_tenant_fields(registry, "acme", [*first, contact("uuid", "9f1c0a", "77e2b4")])
     (uuid,) = [o for o in later.outcomes if o.source.field == "uuid"]
     assert uuid.target != "contact.contact_id", uuid
+
+
+def test_an_identity_its_table_and_key_agree_on_is_approved_with_the_reason(env):
+    """`invoice_id` of an invoices table is its key by name and reads as an invoice's id,
+    and the table's fields say invoice: the pass approves it, so the table feeds canonical
+    invoice with no one asked, and the registry says why."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    fields = [
+        SourceField("zorg", "invoices", "invoice_id", "text", samples=("in_1001", "in_1002")),
+        SourceField("zorg", "invoices", "amount_due", "numeric", samples=("120.50", "99")),
+        SourceField("zorg", "invoices", "status", "text", samples=("paid", "open")),
+    ]
+    run = map_tenant_fields(registry, "acme", fields)
+    (key,) = [o for o in run.outcomes if o.source.field == "invoice_id"]
+    assert (key.status, key.target) == ("mapped", "invoice.invoice_id")
+    (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "invoices", "invoice_id"))
+    assert row["status"] == "active" and "own key" in row["reason"]

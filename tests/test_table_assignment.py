@@ -147,11 +147,24 @@ def test_a_tables_own_id_is_its_identity_and_goes_to_a_person(matcher):
     assert ranked[1][0].target == "contact.account_id" and not ranked[1][0].note
 
 
-def test_an_identity_field_never_auto_approves_however_sure_the_match(matcher):
-    """`invoice_id` of an invoices table is surely invoice.invoice_id, but mapping it makes
-    the table feed canonical invoice: a person confirms that (what the mapping pass holds)."""
+def test_an_identity_its_table_and_key_agree_on_auto_approves_and_says_why(matcher):
+    """`invoice_id` is the invoices' key by its name, reads as an invoice's id, and the
+    table's fields say invoice: two signals agree on what the table feeds."""
     fields = _table("invoices", ["invoice_id", "amount_due", "status"])
     key, amount, _ = Resolver(matcher).resolve(fields)
+    assert (key.mapping, key.status) == ("invoice.invoice_id", "auto_approved")
+    assert key.table is not None and key.table.key == "invoice_id"
+    assert "own key" in key.reason and "say invoice" in key.reason
+    assert amount.mapping == "invoice.amount_due" and amount.status == "auto_approved"
+
+
+def test_an_identity_that_is_not_the_tables_key_never_auto_approves(matcher):
+    """The same `invoice_id` in a table whose name does not make it the key: mapping it would
+    make the table feed canonical invoice on the field's evidence alone, so a person
+    confirms it however sure the match."""
+    fields = _table("billing_docs", ["invoice_id", "amount_due", "status", "customer_id"])
+    key, amount, *_ = Resolver(matcher).resolve(fields)
+    assert key.table is not None and key.table.key is None
     assert key.mapping == "invoice.invoice_id" and key.status == "pending_review"
     assert "feed canonical invoice" in key.reason
     assert amount.mapping == "invoice.amount_due" and amount.status == "auto_approved"

@@ -1,7 +1,7 @@
 """What a mapping pass writes for the fields it resolved: one batch of proposals, each with
 its evidence, and the structural decisions kept from automatic approval whatever the
-confidence (a second claim on a canonical field within a table, an identity field, another
-entity than the table feeds)."""
+confidence (a second claim on a canonical field within a table, another entity than the
+table feeds, an identity field its table and key do not agree on)."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def write_decisions(  # noqa: PLR0913
             continue
         activate = resolution.status == "auto_approved"
         reason = resolution.reason
-        held = _needs_a_person(connector, table, target, claimed, feeds) if activate else None
+        held = _needs_a_person(key, resolution, claimed, feeds) if activate else None
         if held:
             activate, reason, resolution.status = False, held, "pending_review"
         ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
@@ -151,14 +151,18 @@ def _said(features: Mapping[str, float]) -> dict[str, float]:
     return {name: value for name, value in features.items() if value}
 
 
-def _needs_a_person(connector, table, target, claimed, feeds) -> str | None:
-    """Structural decisions are never automatic, however confident the match."""
+def _needs_a_person(key, resolution: Resolution, claimed, feeds) -> str | None:
+    """Structural decisions are never automatic, however confident the match; an identity
+    is, where the table and its key agree on it (TableEntity.agrees_on_key)."""
+    connector, table, field = key
+    target = resolution.mapping
     entity = target.partition(".")[0]
     if (connector, table, target) in claimed:
         return f"{target} is already fed by another field of this table"
-    if is_identity(target):
-        return f"mapping {target} would make this table feed canonical {entity}"
     fed = feeds.get((connector, table))
     if fed is not None and fed != entity:
         return f"this table feeds canonical {fed}, not {entity}"
+    decided = resolution.table
+    if is_identity(target) and not (decided and decided.agrees_on_key(field, target)):
+        return f"mapping {target} would make this table feed canonical {entity}"
     return None

@@ -173,7 +173,7 @@ class Resolver:
                 confidence,
                 "rag",
                 "auto_approved",
-                "retrieval evidence above the threshold",
+                best.note or "retrieval evidence above the threshold",
             )
         if self.llm is not None and asks_llm(candidates):
             answer = self.llm.choose(source, candidates, tenant_id)

@@ -6,7 +6,8 @@ as, what the source's other tables call it, its anchor), as the matcher computed
 table fit. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
-field whose target is an entity's identity field: that decides what the table feeds.
+field whose target is an entity's identity field, which decides what the table feeds, but
+the key's own identity where the key reads as the entity the table was decided to be.
 Last, each field's first candidates but the key's are put in order of confidence, the key's
 identity and the table's approved mappings last.
 """
@@ -94,8 +95,13 @@ class TableDecider:
             chance = sure.get(id(contest), 0.0)
             ranked[contest.row] = self._contested(contest, ranked[contest.row], fields, chance)
         entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
+        agreed = {
+            key_row: self.keys[identity]
+            for table, (key_row, identity) in keys.items()
+            if decided[table].agrees_on_key(fields[key_row].field, self.keys[identity])
+        }
         capped = [
-            self._off_entity(self._structural(candidates), entity_of_row[row])
+            self._off_entity(self._structural(candidates, agreed.get(row)), entity_of_row[row])
             for row, candidates in enumerate(ranked)
         ]
         why = {c.row: self._why(c, fields) for c in found}
@@ -144,18 +150,23 @@ class TableDecider:
             choices[row] = targets[:1] + viable
         return choices
 
-    def _structural(self, candidates: list[Candidate]) -> list[Candidate]:
+    def _structural(self, candidates: list[Candidate], agreed: str | None) -> list[Candidate]:
         """An entity's identity field decides which canonical table a source table feeds:
-        never automatic, however sure the match."""
-        identities = self._identities
+        never automatic, however sure the match, but for the identity its table and its key
+        agree on (``agreed``: TableEntity.agrees_on_key)."""
+        identities = self._identities - {agreed}
         capped = [
             held(c) if c.target in identities else c
             for c in candidates
         ]  # fmt: skip
-        if capped and capped[0].target in identities and not capped[0].note:
-            target = capped[0].target
-            note = f"mapping {target} would make this table feed canonical {target.split('.')[0]}"
-            capped[0] = replace(capped[0], note=note)
+        first = capped[0] if capped else None
+        if first is None or first.note or first.target not in self._identities:
+            return capped
+        entity = first.target.split(".")[0]
+        note = f"mapping {first.target} would make this table feed canonical {entity}"
+        if first.target == agreed:
+            note = f"the table's own key, reading as the {entity}'s id; its fields say {entity} too"
+        capped[0] = replace(first, note=note)
         return capped
 
     @staticmethod

@@ -32,6 +32,14 @@ class TableEntity:
     nested: bool = False  # a list inside another table's records (nested_tables)
     parent: str | None = None  # ... whose table, when it was among the tables ranked
 
+    def agrees_on_key(self, field: str, identity: str) -> bool:
+        """Whether ``identity``, an entity's identity field, is ``field``'s by two signals
+        that agree: all the table's fields together say it is that entity, and its key
+        ``field`` reads most as that entity's id. Only then may the identity, which decides
+        what canonical table the source table feeds, be approved without a person."""
+        entity = identity.partition(".")[0]
+        return not self.nested and self.key == field and self.entity == entity == self.key_reads
+
     @property
     def why(self) -> str:
         text = self._fit
