@@ -16,6 +16,7 @@ from autonomos_pipelines.dcl.list_candidates import ListAggregate
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.model.canonical_model import is_identity, target_type
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
@@ -90,7 +91,7 @@ def write_decisions(  # noqa: PLR0913
             continue
         activate = resolution.status == "auto_approved"
         reason = resolution.reason
-        held = _needs_a_person(key, resolution, claimed, feeds) if activate else None
+        held = _needs_a_person(key, target, resolution.table, claimed, feeds) if activate else None
         if held:
             activate, reason, resolution.status = False, held, "pending_review"
         ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
@@ -151,18 +152,16 @@ def _said(features: Mapping[str, float]) -> dict[str, float]:
     return {name: value for name, value in features.items() if value}
 
 
-def _needs_a_person(key, resolution: Resolution, claimed, feeds) -> str | None:
+def _needs_a_person(key, target: str, decided: TableEntity | None, claimed, feeds) -> str | None:
     """Structural decisions are never automatic, however confident the match; an identity
-    is, where the table and its key agree on it (TableEntity.agrees_on_key)."""
+    is, where the table and its key agree on it (``decided``: TableEntity.agrees_on_key)."""
     connector, table, field = key
-    target = resolution.mapping
     entity = target.partition(".")[0]
     if (connector, table, target) in claimed:
         return f"{target} is already fed by another field of this table"
     fed = feeds.get((connector, table))
     if fed is not None and fed != entity:
         return f"this table feeds canonical {fed}, not {entity}"
-    decided = resolution.table
     if is_identity(target) and not (decided and decided.agrees_on_key(field, target)):
         return f"mapping {target} would make this table feed canonical {entity}"
     return None
