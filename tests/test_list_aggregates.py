@@ -5,6 +5,7 @@ columns then count as mapped, or in review, through it; a person's rejection is 
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from autonomos_pipelines.cli.common import os_account
 from autonomos_pipelines.dcl.list_aggregates import batch_aggregates, list_aggregates
@@ -333,3 +334,37 @@ def test_a_flag_that_is_no_boolean_leaves_the_first_item():
     ])  # fmt: skip
     (found,) = batch_aggregates(resolutions, fields).values()
     assert found.expression == "first(emails.value)"
+
+
+@pytest.mark.parametrize("decided", ["approved", "set by a person"])
+def test_a_list_columns_own_proposal_is_superseded_by_an_aggregate_that_reads_it(env, decided):
+    """The list's table came first, alone: its column waits for a person as it is. Once an
+    aggregate on the parent that reads it is in effect, approved or set by hand, the column's
+    proposal leaves the queue (which it held shut), deprecated, saying what replaced it."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    workflow = Workflow(registry)
+    workflow.set_role(os_account(), "admin", os_account())
+    _pass(registry, _observed({"tickets__tags": TAGS}))
+    (own,) = [r for r in workflow.pending("acme") if r["source_table"] == "tickets__tags"]
+    _pass(registry, _observed({"tickets": TICKETS, "tickets__tags": TAGS}))
+    ref = FieldRef("acme", DESK, "tickets", "tags")
+    if decided == "approved":
+        proposed = workflow.propose(ref, "ticket.tags", 0.8, "rag", "system:dcl",
+                                    expression="list(tags.value)")  # fmt: skip
+        assert own["id"] in [r["id"] for r in workflow.pending("acme")]  # both wait
+        workflow.approve(proposed, os_account())
+    else:
+        workflow.edit(ref, "ticket.tags", "none", os_account(), expression="list(tags.value)")
+    assert own["id"] not in [r["id"] for r in workflow.pending("acme")]
+    withdrawn = workflow.get(own["id"], "acme")
+    assert (withdrawn["status"], withdrawn["is_active"]) == ("deprecated", False)
+    assert withdrawn["reason"] == "superseded by zorgdesk.tickets.tags = list(tags.value)"
+    history = cli("mappings", "history", "zorgdesk.tickets__tags.value", "--tenant", "acme")
+    assert "[deprecated" in history and "superseded by zorgdesk.tickets.tags" in history
+    with registry.engine.connect() as connection:
+        actions = connection.execute(
+            sa.text("SELECT action FROM audit_log WHERE object_key = :k ORDER BY id"),
+            {"k": "zorgdesk.tickets__tags.value@1"},
+        ).scalars()
+        assert list(actions)[-1] == "mapping.supersede"

@@ -41,9 +41,12 @@ def history(
     field: str = typer.Argument(..., help="CONNECTOR.TABLE.FIELD"),
     tenant: str = typer.Option(None, help="Tenant (its versions and the global baseline's)"),
 ) -> None:
-    """Every version of a field's mapping, oldest first."""
+    """Every version of a field's mapping, oldest first, each with why it was made (or, for
+    a proposal withdrawn, what superseded it)."""
     for row in workflow().history(field_ref(tenant, field)):
         typer.echo(f"v{row['version']}  " + describe(row) + f"  by {row['created_by']}")
+        if row["reason"]:
+            typer.echo(f"      {row['reason']}")
 
 
 @app.command("rollback")

@@ -20,6 +20,7 @@ from autonomos_pipelines.dcl.model.canonical_model import has_field
 from autonomos_pipelines.dcl.model.transforms import TRANSFORMS
 from autonomos_pipelines.dcl.registry.expression_checks import validate_proposals
 from autonomos_pipelines.dcl.registry.refs import ROW_FIELDS, FieldRef, WorkflowError, row_value
+from autonomos_pipelines.dcl.registry.superseded import supersede_read_columns
 
 BATCH = 5_000
 
@@ -80,6 +81,9 @@ def write_proposals(
         old = {_row_ident(row): row_value(row) for row in replaced}
         ids += _insert(connection, batch, versions, actor)
         _audit(connection, batch, versions, actor, [old.get(_ident(p.ref)) for p in batch])
+        for proposal in batch:  # a computed mapping in effect: the lists' columns it reads
+            if proposal.activate and proposal.expression:
+                supersede_read_columns(connection, proposal.ref, proposal.expression, actor)
     return ids
 
 

@@ -32,6 +32,7 @@ from autonomos_pipelines.dcl.registry.refs import (
     row_value,
 )
 from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.superseded import supersede_read_columns
 
 DECIDERS = ("reviewer", "admin")
 PENDING = ("proposed", "needs_review")
@@ -289,6 +290,7 @@ class Workflow:
                     row_value(row),
                     {**row_value(row), "status": status},
                 )
+            supersede_read_columns(connection, ref, row["expression"], actor)
             if on_decided is not None:
                 on_decided(connection, row)
         self.registry.invalidate(row["tenant_id"])
