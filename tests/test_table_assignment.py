@@ -9,7 +9,7 @@ import pytest
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
-from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver
+from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver, asks_llm
 from autonomos_pipelines.dcl.matching.scoring import default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import (
@@ -156,6 +156,20 @@ def test_an_identity_its_table_and_key_agree_on_auto_approves_and_says_why(match
     assert key.table is not None and key.table.key == "invoice_id"
     assert "own key" in key.reason and "say invoice" in key.reason
     assert amount.mapping == "invoice.amount_due" and amount.status == "auto_approved"
+
+
+def test_an_agreed_key_below_the_threshold_is_held_and_the_llm_not_asked(matcher):
+    """`deal_id` is the deals' key and reads as an opportunity's id, but not surely enough
+    to approve: the reviewer is told what approving it does, and the LLM, which sees the
+    field without its table, is not asked about a table's key."""
+    fields = _table("deals", ["deal_id", "title", "value", "stage", "close_date"])
+    (key, *_) = Resolver(matcher).resolve(fields)
+    assert key.table is not None and key.table.agrees_on_key("deal_id", key.mapping or "")
+    assert (key.mapping, key.status) == ("opportunity.opportunity_id", "pending_review")
+    assert key.reason == (
+        "mapping opportunity.opportunity_id would make this table feed canonical opportunity"
+    )
+    assert key.candidates[0].held and not asks_llm(key.candidates)
 
 
 def test_an_identity_that_is_not_the_tables_key_never_auto_approves(matcher):

@@ -31,7 +31,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     tables_of,
 )
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
-from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING, REVIEW
 
 
 class TableDecider:
@@ -153,7 +153,12 @@ class TableDecider:
     def _structural(self, candidates: list[Candidate], agreed: str | None) -> list[Candidate]:
         """An entity's identity field decides which canonical table a source table feeds:
         never automatic, however sure the match, but for the identity its table and its key
-        agree on (``agreed``: TableEntity.agrees_on_key)."""
+        agree on (``agreed``: TableEntity.agrees_on_key) when sure enough to be approved:
+        below, it is held like any, its note saying what approving it does, and the LLM,
+        which sees one field and not its table, is not asked."""
+        sure = bool(candidates) and candidates[0].confidence >= AUTO_APPROVE
+        if not (sure and candidates[0].target == agreed):
+            agreed = None
         identities = self._identities - {agreed}
         capped = [
             held(c) if c.target in identities else c
