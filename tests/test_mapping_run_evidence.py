@@ -92,3 +92,6 @@ def test_an_identity_its_table_and_key_agree_on_is_approved_with_the_reason(env)
     assert (key.status, key.target) == ("mapped", "invoice.invoice_id")
     (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "invoices", "invoice_id"))
     assert row["status"] == "active" and "own key" in row["reason"]
+    assert run.tables_now_feeding == {"zorg.invoices": "invoice"}  # shown in the Dagster UI
+    again = map_tenant_fields(registry, "acme", fields)
+    assert again.tables_now_feeding == {}  # it fed canonical invoice already

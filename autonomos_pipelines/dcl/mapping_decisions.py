@@ -110,6 +110,8 @@ def write_decisions(  # noqa: PLR0913
         if activate:
             claimed.add((connector, table, target))
             run.auto_approved += 1
+            if is_identity(target):
+                run.tables_now_feeding[f"{connector}.{source.source_entity}"] = target.split(".")[0]
         else:
             run.proposed += 1
     workflow.propose_many(proposals, ACTOR)

@@ -26,6 +26,9 @@ class MappingRun:
     auto_approved: int = 0
     proposed: int = 0
     aggregates_proposed: int = 0  # of proposed: nested lists' fields, on their parent tables
+    # "connector.table" -> the canonical entity it feeds from this pass on: its identity field
+    # was auto-approved (TableEntity.agrees_on_key)
+    tables_now_feeding: dict[str, str] = field(default_factory=dict)
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dagster import MetadataValue
 
+from autonomos_pipelines.core.markdown import cell
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import METRICS, UsageMeter
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
@@ -33,6 +34,9 @@ def mapping_metadata(run: MappingRun) -> dict:
         # a nested list's field proposed as an aggregate on its parent (dcl/list_aggregates.py)
         "list_aggregates_proposed_this_run": run.aggregates_proposed,
         "resolved_this_run": run.resolved_now,
+        # source tables whose identity field was auto-approved: they feed a canonical table now
+        "tables_now_feeding_canonical": len(run.tables_now_feeding),
+        **_feeding(run.tables_now_feeding),
         **{
             f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
         },
@@ -51,6 +55,28 @@ def mapping_metadata(run: MappingRun) -> dict:
         },
         "fields": MetadataValue.md(fields_table(outcomes)),
     }
+
+
+def _feeding(tables: dict[str, str], limit: int = 300) -> dict:
+    if not tables:
+        return {}
+    listed = sorted(tables.items())
+    rows = [f"| {cell(table, 200)} | {entity} |" for table, entity in listed[:limit]]
+    more = [f"\n…and {len(listed) - limit} more"] if len(listed) > limit else []
+    text = "\n".join(["| source table | now feeds canonical |", "|---|---|", *rows, *more])
+    return {"tables_now_feeding_canonical_list": MetadataValue.md(text)}
+
+
+def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
+    """The run log's word on the tables a pass made feed canonical ones, without a person."""
+    if not tables:
+        return ""
+    listed = sorted(tables.items())
+    said = ", ".join(f"{table} -> {entity}" for table, entity in listed[:limit])
+    more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
+    return (
+        f"; {len(listed)} table(s) now feed canonical ones (identity auto-approved): {said}{more}"
+    )
 
 
 # Known in full when the mapping step runs: this run's loads came before it and its LLM calls
@@ -82,8 +108,8 @@ def fields_table(outcomes: list, limit: int = 300) -> str:
     order = {"pending_review": 0, "unmapped": 1, "mapped": 2}
     rows = sorted(outcomes, key=lambda o: (order[o.status], o.source.source_system))
     lines = [
-        f"| {o.status} | {o.source.source_system}.{o.source.source_entity} | "
-        f"`{o.source.field}` | {o.target or ''} | {o.method} | "
+        f"| {o.status} | {cell(f'{o.source.source_system}.{o.source.source_entity}', 200)} | "
+        f"`{cell(o.source.field, 200)}` | {o.target or ''} | {o.method} | "
         f"{'' if o.confidence is None else round(o.confidence, 3)} |"
         for o in rows[:limit]
     ]

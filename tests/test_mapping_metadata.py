@@ -1,0 +1,40 @@
+"""What the mapping step shows in the Dagster UI and its run log (mapping_assets/mappings/
+metadata.py): the tables a pass made feed canonical ones without a person, and a field table
+that hostile source names cannot break."""
+
+from __future__ import annotations
+
+from autonomos_pipelines.dcl.mapping_outcomes import FieldOutcome, MappingRun
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from mapping_assets.mappings.metadata import feeding_note, fields_table, mapping_metadata
+
+
+def _run(feeding: dict[str, str]) -> MappingRun:
+    source = SourceField("zorg", "invoices", "invoice_id", "text")
+    outcome = FieldOutcome(source, "mapped", "rag", 0.95, "invoice.invoice_id", 7)
+    return MappingRun([outcome], resolved_now=1, auto_approved=1, tables_now_feeding=feeding)
+
+
+def test_the_tables_now_feeding_canonical_ones_are_counted_listed_and_logged():
+    metadata = mapping_metadata(_run({"zorg.invoices": "invoice", "zorg.a|b": "account"}))
+    assert metadata["tables_now_feeding_canonical"] == 2
+    listed = metadata["tables_now_feeding_canonical_list"].value
+    assert "| zorg.invoices | invoice |" in listed
+    assert "| zorg.a\\|b | account |" in listed  # a pipe in a source's name ends no cell
+    note = feeding_note({f"zorg.t{i:02}": "account" for i in range(12)})
+    assert note.startswith("; 12 table(s) now feed canonical ones")
+    assert "zorg.t09 -> account" in note and "zorg.t10" not in note and "and 2 more" in note
+
+
+def test_a_pass_that_made_no_table_feed_a_canonical_one_says_nothing_of_it():
+    metadata = mapping_metadata(_run({}))
+    assert metadata["tables_now_feeding_canonical"] == 0
+    assert "tables_now_feeding_canonical_list" not in metadata
+    assert feeding_note({}) == ""
+
+
+def test_a_hostile_field_name_stays_in_its_cell_of_the_field_table():
+    source = SourceField("zorg", "t|x", "a|b\nc`d", "text")
+    table = fields_table([FieldOutcome(source, "unmapped", "none", None, None)])
+    row = table.splitlines()[2]
+    assert row == "| unmapped | zorg.t\\|x | `a\\|b c'd` |  | none |  |"
