@@ -35,6 +35,9 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
         (["uuid", "owner_id"], "tickets", 0),
         (["account_id", "owner_id"], "contacts", None),  # foreign keys only
         (["id", "contact_id"], "contacts", None),  # two candidates: no guess
+        (["key", "id", "fields__summary"], "issues", 1),  # `id` beside a second identifier
+        (["uuid", "id", "plan_code"], "subscriptions", 1),
+        (["uuid", "key"], "records", None),  # two identifiers and no `id`: no guess
         (["status"], "", None),
         (["id", "amount"], "invoices__lines", None),  # a child table's own id is no invoice's
     ],
@@ -94,7 +97,8 @@ def test_each_tables_key_is_sought_among_its_own_fields_seen_before():
         SourceField("crm", "deals", "uuid"),
     ]
     seen = {("crm", "contacts"): [SourceField("crm", "contacts", "id")]}
-    assert key_rows(fields, [[0, 2], [1, 3]], seen) == [None, None]  # deals: id and uuid
+    # contacts: the `id` seen before is the key, not `uuid`; deals: `id` beside `uuid`
+    assert key_rows(fields, [[0, 2], [1, 3]], seen) == [None, 1]
     assert key_rows(fields, [[0, 2], [1]], seen) == [None, 1]
     assert key_rows(fields, [[0, 2], [1]]) == [0, 1]
 

@@ -47,16 +47,18 @@ def singular(word: str) -> str:
 
 def primary_key(field_names: Sequence[str], table: str) -> int | None:
     """Index of the table's own key among ``field_names`` (``id``; ``contact_id`` or
-    ``ContactId`` in ``contacts``), None when there is not exactly one. A nested table
-    (``invoices__lines``, dlt's child table) has no key of its parent's entity."""
+    ``ContactId`` in ``contacts``), None when there is not exactly one. Beside ``id``, a
+    ``uuid``, ``pk`` or ``key`` is a second identifier (a Jira issue's ``key`` PROJ-12, a
+    Recurly subscription's ``uuid``): ``id`` is the key. A nested table (``invoices__lines``,
+    dlt's child table) has no key of its parent's entity."""
     if "__" in table:
         return None
     table_words = [singular(w) for w in split_words(table)]
     own = [table_words[-1], "id"] if table_words else None
-    found = [
-        i for i, name in enumerate(field_names)
-        if split_words(name) in KEY_WORDS or (own and split_words(name) == own)
-    ]  # fmt: skip
+    words = [split_words(name) for name in field_names]
+    found = [i for i, w in enumerate(words) if w in KEY_WORDS or (own and w == own)]
+    if len(found) > 1 and all(words[i] in KEY_WORDS for i in found):
+        found = [i for i in found if words[i] == ["id"]]
     return found[0] if len(found) == 1 else None
 
 
@@ -83,8 +85,9 @@ def key_rows(
     it has none: read once per chunk by what a table is, its references and its assignment.
     ``others``: per table, its fields not ranked here (mapped, or waiting for a person), among
     which the key is sought too, as if the whole table were ranked at once: a ``uuid`` added
-    beside an ``id`` seen before is not the table's key, two names that both say key leave
-    it undecided, a newly declared key is it."""
+    beside an ``id`` seen before is not the table's key, two names that both say key
+    (``id`` and ``contact_id`` in ``contacts``) leave it undecided, a newly declared key
+    is it."""
     found: list[int | None] = []
     for rows in tables:
         first = fields[rows[0]]
