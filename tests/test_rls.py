@@ -219,7 +219,8 @@ ADMIN_MODULES = {
     "autonomos_pipelines/dcl/registry/baseline.py",  # loads the global baseline
     "autonomos_pipelines/dcl/registry/store.py",  # lists tenants (the sensor, the CLI)
     "autonomos_pipelines/dcl/matching/vector_store.py",  # corpus sizes across namespaces
-    "autonomos_pipelines/dcl/registry/workflow.py",  # roles; which tenant a mapping id is of
+    "autonomos_pipelines/dcl/registry/roles.py",  # users' roles
+    "autonomos_pipelines/dcl/registry/mapping_reads.py",  # which tenant a mapping id is of
     "autonomos_pipelines/dcl/registry/identity.py",  # users, tokens, acting on behalf
     "autonomos_pipelines/core/vault/store.py",  # key rotation re-seals every tenant's secrets
     "autonomos_pipelines/core/cadence.py",  # every tenant's refresh cadence (the sensors)

@@ -2,9 +2,11 @@
 
 State machine per mapping row: proposed -> approved -> active; proposed -> rejected;
 active -> needs_review (drift) -> approved -> active | rejected; active -> deprecated when a
-newer version of the same field becomes active. A change of target is always a new version.
-Every transition writes an audit row in the same transaction and invalidates the caches.
-Only reviewers and admins may decide; a refusal is audited too.
+newer version of the same field becomes active; proposed -> deprecated when a computed mapping
+that reads it, a nested list's column, takes effect (superseded.py). A change of target is
+always a new version. Every transition writes an audit row in the same transaction and
+invalidates the caches. Only reviewers and admins may decide (roles.py); a refusal is audited
+too. The reads a reviewer makes are in mapping_reads.py.
 """
 
 from __future__ import annotations
@@ -15,199 +17,39 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from autonomos_pipelines.core.audit import Actor, audit
-from autonomos_pipelines.core.database import admin_session, session
-from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.registry import identity_events
+from autonomos_pipelines.core.audit import audit
+from autonomos_pipelines.core.database import session
+from autonomos_pipelines.dcl.registry.mapping_reads import MappingReads
+from autonomos_pipelines.dcl.registry.mapping_rows import (
+    active_row,
+    deprecate,
+    fetch_row,
+    target_claimed_elsewhere,
+)
 from autonomos_pipelines.dcl.registry.proposals import Proposal, write_proposals
 from autonomos_pipelines.dcl.registry.refs import (
-    ROW_COLUMNS,
-    ROW_FIELDS,
     FieldRef,
     MappingConflict,
     PermissionDenied,
-    UnknownMapping,
     WorkflowError,
     row_key,
     row_value,
 )
-from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.roles import DECIDERS
 from autonomos_pipelines.dcl.registry.superseded import supersede_read_columns
 
-DECIDERS = ("reviewer", "admin")
+__all__ = ["DECIDERS", "PENDING", "FieldRef", "MappingConflict", "OnDecided", "PermissionDenied",
+           "Workflow", "WorkflowError"]  # fmt: skip
+
 PENDING = ("proposed", "needs_review")
 # called with the decision's open transaction and the decided row, so what follows from the
 # decision (a drift event settled) commits or rolls back with it
 OnDecided = Callable[[Connection, Any], None]
 
 
-class Workflow:
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self.engine = registry.engine
+class Workflow(MappingReads):
+    """The writes: proposals, decisions, edits and rollbacks (reads and roles: its bases)."""
 
-    # users and roles -------------------------------------------------------------------------
-    def role_of(self, user: str) -> str | None:
-        with admin_session(self.engine) as connection:
-            return connection.execute(
-                sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": user}
-            ).scalar()
-
-    def set_role(self, user: str, role: str, actor: str) -> None:
-        """Grant a role. Needs an admin, except for the very first admin of a new registry,
-        who can only be the authenticated user themself (never someone acted for)."""
-        if role not in ("viewer", *DECIDERS):
-            raise WorkflowError(f"unknown role {role!r}: use viewer, reviewer or admin")
-        with admin_session(self.engine) as connection:
-            admins = connection.execute(
-                sa.text("SELECT count(*) FROM users WHERE role = 'admin'")
-            ).scalar()
-            principal = actor.principal if isinstance(actor, Actor) else actor
-            bootstrap = admins == 0 and role == "admin" and user == actor == principal
-            if not bootstrap:
-                self.require_role(connection, actor, ("admin",), "user.set_role", None, user)
-            old = connection.execute(
-                sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": user}
-            ).scalar()
-            connection.execute(
-                sa.text("""INSERT INTO users (user_name, role, created_by) VALUES (:u, :r, :a)
-                           ON CONFLICT (user_name) DO UPDATE SET role = EXCLUDED.role"""),
-                {"u": user, "r": role, "a": actor},
-            )
-            audit(connection, actor, "user.set_role", None, "user", user, old, role)
-        identity_events.announce(self.registry.cache)
-
-    def require_role(  # noqa: PLR0913
-        self,
-        connection: Connection,
-        actor: str,
-        roles: tuple[str, ...],
-        action: str,
-        tenant_id: TenantId | None,
-        key: str,
-        object_type: str = "field_mapping",
-    ) -> None:
-        """Refuse (and audit the refusal) unless ``actor`` holds one of ``roles``."""
-        role = _proven_role(actor, roles)
-        if role is None:
-            role = connection.execute(
-                sa.text("SELECT role FROM users WHERE user_name = :u"), {"u": actor}
-            ).scalar()
-        if role in roles:
-            return
-        # committed even though the caller rolls back
-        with session(self.engine, tenant_id) as refusal:
-            audit(
-                refusal,
-                actor,
-                f"{action}.refused",
-                tenant_id,
-                object_type,
-                key,
-                None,
-                {"role": role, "needs": list(roles)},
-            )
-        raise PermissionDenied(
-            f"{actor!r} may not {action.split('.')[-1].replace('_', ' ')} {key}: "
-            f"needs role {' or '.join(roles)} (has {role or 'none'}); "
-            "an admin can grant it with `autonomos users grant USER reviewer`"
-        )
-
-    def check_decider(self, actor: str, tenant_id: TenantId | None, key: str) -> None:
-        """Refuse (audited) unless ``actor`` may approve or reject, without deciding anything:
-        a dry run is refused as the decision it previews would be."""
-        with session(self.engine, tenant_id) as connection:
-            self.require_role(connection, actor, DECIDERS, "mapping.approve", tenant_id, key)
-
-    def claimed_elsewhere(self, row: dict) -> str | None:
-        """The other field of ``row``'s table that already feeds its target, which `approve`
-        refuses without force (read only)."""
-        with session(self.engine, row["tenant_id"]) as connection:
-            return _target_claimed_elsewhere(connection, row)
-
-    # reads -----------------------------------------------------------------------------------
-    def tenant_of(self, mapping_id: int) -> TenantId | None:
-        """The tenant a mapping row belongs to (None: the global baseline); decisions on it
-        then run in that tenant's session, so RLS keeps them inside it."""
-        with admin_session(self.engine) as connection:
-            owner = _fetch_row(connection, mapping_id, lock=False)["tenant_id"]
-        return None if owner is None else TenantId(owner)
-
-    def get(self, mapping_id: int, tenant_id: TenantId | None = None) -> dict:
-        """One mapping row; ``tenant_id`` when the caller already knows whose it is."""
-        owner = tenant_id if tenant_id is not None else self.tenant_of(mapping_id)
-        with session(self.engine, owner) as connection:
-            return dict(_fetch_row(connection, mapping_id, lock=False))
-
-    def pending(self, tenant_id: TenantId | None, evidence: bool = True) -> list[dict]:
-        """Proposals awaiting a person, oldest version first; ``evidence`` False leaves out
-        each row's evidence (the candidates and their features: most of a row's size, read
-        back for thousands of rows after an onboarding that only counts them)."""
-        columns = ", ".join(c for c in ROW_FIELDS if evidence or c != "evidence")
-        with session(self.engine, tenant_id) as connection:
-            rows = connection.execute(
-                sa.text(f"""SELECT {columns} FROM field_mappings
-                            WHERE status IN ('proposed', 'needs_review')
-                              AND (CAST(:t AS text) IS NULL OR tenant_id = :t)
-                            ORDER BY tenant_id, connector, source_table, source_field, version"""),  # noqa: S608
-                {"t": tenant_id},
-            ).mappings()
-            return [dict(row) for row in rows]
-
-    def history(self, ref: FieldRef) -> list[dict]:
-        """Every version of a field: the tenant's own and the global baseline's."""
-        with session(self.engine, ref.tenant_id) as connection:
-            rows = connection.execute(
-                sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
-                            WHERE (tenant_id = :t OR tenant_id IS NULL) AND connector = :c
-                              AND lower(source_table) = lower(:tbl) AND source_field = :f
-                            ORDER BY tenant_id NULLS FIRST, version"""),  # noqa: S608
-                {
-                    "t": ref.tenant_id,
-                    "c": ref.connector,
-                    "tbl": ref.source_table,
-                    "f": ref.source_field,
-                },
-            ).mappings()
-            return [dict(row) for row in rows]
-
-    def conflicts(self, tenant_id: TenantId) -> list[str]:
-        """Fields whose pending proposal disagrees with an approved target, and canonical
-        fields claimed by two active source fields of the same table."""
-        found = []
-        active = {
-            (m.connector, m.source_table.lower(), m.source_field): m
-            for m in self.registry.active_mappings(tenant_id)
-        }
-        for row in self.pending(tenant_id):
-            key = (row["connector"], row["source_table"].lower(), row["source_field"])
-            current = active.get(key)
-            target = row_value(row)["target"]
-            if (
-                current
-                and current.canonical_field
-                and target
-                and target != (f"{current.canonical_entity}.{current.canonical_field}")
-            ):
-                found.append(
-                    f"{row_key(row)} proposes {target} but "
-                    f"{current.canonical_entity}.{current.canonical_field} is approved"
-                )
-        claimed: dict[tuple[str, str, str | None, str | None], list[str]] = {}
-        for m in active.values():
-            if m.canonical_field:
-                claimed.setdefault(
-                    (m.connector, m.source_table.lower(), m.canonical_entity, m.canonical_field),
-                    [],
-                ).append(m.source_field)
-        for (connector, table, entity, field), sources in sorted(claimed.items()):
-            if len(sources) > 1:
-                found.append(
-                    f"{connector}.{table}: {', '.join(sorted(sources))} all map to {entity}.{field}"
-                )
-        return found
-
-    # writes ----------------------------------------------------------------------------------
     def propose(
         self,
         ref: FieldRef,
@@ -236,14 +78,14 @@ class Workflow:
         tenants = {p.ref.tenant_id for p in proposals}
         only = next(iter(tenants)) if len(tenants) == 1 else None
         with session(self.engine, only) as connection:
-            ids = write_proposals(connection, proposals, actor, _deprecate)
+            ids = write_proposals(connection, proposals, actor, deprecate)
         for tenant_id in tenants:
             self.registry.invalidate(tenant_id)
         return ids
 
     def _pending_row(self, connection: Connection, mapping_id: int, actor: str, verb: str) -> Any:
         """The locked row a reviewer decides on, after checking role and state."""
-        row = _fetch_row(connection, mapping_id)
+        row = fetch_row(connection, mapping_id)
         self.require_role(
             connection, actor, DECIDERS, f"mapping.{verb}", row["tenant_id"], row_key(row)
         )
@@ -263,16 +105,16 @@ class Workflow:
             ref = FieldRef(
                 row["tenant_id"], row["connector"], row["source_table"], row["source_field"]
             )
-            clash = _target_claimed_elsewhere(connection, row)
+            clash = target_claimed_elsewhere(connection, row)
             if clash and not force:
                 raise MappingConflict(
                     f"{row_value(row)['target']} is already fed by {clash} in "
                     f"{row['connector']}.{row['source_table']}; reject one, or approve with force "
                     '(`--force`; over HTTP {"force": true})'
                 )
-            previous = _active_row(connection, ref)
+            previous = active_row(connection, ref)
             if previous is not None and previous["id"] != row["id"]:
-                _deprecate(connection, previous, actor)
+                deprecate(connection, previous, actor)
             for status, action in (("approved", "mapping.approve"), ("active", "mapping.activate")):
                 connection.execute(
                     sa.text("""UPDATE field_mappings SET status = :s, is_active = (:s = 'active'),
@@ -324,7 +166,7 @@ class Workflow:
     def flag_for_review(self, mapping_id: int, actor: str, reason: str) -> dict:
         """active -> needs_review (e.g. the source drifted); it stays in effect until decided."""
         with session(self.engine, self.tenant_of(mapping_id)) as connection:
-            row = _fetch_row(connection, mapping_id)
+            row = fetch_row(connection, mapping_id)
             if row["status"] != "active":
                 raise WorkflowError(f"{row_key(row)} is {row['status']}, not active")
             connection.execute(
@@ -392,7 +234,7 @@ class Workflow:
     def write(self, connection: Connection, proposals: list[Proposal], actor: str) -> list[int]:
         """`propose_many`'s writes inside the caller's transaction; the caller then drops
         the tenant's cached maps (`registry.invalidate`)."""
-        return write_proposals(connection, proposals, actor, _deprecate)
+        return write_proposals(connection, proposals, actor, deprecate)
 
     def rollback(self, ref: FieldRef, version: int, actor: str) -> int:
         """Make an earlier version's target current again, as a new version."""
@@ -421,88 +263,3 @@ class Workflow:
             reason=f"rollback to version {version} by {actor}",
             expression=old["expression"],
         )
-
-
-def _active_row(connection: Connection, ref: FieldRef) -> Any:
-    return (
-        connection.execute(
-            sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
-                    WHERE is_active AND COALESCE(tenant_id, '') = COALESCE(CAST(:t AS text), '')
-                      AND connector = :c AND lower(source_table) = lower(:tbl)
-                      AND source_field = :f FOR UPDATE"""),  # noqa: S608
-            {
-                "t": ref.tenant_id,
-                "c": ref.connector,
-                "tbl": ref.source_table,
-                "f": ref.source_field,
-            },
-        )
-        .mappings()
-        .first()
-    )
-
-
-def _proven_role(actor: str, roles: tuple[str, ...]) -> str | None:
-    """The role a verified credential proved ("none" when it proved none of `roles`: the
-    users table is then not asked, its row of the same name may be another person's);
-    None for a plain name or a token, whose role is the table's."""
-    proven = actor.proven_roles if isinstance(actor, Actor) else None
-    if proven is None:
-        return None
-    return next((role for role in roles if role in proven), "none")
-
-
-def _fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> Any:
-    row = (
-        connection.execute(
-            sa.text(
-                f"SELECT {ROW_COLUMNS} FROM field_mappings WHERE id = :id"  # noqa: S608
-                + (" FOR UPDATE" if lock else "")
-            ),
-            {"id": mapping_id},
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise UnknownMapping(f"no mapping with id {mapping_id}")
-    return row
-
-
-def _deprecate(connection: Connection, row: Any, actor: str) -> None:
-    connection.execute(
-        sa.text("""UPDATE field_mappings SET is_active = false, status = 'deprecated',
-                       updated_at = now() WHERE id = :id"""),
-        {"id": row["id"]},
-    )
-    audit(
-        connection,
-        actor,
-        "mapping.deprecate",
-        row["tenant_id"],
-        "field_mapping",
-        row_key(row),
-        row_value(row),
-        {**row_value(row), "status": "deprecated"},
-    )
-
-
-def _target_claimed_elsewhere(connection: Connection, row: Any) -> str | None:
-    """Another source field of the same table that actively feeds the same canonical field."""
-    if row["canonical_field"] is None:
-        return None
-    return connection.execute(
-        sa.text("""SELECT source_field FROM field_mappings
-                   WHERE is_active AND (tenant_id = :t OR tenant_id IS NULL)
-                     AND connector = :c AND lower(source_table) = lower(:tbl)
-                     AND source_field <> :f AND canonical_entity = :e AND canonical_field = :cf
-                   LIMIT 1"""),
-        {
-            "t": row["tenant_id"],
-            "c": row["connector"],
-            "tbl": row["source_table"],
-            "f": row["source_field"],
-            "e": row["canonical_entity"],
-            "cf": row["canonical_field"],
-        },
-    ).scalar()
