@@ -368,3 +368,29 @@ def test_a_list_columns_own_proposal_is_superseded_by_an_aggregate_that_reads_it
             {"k": "zorgdesk.tickets__tags.value@1"},
         ).scalars()
         assert list(actions)[-1] == "mapping.supersede"
+
+
+def test_a_baseline_aggregate_supersedes_a_tenants_list_column_at_its_next_pass(env):
+    """The baseline gains `tickets.tags = list(tags.value)` after a tenant's `tags.value` was
+    proposed as it is: written for no tenant, it withdraws nothing of theirs, but the tenant's
+    next pass finds the column read by an approved mapping and withdraws its proposal, which
+    would hold the tenant's review gate shut for good."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    workflow = Workflow(registry)
+    workflow.set_role(os_account(), "admin", os_account())
+    _pass(registry, _observed({"tickets__tags": TAGS}))
+    (own,) = [r for r in workflow.pending("acme") if r["source_table"] == "tickets__tags"]
+    workflow.edit(FieldRef(None, DESK, "tickets", "tags"), "ticket.tags", "none", os_account(),
+                  expression="list(tags.value)")  # fmt: skip
+    assert own["id"] in [r["id"] for r in workflow.pending("acme")]
+    run = _pass(registry, _observed({"tickets": TICKETS, "tickets__tags": TAGS}))
+    assert run.superseded == 1
+    assert mapping_metadata(run)["proposals_superseded_this_run"] == 1  # in the Dagster UI
+    assert own["id"] not in [r["id"] for r in workflow.pending("acme")]
+    withdrawn = workflow.get(own["id"], "acme")
+    assert withdrawn["status"] == "deprecated"
+    assert withdrawn["reason"] == "superseded by zorgdesk.tickets.tags = list(tags.value)"
+    tags = _outcome(run, "tickets__tags", "value")
+    assert (tags.status, tags.target) == ("mapped", "ticket.tags")
+    assert _pass(registry, _observed({"tickets": TICKETS})).superseded == 0  # once

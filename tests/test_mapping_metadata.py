@@ -24,6 +24,7 @@ def test_the_tables_now_feeding_canonical_ones_are_counted_listed_and_logged():
     note = feeding_note({f"zorg.t{i:02}": "account" for i in range(12)})
     assert note.startswith("; 12 table(s) now feed canonical ones")
     assert "zorg.t09 -> account" in note and "zorg.t10" not in note and "and 2 more" in note
+    assert "\n" not in feeding_note({"zorg.a\nINFO forged": "account"})  # one log line
 
 
 def test_a_pass_that_made_no_table_feed_a_canonical_one_says_nothing_of_it():

@@ -8,7 +8,7 @@ it again (dcl/mapping_run.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
@@ -26,6 +26,7 @@ class ListReader:
     confidence: float | None
     target: str
     mapping_id: int
+    by: str = ""  # the computed mapping: "connector.table.field = expression"
 
 
 def list_readers(index: Mapping[Key, Active], pending: Mapping[Key, dict]) -> dict[Key, ListReader]:
@@ -44,11 +45,12 @@ def list_readers(index: Mapping[Key, Active], pending: Mapping[Key, dict]) -> di
                          f"{m.canonical_entity}.{m.canonical_field}", m.id), m.expression)
         for key, m in index.items() if m.expression and m.canonical_field
     ]  # fmt: skip
-    for (connector, table, _), reader, expression in waiting + approved:  # approved wins
+    for (connector, table, field), reader, expression in waiting + approved:  # approved wins
         try:
             read = list_reads(expression)
         except ExpressionError:  # validated when stored; unreadable now reads nothing
             continue
+        named = replace(reader, by=f"{connector}.{table}.{field} = {expression}")
         for path, column in read:
-            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = reader
+            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = named
     return found

@@ -26,6 +26,7 @@ class MappingRun:
     auto_approved: int = 0
     proposed: int = 0
     aggregates_proposed: int = 0  # of proposed: nested lists' fields, on their parent tables
+    superseded: int = 0  # list columns' proposals an approved computed mapping reads, withdrawn
     # "connector.table" -> the canonical entity it feeds from this pass on: its identity field
     # was auto-approved (TableEntity.agrees_on_key)
     tables_now_feeding: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import counts, traced
 from autonomos_pipelines.dcl.list_readers import ListReader, list_readers
 from autonomos_pipelines.dcl.llm.config import LlmConfig
-from autonomos_pipelines.dcl.mapping_decisions import rejected_targets, write_decisions
+from autonomos_pipelines.dcl.mapping_decisions import ACTOR, rejected_targets, write_decisions
 from autonomos_pipelines.dcl.mapping_outcomes import FieldOutcome, MappingRun
 from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -26,6 +26,7 @@ from autonomos_pipelines.dcl.registry.mapped_fields import (
     other_fields,
 )
 from autonomos_pipelines.dcl.registry.store import Registry
+from autonomos_pipelines.dcl.registry.superseded import supersede_proposals
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 
 
@@ -44,6 +45,7 @@ def map_tenant_fields(
     index = registry.mapping_index(tenant_id)
     pending = _pending(workflow, tenant_id)
     read = list_readers(index, pending)
+    pending = _superseded(registry, tenant_id, read, pending, run)
     fresh = [
         f for f in fields if (key := field_key(f)) not in index and key not in pending
         and key not in read
@@ -101,6 +103,22 @@ def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -
     write_decisions(workflow, tenant_id, resolutions, registered, rejected, run)
     count_decisions(tenant_id, ((r.method, r.status) for r in resolutions.values()))
     return resolutions
+
+
+def _superseded(registry, tenant_id, read, pending, run) -> dict[tuple[str, str, str], dict]:
+    """``pending`` without the list columns' proposals that an approved computed mapping
+    reads (its own or the baseline's), which are withdrawn (registry/superseded.py)."""
+    moot = {
+        row["id"]: reader.by
+        for key, row in pending.items()
+        if (reader := read.get(key)) is not None and reader.status == "mapped"
+        and row["status"] == "proposed"
+    }  # fmt: skip
+    if not moot:
+        return pending
+    run.superseded = supersede_proposals(registry.engine, tenant_id, moot, ACTOR)
+    registry.invalidate(tenant_id)
+    return {key: row for key, row in pending.items() if row["id"] not in moot}
 
 
 def _pending(workflow: Workflow, tenant_id: TenantId) -> dict[tuple[str, str, str], dict]:

@@ -33,6 +33,8 @@ def mapping_metadata(run: MappingRun) -> dict:
         "proposed_this_run": run.proposed,
         # a nested list's field proposed as an aggregate on its parent (dcl/list_aggregates.py)
         "list_aggregates_proposed_this_run": run.aggregates_proposed,
+        # list columns' own proposals an approved computed mapping reads (registry/superseded.py)
+        "proposals_superseded_this_run": run.superseded,
         "resolved_this_run": run.resolved_now,
         # source tables whose identity field was auto-approved: they feed a canonical table now
         "tables_now_feeding_canonical": len(run.tables_now_feeding),
@@ -72,7 +74,7 @@ def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
     if not tables:
         return ""
     listed = sorted(tables.items())
-    said = ", ".join(f"{table} -> {entity}" for table, entity in listed[:limit])
+    said = ", ".join(f"{cell(table, 200)} -> {entity}" for table, entity in listed[:limit])
     more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
     return (
         f"; {len(listed)} table(s) now feed canonical ones (identity auto-approved): {said}{more}"

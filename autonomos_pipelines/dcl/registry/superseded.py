@@ -7,16 +7,23 @@ column is in effect (approved, set by a person, rolled back to), the column's pr
 the queue: deprecated, its reason naming the mapping that replaced it, and audited as
 `mapping.supersede`. A list column's active mapping is left as it is: ending what feeds a
 canonical table is a person's decision.
+
+It happens where the computed mapping is written (`supersede_read_columns`), and again in each
+tenant's mapping pass (`supersede_proposals`), which finds every proposal an approved mapping
+reads whatever the order they came in: a baseline mapping that reads a tenant's list, a list
+column proposed after its reader.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from autonomos_pipelines.core.audit import audit
+from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
@@ -51,6 +58,29 @@ def supersede_read_columns(
         for row in list(rows):
             _withdraw(connection, row, f"superseded by {ref.key} = {expression}", actor)
             withdrawn += 1
+    return withdrawn
+
+
+def supersede_proposals(
+    engine: sa.Engine, tenant_id: TenantId, moot: Mapping[int, str], actor: str
+) -> int:
+    """Withdraw the tenant's proposals ``moot`` (mapping id -> the computed mapping that reads
+    its column, "connector.table.field = expression") still waiting; how many were."""
+    withdrawn = 0
+    with tenant_session(engine, tenant_id) as connection:
+        for mapping_id, by in sorted(moot.items()):
+            row = (
+                connection.execute(
+                    sa.text(f"""SELECT {ROW_COLUMNS} FROM field_mappings
+                                WHERE id = :id AND status = 'proposed' FOR UPDATE"""),  # noqa: S608
+                    {"id": mapping_id},
+                )
+                .mappings()
+                .first()
+            )
+            if row is not None:
+                _withdraw(connection, row, f"superseded by {by}", actor)
+                withdrawn += 1
     return withdrawn
 
 
