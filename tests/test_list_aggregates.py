@@ -336,17 +336,23 @@ def test_a_flag_that_is_no_boolean_leaves_the_first_item():
     assert found.expression == "first(emails.value)"
 
 
-@pytest.mark.parametrize("decided", ["approved", "set by a person"])
-def test_a_list_columns_own_proposal_is_superseded_by_an_aggregate_that_reads_it(env, decided):
-    """The list's table came first, alone: its column waits for a person as it is. Once an
-    aggregate on the parent that reads it is in effect, approved or set by hand, the column's
-    proposal leaves the queue (which it held shut), deprecated, saying what replaced it."""
+def _tags_waiting(env):
+    """A tenant whose list's table came first, alone: `tickets__tags.value` waits as it is."""
     registry = open_registry(env)
     registry.add_tenant("acme", {}, "test")
     workflow = Workflow(registry)
     workflow.set_role(os_account(), "admin", os_account())
     _pass(registry, _observed({"tickets__tags": TAGS}))
     (own,) = [r for r in workflow.pending("acme") if r["source_table"] == "tickets__tags"]
+    return registry, workflow, own
+
+
+@pytest.mark.parametrize("decided", ["approved", "set by a person"])
+def test_a_list_columns_own_proposal_is_superseded_by_an_aggregate_that_reads_it(env, decided):
+    """The list's table came first, alone: its column waits for a person as it is. Once an
+    aggregate on the parent that reads it is in effect, approved or set by hand, the column's
+    proposal leaves the queue (which it held shut), deprecated, saying what replaced it."""
+    registry, workflow, own = _tags_waiting(env)
     _pass(registry, _observed({"tickets": TICKETS, "tickets__tags": TAGS}))
     ref = FieldRef("acme", DESK, "tickets", "tags")
     if decided == "approved":
@@ -375,12 +381,7 @@ def test_a_baseline_aggregate_supersedes_a_tenants_list_column_at_its_next_pass(
     proposed as it is: written for no tenant, it withdraws nothing of theirs, but the tenant's
     next pass finds the column read by an approved mapping and withdraws its proposal, which
     would hold the tenant's review gate shut for good."""
-    registry = open_registry(env)
-    registry.add_tenant("acme", {}, "test")
-    workflow = Workflow(registry)
-    workflow.set_role(os_account(), "admin", os_account())
-    _pass(registry, _observed({"tickets__tags": TAGS}))
-    (own,) = [r for r in workflow.pending("acme") if r["source_table"] == "tickets__tags"]
+    registry, workflow, own = _tags_waiting(env)
     workflow.edit(FieldRef(None, DESK, "tickets", "tags"), "ticket.tags", "none", os_account(),
                   expression="list(tags.value)")  # fmt: skip
     assert own["id"] in [r["id"] for r in workflow.pending("acme")]
