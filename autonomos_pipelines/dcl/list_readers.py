@@ -8,7 +8,7 @@ it again (dcl/mapping_run.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
@@ -35,22 +35,23 @@ def list_readers(index: Mapping[Key, Active], pending: Mapping[Key, dict]) -> di
     is mapped, or in review, through it: it is never proposed on its own again."""
     found: dict[Key, ListReader] = {}
     waiting = [
-        (key, ListReader("pending_review", row["method"], row["confidence"],
-                         f"{row['canonical_entity']}.{row['canonical_field']}", row["id"]),
-         row["expression"])
+        (key, "pending_review", row["method"], row["confidence"],
+         f"{row['canonical_entity']}.{row['canonical_field']}", row["id"], row["expression"])
         for key, row in pending.items() if row.get("expression") and row["canonical_field"]
     ]  # fmt: skip
     approved = [
-        (key, ListReader("mapped", m.method, m.confidence,
-                         f"{m.canonical_entity}.{m.canonical_field}", m.id), m.expression)
+        (key, "mapped", m.method, m.confidence,
+         f"{m.canonical_entity}.{m.canonical_field}", m.id, m.expression)
         for key, m in index.items() if m.expression and m.canonical_field
     ]  # fmt: skip
-    for (connector, table, field), reader, expression in waiting + approved:  # approved wins
-        try:
+    for key, status, method, confidence, target, mapping_id, expression in waiting + approved:
+        try:  # approved last: it wins
             read = list_reads(expression)
         except ExpressionError:  # validated when stored; unreadable now reads nothing
             continue
-        named = replace(reader, by=f"{connector}.{table}.{field} = {expression}")
+        connector, table, field = key
+        by = f"{connector}.{table}.{field} = {expression}"
+        reader = ListReader(status, method, confidence, target, mapping_id, by)
         for path, column in read:
-            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = named
+            found[connector, f"{table}{SEPARATOR}{path}".lower(), column] = reader
     return found

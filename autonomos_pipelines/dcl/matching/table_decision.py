@@ -159,7 +159,7 @@ class TableDecider:
         sure = bool(candidates) and candidates[0].confidence >= AUTO_APPROVE
         if not (sure and candidates[0].target == agreed):
             agreed = None
-        identities = self._identities - {agreed}
+        identities = self._identities if agreed is None else self._identities - {agreed}
         capped = [
             held(c) if c.target in identities else c
             for c in candidates

@@ -55,22 +55,26 @@ def fetch_row(connection: Connection, mapping_id: int, lock: bool = True) -> Any
     return row
 
 
-def deprecate(connection: Connection, row: Any, actor: str) -> None:
+def deprecate(
+    connection: Connection,
+    row: Any,
+    actor: str,
+    reason: str | None = None,
+    action: str = "mapping.deprecate",
+) -> None:
+    """``row`` no longer in effect nor waiting; ``reason``, when given, replaces the row's
+    (a proposal superseded: what superseded it) and is audited with it."""
     connection.execute(
         sa.text("""UPDATE field_mappings SET is_active = false, status = 'deprecated',
-                       updated_at = now() WHERE id = :id"""),
-        {"id": row["id"]},
+                       reason = COALESCE(CAST(:r AS text), reason), updated_at = now()
+                   WHERE id = :id"""),
+        {"r": None if reason is None else reason[:500], "id": row["id"]},
     )
-    audit(
-        connection,
-        actor,
-        "mapping.deprecate",
-        row["tenant_id"],
-        "field_mapping",
-        row_key(row),
-        row_value(row),
-        {**row_value(row), "status": "deprecated"},
-    )
+    new = {**row_value(row), "status": "deprecated"}
+    if reason is not None:
+        new["reason"] = reason
+    audit(connection, actor, action, row["tenant_id"], "field_mapping", row_key(row),
+          row_value(row), new)  # fmt: skip
 
 
 def target_claimed_elsewhere(connection: Connection, row: Any) -> str | None:

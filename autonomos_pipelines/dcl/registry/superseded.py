@@ -22,13 +22,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.lists import SEPARATOR
 from autonomos_pipelines.dcl.expressions.rename import list_reads
-from autonomos_pipelines.dcl.registry.refs import ROW_COLUMNS, FieldRef, row_key, row_value
+from autonomos_pipelines.dcl.registry.mapping_rows import deprecate
+from autonomos_pipelines.dcl.registry.refs import ROW_COLUMNS, FieldRef
 
 _WAITING = f"""SELECT {ROW_COLUMNS} FROM field_mappings
                 WHERE COALESCE(tenant_id, '') = COALESCE(CAST(:t AS text), '')
@@ -85,19 +85,4 @@ def supersede_proposals(
 
 
 def _withdraw(connection: Connection, row: Any, reason: str, actor: str) -> None:
-    connection.execute(
-        sa.text("""UPDATE field_mappings SET status = 'deprecated', reason = :r,
-                       updated_at = now() WHERE id = :id"""),
-        {"r": reason[:500], "id": row["id"]},
-    )
-    tenant: TenantId | None = row["tenant_id"]
-    audit(
-        connection,
-        actor,
-        "mapping.supersede",
-        tenant,
-        "field_mapping",
-        row_key(row),
-        row_value(row),
-        {**row_value(row), "status": "deprecated", "reason": reason},
-    )
+    deprecate(connection, row, actor, reason, action="mapping.supersede")
