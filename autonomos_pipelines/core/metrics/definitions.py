@@ -9,6 +9,7 @@ registry (see collectors and the collectors of aam and dcl).
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -99,9 +100,9 @@ REVIEW_STATUSES = {"pending_review": "review", "proposed": "review", "needs_revi
 
 def count_decisions(tenant: str, decisions: Iterable[tuple[str, str]]) -> None:
     """(method, status) of each field the DCL resolved; unknown methods count as `other`."""
-    for method, status in decisions:
+    for (method, status), count in Tally(decisions).items():
         label = method if method in METHODS else "other"
-        MAPPING_DECISIONS.labels(tenant, label, REVIEW_STATUSES.get(status, status)).inc()
+        MAPPING_DECISIONS.labels(tenant, label, REVIEW_STATUSES.get(status, status)).inc(count)
 
 
 def count_repairs(tenant: str, repaired: Iterable[Sequence[Any]]) -> None:

@@ -28,7 +28,10 @@ class Candidate:
 
 def held(candidate: Candidate) -> Candidate:
     """``candidate`` capped for a person by a rule (thresholds.CONTESTED_CEILING)."""
-    return replace(candidate, confidence=min(CONTESTED_CEILING, candidate.confidence), held=True)
+    # built directly: dataclasses.replace reads the fields anew each call, and every
+    # identity and off-entity candidate of an onboarding is capped
+    c, ceiling = candidate, CONTESTED_CEILING
+    return Candidate(c.target, min(ceiling, c.confidence), c.score, c.features, c.note, True)
 
 
 class FeatureRow(Mapping[str, float]):
@@ -53,6 +56,11 @@ class FeatureRow(Mapping[str, float]):
     def items(self) -> ItemsView[str, float]:
         """The whole row converted at once (the default reads name by name)."""
         return dict(zip(FEATURES, self._block[self._row, self._rank].tolist(), strict=True)).items()
+
+    def said(self) -> dict[str, float]:
+        """The features that are not 0, read in one pass (what an onboarding stores)."""
+        values = self._block[self._row, self._rank].tolist()
+        return {name: value for name, value in zip(FEATURES, values, strict=True) if value}
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))

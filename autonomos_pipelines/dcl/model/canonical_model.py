@@ -54,9 +54,13 @@ def canonical_model() -> dict[str, CanonicalEntity]:
     return model
 
 
+@cache
+def _field_names() -> frozenset[tuple[str, str]]:
+    return frozenset((e.name, f.name) for e in canonical_model().values() for f in e.fields)
+
+
 def has_field(entity: str, field: str) -> bool:
-    model = canonical_model()
-    return entity in model and any(f.name == field for f in model[entity].fields)
+    return (entity, field) in _field_names()
 
 
 def is_canonical(target: str) -> bool:

@@ -222,5 +222,5 @@ def _audit(
                    SELECT :actor, r->>'a', r->>'t', 'field_mapping', r->>'k',
                           NULLIF(r->'o', 'null'::jsonb), r->'v'
                      FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS x(r)"""),
-        {"actor": actor, "rows": json.dumps(rows, default=str)},
+        {"actor": actor, "rows": _json(rows)},
     )
