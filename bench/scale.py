@@ -31,6 +31,7 @@ from pathlib import Path
 import business_set
 import results_log
 
+from autonomos_pipelines.dcl.mapping_outcomes import STAGES
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 ABBREVIATE = {"customer": "cust", "amount": "amt", "number": "nbr", "date": "dt",
@@ -138,6 +139,7 @@ def _measure(settings, connectors: int, per_connector: int) -> dict:
     run = map_tenant_fields(registry, "scale", fields)
     result["onboard_s"] = time.perf_counter() - started
     result["statuses"] = dict(run.counts("status"))
+    result["stages_s"], result["texts_encoded"] = dict(run.seconds), run.texts_encoded
 
     decided = [o.source for o in run.outcomes if o.status != "unmapped"]
     started = time.perf_counter()
@@ -169,6 +171,15 @@ def _measure(settings, connectors: int, per_connector: int) -> dict:
     return result
 
 
+def stages_said(result: dict) -> str:
+    stages = result["stages_s"]
+    said = ", ".join(f"{name} {stages.get(name, 0.0):.1f} s" for name in STAGES)
+    return (
+        f"{said}; encoding, part of the first two, {stages.get('encoding', 0.0):.1f} s for "
+        f"{result['texts_encoded']:,} distinct texts"
+    )
+
+
 def report(result: dict) -> str:
     fields = result["fields"]
     return (
@@ -180,6 +191,7 @@ def report(result: dict) -> str:
         f"load {result['model_load_s']:.1f} s, the canonical model's vectors "
         f"{result['targets_s']:.1f} s; once per installation: the global baseline's example "
         f"corpus {result['baseline_corpus_s']:.1f} s); outcome {result['statuses']}\n"
+        f"- its stages (MappingRun.stage): {stages_said(result)}\n"
         f"- second pass over the {result['second_pass_fields']:,} decided fields (registry "
         f"hits and pending proposals): {result['second_pass_s']:.2f} s "
         f"({result['second_pass_fields'] / result['second_pass_s']:,.0f} fields/s)\n"

@@ -3,10 +3,20 @@ mapping step reports in the Dagster UI: mapping_assets/mappings/metadata.py)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from autonomos_pipelines.core.tracing import span
+from autonomos_pipelines.dcl.matching.embeddings import computed_so_far
 from autonomos_pipelines.dcl.matching.source_field import SourceField
+
+# a pass's stages, in order: the examples refreshed and the matcher built, the fields
+# ranked and decided, the decisions written; encoding is part of the first two
+STAGES = ("preparing", "matching", "writing")
 
 
 @dataclass
@@ -32,6 +42,21 @@ class MappingRun:
     tables_now_feeding: dict[str, str] = field(default_factory=dict)
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage (STAGES, "encoding")
+    texts_encoded: int = 0  # distinct texts the encoder computed (cached ones cost nothing)
 
     def counts(self, attribute: str) -> Counter[str]:
         return Counter(getattr(outcome, attribute) for outcome in self.outcomes)
+
+    @contextmanager
+    def stage(self, name: str, **attributes: Any) -> Iterator[None]:
+        """Time one of the pass's STAGES, in a span of its own; what the encoder computed
+        meanwhile adds to ``seconds["encoding"]`` and ``texts_encoded``."""
+        texts, encoding = computed_so_far()
+        started = time.perf_counter()
+        with span(f"mapping.{name}", **attributes):
+            yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        texts_now, encoding_now = computed_so_far()
+        self.texts_encoded += texts_now - texts
+        self.seconds["encoding"] = self.seconds.get("encoding", 0.0) + encoding_now - encoding

@@ -91,19 +91,22 @@ def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -
 
     index = registered[0]  # (index, pending, every field the pass observed)
     resolutions: dict[tuple[str, str, str], Resolution] = {}
-    resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
+    with run.stage("preparing"):
+        resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
     resolver.registry_lookup = None  # already answered from the hot index above
     run.resolved_now = len(fresh)
     taken = approved_targets(index, fresh)
-    found = resolver.resolve(
-        fresh, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
-    )
+    with run.stage("matching", fields=len(fresh)):
+        found = resolver.resolve(
+            fresh, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
+        )
     for resolution in found:
         resolutions[field_key(resolution.field)] = resolution
     if resolver.llm is not None:
         run.llm_calls = getattr(resolver.llm, "calls", 0)
-    rejected = rejected_targets(registry, tenant_id)
-    write_decisions(workflow, tenant_id, resolutions, registered, rejected, run)
+    with run.stage("writing"):
+        rejected = rejected_targets(registry, tenant_id)
+        write_decisions(workflow, tenant_id, resolutions, registered, rejected, run)
     count_decisions(tenant_id, ((r.method, r.status) for r in resolutions.values()))
     return resolutions
 

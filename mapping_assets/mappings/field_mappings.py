@@ -20,7 +20,12 @@ from mapping_assets.mappings.drift_metadata import (
     repair_metadata,
     unsettled_event_ids,
 )
-from mapping_assets.mappings.metadata import feeding_note, mapping_metadata, usage_metadata
+from mapping_assets.mappings.metadata import (
+    feeding_note,
+    mapping_metadata,
+    timing_note,
+    usage_metadata,
+)
 from mapping_assets.mappings.value_metadata import value_metadata
 from mapping_assets.mappings.value_observation import observe_values
 from mapping_assets.step_tracing import traced_step
@@ -137,7 +142,9 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
             f"mapped, {run.auto_approved} auto-approved and {run.proposed} proposed this run, "
             f"{metadata['fields_pending_review']} pending review; values: "
             f"{metadata['values_mapped']} mapped, {metadata['values_in_review']} in review, "
-            f"{metadata['values_unmapped']} unmapped" + feeding_note(run.tables_now_feeding)
+            f"{metadata['values_unmapped']} unmapped"
+            + feeding_note(run.tables_now_feeding)
+            + timing_note(run)
         )
         return MaterializeResult(metadata=metadata)
 

@@ -9,7 +9,7 @@ from dagster import MetadataValue
 from autonomos_pipelines.core.markdown import cell
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import METRICS, UsageMeter
-from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
+from autonomos_pipelines.dcl.mapping_outcomes import STAGES, MappingRun
 
 
 def mapping_metadata(run: MappingRun) -> dict:
@@ -56,7 +56,29 @@ def mapping_metadata(run: MappingRun) -> dict:
             for name, (count, mapped_count) in sorted(by_connector.items())
         },
         "fields": MetadataValue.md(fields_table(outcomes)),
+        **_timings(run),
     }
+
+
+def _timings(run: MappingRun) -> dict:
+    """Where the pass's time went (MappingRun.stage), every key every run so the UI can plot
+    them; encoding is part of preparing and matching."""
+    seconds = {
+        f"seconds_{name}": MetadataValue.float(round(run.seconds.get(name, 0.0), 3))
+        for name in (*STAGES, "encoding")
+    }
+    return {**seconds, "texts_encoded_this_run": run.texts_encoded}
+
+
+def timing_note(run: MappingRun) -> str:
+    """The run log's word on where a pass that resolved fields spent its time."""
+    if not run.resolved_now:
+        return ""
+    said = ", ".join(f"{name} {run.seconds.get(name, 0.0):.1f} s" for name in STAGES)
+    return (
+        f"; {run.resolved_now} field(s) resolved: {said} (of which encoding "
+        f"{run.texts_encoded} new text(s) {run.seconds.get('encoding', 0.0):.1f} s)"
+    )
 
 
 def _feeding(tables: dict[str, str], limit: int = 300) -> dict:

@@ -14,6 +14,7 @@ in pgvector carry the embedder's name, so int8 vectors are never compared with f
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +28,15 @@ DIMENSIONS = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 BACKENDS = ("onnx", "int8", "torch")  # the first is the default
 BACKEND_VARIABLE = "AUTONOMOS_EMBEDDER"
+
+
+_computed = threading.local()  # per thread: a pass reads what its own calls computed
+
+
+def computed_so_far() -> tuple[int, float]:
+    """(texts, seconds) the encoder computed for this thread's calls so far (a text already
+    cached costs nothing and is not counted); a pass takes the difference."""
+    return getattr(_computed, "texts", 0), getattr(_computed, "seconds", 0.0)
 
 
 class Embedder(Protocol):
@@ -88,7 +98,11 @@ class MiniLmEmbedder:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
+                started = time.perf_counter()
                 vectors = self._compute(missing)
+                done, seconds = computed_so_far()
+                _computed.texts = done + len(missing)
+                _computed.seconds = seconds + time.perf_counter() - started
                 if len(self._cache) + len(missing) > self.max_cache:
                     self._cache.clear()
                 self._cache.update(zip(missing, vectors.astype(np.float32), strict=True))
