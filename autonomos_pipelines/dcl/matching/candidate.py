@@ -28,10 +28,7 @@ class Candidate:
 
 def held(candidate: Candidate) -> Candidate:
     """``candidate`` capped for a person by a rule (thresholds.CONTESTED_CEILING)."""
-    # built directly: dataclasses.replace reads the fields anew each call, and every
-    # identity and off-entity candidate of an onboarding is capped
-    c, ceiling = candidate, CONTESTED_CEILING
-    return Candidate(c.target, min(ceiling, c.confidence), c.score, c.features, c.note, True)
+    return replace(candidate, confidence=min(CONTESTED_CEILING, candidate.confidence), held=True)
 
 
 class FeatureRow(Mapping[str, float]):
