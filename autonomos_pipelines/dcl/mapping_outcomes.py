@@ -15,7 +15,9 @@ from autonomos_pipelines.dcl.matching.embeddings import computed_so_far
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 # a pass's stages, in order: the examples refreshed and the matcher built, the fields
-# ranked and decided, the decisions written; encoding is part of the first two
+# ranked and decided, the decisions written (MappingRun.stage); "encoding" counts what the
+# encoder computed within them (the first two: writing encodes nothing), which includes the
+# canonical model's own texts once per process; "pass" is the whole pass, reads included
 STAGES = ("preparing", "matching", "writing")
 
 
@@ -42,7 +44,7 @@ class MappingRun:
     tables_now_feeding: dict[str, str] = field(default_factory=dict)
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
-    seconds: dict[str, float] = field(default_factory=dict)  # per stage (STAGES, "encoding")
+    seconds: dict[str, float] = field(default_factory=dict)  # STAGES, "encoding", "pass"
     texts_encoded: int = 0  # distinct texts the encoder computed (cached ones cost nothing)
 
     def counts(self, attribute: str) -> Counter[str]:
@@ -54,9 +56,11 @@ class MappingRun:
         meanwhile adds to ``seconds["encoding"]`` and ``texts_encoded``."""
         texts, encoding = computed_so_far()
         started = time.perf_counter()
-        with span(f"mapping.{name}", **attributes):
-            yield
-        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
-        texts_now, encoding_now = computed_so_far()
-        self.texts_encoded += texts_now - texts
-        self.seconds["encoding"] = self.seconds.get("encoding", 0.0) + encoding_now - encoding
+        try:
+            with span(f"mapping.{name}", **attributes):
+                yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            texts_now, encoding_now = computed_so_far()
+            self.texts_encoded += texts_now - texts
+            self.seconds["encoding"] = self.seconds.get("encoding", 0.0) + encoding_now - encoding

@@ -61,11 +61,11 @@ def mapping_metadata(run: MappingRun) -> dict:
 
 
 def _timings(run: MappingRun) -> dict:
-    """Where the pass's time went (MappingRun.stage), every key every run so the UI can plot
-    them; encoding is part of preparing and matching."""
+    """Where the mapping pass's time went (MappingRun.stage; the step's value mapping and
+    drift repairs are not in it), every key every run so the UI can plot them."""
     seconds = {
-        f"seconds_{name}": MetadataValue.float(round(run.seconds.get(name, 0.0), 3))
-        for name in (*STAGES, "encoding")
+        f"mapping_{name}_seconds": MetadataValue.float(round(run.seconds.get(name, 0.0), 3))
+        for name in ("pass", *STAGES, "encoding")
     }
     return {**seconds, "texts_encoded_this_run": run.texts_encoded}
 
@@ -76,8 +76,9 @@ def timing_note(run: MappingRun) -> str:
         return ""
     said = ", ".join(f"{name} {run.seconds.get(name, 0.0):.1f} s" for name in STAGES)
     return (
-        f"; {run.resolved_now} field(s) resolved: {said} (of which encoding "
-        f"{run.texts_encoded} new text(s) {run.seconds.get('encoding', 0.0):.1f} s)"
+        f"; {run.resolved_now} field(s) resolved in {run.seconds.get('pass', 0.0):.1f} s: "
+        f"{said} (of which encoding {run.texts_encoded} new text(s) "
+        f"{run.seconds.get('encoding', 0.0):.1f} s)"
     )
 
 

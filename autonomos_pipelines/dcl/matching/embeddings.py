@@ -98,6 +98,7 @@ class MiniLmEmbedder:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
+                self._load()  # a process's first call loads the model: not encoding
                 started = time.perf_counter()
                 vectors = self._compute(missing)
                 done, seconds = computed_so_far()

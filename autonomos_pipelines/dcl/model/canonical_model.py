@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).parent / "data" / "canonical_model.json"
@@ -32,6 +32,10 @@ class CanonicalEntity:
         maps this field (e.g. account_id, or usage_date for cloud_cost)."""
         return self.fields[0].name
 
+    @cached_property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
+
     def field(self, name: str) -> CanonicalField:
         for candidate in self.fields:
             if candidate.name == name:
@@ -54,13 +58,9 @@ def canonical_model() -> dict[str, CanonicalEntity]:
     return model
 
 
-@cache
-def _field_names() -> frozenset[tuple[str, str]]:
-    return frozenset((e.name, f.name) for e in canonical_model().values() for f in e.fields)
-
-
 def has_field(entity: str, field: str) -> bool:
-    return (entity, field) in _field_names()
+    model = canonical_model()
+    return entity in model and field in model[entity].field_names
 
 
 def is_canonical(target: str) -> bool:
