@@ -175,8 +175,8 @@ def stages_said(result: dict) -> str:
     stages = result["stages_s"]
     said = ", ".join(f"{name} {stages.get(name, 0.0):.1f} s" for name in STAGES)
     return (
-        f"{said}; encoding, part of the first two, {stages.get('encoding', 0.0):.1f} s for "
-        f"{result['texts_encoded']:,} distinct texts"
+        f"{stages.get('pass', 0.0):.1f} s in all: {said}; encoding, part of the first two, "
+        f"{stages.get('encoding', 0.0):.1f} s for {result['texts_encoded']:,} distinct texts"
     )
 
 
