@@ -31,7 +31,7 @@ from pathlib import Path
 import business_set
 import results_log
 
-from autonomos_pipelines.dcl.mapping_outcomes import STAGES
+from autonomos_pipelines.dcl.mapping_outcomes import stages_said
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 ABBREVIATE = {"customer": "cust", "amount": "amt", "number": "nbr", "date": "dt",
@@ -171,11 +171,11 @@ def _measure(settings, connectors: int, per_connector: int) -> dict:
     return result
 
 
-def stages_said(result: dict) -> str:
+def stages_line(result: dict) -> str:
     stages = result["stages_s"]
-    said = ", ".join(f"{name} {stages.get(name, 0.0):.1f} s" for name in STAGES)
     return (
-        f"{stages.get('pass', 0.0):.1f} s in all: {said}; encoding, part of the first two, "
+        f"{stages.get('pass', 0.0):.1f} s in all: {stages_said(stages)}; encoding, part of the "
+        "first two, "
         f"{stages.get('encoding', 0.0):.1f} s for {result['texts_encoded']:,} distinct texts"
     )
 
@@ -191,7 +191,7 @@ def report(result: dict) -> str:
         f"load {result['model_load_s']:.1f} s, the canonical model's vectors "
         f"{result['targets_s']:.1f} s; once per installation: the global baseline's example "
         f"corpus {result['baseline_corpus_s']:.1f} s); outcome {result['statuses']}\n"
-        f"- its stages (MappingRun.stage): {stages_said(result)}\n"
+        f"- its stages (MappingRun.stage): {stages_line(result)}\n"
         f"- second pass over the {result['second_pass_fields']:,} decided fields (registry "
         f"hits and pending proposals): {result['second_pass_s']:.2f} s "
         f"({result['second_pass_fields'] / result['second_pass_s']:,.0f} fields/s)\n"

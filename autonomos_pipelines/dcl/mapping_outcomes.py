@@ -21,6 +21,11 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 STAGES = ("preparing", "matching", "writing")
 
 
+def stages_said(seconds: dict[str, float]) -> str:
+    """ "preparing 0.1 s, matching 2.5 s, writing 0.8 s": the run log's and bench's words."""
+    return ", ".join(f"{name} {seconds.get(name, 0.0):.1f} s" for name in STAGES)
+
+
 @dataclass
 class FieldOutcome:
     source: SourceField

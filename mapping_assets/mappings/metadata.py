@@ -9,7 +9,7 @@ from dagster import MetadataValue
 from autonomos_pipelines.core.markdown import cell
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.usage import METRICS, UsageMeter
-from autonomos_pipelines.dcl.mapping_outcomes import STAGES, MappingRun
+from autonomos_pipelines.dcl.mapping_outcomes import STAGES, MappingRun, stages_said
 
 
 def mapping_metadata(run: MappingRun) -> dict:
@@ -74,10 +74,9 @@ def timing_note(run: MappingRun) -> str:
     """The run log's word on where a pass that resolved fields spent its time."""
     if not run.resolved_now:
         return ""
-    said = ", ".join(f"{name} {run.seconds.get(name, 0.0):.1f} s" for name in STAGES)
     return (
         f"; {run.resolved_now} field(s) resolved in {run.seconds.get('pass', 0.0):.1f} s: "
-        f"{said} (of which encoding {run.texts_encoded} new text(s) "
+        f"{stages_said(run.seconds)} (of which encoding {run.texts_encoded} new text(s) "
         f"{run.seconds.get('encoding', 0.0):.1f} s)"
     )
 

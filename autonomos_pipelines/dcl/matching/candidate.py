@@ -52,12 +52,14 @@ class FeatureRow(Mapping[str, float]):
 
     def items(self) -> ItemsView[str, float]:
         """The whole row converted at once (the default reads name by name)."""
-        return dict(zip(FEATURES, self._block[self._row, self._rank].tolist(), strict=True)).items()
+        return dict(zip(FEATURES, self._values(), strict=True)).items()
 
     def said(self) -> dict[str, float]:
         """The features that are not 0, read in one pass (what an onboarding stores)."""
-        values = self._block[self._row, self._rank].tolist()
-        return {name: value for name, value in zip(FEATURES, values, strict=True) if value}
+        return {name: value for name, value in zip(FEATURES, self._values(), strict=True) if value}
+
+    def _values(self) -> list[float]:
+        return self._block[self._row, self._rank].tolist()
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))
