@@ -10,9 +10,10 @@ from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver, asks_llm
-from autonomos_pipelines.dcl.matching.scoring import default_model
+from autonomos_pipelines.dcl.matching.scoring import FEATURES, default_model
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import (
+    Contest,
     assign,
     contests,
     key_rows,
@@ -341,3 +342,33 @@ def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):
     }
     assert all(len(c) == 1 for c in matcher.rank(fields, top_k=1))
     assert all(found == firsts[10] for found in firsts.values())
+
+
+@pytest.mark.parametrize(
+    ("agreed", "chance", "confidence", "held"),
+    [
+        (True, 0.93, 0.93, False),  # fields, key and trees agree: as sure as the trees
+        (True, 0.80, 0.84, True),  # the trees unsure: a person confirms
+        (False, 0.93, 0.84, True),  # the key reads as another entity: a person confirms
+    ],
+)
+def test_a_key_given_its_identity_is_held_unless_its_table_and_the_trees_agree(
+    agreed, chance, confidence, held
+):
+    """The key ranked a foreign key first (QuickBooks' invoice `Id` read as the account's)
+    and was given its table's identity instead."""
+    schema = canonical_targets()
+    keys = [t.key for t in schema.targets]
+    decider = TableDecider(
+        schema, np.zeros(len(keys), dtype=int), np.zeros((1, len(keys))), {}, default_model()
+    )
+    decider.features = {name: np.zeros((1, len(keys))) for name in FEATURES}
+    identity, foreign = keys.index("invoice.invoice_id"), keys.index("invoice.account_id")
+    contest = Contest(0, foreign, identity, "primary_key")
+    ranked = [Candidate("invoice.account_id", 0.46, 2.0), Candidate("invoice.invoice_id", 0.9, 1.9)]
+    fields = [SourceField("books", "invoices", "Id")]
+    found = decider._contested(contest, ranked, fields, chance, agreed)
+    first = found[0]
+    assert (first.target, first.confidence, first.held) == ("invoice.invoice_id", confidence, held)
+    assert first.note == "the table's own key: invoice.invoice_id rather than invoice.account_id"
+    assert found[1].target == "invoice.account_id" and found[1].held

@@ -91,15 +91,17 @@ class TableDecider:
             self.ranking,
         )
         sure = dict(zip(map(id, alternatives), self.model.confidence(pairs).tolist(), strict=True))
-        for contest in found:
-            chance = sure.get(id(contest), 0.0)
-            ranked[contest.row] = self._contested(contest, ranked[contest.row], fields, chance)
-        entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
         agreed = {
             key_row: self.keys[identity]
             for table, (key_row, identity) in keys.items()
             if decided[table].agrees_on_key(fields[key_row].field, self.keys[identity])
         }
+        for contest in found:
+            chance = sure.get(id(contest), 0.0)
+            ranked[contest.row] = self._contested(
+                contest, ranked[contest.row], fields, chance, contest.row in agreed
+            )
+        entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
         capped = [
             self._off_entity(self._structural(candidates, agreed.get(row)), entity_of_row[row])
             for row, candidates in enumerate(ranked)
@@ -232,19 +234,25 @@ class TableDecider:
         candidates: list[Candidate],
         fields: Sequence[SourceField],
         chance: float,
+        agreed: bool = False,
     ) -> list[Candidate]:
         """What the field was given first (when a person could accept it; ``chance``: the
-        trees' confidence in it), none above CONTESTED_CEILING, the first saying why."""
+        trees' confidence in it), none above CONTESTED_CEILING, the first saying why; but the
+        key's identity where its table agrees on it (``agreed``: TableEntity.agrees_on_key)
+        and the trees are sure of it too, which `_structural` may then let through."""
         row, alternative, capped = contest.row, contest.alternative, []
         if alternative is not None:
             score = float(self.scores[row, alternative])
             confidence = min(CONTESTED_CEILING, chance)
+            # the key's identity is a structural guess a person confirms, unless the table's
+            # fields, what its key reads as and the trees all agree on it
+            trusted = contest.reason == "primary_key" and agreed and chance >= AUTO_APPROVE
             if contest.reason == "primary_key":
-                confidence = CONTESTED_CEILING  # a structural guess: a person confirms it
+                confidence = chance if trusted else CONTESTED_CEILING
             if confidence >= REVIEW:
                 shown = {n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES}
                 given = Candidate(self.keys[alternative], round(confidence, 4), round(score, 4))
-                capped.append(replace(given, features=shown, held=True))
+                capped.append(replace(given, features=shown, held=not trusted))
             else:  # a person sees the contested first choice instead
                 alternative = None
         for candidate in candidates:
