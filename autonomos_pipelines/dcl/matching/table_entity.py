@@ -37,8 +37,13 @@ class TableEntity:
         that agree: all the table's fields together say it is that entity, and its key
         ``field`` reads most as that entity's id. Only then may the identity, which decides
         what canonical table the source table feeds, be approved without a person."""
-        entity = identity.partition(".")[0]
-        return not self.nested and self.key == field and self.entity == entity == self.key_reads
+        return self.key == field and self.key_agrees and identity.partition(".")[0] == self.entity
+
+    @property
+    def key_agrees(self) -> bool:
+        """Whether the table's fields and its own key say the same entity (a nested list's
+        key is its parent's business, never this)."""
+        return not self.nested and self.key is not None and self.key_reads == self.entity
 
     @property
     def why(self) -> str:
