@@ -14,8 +14,9 @@ from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.settled_references import (
     SETTLED,
+    ForeignKeys,
+    names_only,
     settle_references,
-    sole_keys,
 )
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity
@@ -29,59 +30,92 @@ POINTED = {
     "opportunity.created_by_id": "user",
     "subscription.subscription_id": None,
 }
-SOLE = sole_keys(POINTED)
+KEYS = ForeignKeys.of(POINTED)
+CUSTOMERS, SUBSCRIPTIONS = ("billing", "customers"), ("billing", "subscriptions")
 
 
-def _table(entity: str, key: str | None = "id", reads: str | None = None) -> TableEntity:
+def _table(entity: str, key: str | None = "id", reads: str = "") -> TableEntity:
     return TableEntity(entity, 4.0, None, 0.0, 5, key, key_reads=reads or entity)
 
 
-# tables: 0 customers (account), 1 subscriptions; rows 0-1 customers', 2-4 subscriptions'
-TABLES = [_table("account"), _table("subscription")]
-TABLE_OF_ROW = [0, 0, 1, 1, 1]
+# rows 0-1 are the customers', 2-4 the subscriptions'; row 2 references the customers
+DECIDED = {CUSTOMERS: _table("account"), SUBSCRIPTIONS: _table("subscription")}
+TABLES = {CUSTOMERS: [0, 1], SUBSCRIPTIONS: [2, 3, 4]}
+
+
+def _fields(reference: str = "customer_id") -> list[SourceField]:
+    names = ["id", "name", reference, "id", "status"]
+    return [SourceField(*TABLES_OF[row], name) for row, name in enumerate(names)]
+
+
+TABLES_OF = {row: table for table, rows in TABLES.items() for row in rows}
 
 
 def _ranked(first: Candidate) -> list[list[Candidate]]:
-    others = [[Candidate("account.name", 0.9, 1.0)] for _ in TABLE_OF_ROW]
+    others = [[Candidate("account.name", 0.9, 1.0)] for _ in TABLES_OF]
     others[2] = [first, Candidate("subscription.plan_id", 0.1, 0.2)]
     return others
 
 
+def _settle(first: Candidate, decided=DECIDED, reference="customer_id", others=None):
+    ranked = _ranked(first)
+    found = [(0, 2)]
+    return settle_references(ranked, found, _fields(reference), TABLES, decided, KEYS, others)
+
+
 def test_sole_keys_are_their_entitys_only_key_to_what_they_point_at():
-    assert SOLE == {"subscription.account_id", "subscription.plan_id"}
+    assert KEYS.sole == {"subscription.account_id", "subscription.plan_id"}
     real = canonical_targets()
     entities = real.entities
     pointed = {
         t.key: entities[e] if e >= 0 else None
         for t, e in zip(real.targets, pointed_at(real).tolist(), strict=True)
     }
-    assert "subscription.account_id" in sole_keys(pointed)
-    assert not any(pointed[key] is None for key in sole_keys(pointed))
+    sole = ForeignKeys.of(pointed).sole
+    assert "subscription.account_id" in sole
+    assert not any(pointed[key] is None for key in sole)
 
 
 def test_a_reference_both_tables_settle_is_approved_and_says_why():
     first = Candidate("subscription.account_id", 0.72, 1.1, note="references customers")
-    ranked = settle_references(_ranked(first), [(0, 2)], TABLES, TABLE_OF_ROW, POINTED, SOLE)
+    ranked = _settle(first)
     settled = ranked[2][0]
     assert settled.target == "subscription.account_id" and settled.confidence == SETTLED
     assert SETTLED >= AUTO_APPROVE
-    assert settled.note.startswith("references customers; both tables' fields and keys agree")
-    assert "subscription.account_id is subscription's only key to account" in settled.note
+    assert settled.note.startswith("references customers; each table's key reads as")
+    assert settled.note.endswith("subscription.account_id is subscription's only key to account")
     assert ranked[2][1] == Candidate("subscription.plan_id", 0.1, 0.2)  # the rest as it was
     assert ranked[0][0].confidence == 0.9  # rows that reference nothing are untouched
+
+
+@pytest.mark.parametrize(
+    ("name", "only"),
+    [
+        ("customer_id", True),
+        ("account__id", False),  # another table's name
+        ("Customer__CustomerID", True),
+        ("customerId", True),
+        ("referrer_customer_id", False),  # a role: which of the customers is a person's call
+        ("billing_customer_id", False),
+        ("customer", False),  # no key word
+    ],
+)
+def test_a_reference_named_for_its_table_alone_says_no_role(name, only):
+    assert names_only(SourceField("billing", "subscriptions", name), "customers") is only
 
 
 OPEN = [
     ("the trees find it implausible", {"confidence": 0.4}, {}),
     ("already approved on its own evidence", {"confidence": 0.93}, {}),
     ("held by its table", {"held": True}, {}),
+    ("moved ahead of the score's first by the trees", {"score": 0.1}, {}),
     ("not its entity's only key to one", {"target": "opportunity.owner_id"}, {}),
     ("a key to another entity", {"target": "subscription.plan_id"}, {}),
-    ("the referenced table's key reads otherwise", {}, {0: _table("account", reads="contact")}),
-    ("the referenced table has no key", {}, {0: _table("account", key=None)}),
-    ("its own table's key reads otherwise", {}, {1: _table("subscription", reads="account")}),
-    ("the referenced table is nested", {}, {0: replace(_table("account"), nested=True)}),
-]
+    ("its key reads otherwise", {}, {CUSTOMERS: _table("account", reads="user")}),
+    ("the referenced table has no key", {}, {CUSTOMERS: _table("account", key=None)}),
+    ("its own key reads otherwise", {}, {SUBSCRIPTIONS: _table("subscription", reads="user")}),
+    ("the referenced table is nested", {}, {CUSTOMERS: replace(_table("account"), nested=True)}),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "change", "tables"), OPEN, ids=[c[0] for c in OPEN])
@@ -89,21 +123,34 @@ def test_a_reference_the_structure_leaves_open_keeps_its_confidence(case, change
     first = replace(Candidate("subscription.account_id", 0.72, 1.1), **change)
     if change.get("held"):
         first = held(first)
-    decided = [tables.get(i, table) for i, table in enumerate(TABLES)]
-    ranked = settle_references(_ranked(first), [(0, 2)], decided, TABLE_OF_ROW, POINTED, SOLE)
+    ranked = _settle(first, {**DECIDED, **tables})
     assert ranked[2][0] == first and ranked[2][0].confidence == first.confidence
     assert ranked[2][0].note == first.note
 
 
+def test_a_role_named_reference_keeps_its_confidence():
+    first = Candidate("subscription.account_id", 0.72, 1.1)
+    assert _settle(first, reference="referrer_customer_id")[2][0].confidence == 0.72
+
+
 def test_two_references_to_one_table_go_to_a_person():
-    """`payer_id` and `customer_id` both referencing customers: which is the account's is
-    a person's call, whatever the trees prefer."""
+    """`customer_id` beside another reference to the customers, ranked here or pending from
+    an earlier pass: which is the account's is a person's call, whatever the trees prefer."""
     first = Candidate("subscription.account_id", 0.72, 1.1)
     ranked = _ranked(first)
     ranked[3] = [Candidate("subscription.account_id", 0.65, 1.0)]
+    fields = _fields()
+    fields[3] = SourceField(*SUBSCRIPTIONS, "customer_id")
     found = [(0, 2), (0, 3)]
-    settled = settle_references(ranked, found, TABLES, TABLE_OF_ROW, POINTED, SOLE)
+    settled = settle_references(ranked, found, fields, TABLES, DECIDED, KEYS)
     assert settled[2][0].confidence == 0.72 and settled[3][0].confidence == 0.65
+    for earlier in ("payer_customer_id", "customerID"):
+        seen = {SUBSCRIPTIONS: [SourceField(*SUBSCRIPTIONS, earlier)]}
+        assert _settle(first, others=seen)[2][0].confidence == 0.72
+    declared = {SUBSCRIPTIONS: [SourceField(*SUBSCRIPTIONS, "payer", references="Customers")]}
+    assert _settle(first, others=declared)[2][0].confidence == 0.72
+    unrelated = {SUBSCRIPTIONS: [SourceField(*SUBSCRIPTIONS, "plan_id")]}
+    assert _settle(first, others=unrelated)[2][0].confidence == SETTLED
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +178,7 @@ def test_a_deals_company_reference_is_approved_by_the_sources_structure(resolver
     assert (reference.mapping, reference.status) == ("opportunity.account_id", "auto_approved")
     assert reference.candidates[0].confidence == SETTLED
     assert reference.reason.startswith("references companies, decided account")
-    assert "opportunity.account_id is opportunity's only key to account" in reference.reason
+    assert reference.reason.endswith("opportunity.account_id is opportunity's only key to account")
 
 
 def test_a_second_reference_to_the_same_table_leaves_both_to_a_person(resolver):

@@ -39,7 +39,7 @@ from autonomos_pipelines.dcl.matching.scoring import (
     weighted_evidence,
 )
 from autonomos_pipelines.dcl.matching.semantic_evidence import SemanticEvidence
-from autonomos_pipelines.dcl.matching.settled_references import settle_references, sole_keys
+from autonomos_pipelines.dcl.matching.settled_references import ForeignKeys, settle_references
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import key_rows
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
@@ -101,7 +101,7 @@ class Matcher:
             t.key: entities[e] if e >= 0 else None
             for t, e in zip(targets, self._pointed_at.tolist(), strict=True)
         }
-        self._sole_keys = sole_keys(self._pointed_entity)
+        self._foreign = ForeignKeys.of(self._pointed_entity)
         self._lexical = LexicalEvidence(schema)
 
     # public ----------------------------------------------------------------------------------
@@ -225,17 +225,10 @@ class Matcher:
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
-        table_of_row = [0] * len(fields)
-        for index, rows in enumerate(tables.values()):
-            for row in rows:
-                table_of_row[row] = index
-        noted = settle_references(
-            noted, found, [decided[t] for t in tables], table_of_row, self._pointed_entity,
-            self._sole_keys,
-        )  # fmt: skip
         held, nested = hold_nested(noted, fields, others)
         for table, parent in nested.items():
             decided[table] = replace(decided[table], nested=True, parent=parent)
+        held = settle_references(held, found, fields, tables, decided, self._foreign, others)
         return [candidates[:top_k] for candidates in held], decided
 
     def combine(

@@ -3,68 +3,111 @@ trees are of its words.
 
 A field that references another table of its source (`table_references.references`: declared,
 or named ``customer_id`` beside a ``customers`` table) points at what that table is. The
-target is settled by structure alone when both tables' fields and own keys agree on what
-each table is (`TableEntity.key_agrees`), the field is its table's only reference to the
-other, and its entity has one foreign key to the other's: ``subscriptions.customer_id``,
-both tables decided by their fields and keys (a subscription, an account), is
-``subscription.account_id``. The trees, which see one field at a time, put such fields at
-0.6-0.85 (by its words, a billing system's ``customer_id`` is a contact's as often as an
-account's). Where the referencing table was decided wrongly, so is its field: ReMatch held
-out put a DRG code's ``SUBJECT_ID`` on ``cost.person_id``; MIMIC's ``ROW_ID`` keys read as
-no entity, which keeps such tables out. Measured in bench/results.md (stop 51).
+target follows from the structure when each table's own key reads as what the table was
+decided to be (`TableEntity.key_agrees`), the field names no role but the other table's
+(``customer_id``, not ``referrer_customer_id``) and is its table's only reference to it, and
+its entity has one foreign key to the other's: ``subscriptions.customer_id``, beside
+``customers`` decided an account, is ``subscription.account_id``. The trees, which see one
+field at a time, put such fields at 0.6-0.85 (by its words a billing system's
+``customer_id`` is a contact's as often as an account's). A table decided wrongly takes its
+references with it, hence both ends: ReMatch held out put a DRG code's ``SUBJECT_ID`` on
+``cost.person_id``. Measured in bench/results.md (stop 51).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
-from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.matching.field_text import split_words
+from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_assignment import singular
+from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
 SETTLED = 0.9  # above AUTO_APPROVE; what a settled reference's first candidate claims
 
 
-def sole_keys(pointed: Mapping[str, str | None]) -> frozenset[str]:
-    """The foreign keys that are their entity's only key to the entity they point at
-    (``subscription.account_id``; not ``opportunity.owner_id`` beside a ``created_by_id``)."""
-    keys = Counter((target.partition(".")[0], entity) for target, entity in pointed.items())
-    return frozenset(
-        target
-        for target, entity in pointed.items()
-        if entity is not None and keys[target.partition(".")[0], entity] == 1
-    )
+@dataclass(frozen=True)
+class ForeignKeys:
+    """Per target, the entity it is a foreign key to (None: none), and the sole ones: their
+    entity's only key to that entity (``subscription.account_id``; not ``opportunity.owner_id``
+    beside a ``created_by_id``)."""
+
+    pointed: Mapping[str, str | None]
+    sole: frozenset[str]
+
+    @classmethod
+    def of(cls, pointed: Mapping[str, str | None]) -> ForeignKeys:
+        keys = Counter((target.partition(".")[0], entity) for target, entity in pointed.items())
+        sole = frozenset(
+            target
+            for target, entity in pointed.items()
+            if entity is not None and keys[target.partition(".")[0], entity] == 1
+        )
+        return cls(pointed, sole)
+
+
+def names_only(source: SourceField, table: str) -> bool:
+    """Whether ``source``'s name says nothing but the table it references (``customer_id``,
+    ``account__id``, ``Invoice__InvoiceID`` for ``invoices``; not ``referrer_company_id``,
+    whose role a person reads, nor a declared ``payer_ref``)."""
+    words = split_words(source.field)
+    if len(words) < 2 or words[-1] not in KEY_WORDS:
+        return False
+    named = {singular(word) for word in split_words(table)}
+    return all(singular(word) in named for word in words[:-1])
 
 
 def settle_references(
     ranked: list[list[Candidate]],
     found: Sequence[tuple[int, int]],
-    decided: Sequence[TableEntity],
-    table_of_row: Sequence[int],
-    pointed: Mapping[str, str | None],
-    sole: frozenset[str],
+    fields: Sequence[SourceField],
+    tables: Mapping[Table, Sequence[int]],
+    decided: Mapping[Table, TableEntity],
+    keys: ForeignKeys,
+    others: Mapping[Table, Sequence[SourceField]] | None = None,
 ) -> list[list[Candidate]]:
     """The candidates, each settled reference's first raised to SETTLED (``found``:
-    (referenced table, row) pairs; ``decided``: what each table was decided to be, in the
-    same numbering as ``table_of_row``, each row's own table; ``sole``: `sole_keys`)."""
-    references = Counter((table_of_row[row], table) for table, row in found)
+    (referenced table, row), tables numbered in ``tables`` order; ``others``: per table, its
+    fields not ranked here, whose references count too)."""
+    listed = list(tables)
+    own_of = {row: table for table, rows in tables.items() for row in rows}
+    count = Counter((own_of[row], listed[table]) for table, row in found)
     for table, row in found:
+        own, referenced = own_of[row], listed[table]
         first = ranked[row][0] if ranked[row] else None
-        own, target = table_of_row[row], decided[table]
         if (
             first is None
-            or first.held  # its table gave it to another field, or it is off the entity
-            or not REVIEW <= first.confidence < AUTO_APPROVE  # the trees find it plausible
-            or first.target not in sole
-            or pointed.get(first.target) != target.entity
-            or not (target.key_agrees and decided[own].key_agrees)
-            or references[own, table] > 1  # which of two is the owner? a person knows
+            or first.held  # its table gave it to another field, off its entity, nested
+            or first.score < max(c.score for c in ranked[row])  # the trees moved it up
+            or not REVIEW <= first.confidence < AUTO_APPROVE  # plausible to the trees
+            or first.target not in keys.sole
+            or keys.pointed.get(first.target) != decided[referenced].entity
+            or not (decided[referenced].key_agrees and decided[own].key_agrees)
+            or not names_only(fields[row], referenced[1])
+            or count[own, referenced] + _seen(others, own, referenced[1]) > 1
         ):
             continue
-        said = f"both tables' fields and keys agree on what they are, and {first.target} is "
-        said += f"{decided[own].entity}'s only key to {target.entity}"
+        entity, other = decided[own].entity, decided[referenced].entity
+        said = "each table's key reads as what the table was decided to be, and "
+        said += f"{first.target} is {entity}'s only key to {other}"
         note = f"{first.note}; {said}" if first.note else said
         ranked[row] = [replace(first, confidence=SETTLED, note=note), *ranked[row][1:]]
     return ranked
+
+
+def _seen(others: Mapping[Table, Sequence[SourceField]] | None, own: Table, name: str) -> int:
+    """References to table ``name`` among ``own``'s fields not ranked here (a pending field
+    of an earlier pass): declared, or named for it."""
+    lower, word = name.strip().lower(), singular((split_words(name) or [""])[-1])
+    return sum(
+        1
+        for source in (others or {}).get(own, ())
+        if (source.declared_table or "").lower() == lower
+        or (len(words := split_words(source.field)) >= 2 and words[-1] in KEY_WORDS
+            and words[-2] == word)
+    )  # fmt: skip

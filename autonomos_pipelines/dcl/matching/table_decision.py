@@ -241,13 +241,14 @@ class TableDecider:
         key's identity where its table agrees on it (``agreed``: TableEntity.agrees_on_key)
         and the trees are sure of it too, which `_structural` may then let through."""
         row, alternative, capped = contest.row, contest.alternative, []
+        # the key's identity is a structural guess a person confirms, unless the table's
+        # fields, what its key reads as and the trees all agree on it
+        key = contest.reason == "primary_key"
+        trusted = key and alternative is not None and agreed and chance >= AUTO_APPROVE
         if alternative is not None:
             score = float(self.scores[row, alternative])
             confidence = min(CONTESTED_CEILING, chance)
-            # the key's identity is a structural guess a person confirms, unless the table's
-            # fields, what its key reads as and the trees all agree on it
-            trusted = contest.reason == "primary_key" and agreed and chance >= AUTO_APPROVE
-            if contest.reason == "primary_key":
+            if key:
                 confidence = chance if trusted else CONTESTED_CEILING
             if confidence >= REVIEW:
                 shown = {n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES}
@@ -258,7 +259,11 @@ class TableDecider:
         for candidate in candidates:
             if alternative is None or candidate.target != self.keys[alternative]:
                 capped.append(held(candidate))
-        capped[0] = replace(capped[0], note=self._why(contest, fields))
+        note = self._why(contest, fields)
+        if trusted:
+            entity = capped[0].target.partition(".")[0]
+            note += f", reading as the {entity}'s id; its fields say {entity} too"
+        capped[0] = replace(capped[0], note=note)
         return capped[: len(candidates)]
 
     def _why(self, contest: Contest, fields: Sequence[SourceField]) -> str:
