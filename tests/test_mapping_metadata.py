@@ -9,10 +9,21 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 from mapping_assets.mappings.metadata import feeding_note, fields_table, mapping_metadata
 
 
-def _run(feeding: dict[str, str]) -> MappingRun:
+def _run(feeding: dict[str, str], settled: int = 0) -> MappingRun:
     source = SourceField("zorg", "invoices", "invoice_id", "text")
     outcome = FieldOutcome(source, "mapped", "rag", 0.95, "invoice.invoice_id", 7)
-    return MappingRun([outcome], resolved_now=1, auto_approved=1, tables_now_feeding=feeding)
+    return MappingRun(
+        [outcome],
+        resolved_now=1,
+        auto_approved=1,
+        tables_now_feeding=feeding,
+        references_settled=settled,
+    )
+
+
+def test_the_references_the_structure_settled_are_counted():
+    assert mapping_metadata(_run({}, settled=1))["references_settled_this_run"] == 1
+    assert mapping_metadata(_run({}))["references_settled_this_run"] == 0
 
 
 def test_the_tables_now_feeding_canonical_ones_are_counted_listed_and_logged():

@@ -53,15 +53,16 @@ def test_stored_evidence_names_each_candidate_with_its_nonzero_features(env, mon
 
 
 def test_a_later_pass_seeks_the_tables_key_among_fields_waiting_for_a_person(env):
-    """`id` is the contacts' key; its identity mapping waits for a person after the first
-    pass. A `uuid` added later is not taken for the table's key (which would propose it for
-    contact.contact_id too, a second claim on the identity): the key is sought among the
-    table's fields seen before, whatever their state."""
+    """`id` is the members' key; its identity mapping (contact.contact_id) waits for a
+    person after the first pass (a contacts table's `id` is approved: its fields, its key and
+    the trees agree). A `uuid` added later is not taken for the table's key (which would
+    propose it for contact.contact_id too, a second claim on the identity): the key is sought
+    among the table's fields seen before, whatever their state."""
     registry = open_registry(env)
     registry.add_tenant("acme", {}, "test")
 
     def contact(name, *samples):
-        return SourceField("zorg", "contacts", name, "text", samples=samples)
+        return SourceField("zorg", "members", name, "text", samples=samples)
 
     first = [
         contact("id", "1001", "1002"),
@@ -95,3 +96,31 @@ def test_an_identity_its_table_and_key_agree_on_is_approved_with_the_reason(env)
     assert run.tables_now_feeding == {"zorg.invoices": "invoice"}  # shown in the Dagster UI
     again = map_tenant_fields(registry, "acme", fields)
     assert again.tables_now_feeding == {}  # it fed canonical invoice already
+
+
+def test_a_reference_its_source_settles_is_approved_and_counted(env):
+    """`deals.company_id` references the companies, which their fields and key say are
+    accounts; deals have one key to one: approved, with the reason, and counted for the
+    Dagster UI. The same field under a role's name (`referrer_company_id`) waits for a person."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+
+    def source(reference: str) -> list[SourceField]:
+        tables = {
+            "companies": ["id", "name", "domain", "industry"],
+            "deals": ["id", "name", reference, "value", "stage", "close_date"],
+        }
+        return [
+            SourceField("zorg", t, name, "text") for t, names in tables.items() for name in names
+        ]
+
+    run = map_tenant_fields(registry, "acme", source("company_id"))
+    (reference,) = [o for o in run.outcomes if o.source.field == "company_id"]
+    assert (reference.status, reference.target) == ("mapped", "opportunity.account_id")
+    (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "deals", "company_id"))
+    assert row["status"] == "active" and "only key to account" in row["reason"]
+    assert run.references_settled == 1
+    registry.add_tenant("other", {}, "test")
+    role = map_tenant_fields(registry, "other", source("referrer_company_id"))
+    (held,) = [o for o in role.outcomes if o.source.field == "referrer_company_id"]
+    assert held.status != "mapped" and role.references_settled == 0

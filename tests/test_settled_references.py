@@ -81,6 +81,7 @@ def test_a_reference_both_tables_settle_is_approved_and_says_why():
     ranked = _settle(first)
     settled = ranked[2][0]
     assert settled.target == "subscription.account_id" and settled.confidence == SETTLED
+    assert settled.settled and not first.settled  # what the pass counts for the Dagster UI
     assert SETTLED >= AUTO_APPROVE
     assert settled.note.startswith("references customers; each table's key reads as")
     assert settled.note.endswith("subscription.account_id is subscription's only key to account")
@@ -125,7 +126,7 @@ def test_a_reference_the_structure_leaves_open_keeps_its_confidence(case, change
         first = held(first)
     ranked = _settle(first, {**DECIDED, **tables})
     assert ranked[2][0] == first and ranked[2][0].confidence == first.confidence
-    assert ranked[2][0].note == first.note
+    assert ranked[2][0].note == first.note and not ranked[2][0].settled
 
 
 def test_a_role_named_reference_keeps_its_confidence():

@@ -113,6 +113,8 @@ def write_decisions(  # noqa: PLR0913
             run.auto_approved += 1
             if is_identity(target):
                 run.tables_now_feeding[f"{connector}.{source.source_entity}"] = target.split(".")[0]
+            first = resolution.candidates[0] if resolution.candidates else None
+            run.references_settled += bool(first and first.settled and first.target == target)
         else:
             run.proposed += 1
     workflow.propose_many(proposals, ACTOR)

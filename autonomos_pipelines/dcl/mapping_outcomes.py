@@ -47,6 +47,7 @@ class MappingRun:
     # "connector.table" -> the canonical entity it feeds from this pass on: its identity field
     # was auto-approved (TableEntity.agrees_on_key)
     tables_now_feeding: dict[str, str] = field(default_factory=dict)
+    references_settled: int = 0  # of auto_approved: by their source's structure
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)  # STAGES, "encoding", "pass"

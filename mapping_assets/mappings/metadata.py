@@ -39,6 +39,9 @@ def mapping_metadata(run: MappingRun) -> dict:
         # source tables whose identity field was auto-approved: they feed a canonical table now
         "tables_now_feeding_canonical": len(run.tables_now_feeding),
         **_feeding(run.tables_now_feeding),
+        # of those auto-approved, references their source's structure settled (a field's
+        # reason says which): dcl/matching/settled_references.py
+        "references_settled_this_run": run.references_settled,
         **{
             f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
         },

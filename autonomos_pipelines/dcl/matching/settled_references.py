@@ -96,7 +96,8 @@ def settle_references(
         said = "each table's key reads as what the table was decided to be, and "
         said += f"{first.target} is {entity}'s only key to {other}"
         note = f"{first.note}; {said}" if first.note else said
-        ranked[row] = [replace(first, confidence=SETTLED, note=note), *ranked[row][1:]]
+        settled = replace(first, confidence=SETTLED, note=note, settled=True)
+        ranked[row] = [settled, *ranked[row][1:]]
     return ranked
 
 
