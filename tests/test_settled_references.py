@@ -99,6 +99,7 @@ def test_a_reference_both_tables_settle_is_approved_and_says_why():
         ("referrer_customer_id", False),  # a role: which of the customers is a person's call
         ("billing_customer_id", False),
         ("customer", False),  # no key word
+        ("dim_customer_id", False),  # a word its table's name lacks
     ],
 )
 def test_a_reference_named_for_its_table_alone_says_no_role(name, only):
@@ -150,8 +151,13 @@ def test_two_references_to_one_table_go_to_a_person():
         assert _settle(first, others=seen)[2][0].confidence == 0.72
     declared = {SUBSCRIPTIONS: [SourceField(*SUBSCRIPTIONS, "payer", references="Customers")]}
     assert _settle(first, others=declared)[2][0].confidence == 0.72
-    unrelated = {SUBSCRIPTIONS: [SourceField(*SUBSCRIPTIONS, "plan_id")]}
-    assert _settle(first, others=unrelated)[2][0].confidence == SETTLED
+    unrelated = [
+        SourceField(*SUBSCRIPTIONS, "plan_id"),
+        SourceField(*SUBSCRIPTIONS, "_dlt_load_id"),  # dlt's, whatever table `loads` is
+        SourceField(*SUBSCRIPTIONS, "customer_id", references="plans"),  # declared elsewhere
+        SourceField(*SUBSCRIPTIONS, "id", references="customers"),  # its own key
+    ]
+    assert _settle(first, others={SUBSCRIPTIONS: unrelated})[2][0].confidence == SETTLED
 
 
 @pytest.fixture(scope="module")

@@ -370,8 +370,7 @@ def test_a_key_given_its_identity_is_held_unless_its_table_and_the_trees_agree(
     found = decider._contested(contest, ranked, fields, chance, agreed)
     first = found[0]
     assert (first.target, first.confidence, first.held) == ("invoice.invoice_id", confidence, held)
-    assert first.note.startswith(
-        "the table's own key: invoice.invoice_id rather than invoice.account_id"
-    )
-    assert first.note.endswith("its fields say invoice too") == (not held)
+    given = "invoice.invoice_id rather than invoice.account_id"
+    trusted = f"the table's own key, reading as the invoice's id: {given}; its fields say invoice"
+    assert first.note == (f"the table's own key: {given}" if held else f"{trusted} too")
     assert found[1].target == "invoice.account_id" and found[1].held

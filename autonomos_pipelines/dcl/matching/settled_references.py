@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
+from autonomos_pipelines.dcl.matching.nested_tables import is_dlt_column
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
 from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
@@ -55,11 +56,12 @@ def names_only(source: SourceField, table: str) -> bool:
     """Whether ``source``'s name says nothing but the table it references (``customer_id``,
     ``account__id``, ``Invoice__InvoiceID`` for ``invoices``; not ``referrer_company_id``,
     whose role a person reads, nor a declared ``payer_ref``)."""
-    words = split_words(source.field)
-    if len(words) < 2 or words[-1] not in KEY_WORDS:
+    words, named = split_words(source.field), split_words(table)
+    if len(words) < 2 or words[-1] not in KEY_WORDS or not named:
         return False
-    named = {singular(word) for word in split_words(table)}
-    return all(singular(word) in named for word in words[:-1])
+    if singular(words[-2]) != singular(named[-1]):  # `company_id` is not `company_contacts`'
+        return False
+    return {singular(w) for w in words[:-1]} <= {singular(w) for w in named}
 
 
 def settle_references(
@@ -83,13 +85,13 @@ def settle_references(
         if (
             first is None
             or first.held  # its table gave it to another field, off its entity, nested
-            or first.score < max(c.score for c in ranked[row])  # the trees moved it up
+            or first.score < max(c.score for c in ranked[row] if not c.held)  # trees moved it
             or not REVIEW <= first.confidence < AUTO_APPROVE  # plausible to the trees
             or first.target not in keys.sole
             or keys.pointed.get(first.target) != decided[referenced].entity
             or not (decided[referenced].key_agrees and decided[own].key_agrees)
             or not names_only(fields[row], referenced[1])
-            or count[own, referenced] + _seen(others, own, referenced[1]) > 1
+            or count[own, referenced] + _seen(others, own, decided[own].key, referenced[1]) > 1
         ):
             continue
         entity, other = decided[own].entity, decided[referenced].entity
@@ -101,14 +103,20 @@ def settle_references(
     return ranked
 
 
-def _seen(others: Mapping[Table, Sequence[SourceField]] | None, own: Table, name: str) -> int:
-    """References to table ``name`` among ``own``'s fields not ranked here (a pending field
-    of an earlier pass): declared, or named for it."""
+def _seen(
+    others: Mapping[Table, Sequence[SourceField]] | None, own: Table, key: str | None, name: str
+) -> int:
+    """References to table ``name`` among table ``own``'s fields not ranked here (a pending
+    field of an earlier pass), read as `table_references.references` reads them: declared,
+    else named for it; never the table's own ``key`` nor dlt's columns."""
     lower, word = name.strip().lower(), singular((split_words(name) or [""])[-1])
-    return sum(
-        1
-        for source in (others or {}).get(own, ())
-        if (source.declared_table or "").lower() == lower
-        or (len(words := split_words(source.field)) >= 2 and words[-1] in KEY_WORDS
-            and words[-2] == word)
-    )  # fmt: skip
+    found = 0
+    for source in (others or {}).get(own, ()):
+        if source.field == key or is_dlt_column(source.field):
+            continue
+        if source.declared_table is not None:
+            found += source.declared_table.lower() == lower
+            continue
+        words = split_words(source.field)
+        found += len(words) >= 2 and words[-1] in KEY_WORDS and words[-2] == word
+    return found

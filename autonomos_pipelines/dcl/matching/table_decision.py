@@ -262,7 +262,9 @@ class TableDecider:
         note = self._why(contest, fields)
         if trusted:
             entity = capped[0].target.partition(".")[0]
-            note += f", reading as the {entity}'s id; its fields say {entity} too"
+            _, given_over = note.split(": ", 1)
+            note = f"the table's own key, reading as the {entity}'s id: {given_over}; "
+            note += f"its fields say {entity} too"
         capped[0] = replace(capped[0], note=note)
         return capped[: len(candidates)]
 
