@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from autonomos_pipelines.dcl.mapping_outcomes import FieldOutcome, MappingRun
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from mapping_assets.mappings.metadata import feeding_note, fields_table, mapping_metadata
+from mapping_assets.mappings.metadata import (
+    feeding_note,
+    fields_table,
+    mapping_metadata,
+    settled_note,
+)
 
 
 def _run(feeding: dict[str, str], settled: int = 0) -> MappingRun:
@@ -21,9 +26,13 @@ def _run(feeding: dict[str, str], settled: int = 0) -> MappingRun:
     )
 
 
-def test_the_references_the_structure_settled_are_counted():
-    assert mapping_metadata(_run({}, settled=1))["references_settled_this_run"] == 1
+def test_the_references_the_structure_settled_are_counted_and_logged():
+    assert mapping_metadata(_run({}, settled=2))["references_settled_this_run"] == 2
+    assert settled_note(_run({}, settled=2)) == (
+        "; 2 reference(s) approved by their source's structure"
+    )
     assert mapping_metadata(_run({}))["references_settled_this_run"] == 0
+    assert settled_note(_run({})) == ""
 
 
 def test_the_tables_now_feeding_canonical_ones_are_counted_listed_and_logged():

@@ -23,6 +23,7 @@ from mapping_assets.mappings.drift_metadata import (
 from mapping_assets.mappings.metadata import (
     feeding_note,
     mapping_metadata,
+    settled_note,
     timing_note,
     usage_metadata,
 )
@@ -144,6 +145,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
             f"{metadata['values_mapped']} mapped, {metadata['values_in_review']} in review, "
             f"{metadata['values_unmapped']} unmapped"
             + feeding_note(run.tables_now_feeding)
+            + settled_note(run)
             + timing_note(run)
         )
         return MaterializeResult(metadata=metadata)

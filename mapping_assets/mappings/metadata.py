@@ -106,6 +106,13 @@ def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
     )
 
 
+def settled_note(run: MappingRun) -> str:
+    """The run log's word on the references a pass approved by their source's structure."""
+    if not run.references_settled:
+        return ""
+    return f"; {run.references_settled} reference(s) approved by their source's structure"
+
+
 # Known in full when the mapping step runs: this run's loads came before it and its LLM calls
 # are counted just before the metadata is read. Canonical rows are not: the builds that
 # produce them run after this step, so a 30-day total here would lag by this run's rows.

@@ -261,10 +261,9 @@ class TableDecider:
                 capped.append(held(candidate))
         note = self._why(contest, fields)
         if trusted:
-            entity = capped[0].target.partition(".")[0]
-            _, given_over = note.split(": ", 1)
-            note = f"the table's own key, reading as the {entity}'s id: {given_over}; "
-            note += f"its fields say {entity} too"
+            entity, lost = capped[0].target.partition(".")[0], self.keys[contest.target]
+            note = f"the table's own key, reading as the {entity}'s id: {capped[0].target} "
+            note += f"rather than {lost}; its fields say {entity} too"
         capped[0] = replace(capped[0], note=note)
         return capped[: len(candidates)]
 
