@@ -106,6 +106,7 @@ def test_a_reference_named_for_its_table_alone_says_no_role(name, only):
     assert names_only(SourceField("billing", "subscriptions", name), "customers") is only
 
 
+BARELY = replace(_table("subscription"), runner_up="account", runner_up_fit=3.5)  # 0.5 ahead
 OPEN = [
     ("the trees find it implausible", {"confidence": 0.4}, {}),
     ("already approved on its own evidence", {"confidence": 0.93}, {}),
@@ -117,6 +118,7 @@ OPEN = [
     ("the referenced table has no key", {}, {CUSTOMERS: _table("account", key=None)}),
     ("its own key reads otherwise", {}, {SUBSCRIPTIONS: _table("subscription", reads="user")}),
     ("the referenced table is nested", {}, {CUSTOMERS: replace(_table("account"), nested=True)}),
+    ("its own table barely leads", {}, {SUBSCRIPTIONS: BARELY}),
 ]  # fmt: skip
 
 
@@ -194,3 +196,21 @@ def test_a_second_reference_to_the_same_table_leaves_both_to_a_person(resolver):
     for name in ("company_id", "partner_company_id"):
         found = resolved[len(COMPANIES) + deals.index(name)]
         assert found.status != "auto_approved" and "only key" not in found.reason
+
+
+def test_generic_tables_whose_bare_ids_read_as_anything_settle_nothing(resolver):
+    """A shop's products referencing its categories: each table's bare `id` reads as what its
+    fields lean to (categories: account; products: opportunity, barely ahead of account), so
+    key and fields agree by default. Nothing the structure settles there."""
+    fields = [
+        SourceField("shop", table, name, "string")
+        for table, names in {
+            "categories": ["id", "name", "description"],
+            "products": ["id", "name", "price", "category_id", "sku"],
+        }.items()
+        for name in names
+    ]
+    reference = resolver.resolve(fields)[3 + 3]
+    assert reference.field.field == "category_id"
+    assert not (reference.candidates and reference.candidates[0].settled)
+    assert "only key" not in reference.reason
