@@ -96,12 +96,12 @@ class Matcher:
         self._target_entity = self._semantic.target_entity
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
-        # per target key, the entity it is a foreign key to (None: none), for the notes
-        self._pointed_entity = {
+        # per target key, the entity it is a foreign key to (None: none), for the notes and
+        # the references the structure settles
+        self._foreign = ForeignKeys.of({
             t.key: entities[e] if e >= 0 else None
             for t, e in zip(targets, self._pointed_at.tolist(), strict=True)
-        }
-        self._foreign = ForeignKeys.of(self._pointed_entity)
+        })  # fmt: skip
         self._lexical = LexicalEvidence(schema)
 
     # public ----------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ class Matcher:
         )
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
-        noted = reference_notes(settled, found, names, entity_of, self._pointed_entity)
+        noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held, nested = hold_nested(noted, fields, others)
         for table, parent in nested.items():
             decided[table] = replace(decided[table], nested=True, parent=parent)

@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.field_text import split_words
-from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
 from autonomos_pipelines.dcl.matching.nested_tables import is_dlt_column
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
 from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
+from autonomos_pipelines.dcl.matching.table_references import reference_word
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
 SETTLED = 0.9  # above AUTO_APPROVE; what a settled reference's first candidate claims
@@ -63,12 +63,10 @@ def names_only(source: SourceField, table: str) -> bool:
     """Whether ``source``'s name says nothing but the table it references (``customer_id``,
     ``account__id``, ``Invoice__InvoiceID`` for ``invoices``; not ``referrer_company_id``,
     whose role a person reads, nor a declared ``payer_ref``)."""
-    words, named = split_words(source.field), split_words(table)
-    if len(words) < 2 or words[-1] not in KEY_WORDS or not named:
-        return False
-    if singular(words[-2]) != singular(named[-1]):  # `company_id` is not `company_contacts`'
-        return False
-    return {singular(w) for w in words[:-1]} <= {singular(w) for w in named}
+    word, named = reference_word(source), split_words(table)
+    if word is None or not named or singular(word) != singular(named[-1]):
+        return False  # `company_id` is not `company_contacts`'
+    return {singular(w) for w in split_words(source.field)[:-1]} <= {singular(w) for w in named}
 
 
 def settle_references(
@@ -131,6 +129,5 @@ def _seen(
         if source.declared_table is not None:
             found += source.declared_table.lower() == lower
             continue
-        words = split_words(source.field)
-        found += len(words) >= 2 and words[-1] in KEY_WORDS and words[-2] == word
+        found += reference_word(source) == word
     return found

@@ -66,12 +66,12 @@ def references(
     for row, source in enumerate(fields):
         if row in own_keys:
             continue
-        words, declared = split_words(source.field), source.declared_table
+        declared = source.declared_table
         if declared:
             system = source.source_system
             referenced = exact.get((system, declared), folded.get((system, declared.lower())))
-        elif len(words) >= 2 and words[-1] in KEY_WORDS:
-            referenced = named.get((source.source_system, words[-2]))
+        elif (before_key := reference_word(source)) is not None:
+            referenced = named.get((source.source_system, before_key))
         else:
             continue
         if referenced is not None and referenced != table_of_row[row]:
@@ -79,7 +79,7 @@ def references(
     return found
 
 
-def _named(source: SourceField) -> str | None:
+def reference_word(source: SourceField) -> str | None:
     """The word before the key word (``user`` of ``user_id``); a declared reference may have
     none (``CGID``)."""
     words = split_words(source.field)
@@ -115,7 +115,7 @@ def reference_leads(
         # a reference named for an entity (``user_id``) is to that entity's key; its table has
         # none (a ticket's ``contact_id`` where tickets only key requesters): it says nothing
         # a declared key is to its table whatever its name says
-        named = None if fields[row].declared_table else _named(fields[row])
+        named = None if fields[row].declared_table else reference_word(fields[row])
         if named in entities:
             options = options[pointed[options] == entities.index(named)]
         if len(options):
