@@ -14,7 +14,7 @@ from mapping_assets.mappings.metadata import (
 )
 
 
-def _run(feeding: dict[str, str], settled: int = 0) -> MappingRun:
+def _run(feeding: dict[str, str], settled: int = 0, keys: int = 0) -> MappingRun:
     source = SourceField("zorg", "invoices", "invoice_id", "text")
     outcome = FieldOutcome(source, "mapped", "rag", 0.95, "invoice.invoice_id", 7)
     return MappingRun(
@@ -23,15 +23,22 @@ def _run(feeding: dict[str, str], settled: int = 0) -> MappingRun:
         auto_approved=1,
         tables_now_feeding=feeding,
         references_settled=settled,
+        keys_settled=keys,
     )
 
 
-def test_the_references_the_structure_settled_are_counted_and_logged():
+def test_the_keys_and_references_the_structure_settled_are_counted_and_logged():
     assert mapping_metadata(_run({}, settled=2))["references_settled_this_run"] == 2
     assert settled_note(_run({}, settled=2)) == (
         "; 2 reference(s) approved by their source's structure"
     )
+    both = _run({}, settled=2, keys=3)
+    assert mapping_metadata(both)["keys_settled_this_run"] == 3
+    assert (
+        settled_note(both) == "; 3 key(s) and 2 reference(s) approved by their source's structure"
+    )
     assert mapping_metadata(_run({}))["references_settled_this_run"] == 0
+    assert mapping_metadata(_run({}))["keys_settled_this_run"] == 0
     assert settled_note(_run({})) == ""
 
 

@@ -98,6 +98,22 @@ def test_an_identity_its_table_and_key_agree_on_is_approved_with_the_reason(env)
     assert again.tables_now_feeding == {}  # it fed canonical invoice already
 
 
+def test_a_key_its_tables_fields_settle_is_approved_and_counted(env):
+    """A people table's bare `id`, which the trees alone leave to a person, beside five
+    fields that say contact: approved with the reason, and counted for the Dagster UI."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    names = ["id", "first_name", "last_name", "emails", "title", "phone_numbers"]
+    fields = [SourceField("zorg", "people", name, "text") for name in names]
+    run = map_tenant_fields(registry, "acme", fields)
+    (key,) = [o for o in run.outcomes if o.source.field == "id"]
+    assert (key.status, key.target) == ("mapped", "contact.contact_id")
+    (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "people", "id"))
+    assert row["status"] == "active" and "of its fields say contact too" in row["reason"]
+    assert (run.keys_settled, run.references_settled) == (1, 0)
+    assert run.tables_now_feeding == {"zorg.people": "contact"}
+
+
 def test_a_reference_its_source_settles_is_approved_and_counted(env):
     """`deals.company_id` references the companies, which their fields and key say are
     accounts; deals have one key to one: approved, with the reason, and counted for the

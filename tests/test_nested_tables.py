@@ -8,7 +8,7 @@ import pytest
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
-from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested
+from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested, nested_of
 from autonomos_pipelines.dcl.matching.resolver import Resolver, asks_llm
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
@@ -112,7 +112,8 @@ def test_only_tables_with_dlts_parent_key_are_held(table, names, expected):
     own, others = apart(fields, None)
     kept = [fields[i] for i in own]
     ranked = [[Candidate("invoice.total_amount", 0.9, 0.5)] for _ in kept]
-    held, nested = hold_nested(ranked, kept, others)
+    nested = nested_of(kept, others)
+    held = hold_nested(ranked, kept, nested)
     assert bool(nested) is (CONTESTED_CEILING in expected)
     assert [c[0].confidence for c in held] == expected
     assert [c[0].held for c in held] == [e == CONTESTED_CEILING for e in expected]

@@ -13,7 +13,6 @@ from autonomos_pipelines.dcl.matching.foreign_keys import pointed_at
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.settled_references import (
-    SETTLED,
     ForeignKeys,
     names_only,
     settle_references,
@@ -21,7 +20,7 @@ from autonomos_pipelines.dcl.matching.settled_references import (
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, SETTLED
 
 POINTED = {
     "subscription.account_id": "account",
@@ -81,7 +80,7 @@ def test_a_reference_both_tables_settle_is_approved_and_says_why():
     ranked = _settle(first)
     settled = ranked[2][0]
     assert settled.target == "subscription.account_id" and settled.confidence == SETTLED
-    assert settled.settled and not first.settled  # what the pass counts for the Dagster UI
+    assert settled.settled == "reference" and not first.settled  # what the Dagster UI counts
     assert SETTLED >= AUTO_APPROVE
     assert settled.note.startswith("references customers; each table's key reads as")
     assert settled.note.endswith("subscription.account_id is subscription's only key to account")

@@ -23,7 +23,7 @@ from autonomos_pipelines.dcl.matching.table_assignment import (
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import ANCHOR_LEAD, entity_affinity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
 
 
 @pytest.mark.parametrize(
@@ -165,9 +165,10 @@ def test_an_identity_its_table_and_key_agree_on_auto_approves_and_says_why(match
 
 def test_an_agreed_key_below_the_threshold_is_held_and_the_llm_not_asked(matcher):
     """`deal_id` is the deals' key and reads as an opportunity's id, but not surely enough
-    to approve: the reviewer is told what approving it does, and the LLM, which sees the
-    field without its table, is not asked about a table's key."""
-    fields = _table("deals", ["deal_id", "title", "value", "stage", "close_date"])
+    to approve, and two fields beside it do not settle it: the reviewer is told what
+    approving it does, and the LLM, which sees the field without its table, is not asked
+    about a table's key."""
+    fields = _table("deals", ["deal_id", "title", "value"])
     (key, *_) = Resolver(matcher).resolve(fields)
     assert key.table is not None and key.table.agrees_on_key("deal_id", key.mapping or "")
     assert (key.mapping, key.status) == ("opportunity.opportunity_id", "pending_review")
@@ -175,6 +176,29 @@ def test_an_agreed_key_below_the_threshold_is_held_and_the_llm_not_asked(matcher
         "mapping opportunity.opportunity_id would make this table feed canonical opportunity"
     )
     assert key.candidates[0].held and not asks_llm(key.candidates)
+
+
+def test_an_agreed_key_its_tables_fields_settle_is_approved_and_says_why(matcher):
+    """The same `deal_id`, the trees unsure of it, beside four fields that say opportunity
+    clearly ahead of anything else: the table's structure settles its key (settled_keys)."""
+    fields = _table("deals", ["deal_id", "title", "value", "stage", "close_date"])
+    (key, *_) = Resolver(matcher).resolve(fields)
+    assert (key.mapping, key.status) == ("opportunity.opportunity_id", "auto_approved")
+    assert key.candidates[0].settled == "key" and key.candidates[0].confidence == SETTLED
+    assert key.reason.startswith(
+        "the table's own key, reading as the opportunity's id; 4 of its fields say opportunity"
+    )
+
+
+def test_a_nested_lists_key_is_never_settled(matcher):
+    """The same fields as a list dlt nested in another table's records: their rows have no
+    key of their own, so nothing settles `deal_id` and it waits for a person as it was."""
+    names = ["deal_id", "title", "value", "stage", "close_date"]
+    dlt = ["_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
+    (key, *_) = Resolver(matcher).resolve(_table("deals", names + dlt))
+    assert key.table is not None and key.table.nested
+    assert key.status == "pending_review" and not key.candidates[0].settled
+    assert "nested" in key.reason and "of its fields say" not in key.reason
 
 
 def test_an_identity_that_is_not_the_tables_key_never_auto_approves(matcher):

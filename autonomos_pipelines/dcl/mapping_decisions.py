@@ -114,7 +114,9 @@ def write_decisions(  # noqa: PLR0913
             if is_identity(target):
                 run.tables_now_feeding[f"{connector}.{source.source_entity}"] = target.split(".")[0]
             first = resolution.candidates[0] if resolution.candidates else None
-            run.references_settled += bool(first and first.settled and first.target == target)
+            if first is not None and first.target == target:
+                run.keys_settled += first.settled == "key"
+                run.references_settled += first.settled == "reference"
         else:
             run.proposed += 1
     workflow.propose_many(proposals, ACTOR)

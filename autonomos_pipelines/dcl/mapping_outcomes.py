@@ -47,7 +47,9 @@ class MappingRun:
     # "connector.table" -> the canonical entity it feeds from this pass on: its identity field
     # was auto-approved (TableEntity.agrees_on_key)
     tables_now_feeding: dict[str, str] = field(default_factory=dict)
-    references_settled: int = 0  # of auto_approved: by their source's structure
+    # of auto_approved: settled by their source's structure (settled_keys, settled_references)
+    keys_settled: int = 0
+    references_settled: int = 0
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)  # STAGES, "encoding", "pass"

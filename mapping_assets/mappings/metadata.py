@@ -39,8 +39,9 @@ def mapping_metadata(run: MappingRun) -> dict:
         # source tables whose identity field was auto-approved: they feed a canonical table now
         "tables_now_feeding_canonical": len(run.tables_now_feeding),
         **_feeding(run.tables_now_feeding),
-        # of those auto-approved, references their source's structure settled (a field's
-        # reason says which): dcl/matching/settled_references.py
+        # of those auto-approved, keys and references their source's structure settled (a
+        # field's reason says which): dcl/matching/settled_keys.py, settled_references.py
+        "keys_settled_this_run": run.keys_settled,
         "references_settled_this_run": run.references_settled,
         **{
             f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
@@ -107,10 +108,16 @@ def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
 
 
 def settled_note(run: MappingRun) -> str:
-    """The run log's word on the references a pass approved by their source's structure."""
-    if not run.references_settled:
+    """The run log's word on the keys and references a pass approved by their source's
+    structure."""
+    said = [
+        f"{count} {kind}(s)"
+        for count, kind in ((run.keys_settled, "key"), (run.references_settled, "reference"))
+        if count
+    ]
+    if not said:
         return ""
-    return f"; {run.references_settled} reference(s) approved by their source's structure"
+    return f"; {' and '.join(said)} approved by their source's structure"
 
 
 # Known in full when the mapping step runs: this run's loads came before it and its LLM calls

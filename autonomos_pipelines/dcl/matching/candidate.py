@@ -24,8 +24,9 @@ class Candidate:
     # another entity's target, a target its table gave another field (table_decision), a
     # field of a nested table (nested_tables); the LLM is not asked (resolver.asks_llm)
     held: bool = field(default=False, compare=False)
-    # approved by its source's structure rather than its own evidence (settled_references)
-    settled: bool = field(default=False, compare=False)
+    # approved by its source's structure rather than its own evidence: "key" (settled_keys)
+    # or "reference" (settled_references); "" for any other
+    settled: str = field(default="", compare=False)
 
 
 def held(candidate: Candidate) -> Candidate:

@@ -31,7 +31,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
     reference_notes,
 )
 from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
-from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested
+from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested, nested_of
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
@@ -219,15 +219,17 @@ class Matcher:
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
+        # known before the tables' keys are settled: a nested list's key is never its own
+        nested = nested_of(fields, others)
+        for table, parent in nested.items():
+            decided[table] = replace(decided[table], nested=True, parent=parent)
         settled, decided = decider.settle(
             ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys, reads
         )
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
-        held, nested = hold_nested(noted, fields, others)
-        for table, parent in nested.items():
-            decided[table] = replace(decided[table], nested=True, parent=parent)
+        held = hold_nested(noted, fields, nested)
         held = settle_references(held, found, fields, tables, decided, self._foreign, others)
         return [candidates[:top_k] for candidates in held], decided
 

@@ -46,27 +46,33 @@ def apart(
     return own, seen
 
 
-def hold_nested(
-    ranked: list[list[Candidate]],
+def nested_of(
     fields: Sequence[SourceField],
     others: Mapping[tuple[str, str], Sequence[SourceField]] | None = None,
-) -> tuple[list[list[Candidate]], dict[tuple[str, str], str | None]]:
-    """The candidates, every field of a nested table held for a person, and those tables
-    with their parent table when it is known here; ``others``: per table, its fields not
-    ranked here (its dlt columns, which `apart` moved there, and a later pass's fields seen
-    before)."""
+) -> dict[tuple[str, str], str | None]:
+    """The tables of ``fields`` that are nested lists, with their parent table when it is
+    known here; ``others``: per table, its fields not ranked here (its dlt columns, which
+    `apart` moved there, and a later pass's fields seen before)."""
     seen = others or {}
     tables = {(f.source_system, f.source_entity) for f in fields} | set(seen)
-    nested = {
+    return {
         table: parent_of(table, tables)
         for table in {(f.source_system, f.source_entity) for f in fields}
         if any(f.field == PARENT_KEY for f in seen.get(table, ()))
     }
+
+
+def hold_nested(
+    ranked: list[list[Candidate]],
+    fields: Sequence[SourceField],
+    nested: Mapping[tuple[str, str], str | None],
+) -> list[list[Candidate]]:
+    """The candidates, every field of a ``nested`` table (`nested_of`) held for a person."""
     return [
         _held(candidates, source, nested[source.source_system, source.source_entity])
         if (source.source_system, source.source_entity) in nested else candidates
         for source, candidates in zip(fields, ranked, strict=True)
-    ], nested  # fmt: skip
+    ]  # fmt: skip
 
 
 def parent_of(table: tuple[str, str], tables: Collection[tuple[str, str]]) -> str | None:

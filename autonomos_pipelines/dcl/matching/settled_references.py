@@ -27,16 +27,7 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
 from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
 from autonomos_pipelines.dcl.matching.table_references import reference_word
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
-
-SETTLED = 0.9  # above AUTO_APPROVE; what a settled reference's first candidate claims
-# how far the referencing table's entity must lead the runner-up (TableEntity.fit, a mean
-# best score plus what references say): a generic table's bare `id` reads as whatever its
-# fields lean to, so key and fields agree by default there. Shop products (-> opportunity,
-# 0.2 ahead of account) referencing categories, mailing-list subscribers (0.5 ahead)
-# referencing lists: both settled wrongly without it; every labelled reference it settled
-# led by 1.9 or more
-OWN_LEAD = 1.0
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,7 @@ def settle_references(
             or first.target not in keys.sole
             or keys.pointed.get(first.target) != decided[referenced].entity
             or not (decided[referenced].key_agrees and decided[own].key_agrees)
-            or not _decisive(decided[own])
+            or not decided[own].leads_clearly  # TableEntity.CLEAR_LEAD
             or not names_only(fields[row], referenced[1])
             or count[own, referenced] + _seen(others, own, decided[own].key, referenced[1]) > 1
         ):
@@ -104,15 +95,9 @@ def settle_references(
         said = "each table's key reads as what the table was decided to be, and "
         said += f"{first.target} is {entity}'s only key to {other}"
         note = f"{first.note}; {said}" if first.note else said
-        settled = replace(first, confidence=SETTLED, note=note, settled=True)
+        settled = replace(first, confidence=SETTLED, note=note, settled="reference")
         ranked[row] = [settled, *ranked[row][1:]]
     return ranked
-
-
-def _decisive(table: TableEntity) -> bool:
-    """Whether the table's approved mappings name its entity, or its fields lead the
-    runner-up by OWN_LEAD."""
-    return table.anchored or table.runner_up is None or table.fit - table.runner_up_fit >= OWN_LEAD
 
 
 def _seen(

@@ -7,9 +7,10 @@ table fit. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
 what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
 field whose target is an entity's identity field, which decides what the table feeds, but
-the key's own identity where the key reads as the entity the table was decided to be.
-Last, each field's first candidates but the key's are put in order of confidence, the key's
-identity and the table's approved mappings last.
+the key's own identity where the key reads as the entity the table was decided to be; that
+identity is approved where the trees are sure of it, or where the table's structure settles
+it (settled_keys) when they are not. Last, each field's first candidates but the key's are
+put in order of confidence, the key's identity and the table's approved mappings last.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
 from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
+from autonomos_pipelines.dcl.matching.settled_keys import settle_key
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests
 from autonomos_pipelines.dcl.matching.table_entity import (
@@ -101,11 +103,18 @@ class TableDecider:
             ranked[contest.row] = self._contested(
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
-        entity_of_row = {r: decided[table].entity for table, rows in tables.items() for r in rows}
-        capped = [
-            self._off_entity(self._structural(candidates, agreed.get(row)), entity_of_row[row])
-            for row, candidates in enumerate(ranked)
-        ]
+        table_of = {row: table for table, rows in tables.items() for row in rows}
+        capped = []
+        for row, candidates in enumerate(ranked):
+            decision = decided[table_of[row]]
+            if row in agreed:  # the table's key, raised where its structure settles it
+                others = [ranked[r] for r in tables[table_of[row]] if r != row]
+                candidates = settle_key(
+                    candidates, fields[row].field, agreed[row], decision, others
+                )
+            capped.append(
+                self._off_entity(self._structural(candidates, agreed.get(row)), decision.entity)
+            )
         why = {c.row: self._why(c, fields) for c in found}
         return self._likeliest_first(capped, tables, keys, why, taken), decided
 

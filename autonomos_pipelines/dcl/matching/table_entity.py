@@ -12,6 +12,13 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 
 ANCHOR_LEAD = 0.5  # approved mappings outweigh what the new fields alone suggest
+# how far a table's entity must lead the runner-up (TableEntity.fit, a mean best score plus
+# what its key and references say) before its structure settles anything: a generic table's
+# bare `id` reads as whatever its fields lean to, so key and fields agree by default there.
+# Shop products (-> opportunity, 0.2 ahead of account) referencing categories, mailing-list
+# subscribers (0.5 ahead) referencing lists, GitHub repositories (-> account, 0.36 ahead): all
+# settled wrongly without it; every labelled key or reference it settled led by 1.5 or more
+CLEAR_LEAD = 1.0
 Table = tuple[str, str]  # (source system, source table)
 Taken = dict[Table, set[str]]  # table -> targets approved for its other fields
 
@@ -44,6 +51,14 @@ class TableEntity:
         """Whether the table's fields and its own key say the same entity (a nested list's
         key is its parent's business, never this)."""
         return not self.nested and self.key is not None and self.key_reads == self.entity
+
+    @property
+    def leads_clearly(self) -> bool:
+        """Whether the table's approved mappings name its entity, or it leads the runner-up
+        by CLEAR_LEAD."""
+        return (
+            self.anchored or self.runner_up is None or self.fit - self.runner_up_fit >= CLEAR_LEAD
+        )
 
     @property
     def why(self) -> str:

@@ -1,0 +1,75 @@
+"""A table's key its structure settles: approved without a person, however unsure the trees
+are of its words.
+
+A table's own key (declared, or named ``id``) takes the identity field of the entity the
+table was decided to be. Where the table's fields lead any other entity clearly
+(`TableEntity.leads_clearly`), the key reads most as that entity's id
+(`TableEntity.key_agrees`) and its other fields map onto at least WITNESSES of that entity's
+fields at review confidence or better, three signals agree on what the key is, and the
+trees' doubt (a bare ``id`` has few words to go on: Zoho's ``Contacts.id`` 0.61, Copper's
+``companies.id`` 0.70 on systems held out of them) is about the words, not the table.
+Measured in bench/results.md (stop 52).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
+
+# a table's fields must show what it is, not a bare name beside its key: a CRM's two-field
+# `sources` table (id, name), decided an account by what a leads table calls it, is none.
+# Counted as distinct targets of the entity (`witnesses`)
+WITNESSES = 3
+
+
+def witnesses(identity: str, others: Sequence[Sequence[Candidate]]) -> int:
+    """How many distinct targets of ``identity``'s entity, other than ``identity`` itself,
+    ``others`` (the table's other fields' candidates) map first onto at review confidence or
+    better: three e-mail columns on `contact.email` are one witness, and a field that lost
+    the identity to the key says nothing for it."""
+    entity = identity.partition(".")[0]
+    return len(
+        {
+            candidates[0].target
+            for candidates in others
+            if candidates
+            and candidates[0].confidence >= REVIEW
+            and candidates[0].target != identity
+            and candidates[0].target.partition(".")[0] == entity
+        }
+    )
+
+
+def settle_key(
+    candidates: list[Candidate],
+    field: str,
+    identity: str,
+    table: TableEntity,
+    others: Sequence[Sequence[Candidate]],
+) -> list[Candidate]:
+    """``field``'s candidates, the first raised to SETTLED where the structure settles it as
+    ``identity``, an entity's identity field; ``others``: the table's other fields'
+    candidates."""
+    first = candidates[0] if candidates else None
+    if (
+        first is None
+        or first.held  # given over a foreign key it ranked first: table_decision._contested
+        or first.target != identity
+        or not REVIEW <= first.confidence < AUTO_APPROVE
+        or not table.agrees_on_key(field, identity)
+        or not table.leads_clearly
+    ):
+        return candidates
+    seen = witnesses(identity, others)
+    if seen < WITNESSES:
+        return candidates
+    note = f"the table's own key, reading as the {table.entity}'s id; {seen} of its fields "
+    note += f"say {table.entity} too"
+    if table.runner_up is not None and not table.anchored:
+        note += f", {table.fit - table.runner_up_fit:.1f} ahead of {table.runner_up}"
+    note += f" (its own evidence alone: {first.confidence:.2f})"  # what an auditor weighs
+    return [replace(first, confidence=SETTLED, note=note, settled="key"), *candidates[1:]]

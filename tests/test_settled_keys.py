@@ -1,0 +1,81 @@
+"""A table's key its structure settles is approved without a person; one that any part of
+the structure leaves open is not (dcl/matching/settled_keys.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from autonomos_pipelines.dcl.matching.candidate import Candidate, held
+from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, settle_key, witnesses
+from autonomos_pipelines.dcl.matching.table_entity import CLEAR_LEAD, TableEntity
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
+
+IDENTITY = "contact.contact_id"
+# a contacts table 2.5 ahead of account, its key `id` reading as a contact's id
+CONTACTS = TableEntity("contact", 5.0, "account", 2.5, 6, "id", key_reads="contact")
+KEY = Candidate(IDENTITY, 0.7, 1.2)
+
+
+def _others(count: int, entity: str = "contact", confidence: float = 0.9) -> list:
+    return [[Candidate(f"{entity}.field_{i}", confidence, 1.0)] for i in range(count)]
+
+
+ECHOES = [[Candidate("contact.email", 0.9, 1.0)]] * 4  # four e-mail columns: one witness
+
+
+def test_a_key_its_table_settles_is_approved_and_says_why():
+    settled = settle_key(
+        [KEY, Candidate("contact.account_id", 0.2, 0.8)], "id", IDENTITY, CONTACTS, _others(4)
+    )
+    first = settled[0]
+    assert (first.target, first.confidence, first.settled) == (IDENTITY, SETTLED, "key")
+    assert SETTLED >= AUTO_APPROVE and not KEY.settled
+    assert first.note == (
+        "the table's own key, reading as the contact's id; 4 of its fields say contact too, "
+        "2.5 ahead of account (its own evidence alone: 0.70)"
+    )
+    assert settled[1] == Candidate("contact.account_id", 0.2, 0.8)  # the rest as it was
+
+
+@pytest.mark.parametrize(
+    ("why", "candidates", "table", "others"),
+    [
+        ("too few witnesses", [KEY], CONTACTS, _others(WITNESSES - 1)),
+        ("witnesses of another entity", [KEY], CONTACTS, _others(5, "account")),
+        ("one target, many fields", [KEY], CONTACTS, ECHOES + _others(WITNESSES - 2)),
+        ("fields that lost the key", [KEY], CONTACTS, [[held(KEY)]] * 3 + _others(WITNESSES - 1)),
+        ("witnesses below review", [KEY], CONTACTS, _others(5, confidence=REVIEW - 0.01)),
+        (
+            "a runner-up close behind",
+            [KEY],
+            replace(CONTACTS, runner_up_fit=5.0 - CLEAR_LEAD + 0.1),
+            _others(4),
+        ),
+        ("the key reads as another entity", [KEY], replace(CONTACTS, key_reads="user"), _others(4)),
+        ("a nested list's key", [KEY], replace(CONTACTS, nested=True), _others(4)),
+        ("not the table's key", [KEY], replace(CONTACTS, key="email"), _others(4)),
+        ("below review", [replace(KEY, confidence=REVIEW - 0.01)], CONTACTS, _others(4)),
+        ("given over a foreign key", [held(KEY)], CONTACTS, _others(4)),
+        ("another first", [Candidate("contact.account_id", 0.7, 1.2)], CONTACTS, _others(4)),
+        ("nothing ranked", [], CONTACTS, _others(4)),
+    ],
+)
+def test_a_key_the_structure_leaves_open_is_left_as_it_was(why, candidates, table, others):
+    assert settle_key(candidates, "id", IDENTITY, table, others) == candidates, why
+    assert not any(c.settled for c in settle_key(candidates, "id", IDENTITY, table, others)), why
+
+
+def test_an_anchored_table_needs_no_lead_and_a_sure_key_is_not_touched():
+    anchored = replace(CONTACTS, runner_up_fit=4.9, anchored=True)
+    settled = settle_key([KEY], "id", IDENTITY, anchored, _others(3))[0]
+    assert settled.settled == "key" and "ahead of" not in settled.note
+    sure = replace(KEY, confidence=0.93)
+    assert settle_key([sure], "id", IDENTITY, CONTACTS, _others(4)) == [sure]
+
+
+def test_witnesses_count_distinct_targets_of_the_entity_at_review_or_better():
+    others = [*_others(2), *_others(1, "account"), [], _others(1, confidence=0.3)[0]]
+    assert witnesses(IDENTITY, others) == 2
+    assert witnesses(IDENTITY, [*ECHOES, [KEY], *_others(1)]) == 2  # e-mail once, never the key
