@@ -94,6 +94,7 @@ def settle_references(
         entity, other = decided[own].entity, decided[referenced].entity
         said = "each table's key reads as what the table was decided to be, and "
         said += f"{first.target} is {entity}'s only key to {other}"
+        said += f" (its own evidence alone: {first.confidence:.2f})"  # what an auditor weighs
         note = f"{first.note}; {said}" if first.note else said
         settled = replace(first, confidence=SETTLED, note=note, settled="reference")
         ranked[row] = [settled, *ranked[row][1:]]
