@@ -56,7 +56,6 @@ def test_a_key_its_table_settles_is_approved_and_says_why():
         ("the key reads as another entity", [KEY], replace(CONTACTS, key_reads="user"), _others(4)),
         ("a nested list's key", [KEY], replace(CONTACTS, nested=True), _others(4)),
         ("not the table's key", [KEY], replace(CONTACTS, key="email"), _others(4)),
-        ("below review", [replace(KEY, confidence=REVIEW - 0.01)], CONTACTS, _others(4)),
         ("given over a foreign key", [held(KEY)], CONTACTS, _others(4)),
         ("another first", [Candidate("contact.account_id", 0.7, 1.2)], CONTACTS, _others(4)),
         ("nothing ranked", [], CONTACTS, _others(4)),
@@ -65,6 +64,18 @@ def test_a_key_its_table_settles_is_approved_and_says_why():
 def test_a_key_the_structure_leaves_open_is_left_as_it_was(why, candidates, table, others):
     assert settle_key(candidates, "id", IDENTITY, table, others) == candidates, why
     assert not any(c.settled for c in settle_key(candidates, "id", IDENTITY, table, others)), why
+
+
+def test_a_key_the_trees_doubt_more_is_proposed_to_a_person_not_approved():
+    """Left unmapped, the table would feed no canonical table; approved, the structure would
+    overrule evidence the trees find unlikely: a person confirms."""
+    doubted = replace(KEY, confidence=0.21)
+    proposed = settle_key([doubted], "id", IDENTITY, CONTACTS, _others(4))[0]
+    assert (proposed.target, proposed.confidence) == (IDENTITY, REVIEW)
+    assert proposed.held and not proposed.settled
+    assert proposed.note.endswith("(its own evidence alone: 0.21); a person confirms")
+    few = settle_key([doubted], "id", IDENTITY, CONTACTS, _others(WITNESSES - 1))
+    assert few == [doubted]  # the structure's conditions hold for a proposal too
 
 
 def test_an_anchored_table_needs_no_lead_and_a_sure_key_is_not_touched():

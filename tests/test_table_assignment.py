@@ -190,6 +190,17 @@ def test_an_agreed_key_its_tables_fields_settle_is_approved_and_says_why(matcher
     )
 
 
+def test_an_agreed_key_the_trees_doubt_is_proposed_when_its_table_is_clear(matcher):
+    """A deals table's bare `id`, which the trees alone put below review, in a table whose
+    fields say opportunity clearly: left unmapped, the table would feed nothing, so a person
+    is asked, never the LLM."""
+    fields = _table("deals", ["id", "name", "amount", "stage", "pipeline_id", "close_date"])
+    (key, *_) = Resolver(matcher).resolve(fields)
+    assert (key.mapping, key.status) == ("opportunity.opportunity_id", "pending_review")
+    assert key.confidence == REVIEW and key.reason.endswith("a person confirms")
+    assert key.candidates[0].held and not asks_llm(key.candidates)
+
+
 def test_a_nested_lists_key_is_never_settled(matcher):
     """The same fields as a list dlt nested in another table's records: their rows have no
     key of their own, so nothing settles `deal_id` and it waits for a person as it was."""

@@ -52,14 +52,15 @@ def settle_key(
     others: Sequence[Sequence[Candidate]],
 ) -> list[Candidate]:
     """``field``'s candidates, the first raised to SETTLED where the structure settles it as
-    ``identity``, an entity's identity field; ``others``: the table's other fields'
-    candidates."""
+    ``identity``, an entity's identity field, or to REVIEW for a person where the trees put it
+    below (left unmapped, the table would feed no canonical table); ``others``: the table's
+    other fields' candidates."""
     first = candidates[0] if candidates else None
     if (
         first is None
         or first.held  # given over a foreign key it ranked first: table_decision._contested
         or first.target != identity
-        or not REVIEW <= first.confidence < AUTO_APPROVE
+        or first.confidence >= AUTO_APPROVE
         or not table.agrees_on_key(field, identity)
         or not table.leads_clearly
     ):
@@ -72,4 +73,7 @@ def settle_key(
     if table.runner_up is not None and not table.anchored:
         note += f", {table.fit - table.runner_up_fit:.1f} ahead of {table.runner_up}"
     note += f" (its own evidence alone: {first.confidence:.2f})"  # what an auditor weighs
+    if first.confidence < REVIEW:  # the trees doubt it more than the structure can outweigh
+        held = replace(first, confidence=REVIEW, note=f"{note}; a person confirms", held=True)
+        return [held, *candidates[1:]]
     return [replace(first, confidence=SETTLED, note=note, settled="key"), *candidates[1:]]
