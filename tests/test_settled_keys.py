@@ -1,5 +1,6 @@
-"""A table's key its structure settles is approved without a person; one that any part of
-the structure leaves open is not (dcl/matching/settled_keys.py)."""
+"""A table's key its structure settles is approved without a person (proposed to one where
+the trees put it below review); one that any part of the structure leaves open is not
+(dcl/matching/settled_keys.py)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def test_a_key_its_table_settles_is_approved_and_says_why():
         ("given over a foreign key", [held(KEY)], CONTACTS, _others(4)),
         ("another first", [Candidate("contact.account_id", 0.7, 1.2)], CONTACTS, _others(4)),
         ("nothing ranked", [], CONTACTS, _others(4)),
+        ("no confidence to read", [replace(KEY, confidence=float("nan"))], CONTACTS, _others(4)),
     ],
 )
 def test_a_key_the_structure_leaves_open_is_left_as_it_was(why, candidates, table, others):

@@ -1,5 +1,5 @@
-"""A table's key its structure settles: approved without a person, however unsure the trees
-are of its words.
+"""A table's key its structure settles: approved without a person where the trees find it
+plausible (0.60-0.85), proposed to one where they put it lower.
 
 A table's own key (declared, or named ``id``) takes the identity field of the entity the
 table was decided to be. Where the table's fields lead any other entity clearly
@@ -60,7 +60,7 @@ def settle_key(
         first is None
         or first.held  # given over a foreign key it ranked first: table_decision._contested
         or first.target != identity
-        or first.confidence >= AUTO_APPROVE
+        or not first.confidence < AUTO_APPROVE  # sure already (a NaN is never settled)
         or not table.agrees_on_key(field, identity)
         or not table.leads_clearly
     ):

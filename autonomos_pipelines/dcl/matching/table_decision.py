@@ -9,8 +9,9 @@ what they were given instead, never above CONTESTED_CEILING, with a note saying 
 field whose target is an entity's identity field, which decides what the table feeds, but
 the key's own identity where the key reads as the entity the table was decided to be; that
 identity is approved where the trees are sure of it, or where the table's structure settles
-it (settled_keys) when they are not. Last, each field's first candidates but the key's are
-put in order of confidence, the key's identity and the table's approved mappings last.
+it (settled_keys) when they are not (proposed to a person where they put it below review).
+Last, each field's first candidates but the key's are put in order of confidence, the key's
+identity and the table's approved mappings last.
 """
 
 from __future__ import annotations
@@ -164,9 +165,10 @@ class TableDecider:
     def _structural(self, candidates: list[Candidate], agreed: str | None) -> list[Candidate]:
         """An entity's identity field decides which canonical table a source table feeds:
         never automatic, however sure the match, but for the identity its table and its key
-        agree on (``agreed``: TableEntity.agrees_on_key) when sure enough to be approved:
-        below, it is held like any, its note saying what approving it does, and the LLM,
-        which sees one field and not its table, is not asked."""
+        agree on (``agreed``: TableEntity.agrees_on_key) when sure enough to be approved (or
+        settled: settled_keys): below, it is held like any, its note saying what approving it
+        does (or why its table proposes it), and the LLM, which sees one field and not its
+        table, is not asked."""
         sure = bool(candidates) and candidates[0].confidence >= AUTO_APPROVE
         if not (sure and candidates[0].target == agreed):
             agreed = None
