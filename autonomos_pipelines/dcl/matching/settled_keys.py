@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
-from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity, own_key_said
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
 
 # a table's fields must show what it is, not a bare name beside its key: a CRM's two-field
@@ -68,8 +68,7 @@ def settle_key(
     seen = witnesses(identity, others)
     if seen < WITNESSES:
         return candidates
-    note = f"the table's own key, reading as the {table.entity}'s id; {seen} of its fields "
-    note += f"say {table.entity} too"
+    note = f"{own_key_said(table.entity)}; {seen} of its fields say {table.entity} too"
     if table.runner_up is not None and not table.anchored:
         note += f", {table.fit - table.runner_up_fit:.1f} ahead of {table.runner_up}"
     note += f" (its own evidence alone: {first.confidence:.2f})"  # what an auditor weighs

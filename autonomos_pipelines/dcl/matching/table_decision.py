@@ -31,6 +31,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
     Taken,
+    own_key_said,
     tables_of,
 )
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
@@ -183,7 +184,7 @@ class TableDecider:
         entity = first.target.split(".")[0]
         note = f"mapping {first.target} would make this table feed canonical {entity}"
         if first.target == agreed:
-            note = f"the table's own key, reading as the {entity}'s id; its fields say {entity} too"
+            note = f"{own_key_said(entity)}; its fields say {entity} too"
         capped[0] = replace(first, note=note)
         return capped
 
@@ -273,7 +274,7 @@ class TableDecider:
         note = self._why(contest, fields)
         if trusted:
             entity, lost = capped[0].target.partition(".")[0], self.keys[contest.target]
-            note = f"the table's own key, reading as the {entity}'s id: {capped[0].target} "
+            note = f"{own_key_said(entity)}: {capped[0].target} "
             note += f"rather than {lost}; its fields say {entity} too"
         capped[0] = replace(capped[0], note=note)
         return capped[: len(candidates)]

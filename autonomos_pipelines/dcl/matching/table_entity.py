@@ -89,6 +89,12 @@ class TableEntity:
         return text + (" and reads as one" if self.key_reads else "")
 
 
+def own_key_said(entity: str) -> str:
+    """How the reason of a table's key given its entity's identity by its table begins (the
+    trees sure of it, it won a contest, or its table settled it)."""
+    return f"the table's own key, reading as the {entity}'s id"
+
+
 def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
     tables: dict[Table, list[int]] = {}
     for i, source in enumerate(fields):
