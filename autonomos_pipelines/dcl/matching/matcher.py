@@ -52,6 +52,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
+from autonomos_pipelines.dcl.matching.unfounded_references import hold_unfounded
 
 CHUNK = 1024
 CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
@@ -96,6 +97,11 @@ class Matcher:
         self._target_entity = self._semantic.target_entity
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
+        self._ids = {
+            t.key.partition(".")[0]: t.key
+            for t, i in zip(targets, self._identity, strict=True)
+            if i
+        }
         # per target key, the entity it is a foreign key to (None: none), for the notes and
         # the references the structure settles
         self._foreign = ForeignKeys.of({
@@ -231,6 +237,9 @@ class Matcher:
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held = hold_nested(noted, fields, nested)
         held = settle_references(held, found, fields, tables, decided, self._foreign, others)
+        held = hold_unfounded(
+            held, found, fields, tables, decided, keys, self._foreign.pointed, self._ids
+        )
         return [candidates[:top_k] for candidates in held], decided
 
     def combine(
