@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.contested_fields import ContestedFields
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver, asks_llm
@@ -394,15 +395,14 @@ def test_a_key_given_its_identity_is_held_unless_its_table_and_the_trees_agree(
     and was given its table's identity instead."""
     schema = canonical_targets()
     keys = [t.key for t in schema.targets]
-    decider = TableDecider(
-        schema, np.zeros(len(keys), dtype=int), np.zeros((1, len(keys))), {}, default_model()
-    )
-    decider.features = {name: np.zeros((1, len(keys))) for name in FEATURES}
+    features = {name: np.zeros((1, len(keys))) for name in FEATURES}
+    scores = np.zeros((1, len(keys)))
+    contested = ContestedFields(scores, features, default_model(), np.argsort(-scores), keys)
     identity, foreign = keys.index("invoice.invoice_id"), keys.index("invoice.account_id")
     contest = Contest(0, foreign, identity, "primary_key")
     ranked = [Candidate("invoice.account_id", 0.46, 2.0), Candidate("invoice.invoice_id", 0.9, 1.9)]
     fields = [SourceField("books", "invoices", "Id")]
-    found = decider._contested(contest, ranked, fields, chance, agreed)
+    found = contested.offered(contest, ranked, fields, chance, agreed)
     first = found[0]
     assert (first.target, first.confidence, first.held) == ("invoice.invoice_id", confidence, held)
     given = "invoice.invoice_id rather than invoice.account_id"

@@ -5,7 +5,8 @@ the mean over its fields of their best score on each entity's fields, what its o
 as, what the source's other tables call it, its anchor), as the matcher computed it for its
 table fit. The primary key then
 takes that entity's identity field, and contested fields (see table_assignment) are offered
-what they were given instead, never above CONTESTED_CEILING, with a note saying why. So is any
+what they were given instead (contested_fields), never above CONTESTED_CEILING, with a note
+saying why. So is any
 field whose target is an entity's identity field, which decides what the table feeds, but
 the key's own identity where the key reads as the entity the table was decided to be; that
 identity is approved where the trees are sure of it, or where the table's structure settles
@@ -22,11 +23,12 @@ from dataclasses import replace
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held, most_likely_first
-from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
-from autonomos_pipelines.dcl.matching.scoring import FEATURES, ScoringModel
+from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS
+from autonomos_pipelines.dcl.matching.contested_fields import ContestedFields
+from autonomos_pipelines.dcl.matching.scoring import ScoringModel
 from autonomos_pipelines.dcl.matching.settled_keys import settle_key
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_assignment import Contest, contests
+from autonomos_pipelines.dcl.matching.table_assignment import contests
 from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
@@ -49,11 +51,12 @@ class TableDecider:
         ranking: np.ndarray | None = None,
     ) -> None:
         self.schema, self.target_entity = schema, target_entity
-        self.scores, self.features, self.model = scores, features, model
+        self.scores = scores
         self.keys = [t.key for t in schema.targets]
         # each row's targets best first (the caller's, when it has sorted them already)
         self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
+        self.contested = ContestedFields(scores, features, model, self.ranking, self.keys)
 
     def settle(
         self,
@@ -85,16 +88,7 @@ class TableDecider:
             for table, targets in taken.items()
         }
         found = contests(self.scores, choices, tables, keys, approved)
-        alternatives = [c for c in found if c.alternative is not None]
-        # one evaluation of the trees for every contested field, not one per field
-        pairs = evidence(
-            self.scores,
-            self.features,
-            np.array([c.row for c in alternatives], dtype=np.int64),
-            np.array([c.alternative for c in alternatives], dtype=np.int64),
-            self.ranking,
-        )
-        sure = dict(zip(map(id, alternatives), self.model.confidence(pairs).tolist(), strict=True))
+        sure = self.contested.chances(found)
         agreed = {
             key_row: self.keys[identity]
             for table, (key_row, identity) in keys.items()
@@ -102,7 +96,7 @@ class TableDecider:
         }
         for contest in found:
             chance = sure.get(id(contest), 0.0)
-            ranked[contest.row] = self._contested(
+            ranked[contest.row] = self.contested.offered(
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
         table_of = {row: table for table, rows in tables.items() for row in rows}
@@ -117,7 +111,7 @@ class TableDecider:
             capped.append(
                 self._off_entity(self._structural(candidates, agreed.get(row)), decision.entity)
             )
-        why = {c.row: self._why(c, fields) for c in found}
+        why = {c.row: self.contested.why(c, fields) for c in found}
         return self._likeliest_first(capped, tables, keys, why, taken), decided
 
     def _likeliest_first(
@@ -239,53 +233,3 @@ class TableDecider:
             return self.schema.index_of(self.schema.identities.get(entity, ""))
         found = self.schema.index_of(f"{entity}.{entity}_id")
         return found if found is not None else self.schema.index_of(f"{entity}.id")
-
-    def _contested(
-        self,
-        contest: Contest,
-        candidates: list[Candidate],
-        fields: Sequence[SourceField],
-        chance: float,
-        agreed: bool = False,
-    ) -> list[Candidate]:
-        """What the field was given first (when a person could accept it; ``chance``: the
-        trees' confidence in it), none above CONTESTED_CEILING, the first saying why; but the
-        key's identity where its table agrees on it (``agreed``: TableEntity.agrees_on_key)
-        and the trees are sure of it too, which `_structural` may then let through."""
-        row, alternative, capped = contest.row, contest.alternative, []
-        # the key's identity is a structural guess a person confirms, unless the table's
-        # fields, what its key reads as and the trees all agree on it
-        key = contest.reason == "primary_key"
-        trusted = key and alternative is not None and agreed and chance >= AUTO_APPROVE
-        if alternative is not None:
-            score = float(self.scores[row, alternative])
-            confidence = min(CONTESTED_CEILING, chance)
-            if key:
-                confidence = chance if trusted else CONTESTED_CEILING
-            if confidence >= REVIEW:
-                shown = {n: round(float(self.features[n][row, alternative]), 4) for n in FEATURES}
-                given = Candidate(self.keys[alternative], round(confidence, 4), round(score, 4))
-                capped.append(replace(given, features=shown, held=not trusted))
-            else:  # a person sees the contested first choice instead
-                alternative = None
-        for candidate in candidates:
-            if alternative is None or candidate.target != self.keys[alternative]:
-                capped.append(held(candidate))
-        note = self._why(contest, fields)
-        if trusted:
-            entity, lost = capped[0].target.partition(".")[0], self.keys[contest.target]
-            note = f"{own_key_said(entity)}: {capped[0].target} "
-            note += f"rather than {lost}; its fields say {entity} too"
-        capped[0] = replace(capped[0], note=note)
-        return capped[: len(candidates)]
-
-    def _why(self, contest: Contest, fields: Sequence[SourceField]) -> str:
-        target = self.keys[contest.target]
-        if contest.reason == "primary_key":
-            assert contest.alternative is not None
-            return f"the table's own key: {self.keys[contest.alternative]} rather than {target}"
-        if contest.reason == "approved":
-            return f"{target} is already mapped from another field of this table"
-        assert contest.winner is not None
-        winner = fields[contest.winner].field
-        return f"{target} goes to {winner!r} of this table, which fits it better"
