@@ -289,9 +289,13 @@ def test_llm_only_just_below_review_and_never_auto_approves(matcher):
     """Gemini's HTTP API stands behind the fake transport (unreachable here). Of a sure
     field, a held one, one just short of review and one far from any counterpart, only the
     one just short is asked; its answer goes to a person, however sure the LLM says it is.
-    The tickets table's `id` is held for a person by a rule, its note reaching the reviewer."""
+    The tickets table's `id` is held for a person by a rule, its note reaching the reviewer;
+    the contacts' other fields found the table as contacts (unfounded_tables)."""
     fields = [
         field("email", entity="contacts", samples=("a@b.com", "c@d.org")),
+        field("first_name", entity="contacts"),
+        field("last_name", entity="contacts"),
+        field("mobile_phone", entity="contacts"),
         field("reach_me_at", entity="people"),
         field("favourite_colour", entity="people"),
         field("id", entity="tickets", type="string", samples=("T-1001", "T-1002")),

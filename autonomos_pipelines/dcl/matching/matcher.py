@@ -52,7 +52,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
-from autonomos_pipelines.dcl.matching.unfounded_references import hold_unfounded
+from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
 
 CHUNK = 1024
 CHUNKS_ENCODED_TOGETHER = 16  # texts encoded ahead for this many chunks (bounded memory)
@@ -237,9 +237,8 @@ class Matcher:
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held = hold_nested(noted, fields, nested)
         held = settle_references(held, found, fields, tables, decided, self._foreign, others)
-        held = hold_unfounded(
-            held, found, fields, tables, decided, keys, self._foreign.pointed, self._ids
-        )
+        why = unfounded(held, fields, tables, decided, keys, self._ids, others)
+        held = hold_unfounded(held, found, tables, decided, self._foreign.pointed, why)
         return [candidates[:top_k] for candidates in held], decided
 
     def combine(

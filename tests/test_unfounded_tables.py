@@ -1,0 +1,169 @@
+"""A table nothing founds as what it was decided to be (no approved key, fewer than WITNESSES
+fields of its entity) has its fields, and the references to it, held for a person however
+sure the trees (dcl/matching/unfounded_tables.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from autonomos_pipelines.dcl.matching.candidate import Candidate
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import Resolution, Resolver
+from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING
+from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
+
+TAXES, INVOICES = ("bill", "taxes"), ("bill", "invoices")
+DECIDED = {
+    TAXES: TableEntity("account", 4.8, "contact", 3.5, 3, "id"),
+    INVOICES: TableEntity("invoice", 5.5, "payment", 3.0, 6, "id"),
+}
+IDS = {"account": "account.account_id", "invoice": "invoice.invoice_id"}
+POINTED = {"invoice.account_id": "account", "invoice.invoice_id": None}
+KEY = [Candidate("account.account_id", 0.32, 1.0)]  # taxes' bare id, doubted
+NAME = [Candidate("account.name", 0.95, 1.0)]  # taxes.name: the one field that says account
+REFERENCE = Candidate("invoice.account_id", 0.91, 5.0, note="references taxes, decided account")
+ANCHORED = replace(DECIDED[TAXES], anchored=True)  # its approved mappings name the account
+INVOICE_KEY = [Candidate("invoice.invoice_id", 0.9, 5.0)]
+
+
+def _account_fields(*names: str) -> list[list[Candidate]]:
+    return [[Candidate(f"account.{name}", 0.9, 1.0)] for name in names]
+
+
+def _source(key=KEY, said=(NAME,), key_row: int | None = 0):
+    """taxes (its key, then one row per list in ``said``), then invoices (id, tax_id)."""
+    fields = [SourceField(*TAXES, "id")]
+    fields += [SourceField(*TAXES, f"field_{i}") for i in range(len(said))]
+    fields += [SourceField(*INVOICES, "id"), SourceField(*INVOICES, "tax_id")]
+    ranked = [list(key), *(list(s) for s in said), INVOICE_KEY, [REFERENCE]]
+    taxes = list(range(len(said) + 1))
+    tables = {TAXES: taxes, INVOICES: [len(taxes), len(taxes) + 1]}
+    return fields, ranked, tables, [key_row, len(taxes)]
+
+
+def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED, others=None):
+    fields, ranked, tables, keys = _source(key, said, key_row)
+    return unfounded(ranked, fields, tables, decided, keys, IDS, others)
+
+
+def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
+    assert _why() == {
+        TAXES: "decided account on little (its key 'id' read as account.account_id 0.32; "
+        "1 of its fields map to account, fewer than 3)"
+    }  # invoices: its key approved as the invoice's id
+
+
+@pytest.mark.parametrize(
+    ("why", "change"),
+    [
+        ("its key approved", {"key": [replace(KEY[0], confidence=AUTO_APPROVE)]}),
+        ("witnesses", {"said": _account_fields(*("name", "phone", "website")[:WITNESSES])}),
+        ("its approved mappings", {"decided": {**DECIDED, TAXES: ANCHORED}}),
+        ("fields not ranked here", {"others": {TAXES: [SourceField(*TAXES, "rate")]}}),
+    ],
+)  # fmt: skip
+def test_a_table_something_founds_is_not_unfounded(why, change):
+    assert TAXES not in _why(**change), why
+
+
+@pytest.mark.parametrize(
+    ("key", "said", "key_row", "read"),
+    [
+        ([Candidate("contact.contact_id", 0.95, 1.0)], (NAME,), 0, "account.account_id not"),
+        ([], (NAME,), None, "no key"),
+        (KEY, _account_fields(*["name"] * WITNESSES), 0, "0.32"),  # one target: one witness
+    ],
+)  # fmt: skip
+def test_what_does_not_found_a_table(key, said, key_row, read):
+    assert read in _why(key, said, key_row)[TAXES]
+
+
+def test_an_unfounded_tables_fields_and_references_to_it_go_to_a_person_and_say_why():
+    fields, ranked, tables, keys = _source()
+    why = unfounded(ranked, fields, tables, DECIDED, keys, IDS)
+    held = hold_unfounded(ranked, [(0, 3)], tables, DECIDED, POINTED, why)
+    name, reference = held[1][0], held[3][0]
+    assert (name.target, name.confidence, name.held) == ("account.name", CONTESTED_CEILING, True)
+    assert name.note == f"the table is {why[TAXES]}; a person confirms"
+    assert (reference.target, reference.confidence, reference.held) == (
+        "invoice.account_id",
+        CONTESTED_CEILING,
+        True,
+    )
+    assert reference.note == (
+        f"references taxes, {why[TAXES]}: what invoice.account_id points at; a person confirms"
+    )
+    assert held[0] == KEY and held[2] == INVOICE_KEY  # below approval, or founded: as they were
+
+
+def test_a_reference_to_another_entity_or_a_founded_table_keeps_its_confidence():
+    fields, ranked, tables, keys = _source()
+    why = unfounded(ranked, fields, tables, DECIDED, keys, IDS)
+    elsewhere = replace(REFERENCE, target="invoice.invoice_id")
+    ranked[3] = [elsewhere]
+    assert hold_unfounded(ranked, [(0, 3)], tables, DECIDED, POINTED, why)[3] == [elsewhere]
+    ranked[3] = [REFERENCE]
+    assert hold_unfounded(ranked, [(0, 3)], tables, DECIDED, POINTED, {})[3] == [REFERENCE]
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    return Resolver(Matcher(canonical_targets(), default_embedder()))
+
+
+def _resolve(
+    resolver, system: str, tables: dict[str, list[str]]
+) -> dict[tuple[str, str], Resolution]:
+    fields = [SourceField(system, t, n, "string") for t, names in tables.items() for n in names]
+    return {
+        (r.field.source_entity, r.field.field): r
+        for r in resolver.resolve(fields)  # the real matcher, on sources it has never seen
+    }
+
+
+INVOICES_FIELDS = ["id", "number", "total", "status", "tax_id", "due_date"]
+
+
+def test_a_lookup_table_and_its_reference_are_not_auto_approved_onto_the_account(resolver):
+    """`taxes` (id, name, rate) leans to the account through its `name`: the name went to
+    `account.name` at 0.95 and `invoices.tax_id` to the invoice's account at 0.91."""
+    found = _resolve(
+        resolver, "bill", {"taxes": ["id", "name", "rate"], "invoices": INVOICES_FIELDS}
+    )
+    for field in (("taxes", "name"), ("invoices", "tax_id")):
+        assert found[field].status != "auto_approved", field
+    assert found["invoices", "tax_id"].reason.startswith(
+        "references taxes, decided account on little"
+    )
+    assert found["invoices", "status"].status == "auto_approved"  # the invoices: founded
+
+
+def test_a_help_desks_departments_are_no_accounts(resolver):
+    tables = {
+        "tickets": ["id", "subject", "status", "priority", "departmentId", "createdTime"],
+        "departments": ["id", "name", "description", "isEnabled"],
+    }
+    found = _resolve(resolver, "desk", tables)
+    assert {found["departments", n].status for n in tables["departments"]} <= {
+        "pending_review",
+        "unmapped",
+    }
+    assert found["tickets", "subject"].status == "auto_approved"
+
+
+def test_a_customer_reference_beside_a_real_customers_table_is_still_approved(resolver):
+    """The customers' bare `id` is doubted (0.26), but their name, phone and creation time
+    are an account's: the table is founded, and so is the reference to it."""
+    customers = ["id", "email", "name", "phone", "created_at", "currency"]
+    invoices = ["id", "number", "total", "status", "customer_id", "due_date"]
+    found = _resolve(resolver, "bill", {"customers": customers, "invoices": invoices})
+    reference = found["invoices", "customer_id"]
+    assert (reference.mapping, reference.status) == ("invoice.account_id", "auto_approved")
+    assert found["customers", "phone"].status == "auto_approved"
