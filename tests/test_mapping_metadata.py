@@ -11,6 +11,7 @@ from mapping_assets.mappings.metadata import (
     fields_table,
     mapping_metadata,
     settled_note,
+    unfounded_note,
 )
 
 
@@ -40,6 +41,17 @@ def test_the_keys_and_references_the_structure_settled_are_counted_and_logged():
     assert mapping_metadata(_run({}))["references_settled_this_run"] == 0
     assert mapping_metadata(_run({}))["keys_settled_this_run"] == 0
     assert settled_note(_run({})) == ""
+
+
+def test_the_fields_held_for_an_unfounded_table_are_counted_and_logged():
+    run = _run({})
+    assert mapping_metadata(run)["held_unfounded_this_run"] == 0 and unfounded_note(run) == ""
+    run.held_unfounded = 4
+    assert mapping_metadata(run)["held_unfounded_this_run"] == 4
+    assert unfounded_note(run) == (
+        "; 4 field(s) held for a person: their table, or the one they reference, is nothing "
+        "canonical as far as its fields show"
+    )
 
 
 def test_the_tables_now_feeding_canonical_ones_are_counted_listed_and_logged():

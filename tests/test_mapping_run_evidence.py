@@ -114,6 +114,26 @@ def test_a_key_its_tables_fields_settle_is_approved_and_counted(env):
     assert run.tables_now_feeding == {"zorg.people": "contact"}
 
 
+def test_a_lookup_tables_fields_wait_for_a_person_and_are_counted(env):
+    """A help desk's `departments` (id, name, description) lean to the account through their
+    name: nothing founds them as accounts, so their fields go to a person, the reason saying
+    why, counted for the Dagster UI; the tickets beside them are approved as ever."""
+    registry = open_registry(env)
+    registry.add_tenant("acme", {}, "test")
+    tables = {
+        "tickets": ["id", "subject", "status", "priority", "department_id", "created_at"],
+        "departments": ["id", "name", "description"],
+    }
+    fields = [SourceField("desk", t, n, "text") for t, names in tables.items() for n in names]
+    run = map_tenant_fields(registry, "acme", fields)
+    status = {(o.source.source_entity, o.source.field): o.status for o in run.outcomes}
+    assert status["departments", "name"] == "pending_review"
+    assert status["tickets", "subject"] == "mapped"
+    (row,) = Workflow(registry).history(FieldRef("acme", "desk", "departments", "name"))
+    assert row["status"] == "proposed" and "the table is decided account on little" in row["reason"]
+    assert run.held_unfounded >= 2  # name and description
+
+
 def test_a_reference_its_source_settles_is_approved_and_counted(env):
     """`deals.company_id` references the companies, which their fields and key say are
     accounts; deals have one key to one: approved, with the reason, and counted for the

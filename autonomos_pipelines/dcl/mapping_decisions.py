@@ -108,17 +108,19 @@ def write_decisions(  # noqa: PLR0913
                 _evidence(resolution),
             )
         )
+        first = resolution.candidates[0] if resolution.candidates else None
+        first = first if first is not None and first.target == target else None
         if activate:
             claimed.add((connector, table, target))
             run.auto_approved += 1
             if is_identity(target):
                 run.tables_now_feeding[f"{connector}.{source.source_entity}"] = target.split(".")[0]
-            first = resolution.candidates[0] if resolution.candidates else None
-            if first is not None and first.target == target:
+            if first is not None:
                 run.keys_settled += first.settled == "key"
                 run.references_settled += first.settled == "reference"
         else:
             run.proposed += 1
+            run.held_unfounded += first is not None and first.unfounded
     workflow.propose_many(proposals, ACTOR)
 
 

@@ -50,6 +50,9 @@ class MappingRun:
     # of auto_approved: settled by their source's structure (settled_keys, settled_references)
     keys_settled: int = 0
     references_settled: int = 0
+    # of proposed: held because their table, or the one they reference, is nothing canonical
+    # as far as its fields show (unfounded_tables), though the trees would approve them
+    held_unfounded: int = 0
     llm_calls: int = 0
     llm_cost_usd: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)  # STAGES, "encoding", "pass"

@@ -25,6 +25,7 @@ from mapping_assets.mappings.metadata import (
     mapping_metadata,
     settled_note,
     timing_note,
+    unfounded_note,
     usage_metadata,
 )
 from mapping_assets.mappings.value_metadata import value_metadata
@@ -146,6 +147,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
             f"{metadata['values_unmapped']} unmapped"
             + feeding_note(run.tables_now_feeding)
             + settled_note(run)
+            + unfounded_note(run)
             + timing_note(run)
         )
         return MaterializeResult(metadata=metadata)

@@ -43,6 +43,9 @@ def mapping_metadata(run: MappingRun) -> dict:
         # field's reason says which): dcl/matching/settled_keys.py, settled_references.py
         "keys_settled_this_run": run.keys_settled,
         "references_settled_this_run": run.references_settled,
+        # of those proposed, held because their table (or the one they reference) is nothing
+        # canonical as far as its fields show: dcl/matching/unfounded_tables.py
+        "held_unfounded_this_run": run.held_unfounded,
         **{
             f"method_{name}": methods[name] for name in ("registry", "manual", "rag", "llm", "none")
         },
@@ -118,6 +121,17 @@ def settled_note(run: MappingRun) -> str:
     if not said:
         return ""
     return f"; {' and '.join(said)} approved by their source's structure"
+
+
+def unfounded_note(run: MappingRun) -> str:
+    """The run log's word on the fields a pass held because their table is nothing canonical
+    as far as its fields show (a lookup table: stages, tags, departments)."""
+    if not run.held_unfounded:
+        return ""
+    return (
+        f"; {run.held_unfounded} field(s) held for a person: their table, or the one they "
+        "reference, is nothing canonical as far as its fields show"
+    )
 
 
 # Known in full when the mapping step runs: this run's loads came before it and its LLM calls

@@ -28,6 +28,9 @@ class Candidate:
     # approved by its source's structure rather than its own evidence: "key" (settled_keys)
     # or "reference" (settled_references); "" for any other
     settled: str = field(default="", compare=False)
+    # held because its table, or the table it references, is nothing canonical as far as its
+    # fields show (unfounded_tables)
+    unfounded: bool = field(default=False, compare=False)
 
 
 def held(candidate: Candidate) -> Candidate:

@@ -96,4 +96,4 @@ def _held(candidates: list[Candidate], why: str, replaces: bool = False) -> list
     note = f"{why}; a person confirms"
     if first.note and not replaces:
         note = f"{first.note}; {note}"
-    return [replace(held(first), note=note, settled=""), *candidates[1:]]
+    return [replace(held(first), note=note, settled="", unfounded=True), *candidates[1:]]
