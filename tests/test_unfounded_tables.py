@@ -92,6 +92,7 @@ def test_an_unfounded_tables_fields_and_references_to_it_go_to_a_person_and_say_
     name, reference = held[1][0], held[3][0]
     assert (name.target, name.confidence, name.held) == ("account.name", CONTESTED_CEILING, True)
     assert name.note == f"the table is {why[TAXES]}; a person confirms"
+    assert name.unfounded and not NAME[0].unfounded  # counted for the Dagster UI
     assert (reference.target, reference.confidence, reference.held) == (
         "invoice.account_id",
         CONTESTED_CEILING,
