@@ -64,10 +64,11 @@ def test_a_later_pass_knows_the_table_is_nested_from_its_fields_seen_before(matc
         _fields("subscriptions__items", ["quantity"]),
     )
     table = ("billing", "subscriptions__items")
-    unnested = matcher.rank_tables(new, 5, observed={table: seen[2:]})[0][0]
+    taken = {table: {"subscription.status"}}  # approved before: the table is founded
+    unnested = matcher.rank_tables(new, 5, taken=taken, observed={table: seen[2:]})[0][0]
     assert unnested[0].target == "subscription.quantity"
     assert unnested[0].confidence >= AUTO_APPROVE  # nothing says it is nested: approved
-    later = matcher.rank_tables(new, 5, observed={table: seen})[0][0]
+    later = matcher.rank_tables(new, 5, taken=taken, observed={table: seen})[0][0]
     assert later[0].target == "subscription.quantity"
     assert later[0].confidence <= CONTESTED_CEILING and later[0].held
     assert "nested in" in later[0].note

@@ -48,14 +48,14 @@ def _source(key=KEY, said=(NAME,), key_row: int | None = 0):
     return fields, ranked, tables, [key_row, len(taxes)]
 
 
-def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED, others=None):
+def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED):
     fields, ranked, tables, keys = _source(key, said, key_row)
-    return unfounded(ranked, fields, tables, decided, keys, IDS, others)
+    return unfounded(ranked, fields, tables, decided, keys, IDS)
 
 
 def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
     assert _why() == {
-        TAXES: "decided account on little (its key 'id' read as account.account_id 0.32; "
+        TAXES: "decided account on little (its key 'id' is account.account_id at only 0.32; "
         "1 of its fields map to account, fewer than 3)"
     }  # invoices: its key approved as the invoice's id
 
@@ -66,7 +66,8 @@ def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
         ("its key approved", {"key": [replace(KEY[0], confidence=AUTO_APPROVE)]}),
         ("witnesses", {"said": _account_fields(*("name", "phone", "website")[:WITNESSES])}),
         ("its approved mappings", {"decided": {**DECIDED, TAXES: ANCHORED}}),
-        ("fields not ranked here", {"others": {TAXES: [SourceField(*TAXES, "rate")]}}),
+        # another field taken for the identity at review: a time series' date, never a key
+        ("its grain", {"said": [[Candidate("account.account_id", 0.6, 1.0)]]}),
     ],
 )  # fmt: skip
 def test_a_table_something_founds_is_not_unfounded(why, change):
@@ -76,8 +77,9 @@ def test_a_table_something_founds_is_not_unfounded(why, change):
 @pytest.mark.parametrize(
     ("key", "said", "key_row", "read"),
     [
-        ([Candidate("contact.contact_id", 0.95, 1.0)], (NAME,), 0, "account.account_id not"),
-        ([], (NAME,), None, "no key"),
+        ([Candidate("contact.contact_id", 0.95, 1.0)], (NAME,), 0, "is not account.account_id"),
+        ([], (NAME,), None, "no key found"),
+        ([replace(KEY[0], confidence=0.84)], (NAME,), 0, "at only 0.84"),  # a key: approved
         (KEY, _account_fields(*["name"] * WITNESSES), 0, "0.32"),  # one target: one witness
     ],
 )  # fmt: skip
@@ -168,3 +170,31 @@ def test_a_customer_reference_beside_a_real_customers_table_is_still_approved(re
     reference = found["invoices", "customer_id"]
     assert (reference.mapping, reference.status) == ("invoice.account_id", "auto_approved")
     assert found["customers", "phone"].status == "auto_approved"
+
+
+def test_a_time_series_is_founded_by_its_date_whatever_its_few_metrics(resolver):
+    """`web_traffic.date` is the entity's identity, held for a person like any; taken for it,
+    it founds a daily table of two metrics, which are approved as ever."""
+    tables = {"ga_daily": ["date", "sessions", "pageviews"]}
+    found = _resolve(resolver, "ga", tables)
+    assert found["ga_daily", "sessions"].status == "auto_approved"
+
+
+def test_a_field_added_to_a_lookup_table_waiting_for_a_person_waits_too(resolver):
+    """Fields of the table waiting for a person (or unmapped) found nothing: a field drift
+    adds to `deal_stages` is held as the table's first fields were."""
+    first = [SourceField("crm", "deal_stages", n, "string") for n in ("id", "name", "position")]
+    added = [SourceField("crm", "deal_stages", "probability", "integer")]
+    (found,) = resolver.resolve(added, observed={("crm", "deal_stages"): first})
+    assert found.mapping == "opportunity.probability" and found.status == "pending_review"
+    assert "decided opportunity on little" in found.reason
+
+
+def test_a_reference_to_an_unfounded_table_is_not_settled(resolver):
+    """`contacts.company_id` beside `companies (id, name)`: the structure would settle it
+    onto the contact's account at 0.9, but nothing founds the companies as accounts."""
+    tables = {"contacts": ["id", "first_name", "last_name", "email", "company_id"]}
+    found = _resolve(resolver, "crm", {**tables, "companies": ["id", "name"]})
+    reference = found["contacts", "company_id"]
+    assert reference.status != "auto_approved"
+    assert not (reference.candidates and reference.candidates[0].settled)

@@ -22,8 +22,9 @@ class Candidate:
     note: str = field(default="", compare=False)  # why the table's other fields changed it
     # set for a person by a rule rather than by its evidence: capped (an entity's identity
     # field, another entity's target, a target its table gave another field: table_decision;
-    # a field of a nested table: nested_tables) or raised to review (a key its table settles
-    # that the trees doubt: settled_keys); the LLM is not asked (resolver.asks_llm)
+    # a field of a nested table: nested_tables; a field of a table, or a reference to one,
+    # nothing founds as its entity: unfounded_tables) or raised to review (a key its table
+    # settles that the trees doubt: settled_keys); the LLM is not asked (resolver.asks_llm)
     held: bool = field(default=False, compare=False)
     # approved by its source's structure rather than its own evidence: "key" (settled_keys)
     # or "reference" (settled_references); "" for any other

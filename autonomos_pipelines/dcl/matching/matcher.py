@@ -97,11 +97,7 @@ class Matcher:
         self._target_entity = self._semantic.target_entity
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
-        self._ids = {
-            t.key.partition(".")[0]: t.key
-            for t, i in zip(targets, self._identity, strict=True)
-            if i
-        }
+        self._ids = {e: key for e in entities if (key := schema.identity_of(e)) is not None}
         # per target key, the entity it is a foreign key to (None: none), for the notes and
         # the references the structure settles
         self._foreign = ForeignKeys.of({
@@ -199,9 +195,11 @@ class Matcher:
         others: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """Candidates per field after its table's joint assignment, and what entity each
-        table was decided to be (see table_decision); ``rivals``: per table, the scores of
-        its mapped fields not ranked here (column_margin.rival_scores); ``others``: its
-        fields not ranked here whatever their state, among which its key is sought. dlt's own
+        table was decided to be (see table_decision); a table nothing founds as that entity
+        has its fields, and the references to it, held for a person (unfounded_tables);
+        ``rivals``: per table, the scores of its mapped fields not ranked here
+        (column_margin.rival_scores); ``others``: its fields not ranked here whatever their
+        state, among which its key is sought. dlt's own
         columns get no candidates and weigh in nothing but whether their table is nested."""
         own, others = apart(fields, others)
         if len(own) < len(fields):
@@ -236,8 +234,9 @@ class Matcher:
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held = hold_nested(noted, fields, nested)
-        held = settle_references(held, found, fields, tables, decided, self._foreign, others)
-        why = unfounded(held, fields, tables, decided, keys, self._ids, others)
+        # what nothing founds settles nothing: known before the references are settled
+        why = unfounded(held, fields, tables, decided, keys, self._ids)
+        held = settle_references(held, found, fields, tables, decided, self._foreign, others, why)
         held = hold_unfounded(held, found, tables, decided, self._foreign.pointed, why)
         return [candidates[:top_k] for candidates in held], decided
 

@@ -58,7 +58,7 @@ def settle_key(
     first = candidates[0] if candidates else None
     if (
         first is None
-        or first.held  # given over a foreign key it ranked first: table_decision._contested
+        or first.held  # given over a foreign key it ranked first: contested_fields
         or first.target != identity
         or not first.confidence < AUTO_APPROVE  # sure already (a NaN is never settled)
         or not table.agrees_on_key(field, identity)

@@ -229,7 +229,5 @@ class TableDecider:
         return decided
 
     def _identity(self, entity: str) -> int | None:
-        if self.schema.identities:
-            return self.schema.index_of(self.schema.identities.get(entity, ""))
-        found = self.schema.index_of(f"{entity}.{entity}_id")
-        return found if found is not None else self.schema.index_of(f"{entity}.id")
+        key = self.schema.identity_of(entity)
+        return self.schema.index_of(key) if key is not None else None

@@ -73,6 +73,16 @@ class TargetSchema:
     def __contains__(self, key: object) -> bool:
         return key in self._index  # type: ignore[attr-defined]
 
+    def identity_of(self, entity: str) -> str | None:
+        """``entity``'s identity target: the declared one, else `<entity>_id` or `id`."""
+        if self.identities:
+            found = self.identities.get(entity)
+            return found if found in self else None
+        for key in (f"{entity}.{entity}_id", f"{entity}.id"):
+            if key in self:
+                return key
+        return None
+
     @property
     def entities(self) -> list[str]:
         return list(self.entity_descriptions)

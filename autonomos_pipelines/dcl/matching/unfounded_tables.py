@@ -7,10 +7,10 @@ description) to the account, a CRM's ``deal_stages`` (id, name, probability) to 
 opportunity. The trees, which see one field at a time, auto-approved their ``name`` onto
 ``account.name`` at 0.95 and ``invoices.tax_id`` beside ``taxes`` onto ``invoice.account_id``
 at 0.91 (0.10 without the ``taxes`` table). Something in the table must found its decision:
-its own key approved as the entity's id, or WITNESSES of its fields mapped to the entity, as
-for a settled key (a ``customers`` table's name, phone and creation time, whose bare ``id``
-the trees doubt). A table whose approved mappings name its entity, or with fields not ranked
-here, is founded by what came before.
+its key approved as the entity's identity (or a time series' date taken for it), WITNESSES of
+its fields mapped to the entity, as for a settled key (a ``customers`` table's name, phone
+and creation time, whose bare ``id`` the trees doubt), or its approved mappings. A small
+table of a real entity (``accounts``: id, name, website) is held too: a person confirms it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, witnesses
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
-from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
+from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
 
 def unfounded(
@@ -32,32 +32,52 @@ def unfounded(
     decided: Mapping[Table, TableEntity],
     key_rows: Sequence[int | None],
     identities: Mapping[str, str],
-    others: Mapping[Table, Sequence[SourceField]] | None = None,
 ) -> dict[Table, str]:
     """The tables nothing founds as what they were decided to be, each with why (``key_rows``:
-    each table's key row in ``tables`` order; ``identities``: each entity's id field;
-    ``others``: per table, its fields not ranked here)."""
+    each table's key row in ``tables`` order; ``identities``: each entity's identity field).
+    A table whose approved mappings name its entity is founded by them; fields of it waiting
+    for a person or left unmapped found nothing."""
     found = {}
     for (table, rows), key_row in zip(tables.items(), key_rows, strict=True):
         decision = decided[table]
         identity = identities.get(decision.entity)
-        if identity is None or decision.anchored or (others or {}).get(table):
+        if identity is None or decision.anchored:
             continue
-        key = ranked[key_row][0] if key_row is not None and ranked[key_row] else None
-        if key is not None and key.target == identity and key.confidence >= AUTO_APPROVE:
+        if any(_identifies(ranked[r], identity, r == key_row) for r in rows):
             continue
         count = witnesses(identity, [ranked[r] for r in rows if r != key_row])
         if count >= WITNESSES:
             continue
-        said = "no key"
-        if key_row is not None:
-            read = f"{key.confidence:.2f}" if key is not None and key.target == identity else "not"
-            said = f"its key {fields[key_row].field!r} read as {identity} {read}"
         found[table] = (
-            f"decided {decision.entity} on little ({said}; {count} of its fields map to "
-            f"{decision.entity}, fewer than {WITNESSES})"
+            f"decided {decision.entity} on little ({_key_said(ranked, fields, key_row, identity)}; "
+            f"{count} of its fields map to {decision.entity}, fewer than {WITNESSES})"
         )
     return found
+
+
+def _identifies(candidates: Sequence[Candidate], identity: str, key: bool) -> bool:
+    """Whether a field founds its table: its key approved as the entity's identity, or
+    another field taken for it at review or above (a time series' date: `web_traffic.date`
+    is an identity, held for a person like any, and no key)."""
+    first = candidates[0] if candidates else None
+    if first is None or first.target != identity:
+        return False
+    return first.confidence >= (AUTO_APPROVE if key else REVIEW)
+
+
+def _key_said(
+    ranked: Sequence[Sequence[Candidate]],
+    fields: Sequence[SourceField],
+    key_row: int | None,
+    identity: str,
+) -> str:
+    if key_row is None:
+        return "no key found"
+    key = ranked[key_row][0] if ranked[key_row] else None
+    name = fields[key_row].field
+    if key is None or key.target != identity:
+        return f"its key {name!r} is not {identity}"
+    return f"its key {name!r} is {identity} at only {key.confidence:.2f}"
 
 
 def hold_unfounded(
