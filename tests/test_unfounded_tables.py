@@ -146,6 +146,10 @@ def test_a_lookup_table_and_its_reference_are_not_auto_approved_onto_the_account
         "references taxes, decided account on little"
     )
     assert found["invoices", "status"].status == "auto_approved"  # the invoices: founded
+    taxes, invoices = found["taxes", "name"].table, found["invoices", "status"].table
+    assert taxes is not None and invoices is not None  # what a reviewer reads of each table
+    assert taxes.why.endswith("fewer than 3): its fields wait for a person")
+    assert taxes.unfounded.startswith("decided account on little") and not invoices.unfounded
 
 
 def test_a_help_desks_departments_are_no_accounts(resolver):

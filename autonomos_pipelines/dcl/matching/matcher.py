@@ -236,6 +236,8 @@ class Matcher:
         held = hold_nested(noted, fields, nested)
         # what nothing founds settles nothing: known before the references are settled
         why = unfounded(held, fields, tables, decided, keys, self._ids)
+        for table, little in why.items():
+            decided[table] = replace(decided[table], unfounded=little)
         held = settle_references(held, found, fields, tables, decided, self._foreign, others, why)
         held = hold_unfounded(held, found, tables, decided, self._foreign.pointed, why)
         return [candidates[:top_k] for candidates in held], decided

@@ -38,6 +38,8 @@ class TableEntity:
     key_reads: str | None = None  # the entity whose id field the key's evidence fits best
     nested: bool = False  # a list inside another table's records (nested_tables)
     parent: str | None = None  # ... whose table, when it was among the tables ranked
+    # why nothing founds the table as its entity, when nothing does (unfounded_tables)
+    unfounded: str = ""
 
     def agrees_on_key(self, field: str, identity: str) -> bool:
         """Whether ``identity``, an entity's identity field, is ``field``'s by two signals
@@ -65,6 +67,8 @@ class TableEntity:
         text = self._fit
         if self.nested:
             text += "; a list nested in another table's records: its fields wait for a person"
+        if self.unfounded:
+            text += f"; {self.unfounded}: its fields wait for a person"
         return text
 
     @property
