@@ -12,8 +12,16 @@ from typer.testing import CliRunner
 from autonomos_pipelines.aam.drift.store import SchemaStore
 from autonomos_pipelines.cli.main import app
 from autonomos_pipelines.core.database import get_engine
+from autonomos_pipelines.dcl.drift.events import DriftInput
 from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence
+from autonomos_pipelines.dcl.drift.repair import _matcher_fits
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
+from autonomos_pipelines.dcl.matching.source_field import SourceField
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.registry.bootstrap import open_registry
+from autonomos_pipelines.dcl.registry.store import Mapping
 from autonomos_pipelines.dcl.registry.workflow import Workflow
 from autonomos_pipelines.operations.onboarding import onboard_tenant
 from autonomos_pipelines.operations.runs import run_tenant
@@ -285,3 +293,27 @@ def test_a_renamed_column_an_expression_reads_is_followed_and_canonical_keeps_it
             and e.check_name == "computed_mappings"
         ]
         assert computed.passed
+
+
+def test_a_renamed_fields_fit_is_read_beside_its_tables_mapped_fields():
+    """The renamed field is ranked alone, its table's other fields only observed: their
+    mappings found the table (dcl/matching/unfounded_tables.py), so the matcher's fit, which
+    joins the rename's confidence, is the trees' own and not capped for a person."""
+    deals = ("pipedrive", "deals")
+    mapped = {"id": "opportunity_id", "title": "name", "value": "amount", "stage_id": "stage"}
+    index = {
+        (*deals, name): Mapping(
+            n, "acme", *deals, name, "opportunity", field, "none", 1.0, "rag", "active", 1, None
+        )  # fmt: skip
+        for n, (name, field) in enumerate(mapped.items(), start=1)
+    }
+    observed = ["id", "deal_title", "value", "stage_id", "currency"]  # `title` is gone
+    by_key = {(*deals, name): SourceField(*deals, name, "text") for name in observed}
+    rename = {"kind": "renamed_suspected", "column": "title", "renamed_to": "deal_title"}
+    events = [DriftInput(1, *deals, [rename])]
+
+    def resolver() -> Resolver:
+        return Resolver(Matcher(canonical_targets(), default_embedder()))
+
+    fits = _matcher_fits(None, "acme", events, index, by_key, resolver)
+    assert fits[(*deals, "deal_title")]["opportunity.name"] >= AUTO_APPROVE

@@ -30,6 +30,8 @@ KEY = [Candidate("account.account_id", 0.32, 1.0)]  # taxes' bare id, doubted
 NAME = [Candidate("account.name", 0.95, 1.0)]  # taxes.name: the one field that says account
 REFERENCE = Candidate("invoice.account_id", 0.91, 5.0, note="references taxes, decided account")
 ANCHORED = replace(DECIDED[TAXES], anchored=True)  # its approved mappings name the account
+ALONE = replace(DECIDED[TAXES], runner_up=None)  # a schema of one entity: nothing to mistake
+GRAIN = Candidate("account.account_id", 0.6, 1.0)  # another field taken for the identity
 INVOICE_KEY = [Candidate("invoice.invoice_id", 0.9, 5.0)]
 
 
@@ -48,9 +50,9 @@ def _source(key=KEY, said=(NAME,), key_row: int | None = 0):
     return fields, ranked, tables, [key_row, len(taxes)]
 
 
-def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED):
+def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED, grains=()):
     fields, ranked, tables, keys = _source(key, said, key_row)
-    return unfounded(ranked, fields, tables, decided, keys, IDS)
+    return unfounded(ranked, fields, tables, decided, keys, IDS, grains)
 
 
 def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
@@ -66,8 +68,9 @@ def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
         ("its key approved", {"key": [replace(KEY[0], confidence=AUTO_APPROVE)]}),
         ("witnesses", {"said": _account_fields(*("name", "phone", "website")[:WITNESSES])}),
         ("its approved mappings", {"decided": {**DECIDED, TAXES: ANCHORED}}),
-        # another field taken for the identity at review: a time series' date, never a key
-        ("its grain", {"said": [[Candidate("account.account_id", 0.6, 1.0)]]}),
+        # a field taken for the identity at review, where the identity is a time series' date
+        ("its grain", {"said": [[GRAIN]], "grains": {"account.account_id"}}),
+        ("one entity in all", {"decided": {**DECIDED, TAXES: ALONE}}),
     ],
 )  # fmt: skip
 def test_a_table_something_founds_is_not_unfounded(why, change):
@@ -78,7 +81,9 @@ def test_a_table_something_founds_is_not_unfounded(why, change):
     ("key", "said", "key_row", "read"),
     [
         ([Candidate("contact.contact_id", 0.95, 1.0)], (NAME,), 0, "is not account.account_id"),
-        ([], (NAME,), None, "no key found"),
+        ([], (NAME,), None, "no key among the fields weighed"),
+        # a link or history table's `account_id`, no key of its own: no date, no grain
+        ([], ([GRAIN], NAME), None, "no key among the fields weighed"),
         ([replace(KEY[0], confidence=0.84)], (NAME,), 0, "at only 0.84"),  # a key: approved
         (KEY, _account_fields(*["name"] * WITNESSES), 0, "0.32"),  # one target: one witness
     ],

@@ -31,7 +31,11 @@ from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, s
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields, other_fields
+from autonomos_pipelines.dcl.registry.mapped_fields import (
+    approved_targets,
+    mapped_fields,
+    other_fields,
+)
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -128,7 +132,7 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
     """(connector, table, new field) -> {target: calibrated confidence} for renamed fields,
     each weighed against its table's other mapped fields."""
     observed = list(by_key.values())
-    wanted = []
+    wanted, renamed = [], set()
     for event in events:
         for change in event.changes:
             old = index.get((event.connector, event.source_table.lower(), change["column"]))
@@ -137,8 +141,16 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
             )
             if change["kind"] == "renamed_suspected" and old and old.canonical_field and new:
                 wanted.append(new)
+                target = f"{old.canonical_entity}.{old.canonical_field}"
+                renamed.add((new.source_system, new.source_entity, target))
     if not wanted:
         return {}
+    # the targets the tables' other fields are mapped to (which found the tables), less the
+    # renamed fields' own: a new name competes with no one for its old target
+    taken = {
+        table: {t for t in targets if (*table, t) not in renamed}
+        for table, targets in approved_targets(index, wanted).items()
+    }
     resolver = resolver_factory()
     resolver.registry_lookup = None
     return {
@@ -149,6 +161,7 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
             wanted,
             top_k=10,
             tenant_id=tenant_id,
+            taken=taken,
             approved=mapped_fields(index, observed, wanted),
             observed=other_fields(observed, wanted),
         )

@@ -98,6 +98,8 @@ class Matcher:
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
         self._ids = {e: key for e in entities if (key := schema.identity_of(e)) is not None}
+        dated = {t.key for t in targets if t.type in ("date", "timestamp")}
+        self._grains = frozenset(self._ids.values()) & dated  # a time series' identity
         # per target key, the entity it is a foreign key to (None: none), for the notes and
         # the references the structure settles
         self._foreign = ForeignKeys.of({
@@ -235,7 +237,7 @@ class Matcher:
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held = hold_nested(noted, fields, nested)
         # what nothing founds settles nothing: known before the references are settled
-        why = unfounded(held, fields, tables, decided, keys, self._ids)
+        why = unfounded(held, fields, tables, decided, keys, self._ids, self._grains)
         for table, little in why.items():
             decided[table] = replace(decided[table], unfounded=little)
         held = settle_references(held, found, fields, tables, decided, self._foreign, others, why)

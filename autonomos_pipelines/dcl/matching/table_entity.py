@@ -65,10 +65,11 @@ class TableEntity:
     @property
     def why(self) -> str:
         text = self._fit
-        if self.nested:
-            text += "; a list nested in another table's records: its fields wait for a person"
         if self.unfounded:
-            text += f"; {self.unfounded}: its fields wait for a person"
+            text += f"; {self.unfounded}"
+        if self.nested or self.unfounded:
+            nested = "; a list nested in another table's records" if self.nested else ""
+            text += f"{nested}: its fields wait for a person"
         return text
 
     @property

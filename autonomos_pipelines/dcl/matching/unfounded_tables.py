@@ -7,7 +7,8 @@ description) to the account, a CRM's ``deal_stages`` (id, name, probability) to 
 opportunity. The trees, which see one field at a time, auto-approved their ``name`` onto
 ``account.name`` at 0.95 and ``invoices.tax_id`` beside ``taxes`` onto ``invoice.account_id``
 at 0.91 (0.10 without the ``taxes`` table). Something in the table must found its decision:
-its key approved as the entity's identity (or a time series' date taken for it), WITNESSES of
+its key approved as the entity's identity (or a time series' date taken for its grain at
+review or above), WITNESSES of
 its fields mapped to the entity, as for a settled key (a ``customers`` table's name, phone
 and creation time, whose bare ``id`` the trees doubt), or its approved mappings. A small
 table of a real entity (``accounts``: id, name, website) is held too: a person confirms it.
@@ -15,7 +16,7 @@ table of a real entity (``accounts``: id, name, website) is held too: a person c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
@@ -32,18 +33,21 @@ def unfounded(
     decided: Mapping[Table, TableEntity],
     key_rows: Sequence[int | None],
     identities: Mapping[str, str],
+    grains: Collection[str] = (),
 ) -> dict[Table, str]:
     """The tables nothing founds as what they were decided to be, each with why (``key_rows``:
-    each table's key row in ``tables`` order; ``identities``: each entity's identity field).
-    A table whose approved mappings name its entity is founded by them; fields of it waiting
-    for a person or left unmapped found nothing."""
+    each table's key row in ``tables`` order; ``identities``: each entity's identity field;
+    ``grains``: those that are a date, a time series' grain). A table whose approved mappings
+    name its entity is founded by them; fields of it waiting for a person or left unmapped
+    found nothing. A schema of one entity decides nothing wrongly: its tables are founded."""
     found = {}
     for (table, rows), key_row in zip(tables.items(), key_rows, strict=True):
         decision = decided[table]
         identity = identities.get(decision.entity)
-        if identity is None or decision.anchored:
+        if identity is None or decision.anchored or decision.runner_up is None:
             continue
-        if any(_identifies(ranked[r], identity, r == key_row) for r in rows):
+        floor = REVIEW if identity in grains else AUTO_APPROVE
+        if any(_identifies(ranked[r], identity, floor) for r in rows):
             continue
         count = witnesses(identity, [ranked[r] for r in rows if r != key_row])
         if count >= WITNESSES:
@@ -55,14 +59,12 @@ def unfounded(
     return found
 
 
-def _identifies(candidates: Sequence[Candidate], identity: str, key: bool) -> bool:
-    """Whether a field founds its table: its key approved as the entity's identity, or
-    another field taken for it at review or above (a time series' date: `web_traffic.date`
-    is an identity, held for a person like any, and no key)."""
+def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:
+    """Whether a field founds its table: taken for the entity's identity at ``floor`` or
+    above (approval; review for a time series' date, an identity held for a person like
+    any)."""
     first = candidates[0] if candidates else None
-    if first is None or first.target != identity:
-        return False
-    return first.confidence >= (AUTO_APPROVE if key else REVIEW)
+    return first is not None and first.target == identity and first.confidence >= floor
 
 
 def _key_said(
@@ -72,7 +74,7 @@ def _key_said(
     identity: str,
 ) -> str:
     if key_row is None:
-        return "no key found"
+        return "no key among the fields weighed"
     key = ranked[key_row][0] if ranked[key_row] else None
     name = fields[key_row].field
     if key is None or key.target != identity:
