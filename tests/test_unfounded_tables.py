@@ -111,6 +111,18 @@ def test_an_unfounded_tables_fields_and_references_to_it_go_to_a_person_and_say_
     assert held[0] == KEY and held[2] == INVOICE_KEY  # below approval, or founded: as they were
 
 
+def test_a_reference_in_review_to_an_unfounded_table_keeps_its_confidence_and_says_why():
+    fields, ranked, tables, keys = _source()
+    why = unfounded(ranked, fields, tables, DECIDED, keys, IDS)
+    doubted = replace(REFERENCE, confidence=0.7)
+    ranked[3] = [doubted]
+    (first,) = hold_unfounded(ranked, [(0, 3)], tables, DECIDED, POINTED, why)[3]
+    assert (first.confidence, first.held, first.unfounded) == (0.7, False, False)
+    assert first.note == (
+        f"references taxes, {why[TAXES]}: what invoice.account_id points at, a person confirms"
+    )
+
+
 def test_a_reference_to_another_entity_or_a_founded_table_keeps_its_confidence():
     fields, ranked, tables, keys = _source()
     why = unfounded(ranked, fields, tables, DECIDED, keys, IDS)
@@ -207,3 +219,6 @@ def test_a_reference_to_an_unfounded_table_is_not_settled(resolver):
     reference = found["contacts", "company_id"]
     assert reference.status != "auto_approved"
     assert not (reference.candidates and reference.candidates[0].settled)
+    # in review on its own evidence, its reason says what a person weighs
+    assert reference.reason.startswith("references companies, decided account on little")
+    assert reference.reason.endswith("points at, a person confirms")

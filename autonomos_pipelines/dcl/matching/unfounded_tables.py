@@ -92,8 +92,9 @@ def hold_unfounded(
 ) -> list[list[Candidate]]:
     """The candidates, held at the ceiling where they would be approved: an unfounded table's
     fields (``why``: `unfounded`), and a reference's key to what such a table was decided
-    to be (``found``: (referenced table, row), tables numbered in ``tables`` order;
-    ``pointed``: per target, the entity it is a key to)."""
+    to be, which says why where a person would see it anyway (``found``: (referenced table,
+    row), tables numbered in ``tables`` order; ``pointed``: per target, the entity it is a
+    key to)."""
     listed = list(tables)
     for table, rows in tables.items():
         if table in why:
@@ -106,7 +107,10 @@ def hold_unfounded(
             continue
         if pointed.get(first.target) == decided[referenced].entity:
             said = f"references {referenced[1]}, {why[referenced]}: what {first.target} points at"
-            ranked[row] = _held(ranked[row], said, replaces=True)
+            if first.confidence < AUTO_APPROVE:  # a person sees it anyway: the note says why
+                ranked[row] = [replace(first, note=f"{said}, a person confirms"), *ranked[row][1:]]
+            else:
+                ranked[row] = _held(ranked[row], said, replaces=True)
     return ranked
 
 
