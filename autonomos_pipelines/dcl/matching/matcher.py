@@ -240,7 +240,7 @@ class Matcher:
         why = unfounded(held, fields, tables, decided, keys, self._ids, self._grains)
         for table, little in why.items():
             decided[table] = replace(decided[table], unfounded=little)
-        held = settle_references(held, found, fields, tables, decided, self._foreign, others, why)
+        held = settle_references(held, found, fields, tables, decided, self._foreign, others)
         held = hold_unfounded(held, found, tables, decided, self._foreign.pointed, why)
         return [candidates[:top_k] for candidates in held], decided
 

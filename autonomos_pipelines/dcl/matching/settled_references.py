@@ -17,7 +17,7 @@ references with it, hence both ends: ReMatch held out put a DRG code's ``SUBJECT
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
@@ -68,13 +68,11 @@ def settle_references(
     decided: Mapping[Table, TableEntity],
     keys: ForeignKeys,
     others: Mapping[Table, Sequence[SourceField]] | None = None,
-    unfounded: Collection[Table] = (),
 ) -> list[list[Candidate]]:
     """The candidates, each settled reference's first raised to SETTLED (``found``:
     (referenced table, row), tables numbered in ``tables`` order; ``others``: per table, its
-    fields not ranked here, whose references count too; ``unfounded``: tables nothing founds
-    as what they were decided to be, whose references settle nothing either way:
-    unfounded_tables)."""
+    fields not ranked here, whose references count too). A table nothing founds as what it
+    was decided to be (`TableEntity.unfounded`) settles no reference either way."""
     listed = list(tables)
     own_of = {row: table for table, rows in tables.items() for row in rows}
     count = Counter((own_of[row], listed[table]) for table, row in found)
@@ -83,8 +81,8 @@ def settle_references(
         first = ranked[row][0] if ranked[row] else None
         if (
             first is None
-            or own in unfounded  # unfounded_tables
-            or referenced in unfounded
+            or decided[own].unfounded  # unfounded_tables
+            or decided[referenced].unfounded
             or first.held  # its table gave it to another field, off its entity, nested
             or first.score < max(c.score for c in ranked[row] if not c.held)  # trees moved it
             or not REVIEW <= first.confidence < AUTO_APPROVE  # plausible to the trees
