@@ -17,7 +17,7 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING
-from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
+from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, named_for, unfounded
 
 TAXES, INVOICES = ("bill", "taxes"), ("bill", "invoices")
 DECIDED = {
@@ -50,9 +50,9 @@ def _source(key=KEY, said=(NAME,), key_row: int | None = 0):
     return fields, ranked, tables, [key_row, len(taxes)]
 
 
-def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED, grains=()):
+def _why(key=KEY, said=(NAME,), key_row: int | None = 0, decided=DECIDED, grains=(), ids=IDS):
     fields, ranked, tables, keys = _source(key, said, key_row)
-    return unfounded(ranked, fields, tables, decided, keys, IDS, grains)
+    return unfounded(ranked, fields, tables, decided, keys, ids, grains)
 
 
 def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
@@ -71,10 +71,31 @@ def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
         # a field taken for the identity at review, where the identity is a time series' date
         ("its grain", {"said": [[GRAIN]], "grains": {"account.account_id"}}),
         ("one entity in all", {"decided": {**DECIDED, TAXES: ALONE}}),
+        ("its name", {"decided": {**DECIDED, TAXES: replace(DECIDED[TAXES], entity="tax")}}),
     ],
 )  # fmt: skip
 def test_a_table_something_founds_is_not_unfounded(why, change):
-    assert TAXES not in _why(**change), why
+    assert TAXES not in _why(**change, ids={**IDS, "tax": "tax.tax_id"}), why
+
+
+@pytest.mark.parametrize(
+    ("table", "entity", "named"),
+    [
+        ("accounts", "account", True),
+        ("Users", "user", True),
+        ("public.invoices", "invoice", True),
+        ("opportunities", "opportunity", True),
+        ("WebTraffic", "web_traffic", True),
+        ("cloud_costs", "cloud_cost", True),
+        ("merchant_accounts", "account", False),  # a lookup table whose last word is one
+        ("account_types", "account", False),
+        ("deal_stages", "opportunity", False),
+        ("accounts__contacts", "contact", False),  # a list nested in the accounts
+        ("customers", "account", False),  # the source's word is not the entity's
+    ],
+)  # fmt: skip
+def test_a_table_is_named_for_its_entity_only_by_the_entitys_own_name(table, entity, named):
+    assert named_for(table, entity) is named
 
 
 @pytest.mark.parametrize(
@@ -191,6 +212,20 @@ def test_a_customer_reference_beside_a_real_customers_table_is_still_approved(re
     reference = found["invoices", "customer_id"]
     assert (reference.mapping, reference.status) == ("invoice.account_id", "auto_approved")
     assert found["customers", "phone"].status == "auto_approved"
+
+
+def test_a_small_table_named_for_its_entity_is_founded_by_its_name(resolver):
+    """`accounts (id, name, website)`: its key doubted (0.78), two fields of the account;
+    the source's own name for it says what it is, and the invoices' reference to it is
+    founded with it. `companies (id, name, domain)`, the same fields under another word,
+    still waits for a person."""
+    found = _resolve(
+        resolver, "app", {"accounts": ["id", "name", "website"], "invoices": INVOICES_FIELDS}
+    )
+    assert found["accounts", "website"].status == "auto_approved"
+    assert found["accounts", "website"].table.unfounded == ""  # type: ignore[union-attr]
+    found = _resolve(resolver, "app", {"companies": ["id", "name", "domain"]})
+    assert found["companies", "domain"].status == "pending_review"
 
 
 def test_a_time_series_is_founded_by_its_date_whatever_its_few_metrics(resolver):

@@ -10,12 +10,14 @@ at 0.91 (0.10 without the ``taxes`` table). Something in the table must found it
 its key approved as the entity's identity (or a time series' date taken for its grain at
 review or above), WITNESSES of
 its fields mapped to the entity, as for a settled key (a ``customers`` table's name, phone
-and creation time, whose bare ``id`` the trees doubt), or its approved mappings. A small
-table of a real entity (``accounts``: id, name, website) is held too: a person confirms it.
+and creation time, whose bare ``id`` the trees doubt), its approved mappings, or its name
+where it is the entity's own (``accounts``: id, name, website). A small table of a real
+entity under another word (``companies``: id, name, domain) is held: a person confirms it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
@@ -46,6 +48,8 @@ def unfounded(
         identity = identities.get(decision.entity)
         if identity is None or decision.anchored or decision.runner_up is None:
             continue
+        if named_for(table[1], decision.entity):
+            continue
         floor = REVIEW if identity in grains else AUTO_APPROVE
         if any(_identifies(ranked[r], identity, floor) for r in rows):
             continue
@@ -57,6 +61,18 @@ def unfounded(
             f"{count} of its fields map to {decision.entity}, fewer than {WITNESSES})"
         )
     return found
+
+
+def named_for(table: str, entity: str) -> bool:
+    """Whether the source calls ``table`` by ``entity``'s own name, singular or plural, in
+    any case or spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``): the
+    source's word for what the table is, which a lookup table never has."""
+    said = re.sub(r"[^a-z0-9]", "", table.rpartition(".")[2].lower())
+    name = entity.replace("_", "").lower()
+    plurals = {name, f"{name}s", f"{name}es"}
+    if name.endswith("y"):
+        plurals.add(f"{name[:-1]}ies")
+    return said in plurals
 
 
 def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:
