@@ -98,8 +98,7 @@ class Matcher:
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
         self._ids = {e: key for e in entities if (key := schema.identity_of(e)) is not None}
-        dated = {t.key for t in targets if t.type in ("date", "timestamp")}
-        self._grains = frozenset(self._ids.values()) & dated  # a time series' identity
+        self._grains = frozenset(g for e in entities if (g := schema.grain_of(e)) is not None)
         # per target key, the entity it is a foreign key to (None: none), for the notes and
         # the references the structure settles
         self._foreign = ForeignKeys.of({

@@ -38,6 +38,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING, REVIEW
+from autonomos_pipelines.dcl.matching.time_series import agreed_grains, grain_said
 
 
 class TableDecider:
@@ -56,6 +57,7 @@ class TableDecider:
         # each row's targets best first (the caller's, when it has sorted them already)
         self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
+        self._grains = {e: g for e in schema.entities if (g := schema.grain_of(e)) is not None}
         self.contested = ContestedFields(scores, features, model, self.ranking, self.keys)
 
     def settle(
@@ -99,6 +101,8 @@ class TableDecider:
             ranked[contest.row] = self.contested.offered(
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
+        # a time series has no key: its date, its grain, agreed on the same way
+        grains = agreed_grains(ranked, tables, decided, self._grains, keys)
         table_of = {row: table for table, rows in tables.items() for row in rows}
         capped = []
         for row, candidates in enumerate(ranked):
@@ -108,9 +112,12 @@ class TableDecider:
                 candidates = settle_key(
                     candidates, fields[row].field, agreed[row], decision, others
                 )
-            capped.append(
-                self._off_entity(self._structural(candidates, agreed.get(row)), decision.entity)
-            )
+            if row in grains:
+                grain, seen = grains[row]
+                candidates = self._structural(candidates, grain, grain_said(decision.entity, seen))
+            else:
+                candidates = self._structural(candidates, agreed.get(row))
+            capped.append(self._off_entity(candidates, decision.entity))
         why = {c.row: self.contested.why(c, fields) for c in found}
         return self._likeliest_first(capped, tables, keys, why, taken), decided
 
@@ -157,13 +164,15 @@ class TableDecider:
             choices[row] = targets[:1] + viable
         return choices
 
-    def _structural(self, candidates: list[Candidate], agreed: str | None) -> list[Candidate]:
+    def _structural(
+        self, candidates: list[Candidate], agreed: str | None, said: str = ""
+    ) -> list[Candidate]:
         """An entity's identity field decides which canonical table a source table feeds:
         never automatic, however sure the match, but for the identity its table and its key
-        agree on (``agreed``: TableEntity.agrees_on_key) when sure enough to be approved (or
-        settled: settled_keys): below, it is held like any, its note saying what approving it
-        does (or why its table proposes it), and the LLM, which sees one field and not its
-        table, is not asked."""
+        agree on (``agreed``: TableEntity.agrees_on_key; or a time series' date, time_series,
+        whose reason is ``said``) when sure enough to be approved (or settled: settled_keys):
+        below, it is held like any, its note saying what approving it does (or why its table
+        proposes it), and the LLM, which sees one field and not its table, is not asked."""
         sure = bool(candidates) and candidates[0].confidence >= AUTO_APPROVE
         if not (sure and candidates[0].target == agreed):
             agreed = None
@@ -178,7 +187,7 @@ class TableDecider:
         entity = first.target.split(".")[0]
         note = f"mapping {first.target} would make this table feed canonical {entity}"
         if first.target == agreed:
-            note = f"{own_key_said(entity)}; its fields say {entity} too"
+            note = said or f"{own_key_said(entity)}; its fields say {entity} too"
         capped[0] = replace(first, note=note)
         return capped
 

@@ -83,6 +83,14 @@ class TargetSchema:
                 return key
         return None
 
+    def grain_of(self, entity: str) -> str | None:
+        """``entity``'s identity where it is a date (`web_traffic.date`): the grain of a time
+        series, which no key identifies."""
+        key = self.identity_of(entity)
+        index = self.index_of(key) if key is not None else None
+        dated = index is not None and self.targets[index].type in ("date", "timestamp")
+        return key if dated else None
+
     @property
     def entities(self) -> list[str]:
         return list(self.entity_descriptions)
