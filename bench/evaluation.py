@@ -31,6 +31,7 @@ class Ranked:
     group: str  # the held-out system (business) or the dataset name
     gold: frozenset[str]
     candidates: list[Candidate]
+    table: str = ""  # the field's source table
 
     @property
     def correct(self) -> bool:
@@ -61,8 +62,8 @@ class Batch:
     def rank(self, model: ScoringModel, top_k: int = 5) -> list[Ranked]:
         ranked, _ = self.matcher.decide(dict(self.features), self.fields, top_k, model)
         return [
-            Ranked(self.dataset, self.group, gold, candidates)
-            for gold, candidates in zip(self.gold, ranked, strict=True)
+            Ranked(self.dataset, self.group, gold, candidates, field.source_entity)
+            for field, gold, candidates in zip(self.fields, self.gold, ranked, strict=True)
         ]
 
 

@@ -8,7 +8,9 @@ unseen systems' labels too). Each system is scored with confidence trees fitted 
 Per system: top-1 / top-3 / MRR over fields with a counterpart; auto-approved share of those;
 precision of all auto-approvals (a field with no counterpart auto-approved to anything is
 wrong); abstention: share of no-counterpart fields not auto-approved; LLM share: fields a key
-would send to the LLM (resolver.asks_llm: just short of review, 0.30-0.60).
+would send to the LLM (resolver.asks_llm: just short of review, 0.30-0.60); tables fed: of
+the tables with a field labelled as an entity's identity, those whose identity is
+auto-approved right, the only ones that feed their canonical table without a person.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import results_log
 
 from autonomos_pipelines.dcl.matching.resolver import asks_llm
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE
+
+IDENTITIES = frozenset(canonical_targets().identities.values())
 
 
 def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
@@ -47,7 +52,24 @@ def summarise(ranked: list[evaluation.Ranked]) -> dict[str, float]:
         if no_match
         else 1.0,
         "llm_share": sum(1 for r in ranked if asks_llm(r.candidates)) / len(ranked),
+        **tables_fed(ranked),
     }
+
+
+def tables_fed(ranked: list[evaluation.Ranked]) -> dict[str, int]:
+    """Of the tables a labelled field identifies (its gold is an entity's identity, which
+    decides what canonical table a source table feeds), how many have it auto-approved
+    right: only those feed their canonical table without a person, however many of their
+    other fields are approved."""
+    tables: dict[tuple[str, str], bool] = {}
+    for r in ranked:
+        identity = r.gold & IDENTITIES
+        if identity:
+            first = r.candidates[0] if r.candidates else None
+            sure = first is not None and first.confidence >= AUTO_APPROVE
+            fed = sure and first is not None and first.target in identity
+            tables[r.group, r.table] = tables.get((r.group, r.table), False) or fed
+    return {"tables": len(tables), "tables_fed": sum(tables.values())}
 
 
 def training_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,8 +93,8 @@ def held_out_ranking(dataset: str, pool) -> list[evaluation.Ranked]:
 def table(ranked: list[evaluation.Ranked]) -> list[str]:
     lines = [
         "| system | fields (mappable) | top-1 | top-3 | MRR | auto-approved | precision | "
-        "abstention | LLM share |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "abstention | LLM share | tables fed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for group in sorted({r.group for r in ranked}) + ["all"]:
         s = summarise([r for r in ranked if group in ("all", r.group)])
@@ -80,7 +102,7 @@ def table(ranked: list[evaluation.Ranked]) -> list[str]:
             f"| {group} | {s['fields']} ({s['mappable']}) | {100 * s['top1']:.1f} % | "
             f"{100 * s['top3']:.1f} % | {s['mrr']:.3f} | {100 * s['auto_rate']:.1f} % | "
             f"{100 * s['auto_precision']:.1f} % | {100 * s['abstention']:.1f} % | "
-            f"{100 * s['llm_share']:.1f} % |"
+            f"{100 * s['llm_share']:.1f} % | {s['tables_fed']} of {s['tables']} |"
         )
     return lines
 
