@@ -9,8 +9,13 @@ from dataclasses import replace
 import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
+from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, settle_key, witnesses
+from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import CLEAR_LEAD, TableEntity
+from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SETTLED
 
 IDENTITY = "contact.contact_id"
@@ -92,3 +97,57 @@ def test_witnesses_count_distinct_targets_of_the_entity_at_review_or_better():
     others = [*_others(2), *_others(1, "account"), [], _others(1, confidence=0.3)[0]]
     assert witnesses(IDENTITY, others) == 2
     assert witnesses(IDENTITY, [*ECHOES, [KEY], *_others(1)]) == 2  # e-mail once, never the key
+
+
+def test_a_key_of_a_table_the_source_names_for_its_entity_is_settled_however_doubted():
+    """`contacts.id` at 0.21: its table's fields, its key's reading and the source's own name
+    for the table agree, four signals against the words of a bare `id`."""
+    doubted = replace(KEY, confidence=0.21)
+    settled = settle_key([doubted], "id", IDENTITY, CONTACTS, _others(4), named="contacts")[0]
+    assert (settled.confidence, settled.settled, settled.held) == (SETTLED, "key", False)
+    assert settled.note.endswith(
+        "2.5 ahead of account, and the source calls the table 'contacts' "
+        "(its own evidence alone: 0.21)"
+    )
+
+
+def test_a_key_given_over_a_foreign_key_is_settled_only_in_a_table_named_for_its_entity():
+    """The trees put `contact.account_id` first for the key (contested_fields gave it the
+    identity at 0.84, held); ``given``: their own 0.28 on the identity."""
+    given = held(replace(KEY, confidence=0.95))
+    named = settle_key([given], "id", IDENTITY, CONTACTS, _others(4), "contacts", 0.28)[0]
+    assert (named.confidence, named.settled, named.held) == (SETTLED, "key", False)
+    assert "(its own evidence alone: 0.28)" in named.note
+    unnamed = settle_key([given], "id", IDENTITY, CONTACTS, _others(4), "", 0.28)
+    assert unnamed == [given]
+    few = settle_key([given], "id", IDENTITY, CONTACTS, _others(WITNESSES - 1), "contacts", 0.28)
+    assert few == [given]  # the other conditions hold as ever: held as it was given
+
+
+@pytest.mark.parametrize(
+    ("why", "table"),
+    [
+        ("the key reads as another entity", replace(CONTACTS, key_reads="user")),
+        ("a runner-up close behind", replace(CONTACTS, runner_up_fit=5.0 - CLEAR_LEAD + 0.1)),
+    ],
+)
+def test_a_name_is_a_fourth_signal_not_a_substitute_for_the_others(why, table):
+    doubted = replace(KEY, confidence=0.21)
+    assert settle_key([doubted], "id", IDENTITY, table, _others(4), "contacts") == [doubted], why
+
+
+@pytest.mark.parametrize(
+    ("table", "fields", "status"),
+    [
+        ("invoices", "id number total status customer_id due_date", "auto_approved"),
+        # the same table under another word: the trees' 0.38 for its bare `id` stands
+        ("bills", "id number total status customer_id due_date", "pending_review"),
+    ],
+)
+def test_the_real_matcher_settles_a_named_tables_key_it_ranked_a_foreign_key_first(
+    table, fields, status
+):
+    resolver = Resolver(Matcher(canonical_targets(), default_embedder()))
+    found = resolver.resolve([SourceField("app", table, name) for name in fields.split()])
+    key = found[0]
+    assert (key.mapping, key.status) == ("invoice.invoice_id", status)

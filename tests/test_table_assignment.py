@@ -145,12 +145,21 @@ def _table(entity: str, names: list[str]) -> list[SourceField]:
 
 
 def test_a_tables_own_id_is_its_identity_and_goes_to_a_person(matcher):
-    fields = _table("contacts", ["id", "account_id", "email", "first_name", "created_at"])
+    fields = _table("members", ["id", "account_id", "email", "first_name", "created_at"])
     ranked = matcher.rank(fields, top_k=3)
     first = ranked[0][0]
     assert first.target == "contact.contact_id"
     assert REVIEW <= first.confidence < AUTO_APPROVE and "own key" in first.note
     assert ranked[1][0].target == "contact.account_id" and not ranked[1][0].note
+
+
+def test_a_tables_own_id_is_settled_where_the_source_names_the_table_for_its_entity(matcher):
+    """The same fields in `contacts`: the source's own word for the table is a fourth signal
+    (settled_keys), and the key no longer waits for a person however the trees doubt it."""
+    fields = _table("contacts", ["id", "account_id", "email", "first_name", "created_at"])
+    first = matcher.rank(fields, top_k=3)[0][0]
+    assert (first.target, first.confidence, first.settled) == ("contact.contact_id", SETTLED, "key")
+    assert "the source calls the table 'contacts'" in first.note
 
 
 def test_an_identity_its_table_and_key_agree_on_auto_approves_and_says_why(matcher):

@@ -14,10 +14,10 @@ from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolution, Resolver
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_entity import TableEntity
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity, named_for
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING
-from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, named_for, unfounded
+from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
 
 TAXES, INVOICES = ("bill", "taxes"), ("bill", "invoices")
 DECIDED = {

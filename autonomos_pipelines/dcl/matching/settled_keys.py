@@ -8,7 +8,11 @@ table was decided to be. Where the table's fields lead any other entity clearly
 fields at review confidence or better, three signals agree on what the key is, and the
 trees' doubt (a bare ``id`` has few words to go on: Zoho's ``Contacts.id`` 0.61, Copper's
 ``companies.id`` 0.70 on systems held out of them) is about the words, not the table.
-Measured in bench/results.md (stop 52).
+Measured in bench/results.md (stop 52). Where the source also calls the table by its
+entity's own name (``subscriptions``, ``Invoices``: `table_entity.named_for`), four signals
+agree and the key is settled however the trees doubt it, even where its words put a foreign
+key first (Paddle's ``subscriptions.id``, 0.28 on ``subscription.subscription_id``, its
+first ``subscription.account_id``) (stop 54).
 """
 
 from __future__ import annotations
@@ -50,29 +54,41 @@ def settle_key(
     identity: str,
     table: TableEntity,
     others: Sequence[Sequence[Candidate]],
+    named: str = "",
+    given: float | None = None,
 ) -> list[Candidate]:
     """``field``'s candidates, the first raised to SETTLED where the structure settles it as
     ``identity``, an entity's identity field, or to REVIEW for a person where the trees put it
     below (left unmapped, the table would feed no canonical table); ``others``: the table's
-    other fields' candidates."""
-    first = candidates[0] if candidates else None
+    other fields' candidates; ``named``: the table's name where the source calls it by its
+    entity's own (`named_for`), with which the structure settles the key however the trees
+    doubt it; ``given``: the trees' confidence in the identity where the table's assignment
+    gave it to the key over a foreign key the key ranked first (contested_fields), which only
+    a named table settles."""
+    original, first = candidates, candidates[0] if candidates else None
+    if first is not None and first.held and given is not None and named:
+        first = replace(first, confidence=given, held=False)
+        candidates = [first, *candidates[1:]]
     if (
         first is None
-        or first.held  # given over a foreign key it ranked first: contested_fields
+        or first.held  # given over a foreign key it ranked first, the table unnamed
         or first.target != identity
         or not first.confidence < AUTO_APPROVE  # sure already (a NaN is never settled)
         or not table.agrees_on_key(field, identity)
         or not table.leads_clearly
     ):
-        return candidates
+        return original
     seen = witnesses(identity, others)
     if seen < WITNESSES:
-        return candidates
+        return original
     note = f"{own_key_said(table.entity)}; {seen} of its fields say {table.entity} too"
     if table.runner_up is not None and not table.anchored:
         note += f", {table.fit - table.runner_up_fit:.1f} ahead of {table.runner_up}"
+    if named:
+        note += f", and the source calls the table {named!r}"
     note += f" (its own evidence alone: {first.confidence:.2f})"  # what an auditor weighs
-    if first.confidence < REVIEW:  # the trees doubt it more than the structure can outweigh
+    # the trees doubt it more than the structure can outweigh, unless the source names it too
+    if first.confidence < REVIEW and not named:
         held = replace(first, confidence=REVIEW, note=f"{note}; a person confirms", held=True)
         return [held, *candidates[1:]]
     return [replace(first, confidence=SETTLED, note=note, settled="key"), *candidates[1:]]

@@ -33,6 +33,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
     Taken,
+    named_for,
     own_key_said,
     tables_of,
 )
@@ -104,13 +105,17 @@ class TableDecider:
         # a time series has no key: its date, its grain, agreed on the same way
         grains = agreed_grains(ranked, tables, decided, self._grains, keys)
         table_of = {row: table for table, rows in tables.items() for row in rows}
+        # the trees' own confidence in a key's identity its table gave it over a foreign key
+        given = {c.row: round(sure.get(id(c), 0.0), 4) for c in found if c.reason == "primary_key"}
         capped = []
         for row, candidates in enumerate(ranked):
             decision = decided[table_of[row]]
             if row in agreed:  # the table's key, raised where its structure settles it
                 others = [ranked[r] for r in tables[table_of[row]] if r != row]
+                name, key = fields[row].source_entity, agreed[row]
+                named = name if named_for(name, decision.entity) else ""
                 candidates = settle_key(
-                    candidates, fields[row].field, agreed[row], decision, others
+                    candidates, fields[row].field, key, decision, others, named, given.get(row)
                 )
             if row in grains:
                 grain, seen = grains[row]

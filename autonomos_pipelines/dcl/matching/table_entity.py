@@ -3,6 +3,7 @@ mappings name."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,3 +174,15 @@ def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
         if named and (entity := named.most_common(1)[0][0]) in entities:
             found[table] = list(entities).index(entity)
     return found
+
+
+def named_for(table: str, entity: str) -> bool:
+    """Whether the source calls ``table`` by ``entity``'s own name, singular or plural, in
+    any case or spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``): the
+    source's word for what the table is, which a lookup table never has."""
+    said = re.sub(r"[^a-z0-9]", "", table.rpartition(".")[2].lower())
+    name = entity.replace("_", "").lower()
+    plurals = {name, f"{name}s", f"{name}es"}
+    if name.endswith("y"):
+        plurals.add(f"{name[:-1]}ies")
+    return said in plurals

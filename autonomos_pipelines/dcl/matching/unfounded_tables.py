@@ -17,14 +17,13 @@ entity under another word (``companies``: id, name, domain) is held: a person co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, witnesses
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
+from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity, named_for
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
 
@@ -61,18 +60,6 @@ def unfounded(
             f"{count} of its fields map to {decision.entity}, fewer than {WITNESSES})"
         )
     return found
-
-
-def named_for(table: str, entity: str) -> bool:
-    """Whether the source calls ``table`` by ``entity``'s own name, singular or plural, in
-    any case or spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``): the
-    source's word for what the table is, which a lookup table never has."""
-    said = re.sub(r"[^a-z0-9]", "", table.rpartition(".")[2].lower())
-    name = entity.replace("_", "").lower()
-    plurals = {name, f"{name}s", f"{name}es"}
-    if name.endswith("y"):
-        plurals.add(f"{name[:-1]}ies")
-    return said in plurals
 
 
 def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:
