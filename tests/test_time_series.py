@@ -27,10 +27,15 @@ METRICS = [
     [Candidate(f"web_traffic.{name}", 0.9, 1.0)] for name in ("sessions", "users", "page_views")
 ]
 
+LOST = [Candidate("web_traffic.sessions", 0.7, 1.0)]  # a second date, given something else
+TWO_DATES = [GRAIN, GRAIN, *(metric[0].target for metric in METRICS)]
 
-def _agreed(rows=(DATE, *METRICS), decided=TRAFFIC, keyed=()):
+
+def _agreed(rows=(DATE, *METRICS), decided=TRAFFIC, before=None):
+    """``before``: each row's first target before the table's assignment (as ``rows``)."""
     tables = {DAILY: list(range(len(rows)))}
-    return agreed_grains(list(rows), tables, {DAILY: decided}, GRAINS, keyed)
+    before = before or [r[0].target if r else None for r in rows]
+    return agreed_grains(list(rows), tables, {DAILY: decided}, GRAINS, before)
 
 
 def test_the_one_date_of_a_table_that_clearly_is_a_time_series_is_agreed_on():
@@ -46,7 +51,8 @@ def test_the_one_date_of_a_table_that_clearly_is_a_time_series_is_agreed_on():
         ("a runner-up close behind", {"decided": replace(TRAFFIC, runner_up_fit=4.5)}),
         ("a nested list", {"decided": replace(TRAFFIC, nested=True)}),
         ("an entity that is no time series", {"decided": replace(TRAFFIC, entity="campaign")}),
-        ("a key takes the identity", {"keyed": {DAILY}}),
+        # the assignment gave the grain to one of two dates, something else to the other
+        ("two dates before the assignment", {"before": TWO_DATES, "rows": (DATE, LOST, *METRICS)}),
     ],
 )  # fmt: skip
 def test_a_date_anything_leaves_open_is_not_agreed_on(why, change):
@@ -73,7 +79,16 @@ def test_a_web_analytics_daily_tables_date_is_approved_and_says_why(resolver):
     spec += " source medium"
     date = _resolve(resolver, "ga", "daily_traffic", spec)["date"]
     assert (date.mapping, date.status) == (GRAIN, "auto_approved")
-    assert date.reason.startswith("the table's date, the grain of a web_traffic; ")
+    assert date.reason.startswith("the table's date, the grain of its web_traffic rows; ")
+
+
+def test_a_time_series_surrogate_key_leaves_the_grain_to_its_date(resolver):
+    """A table's `id` took its entity's identity, the date, which left the real date
+    unmapped: a time series' key never takes its grain."""
+    spec = "id date:date sessions:integer users:integer pageviews:integer bounce_rate:number"
+    found = _resolve(resolver, "ga", "web_traffic", spec)
+    assert (found["date"].mapping, found["date"].status) == (GRAIN, "auto_approved")
+    assert found["id"].mapping != GRAIN
 
 
 def test_a_daily_table_that_leans_to_web_traffic_on_little_keeps_its_date_for_a_person(resolver):

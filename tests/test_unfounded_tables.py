@@ -35,6 +35,13 @@ GRAIN = Candidate("account.account_id", 0.6, 1.0)  # another field taken for the
 INVOICE_KEY = [Candidate("invoice.invoice_id", 0.9, 5.0)]
 
 
+TAX = replace(DECIDED[TAXES], entity="tax", key_reads="tax")  # as if tax were canonical
+
+
+def _tax_fields(*names: str) -> list[list[Candidate]]:
+    return [[Candidate(f"tax.{name}", 0.9, 1.0)] for name in names]
+
+
 def _account_fields(*names: str) -> list[list[Candidate]]:
     return [[Candidate(f"account.{name}", 0.9, 1.0)] for name in names]
 
@@ -71,11 +78,26 @@ def test_a_table_with_a_doubted_key_and_one_field_of_its_entity_is_unfounded():
         # a field taken for the identity at review, where the identity is a time series' date
         ("its grain", {"said": [[GRAIN]], "grains": {"account.account_id"}}),
         ("one entity in all", {"decided": {**DECIDED, TAXES: ALONE}}),
-        ("its name", {"decided": {**DECIDED, TAXES: replace(DECIDED[TAXES], entity="tax")}}),
+        # a small table the source names for its entity, its fields mostly the entity's
+        ("its name", {"decided": {**DECIDED, TAXES: TAX}, "said": _tax_fields("name", "rate")}),
     ],
 )  # fmt: skip
 def test_a_table_something_founds_is_not_unfounded(why, change):
     assert TAXES not in _why(**change, ids={**IDS, "tax": "tax.tax_id"}), why
+
+
+@pytest.mark.parametrize(
+    ("why", "decided", "said"),
+    [
+        # a ledger's chart of accounts: named for the entity, most of its fields no account's
+        ("most fields are not the entity's", TAX, [*_tax_fields("name", "rate"), [], [], []]),
+        ("one field of the entity", TAX, _tax_fields("name")),
+        ("its key reads as another", replace(TAX, key_reads="user"), _tax_fields("name", "rate")),
+    ],
+)  # fmt: skip
+def test_a_name_founds_only_a_small_table_wholly_of_its_entity(why, decided, said):
+    found = _why(said=said, decided={**DECIDED, TAXES: decided}, ids={**IDS, "tax": "tax.tax_id"})
+    assert TAXES in found, why
 
 
 @pytest.mark.parametrize(
@@ -92,6 +114,8 @@ def test_a_table_something_founds_is_not_unfounded(why, change):
         ("deal_stages", "opportunity", False),
         ("accounts__contacts", "contact", False),  # a list nested in the accounts
         ("customers", "account", False),  # the source's word is not the entity's
+        ("stg_accounts", "account", False),
+        ("accounts.csv", "account", False),
     ],
 )  # fmt: skip
 def test_a_table_is_named_for_its_entity_only_by_the_entitys_own_name(table, entity, named):

@@ -1,5 +1,6 @@
 """A table's key its structure settles: approved without a person where the trees find it
-plausible (0.60-0.85), proposed to one where they put it lower.
+plausible (0.60-0.85), proposed to one where they put it lower, unless the source also calls
+the table by its entity's own name (then approved however the trees doubt it).
 
 A table's own key (declared, or named ``id``) takes the identity field of the entity the
 table was decided to be. Where the table's fields lead any other entity clearly
@@ -71,7 +72,7 @@ def settle_key(
         candidates = [first, *candidates[1:]]
     if (
         first is None
-        or first.held  # given over a foreign key it ranked first, the table unnamed
+        or first.held  # given over a foreign key it ranked first: settled only if named
         or first.target != identity
         or not first.confidence < AUTO_APPROVE  # sure already (a NaN is never settled)
         or not table.agrees_on_key(field, identity)

@@ -76,13 +76,16 @@ class TableDecider:
         `tables_of` order) and the entity each key reads as (`table_references.key_leads`);
         the decisions, each with its table's key."""
         choices = self._choices(ranked, depth)
+        before = [candidates[0].target if candidates else None for candidates in ranked]
         tables = tables_of(fields)
         decided = dict(decided)
         keys = {}
         entities = self.schema.entities
         for table, key_row, read in zip(tables, key_rows, key_reads, strict=True):
             identity = self._identity(decided[table].entity)
-            if key_row is not None and identity is not None:
+            # a time series' surrogate `id` is no date: its grain goes to its date (time_series)
+            series = decided[table].entity in self._grains
+            if key_row is not None and identity is not None and not series:
                 keys[table] = (key_row, identity)
                 reads = entities[read] if read is not None else None
                 decided[table] = replace(decided[table], key=fields[key_row].field, key_reads=reads)
@@ -103,7 +106,7 @@ class TableDecider:
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
         # a time series has no key: its date, its grain, agreed on the same way
-        grains = agreed_grains(ranked, tables, decided, self._grains, keys)
+        grains = agreed_grains(ranked, tables, decided, self._grains, before)
         table_of = {row: table for table, rows in tables.items() for row in rows}
         # the trees' own confidence in a key's identity its table gave it over a foreign key
         given = {c.row: round(sure.get(id(c), 0.0), 4) for c in found if c.reason == "primary_key"}

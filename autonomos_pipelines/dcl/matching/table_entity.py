@@ -179,7 +179,8 @@ def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
 def named_for(table: str, entity: str) -> bool:
     """Whether the source calls ``table`` by ``entity``'s own name, singular or plural, in
     any case or spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``): the
-    source's word for what the table is, which a lookup table never has."""
+    source's word for what the table is. A signal beside others, never alone: a ledger's
+    chart of ``accounts`` or Xero's ``contacts`` (its customers, companies) are named so too."""
     said = re.sub(r"[^a-z0-9]", "", table.rpartition(".")[2].lower())
     name = entity.replace("_", "").lower()
     plurals = {name, f"{name}s", f"{name}es"}

@@ -15,7 +15,7 @@ which leans to web traffic on one field, or a help desk's daily ticket counts do
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, witnesses
@@ -27,19 +27,22 @@ def agreed_grains(
     tables: Mapping[Table, Sequence[int]],
     decided: Mapping[Table, TableEntity],
     grains: Mapping[str, str],
-    keyed: Collection[Table] = (),
+    before: Sequence[str | None],
 ) -> dict[int, tuple[str, int]]:
     """Per row, the grain its table agrees on and how many of the table's fields witness
-    it (``grains``: entity -> its date identity; ``keyed``: tables whose own key takes their
-    entity's identity, never a grain's)."""
+    it (``grains``: entity -> its date identity; ``before``: each row's first target before
+    the table's assignment, which gives a contested grain to one field and something else to
+    the other)."""
     agreed = {}
     for table, rows in tables.items():
         decision = decided[table]
         grain = grains.get(decision.entity)
-        if grain is None or table in keyed or decision.nested or not decision.leads_clearly:
+        if grain is None or decision.nested or not decision.leads_clearly:
+            continue
+        if sum(before[row] == grain for row in rows) != 1:  # two dates: a person says which
             continue
         taking = [row for row in rows if ranked[row] and ranked[row][0].target == grain]
-        if len(taking) != 1:  # two dates on the grain: which one is, a person says
+        if len(taking) != 1:  # given away by the assignment
             continue
         (row,) = taking
         seen = witnesses(grain, [ranked[r] for r in rows if r != row])
@@ -50,4 +53,6 @@ def agreed_grains(
 
 def grain_said(entity: str, seen: int) -> str:
     """The reason of a time series' date its table agrees on."""
-    return f"the table's date, the grain of a {entity}; {seen} of its fields say {entity} too"
+    return (
+        f"the table's date, the grain of its {entity} rows; {seen} of its fields say {entity} too"
+    )

@@ -10,9 +10,10 @@ at 0.91 (0.10 without the ``taxes`` table). Something in the table must found it
 its key approved as the entity's identity (or a time series' date taken for its grain at
 review or above), WITNESSES of
 its fields mapped to the entity, as for a settled key (a ``customers`` table's name, phone
-and creation time, whose bare ``id`` the trees doubt), its approved mappings, or its name
-where it is the entity's own (``accounts``: id, name, website). A small table of a real
-entity under another word (``companies``: id, name, domain) is held: a person confirms it.
+and creation time, whose bare ``id`` the trees doubt), its approved mappings, or, for a
+small table, its name where it is the entity's own and most of its fields are the entity's
+(``accounts``: id, name, website; not a ledger's chart of ``accounts``). A small table of a
+real entity under another word (``companies``: id, name, domain) is held: a person confirms.
 """
 
 from __future__ import annotations
@@ -47,19 +48,30 @@ def unfounded(
         identity = identities.get(decision.entity)
         if identity is None or decision.anchored or decision.runner_up is None:
             continue
-        if named_for(table[1], decision.entity):
-            continue
         floor = REVIEW if identity in grains else AUTO_APPROVE
         if any(_identifies(ranked[r], identity, floor) for r in rows):
             continue
         count = witnesses(identity, [ranked[r] for r in rows if r != key_row])
-        if count >= WITNESSES:
+        if count >= WITNESSES or _named_whole(table[1], decision, count, rows, key_row):
             continue
         found[table] = (
             f"decided {decision.entity} on little ({_key_said(ranked, fields, key_row, identity)}; "
             f"{count} of its fields map to {decision.entity}, fewer than {WITNESSES})"
         )
     return found
+
+
+def _named_whole(
+    name: str, decision: TableEntity, count: int, rows: Sequence[int], key_row: int | None
+) -> bool:
+    """Whether a small table is its entity by its name and its fields both: the source calls
+    it by the entity's own name, its key (if any) reads as the entity's id, and most of its
+    other fields, two at least, map onto the entity (``count``: witnesses). A ledger's chart
+    of accounts (id, code, name, type, tax_type, currency_code) is named ``accounts`` too, but
+    three of its five fields are no account's."""
+    others = len(rows) - (key_row in rows)
+    agrees = decision.key is None or decision.key_agrees
+    return named_for(name, decision.entity) and agrees and count >= 2 and 2 * count >= others
 
 
 def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:
