@@ -7,6 +7,7 @@ from __future__ import annotations
 from autonomos_pipelines.dcl.mapping_outcomes import FieldOutcome, MappingRun
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from mapping_assets.mappings.metadata import (
+    awaiting_note,
     feeding_note,
     fields_table,
     mapping_metadata,
@@ -78,3 +79,18 @@ def test_a_hostile_field_name_stays_in_its_cell_of_the_field_table():
     table = fields_table([FieldOutcome(source, "unmapped", "none", None, None)])
     row = table.splitlines()[2]
     assert row == "| unmapped | zorg.t\\|x | `a\\|b c'd` |  | none |  |"
+
+
+def test_the_tables_awaiting_their_identity_are_counted_listed_and_logged():
+    run = _run({})
+    assert mapping_metadata(run)["tables_awaiting_identity"] == 0
+    assert "tables_awaiting_identity_list" not in mapping_metadata(run)
+    assert awaiting_note({}) == ""
+    waits = "3 contact field(s) approved; contact.contact_id waits for a person"
+    run.tables_awaiting_identity = {"zorg.members": waits}
+    metadata = mapping_metadata(run)
+    assert metadata["tables_awaiting_identity"] == 1
+    assert f"| zorg.members | {waits} |" in metadata["tables_awaiting_identity_list"].value
+    assert awaiting_note(run.tables_awaiting_identity) == (
+        f"; 1 table(s) feed nothing until their identity is approved: zorg.members ({waits})"
+    )

@@ -70,8 +70,14 @@ def test_a_later_pass_seeks_the_tables_key_among_fields_waiting_for_a_person(env
         contact("first_name", "Ann", "Bob"),
         contact("last_name", "Lee", "Kim"),
     ]
-    done = {o.source.field: o for o in map_tenant_fields(registry, "acme", first).outcomes}
+    run, KEY = map_tenant_fields(registry, "acme", first), "contact.contact_id"
+    done = {o.source.field: o for o in run.outcomes}
     assert (done["id"].status, done["id"].target) == ("pending_review", "contact.contact_id")
+    # its approved fields feed nothing until a person approves the key: the Dagster UI says so
+    approved = sum(o.status == "mapped" for o in run.outcomes)
+    assert approved and run.tables_awaiting_identity == {
+        "zorg.members": f"{approved} contact field(s) approved; {KEY} waits for a person"
+    }
     later = map_tenant_fields(registry, "acme", [*first, contact("uuid", "9f1c0a", "77e2b4")])
     (uuid,) = [o for o in later.outcomes if o.source.field == "uuid"]
     assert uuid.target != "contact.contact_id", uuid
@@ -94,6 +100,7 @@ def test_an_identity_its_table_and_key_agree_on_is_approved_with_the_reason(env)
     (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "invoices", "invoice_id"))
     assert row["status"] == "active" and "own key" in row["reason"]
     assert run.tables_now_feeding == {"zorg.invoices": "invoice"}  # shown in the Dagster UI
+    assert run.tables_awaiting_identity == {}  # its approved fields feed canonical invoice
     again = map_tenant_fields(registry, "acme", fields)
     assert again.tables_now_feeding == {}  # it fed canonical invoice already
 

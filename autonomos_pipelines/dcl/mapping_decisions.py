@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from autonomos_pipelines.core.database import tenant_session
 from autonomos_pipelines.core.tenant_id import TenantId
+from autonomos_pipelines.dcl.identity_waits import IdentityWaits
 from autonomos_pipelines.dcl.list_aggregates import list_aggregates
 from autonomos_pipelines.dcl.list_candidates import ListAggregate
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
@@ -72,6 +73,7 @@ def write_decisions(  # noqa: PLR0913
         for m in index.values()
         if m.canonical_entity and is_identity(f"{m.canonical_entity}.{m.canonical_field}")
     }
+    waits = IdentityWaits(feeds, pending)
     aggregates, replaced = list_aggregates(
         workflow, tenant_id, resolutions, (index, pending), rejected, observed
     )
@@ -108,6 +110,7 @@ def write_decisions(  # noqa: PLR0913
                 _evidence(resolution),
             )
         )
+        waits.saw((connector, table), source.source_entity, target, activate)
         first = resolution.candidates[0] if resolution.candidates else None
         first = first if first is not None and first.target == target else None
         if activate:
@@ -121,6 +124,7 @@ def write_decisions(  # noqa: PLR0913
         else:
             run.proposed += 1
             run.held_unfounded += first is not None and first.unfounded
+    run.tables_awaiting_identity = waits.waiting(run.tables_now_feeding)
     workflow.propose_many(proposals, ACTOR)
 
 

@@ -47,6 +47,9 @@ class MappingRun:
     # "connector.table" -> the canonical entity it feeds from this pass on: its identity field
     # was auto-approved (TableEntity.agrees_on_key)
     tables_now_feeding: dict[str, str] = field(default_factory=dict)
+    # "connector.table" -> what it waits for: fields of it auto-approved this pass, but its
+    # identity field is not, so it feeds nothing yet (identity_waits)
+    tables_awaiting_identity: dict[str, str] = field(default_factory=dict)
     # of auto_approved: settled by their source's structure (settled_keys, settled_references)
     keys_settled: int = 0
     references_settled: int = 0

@@ -21,6 +21,7 @@ from mapping_assets.mappings.drift_metadata import (
     unsettled_event_ids,
 )
 from mapping_assets.mappings.metadata import (
+    awaiting_note,
     feeding_note,
     mapping_metadata,
     settled_note,
@@ -146,6 +147,7 @@ def field_mappings_asset(raw_keys: list[AssetKey]):
             f"{metadata['values_mapped']} mapped, {metadata['values_in_review']} in review, "
             f"{metadata['values_unmapped']} unmapped"
             + feeding_note(run.tables_now_feeding)
+            + awaiting_note(run.tables_awaiting_identity)
             + settled_note(run)
             + unfounded_note(run)
             + timing_note(run)

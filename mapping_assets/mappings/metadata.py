@@ -38,7 +38,13 @@ def mapping_metadata(run: MappingRun) -> dict:
         "resolved_this_run": run.resolved_now,
         # source tables whose identity field was auto-approved: they feed a canonical table now
         "tables_now_feeding_canonical": len(run.tables_now_feeding),
-        **_feeding(run.tables_now_feeding),
+        **_listed(
+            run.tables_now_feeding, "tables_now_feeding_canonical_list", "now feeds canonical"
+        ),
+        # source tables with fields approved this run whose identity field is not: they feed
+        # nothing until a person approves it (dcl/identity_waits.py)
+        "tables_awaiting_identity": len(run.tables_awaiting_identity),
+        **_listed(run.tables_awaiting_identity, "tables_awaiting_identity_list", "waits for"),
         # of those auto-approved, keys and references their source's structure settled (a
         # field's reason says which): dcl/matching/settled_keys.py, settled_references.py
         "keys_settled_this_run": run.keys_settled,
@@ -88,14 +94,16 @@ def timing_note(run: MappingRun) -> str:
     )
 
 
-def _feeding(tables: dict[str, str], limit: int = 300) -> dict:
+def _listed(tables: dict[str, str], key: str, said: str, limit: int = 300) -> dict:
+    """``key``: a markdown table of source tables and what is ``said`` of each (none if
+    there are none)."""
     if not tables:
         return {}
     listed = sorted(tables.items())
-    rows = [f"| {cell(table, 200)} | {entity} |" for table, entity in listed[:limit]]
+    rows = [f"| {cell(table, 200)} | {cell(what, 200)} |" for table, what in listed[:limit]]
     more = [f"\n…and {len(listed) - limit} more"] if len(listed) > limit else []
-    text = "\n".join(["| source table | now feeds canonical |", "|---|---|", *rows, *more])
-    return {"tables_now_feeding_canonical_list": MetadataValue.md(text)}
+    text = "\n".join([f"| source table | {said} |", "|---|---|", *rows, *more])
+    return {key: MetadataValue.md(text)}
 
 
 def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
@@ -108,6 +116,17 @@ def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
     return (
         f"; {len(listed)} table(s) now feed canonical ones (identity auto-approved): {said}{more}"
     )
+
+
+def awaiting_note(tables: dict[str, str], limit: int = 10) -> str:
+    """The run log's word on the tables whose approved fields feed nothing until a person
+    approves their identity."""
+    if not tables:
+        return ""
+    listed = sorted(tables.items())
+    said = ", ".join(f"{cell(table, 200)} ({cell(what, 200)})" for table, what in listed[:limit])
+    more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
+    return f"; {len(listed)} table(s) feed nothing until their identity is approved: {said}{more}"
 
 
 def settled_note(run: MappingRun) -> str:
