@@ -1,10 +1,10 @@
 """The tables whose approved fields feed nothing yet: a source table feeds a canonical entity
 only through that entity's identity field (canonical/sql_builder: `SourceTable.feeds`), so a
 table whose name, amount and status a pass auto-approved, but whose key waits for a person
-(or was never proposed), puts no row in a canonical table until one approves it. Counted on
-the unseen systems left out, 13 of 47 tables (bench/results.md, stop 54); shown in the
-Dagster UI beside the tables a pass made feed, so a reviewer knows which one proposal
-unblocks a table."""
+(or was never proposed), puts no row in a canonical table until one approves it: on the
+unseen systems left out, 13 of the 47 labelled tables have no identity auto-approved
+(bench/unseen_benchmark.py, "tables fed"; stop 54). Shown in the Dagster UI beside the
+tables a pass made feed, so a reviewer knows which one proposal unblocks a table."""
 
 from __future__ import annotations
 
