@@ -8,7 +8,8 @@ each field name re-spelled (camelCase, PascalCase, UPPER_SNAKE, dotted and dlt `
 abbreviations, vendor prefixes) with its real type and sample values; each catalogue table is
 re-spelled once per connector, so the fields a connector draws from one table share a table
 (until stop 54 each field's table was spelled anew: tables of one to three fields, no key,
-which since stop 53 no table decision founds, so nearly all waited for a person). One
+which since stop 53 no table decision founds, so nearly all waited for a person; so did
+bench/encoders.py's figures, which draw the same connectors, before stop 54). One
 tenant onboards them all through `map_tenant_fields` — embed, retrieve (pgvector), score,
 write proposals and auto-approvals to the registry — on an embedded PostgreSQL started here
 (and stopped after).

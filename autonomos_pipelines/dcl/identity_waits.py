@@ -17,16 +17,16 @@ Table = tuple[str, str]  # (connector, lower-cased source table), as the registr
 
 
 class IdentityWaits:
-    """What a pass decided, table by table, to tell which tables approved fields wait on
-    their identity; ``feeds``: the tables the registry already has feeding an entity;
-    ``pending``: proposals awaiting a person from earlier passes, by (connector, table,
-    field)."""
+    """What a pass decided, table by table, to tell which tables' approved fields wait on
+    their entity's identity; ``feeds``: the entity each table the registry has feeding one
+    feeds; ``pending``: proposals awaiting a person from earlier passes, by (connector,
+    table, field)."""
 
     def __init__(self, feeds: Mapping[Table, str], pending: Mapping[tuple[str, str, str], dict]):
-        self.feeds = feeds
+        self.fed = {(*table, entity) for table, entity in feeds.items()}
         self.approved: dict[Table, tuple[str, Counter[str]]] = {}
         self.proposed = {
-            (connector, table)
+            (connector, table, row["canonical_entity"])
             for (connector, table, _), row in pending.items()
             if is_identity(f"{row['canonical_entity']}.{row['canonical_field']}")
         }
@@ -34,25 +34,26 @@ class IdentityWaits:
     def saw(self, table: Table, name: str, target: str, approved: bool) -> None:
         """One decision of the pass: ``target`` for a field of ``table`` (its source name
         ``name``), approved or proposed for a person."""
+        entity = target.partition(".")[0]
         if is_identity(target):
-            if not approved:
-                self.proposed.add(table)
-            return
-        if approved:
-            entities = self.approved.setdefault(table, (name, Counter()))[1]
-            entities[target.partition(".")[0]] += 1
+            (self.fed if approved else self.proposed).add((*table, entity))
+        elif approved:
+            self.approved.setdefault(table, (name, Counter()))[1][entity] += 1
 
-    def waiting(self, feeding_now: Mapping[str, str]) -> dict[str, str]:
+    def waiting(self) -> dict[str, str]:
         """ "connector.table" -> what it waits for, for each table with fields approved this
-        pass that feeds no entity (``feeding_now``: the tables the pass made feed one)."""
+        pass of an entity it does not feed (most approved first, each with its identity)."""
         found = {}
         model = canonical_model()
         for (connector, table), (name, entities) in sorted(self.approved.items()):
-            shown = f"{connector}.{name}"
-            if (connector, table) in self.feeds or shown in feeding_now:
-                continue
-            entity, count = entities.most_common(1)[0]
-            identity = f"{entity}.{model[entity].identity_field}"
-            state = "waits for a person" if (connector, table) in self.proposed else "unmapped"
-            found[shown] = f"{count} {entity} field(s) approved; {identity} {state}"
+            said = []
+            for entity, count in entities.most_common():
+                if (connector, table, entity) in self.fed:
+                    continue
+                identity = f"{entity}.{model[entity].identity_field}"
+                proposed = (connector, table, entity) in self.proposed
+                state = "waits for a person" if proposed else "unmapped"
+                said.append(f"{count} {entity} field(s) approved; {identity} {state}")
+            if said:
+                found[f"{connector}.{name}"] = "; ".join(said)
         return found
