@@ -66,8 +66,9 @@ def tables_fed(ranked: list[evaluation.Ranked]) -> dict[str, int]:
         identity = r.gold & IDENTITIES
         if identity:
             first = r.candidates[0] if r.candidates else None
-            sure = first is not None and first.confidence >= AUTO_APPROVE
-            fed = sure and first is not None and first.target in identity
+            fed = (
+                first is not None and first.confidence >= AUTO_APPROVE and first.target in identity
+            )
             tables[r.group, r.table] = tables.get((r.group, r.table), False) or fed
     return {"tables": len(tables), "tables_fed": sum(tables.values())}
 

@@ -106,16 +106,22 @@ def _listed(tables: dict[str, str], key: str, said: str, limit: int = 300) -> di
     return {key: MetadataValue.md(text)}
 
 
+def _named(tables: dict[str, str], form: str, limit: int = 10) -> str:
+    """The first ``limit`` of ``tables`` for one log line, each as ``form`` says ({table},
+    {what}: escaped), and how many more."""
+    listed = sorted(tables.items())
+    said = ", ".join(
+        form.format(table=cell(table, 200), what=cell(what, 200)) for table, what in listed[:limit]
+    )
+    return said + (f" and {len(listed) - limit} more" if len(listed) > limit else "")
+
+
 def feeding_note(tables: dict[str, str], limit: int = 10) -> str:
     """The run log's word on the tables a pass made feed canonical ones, without a person."""
     if not tables:
         return ""
-    listed = sorted(tables.items())
-    said = ", ".join(f"{cell(table, 200)} -> {entity}" for table, entity in listed[:limit])
-    more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
-    return (
-        f"; {len(listed)} table(s) now feed canonical ones (identity auto-approved): {said}{more}"
-    )
+    said = _named(tables, "{table} -> {what}", limit)
+    return f"; {len(tables)} table(s) now feed canonical ones (identity auto-approved): {said}"
 
 
 def awaiting_note(tables: dict[str, str], limit: int = 10) -> str:
@@ -123,10 +129,8 @@ def awaiting_note(tables: dict[str, str], limit: int = 10) -> str:
     approves their identity."""
     if not tables:
         return ""
-    listed = sorted(tables.items())
-    said = ", ".join(f"{cell(table, 200)} ({cell(what, 200)})" for table, what in listed[:limit])
-    more = f" and {len(listed) - limit} more" if len(listed) > limit else ""
-    return f"; {len(listed)} table(s) feed nothing until their identity is approved: {said}{more}"
+    said = _named(tables, "{table} ({what})", limit)
+    return f"; {len(tables)} table(s) feed nothing until their identity is approved: {said}"
 
 
 def settled_note(run: MappingRun) -> str:

@@ -98,7 +98,7 @@ class Matcher:
         self._pointed_at = pointed_at(schema)
         self._identity = identity_targets(schema)
         self._ids = {e: key for e in entities if (key := schema.identity_of(e)) is not None}
-        self._grains = frozenset(g for e in entities if (g := schema.grain_of(e)) is not None)
+        self._grains = frozenset(schema.grains.values())  # time series' identities
         # per target key, the entity it is a foreign key to (None: none), for the notes and
         # the references the structure settles
         self._foreign = ForeignKeys.of({

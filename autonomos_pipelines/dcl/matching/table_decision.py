@@ -58,7 +58,6 @@ class TableDecider:
         # each row's targets best first (the caller's, when it has sorted them already)
         self.ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
         self._identities = set(schema.identities.values())
-        self._grains = {e: g for e in schema.entities if (g := schema.grain_of(e)) is not None}
         self.contested = ContestedFields(scores, features, model, self.ranking, self.keys)
 
     def settle(
@@ -84,7 +83,7 @@ class TableDecider:
         for table, key_row, read in zip(tables, key_rows, key_reads, strict=True):
             identity = self._identity(decided[table].entity)
             # a time series' surrogate `id` is no date: its grain goes to its date (time_series)
-            series = decided[table].entity in self._grains
+            series = decided[table].entity in self.schema.grains
             if key_row is not None and identity is not None and not series:
                 keys[table] = (key_row, identity)
                 reads = entities[read] if read is not None else None
@@ -106,7 +105,7 @@ class TableDecider:
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
         # a time series has no key: its date, its grain, agreed on the same way
-        grains = agreed_grains(ranked, tables, decided, self._grains, before)
+        grains = agreed_grains(ranked, tables, decided, self.schema.grains, before)
         table_of = {row: table for table, rows in tables.items() for row in rows}
         # the trees' own confidence in a key's identity its table gave it over a foreign key
         given = {c.row: round(sure.get(id(c), 0.0), 4) for c in found if c.reason == "primary_key"}

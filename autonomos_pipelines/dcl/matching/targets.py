@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from autonomos_pipelines.core.errors import SpecError
@@ -83,13 +84,17 @@ class TargetSchema:
                 return key
         return None
 
-    def grain_of(self, entity: str) -> str | None:
-        """``entity``'s identity where it is a date (`web_traffic.date`): the grain of a time
-        series, which no key identifies."""
-        key = self.identity_of(entity)
-        index = self.index_of(key) if key is not None else None
-        dated = index is not None and self.targets[index].type in ("date", "timestamp")
-        return key if dated else None
+    @cached_property
+    def grains(self) -> dict[str, str]:
+        """Per entity whose identity is a date (`web_traffic.date`), that identity: the grain
+        of a time series, which no key identifies. Read once per schema."""
+        found = {}
+        for entity in self.entities:
+            key = self.identity_of(entity)
+            index = self.index_of(key) if key is not None else None
+            if index is not None and self.targets[index].type in ("date", "timestamp"):
+                found[entity] = self.targets[index].key
+        return found
 
     @property
     def entities(self) -> list[str]:

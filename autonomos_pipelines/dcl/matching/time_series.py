@@ -1,7 +1,7 @@
 """A time series' date, approved like a table's key where its table agrees on it.
 
 A time series (web traffic per day, a cloud bill per day) is identified by its date, its
-grain (`TargetSchema.grain_of`), not by a key. Like a key, the date decides which canonical
+grain (`TargetSchema.grains`), not by a key. Like a key, the date decides which canonical
 table its table feeds, so it is held for a person (table_decision: `_structural`), and the
 table's approved metrics feed nothing until one confirms it. Three signals agree on it the
 way they do on a key: the table's fields lead every other entity clearly
