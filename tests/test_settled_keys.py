@@ -125,15 +125,26 @@ def test_a_key_given_over_a_foreign_key_is_settled_only_in_a_table_named_for_its
 
 
 @pytest.mark.parametrize(
-    ("why", "table"),
+    ("why", "table", "others"),
     [
-        ("the key reads as another entity", replace(CONTACTS, key_reads="user")),
-        ("a runner-up close behind", replace(CONTACTS, runner_up_fit=5.0 - CLEAR_LEAD + 0.1)),
+        ("the key reads as another entity", replace(CONTACTS, key_reads="user"), _others(4)),
+        ("too few witnesses", CONTACTS, _others(WITNESSES - 1)),
+        ("a nested list's key", replace(CONTACTS, nested=True), _others(4)),
     ],
 )
-def test_a_name_is_a_fourth_signal_not_a_substitute_for_the_others(why, table):
+def test_a_name_is_a_fourth_signal_not_a_substitute_for_the_others(why, table, others):
     doubted = replace(KEY, confidence=0.21)
-    assert settle_key([doubted], "id", IDENTITY, table, _others(4), "contacts") == [doubted], why
+    assert settle_key([doubted], "id", IDENTITY, table, others, "contacts") == [doubted], why
+
+
+def test_a_name_settles_what_a_close_runner_up_leaves_open():
+    """HubSpot's `contacts`: a person's fields fit a company's too (contact 0.7 ahead of
+    account), and the source's own name for the table says which."""
+    close = replace(CONTACTS, runner_up_fit=5.0 - CLEAR_LEAD + 0.3)
+    assert settle_key([KEY], "id", IDENTITY, close, _others(4)) == [KEY]
+    settled = settle_key([KEY], "id", IDENTITY, close, _others(4), named="contacts")[0]
+    assert (settled.confidence, settled.settled) == (SETTLED, "key")
+    assert "0.7 ahead of account, and the source calls the table 'contacts'" in settled.note
 
 
 @pytest.mark.parametrize(
