@@ -52,6 +52,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
+from autonomos_pipelines.dcl.matching.type_tags import hold_type_tags
 from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
 
 CHUNK = 1024
@@ -234,7 +235,7 @@ class Matcher:
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
-        held = hold_nested(noted, fields, nested)
+        held = hold_type_tags(hold_nested(noted, fields, nested), fields)
         # what nothing founds settles nothing: known before the references are settled
         why = unfounded(held, fields, tables, decided, keys, self._ids, self._grains)
         for table, little in why.items():
