@@ -51,7 +51,10 @@ class Batch:
 
     def own(self) -> Batch:
         """The batch without dlt's own columns, which the matcher ranks apart and never
-        scores (nested_tables): what calibrate.py and fit_weights.py learn from."""
+        scores (nested_tables): what calibrate.py and fit_weights.py learn from. Type tags,
+        which the matcher sets apart too (type_tags), stay: fields with no counterpart, as
+        their labels say (without them the trees moved borderline fields on every set, for
+        nothing the matcher scores: bench/results.md, stop 55)."""
         rows = [i for i, f in enumerate(self.fields) if not is_dlt_column(f.field)]
         if len(rows) == len(self.fields):
             return self

@@ -1,66 +1,71 @@
-"""A field whose every value is its own table's name tags what a record is, and maps onto
-nothing without a person (dcl/matching/type_tags.py)."""
+"""A field named as a tag whose every value is its own table's name says what a record is:
+set aside like dlt's own columns and never mapped (dcl/matching/type_tags.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
+from autonomos_pipelines.dcl.matching.resolver import Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
-from autonomos_pipelines.dcl.matching.thresholds import LLM_FLOOR, REVIEW
-from autonomos_pipelines.dcl.matching.type_tags import hold_type_tags, tagged_as
+from autonomos_pipelines.dcl.matching.type_tags import tagged_as
 
 
 @pytest.mark.parametrize(
-    ("table", "samples", "tag"),
+    ("table", "field", "samples", "tag"),
     [
-        ("customers", ["customer", "customer"], "customer"),  # Stripe's `object`
-        ("profiles", ["profile"], "profile"),  # JSON:API's `type`, Klaviyo
-        ("Opportunities", ["Opportunity"], "opportunity"),  # any case, -ies
-        ("crm.invoices", ["invoice"], "invoice"),  # the table's last word
-        ("customers", ["customer", "lead"], None),  # a value that varies is a property
-        ("customers", ["active"], None),  # one value, but not what the table is
-        ("customers", [], None),  # nothing sampled
+        ("customers", "object", ["customer", "customer"], "customer"),  # Stripe
+        ("payment_intents", "object", ["payment_intent"], "payment_intent"),  # several words
+        ("profiles", "type", ["profile"], "profile"),  # JSON:API, Klaviyo
+        ("profiles", "attributes__kind", ["profile"], "profile"),  # inside a wrapper object
+        ("Opportunities", "Type", [" Opportunity "], "Opportunity"),  # any case, -ies, spaces
+        ("public.invoices", "object", ["invoice", ""], "invoice"),  # a blank says nothing
+        ("customers", "object", ["customer", "lead"], None),  # a value that varies
+        ("customers", "object", ["active"], None),  # not what the table is
+        ("customers", "object", [], None),  # nothing sampled
+        ("users", "role", ["user"], None),  # a property that repeats the name: no tag's name
+        ("Task", "TaskSubtype", ["Task"], None),
+        ("orders_2023", "type", ["2023"], None),  # a partition's number
+        ("s", "type", ["s"], None),  # no word left once singular
     ],
 )
-def test_a_type_tag_is_the_tables_own_name_on_every_record(table, samples, tag):
-    source = SourceField("stripe", table, "object", "string", samples=tuple(samples))
-    assert tagged_as(source) == tag
+def test_a_type_tag_is_named_so_and_holds_its_tables_name(table, field, samples, tag):
+    assert tagged_as(SourceField("stripe", table, field, "string", samples=tuple(samples))) == tag
 
 
-def test_a_type_tags_candidates_are_capped_below_review_and_say_why():
-    ranked = [
-        [Candidate("account.account_type", 0.94, 3.0), Candidate("account.name", 0.2, 1.0)],
-        [Candidate("account.name", 0.97, 4.0)],
-    ]
-    fields = [
-        SourceField("stripe", "customers", "object", "string", samples=("customer",)),
-        SourceField("stripe", "customers", "name", "string", samples=("Acme",)),
-    ]
-    tag, name = hold_type_tags(ranked, fields)
-    assert [(c.target, c.confidence, c.held) for c in tag] == [
-        ("account.account_type", LLM_FLOOR, True),
-        ("account.name", 0.2, True),
-    ]
-    assert tag[0].note.startswith("every record says 'customer', the table's own name")
-    assert name == ranked[1]  # other fields as they were
+COLUMNS = {
+    "id": ["cus_NffrFeUfNV2Hib"],
+    "object": ["customer"],
+    "name": ["Acme Corp"],
+    "email": ["ap@acme.example"],
+    "phone": ["+1 415 555 0100"],
+}
 
 
-def test_the_matcher_leaves_a_type_tag_unmapped():
-    matcher = Matcher(canonical_targets(), default_embedder())
-    columns = {
-        "id": ["cus_NffrFeUfNV2Hib"],
-        "object": ["customer"],
-        "name": ["Acme Corp"],
-        "email": ["ap@acme.example"],
-    }
-    fields = [
+def _customers() -> list[SourceField]:
+    return [
         SourceField("stripe", "customers", name, "string", samples=tuple(values))
-        for name, values in columns.items()
+        for name, values in COLUMNS.items()
     ]
-    ranked, _ = matcher.rank_tables(fields)
-    assert ranked[1][0].confidence < REVIEW and ranked[1][0].held
-    assert "the table's own name" in ranked[1][0].note
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(canonical_targets(), default_embedder())
+
+
+def test_the_matcher_sets_a_type_tag_aside_and_the_resolver_says_why(matcher):
+    fields = _customers()
+    ranked, decided = matcher.rank_tables(fields)
+    assert ranked[1] == []  # no candidate, nothing taken from the table's other fields
+    assert all(ranked[row] for row in (0, 2, 3, 4))
+    without, _ = matcher.rank_tables([f for f in fields if f.field != "object"])
+    assert [c[0] for c in without] == [ranked[row][0] for row in (0, 2, 3, 4)]  # no say
+    assert "object" not in decided["stripe", "customers"].why
+    resolution = Resolver(matcher).resolve(fields)[1]
+    assert (resolution.status, resolution.mapping) == ("unmapped", None)
+    assert resolution.reason == (
+        "every record says 'customer', the table's own name: a tag of what it is, never mapped"
+    )

@@ -52,7 +52,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
-from autonomos_pipelines.dcl.matching.type_tags import hold_type_tags
+from autonomos_pipelines.dcl.matching.type_tags import tagged_as
 from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
 
 CHUNK = 1024
@@ -202,8 +202,10 @@ class Matcher:
         ``rivals``: per table, the scores of its mapped fields not ranked here
         (column_margin.rival_scores); ``others``: its fields not ranked here whatever their
         state, among which its key is sought. dlt's own
-        columns get no candidates and weigh in nothing but whether their table is nested."""
+        columns get no candidates and weigh in nothing but whether their table is nested;
+        type tags (type_tags) get none and weigh in nothing."""
         own, others = apart(fields, others)
+        own = [row for row in own if tagged_as(fields[row]) is None]  # type_tags: set aside
         if len(own) < len(fields):
             kept = {name: matrix[own] for name, matrix in features.items()}
             ranked, decided = (
@@ -235,7 +237,7 @@ class Matcher:
         entity_of = [decided[table].entity for table in tables]
         names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
-        held = hold_type_tags(hold_nested(noted, fields, nested), fields)
+        held = hold_nested(noted, fields, nested)
         # what nothing founds settles nothing: known before the references are settled
         why = unfounded(held, fields, tables, decided, keys, self._ids, self._grains)
         for table, little in why.items():

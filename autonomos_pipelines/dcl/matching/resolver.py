@@ -23,6 +23,7 @@ from autonomos_pipelines.dcl.matching.thresholds import (
     LLM_FLOOR,
     REVIEW,
 )
+from autonomos_pipelines.dcl.matching.type_tags import why_never_mapped
 
 __all__ = [
     "AUTO_APPROVE",
@@ -205,6 +206,8 @@ class Resolver:
             why = "no candidate is convincing enough"
             if is_dlt_column(source.field):
                 why = "dlt's own column, not the source's: never mapped"
+            elif tag := why_never_mapped(source):
+                why = tag
             return Resolution(
                 source, candidates[:top_k], None, round(confidence, 4), "none", "unmapped", why
             )

@@ -1,44 +1,45 @@
-"""A field whose every value is its own table's name tags what each record is: Stripe's
-``object`` ("customer" on every row of ``customers``), JSON:API's ``type`` ("profile" in
-Klaviyo's ``profiles``). The same on every record, it is no property of any: its words and
-values still fit a target (Stripe's "customer" reads as an account type), so its candidates
-are capped below review, held (the LLM is not asked), and the first says why.
+"""A field that tags what each record is: named as a tag (``object``, ``type``, ``kind``) and
+holding its own table's name on every sampled record (Stripe's ``object``: "customer" in
+``customers``, "payment_intent" in ``payment_intents``; JSON:API's ``type``: "profile" in
+Klaviyo's ``profiles``). The same on every record, it is no property of any, yet its words and
+values fit a target (Stripe's "customer" reads as `account.account_type`). The matcher sets it
+aside like dlt's own columns (no candidates, no say in what its table is, no target taken
+from its table's other fields), and the resolver says why it is never mapped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
-
-from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import singular
-from autonomos_pipelines.dcl.matching.thresholds import LLM_FLOOR
+
+# a tag's name: a `role`, `subtype` or `fiscal_year` that happens to repeat its table's name
+# on every record is a property
+TAG_WORDS = frozenset({"object", "type", "kind"})
 
 
 def tagged_as(source: SourceField) -> str | None:
-    """The value ``source`` holds on every sampled record where that is its table's own name
-    (singular, any case), else None."""
-    words = split_words(source.source_entity)
-    values = {singular(value.strip().lower()) for value in source.samples}
-    if not words or len(values) != 1:
+    """The value ``source``, named as a tag, holds on every sampled record where that value
+    is its table's own name (its last words, singular, any case), else None."""
+    field_words = split_words(source.read_name)
+    if not field_words or field_words[-1] not in TAG_WORDS:
+        return None
+    values = {value.strip() for value in source.samples} - {""}
+    if len(values) != 1:
         return None
     value = values.pop()
-    return value if value == singular(words[-1]) else None
+    words, table = _singular(split_words(value)), _singular(split_words(source.source_entity))
+    named = bool(words) and all(words) and table[-len(words) :] == words
+    return value if named and not any(word.isdigit() for word in words) else None
 
 
-def hold_type_tags(
-    ranked: list[list[Candidate]], fields: Sequence[SourceField]
-) -> list[list[Candidate]]:
-    """The candidates, a type tag's (`tagged_as`) capped at LLM_FLOOR and held."""
-    return [
-        _capped(candidates, tag) if (tag := tagged_as(source)) and candidates else candidates
-        for source, candidates in zip(fields, ranked, strict=True)
-    ]
+def why_never_mapped(source: SourceField) -> str | None:
+    """The reason a type tag (`tagged_as`) is never mapped, None for any other field."""
+    tag = tagged_as(source)
+    if tag is None:
+        return None
+    return f"every record says {tag!r}, the table's own name: a tag of what it is, never mapped"
 
 
-def _capped(candidates: list[Candidate], tag: str) -> list[Candidate]:
-    capped = [replace(c, confidence=min(c.confidence, LLM_FLOOR), held=True) for c in candidates]
-    note = f"every record says {tag!r}, the table's own name: a tag of what it is, no property"
-    return [replace(capped[0], note=note), *capped[1:]]
+def _singular(words: list[str]) -> list[str]:
+    return [*words[:-1], singular(words[-1])] if words else []
