@@ -53,8 +53,8 @@ class Batch:
         """The batch without dlt's own columns, which the matcher ranks apart and never
         scores (nested_tables): what calibrate.py and fit_weights.py learn from. Type tags,
         which the matcher sets apart too (type_tags), stay: fields with no counterpart, as
-        their labels say (without them the trees moved borderline fields on every set, for
-        nothing the matcher scores: bench/results.md, stop 55)."""
+        their labels say, that also weigh in their tables' context here (without them the
+        trees moved borderline fields on every set: bench/results.md, stop 55)."""
         rows = [i for i, f in enumerate(self.fields) if not is_dlt_column(f.field)]
         if len(rows) == len(self.fields):
             return self

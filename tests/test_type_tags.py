@@ -21,11 +21,14 @@ from autonomos_pipelines.dcl.matching.type_tags import tagged_as
         ("profiles", "type", ["profile"], "profile"),  # JSON:API, Klaviyo
         ("profiles", "attributes__kind", ["profile"], "profile"),  # inside a wrapper object
         ("Opportunities", "Type", [" Opportunity "], "Opportunity"),  # any case, -ies, spaces
+        ("tickets", "type", ["ticket", "Ticket"], "ticket"),  # one value, however cased
+        ("CRM_Customers", "resource_type", ["Customer"], "Customer"),
         ("public.invoices", "object", ["invoice", ""], "invoice"),  # a blank says nothing
         ("customers", "object", ["customer", "lead"], None),  # a value that varies
         ("customers", "object", ["active"], None),  # not what the table is
         ("customers", "object", [], None),  # nothing sampled
         ("users", "role", ["user"], None),  # a property that repeats the name: no tag's name
+        ("customers", "customer_type", ["customer"], None),  # account.account_type's kind
         ("Task", "TaskSubtype", ["Task"], None),
         ("orders_2023", "type", ["2023"], None),  # a partition's number
         ("s", "type", ["s"], None),  # no word left once singular
