@@ -65,9 +65,9 @@ def settle_key(
     below (left unmapped, the table would feed no canonical table); ``others``: the table's
     other fields' candidates; ``named``: the table's name where the source calls it by its
     entity's own (`named_for`), with which the structure settles the key however the trees
-    doubt it; ``given``: the trees' confidence in the identity where the table's assignment
-    gave it to the key over a foreign key the key ranked first (contested_fields), which only
-    a named table settles."""
+    doubt it and however close the table's runner-up; ``given``: the trees' confidence in the
+    identity where the table's assignment gave it to the key over a foreign key the key ranked
+    first (contested_fields), which only a named table settles."""
     original, first = candidates, candidates[0] if candidates else None
     if first is not None and first.held and given is not None and named:
         first = replace(first, confidence=given, held=False)
