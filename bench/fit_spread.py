@@ -38,23 +38,14 @@ def means(fits: list[dict[str, float]]) -> dict[str, float]:
 
 def spread(dataset: str, pool, resamples: int) -> list[dict[str, float]]:
     """The figures of ``dataset`` (leave one out) for the fit as always and ``resamples``."""
-    import calibrate  # the bench scripts' flat imports: run from bench/
-    import evaluation
-    from unseen_benchmark import summarise
-
-    from autonomos_pipelines.dcl.matching.scoring import ScoringModel, default_model
+    import evaluation  # the bench scripts' flat imports: run from bench/
+    from unseen_benchmark import held_out_ranking, summarise
 
     x, y, group = pool
-    batches, fits = evaluation.batches(dataset), []
+    batches, fits = evaluation.batches(dataset), []  # built once: their features are dear
     for resample in range(resamples + 1):
         rows = resampled_rows(len(y), resample)
-        rx, ry, rgroup = x[rows], y[rows], group[rows]
-        ranked = []
-        for batch in batches:
-            kept = rgroup != batch.group
-            trees = calibrate.fit(rx[kept], ry[kept])
-            ranked += batch.rank(ScoringModel(default_model().weights, trees), top_k=5)
-        found = summarise(ranked)
+        found = summarise(held_out_ranking(dataset, (x[rows], y[rows], group[rows]), batches))
         fits.append({name: float(found[name]) for name in FIGURES})
         print(dataset, resample, _line(fits[-1]), flush=True)
     return fits

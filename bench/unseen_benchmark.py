@@ -82,10 +82,14 @@ def training_pool() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.concatenate([o[i] for o in found]) for i in range(3))  # type: ignore[return-value]
 
 
-def held_out_ranking(dataset: str, pool) -> list[evaluation.Ranked]:
+def held_out_ranking(
+    dataset: str, pool, batches: list[evaluation.Batch] | None = None
+) -> list[evaluation.Ranked]:
+    """Each batch of ``dataset`` (``batches``, when built already) ranked with trees fitted on
+    ``pool`` without its own group."""
     x, y, group = pool
     weights, ranked = default_model().weights, []
-    for batch in evaluation.batches(dataset):
+    for batch in evaluation.batches(dataset) if batches is None else batches:
         trees = calibrate.fit(x[group != batch.group], y[group != batch.group])
         ranked += batch.rank(ScoringModel(weights, trees), top_k=5)
     return ranked
