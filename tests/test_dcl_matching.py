@@ -118,11 +118,34 @@ def test_sample_patterns(samples, pattern):
         ({"entities": [{"name": "a", "fields": []}]}, "$.entities[0].fields"),
         ({"entities": [{"name": "a", "fields": [{"type": "string"}]}]}, "fields[0].name"),
         ({"entities": [{"name": "a", "fields": [{"name": "x", "values": "v"}]}]}, ".values"),
+        ({"entities": [{"name": "a", "also_called": "b", "fields": [{"name": "x"}]}]},
+         "$.entities[0].also_called must be a list"),
+        ({"entities": [{"name": "a", "also_called": [""], "fields": [{"name": "x"}]}]},
+         "$.entities[0].also_called[0]"),
+        # a table called `deals` would be named for both
+        ({"entities": [{"name": "opportunity", "also_called": ["deal"], "fields": [{"name": "x"}]},
+                       {"name": "promotion", "also_called": ["Deal"], "fields": [{"name": "x"}]}]},
+         "'Deal' names entity 'promotion' and 'opportunity' both"),
     ],
-)
+)  # fmt: skip
 def test_target_schema_errors_name_the_place(schema, problem):
     with pytest.raises(SpecError, match=problem.replace("[", r"\[").replace("$", r"\$")):
         targets_from_json(schema)
+
+
+def test_a_target_schema_gives_an_entity_the_other_names_its_tables_go_by():
+    entity = {"name": "opportunity", "also_called": ["deal"], "fields": [{"name": "amount"}]}
+    schema = targets_from_json({"entities": [entity, {"name": "a", "fields": [{"name": "x"}]}]})
+    assert schema.names_of("opportunity") == ("opportunity", "deal")
+    assert schema.names_of("a") == ("a",)
+
+
+def test_each_name_the_canonical_model_gives_its_entities_is_one_entitys():
+    """`customers` (an account or a contact) and `leads` are no entity's other name."""
+    schema = canonical_targets()
+    claimed = [name for entity in schema.entities for name in schema.names_of(entity)]
+    assert len(claimed) == len(set(claimed)) > len(schema.entities)
+    assert not {"customer", "lead", "member", "transaction"} & set(claimed)
 
 
 @pytest.fixture(scope="module")

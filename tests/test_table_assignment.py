@@ -201,10 +201,11 @@ def test_an_agreed_key_its_tables_fields_settle_is_approved_and_says_why(matcher
 
 
 def test_an_agreed_key_the_trees_doubt_is_proposed_when_its_table_is_clear(matcher):
-    """A deals table's bare `id`, which the trees alone put below review, in a table whose
+    """A `crm_deals` table's bare `id`, which the trees alone put below review, in a table whose
     fields say opportunity clearly: left unmapped, the table would feed nothing, so a person
-    is asked, never the LLM."""
-    fields = _table("deals", ["id", "name", "amount", "stage", "pipeline_id", "close_date"])
+    is asked, never the LLM. (Called `deals` alone, a word the model gives the opportunity,
+    its name would settle it: test_settled_keys.)"""
+    fields = _table("crm_deals", ["id", "name", "amount", "stage", "pipeline_id", "close_date"])
     (key, *_) = Resolver(matcher).resolve(fields)
     assert (key.mapping, key.status) == ("opportunity.opportunity_id", "pending_review")
     assert key.confidence == REVIEW and key.reason.endswith("a person confirms")

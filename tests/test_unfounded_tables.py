@@ -35,7 +35,8 @@ GRAIN = Candidate("account.account_id", 0.6, 1.0)  # another field taken for the
 INVOICE_KEY = [Candidate("invoice.invoice_id", 0.9, 5.0)]
 
 
-TAX = replace(DECIDED[TAXES], entity="tax", key_reads="tax")  # as if tax were canonical
+# as if tax were canonical, the table called by its name
+TAX = replace(DECIDED[TAXES], entity="tax", key_reads="tax", called="taxes")
 
 
 def _tax_fields(*names: str) -> list[list[Candidate]]:
@@ -93,6 +94,7 @@ def test_a_table_something_founds_is_not_unfounded(why, change):
         ("most fields are not the entity's", TAX, [*_tax_fields("name", "rate"), [], [], []]),
         ("one field of the entity", TAX, _tax_fields("name")),
         ("its key reads as another", replace(TAX, key_reads="user"), _tax_fields("name", "rate")),
+        ("not called by its name", replace(TAX, called=""), _tax_fields("name", "rate")),
     ],
 )  # fmt: skip
 def test_a_name_founds_only_a_small_table_wholly_of_its_entity(why, decided, said):
@@ -116,10 +118,18 @@ def test_a_name_founds_only_a_small_table_wholly_of_its_entity(why, decided, sai
         ("customers", "account", False),  # the source's word is not the entity's
         ("stg_accounts", "account", False),
         ("accounts.csv", "account", False),
+        ("Deals", "opportunity", True),  # the model's other names for it
+        ("people", "contact", True),
+        ("organisations", "account", True),
+        ("hubspot.companies", "account", True),
+        ("deal_stages", "opportunity", False),
+        ("people", "user", False),
     ],
 )  # fmt: skip
-def test_a_table_is_named_for_its_entity_only_by_the_entitys_own_name(table, entity, named):
-    assert named_for(table, entity) is named
+def test_a_table_is_named_for_its_entity_by_its_own_name_or_another_the_model_gives_it(
+    table, entity, named
+):
+    assert named_for(table, *canonical_targets().names_of(entity)) is named
 
 
 @pytest.mark.parametrize(
@@ -238,18 +248,23 @@ def test_a_customer_reference_beside_a_real_customers_table_is_still_approved(re
     assert found["customers", "phone"].status == "auto_approved"
 
 
-def test_a_small_table_named_for_its_entity_is_founded_by_its_name(resolver):
+@pytest.mark.parametrize(
+    ("table", "fields", "status"),
+    [
+        ("accounts", ["id", "name", "website"], "auto_approved"),
+        ("companies", ["id", "name", "domain"], "auto_approved"),  # the model's other name
+        ("vendors", ["id", "name", "domain"], "pending_review"),  # no name of the account's
+    ],
+)  # fmt: skip
+def test_a_small_table_named_for_its_entity_is_founded(resolver, table, fields, status):
     """`accounts (id, name, website)`: its key doubted (0.78), two fields of the account;
-    the source's own name for it says what it is, and the invoices' reference to it is
-    founded with it. `companies (id, name, domain)`, the same fields under another word,
-    still waits for a person."""
-    found = _resolve(
-        resolver, "app", {"accounts": ["id", "name", "website"], "invoices": INVOICES_FIELDS}
-    )
-    assert found["accounts", "website"].status == "auto_approved"
-    assert found["accounts", "website"].table.unfounded == ""  # type: ignore[union-attr]
-    found = _resolve(resolver, "app", {"companies": ["id", "name", "domain"]})
-    assert found["companies", "domain"].status == "pending_review"
+    the source's name for it (the entity's own, or another the canonical model gives it)
+    says what it is, and the invoices' reference to it is founded with it. The same fields
+    under any other word wait for a person."""
+    found = _resolve(resolver, "app", {table: fields, "invoices": INVOICES_FIELDS})
+    last = found[table, fields[-1]]
+    assert last.status == status
+    assert last.table is not None and bool(last.table.unfounded) is (status != "auto_approved")
 
 
 def test_a_time_series_is_founded_by_its_date_whatever_its_few_metrics(resolver):

@@ -114,10 +114,9 @@ class TableDecider:
             decision = decided[table_of[row]]
             if row in agreed:  # the table's key, raised where its structure settles it
                 others = [ranked[r] for r in tables[table_of[row]] if r != row]
-                name, key = fields[row].source_entity, agreed[row]
-                named = name if named_for(name, decision.entity) else ""
+                field, key = fields[row].field, agreed[row]
                 candidates = settle_key(
-                    candidates, fields[row].field, key, decision, others, named, given.get(row)
+                    candidates, field, key, decision, others, decision.called, given.get(row)
                 )
             if row in grains:
                 grain, seen = grains[row]
@@ -231,9 +230,9 @@ class TableDecider:
         for index, ((table, rows), ranked, fit) in enumerate(
             zip(tables.items(), top.tolist(), fits.tolist(), strict=True)
         ):
-            second = len(ranked) > 1
+            second, entity = len(ranked) > 1, entities[ranked[0]]
             decided[table] = TableEntity(
-                entities[ranked[0]],
+                entity,
                 round(fit[0], 4),
                 entities[ranked[1]] if second else None,
                 round(fit[1], 4) if second else 0.0,
@@ -241,6 +240,7 @@ class TableDecider:
                 None,
                 table in anchored,
                 tuple(said.get(index, ())),
+                called=table[1] if named_for(table[1], *self.schema.names_of(entity)) else "",
             )
         return decided
 

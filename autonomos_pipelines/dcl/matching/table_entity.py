@@ -41,6 +41,7 @@ class TableEntity:
     parent: str | None = None  # ... whose table, when it was among the tables ranked
     # why nothing founds the table as its entity, when nothing does (unfounded_tables)
     unfounded: str = ""
+    called: str = ""  # the table's name, where the source calls it by its entity's (named_for)
 
     def agrees_on_key(self, field: str, identity: str) -> bool:
         """Whether ``identity``, an entity's identity field, is ``field``'s by two signals
@@ -176,14 +177,23 @@ def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
     return found
 
 
-def named_for(table: str, entity: str) -> bool:
-    """Whether the source calls ``table`` by ``entity``'s own name, singular or plural, in
-    any case or spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``): the
+def named_for(table: str, *names: str) -> bool:
+    """Whether the source calls ``table`` by one of ``names``, an entity's own name and the
+    others the model gives it (`TargetSchema.names_of`), singular or plural, in any case or
+    spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``, ``deals``): the
     source's word for what the table is. A signal beside others, never alone: a ledger's
     chart of ``accounts`` or Xero's ``contacts`` (its customers, companies) are named so too."""
-    said = re.sub(r"[^a-z0-9]", "", table.rpartition(".")[2].lower())
-    name = entity.replace("_", "").lower()
+    said = spelled(table.rpartition(".")[2])
+    return any(said in _plurals(spelled(name)) for name in names)
+
+
+def spelled(name: str) -> str:
+    """``name`` as named_for compares it: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _plurals(name: str) -> set[str]:
     plurals = {name, f"{name}s", f"{name}es"}
     if name.endswith("y"):
         plurals.add(f"{name[:-1]}ies")
-    return said in plurals
+    return plurals

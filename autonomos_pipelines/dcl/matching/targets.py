@@ -15,6 +15,7 @@ from typing import Any
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
 from autonomos_pipelines.dcl.matching.field_text import humanize, token_set, values_text
+from autonomos_pipelines.dcl.matching.table_entity import spelled
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 
 
@@ -64,6 +65,9 @@ class TargetSchema:
     # Each entity's identity target (entity -> key): mapping it makes a source table feed
     # that entity, a structural decision a person takes. Empty: guessed as `<entity>_id`.
     identities: dict[str, str] = field(default_factory=dict)
+    # Other words a source may call each entity's tables by (`deals` for the opportunity):
+    # as telling as the entity's own name (`table_entity.named_for`)
+    also_called: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {t.key: i for i, t in enumerate(self.targets)})
@@ -96,6 +100,10 @@ class TargetSchema:
                 found[entity] = self.targets[index].key
         return found
 
+    def names_of(self, entity: str) -> tuple[str, ...]:
+        """``entity``'s own name, then the other words tables of it may be called by."""
+        return (entity, *self.also_called.get(entity, ()))
+
     @property
     def entities(self) -> list[str]:
         return list(self.entity_descriptions)
@@ -106,15 +114,18 @@ class TargetSchema:
 
 
 def canonical_targets() -> TargetSchema:
-    entities, targets, identities = {}, [], {}
+    entities, targets, identities, also_called = {}, [], {}, {}
     for entity in canonical_model().values():
         entities[entity.name] = entity.description
         identities[entity.name] = f"{entity.name}.{entity.identity_field}"
+        also_called[entity.name] = entity.also_called
         for f in entity.fields:
             targets.append(
                 Target(entity.name, f.name, f.type, f.description, entity.description, f.values)
             )
-    return TargetSchema(tuple(targets), entities, fuzzy_values=False, identities=identities)
+    return TargetSchema(
+        tuple(targets), entities, fuzzy_values=False, identities=identities, also_called=also_called
+    )
 
 
 def _text(value: Any, where: str, required: bool = True) -> str:
@@ -133,6 +144,7 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
         raise SpecError(f"{source}: expected an object with an 'entities' list")
     entities: dict[str, str] = {}
     targets: list[Target] = []
+    also_called: dict[str, tuple[str, ...]] = {}
     for i, entity in enumerate(data["entities"]):
         where = f"$.entities[{i}]"
         if not isinstance(entity, dict):
@@ -142,6 +154,7 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
         if name in entities:
             raise SpecError(f"{source}: {where}.name {name!r} appears twice")
         entities[name] = description
+        also_called[name] = _also_called(entity.get("also_called"), f"{where}.also_called", source)
         fields = entity.get("fields")
         if not isinstance(fields, list) or not fields:
             raise SpecError(f"{source}: {where}.fields must be a non-empty list")
@@ -150,7 +163,28 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
     twice = [key for key, n in Counter(t.key for t in targets).items() if n > 1]
     if twice:
         raise SpecError(f"{source}: field {twice[0]!r} appears twice")
-    return TargetSchema(tuple(targets), entities)
+    _one_entity_per_name(also_called, source)
+    return TargetSchema(tuple(targets), entities, also_called=also_called)
+
+
+def _also_called(value: Any, where: str, source: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise SpecError(f"{source}: {where} must be a list of names")
+    return tuple(_text(name, f"{where}[{i}]") for i, name in enumerate(value))
+
+
+def _one_entity_per_name(also_called: dict[str, tuple[str, ...]], source: str) -> None:
+    """A table called by a word two entities claim would be named for both."""
+    claimed: dict[str, str] = {}
+    for entity, names in also_called.items():
+        for name in (entity, *names):
+            said = spelled(name)
+            if claimed.setdefault(said, entity) != entity:
+                raise SpecError(
+                    f"{source}: {name!r} names entity {entity!r} and {claimed[said]!r} both"
+                )
 
 
 def _target(item: Any, where: str, entity: str, entity_description: str, source: str) -> Target:

@@ -24,7 +24,7 @@ from dataclasses import replace
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES, witnesses
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity, named_for
+from autonomos_pipelines.dcl.matching.table_entity import Table, TableEntity
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 
 
@@ -52,7 +52,7 @@ def unfounded(
         if any(_identifies(ranked[r], identity, floor) for r in rows):
             continue
         count = witnesses(identity, [ranked[r] for r in rows if r != key_row])
-        if count >= WITNESSES or _named_whole(table[1], decision, count, rows, key_row):
+        if count >= WITNESSES or _named_whole(decision, count, rows, key_row):
             continue
         found[table] = (
             f"decided {decision.entity} on little ({_key_said(ranked, fields, key_row, identity)}; "
@@ -62,7 +62,7 @@ def unfounded(
 
 
 def _named_whole(
-    name: str, decision: TableEntity, count: int, rows: Sequence[int], key_row: int | None
+    decision: TableEntity, count: int, rows: Sequence[int], key_row: int | None
 ) -> bool:
     """Whether a small table is its entity by its name and its fields both: the source calls
     it by the entity's own name, its key (if any) reads as the entity's id, and most of its
@@ -71,7 +71,7 @@ def _named_whole(
     three of its five fields are no account's."""
     others = len(rows) - (key_row in rows)
     agrees = decision.key is None or decision.key_agrees
-    return named_for(name, decision.entity) and agrees and count >= 2 and 2 * count >= others
+    return bool(decision.called) and agrees and count >= 2 and 2 * count >= others
 
 
 def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:

@@ -25,6 +25,9 @@ class CanonicalEntity:
     name: str
     description: str
     fields: tuple[CanonicalField, ...]
+    # other words sources call the entity's tables by, each the entity's alone (`deals`,
+    # `companies`; not `customers`: an account or a contact), as its description says them
+    also_called: tuple[str, ...] = ()
 
     @property
     def identity_field(self) -> str:
@@ -54,7 +57,10 @@ def canonical_model() -> dict[str, CanonicalEntity]:
             )
             for f in entity["fields"]
         )
-        model[entity["name"]] = CanonicalEntity(entity["name"], entity["description"], fields)
+        also_called = tuple(entity.get("also_called", ()))
+        model[entity["name"]] = CanonicalEntity(
+            entity["name"], entity["description"], fields, also_called
+        )
     return model
 
 
