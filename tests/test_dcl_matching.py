@@ -17,6 +17,7 @@ from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.dcl.llm.gemini import GeminiAdvisor, MemoryLedger, parse_answer
 from autonomos_pipelines.dcl.matching import matcher as matcher_module
 from autonomos_pipelines.dcl.matching.embeddings import MiniLmEmbedder, default_embedder
+from autonomos_pipelines.dcl.matching.entity_names import named_for
 from autonomos_pipelines.dcl.matching.feature_names import FEATURES
 from autonomos_pipelines.dcl.matching.field_text import (
     dominant_pattern,
@@ -119,18 +120,38 @@ def test_sample_patterns(samples, pattern):
         ({"entities": [{"name": "a", "fields": [{"type": "string"}]}]}, "fields[0].name"),
         ({"entities": [{"name": "a", "fields": [{"name": "x", "values": "v"}]}]}, ".values"),
         ({"entities": [{"name": "a", "also_called": "b", "fields": [{"name": "x"}]}]},
-         "$.entities[0].also_called must be a list"),
-        ({"entities": [{"name": "a", "also_called": [""], "fields": [{"name": "x"}]}]},
-         "$.entities[0].also_called[0]"),
-        # a table called `deals` would be named for both
+         "$.entities[0].also_called must be a list of at most 64 names"),
+        ({"entities": [{"name": "a", "also_called": ["b"] * 65, "fields": [{"name": "x"}]}]},
+         "$.entities[0].also_called must be a list of at most 64 names"),
+        # punctuation alone would name every table whose name is punctuation or nothing
+        ({"entities": [{"name": "a", "also_called": ["b", "--"], "fields": [{"name": "x"}]}]},
+         "$.entities[0].also_called[1] must be a name"),
+        ({"entities": [{"name": "a", "also_called": [7], "fields": [{"name": "x"}]}]},
+         "$.entities[0].also_called[0] must be a name"),
+        # a table called `deals` would be named for both, however spelled or inflected
         ({"entities": [{"name": "opportunity", "also_called": ["deal"], "fields": [{"name": "x"}]},
-                       {"name": "promotion", "also_called": ["Deal"], "fields": [{"name": "x"}]}]},
-         "'Deal' names entity 'promotion' and 'opportunity' both"),
+                       {"name": "promotion", "also_called": ["Deals"], "fields": [{"name": "x"}]}]},
+         "$.entities[1].also_called[0] 'Deals' names entity 'opportunity' too"),
+        ({"entities": [{"name": "invoice", "fields": [{"name": "x"}]},
+                       {"name": "bill", "also_called": ["invoices"], "fields": [{"name": "x"}]}]},
+         "$.entities[1].also_called[0] 'invoices' names entity 'invoice' too"),
     ],
 )  # fmt: skip
 def test_target_schema_errors_name_the_place(schema, problem):
     with pytest.raises(SpecError, match=problem.replace("[", r"\[").replace("$", r"\$")):
         targets_from_json(schema)
+
+
+def test_entities_named_alike_without_other_names_are_a_valid_schema():
+    """Only the other names are checked: two entities whose own names spell alike, or are
+    written in a script of their own, were valid before `also_called` and still are."""
+    entities = [{"name": n, "fields": [{"name": "x"}]} for n in ("web_traffic", "客户", "订单")]
+    schema = targets_from_json(
+        {"entities": [*entities, {"name": "webtraffic", "fields": [{"name": "x"}]}]}
+    )
+    assert len(schema.entities) == 4
+    assert named_for("public.客户", *schema.names_of("客户"))  # any script's letters compare
+    assert not named_for("订单", *schema.names_of("客户"))
 
 
 def test_a_target_schema_gives_an_entity_the_other_names_its_tables_go_by():

@@ -187,3 +187,5 @@ def test_a_table_called_by_another_name_the_model_gives_its_entity_settles_its_k
     assert key.status == status
     if status == "auto_approved":
         assert key.mapping.endswith("_id") and f"the source calls the table {table!r}" in key.reason
+    assert key.table is not None
+    assert (f"the source calls it {table!r}" in key.table.why) is (status == "auto_approved")

@@ -10,11 +10,12 @@ import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
+from autonomos_pipelines.dcl.matching.entity_names import named_for
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import Resolution, Resolver
 from autonomos_pipelines.dcl.matching.settled_keys import WITNESSES
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.matching.table_entity import TableEntity, named_for
+from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.matching.targets import canonical_targets
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_CEILING
 from autonomos_pipelines.dcl.matching.unfounded_tables import hold_unfounded, unfounded
@@ -124,6 +125,8 @@ def test_a_name_founds_only_a_small_table_wholly_of_its_entity(why, decided, sai
         ("hubspot.companies", "account", True),
         ("deal_stages", "opportunity", False),
         ("people", "user", False),
+        ("客户", "account", False),  # a name with no letter of the entity's names
+        ("--", "account", False),
     ],
 )  # fmt: skip
 def test_a_table_is_named_for_its_entity_by_its_own_name_or_another_the_model_gives_it(

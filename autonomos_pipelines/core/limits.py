@@ -28,6 +28,7 @@ MAX_SAMPLE_CHARS = 1_024
 # JSON documents: map input lines, target schemas, connector specs, API responses
 MAX_JSON_DEPTH = 64  # real APIs nest < 15 levels; the JSON parser's recursion starts at ~1,000
 MAX_TARGET_SCHEMA_BYTES = 16 * MIB
+MAX_ALSO_CALLED = 64  # a target schema entity's other names (`also_called`); real ones have a few
 MAX_SPEC_BYTES = 1 * MIB  # the largest shipped spec is a few KiB
 
 # numbers from the command line; those stored in Postgres fit their column's type

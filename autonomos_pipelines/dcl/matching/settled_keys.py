@@ -10,7 +10,7 @@ fields at review confidence or better, three signals agree on what the key is, a
 trees' doubt (a bare ``id`` has few words to go on: Zoho's ``Contacts.id`` 0.61, Copper's
 ``companies.id`` 0.70 on systems held out of them) is about the words, not the table.
 Measured in bench/results.md (stop 52). Where the source also calls the table by its
-entity's own name (``subscriptions``, ``Invoices``: `table_entity.named_for`), four signals
+entity's own name (``subscriptions``, ``Invoices``: `entity_names.named_for`), four signals
 agree and the key is settled however the trees doubt it, even where its words put a foreign
 key first (Paddle's ``subscriptions.id``, 0.28 on ``subscription.subscription_id``, its
 first ``subscription.account_id``) (stop 54), and however close another entity runs

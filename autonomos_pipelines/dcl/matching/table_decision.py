@@ -25,6 +25,7 @@ import numpy as np
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS
 from autonomos_pipelines.dcl.matching.contested_fields import ContestedFields
+from autonomos_pipelines.dcl.matching.entity_names import named_for
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel
 from autonomos_pipelines.dcl.matching.settled_keys import settle_key
 from autonomos_pipelines.dcl.matching.source_field import SourceField
@@ -33,7 +34,6 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
     Taken,
-    named_for,
     own_key_said,
     tables_of,
 )

@@ -3,7 +3,6 @@ mappings name."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +82,8 @@ class TableEntity:
             if self.runner_up:
                 text += f"; {self.runner_up} next at {self.runner_up_fit:.2f}"
             text += ")"
+        if self.called:
+            text += f"; the source calls it {self.called!r}"
         if self.referenced_as:
             shown, more = self.referenced_as[:3], len(self.referenced_as) - 3
             text += (
@@ -175,25 +176,3 @@ def anchors(taken: Taken, entities: Sequence[str]) -> dict[Table, int]:
         if named and (entity := named.most_common(1)[0][0]) in entities:
             found[table] = list(entities).index(entity)
     return found
-
-
-def named_for(table: str, *names: str) -> bool:
-    """Whether the source calls ``table`` by one of ``names``, an entity's own name and the
-    others the model gives it (`TargetSchema.names_of`), singular or plural, in any case or
-    spelling (``accounts``, ``Users``, ``public.invoices``, ``WebTraffic``, ``deals``): the
-    source's word for what the table is. A signal beside others, never alone: a ledger's
-    chart of ``accounts`` or Xero's ``contacts`` (its customers, companies) are named so too."""
-    said = spelled(table.rpartition(".")[2])
-    return any(said in _plurals(spelled(name)) for name in names)
-
-
-def spelled(name: str) -> str:
-    """``name`` as named_for compares it: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _plurals(name: str) -> set[str]:
-    plurals = {name, f"{name}s", f"{name}es"}
-    if name.endswith("y"):
-        plurals.add(f"{name[:-1]}ies")
-    return plurals

@@ -14,8 +14,8 @@ from typing import Any
 
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
+from autonomos_pipelines.dcl.matching.entity_names import also_called_from_json, claimed_once
 from autonomos_pipelines.dcl.matching.field_text import humanize, token_set, values_text
-from autonomos_pipelines.dcl.matching.table_entity import spelled
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 
 
@@ -66,7 +66,7 @@ class TargetSchema:
     # that entity, a structural decision a person takes. Empty: guessed as `<entity>_id`.
     identities: dict[str, str] = field(default_factory=dict)
     # Other words a source may call each entity's tables by (`deals` for the opportunity):
-    # as telling as the entity's own name (`table_entity.named_for`)
+    # as telling as the entity's own name (`entity_names.named_for`)
     also_called: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -154,7 +154,9 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
         if name in entities:
             raise SpecError(f"{source}: {where}.name {name!r} appears twice")
         entities[name] = description
-        also_called[name] = _also_called(entity.get("also_called"), f"{where}.also_called", source)
+        also_called[name] = also_called_from_json(
+            entity.get("also_called"), f"{where}.also_called", source
+        )
         fields = entity.get("fields")
         if not isinstance(fields, list) or not fields:
             raise SpecError(f"{source}: {where}.fields must be a non-empty list")
@@ -163,28 +165,8 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
     twice = [key for key, n in Counter(t.key for t in targets).items() if n > 1]
     if twice:
         raise SpecError(f"{source}: field {twice[0]!r} appears twice")
-    _one_entity_per_name(also_called, source)
+    claimed_once(also_called, source)
     return TargetSchema(tuple(targets), entities, also_called=also_called)
-
-
-def _also_called(value: Any, where: str, source: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise SpecError(f"{source}: {where} must be a list of names")
-    return tuple(_text(name, f"{where}[{i}]") for i, name in enumerate(value))
-
-
-def _one_entity_per_name(also_called: dict[str, tuple[str, ...]], source: str) -> None:
-    """A table called by a word two entities claim would be named for both."""
-    claimed: dict[str, str] = {}
-    for entity, names in also_called.items():
-        for name in (entity, *names):
-            said = spelled(name)
-            if claimed.setdefault(said, entity) != entity:
-                raise SpecError(
-                    f"{source}: {name!r} names entity {entity!r} and {claimed[said]!r} both"
-                )
 
 
 def _target(item: Any, where: str, entity: str, entity_description: str, source: str) -> Target:
