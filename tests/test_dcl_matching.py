@@ -167,6 +167,8 @@ def test_each_name_the_canonical_model_gives_its_entities_is_one_entitys():
     claimed = [name for entity in schema.entities for name in schema.names_of(entity)]
     assert len(claimed) == len(set(claimed)) > len(schema.entities)
     assert not {"customer", "lead", "member", "transaction"} & set(claimed)
+    said = {w: schema.entity_called(w) for w in ("Deals", "person", "users", "customer")}
+    assert said == {"Deals": "opportunity", "person": "contact", "users": "user", "customer": None}
 
 
 @pytest.fixture(scope="module")

@@ -102,6 +102,17 @@ def test_a_reference_named_for_an_entity_takes_that_entitys_key(matcher):
     assert "opportunities.user_id as opportunity.owner_id" in decided["crm", "users"].why
 
 
+def test_a_reference_named_by_another_word_for_an_entity_takes_that_entitys_key(matcher):
+    """Pipedrive's `deals.person_id`: `person` is a word the canonical model gives the contact
+    (`also_called`), so the reference is the deal's primary contact, and its `persons` a
+    contact's, not the users its fields alone lean to."""
+    persons = _fields("crm", "persons", ["id", "name", "email", "org_id"])
+    deals = _fields("crm", "deals", ["id", "title", "value", "org_id", "person_id", "stage_id"])
+    _, decided = matcher.rank_tables(persons + deals)
+    assert decided["crm", "persons"].entity == "contact"
+    assert "deals.person_id as opportunity.primary_contact_id" in decided["crm", "persons"].why
+
+
 def test_a_helpdesk_contact_a_ticket_references_stays_a_person(matcher):
     """A ticket's `contact_id` is its requester (a person), not its account: a ticket keys no
     contact by name, and a reference named for an entity its table has no key for says

@@ -112,11 +112,13 @@ def reference_leads(
     votes = np.zeros_like(affinity)
     for table, row in found:
         options = keys_of[int(decided[table_of_row[row]])]
-        # a reference named for an entity (``user_id``) is to that entity's key; its table has
+        # a reference named for an entity (``user_id``; ``person_id``, by a word the schema
+        # gives it: `TargetSchema.entity_called`) is to that entity's key; its table has
         # none (a ticket's ``contact_id`` where tickets only key requesters): it says nothing
         # a declared key is to its table whatever its name says
-        named = None if fields[row].declared_table else reference_word(fields[row])
-        if named in entities:
+        word = None if fields[row].declared_table else reference_word(fields[row])
+        named = schema.entity_called(word) if word else None
+        if named is not None:
             options = options[pointed[options] == entities.index(named)]
         if len(options):
             key = options[np.argmax(scores[row, options])]

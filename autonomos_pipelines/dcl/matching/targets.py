@@ -14,7 +14,12 @@ from typing import Any
 
 from autonomos_pipelines.core.errors import SpecError
 from autonomos_pipelines.core.limits import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
-from autonomos_pipelines.dcl.matching.entity_names import also_called_from_json, claimed_once
+from autonomos_pipelines.dcl.matching.entity_names import (
+    also_called_from_json,
+    bare,
+    claimed_once,
+    forms,
+)
 from autonomos_pipelines.dcl.matching.field_text import humanize, token_set, values_text
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
 
@@ -99,6 +104,14 @@ class TargetSchema:
             if index is not None and self.targets[index].type in ("date", "timestamp"):
                 found[entity] = self.targets[index].key
         return found
+
+    def entity_called(self, word: str) -> str | None:
+        """The entity ``word`` is a name of, singular or plural (``deals``: the opportunity)."""
+        return self._called.get(bare(word))
+
+    @cached_property
+    def _called(self) -> dict[str, str]:
+        return {form: e for e in self.entities for n in self.names_of(e) for form in forms(n)}
 
     def names_of(self, entity: str) -> tuple[str, ...]:
         """``entity``'s own name, then the other words tables of it may be called by."""
