@@ -141,13 +141,13 @@ def canonical_targets() -> TargetSchema:
     )
 
 
-def _text(value: Any, where: str, required: bool = True) -> str:
+def _text(value: Any, where: str, source: str, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise SpecError(f"target schema: {where} must be a non-empty string")
+        raise SpecError(f"{source}: {where} must be a non-empty string")
     limit = MAX_NAME_CHARS if required else MAX_DESCRIPTION_CHARS
-    check_length("target schema", where, value, limit)
+    check_length(source, where, value, limit)
     return value
 
 
@@ -162,8 +162,10 @@ def targets_from_json(data: Any, source: str = "target schema") -> TargetSchema:
         where = f"$.entities[{i}]"
         if not isinstance(entity, dict):
             raise SpecError(f"{source}: {where} must be an object")
-        name = _text(entity.get("name"), f"{where}.name")
-        description = _text(entity.get("description"), f"{where}.description", required=False)
+        name = _text(entity.get("name"), f"{where}.name", source)
+        description = _text(
+            entity.get("description"), f"{where}.description", source, required=False
+        )
         if name in entities:
             raise SpecError(f"{source}: {where}.name {name!r} appears twice")
         entities[name] = description
@@ -190,9 +192,9 @@ def _target(item: Any, where: str, entity: str, entity_description: str, source:
         raise SpecError(f"{source}: {where}.values must be a list")
     return Target(
         entity=entity,
-        name=_text(item.get("name"), f"{where}.name"),
-        type=_text(item.get("type") or "string", f"{where}.type"),
-        description=_text(item.get("description"), f"{where}.description", required=False),
+        name=_text(item.get("name"), f"{where}.name", source),
+        type=_text(item.get("type") or "string", f"{where}.type", source),
+        description=_text(item.get("description"), f"{where}.description", source, False),
         entity_description=entity_description,
         values=tuple(str(v) for v in values if v is not None and str(v) != ""),
     )
