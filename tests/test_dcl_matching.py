@@ -411,3 +411,14 @@ def test_a_candidates_features_read_as_a_dict_and_copy_as_one(matcher):
     assert type(copy.deepcopy(features)) is dict and repr(features) == repr(plain)
     with pytest.raises(KeyError):
         features["no_such_feature"]
+
+
+def test_a_word_two_entities_are_named_by_names_neither():
+    """A given schema may name two entities alike (its own names are not checked against
+    each other): an entity's exact name is still its own, a shared form says nothing."""
+    schema = targets_from_json(
+        {"entities": [{"name": n, "fields": [{"name": "x"}]} for n in ("statuses", "status")]}
+    )
+    assert schema.entity_called("statuses") == "statuses"
+    assert schema.entity_called("status") == "status"
+    assert schema.entity_called("Statuses") is None  # a form of both

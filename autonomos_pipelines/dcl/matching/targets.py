@@ -106,12 +106,20 @@ class TargetSchema:
         return found
 
     def entity_called(self, word: str) -> str | None:
-        """The entity ``word`` is a name of, singular or plural (``deals``: the opportunity)."""
+        """The entity ``word`` is a name of, singular or plural (``deals``: the opportunity):
+        an entity's own name exactly, else the one entity whose names take that form (two
+        entities named alike, which a given schema may have, say nothing)."""
+        if word in self.entity_descriptions:
+            return word
         return self._called.get(bare(word))
 
     @cached_property
-    def _called(self) -> dict[str, str]:
-        return {form: e for e in self.entities for n in self.names_of(e) for form in forms(n)}
+    def _called(self) -> dict[str, str | None]:
+        called: dict[str, str | None] = {}
+        for entity in self.entities:
+            for form in {f for name in self.names_of(entity) for f in forms(name)}:
+                called[form] = entity if called.get(form, entity) == entity else None
+        return called
 
     def names_of(self, entity: str) -> tuple[str, ...]:
         """``entity``'s own name, then the other words tables of it may be called by."""
