@@ -15,7 +15,8 @@ agree and the key is settled however the trees doubt it, even where its words pu
 key first (Paddle's ``subscriptions.id``, 0.28 on ``subscription.subscription_id``, its
 first ``subscription.account_id``) (stop 54), and however close another entity runs
 (HubSpot's ``contacts``, contact 0.7 ahead of account: a person's fields fit a company's
-too) (stop 55).
+too) (stop 55). Another word the schema gives the entity names the table as well
+(``deals``, ``companies``: the canonical model's ``also_called``) (stop 56).
 """
 
 from __future__ import annotations
@@ -63,11 +64,11 @@ def settle_key(
     """``field``'s candidates, the first raised to SETTLED where the structure settles it as
     ``identity``, an entity's identity field, or to REVIEW for a person where the trees put it
     below (left unmapped, the table would feed no canonical table); ``others``: the table's
-    other fields' candidates; ``named``: the table's name where the source calls it by its
-    entity's own (`named_for`), with which the structure settles the key however the trees
-    doubt it and however close the table's runner-up; ``given``: the trees' confidence in the
-    identity where the table's assignment gave it to the key over a foreign key the key ranked
-    first (contested_fields), which only a named table settles."""
+    other fields' candidates; ``named``: the table's name where the source calls it by one of
+    its entity's names (`TableEntity.called`), with which the structure settles the key
+    however the trees doubt it and however close the table's runner-up; ``given``: the trees'
+    confidence in the identity where the table's assignment gave it to the key over a foreign
+    key the key ranked first (contested_fields), which only a named table settles."""
     original, first = candidates, candidates[0] if candidates else None
     if first is not None and first.held and given is not None and named:
         first = replace(first, confidence=given, held=False)

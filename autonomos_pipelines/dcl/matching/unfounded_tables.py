@@ -11,9 +11,10 @@ its key approved as the entity's identity (or a time series' date taken for its 
 review or above), WITNESSES of
 its fields mapped to the entity, as for a settled key (a ``customers`` table's name, phone
 and creation time, whose bare ``id`` the trees doubt), its approved mappings, or, for a
-small table, its name where it is the entity's own and most of its fields are the entity's
-(``accounts``: id, name, website; not a ledger's chart of ``accounts``). A small table of a
-real entity under another word (``companies``: id, name, domain) is held: a person confirms.
+small table, its name where it is one of the entity's (its own, or another the schema gives
+it: ``companies``) and most of its fields are the entity's (``accounts``: id, name, website;
+not a ledger's chart of ``accounts``). A small table of a real entity under a word that is
+none of its names (``vendors``: id, name, domain) is held: a person confirms.
 """
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ def _named_whole(
     decision: TableEntity, count: int, rows: Sequence[int], key_row: int | None
 ) -> bool:
     """Whether a small table is its entity by its name and its fields both: the source calls
-    it by the entity's own name, its key (if any) reads as the entity's id, and most of its
-    other fields, two at least, map onto the entity (``count``: witnesses). A ledger's chart
-    of accounts (id, code, name, type, tax_type, currency_code) is named ``accounts`` too, but
-    three of its five fields are no account's."""
+    it by one of the entity's names (`TableEntity.called`), its key (if any) reads as the
+    entity's id, and most of its other fields, two at least, map onto the entity (``count``:
+    witnesses). A ledger's chart of accounts (id, code, name, type, tax_type, currency_code)
+    is named ``accounts`` too, but three of its five fields are no account's."""
     others = len(rows) - (key_row in rows)
     agrees = decision.key is None or decision.key_agrees
     return bool(decision.called) and agrees and count >= 2 and 2 * count >= others
