@@ -21,6 +21,7 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SE
 IDENTITY = "contact.contact_id"
 # a contacts table 2.5 ahead of account, its key `id` reading as a contact's id
 CONTACTS = TableEntity("contact", 5.0, "account", 2.5, 6, "id", key_reads="contact")
+NAMED = replace(CONTACTS, called="contacts")  # ... which the source calls `contacts`
 KEY = Candidate(IDENTITY, 0.7, 1.2)
 
 
@@ -103,7 +104,7 @@ def test_a_key_of_a_table_the_source_names_for_its_entity_is_settled_however_dou
     """`contacts.id` at 0.21: its table's fields, its key's reading and the source's own name
     for the table agree, four signals against the words of a bare `id`."""
     doubted = replace(KEY, confidence=0.21)
-    settled = settle_key([doubted], "id", IDENTITY, CONTACTS, _others(4), named="contacts")[0]
+    settled = settle_key([doubted], "id", IDENTITY, NAMED, _others(4))[0]
     assert (settled.confidence, settled.settled, settled.held) == (SETTLED, "key", False)
     assert settled.note.endswith(
         "2.5 ahead of account, and the source calls the table 'contacts' "
@@ -115,26 +116,26 @@ def test_a_key_given_over_a_foreign_key_is_settled_only_in_a_table_named_for_its
     """The trees put `contact.account_id` first for the key (contested_fields gave it the
     identity at 0.84, held); ``given``: their own 0.28 on the identity."""
     given = held(replace(KEY, confidence=0.95))
-    named = settle_key([given], "id", IDENTITY, CONTACTS, _others(4), "contacts", 0.28)[0]
+    named = settle_key([given], "id", IDENTITY, NAMED, _others(4), 0.28)[0]
     assert (named.confidence, named.settled, named.held) == (SETTLED, "key", False)
     assert "(its own evidence alone: 0.28)" in named.note
-    unnamed = settle_key([given], "id", IDENTITY, CONTACTS, _others(4), "", 0.28)
+    unnamed = settle_key([given], "id", IDENTITY, CONTACTS, _others(4), 0.28)
     assert unnamed == [given]
-    few = settle_key([given], "id", IDENTITY, CONTACTS, _others(WITNESSES - 1), "contacts", 0.28)
+    few = settle_key([given], "id", IDENTITY, NAMED, _others(WITNESSES - 1), 0.28)
     assert few == [given]  # the other conditions hold as ever: held as it was given
 
 
 @pytest.mark.parametrize(
     ("why", "table", "others"),
     [
-        ("the key reads as another entity", replace(CONTACTS, key_reads="user"), _others(4)),
-        ("too few witnesses", CONTACTS, _others(WITNESSES - 1)),
-        ("a nested list's key", replace(CONTACTS, nested=True), _others(4)),
+        ("the key reads as another entity", replace(NAMED, key_reads="user"), _others(4)),
+        ("too few witnesses", NAMED, _others(WITNESSES - 1)),
+        ("a nested list's key", replace(NAMED, nested=True), _others(4)),
     ],
 )
 def test_a_name_is_a_fourth_signal_not_a_substitute_for_the_others(why, table, others):
     doubted = replace(KEY, confidence=0.21)
-    assert settle_key([doubted], "id", IDENTITY, table, others, "contacts") == [doubted], why
+    assert settle_key([doubted], "id", IDENTITY, table, others) == [doubted], why
 
 
 def test_a_name_settles_what_a_close_runner_up_leaves_open():
@@ -142,7 +143,7 @@ def test_a_name_settles_what_a_close_runner_up_leaves_open():
     account), and the source's own name for the table says which."""
     close = replace(CONTACTS, runner_up_fit=5.0 - CLEAR_LEAD + 0.3)
     assert settle_key([KEY], "id", IDENTITY, close, _others(4)) == [KEY]
-    settled = settle_key([KEY], "id", IDENTITY, close, _others(4), named="contacts")[0]
+    settled = settle_key([KEY], "id", IDENTITY, replace(close, called="contacts"), _others(4))[0]
     assert (settled.confidence, settled.settled) == (SETTLED, "key")
     assert "0.7 ahead of account, and the source calls the table 'contacts'" in settled.note
 

@@ -58,18 +58,17 @@ def settle_key(
     identity: str,
     table: TableEntity,
     others: Sequence[Sequence[Candidate]],
-    named: str = "",
     given: float | None = None,
 ) -> list[Candidate]:
     """``field``'s candidates, the first raised to SETTLED where the structure settles it as
     ``identity``, an entity's identity field, or to REVIEW for a person where the trees put it
     below (left unmapped, the table would feed no canonical table); ``others``: the table's
-    other fields' candidates; ``named``: the table's name where the source calls it by one of
-    its entity's names (`TableEntity.called`), with which the structure settles the key
-    however the trees doubt it and however close the table's runner-up; ``given``: the trees'
-    confidence in the identity where the table's assignment gave it to the key over a foreign
-    key the key ranked first (contested_fields), which only a named table settles."""
-    original, first = candidates, candidates[0] if candidates else None
+    other fields' candidates. Where the source calls the table by one of its entity's names
+    (`TableEntity.called`), the structure settles the key however the trees doubt it and
+    however close the table's runner-up; ``given``: the trees' confidence in the identity
+    where the table's assignment gave it to the key over a foreign key the key ranked first
+    (contested_fields), which only a named table settles."""
+    original, first, named = candidates, candidates[0] if candidates else None, table.called
     if first is not None and first.held and given is not None and named:
         first = replace(first, confidence=given, held=False)
         candidates = [first, *candidates[1:]]

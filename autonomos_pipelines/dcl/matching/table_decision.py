@@ -115,9 +115,7 @@ class TableDecider:
             if row in agreed:  # the table's key, raised where its structure settles it
                 others = [ranked[r] for r in tables[table_of[row]] if r != row]
                 field, key = fields[row].field, agreed[row]
-                candidates = settle_key(
-                    candidates, field, key, decision, others, decision.called, given.get(row)
-                )
+                candidates = settle_key(candidates, field, key, decision, others, given.get(row))
             if row in grains:
                 grain, seen = grains[row]
                 candidates = self._structural(candidates, grain, grain_said(decision.entity, seen))

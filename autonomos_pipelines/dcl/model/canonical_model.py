@@ -26,7 +26,7 @@ class CanonicalEntity:
     description: str
     fields: tuple[CanonicalField, ...]
     # other words sources call the entity's tables by, each the entity's alone (`deals`,
-    # `companies`; not `customers`: an account or a contact), as its description says them
+    # `companies`; not `customers`: an account or a contact), most of them its description's
     also_called: tuple[str, ...] = ()
 
     @property
