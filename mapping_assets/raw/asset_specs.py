@@ -2,10 +2,15 @@
 their own, and the placeholder source that lets dagster-dlt build asset specs at definition
 time (no tenant, no secrets, no network)."""
 
+import atexit
+import functools
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import dlt
 from dagster import AssetSpec
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.constants import META_KEY_PIPELINE, META_KEY_SOURCE, META_KEY_TRANSLATOR
@@ -25,6 +30,28 @@ TABLE_NAME = "dagster/table_name"
 # can find them; we pass them to run() ourselves, and the UI can only show them as
 # "(unserializable)".
 DLT_OBJECT_KEYS = (META_KEY_SOURCE, META_KEY_PIPELINE, META_KEY_TRANSLATOR)
+
+
+def definition_pipeline(spec: AnySpec) -> dlt.Pipeline:
+    """The pipeline dagster-dlt describes a connector's raw assets with when the definitions
+    load; a run loads through a pipeline of its own (aam/runtime.py)."""
+    return dlt.pipeline(
+        pipeline_name=f"definition__{spec.name}",
+        destination="duckdb",
+        pipelines_dir=_definition_pipelines_dir(),
+    )
+
+
+@functools.cache
+def _definition_pipelines_dir() -> str:
+    """This process's own folder for the definitions' pipelines, removed at exit. dlt writes a
+    pipeline's state where it is created: in dlt's shared default folder (~/.dlt, /var/dlt as
+    root) every process loading the definitions at once (webserver, daemon, each run's
+    worker, each test worker) wrote the same state files, and a load failed on one another
+    process had just replaced (FileNotFoundError in dlt's `_save_state`)."""
+    folder = tempfile.mkdtemp(prefix="autonomos-definitions-")
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def raw_group(spec: AnySpec) -> str:

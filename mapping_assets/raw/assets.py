@@ -31,6 +31,7 @@ from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import (
     TABLE_NAME,
     AutonomosDltTranslator,
+    definition_pipeline,
     definition_source,
     raw_table_name,
     without_dlt_objects,
@@ -63,9 +64,7 @@ def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     asset_specs = without_dlt_objects(
         build_dlt_asset_specs(
             dlt_source=definition_source(spec),
-            dlt_pipeline=dlt.pipeline(
-                pipeline_name=f"definition__{spec.name}", destination="duckdb"
-            ),
+            dlt_pipeline=definition_pipeline(spec),
             dagster_dlt_translator=translator,
         )
     )
