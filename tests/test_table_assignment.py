@@ -3,11 +3,17 @@ loser of a contest goes to a person (dcl/matching/table_assignment.py, Matcher.d
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate
-from autonomos_pipelines.dcl.matching.contested_fields import ContestedFields
+from autonomos_pipelines.dcl.matching.contested_fields import (
+    ContestedFields,
+    close_rivals,
+    rivalled,
+)
 from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.matcher import Matcher
 from autonomos_pipelines.dcl.matching.resolver import RegistryHit, Resolver, asks_llm
@@ -133,6 +139,55 @@ def test_contests_name_the_winner_the_key_and_approved_mappings():
         (1, "approved", None),
         (2, "approved", None),
     }
+
+
+@pytest.mark.parametrize(
+    ("loser_confidence", "reason", "key_identities", "rivalled_rows"),
+    [
+        (0.81, "field", {}, {1: 0}),  # the beaten field could be offered it: a choice
+        (0.59, "field", {}, {}),  # below review: no rival a person would accept
+        (0.81, "field", {1: 0}, {}),  # the table's key keeps its identity over a foreign key
+        (0.81, "field", {1: 5}, {1: 0}),  # ... but any other target is a choice like any
+        (0.81, "approved", {}, {}),  # an approved mapping holds it: no winner to hold
+    ],
+)
+def test_a_contests_winner_is_held_where_the_field_it_beat_was_sure_enough(
+    loser_confidence, reason, key_identities, rivalled_rows
+):
+    """Facebook's `budget_remaining` beats `daily_budget` to a campaign's budget by score;
+    `daily_budget` had it first at 0.81, so the winner is a person's choice too."""
+    fields = _table("campaigns", ["daily_budget", "budget_remaining"])
+    ranked = [[Candidate("campaign.budget", loser_confidence, 3.1)], []]
+    winner = 1 if reason == "field" else None
+    found = [Contest(0, 0, None, reason, winner)]
+    rivals = close_rivals(found, ranked, fields, key_identities)
+    assert {row: target for row, (target, _) in rivals.items()} == rivalled_rows
+    if rivals:
+        assert "'daily_budget'" in rivals[1][1] and "a person chooses" in rivals[1][1]
+        won = [Candidate("campaign.budget", 0.92, 3.3), Candidate("campaign.spend", 0.2, 1.0)]
+        first, second = rivalled(won, "campaign.budget", rivals[1][1])
+        assert (first.confidence, first.held, first.note) == (0.84, True, rivals[1][1])
+        assert second == won[1]
+        # below review it is left as it was: held, the LLM would not be asked about it
+        unsure = [Candidate("campaign.budget", 0.55, 3.3)]
+        assert rivalled(unsure, "campaign.budget", rivals[1][1]) == unsure
+        # a note it had already is kept, the rival's after it
+        noted = [replace(won[0], note="the score ranks campaign.spend first")]
+        (kept,) = rivalled(noted, "campaign.budget", "rival")
+        assert kept.note == "the score ranks campaign.spend first; rival" and kept.held
+
+
+def test_two_fields_a_person_could_each_accept_for_one_target_go_to_a_person(matcher):
+    """LinkedIn's campaigns have `type` and `objectiveType`: both rank the campaign's type
+    first; the one the score prefers waits for a person too, the reason naming the other."""
+    fields = _table("campaigns", ["id", "name", "status", "type", "objectiveType", "start_time"])
+    resolved = Resolver(matcher).resolve(fields)
+    kind, objective = resolved[3], resolved[4]
+    assert {kind.mapping, objective.mapping} == {"campaign.campaign_type"}
+    assert kind.status == objective.status == "pending_review"
+    assert "'objectiveType' of this table too" in kind.reason
+    assert "goes to 'type'" in objective.reason
+    assert resolved[1].status == "auto_approved"  # the table's other fields are not held
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,14 @@ ranked a foreign key first and is given its table's identity, another field fits
 better, or the target is already mapped from another field of the table. The field is then
 offered what the assignment gave it, never above CONTESTED_CEILING, with a note saying why;
 but the key's identity goes through as sure as the trees are of it where its table agrees on
-it (TableEntity.agrees_on_key).
+it (TableEntity.agrees_on_key). A contest's winner is held for a person too where the field
+it beat was sure enough of the target to be offered it (`close_rivals`): two fields of a
+table a person could each accept for one target are a choice, not a match.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -99,3 +101,45 @@ class ContestedFields:
         assert contest.winner is not None
         winner = fields[contest.winner].field
         return f"{target} goes to {winner!r} of this table, which fits it better"
+
+
+def close_rivals(
+    found: Sequence[Contest],
+    ranked: Sequence[list[Candidate]],
+    fields: Sequence[SourceField],
+    key_identities: Mapping[int, int],
+) -> dict[int, tuple[int, str]]:
+    """Per row that won a contest for another field of its table: (the target, why), where
+    the field it beat had that target first at REVIEW or above: Facebook's
+    ``budget_remaining`` beat ``daily_budget`` to a campaign's budget by score, LinkedIn's
+    ``type`` beat ``objectiveType`` to its type; a person chooses (read before the contests
+    change the losers' candidates). A table's key keeps its identity (``key_identities``:
+    key row -> its table's identity target): a foreign key that ranks the table's identity
+    first is what the key is given it over."""
+    rivals: dict[int, tuple[int, str]] = {}
+    for contest in found:
+        if contest.reason != "field" or contest.winner is None:
+            continue
+        if key_identities.get(contest.winner) == contest.target:
+            continue
+        lost = ranked[contest.row][0] if ranked[contest.row] else None
+        if lost is None or lost.confidence < REVIEW or contest.winner in rivals:
+            continue
+        why = (
+            f"{lost.target} fits {fields[contest.row].field!r} of this table too "
+            f"({lost.confidence:.2f}): a person chooses"
+        )
+        rivals[contest.winner] = (contest.target, why)
+    return rivals
+
+
+def rivalled(candidates: list[Candidate], target: str, why: str) -> list[Candidate]:
+    """``candidates`` with ``target`` held for a person (`close_rivals`), saying ``why``,
+    where it would be offered to one: below REVIEW it is left as it was (the LLM may still be
+    asked about it)."""
+    return [
+        replace(held(c), note=f"{c.note}; {why}" if c.note else why)
+        if c.target == target and c.confidence >= REVIEW
+        else c
+        for c in candidates
+    ]

@@ -24,7 +24,11 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.candidate import Candidate, held, most_likely_first
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS
-from autonomos_pipelines.dcl.matching.contested_fields import ContestedFields
+from autonomos_pipelines.dcl.matching.contested_fields import (
+    ContestedFields,
+    close_rivals,
+    rivalled,
+)
 from autonomos_pipelines.dcl.matching.entity_names import named_for
 from autonomos_pipelines.dcl.matching.scoring import ScoringModel
 from autonomos_pipelines.dcl.matching.settled_keys import settle_key
@@ -99,11 +103,14 @@ class TableDecider:
             for table, (key_row, identity) in keys.items()
             if decided[table].agrees_on_key(fields[key_row].field, self.keys[identity])
         }
+        rivals = close_rivals(found, ranked, fields, dict(keys.values()))
         for contest in found:
             chance = sure.get(id(contest), 0.0)
             ranked[contest.row] = self.contested.offered(
                 contest, ranked[contest.row], fields, chance, contest.row in agreed
             )
+        for row, (target, rival_said) in rivals.items():
+            ranked[row] = rivalled(ranked[row], self.keys[target], rival_said)
         # a time series has no key: its date, its grain, agreed on the same way
         grains = agreed_grains(ranked, tables, decided, self.schema.grains, before)
         table_of = {row: table for table, rows in tables.items() for row in rows}
