@@ -135,13 +135,20 @@ def test_a_run_resolves_the_variables_on_the_machine_that_runs_it(env, monkeypat
     assert summary.canonical_rows["invoice"] > 0
 
 
-def test_loading_the_definitions_writes_nothing_in_dlts_shared_folder(monkeypatch, tmp_path):
+def test_loading_the_definitions_leaves_no_dlt_state_behind(monkeypatch, tmp_path):
     """Every process that loads the definitions describes the raw assets with a dlt pipeline;
     in dlt's shared default folder their state files raced (one process's load failed on a
-    file another had just replaced), so each process keeps its own."""
+    file another had just replaced). The pipeline lives in a temporary folder of its own
+    while the specs are built, removed right after."""
+    import tempfile
+
     from autonomos_pipelines.aam.specs.spec_loader import load_specs
     from mapping_assets.raw.assets import raw_assets_for
 
-    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path))  # dlt's default folder, read per call
-    raw_assets_for(load_specs()["stripe"])
-    assert not list(tmp_path.rglob("definition__*"))
+    shared, temporary = tmp_path / "dlt", tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("DLT_DATA_DIR", str(shared))  # dlt's default folder, read per call
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    raw = raw_assets_for(load_specs()["stripe"])
+    assert len(list(raw.specs)) > 1  # the connector's tables were described
+    assert not list(shared.rglob("definition__*")) and not list(temporary.iterdir())

@@ -2,9 +2,6 @@
 their own, and the placeholder source that lets dagster-dlt build asset specs at definition
 time (no tenant, no secrets, no network)."""
 
-import atexit
-import functools
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +9,7 @@ from typing import Any
 
 import dlt
 from dagster import AssetSpec
-from dagster_dlt import DagsterDltTranslator
+from dagster_dlt import DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.constants import META_KEY_PIPELINE, META_KEY_SOURCE, META_KEY_TRANSLATOR
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.normalizers.naming.snake_case import NamingConvention
@@ -32,26 +29,25 @@ TABLE_NAME = "dagster/table_name"
 DLT_OBJECT_KEYS = (META_KEY_SOURCE, META_KEY_PIPELINE, META_KEY_TRANSLATOR)
 
 
-def definition_pipeline(spec: AnySpec) -> dlt.Pipeline:
-    """The pipeline dagster-dlt describes a connector's raw assets with when the definitions
-    load; a run loads through a pipeline of its own (aam/runtime.py)."""
-    return dlt.pipeline(
-        pipeline_name=f"definition__{spec.name}",
-        destination="duckdb",
-        pipelines_dir=_definition_pipelines_dir(),
-    )
-
-
-@functools.cache
-def _definition_pipelines_dir() -> str:
-    """This process's own folder for the definitions' pipelines, removed at exit. dlt writes a
-    pipeline's state where it is created: in dlt's shared default folder (~/.dlt, /var/dlt as
-    root) every process loading the definitions at once (webserver, daemon, each run's
-    worker, each test worker) wrote the same state files, and a load failed on one another
-    process had just replaced (FileNotFoundError in dlt's `_save_state`)."""
-    folder = tempfile.mkdtemp(prefix="autonomos-definitions-")
-    atexit.register(shutil.rmtree, folder, True)
-    return folder
+def described_assets(spec: AnySpec, translator: DagsterDltTranslator) -> list[AssetSpec]:
+    """A connector's raw asset specs as dagster-dlt describes them from its placeholder source
+    (`definition_source`), without the Python objects it attaches (`without_dlt_objects`); a
+    run loads through a pipeline of its own (aam/runtime.py). dlt writes a pipeline's state
+    where it is created: in its shared default folder (~/.dlt, /var/dlt as root) every
+    process loading the definitions at once (webserver, daemon, each run's worker, each test
+    worker) wrote the same state files, and a load failed on one another process had just
+    replaced (FileNotFoundError in dlt's `_save_state`). The pipeline lives in a folder of
+    its own while the specs are built, and nothing is left behind, even by a killed process."""
+    with tempfile.TemporaryDirectory(prefix="autonomos-definitions-") as folder:
+        pipeline = dlt.pipeline(
+            pipeline_name=f"definition__{spec.name}", destination="duckdb", pipelines_dir=folder
+        )
+        specs = build_dlt_asset_specs(
+            dlt_source=definition_source(spec),
+            dlt_pipeline=pipeline,
+            dagster_dlt_translator=translator,
+        )
+        return without_dlt_objects(specs)
 
 
 def raw_group(spec: AnySpec) -> str:

@@ -11,7 +11,7 @@ from dagster import (
     MaterializeResult,
     multi_asset,
 )
-from dagster_dlt import DagsterDltResource, build_dlt_asset_specs
+from dagster_dlt import DagsterDltResource
 
 from autonomos_pipelines.aam.adapters.factory import build_source
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
@@ -31,10 +31,8 @@ from mapping_assets.raw.accounting import best_effort, load_failed
 from mapping_assets.raw.asset_specs import (
     TABLE_NAME,
     AutonomosDltTranslator,
-    definition_pipeline,
-    definition_source,
+    described_assets,
     raw_table_name,
-    without_dlt_objects,
 )
 from mapping_assets.raw.failures import load_fault
 from mapping_assets.raw.schemas import observe_if_changed, previous_load_time
@@ -61,13 +59,7 @@ from resources import ConnectorsResource, RegistryResource, WarehouseResource
 
 def raw_assets_for(spec: AnySpec) -> AssetsDefinition:
     translator = AutonomosDltTranslator(spec)
-    asset_specs = without_dlt_objects(
-        build_dlt_asset_specs(
-            dlt_source=definition_source(spec),
-            dlt_pipeline=definition_pipeline(spec),
-            dagster_dlt_translator=translator,
-        )
-    )
+    asset_specs = described_assets(spec, translator)
 
     # what @dlt_assets builds, plus a schema-change check per table yielded by the load itself
     @multi_asset(
