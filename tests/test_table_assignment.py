@@ -168,7 +168,7 @@ def test_a_contests_winner_is_held_where_the_field_it_beat_was_sure_enough(
         first, second = rivalled(won, "campaign.budget", rivals[1][1])
         assert (first.confidence, first.held, first.note) == (0.84, True, rivals[1][1])
         assert second == won[1]
-        # below review it is left as it was: held, the LLM would not be asked about it
+        # below review it is left as it was, not held: the LLM may still be asked about it
         unsure = [Candidate("campaign.budget", 0.55, 3.3)]
         assert rivalled(unsure, "campaign.budget", rivals[1][1]) == unsure
         # a note it had already is kept, the rival's after it
