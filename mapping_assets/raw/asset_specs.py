@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import dlt
 from dagster import AssetSpec
 from dagster_dlt import DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.constants import META_KEY_PIPELINE, META_KEY_SOURCE, META_KEY_TRANSLATOR
@@ -15,6 +14,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.adapters.pipelines import new_pipeline
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.connections.secrets import Secret, secret_keys
 from autonomos_pipelines.aam.specs.spec_loader import AnySpec
@@ -39,7 +39,7 @@ def described_assets(spec: AnySpec, translator: DagsterDltTranslator) -> list[As
     replaced (FileNotFoundError in dlt's `_save_state`). The pipeline lives in a folder of
     its own while the specs are built, and nothing is left behind, even by a killed process."""
     with tempfile.TemporaryDirectory(prefix="autonomos-definitions-") as folder:
-        pipeline = dlt.pipeline(
+        pipeline = new_pipeline(
             pipeline_name=f"definition__{spec.name}", destination="duckdb", pipelines_dir=folder
         )
         specs = build_dlt_asset_specs(

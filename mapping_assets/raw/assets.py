@@ -15,6 +15,7 @@ from dagster_dlt import DagsterDltResource
 
 from autonomos_pipelines.aam.adapters.factory import build_source
 from autonomos_pipelines.aam.adapters.key_collisions import KeyCollisions
+from autonomos_pipelines.aam.adapters.pipelines import new_pipeline
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.drift.loads import record_load_schemas, relevant_events
 from autonomos_pipelines.aam.health import HealthStore
@@ -186,7 +187,7 @@ def tenant_pipeline(
     warehouse: Warehouse, runtime: ConnectorRuntime, spec: AnySpec, tenant_id: TenantId
 ) -> Any:
     """The tenant's own dlt pipeline for the connector: own name, dataset and state."""
-    return dlt.pipeline(
+    return new_pipeline(
         pipeline_name=f"{tenant_id}__{spec.name}",
         destination=warehouse.dlt_destination(tenant_id),
         dataset_name=warehouse.raw_schema(tenant_id, spec.name),

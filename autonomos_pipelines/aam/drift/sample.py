@@ -21,6 +21,7 @@ from typing import Any
 import dlt
 
 from autonomos_pipelines.aam.adapters.factory import build_source
+from autonomos_pipelines.aam.adapters.pipelines import new_pipeline
 from autonomos_pipelines.aam.connections.connection import Connection
 from autonomos_pipelines.aam.drift.fingerprint import TableSchema, tables_of, value_hash
 from autonomos_pipelines.aam.http.session import HttpRuntime
@@ -34,7 +35,7 @@ def sample_schemas(
 ) -> dict[str, TableSchema]:
     source = build_source(spec, connection, runtime).add_limit(pages)
     with tempfile.TemporaryDirectory(prefix="observe") as workdir:
-        pipeline = dlt.pipeline(
+        pipeline = new_pipeline(
             pipeline_name=f"observe_{uuid.uuid4().hex[:12]}",
             # the destination only fixes dlt's naming and type capabilities: nothing is loaded
             destination=dlt.destinations.duckdb(str(Path(workdir) / "unused.duckdb")),
