@@ -208,6 +208,20 @@ def test_one_settings_module_is_the_only_reader_of_the_environment():
     assert environment_reads(SETTINGS)  # the check sees a reader where there is one
 
 
+def test_every_shipped_pipeline_is_made_through_new_pipeline():
+    """A `dlt.pipeline(...)` made elsewhere could be a process's first, and start dlt's
+    telemetry before its default is set (tests/test_dlt_telemetry.py)."""
+    maker = ROOT / "autonomos_pipelines/aam/adapters/pipelines.py"
+    made = re.compile(r"\bdlt\.pipeline\(")
+    elsewhere = [
+        str(path.relative_to(ROOT))
+        for package in SHIPPED
+        for path in (ROOT / package).rglob("*.py")
+        if path != maker and made.search(path.read_text(encoding="utf-8"))
+    ]
+    assert elsewhere == []
+
+
 # the checker itself ---------------------------------------------------------------------------
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():

@@ -32,12 +32,13 @@ DLT_OBJECT_KEYS = (META_KEY_SOURCE, META_KEY_PIPELINE, META_KEY_TRANSLATOR)
 def described_assets(spec: AnySpec, translator: DagsterDltTranslator) -> list[AssetSpec]:
     """A connector's raw asset specs as dagster-dlt describes them from its placeholder source
     (`definition_source`), without the Python objects it attaches (`without_dlt_objects`); a
-    run loads through a pipeline of its own (aam/runtime.py). dlt writes a pipeline's state
-    where it is created: in its shared default folder (~/.dlt, /var/dlt as root) every
-    process loading the definitions at once (webserver, daemon, each run's worker, each test
-    worker) wrote the same state files, and a load failed on one another process had just
-    replaced (FileNotFoundError in dlt's `_save_state`). The pipeline lives in a folder of
-    its own while the specs are built, and nothing is left behind, even by a killed process."""
+    run loads through the tenant's own pipeline (raw/assets.py, `tenant_pipeline`). dlt
+    writes a pipeline's state where it is created: in its shared default folder (~/.dlt,
+    /var/dlt as root) every process loading the definitions at once (webserver, daemon, each
+    run's worker, each test worker) wrote the same state files, and a load failed on one
+    another process had just replaced (FileNotFoundError in dlt's `_save_state`). The
+    pipeline lives in a folder of its own while the specs are built, and nothing is left
+    behind, even by a killed process."""
     with tempfile.TemporaryDirectory(prefix="autonomos-definitions-") as folder:
         pipeline = new_pipeline(
             pipeline_name=f"definition__{spec.name}", destination="duckdb", pipelines_dir=folder
