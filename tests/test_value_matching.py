@@ -11,7 +11,6 @@ from autonomos_pipelines.dcl.matching.embeddings import default_embedder
 from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW
 from autonomos_pipelines.dcl.matching.value_match import (
     embedding_confidence,
-    normalised,
     suggest_values,
 )
 from autonomos_pipelines.dcl.model.canonical_model import canonical_model
@@ -92,13 +91,6 @@ def test_a_rejected_value_is_never_suggested_again():
     )  # fmt: skip
     assert by_rule.canonical_value != "past_due" and by_rule.method == "rag"
     assert by_meaning.canonical_value != "canceled"
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("Past Due", "past_due"), (" on-hold ", "on_hold"), ("A/B.test", "a_b_test"), ("x__y", "x_y"),
-])  # fmt: skip
-def test_normalised_sets_aside_case_and_separators(value, expected):
-    assert normalised(value) == expected
 
 
 def test_a_negated_value_stays_below_auto_approval_however_similar():

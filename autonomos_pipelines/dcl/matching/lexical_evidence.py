@@ -1,9 +1,9 @@
 """The evidence a source field gives on every target without the encoder: the name words it
 shares with each target, how its type and its values' pattern fit each target's, and which of
-its sample values are among a target's known values. Each is a (fields x targets) matrix, as
-the matcher's embedding similarities are; what depends on the targets only (their words as a
-sparse matrix, an index of their values, a row per source type and value pattern seen) is
-built once per matcher.
+its sample values are among a target's known values (in the forms `value_forms` gives). Each
+is a (fields x targets) matrix, as the matcher's embedding similarities are; what depends on
+the targets only (their words as a sparse matrix, an index of their values, a row per source
+type and value pattern seen) is built once per matcher.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from scipy import sparse
 from autonomos_pipelines.dcl.matching.compatibility import pattern_agreement, type_compatibility
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
+from autonomos_pipelines.dcl.matching.value_forms import (
+    CORE_WEIGHT,
+    keyed_forms,
+    value_forms,
+    value_key,
+)
 
 
 class LexicalEvidence:
@@ -23,10 +29,13 @@ class LexicalEvidence:
         self.targets = schema.targets
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in self.targets], grow=True)
-        self._value_index: dict[str, list[int]] = {}
+        self._equal_index: dict[str, set[int]] = {}  # value_key -> targets listing it
+        self._form_index: dict[str, set[int]] = {}  # ... any of a value's forms
         for i, target in enumerate(self.targets):
-            for value in {v.strip().lower() for v in target.values}:
-                self._value_index.setdefault(value, []).append(i)
+            for value, forms in zip(target.values, value_forms(target.values), strict=True):
+                self._equal_index.setdefault(value_key(value), set()).add(i)
+                for form in forms:
+                    self._form_index.setdefault(form, set()).add(i)
         self._type_rows: dict[str | None, np.ndarray] = {}
         self._pattern_rows: dict[str | None, np.ndarray] = {}
 
@@ -45,15 +54,20 @@ class LexicalEvidence:
         return np.stack([self._pattern_row(f.pattern) for f in fields])
 
     def value_overlap(self, fields: Sequence[SourceField]) -> np.ndarray:
-        """The share of the field's distinct sample values that are a target's known values."""
+        """The share of the field's distinct sample values that are a target's known values,
+        a value met only without its set's decoration counting `CORE_WEIGHT` (`value_forms`)."""
         overlap = np.zeros((len(fields), len(self.targets)), np.float32)
-        if not self._value_index:
+        if not self._equal_index:
             return overlap
         for row, source in enumerate(fields):
-            values = {s.strip().lower() for s in source.samples if s.strip()}
-            for value in values:
-                for i in self._value_index.get(value, ()):
+            values = keyed_forms(tuple(source.samples))
+            for key, keys in values:
+                equal = self._equal_index.get(key, ())
+                met = {i for k in keys for i in self._form_index.get(k, ()) if i not in equal}
+                for i in equal:
                     overlap[row, i] += 1.0 / len(values)
+                for i in met:
+                    overlap[row, i] += CORE_WEIGHT / len(values)
         return overlap
 
     def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:

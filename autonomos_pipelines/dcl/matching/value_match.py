@@ -12,7 +12,6 @@ negation the canonical value lacks never exceeds the review band.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
+from autonomos_pipelines.dcl.matching.value_forms import value_key, value_words
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalField
 
 RULE_CONFIDENCE = 0.99
@@ -29,7 +29,6 @@ RULE_CONFIDENCE = 0.99
 BASE, SIMILARITY_WEIGHT, MARGIN_WEIGHT = 0.3, 0.5, 0.5
 EMBEDDING_CEILING = 0.98  # never as sure as an equal value
 NEGATIONS = frozenset({"not", "non", "no", "never", "without"})
-_SEPARATORS = re.compile(r"[\s_\-/.]+")
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,10 @@ class ValueSuggestion:
     reason: str = ""
 
 
-def words(value: str) -> list[str]:
-    return [w for w in _SEPARATORS.split(value.strip().lower()) if w]
-
-
-def normalised(value: str) -> str:
-    """'Past Due', 'past-due', 'PAST_DUE' -> 'past_due'."""
-    return "_".join(words(value))
-
-
 def _equal_value(value: str, canonical: Sequence[str], excluded: set[str]) -> str | None:
     """The canonical value equal to ``value`` up to case and separators (also run together:
     'closedwon', 'marketingqualifiedlead'), when exactly one is."""
-    compact = normalised(value).replace("_", "")
+    compact = value_key(value).replace("_", "")
     equal = [c for c in canonical if c not in excluded and c.replace("_", "") == compact]
     return equal[0] if len(equal) == 1 else None
 
@@ -84,7 +74,7 @@ def suggest_values(
                 value, equal, RULE_CONFIDENCE, "rule", ((equal, 1.0),),
                 f"{value!r} is {equal!r} written differently",
             )  # fmt: skip
-        elif words(value):
+        elif value_words(value):
             to_embed.append(value)
         else:
             found[value] = ValueSuggestion(value, None, 0.0, "none", reason="an empty value")
@@ -98,8 +88,8 @@ def _by_embedding(
 ) -> dict[str, ValueSuggestion]:
     canonical = list(field.values)
     # bare words: a shared "ticket status:" prefix lifts every pair and hides the margin
-    source_vectors = embedder.encode([" ".join(words(v)) for v in values])
-    canonical_vectors = embedder.encode([" ".join(words(c)) for c in canonical])
+    source_vectors = embedder.encode([" ".join(value_words(v)) for v in values])
+    canonical_vectors = embedder.encode([" ".join(value_words(c)) for c in canonical])
     similarities = np.asarray(source_vectors @ canonical_vectors.T, dtype=float)
     found = {}
     for value, row in zip(values, similarities, strict=True):
@@ -110,8 +100,8 @@ def _by_embedding(
         best = allowed[0]
         runner_up = float(row[allowed[1]]) if len(allowed) > 1 else 0.0
         margin = float(row[best]) - runner_up
-        negated = bool(NEGATIONS & set(words(value))) and not (
-            NEGATIONS & set(words(canonical[best]))
+        negated = bool(NEGATIONS & set(value_words(value))) and not (
+            NEGATIONS & set(value_words(canonical[best]))
         )
         confidence = embedding_confidence(float(row[best]), margin, negated)
         candidates = tuple((canonical[i], round(float(row[i]), 4)) for i in allowed[:3])
