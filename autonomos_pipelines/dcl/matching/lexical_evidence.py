@@ -62,8 +62,11 @@ class LexicalEvidence:
         for row, source in enumerate(fields):
             values = keyed_forms(tuple(source.samples))
             for key, keys in values:
+                found = [self._form_index[k] for k in keys if k in self._form_index]
+                if not found:  # most values are no target's
+                    continue
                 equal = self._equal_index.get(key, ())
-                met = {i for k in keys for i in self._form_index.get(k, ()) if i not in equal}
+                met = {i for targets in found for i in targets if i not in equal}
                 for i in equal:
                     overlap[row, i] += 1.0 / len(values)
                 for i in met:
