@@ -25,6 +25,7 @@ from autonomos_pipelines.dcl.matching.table_assignment import (
     contests,
     key_rows,
     primary_key,
+    singular,
     table_key,
 )
 from autonomos_pipelines.dcl.matching.table_decision import TableDecider
@@ -40,6 +41,9 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SE
         (["ContactId", "AccountId"], "Contacts", 0),
         (["company_id", "name"], "companies", 0),
         (["address_id"], "addresses", 0),
+        (["status_id", "name"], "ticket_statuses", 0),  # a Latin -us plural
+        (["bonus_id"], "bonuses", 0),
+        (["warehouse_id"], "warehouses", 0),  # -use, not -us
         (["uuid", "owner_id"], "tickets", 0),
         (["account_id", "owner_id"], "contacts", None),  # foreign keys only
         (["id", "contact_id"], "contacts", None),  # two candidates: no guess
@@ -52,6 +56,16 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, REVIEW, SE
 )
 def test_primary_key_is_the_tables_own_id(names, table, expected):
     assert primary_key(names, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("plural", "one"),
+    [("companies", "company"), ("addresses", "address"), ("boxes", "box"),
+     ("statuses", "status"), ("campuses", "campus"), ("houses", "house"),
+     ("causes", "cause"), ("contacts", "contact"), ("invoices", "invoice")],
+)  # fmt: skip
+def test_a_plural_and_its_singular_compare_equal(plural, one):
+    assert singular(plural) == one == singular(one)
 
 
 @pytest.mark.parametrize(

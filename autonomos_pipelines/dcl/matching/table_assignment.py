@@ -13,6 +13,7 @@ person decides. The primary key's identity mapping is a structural guess, never 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,12 +38,24 @@ class Contest:
     winner: int | None = None
 
 
+_LATIN_PLURAL = re.compile(r"[^aeiou]uses$")  # statuses, bonuses, campuses; not houses
+_LATIN_SINGULAR = re.compile(r"[^aeiou]us$")  # status, bonus, campus (menus reads as one too)
+
+
 def singular(word: str) -> str:
+    """A lower-case English plural's singular: `companies` company, `addresses` address,
+    `statuses` status (a consonant before `-uses` ends a Latin `-us`, as in bonuses and
+    campuses; after a vowel the word ends in `-use`, as in houses and causes); a singular
+    stays itself (`status`, `address`), so that both forms of a word compare equal."""
     if word.endswith("ies"):
         return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
+    if word.endswith(("sses", "xes", "ches", "shes")) or (
+        len(word) > 6 and _LATIN_PLURAL.search(word)
+    ):
         return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    if word.endswith("ss") or _LATIN_SINGULAR.search(word):
+        return word
+    return word[:-1] if word.endswith("s") else word
 
 
 def primary_key(field_names: Sequence[str], table: str) -> int | None:
