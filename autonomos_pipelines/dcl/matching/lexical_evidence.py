@@ -29,10 +29,13 @@ class LexicalEvidence:
         self.targets = schema.targets
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in self.targets], grow=True)
+        # whether values may meet by their cores too (TargetSchema.fuzzy_values): the
+        # canonical model's sets name kinds, which a 'Work Email' is no ticket channel of
+        self._fuzzy = schema.fuzzy_values
         self._equal_index: dict[str, set[int]] = {}  # value_key -> targets listing it
         self._form_index: dict[str, set[int]] = {}  # ... any of a value's forms
         for i, target in enumerate(self.targets):
-            for value, forms in zip(target.values, value_forms(target.values), strict=True):
+            for value, forms in zip(target.values, self._forms(target.values), strict=True):
                 self._equal_index.setdefault(value_key(value), set()).add(i)
                 for form in forms:
                     self._form_index.setdefault(form, set()).add(i)
@@ -61,7 +64,8 @@ class LexicalEvidence:
             return overlap
         for row, source in enumerate(fields):
             values = keyed_forms(tuple(source.samples))
-            for key, keys in values:
+            for key, forms in values:
+                keys = forms if self._fuzzy else (key,)
                 found = [self._form_index[k] for k in keys if k in self._form_index]
                 if not found:  # most values are no target's
                     continue
@@ -71,7 +75,12 @@ class LexicalEvidence:
                     overlap[row, i] += 1.0 / len(values)
                 for i in met:
                     overlap[row, i] += CORE_WEIGHT / len(values)
-        return overlap
+        return np.minimum(overlap, 1.0, out=overlap)  # float32 sums of 1/n pass 1 by a hair
+
+    def _forms(self, values: Sequence[str]) -> list[frozenset[str]]:
+        if self._fuzzy:
+            return value_forms(values)
+        return [frozenset({k}) if (k := value_key(v)) else frozenset() for v in values]
 
     def _token_matrix(self, token_sets: Sequence[frozenset[str]], grow: bool) -> sparse.csr_matrix:
         """One row of word counts per token set; ``grow``: the targets' words make the

@@ -19,7 +19,7 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
-from autonomos_pipelines.dcl.matching.value_forms import value_key, value_words
+from autonomos_pipelines.dcl.matching.value_forms import NEGATIONS, value_key, value_words
 from autonomos_pipelines.dcl.model.canonical_model import CanonicalField
 
 RULE_CONFIDENCE = 0.99
@@ -28,7 +28,6 @@ RULE_CONFIDENCE = 0.99
 # goes to review, 'P1' ~ urgent (0.31, 0.01) stays unmapped
 BASE, SIMILARITY_WEIGHT, MARGIN_WEIGHT = 0.3, 0.5, 0.5
 EMBEDDING_CEILING = 0.98  # never as sure as an equal value
-NEGATIONS = frozenset({"not", "non", "no", "never", "without"})
 
 
 @dataclass(frozen=True)
