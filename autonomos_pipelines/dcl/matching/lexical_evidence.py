@@ -30,7 +30,7 @@ class LexicalEvidence:
         self._vocabulary: dict[str, int] = {}
         self._target_tokens = self._token_matrix([t.tokens for t in self.targets], grow=True)
         # whether values may meet by their cores too (TargetSchema.fuzzy_values): the
-        # canonical model's sets name kinds, which a 'Work Email' is no ticket channel of
+        # canonical model's sets name kinds of things, and 'Work Email' is no channel 'email'
         self._fuzzy = schema.fuzzy_values
         self._equal_index: dict[str, set[int]] = {}  # value_key -> targets listing it
         self._form_index: dict[str, set[int]] = {}  # ... any of a value's forms
