@@ -42,21 +42,24 @@ def value_key(value: str) -> str:
 def value_forms(values: Sequence[str]) -> list[frozenset[str]]:
     """Per value, the keys under which it meets another set's values: its `value_key` and,
     when its set is decorated, its core's (none for a blank value)."""
-    spellings: dict[str, set[str]] = {}
-    for value in values:
-        if key := value_key(value):
-            spellings.setdefault(key, set()).add(value.strip())
-    decorations = [(split, _shared(spellings, split)) for split in _DECORATIONS]
-    forms = {key: _forms(key, spelled, decorations) for key, spelled in spellings.items()}
-    return [forms.get(value_key(value), frozenset()) for value in values]
+    keyed = _keyed(values)
+    return [keyed.get(value_key(value), frozenset()) for value in values]
 
 
 @functools.lru_cache(maxsize=65_536)  # sample values repeat across a tenant's tables
 def keyed_forms(values: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...]:
     """The distinct values among ``values`` by `value_key`, each with its forms."""
-    keyed = dict(zip(map(value_key, values), value_forms(values), strict=True))
-    keyed.pop("", None)
-    return tuple(keyed.items())
+    return tuple(_keyed(values).items())
+
+
+def _keyed(values: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Each distinct value's key -> its forms, in the order the values first come."""
+    spellings: dict[str, set[str]] = {}
+    for value in values:
+        if key := value_key(value):
+            spellings.setdefault(key, set()).add(value.strip())
+    decorations = [(split, _shared(spellings, split)) for split in _DECORATIONS]
+    return {key: _forms(key, spelled, decorations) for key, spelled in spellings.items()}
 
 
 Split = Callable[[str], "tuple[str, str] | None"]
