@@ -176,21 +176,21 @@ def test_added_fields_are_resolved_and_an_uncertain_one_holds_canonical_until_ap
         registry = loaded_acme(env, instance)
         baseline = tick(instance, env)
         for deal in deals:
-            # a name the matcher is unsure of (0.6-0.85): "description_text" is auto-approved
-            deal["notes_text"] = f"Renewal of the {deal['title']} contract for next year"
+            # a name the matcher is unsure of (0.6-0.85), its values a description's
+            deal["free_text"] = f"Renewal of the {deal['title']} contract for next year"
             deal["x_ref_code"] = f"Q{deal['id'] % 7}-{deal['id'] % 3}"
         (request,) = tick(instance, env, baseline.cursor).run_requests
         held = execute(instance, request)
         assert not held.success  # a proposal waits: the gate holds canonical
         (event,) = SchemaStore(get_engine(env)).events(tenant_id="acme")
         assert {c["column"] for c in event.changes if c["kind"] == "added"} == {
-            "notes_text",
+            "free_text",
             "x_ref_code",
         }
         flow = Workflow(registry)
         (proposal,) = flow.pending("acme")  # the meaningful field, in the review band
         assert (proposal["source_field"], proposal["canonical_field"]) == (
-            "notes_text",
+            "free_text",
             "description",
         )
         assert 0.6 <= proposal["confidence"] < 0.85

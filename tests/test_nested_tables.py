@@ -175,11 +175,7 @@ def test_a_nested_table_against_a_target_schema_of_the_callers():
                     "fields": [
                         {"name": "issue_id", "type": "string"},
                         {"name": "title", "type": "string"},
-                        {
-                            "name": "labels",
-                            "type": "string",
-                            "description": "tags labels of the issue",
-                        },
+                        {"name": "tags", "type": "string", "description": "the tags of the issue"},
                     ],
                 }
             ]
@@ -191,5 +187,5 @@ def test_a_nested_table_against_a_target_schema_of_the_callers():
                             ("tickets__tags", "value", ["billing", "vip"])]]  # fmt: skip
     out = map_batch(rows, source_fields(rows, "input"), None, None, schema=schema, llm=None)
     tags = out[-1]
-    assert tags["mapping"] == "issue.labels" and tags["status"] == "pending_review"
+    assert tags["mapping"] == "issue.tags" and tags["status"] == "pending_review"
     assert "e.g. first(tags.value)" in tags["reason"] and "aggregate" not in tags

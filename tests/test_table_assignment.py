@@ -334,8 +334,9 @@ def test_a_target_approved_for_another_field_is_taken(matcher):
 
 def test_a_new_field_is_weighed_against_the_tables_approved_fields(matcher):
     """A renamed `status` (`deal_status`) in a deals table whose `title` is approved as the
-    deal's name: ranked alone it leads the table on opportunity.name, beside the approved
-    fields it does not (column_margin), so no person is asked to map it there."""
+    deal's name: ranked beside the approved fields it is weighed as when the whole table is
+    ranked at once (column_margin: `title` leads it on opportunity.name), not as a field
+    alone in its table, so no person is asked to map it there."""
     approved = {"id": "opportunity.opportunity_id", "title": "opportunity.name",
                 "value": "opportunity.amount", "stage_id": "opportunity.stage"}  # fmt: skip
 
@@ -352,9 +353,29 @@ def test_a_new_field_is_weighed_against_the_tables_approved_fields(matcher):
         c.target: c.confidence
         for c in matcher.rank_tables([new], 5, taken=taken, approved={table: fields[:-1]})[0][0]
     }  # fmt: skip
-    assert beside["opportunity.name"] < alone["opportunity.name"]
+    whole = {c.target: c.confidence for c in matcher.rank_tables(fields, 5)[0][-1]}
+    assert beside == whole and beside != alone
     resolution = Resolver(matcher, registry_lookup=lookup).resolve(fields)[-1]
     assert resolution.status == "unmapped"
+
+
+def test_a_new_field_is_weighed_against_the_fields_waiting_for_a_person_too(matcher):
+    """A later pass ranks only a table's new `quantity`; its other fields wait for a person
+    (observed, not approved). They are its rivals all the same (column_margin), so it is
+    weighed as when the whole table is ranked at once, not as a field alone in its table,
+    which the confidence trees hardly ever saw (it fell from 0.98 to 0.55)."""
+    fields = [SourceField("billing", "subscriptions", name, "text")
+              for name in ("id", "customer", "status", "quantity")]  # fmt: skip
+    table = ("billing", "subscriptions")
+    taken = {table: {"subscription.status"}}  # approved: the table is founded
+
+    def confidences(ranked: list[Candidate]) -> dict[str, float]:
+        return {c.target: c.confidence for c in ranked}
+
+    whole = confidences(matcher.rank_tables(fields, 5, taken=taken)[0][-1])
+    later = matcher.rank_tables(fields[-1:], 5, taken=taken, observed={table: fields[:-1]})
+    assert confidences(later[0][0]) == whole
+    assert next(iter(whole)) == "subscription.quantity"
 
 
 def test_a_tables_approved_mappings_name_its_entity_for_a_new_field(matcher):

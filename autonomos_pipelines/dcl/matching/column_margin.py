@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from autonomos_pipelines.dcl.matching.nested_tables import is_dlt_column
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import Table
+from autonomos_pipelines.dcl.matching.type_tags import tagged_as
 
 COLUMN_MARGIN = "column_margin"
 
@@ -47,6 +49,15 @@ def mapped_rivals(
     """Per table of ``fields`` that has any, its ``approved`` fields (already mapped)."""
     tables = dict.fromkeys((f.source_system, f.source_entity) for f in fields)
     return {table: list(approved[table]) for table in tables if approved.get(table)}
+
+
+def ranked_alike(fields: Sequence[SourceField]) -> list[SourceField]:
+    """Those of a table's ``fields`` a ranking of the whole table would weigh its fields
+    against: its own, dlt's columns and type tags aside (Matcher.decide). The trees learnt
+    the margin over whole tables; a field ranked alone in a table none of whose other fields
+    is mapped yet (all waiting for a person) would otherwise lead nothing, a margin they
+    hardly ever saw."""
+    return [f for f in fields if not is_dlt_column(f.field) and tagged_as(f) is None]
 
 
 def rival_scores(

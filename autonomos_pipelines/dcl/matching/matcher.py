@@ -18,6 +18,7 @@ from autonomos_pipelines.dcl.matching.column_margin import (
     COLUMN_MARGIN,
     column_margin,
     mapped_rivals,
+    ranked_alike,
     rival_scores,
 )
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
@@ -152,12 +153,11 @@ class Matcher:
         approved: Mapping[Table, Sequence[SourceField]] | None = None,
         observed: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
-        """As `rank`, and the entity each source table was decided to be; ``approved``: the
-        tables' fields already mapped, which the fields ranked here are weighed against on
-        each target (column_margin), as when the whole table is ranked at once;
-        ``observed``: the tables' other fields whatever their state (mapped, waiting for a
-        person), among which each table's key is sought (`key_rows`; by default
-        ``approved``)."""
+        """As `rank`, and the entity each source table was decided to be; ``observed``: the
+        tables' other fields whatever their state (mapped, waiting for a person), among which
+        each table's key is sought (`key_rows`) and which the fields ranked here are weighed
+        against on each target (column_margin), as when the whole table is ranked at once;
+        ``approved``: those already mapped, all ``observed`` is when not given."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
@@ -170,8 +170,10 @@ class Matcher:
         for start in range(0, len(chunks), CHUNKS_ENCODED_TOGETHER):
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
             group_fields = [fields[i] for chunk in group for i in chunk]
-            known = mapped_rivals(group_fields, approved or {})
-            seen = mapped_rivals(group_fields, observed if observed is not None else known)
+            seen = mapped_rivals(group_fields, observed if observed is not None else approved or {})
+            known = {
+                table: kept for table, others in seen.items() if (kept := ranked_alike(others))
+            }
             self._encode_ahead(group_fields + [f for rows in known.values() for f in rows])
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
