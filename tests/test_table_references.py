@@ -137,6 +137,25 @@ def test_a_sources_tables_are_read_together_in_any_order(matcher, monkeypatch):
     assert "opportunities.user_id" in decided["crm", "users"].why
 
 
+def test_a_sources_tables_are_read_together_whatever_other_source_is_ranked_first(
+    matcher, monkeypatch
+):
+    """A source whose tables fit a chunk never straddles two because another source filled
+    part of one first: a field is decided alike in any mapping pass (decision_parts)."""
+    from autonomos_pipelines.dcl.matching import matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "CHUNK", 8)
+    before = _fields("billing", "plans", ["id", "name", "price"])  # 'billing' < 'crm'
+    users = _fields("crm", "users", ["id", "first_name", "email", "date_created"])
+    deals = _fields("crm", "opportunities", ["user_id", "value", "status", "close_date"])
+    alone = matcher.rank_tables(users + deals)
+    beside = matcher.rank_tables(before + users + deals)
+    assert "opportunities.user_id" in beside[1]["crm", "users"].why
+    assert [[c.target for c in cs] for cs in beside[0][3:]] == [
+        [c.target for c in cs] for cs in alone[0]
+    ]
+
+
 DOCUMENT_FIELDS = [
     ("number", "string", "Document number shown to the customer"),
     ("status", "string", "Status of the document"),

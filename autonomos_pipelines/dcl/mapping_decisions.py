@@ -124,7 +124,7 @@ def write_decisions(  # noqa: PLR0913
         else:
             run.proposed += 1
             run.held_unfounded += first is not None and first.unfounded
-    run.tables_awaiting_identity = waits.waiting()
+    run.tables_awaiting_identity.update(waits.waiting())  # a pass writes in parts
     workflow.propose_many(proposals, ACTOR)
 
 

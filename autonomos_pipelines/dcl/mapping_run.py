@@ -15,6 +15,7 @@ from autonomos_pipelines.core.gc_pause import collector_paused
 from autonomos_pipelines.core.metrics.definitions import count_decisions
 from autonomos_pipelines.core.tenant_id import TenantId
 from autonomos_pipelines.core.tracing import counts, traced
+from autonomos_pipelines.dcl.decision_parts import WriteBehind, parts_of_whole_sources
 from autonomos_pipelines.dcl.list_readers import ListReader, list_readers
 from autonomos_pipelines.dcl.llm.config import LlmConfig
 from autonomos_pipelines.dcl.mapping_decisions import ACTOR, rejected_targets, write_decisions
@@ -97,20 +98,25 @@ def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -
     resolutions: dict[tuple[str, str, str], Resolution] = {}
     with run.stage("preparing"):
         resolver = build_resolver(registry, tenant_id, llm=llm, persistent=True)
+        rejected = rejected_targets(registry, tenant_id)
     resolver.registry_lookup = None  # already answered from the hot index above
     run.resolved_now = len(fresh)
     taken = approved_targets(index, fresh)
-    with run.stage("matching", fields=len(fresh)):
-        found = resolver.resolve(
-            fresh, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
-        )
-    for resolution in found:
-        resolutions[field_key(resolution.field)] = resolution
+
+    def write(decided: dict) -> None:
+        write_decisions(workflow, tenant_id, decided, registered, rejected, run)
+
+    with WriteBehind(write, run) as writer:  # a part is written while the next is matched
+        for part in parts_of_whole_sources(fresh):
+            with run.stage("matching", fields=len(part)):
+                found = resolver.resolve(
+                    part, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
+                )
+            decided = {field_key(resolution.field): resolution for resolution in found}
+            resolutions.update(decided)
+            writer.submit(decided)
     if resolver.llm is not None:
         run.llm_calls = getattr(resolver.llm, "calls", 0)
-    with run.stage("writing"):
-        rejected = rejected_targets(registry, tenant_id)
-        write_decisions(workflow, tenant_id, resolutions, registered, rejected, run)
     count_decisions(tenant_id, ((r.method, r.status) for r in resolutions.values()))
     return resolutions
 

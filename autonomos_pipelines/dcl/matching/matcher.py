@@ -72,13 +72,21 @@ TableContext = tuple[
 
 def _chunks_of_whole_tables(fields: Sequence[SourceField]) -> list[list[int]]:
     """Field indexes grouped so that a source table never straddles two chunks, and a
-    source's tables share one where they fit (what references a table is read per chunk)."""
+    source's tables share one (what references a table is read per chunk) unless the source
+    alone is larger than a chunk: a field is decided alike whatever other sources are ranked
+    with it (a mapping pass ranks its fields in parts: decision_parts)."""
+    sources: dict[str, list[list[int]]] = {}
+    for (system, _), indexes in tables_of(fields).items():
+        sources.setdefault(system, []).append(indexes)
     chunks: list[list[int]] = [[]]
-    by_source = sorted(tables_of(fields).items(), key=lambda item: item[0][0])  # stable
-    for _, indexes in by_source:
-        if chunks[-1] and len(chunks[-1]) + len(indexes) > CHUNK:
-            chunks.append([])
-        chunks[-1].extend(indexes)
+    for system in sorted(sources):
+        tables = sources[system]
+        if chunks[-1] and len(chunks[-1]) + sum(map(len, tables)) > CHUNK:
+            chunks.append([])  # the source starts a chunk of its own
+        for indexes in tables:
+            if chunks[-1] and len(chunks[-1]) + len(indexes) > CHUNK:
+                chunks.append([])  # only a source larger than a chunk gets here
+            chunks[-1].extend(indexes)
     return [chunk for chunk in chunks if chunk]
 
 
