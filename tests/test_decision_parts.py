@@ -5,6 +5,7 @@ in a pass of one part (on real PostgreSQL with the real encoder)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -24,7 +25,11 @@ SOURCES = {  # source: its fields, over two tables
     "crm": _fields("crm", "contacts", ["id", "email", "first_name"])
     + _fields("crm", "deals", ["id", "contact_id", "amount", "stage"]),
     "desk": _fields("desk", "tickets", ["id", "subject", "priority", "requester_id"])
-    + _fields("desk", "agents", ["id", "name"]),
+    + _fields("desk", "agents", ["id", "name"])
+    + [  # a nested list: its field is proposed as an aggregate on tickets
+        SourceField("desk", "tickets__tags", "_dlt_parent_id", "text", samples=("x1",)),
+        SourceField("desk", "tickets__tags", "value", "text", samples=("billing", "vip")),
+    ],
     "bill": _fields("bill", "invoices", ["id", "total", "currency", "due_date", "customer"]),
 }
 FIELDS = [f for fields in SOURCES.values() for f in fields]
@@ -34,7 +39,7 @@ FIELDS = [f for fields in SOURCES.values() for f in fields]
     ("size", "expected"),
     [
         (100, [["crm", "desk", "bill"]]),  # all fit one part
-        (13, [["crm", "desk"], ["bill"]]),  # 7 + 6 fit, 5 more would not
+        (15, [["crm", "desk"], ["bill"]]),  # 7 + 8 fit, 5 more would not
         (7, [["crm"], ["desk"], ["bill"]]),
         (3, [["crm"], ["desk"], ["bill"]]),  # a source larger than a part is one of its own
     ],
@@ -66,32 +71,52 @@ def test_parts_are_written_in_order_on_a_thread_of_their_own():
     assert run.seconds["writing"] > 0
 
 
-def test_a_failed_write_is_raised_and_stops_the_pass():
-    gate = threading.Event()
+def test_a_failed_write_is_raised_and_no_later_part_is_written():
+    """Parts queued behind a failed one are not written (the next pass resolves them), and
+    the failure is raised: at the next submit, or on leaving the block."""
+    release, written = threading.Event(), []
 
     def write(part: dict) -> None:
+        release.wait(5)  # the later parts are queued before the first fails
         if "bad" in part:
-            gate.set()
             raise RuntimeError("PostgreSQL refused the batch")
+        written.append(part)
 
-    writer = WriteBehind(write, MappingRun())
-    with pytest.raises(RuntimeError, match="refused the batch"), writer:
-        writer.submit({"bad": 1})
-        gate.wait(5)
-        writer._written[0].exception(5)  # the write has failed: nothing more is queued
-        writer.submit({"good": 2})
-    assert len(writer._written) == 1
+    with pytest.raises(RuntimeError, match="refused the batch"):
+        with WriteBehind(write, MappingRun()) as writer:
+            for part in ({"bad": 0}, {"good": 1}, {"good": 2}):
+                writer.submit(part)
+            release.set()
+    assert written == []
+    with pytest.raises(RuntimeError, match="refused the batch"):
+        writer.submit({"good": 3})  # a failed writer takes nothing more
 
 
-def test_a_failure_while_matching_still_waits_for_the_parts_queued():
+def test_a_failure_while_matching_still_writes_every_part_matched():
     written: list[dict] = []
-    with (
-        pytest.raises(ValueError, match="matching failed"),
-        WriteBehind(written.append, MappingRun()) as w,
-    ):
-        w.submit({"first": 1})
-        raise ValueError("matching failed")
-    assert written == [{"first": 1}]  # a part handed over is written, not dropped
+
+    def write(part: dict) -> None:
+        time.sleep(0.05)  # slower than matching: parts wait in the queue
+        written.append(part)
+
+    with pytest.raises(ValueError, match="matching failed") as raised:
+        with WriteBehind(write, MappingRun()) as writer:
+            for number in range(3):
+                writer.submit({number: "decided"})
+            raise ValueError("matching failed")
+    assert written == [{0: "decided"}, {1: "decided"}, {2: "decided"}]
+    assert not getattr(raised.value, "__notes__", None)  # no write failed
+
+
+def test_a_write_failure_beside_a_matching_failure_is_noted_on_it():
+    def write(part: dict) -> None:
+        raise RuntimeError("PostgreSQL refused the batch")
+
+    with pytest.raises(ValueError, match="matching failed") as raised:
+        with WriteBehind(write, MappingRun()) as writer:
+            writer.submit({0: "decided"})
+            raise ValueError("matching failed")
+    assert raised.value.__notes__ == ["writing a part failed too (RuntimeError)"]
 
 
 @pytest.mark.postgres
@@ -100,11 +125,11 @@ def test_a_pass_in_parts_decides_each_field_as_a_pass_in_one(env, monkeypatch):
     same decision for every field (a source's tables are matched together either way)."""
     registry = open_registry(env)
 
-    def decisions(tenant: str) -> dict:
+    def decisions(tenant: str) -> tuple[int, dict]:
         registry.add_tenant(tenant, {}, "test")
         run = map_tenant_fields(registry, tenant, FIELDS)
         assert run.resolved_now == len(FIELDS)
-        return {
+        return run.aggregates_proposed, {
             (o.source.source_system, o.source.source_entity, o.source.field): (o.status, o.target)
             for o in run.outcomes
         }
@@ -113,4 +138,5 @@ def test_a_pass_in_parts_decides_each_field_as_a_pass_in_one(env, monkeypatch):
     monkeypatch.setattr(decision_parts, "PART_FIELDS", 7)  # a part per source
     parts = decisions("parts")
     assert parts == whole
-    assert any(status == "mapped" for status, _ in whole.values())  # decisions, not only misses
+    assert whole[0] == 1  # the tags' aggregate, counted though its part is not the last
+    assert any(status == "mapped" for status, _ in whole[1].values())  # not only misses

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from autonomos_pipelines.dcl.mapping_outcomes import MappingRun
@@ -48,13 +48,14 @@ def parts_of_whole_sources(
 
 class WriteBehind:
     """Writes each part handed to `submit` with ``write`` on one thread of its own, in
-    order, timed as the pass's "writing" stage (it overlaps "matching"); leaving the block
-    waits for every write and raises the first failure."""
+    order, timed as the pass's "writing" stage (it overlaps "matching"). Once a write fails,
+    no later part is written; leaving the block waits for every part handed over (a matched
+    part is written even when matching the next one failed) and raises the first failure."""
 
     def __init__(self, write: Callable[[dict], None], run: MappingRun) -> None:
         self._write, self._run = write, run
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mapping-writer")
-        self._written: list[Future[None]] = []
+        self._failure: BaseException | None = None
 
     def __enter__(self) -> WriteBehind:
         return self
@@ -63,18 +64,24 @@ class WriteBehind:
         """Queue one part's decisions; raises at once if an earlier part failed to write."""
         self._raise_failure()
         context = contextvars.copy_context()  # its span is the pass's child, as before
-        self._written.append(self._pool.submit(context.run, self._timed, decided))
+        self._pool.submit(context.run, self._timed, decided)
 
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=error is not None)
+    def __exit__(self, kind: Any, error: BaseException | None, trace: Any) -> None:
+        self._pool.shutdown(wait=True)
         if error is None:
             self._raise_failure()
+        elif self._failure is not None:  # both failed: the matching error says so
+            error.add_note(f"writing a part failed too ({type(self._failure).__name__})")
 
     def _timed(self, decided: dict) -> None:
-        with self._run.stage("writing", fields=len(decided)):
-            self._write(decided)
+        if self._failure is not None:
+            return  # the pass stops at its first failed write: later parts wait for the next
+        try:
+            with self._run.stage("writing", fields=len(decided)):
+                self._write(decided)
+        except BaseException as failure:
+            self._failure = failure
 
     def _raise_failure(self) -> None:
-        for written in self._written:
-            if written.done() and (failure := written.exception()) is not None:
-                raise failure
+        if self._failure is not None:
+            raise self._failure

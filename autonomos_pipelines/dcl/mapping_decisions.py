@@ -79,7 +79,7 @@ def write_decisions(  # noqa: PLR0913
     )
     proposals = [_aggregate_proposal(aggregate) for aggregate in aggregates]
     run.proposed += len(aggregates)
-    run.aggregates_proposed = len(aggregates)
+    run.aggregates_proposed += len(aggregates)  # a pass writes in parts
     for key, resolution in resolutions.items():
         connector, table, _ = key
         target = resolution.mapping
