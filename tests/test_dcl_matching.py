@@ -218,7 +218,7 @@ def test_a_tables_mapped_fields_are_encoded_with_the_fields_ranked_beside_them(m
     calls: list[list[str]] = []
     compute = embedder._compute
     monkeypatch.setattr(embedder, "_compute", lambda texts: calls.append(texts) or compute(texts))
-    matcher.rank_tables(new, approved=mapped)
+    matcher.rank_tables(new, observed=mapped)
     assert len(calls) == 1
     assert {f.full_text for rows in mapped.values() for f in rows} <= set(calls[0])
 

@@ -1,33 +1,15 @@
-"""registry.mapped_fields: a table's fields already mapped, the context a new field of the
-table is ranked in (column_margin); other_fields: all its fields seen before, among which its
-key is sought (table_assignment.key_rows)."""
+"""registry.mapped_fields.other_fields: all a new field's table's fields seen before, whatever
+their state, the context it is ranked in (column_margin) and among which its table's key is
+sought (table_assignment.key_rows)."""
 
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.mapped_fields import mapped_fields, other_fields
+from autonomos_pipelines.dcl.registry.mapped_fields import other_fields
 from autonomos_pipelines.dcl.registry.store import Mapping
 
 
 def _mapping(table: str, field: str, target: str | None) -> Mapping:
     entity, name = target.split(".") if target else (None, None)
     return Mapping(1, None, "crm", table, field, entity, name, "none", 1.0, "rag", "active", 1)
-
-
-def test_the_new_fields_tables_mapped_fields_only():
-    observed = [
-        SourceField("crm", "Deals", "title"),  # mapped: context
-        SourceField("crm", "Deals", "notes"),  # decided "no counterpart": not a rival
-        SourceField("crm", "Deals", "secret"),  # not mapped yet
-        SourceField("crm", "Deals", "deal_status"),  # the new field itself
-        SourceField("crm", "Persons", "email"),  # mapped, but another table
-    ]
-    index = {
-        ("crm", "deals", "title"): _mapping("Deals", "title", "opportunity.name"),
-        ("crm", "deals", "notes"): _mapping("Deals", "notes", None),
-        ("crm", "persons", "email"): _mapping("Persons", "email", "contact.email"),
-    }
-    found = mapped_fields(index, observed, [observed[3]])
-    assert found == {("crm", "Deals"): [observed[0]]}
-    assert mapped_fields(index, observed, []) == {}
 
 
 def test_the_new_fields_tables_other_fields_whatever_their_state():

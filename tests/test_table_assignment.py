@@ -351,7 +351,7 @@ def test_a_new_field_is_weighed_against_the_tables_approved_fields(matcher):
     alone = {c.target: c.confidence for c in matcher.rank([new], 5, taken=taken)[0]}
     beside = {
         c.target: c.confidence
-        for c in matcher.rank_tables([new], 5, taken=taken, approved={table: fields[:-1]})[0][0]
+        for c in matcher.rank_tables([new], 5, taken=taken, observed={table: fields[:-1]})[0][0]
     }  # fmt: skip
     whole = {c.target: c.confidence for c in matcher.rank_tables(fields, 5)[0][-1]}
     assert beside == whole and beside != alone

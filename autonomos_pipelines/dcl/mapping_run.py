@@ -25,7 +25,6 @@ from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.registry.mapped_fields import (
     approved_targets,
     field_key,
-    mapped_fields,
     other_fields,
 )
 from autonomos_pipelines.dcl.registry.store import Registry
@@ -60,13 +59,11 @@ def map_tenant_fields(
     # cost more than reading the registry back after the writes did (0.86 s of 0.95 s)
     with collector_paused():
         if fresh:
-            others = other_fields(fields, fresh)
-            approved = mapped_fields(index, fields, fresh)
             resolutions = _decide(
                 registry,
                 tenant_id,
                 fresh,
-                (approved, others),
+                other_fields(fields, fresh),
                 (index, pending, fields),
                 workflow,
                 run,
@@ -87,11 +84,10 @@ def map_tenant_fields(
     return run
 
 
-def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -> dict:
-    """Resolve the ``fresh`` fields and write the decisions; ``known``: their tables' fields
-    already mapped, which they are weighed against, and their other fields whatever their
-    state, among which each table's key is sought (mapped_fields, other_fields)."""
-    approved, others = known
+def _decide(registry, tenant_id, fresh, others, registered, workflow, run, llm) -> dict:
+    """Resolve the ``fresh`` fields and write the decisions; ``others``: their tables' other
+    fields whatever their state, which they are weighed against and among which each table's
+    key is sought (other_fields)."""
     from autonomos_pipelines.dcl.service import build_resolver  # heavy: embeddings
 
     index = registered[0]  # (index, pending, every field the pass observed)
@@ -109,9 +105,7 @@ def _decide(registry, tenant_id, fresh, known, registered, workflow, run, llm) -
     with WriteBehind(write, run) as writer:  # a part is written while the next is matched
         for part in parts_of_whole_sources(fresh):
             with run.stage("matching", fields=len(part)):
-                found = resolver.resolve(
-                    part, tenant_id=tenant_id, taken=taken, approved=approved, observed=others
-                )
+                found = resolver.resolve(part, tenant_id=tenant_id, taken=taken, observed=others)
             decided = {field_key(resolution.field): resolution for resolution in found}
             resolutions.update(decided)
             writer.submit(decided)

@@ -31,11 +31,7 @@ from autonomos_pipelines.dcl.drift.rename_confidence import rename_confidence, s
 from autonomos_pipelines.dcl.drift.status import set_connection
 from autonomos_pipelines.dcl.matching.resolver import AUTO_APPROVE, Resolver
 from autonomos_pipelines.dcl.matching.source_field import SourceField
-from autonomos_pipelines.dcl.registry.mapped_fields import (
-    approved_targets,
-    mapped_fields,
-    other_fields,
-)
+from autonomos_pipelines.dcl.registry.mapped_fields import approved_targets, other_fields
 from autonomos_pipelines.dcl.registry.store import Mapping, ObservedField, Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef, Workflow
 
@@ -162,7 +158,6 @@ def _matcher_fits(registry, tenant_id, events, index, by_key, resolver_factory) 
             top_k=10,
             tenant_id=tenant_id,
             taken=taken,
-            approved=mapped_fields(index, observed, wanted),
             observed=other_fields(observed, wanted),
         )
     }

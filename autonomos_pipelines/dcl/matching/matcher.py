@@ -158,14 +158,12 @@ class Matcher:
         top_k: int = 5,
         tenant_id: TenantId | None = None,
         taken: Taken | None = None,
-        approved: Mapping[Table, Sequence[SourceField]] | None = None,
         observed: Mapping[Table, Sequence[SourceField]] | None = None,
     ) -> tuple[list[list[Candidate]], dict[tuple[str, str], TableEntity]]:
         """As `rank`, and the entity each source table was decided to be; ``observed``: the
         tables' other fields whatever their state (mapped, waiting for a person), among which
         each table's key is sought (`key_rows`) and which the fields ranked here are weighed
-        against on each target (column_margin), as when the whole table is ranked at once;
-        ``approved``: those already mapped, all ``observed`` is when not given."""
+        against on each target (column_margin), as when the whole table is ranked at once."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         ranked: list[list[Candidate] | None] = [None] * len(fields)
@@ -178,7 +176,7 @@ class Matcher:
         for start in range(0, len(chunks), CHUNKS_ENCODED_TOGETHER):
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
             group_fields = [fields[i] for chunk in group for i in chunk]
-            seen = mapped_rivals(group_fields, observed if observed is not None else approved or {})
+            seen = mapped_rivals(group_fields, observed or {})
             known = {
                 table: kept for table, others in seen.items() if (kept := ranked_alike(others))
             }

@@ -100,20 +100,16 @@ class Resolver:
         tenant_id: TenantId | None = None,
         progress: Callable[[int], None] | None = None,
         taken: Taken | None = None,
-        approved: dict[tuple[str, str], list[SourceField]] | None = None,
         observed: dict[tuple[str, str], list[SourceField]] | None = None,
     ) -> list[Resolution]:
         """One resolution per field, in input order; ``taken``: targets already approved for
-        other fields of the fields' tables, ``approved``: those fields, which the matcher
-        weighs each new field against (registry hits add to both); ``observed``: the tables'
-        other fields whatever their state, among which each table's key is sought (by
-        default ``approved``; registry hits add to it)."""
+        other fields of the fields' tables (registry hits add to it); ``observed``: the tables'
+        other fields whatever their state, which the matcher weighs each new field against
+        and among which each table's key is sought (registry hits add to it)."""
         results: list[Resolution | None] = [None] * len(fields)
         pending: list[int] = []
         taken = {table: set(targets) for table, targets in (taken or {}).items()}
-        approved = {table: list(known) for table, known in (approved or {}).items()}
-        seen = observed if observed is not None else approved
-        observed = {table: list(known) for table, known in seen.items()}
+        observed = {table: list(known) for table, known in (observed or {}).items()}
         for i, source in enumerate(fields):
             hit = self.registry_lookup(source) if self.registry_lookup else None
             if hit is None:
@@ -123,7 +119,6 @@ class Resolver:
             if hit.target is not None:
                 table = (source.source_system, source.source_entity)
                 taken.setdefault(table, set()).add(hit.target)
-                approved.setdefault(table, []).append(source)
             if hit.target is None:
                 results[i] = Resolution(
                     source,
@@ -147,7 +142,7 @@ class Resolver:
         if progress:
             progress(len(fields) - len(pending))
         ranked, tables = self.matcher.rank_tables(
-            [fields[i] for i in pending], max(top_k, 5), tenant_id, taken, approved, observed
+            [fields[i] for i in pending], max(top_k, 5), tenant_id, taken, observed
         )
         for i, candidates in zip(pending, ranked, strict=True):
             decided = self._decide(fields[i], candidates, top_k, tenant_id)

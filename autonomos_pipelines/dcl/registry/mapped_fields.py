@@ -1,5 +1,5 @@
-"""What a table already has mapped, which its new fields are read against: the targets its
-fields feed (the table decision holds them) and the fields themselves (column_margin)."""
+"""What a table already has, which its new fields are read against: the targets its fields
+feed (the table decision holds them) and its other fields whatever their state (column_margin)."""
 
 from __future__ import annotations
 
@@ -49,19 +49,4 @@ def other_fields(
         table = tables.get((f.source_system, f.source_entity.lower()))
         if table and field_key(f) not in fresh:
             found.setdefault(table, []).append(f)
-    return found
-
-
-def mapped_fields(
-    index: MappingIndex, observed: list[SourceField], new: list[SourceField]
-) -> dict[tuple[str, str], list[SourceField]]:
-    """Per table of the ``new`` fields: its ``observed`` fields mapped to a canonical field in
-    ``index``, the new ones aside. The matcher weighs each new field against them
-    (column_margin), as it would if the whole table were ranked at once."""
-    found: dict[tuple[str, str], list[SourceField]] = {}
-    for table, others in other_fields(observed, new).items():
-        for f in others:
-            mapping = index.get(field_key(f))
-            if mapping is not None and mapping.canonical_field:
-                found.setdefault(table, []).append(f)
     return found
