@@ -28,8 +28,8 @@ def column_margin(
 ) -> np.ndarray:
     """rows x targets: each row's score minus the best score of its table's other fields on
     the same target: its other rows, and ``rivals[i]`` (fields x targets), the scores of
-    table i's fields not ranked with it (already mapped). NaN where a table has no other
-    field: there is nothing to lead."""
+    table i's fields not ranked with it (seen before, whatever their state). NaN where a
+    table has no other field: there is nothing to lead."""
     margin = np.full(scores.shape, np.nan)
     for index, rows in enumerate(tables):
         rival = rivals[index] if index < len(rivals) else None
@@ -43,12 +43,12 @@ def column_margin(
     return margin
 
 
-def mapped_rivals(
-    fields: Sequence[SourceField], approved: Mapping[Table, Sequence[SourceField]]
+def others_of(
+    fields: Sequence[SourceField], others: Mapping[Table, Sequence[SourceField]]
 ) -> dict[Table, list[SourceField]]:
-    """Per table of ``fields`` that has any, its ``approved`` fields (already mapped)."""
+    """Per table of ``fields`` that has any, its ``others`` (fields not ranked with them)."""
     tables = dict.fromkeys((f.source_system, f.source_entity) for f in fields)
-    return {table: list(approved[table]) for table in tables if approved.get(table)}
+    return {table: list(others[table]) for table in tables if others.get(table)}
 
 
 def ranked_alike(fields: Sequence[SourceField]) -> list[SourceField]:

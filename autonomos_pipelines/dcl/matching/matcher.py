@@ -17,7 +17,7 @@ from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
 from autonomos_pipelines.dcl.matching.column_margin import (
     COLUMN_MARGIN,
     column_margin,
-    mapped_rivals,
+    others_of,
     ranked_alike,
     rival_scores,
 )
@@ -176,16 +176,16 @@ class Matcher:
         for start in range(0, len(chunks), CHUNKS_ENCODED_TOGETHER):
             group = chunks[start : start + CHUNKS_ENCODED_TOGETHER]
             group_fields = [fields[i] for chunk in group for i in chunk]
-            seen = mapped_rivals(group_fields, observed or {})
-            known = {
+            seen = others_of(group_fields, observed or {})
+            alike = {
                 table: kept for table, others in seen.items() if (kept := ranked_alike(others))
             }
-            self._encode_ahead(group_fields + [f for rows in known.values() for f in rows])
+            self._encode_ahead(group_fields + [f for rows in alike.values() for f in rows])
             for chunk in group:
                 chunk_fields = [fields[i] for i in chunk]
                 features = self.features(chunk_fields, tenant_id)
-                rivals = rival_scores(mapped_rivals(chunk_fields, known), scored)
-                others = mapped_rivals(chunk_fields, seen)
+                rivals = rival_scores(others_of(chunk_fields, alike), scored)
+                others = others_of(chunk_fields, seen)
                 decided, tables = self.decide(
                     features, chunk_fields, top_k, taken=taken, rivals=rivals, others=others
                 )
@@ -207,11 +207,11 @@ class Matcher:
         """Candidates per field after its table's joint assignment, and what entity each
         table was decided to be (see table_decision); a table nothing founds as that entity
         has its fields, and the references to it, held for a person (unfounded_tables);
-        ``rivals``: per table, the scores of its mapped fields not ranked here
-        (column_margin.rival_scores); ``others``: its fields not ranked here whatever their
-        state, among which its key is sought. dlt's own
-        columns get no candidates and weigh in nothing but whether their table is nested;
-        type tags (type_tags) get none and weigh in nothing."""
+        ``rivals``: per table, the scores of its fields not ranked here, dlt's columns and
+        type tags aside (column_margin.rival_scores); ``others``: its fields not ranked here
+        whatever their state, among which its key is sought. dlt's own columns get no
+        candidates and weigh in nothing but whether their table is nested; type tags
+        (type_tags) get none and weigh in nothing."""
         own, others = apart(fields, others)
         own = [row for row in own if tagged_as(fields[row]) is None]  # type_tags: set aside
         if len(own) < len(fields):
