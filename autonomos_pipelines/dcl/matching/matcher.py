@@ -33,6 +33,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
 )
 from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
 from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested, nested_of
+from autonomos_pipelines.dcl.matching.outgoing_references import pointing_said
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
@@ -49,6 +50,7 @@ from autonomos_pipelines.dcl.matching.table_entity import (
     TableEntity,
     Taken,
     anchors,
+    table_of_rows,
     tables_of,
 )
 from autonomos_pipelines.dcl.matching.table_references import table_affinity
@@ -235,6 +237,12 @@ class Matcher:
         decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
+        entity_of = [decided[table].entity for table in tables]
+        names, in_order = [table for _, table in tables], list(tables)
+        table_of_row = table_of_rows(list(tables.values()), len(fields))
+        for index, points in pointing_said(found, fields, table_of_row, names, entity_of).items():
+            table = in_order[index]
+            decided[table] = replace(decided[table], points_at=tuple(points))
         # known before the tables' keys are settled: a nested list's key is never its own
         nested = nested_of(fields, others)
         for table, parent in nested.items():
@@ -242,8 +250,6 @@ class Matcher:
         settled, decided = decider.settle(
             ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys, reads
         )
-        entity_of = [decided[table].entity for table in tables]
-        names = [table for _, table in tables]
         noted = reference_notes(settled, found, names, entity_of, self._foreign.pointed)
         held = hold_nested(noted, fields, nested)
         # what nothing founds settles nothing: known before the references are settled
@@ -296,9 +302,7 @@ class Matcher:
             self._identity,
             keys,
         )
-        table_of_row = np.empty(len(fields), dtype=np.int64)
-        for table, rows in enumerate(rows_of):
-            table_of_row[rows] = table
+        table_of_row = table_of_rows(rows_of, len(fields))
         relative = affinity - affinity.max(axis=1, keepdims=True)
         fit = relative[table_of_row][:, self._target_entity]
         features[TABLE_FIT] = fit

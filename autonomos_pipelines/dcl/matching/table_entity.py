@@ -41,6 +41,8 @@ class TableEntity:
     # why nothing founds the table as its entity, when nothing does (unfounded_tables)
     unfounded: str = ""
     called: str = ""  # the table's name, where the source calls it by its entity's (named_for)
+    # its own references, "field -> table (entity)" (outgoing_references.pointing_said)
+    points_at: tuple[str, ...] = ()
 
     def agrees_on_key(self, field: str, identity: str) -> bool:
         """Whether ``identity``, an entity's identity field, is ``field``'s by two signals
@@ -85,16 +87,20 @@ class TableEntity:
         if self.called:
             text += f"; the source calls it {self.called!r}"
         if self.referenced_as:
-            shown, more = self.referenced_as[:3], len(self.referenced_as) - 3
-            text += (
-                "; referenced by " + ", ".join(shown) + (f" and {more} more" if more > 0 else "")
-            )
+            text += "; referenced by " + _some(self.referenced_as)
+        if self.points_at:
+            text += "; its references: " + _some(self.points_at)
         if not self.key:
             return text
         text += f"; its key {self.key!r} is the {self.entity}'s id"
         if self.key_reads and self.key_reads != self.entity:
             return text + f", though it reads most as the {self.key_reads}'s"
         return text + (" and reads as one" if self.key_reads else "")
+
+
+def _some(texts: Sequence[str], shown: int = 3) -> str:
+    more = len(texts) - shown
+    return ", ".join(texts[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def own_key_said(entity: str) -> str:
@@ -108,6 +114,15 @@ def tables_of(fields: Sequence[SourceField]) -> dict[Table, list[int]]:
     for i, source in enumerate(fields):
         tables.setdefault((source.source_system, source.source_entity), []).append(i)
     return tables
+
+
+def table_of_rows(tables: Sequence[Sequence[int]], rows: int) -> np.ndarray:
+    """Per row, the index of its table in ``tables`` (each table's rows; together, every
+    row of ``rows``)."""
+    table_of_row = np.empty(rows, dtype=np.int64)
+    for table, table_rows in enumerate(tables):
+        table_of_row[table_rows] = table
+    return table_of_row
 
 
 def entity_affinity(

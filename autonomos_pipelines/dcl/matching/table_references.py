@@ -1,5 +1,5 @@
 """What the other tables of a source say a table is, and what its own key says
-(`key_leads`, at the end).
+(`key_leads`, at the end); what its own references say is `outgoing_references`.
 
 A table is named for what its source calls it, not for what it is: a billing system's
 ``customers`` hold a company's name and one e-mail, and their fields alone fit a person about
@@ -22,9 +22,14 @@ import numpy as np
 
 from autonomos_pipelines.dcl.matching.field_text import split_words
 from autonomos_pipelines.dcl.matching.foreign_keys import KEY_WORDS
+from autonomos_pipelines.dcl.matching.outgoing_references import (
+    clearly,
+    pointing_leads,
+    spoken_for,
+)
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import key_rows, singular
-from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led
+from autonomos_pipelines.dcl.matching.table_entity import entity_affinity, led, table_of_rows
 from autonomos_pipelines.dcl.matching.targets import TargetSchema
 
 REFERENCE_LEAD = 1.2
@@ -93,21 +98,21 @@ def reference_leads(
     target_entity: np.ndarray,
     pointed: np.ndarray,
     fields: Sequence[SourceField],
-    tables: Sequence[Sequence[int]],
+    table_of_row: np.ndarray,
     found: list[tuple[int, int]],
+    spoken: dict[int, dict[int, int]],
 ) -> tuple[np.ndarray, dict[int, list[str]]]:
     """(tables x entities) to add to ``affinity``: per referenced table (``found``: see
     `references`), REFERENCE_LEAD times
     the share of its references whose foreign key, among those of the entity their own table
-    fits best, points at each entity; and per table, its references as "table.field as key"."""
+    fits best, points at each entity; and per table, its references as "table.field as key".
+    A key to an entity another referenced table clearly is (``spoken``, `spoken_for`) is
+    that table's, not this one's."""
     leads, said = np.zeros_like(affinity), dict[int, list[str]]()
     if not found:
         return leads, said
     entities, keys = schema.entities, [t.key for t in schema.targets]
     decided = affinity.argmax(axis=1)
-    table_of_row = np.empty(len(fields), dtype=np.int64)
-    for table, rows in enumerate(tables):
-        table_of_row[rows] = table
     keys_of = {e: np.where((target_entity == e) & (pointed >= 0))[0] for e in set(decided.tolist())}
     votes = np.zeros_like(affinity)
     for table, row in found:
@@ -120,6 +125,9 @@ def reference_leads(
         named = schema.entity_called(word) if word else None
         if named is not None:
             options = options[pointed[options] == entities.index(named)]
+        others = [e for t, e in spoken.get(int(table_of_row[row]), {}).items() if t != table]
+        if others:
+            options = options[~np.isin(pointed[options], others)]
         if len(options):
             key = options[np.argmax(scores[row, options])]
             votes[table, pointed[key]] += 1
@@ -146,15 +154,20 @@ def table_affinity(
     """(tables x entities): what each table's fields fit and its own key says (`key_leads`;
     ``identity``: per target, whether it is an entity's identity field; ``keys``: each table's
     key row, `key_rows`), plus what references
-    to it say (read from the tables' anchored decisions), its anchor ahead; its references as
-    text; the references themselves (`references`); and what each key reads as."""
+    to it say (read from the tables' anchored decisions) and what its own references point
+    at (`outgoing_references`), its anchor ahead; its references as text; the references
+    themselves (`references`); and what each key reads as."""
     fitted = entity_affinity(scores, target_entity, len(schema.entities), tables)
     key_said, reads = key_leads(scores, identity, target_entity, keys, len(schema.entities))
     fitted += key_said
     found = references(fields, tables, keys)
+    table_of_row = table_of_rows(tables, len(fields))
+    before = led(fitted.copy(), anchors)
+    spoken = spoken_for(before.argmax(axis=1), clearly(before, anchors), table_of_row, found)
     leads, said = reference_leads(
-        schema, scores, led(fitted.copy(), anchors), target_entity, pointed, fields, tables, found
+        schema, scores, before, target_entity, pointed, fields, table_of_row, found, spoken
     )
+    leads += pointing_leads(before, target_entity, pointed, table_of_row, found)
     return led(fitted, anchors, leads), said, found, reads
 
 
