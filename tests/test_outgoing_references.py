@@ -110,7 +110,6 @@ FIELDS = [
     _field("ICUSTAYS", "INTIME", "when the patient was moved into the ICU", kind="timestamp"),
     _field("ICUSTAYS", "OUTTIME", "when the patient was moved out of the ICU", kind="timestamp"),
     _field("CHARTEVENTS", "SUBJECT_ID", "is unique to a patient", "PATIENTS"),
-    _field("CHARTEVENTS", "ICUSTAY_ID", "the ICU stay", "ICUSTAYS"),
     _field("CHARTEVENTS", "CGID", "the caregiver who validated the value", "CAREGIVERS"),
     _field("CHARTEVENTS", "CHARTTIME", "when the value was charted", kind="timestamp"),
     _field("CHARTEVENTS", "VALUENUM", "the value measured, as a number", kind="float"),
@@ -165,3 +164,25 @@ def test_a_reference_beside_one_to_a_clear_person_takes_another_key():
     alone, _ = reference_leads(*args, {})  # without the patients' reference speaking
     assert alone[1, person] == REFERENCE_LEAD
     assert leads[0, person] == alone[0, person] == REFERENCE_LEAD  # the patients' own
+
+
+def test_two_tables_that_clearly_are_persons_may_both_be_a_charts_people():
+    schema = _schema()
+    fields = [
+        _field("PATIENTS", "SUBJECT_ID", "a patient", primary_key=True),
+        _field("DONORS", "DONOR_ID", "a donor", primary_key=True),
+        _field("CHARTEVENTS", "SUBJECT_ID", "the patient", "PATIENTS"),
+        _field("CHARTEVENTS", "DONOR_ID", "the donor", "DONORS"),
+    ]
+    person = 0
+    affinity = np.array(
+        [[4.0, 1.0, 1.0, 1.0], [4.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 3.0]], dtype=np.float32
+    )
+    scores = np.zeros((4, len(schema.targets)), dtype=np.float32)
+    scores[2:, schema.index_of("measurement.person_id")] = 0.9
+    table_of_row, found = np.array([0, 1, 2, 2]), [(0, 2), (1, 3)]
+    spoken = spoken_for(affinity.argmax(axis=1), clearly(affinity, [None] * 3), table_of_row, found)
+    assert spoken == {2: {0: person, 1: person}}
+    args = (schema, scores, affinity, _entity_of_targets(schema), pointed_at(schema), fields)
+    leads, _ = reference_leads(*args, table_of_row, found, spoken)
+    assert leads[0, person] == leads[1, person] == REFERENCE_LEAD

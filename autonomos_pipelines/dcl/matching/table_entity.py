@@ -155,8 +155,9 @@ def entity_affinity(
 def led(
     affinity: np.ndarray, anchors: Sequence[int | None] = (), leads: np.ndarray | None = None
 ) -> np.ndarray:
-    """``affinity`` plus ``leads`` (what other tables' references say, table_references), a
-    table's anchor (the entity its approved mappings name) then ahead by ANCHOR_LEAD."""
+    """``affinity`` plus ``leads`` (what other tables' references to it and its own say,
+    table_references and outgoing_references), a table's anchor (the entity its approved
+    mappings name) then ahead by ANCHOR_LEAD."""
     if leads is not None:
         affinity = affinity + leads
     for table, anchor in enumerate(anchors):

@@ -125,9 +125,8 @@ def reference_leads(
         named = schema.entity_called(word) if word else None
         if named is not None:
             options = options[pointed[options] == entities.index(named)]
-        others = [e for t, e in spoken.get(int(table_of_row[row]), {}).items() if t != table]
-        if others:
-            options = options[~np.isin(pointed[options], others)]
+        spoken_here = spoken.get(int(table_of_row[row]), {})
+        options = options[~np.isin(pointed[options], _spoken_by_others(spoken_here, table))]
         if len(options):
             key = options[np.argmax(scores[row, options])]
             votes[table, pointed[key]] += 1
@@ -138,6 +137,14 @@ def reference_leads(
     counted = votes.sum(axis=1, keepdims=True)
     np.divide(REFERENCE_LEAD * votes, counted, out=leads, where=counted > 0)
     return leads, said
+
+
+def _spoken_by_others(spoken_here: dict[int, int], table: int) -> list[int]:
+    """The entities a table's references to tables other than ``table`` clearly point at
+    (``spoken_here``: `spoken_for`, for the referencing table), less ``table``'s own: a
+    chart may reference two tables that both clearly are persons, a patient and a donor."""
+    own = spoken_here.get(table)
+    return [entity for other, entity in spoken_here.items() if other != table and entity != own]
 
 
 def table_affinity(
