@@ -1,9 +1,14 @@
 """candidate.most_likely_first: a field's first candidates reordered by calibrated confidence,
-only as deep as the confidence trees were fitted, structural caps kept in place."""
+only as deep as the confidence trees were fitted, structural caps kept in place; and
+candidate.namesakes_first: a target of another entity than the table's after its namesake."""
 
 import pytest
 
-from autonomos_pipelines.dcl.matching.candidate import Candidate, most_likely_first
+from autonomos_pipelines.dcl.matching.candidate import (
+    Candidate,
+    most_likely_first,
+    namesakes_first,
+)
 
 CEILING = 0.84
 
@@ -64,3 +69,40 @@ def test_notes_stay_with_their_candidates():
 
 def test_no_candidates():
     assert most_likely_first([], CEILING, 3) == []
+
+
+def _targets(*targets: str) -> list[Candidate]:
+    return [Candidate(t, 0.9 - 0.1 * i, 5.0 - i) for i, t in enumerate(targets)]
+
+
+@pytest.mark.parametrize(
+    ("targets", "order"),
+    [
+        # another entity's person_id first, the table's own further down: the own one first
+        (("obs.person_id", "obs.obs_id", "meas.person_id"),
+         ["meas.person_id", "obs.person_id", "obs.obs_id"]),
+        # two of them, each after its own namesake
+        (("obs.person_id", "obs.visit_id", "meas.visit_id", "meas.person_id"),
+         ["meas.person_id", "obs.person_id", "meas.visit_id", "obs.visit_id"]),
+        # a namesake already ahead, or none among the candidates: nothing moves
+        (("meas.person_id", "obs.person_id"), ["meas.person_id", "obs.person_id"]),
+        (("obs.value", "meas.unit"), ["obs.value", "meas.unit"]),
+        # another field of the table surely holds the namesake: it stays behind
+        (("obs.meas_id", "meas.meas_id"), ["obs.meas_id", "meas.meas_id"]),
+    ],
+)  # fmt: skip
+def test_namesakes_first(targets, order):
+    found = namesakes_first(_targets(*targets), "meas", held_back={"meas.meas_id"})
+    assert [c.target for c in found] == order
+
+
+def test_a_namesake_moved_up_goes_to_a_person_and_says_why():
+    candidates = _targets("obs.person_id", "meas.person_id")
+    moved = namesakes_first(candidates, "meas")[0]
+    assert moved.target == "meas.person_id" and moved.held
+    assert moved.confidence == min(CEILING, candidates[1].confidence)
+    assert moved.note == "the table is meas: its own person_id, before obs's"
+    # a namesake that was already first keeps its confidence and its note
+    kept = namesakes_first(_targets("meas.person_id", "obs.person_id"), "meas")[0]
+    assert kept.confidence == 0.9 and not kept.held and kept.note == ""
+    assert namesakes_first([], "meas") == []

@@ -448,7 +448,7 @@ def test_candidates_ordered_by_confidence_around_the_tables_assignment():
     why = {3: "contact.email goes to 'email'", 4: "contact.phone goes to 'tel'"}
     identity = keys.index("contact.contact_id")
     found = decider._likeliest_first(
-        ranked, {table: [0, 1, 2, 3, 4]}, {table: (0, identity)}, why, taken
+        ranked, {table: [0, 1, 2, 3, 4]}, {table: "contact"}, {table: (0, identity)}, why, taken
     )
     assert [[c.target for c in candidates] for candidates in found] == [
         ["contact.contact_id", "contact.account_id"],  # the key: as the assignment gave it
@@ -459,6 +459,28 @@ def test_candidates_ordered_by_confidence_around_the_tables_assignment():
     ]
     assert found[2][0].note == "" and all(why[row] in found[row][0].note for row in (3, 4))
     assert found[3][0].confidence == 0.84  # what it lost: a person decides
+
+
+def test_another_entitys_target_goes_after_its_namesake_in_the_tables():
+    """A chart of measurements whose patient reads a little more as an observation's: the
+    table's own ``measurement.person_id`` goes first, for a person to confirm; in a table
+    decided an observation the same candidates stay as they are."""
+    schema = canonical_targets()
+    keys = [t.key for t in schema.targets]
+    decider = TableDecider(
+        schema, np.zeros(len(keys), dtype=int), np.zeros((1, len(keys))), {}, default_model()
+    )
+    ranked = [[Candidate("opportunity.account_id", 0.9, 5.0),
+               Candidate("contact.email", 0.3, 4.0),
+               Candidate("contact.account_id", 0.6, 3.0)]]  # fmt: skip
+    table = ("unseen_crm", "contacts")
+
+    def first(entity: str) -> Candidate:
+        return decider._likeliest_first(ranked, {table: [0]}, {table: entity}, {}, {}, {})[0][0]
+
+    assert first("contact").target == "contact.account_id"
+    assert first("contact").confidence == 0.6 and first("contact").held
+    assert first("opportunity").target == "opportunity.account_id"
 
 
 def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):

@@ -105,3 +105,25 @@ def most_likely_first(
         note = f"the score ranks {candidates[0].target} first; the trees prefer this one"
         ordered[0] = replace(first, confidence=ceiling, note=first.note or note)
     return ordered + candidates[depth:]
+
+
+def namesakes_first(
+    candidates: list[Candidate], entity: str, held_back: Collection[str] = ()
+) -> list[Candidate]:
+    """``candidates`` of a field whose table was decided ``entity``, each target of another
+    entity preceded by its namesake in ``entity`` where one is among them
+    (``observation.person_id`` after ``measurement.person_id`` in a table of measurements):
+    the same field of the table's own entity, where the scores barely tell the two apart. A
+    namesake moved is capped for a person (`held`), its note saying why; ``held_back``:
+    targets another field of the table surely holds, never moved."""
+    ordered, at = list(candidates), 0
+    while at < len(ordered):
+        other, _, name = ordered[at].target.partition(".")
+        own = f"{entity}.{name}"
+        later = next((i for i in range(at + 1, len(ordered)) if ordered[i].target == own), None)
+        if other != entity and later is not None and own not in held_back:
+            moved = held(ordered.pop(later))
+            note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
+            ordered.insert(at, replace(moved, note=note))
+        at += 1
+    return ordered
