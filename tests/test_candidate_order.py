@@ -1,13 +1,14 @@
 """candidate.most_likely_first: a field's first candidates reordered by calibrated confidence,
 only as deep as the confidence trees were fitted, structural caps kept in place; and
-candidate.namesakes_first: a target of another entity than the table's after its namesake."""
+candidate.own_entity_first: after the first, the table's own entity's targets ahead of
+others', and a first of another entity after its namesake in the table's."""
 
 import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import (
     Candidate,
     most_likely_first,
-    namesakes_first,
+    own_entity_first,
 )
 
 CEILING = 0.84
@@ -81,28 +82,29 @@ def _targets(*targets: str) -> list[Candidate]:
         # another entity's person_id first, the table's own further down: the own one first
         (("obs.person_id", "obs.obs_id", "meas.person_id"),
          ["meas.person_id", "obs.person_id", "obs.obs_id"]),
-        # two of them, each after its own namesake
-        (("obs.person_id", "obs.visit_id", "meas.visit_id", "meas.person_id"),
-         ["meas.person_id", "obs.person_id", "meas.visit_id", "obs.visit_id"]),
-        # a namesake already ahead, or none among the candidates: nothing moves
-        (("meas.person_id", "obs.person_id"), ["meas.person_id", "obs.person_id"]),
-        (("obs.value", "meas.unit"), ["obs.value", "meas.unit"]),
-        # another field of the table surely holds the namesake: it stays behind
-        (("obs.meas_id", "meas.meas_id"), ["obs.meas_id", "meas.meas_id"]),
+        # after the first, the table's own targets ahead of the others, each in order
+        (("meas.value", "obs.visit_id", "obs.value", "meas.visit_id", "meas.unit"),
+         ["meas.value", "meas.visit_id", "meas.unit", "obs.visit_id", "obs.value"]),
+        # a first of another entity with no namesake stays first
+        (("obs.value", "obs.unit", "meas.unit"), ["obs.value", "meas.unit", "obs.unit"]),
+        # another field of the table surely holds the namesake: it is never moved up
+        (("obs.meas_id", "meas.meas_id", "obs.unit"), ["obs.meas_id", "meas.meas_id", "obs.unit"]),
+        (("meas.value", "obs.unit", "meas.meas_id"), ["meas.value", "obs.unit", "meas.meas_id"]),
     ],
 )  # fmt: skip
-def test_namesakes_first(targets, order):
-    found = namesakes_first(_targets(*targets), "meas", held_back={"meas.meas_id"})
+def test_own_entity_first(targets, order):
+    found = own_entity_first(_targets(*targets), "meas", held_back={"meas.meas_id"})
     assert [c.target for c in found] == order
 
 
-def test_a_namesake_moved_up_goes_to_a_person_and_says_why():
+def test_a_namesake_moved_first_goes_to_a_person_and_says_why():
     candidates = _targets("obs.person_id", "meas.person_id")
-    moved = namesakes_first(candidates, "meas")[0]
+    moved = own_entity_first(candidates, "meas")[0]
     assert moved.target == "meas.person_id" and moved.held
     assert moved.confidence == min(CEILING, candidates[1].confidence)
     assert moved.note == "the table is meas: its own person_id, before obs's"
-    # a namesake that was already first keeps its confidence and its note
-    kept = namesakes_first(_targets("meas.person_id", "obs.person_id"), "meas")[0]
-    assert kept.confidence == 0.9 and not kept.held and kept.note == ""
-    assert namesakes_first([], "meas") == []
+    # moved up behind the first, a candidate keeps its confidence and its note
+    kept = own_entity_first(_targets("meas.value", "obs.unit", "meas.unit"), "meas")
+    assert [(c.confidence, c.held, c.note) for c in kept] == [(0.9, False, ""), (0.7, False, ""),
+                                                              (0.8, False, "")]  # fmt: skip
+    assert own_entity_first([], "meas") == []

@@ -461,10 +461,11 @@ def test_candidates_ordered_by_confidence_around_the_tables_assignment():
     assert found[3][0].confidence == 0.84  # what it lost: a person decides
 
 
-def test_another_entitys_target_goes_after_its_namesake_in_the_tables():
-    """A chart of measurements whose patient reads a little more as an observation's: the
-    table's own ``measurement.person_id`` goes first, for a person to confirm; in a table
-    decided an observation the same candidates stay as they are."""
+def test_the_tables_own_entity_goes_first():
+    """A contact's account reads a little more as an opportunity's: in a table decided a
+    contact, the table's own ``contact.account_id`` goes first, for a person to confirm,
+    and its other targets before the opportunity's; in a table decided an opportunity, the
+    candidates stay in order of confidence."""
     schema = canonical_targets()
     keys = [t.key for t in schema.targets]
     decider = TableDecider(
@@ -475,12 +476,17 @@ def test_another_entitys_target_goes_after_its_namesake_in_the_tables():
                Candidate("contact.account_id", 0.6, 3.0)]]  # fmt: skip
     table = ("unseen_crm", "contacts")
 
-    def first(entity: str) -> Candidate:
-        return decider._likeliest_first(ranked, {table: [0]}, {table: entity}, {}, {}, {})[0][0]
+    def offered(entity: str) -> list[Candidate]:
+        return decider._likeliest_first(ranked, {table: [0]}, {table: entity}, {}, {}, {})[0]
 
-    assert first("contact").target == "contact.account_id"
-    assert first("contact").confidence == 0.6 and first("contact").held
-    assert first("opportunity").target == "opportunity.account_id"
+    contact = offered("contact")
+    assert [c.target for c in contact] == [
+        "contact.account_id", "contact.email", "opportunity.account_id"
+    ]  # fmt: skip
+    assert contact[0].confidence == 0.6 and contact[0].held
+    assert [c.target for c in offered("opportunity")] == [
+        "opportunity.account_id", "contact.account_id", "contact.email"
+    ]  # fmt: skip
 
 
 def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):

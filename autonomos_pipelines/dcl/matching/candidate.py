@@ -107,23 +107,27 @@ def most_likely_first(
     return ordered + candidates[depth:]
 
 
-def namesakes_first(
+def own_entity_first(
     candidates: list[Candidate], entity: str, held_back: Collection[str] = ()
 ) -> list[Candidate]:
-    """``candidates`` of a field whose table was decided ``entity``, each target of another
-    entity preceded by its namesake in ``entity`` where one is among them
-    (``observation.person_id`` after ``measurement.person_id`` in a table of measurements):
-    the same field of the table's own entity, where the scores barely tell the two apart. A
-    namesake moved is capped for a person (`held`), its note saying why; ``held_back``:
-    targets another field of the table surely holds, never moved."""
-    ordered, at = list(candidates), 0
-    while at < len(ordered):
-        other, _, name = ordered[at].target.partition(".")
-        own = f"{entity}.{name}"
-        later = next((i for i in range(at + 1, len(ordered)) if ordered[i].target == own), None)
-        if other != entity and later is not None and own not in held_back:
-            moved = held(ordered.pop(later))
-            note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
-            ordered.insert(at, replace(moved, note=note))
-        at += 1
-    return ordered
+    """``candidates`` of a field whose table was decided ``entity``: the first stays first,
+    unless it is another entity's and its namesake in ``entity`` is among them
+    (``observation.person_id`` in a table of measurements, ``measurement.person_id`` further
+    down), where the namesake goes first, capped for a person (`held`), its note saying why;
+    after it, ``entity``'s own targets, then the others, each in their order. Another
+    entity's target would make the table feed a second canonical table: a person looks at
+    the table's own first. ``held_back``: targets another field of the table surely holds,
+    never moved up."""
+    if not candidates:
+        return []
+    first, rest = candidates[0], list(candidates[1:])
+    other, _, name = first.target.partition(".")
+    namesake = f"{entity}.{name}"
+    at = next((i for i, c in enumerate(rest) if c.target == namesake), None)
+    if other != entity and at is not None and namesake not in held_back:
+        moved = held(rest.pop(at))
+        note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
+        first, rest = replace(moved, note=note), [first, *rest]
+    own = [c.target.partition(".")[0] == entity and c.target not in held_back for c in rest]
+    ahead = [c for c, mine in zip(rest, own, strict=True) if mine]
+    return [first, *ahead, *(c for c, mine in zip(rest, own, strict=True) if not mine)]

@@ -12,8 +12,8 @@ the key's own identity where the key reads as the entity the table was decided t
 identity is approved where the trees are sure of it, or where the table's structure settles
 it (settled_keys) when they are not (proposed to a person where they put it below review).
 Last, each field's first candidates but the key's are put in order of confidence, the key's
-identity and the table's approved mappings last, and a target of another entity after its
-namesake in the table's (candidate.namesakes_first).
+identity and the table's approved mappings last; after the first, the table's own entity's
+targets before other entities' (candidate.own_entity_first).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from autonomos_pipelines.dcl.matching.candidate import (
     Candidate,
     held,
     most_likely_first,
-    namesakes_first,
+    own_entity_first,
 )
 from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS
 from autonomos_pipelines.dcl.matching.contested_fields import (
@@ -154,9 +154,10 @@ class TableDecider:
         the target it lost again, where the trees find it likelier than what it was given
         (capped for a person; on the unseen systems held out, leaving contested fields as
         the assignment gave them put the right target first for 3 points fewer fields); its
-        first candidate always says why. A target of another entity than the table's
-        (``entity_of``) goes after its namesake in the table's entity, capped for a person
-        (`namesakes_first`: on ReMatch held out, 3 fields more right first, none fewer)."""
+        first candidate always says why. After the first, the targets of the table's entity
+        (``entity_of``) go before other entities'; a first of another entity goes after its
+        namesake in the table's, capped for a person (`own_entity_first`: on ReMatch held out,
+        HitRate@1/3/5 41.2/57.5/70.6 -> 43.1/60.8/73.9; the other sets unchanged)."""
         settled = list(ranked)
         for table, rows in tables.items():
             key_row, identity = keys.get(table, (-1, -1))
@@ -165,7 +166,7 @@ class TableDecider:
                 if row == key_row or not ranked[row]:
                     continue
                 ordered = most_likely_first(ranked[row], CONTESTED_CEILING, TRAINED_RANKS, held)
-                ordered = namesakes_first(ordered, entity_of[table], held)
+                ordered = own_entity_first(ordered, entity_of[table], held)
                 first = ordered[0]
                 if row in why and why[row] not in first.note:
                     note = f"{why[row]}; {first.note}" if first.note else why[row]
