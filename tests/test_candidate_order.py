@@ -1,12 +1,14 @@
 """candidate.most_likely_first: a field's first candidates reordered by calibrated confidence,
 only as deep as the confidence trees were fitted, structural caps kept in place; and
-candidate.own_entity_first: after the first, the table's own entity's targets ahead of
-others', and a first of another entity after its namesake in the table's."""
+candidate.held_back_last and candidate.own_entity_first: after the first, other fields' targets
+last and the table's own entity's targets ahead of others', and a first of another entity
+after its namesake in the table's."""
 
 import pytest
 
 from autonomos_pipelines.dcl.matching.candidate import (
     Candidate,
+    held_back_last,
     most_likely_first,
     own_entity_first,
 )
@@ -83,28 +85,54 @@ def _targets(*targets: str) -> list[Candidate]:
         (("obs.person_id", "obs.obs_id", "meas.person_id"),
          ["meas.person_id", "obs.person_id", "obs.obs_id"]),
         # after the first, the table's own targets ahead of the others, each in order
-        (("meas.value", "obs.visit_id", "obs.value", "meas.visit_id", "meas.unit"),
-         ["meas.value", "meas.visit_id", "meas.unit", "obs.visit_id", "obs.value"]),
+        (("meas.value", "obs.visit_id", "obs.value", "meas.visit_id"),
+         ["meas.value", "meas.visit_id", "obs.visit_id", "obs.value"]),
         # a first of another entity with no namesake stays first
         (("obs.value", "obs.unit", "meas.unit"), ["obs.value", "meas.unit", "obs.unit"]),
-        # another field of the table surely holds the namesake: it is never moved up
+        # another field of the table holds the namesake: it is not moved first
         (("obs.meas_id", "meas.meas_id", "obs.unit"), ["obs.meas_id", "meas.meas_id", "obs.unit"]),
-        (("meas.value", "obs.unit", "meas.meas_id"), ["meas.value", "obs.unit", "meas.meas_id"]),
+        # only as deep as asked: the rest keeps its place
+        (("meas.value", "obs.unit", "meas.unit", "obs.value", "meas.visit_id"),
+         ["meas.value", "meas.unit", "obs.unit", "obs.value", "meas.visit_id"]),
     ],
 )  # fmt: skip
 def test_own_entity_first(targets, order):
-    found = own_entity_first(_targets(*targets), "meas", held_back={"meas.meas_id"})
+    found = own_entity_first(_targets(*targets), "meas", 4, held_back={"meas.meas_id"})
+    assert [c.target for c in found] == order
+
+
+@pytest.mark.parametrize(
+    ("targets", "order"),
+    [
+        # a chart's HADM_ID: its person and provider are other fields' keys
+        (("m.visit_detail_id", "m.person_id", "m.provider_id", "m.visit_id", "m.id", "m.x"),
+         ["m.visit_detail_id", "m.visit_id", "m.id", "m.person_id", "m.provider_id", "m.x"]),
+        # the first keeps its place, held back or not; nothing held back: nothing moves
+        (("m.person_id", "m.visit_id"), ["m.person_id", "m.visit_id"]),
+        (("m.visit_id", "m.id"), ["m.visit_id", "m.id"]),
+    ],
+)  # fmt: skip
+def test_held_back_last(targets, order):
+    found = held_back_last(_targets(*targets), 5, {"m.person_id", "m.provider_id"})
     assert [c.target for c in found] == order
 
 
 def test_a_namesake_moved_first_goes_to_a_person_and_says_why():
     candidates = _targets("obs.person_id", "meas.person_id")
-    moved = own_entity_first(candidates, "meas")[0]
+    moved = own_entity_first(candidates, "meas", 10)[0]
     assert moved.target == "meas.person_id" and moved.held
     assert moved.confidence == min(CEILING, candidates[1].confidence)
     assert moved.note == "the table is meas: its own person_id, before obs's"
     # moved up behind the first, a candidate keeps its confidence and its note
-    kept = own_entity_first(_targets("meas.value", "obs.unit", "meas.unit"), "meas")
+    kept = own_entity_first(_targets("meas.value", "obs.unit", "meas.unit"), "meas", 10)
     assert [(c.confidence, c.held, c.note) for c in kept] == [(0.9, False, ""), (0.7, False, ""),
                                                               (0.8, False, "")]  # fmt: skip
-    assert own_entity_first([], "meas") == []
+    assert own_entity_first([], "meas", 10) == []
+
+
+def test_a_namesake_never_changes_where_the_field_goes():
+    """Proposed for review, a field is not left unmapped for a namesake below REVIEW."""
+    candidates = [Candidate("obs.person_id", 0.7, 5.0), Candidate("meas.person_id", 0.2, 4.0)]
+    assert own_entity_first(candidates, "meas", 10)[0].target == "obs.person_id"
+    below = [Candidate("obs.person_id", 0.4, 5.0), Candidate("meas.person_id", 0.2, 4.0)]
+    assert own_entity_first(below, "meas", 10)[0].target == "meas.person_id"

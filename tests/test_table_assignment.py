@@ -448,7 +448,7 @@ def test_candidates_ordered_by_confidence_around_the_tables_assignment():
     why = {3: "contact.email goes to 'email'", 4: "contact.phone goes to 'tel'"}
     identity = keys.index("contact.contact_id")
     found = decider._likeliest_first(
-        ranked, {table: [0, 1, 2, 3, 4]}, {table: "contact"}, {table: (0, identity)}, why, taken
+        ranked, {table: [0, 1, 2, 3, 4]}, {table: "contact"}, {table: (0, identity)}, why, taken, 5
     )
     assert [[c.target for c in candidates] for candidates in found] == [
         ["contact.contact_id", "contact.account_id"],  # the key: as the assignment gave it
@@ -477,7 +477,7 @@ def test_the_tables_own_entity_goes_first():
     table = ("unseen_crm", "contacts")
 
     def offered(entity: str) -> list[Candidate]:
-        return decider._likeliest_first(ranked, {table: [0]}, {table: entity}, {}, {}, {})[0]
+        return decider._likeliest_first(ranked, {table: [0]}, {table: entity}, {}, {}, {}, 5)[0]
 
     contact = offered("contact")
     assert [c.target for c in contact] == [
@@ -487,6 +487,34 @@ def test_the_tables_own_entity_goes_first():
     assert [c.target for c in offered("opportunity")] == [
         "opportunity.account_id", "contact.account_id", "contact.email"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("first", "order"),
+    [
+        # another field proposes the contact's account: for this one it comes after the free
+        (("contact.account_id", 0.7), ["owner_id", "email", "phone", "account_id"]),
+        # not proposed (below REVIEW), or not a key (an e-mail a second field may also hold)
+        (("contact.account_id", 0.5), ["owner_id", "account_id", "email", "phone"]),
+        (("contact.email", 0.9), ["owner_id", "account_id", "email", "phone"]),
+    ],
+)  # fmt: skip
+def test_a_key_another_field_proposes_goes_after_the_free_targets(first, order):
+    """A chart's ``HADM_ID`` ranks the chart's ``person_id`` second, which its
+    ``SUBJECT_ID`` proposes: a table has one of each key, so its visit comes first."""
+    schema = canonical_targets()
+    keys = [t.key for t in schema.targets]
+    decider = TableDecider(
+        schema, np.zeros(len(keys), dtype=int), np.zeros((2, len(keys))), {}, default_model()
+    )
+    ranked = [
+        [Candidate(first[0], first[1], 6.0)],
+        [Candidate(f"contact.{name}", chance, 5.0 - i) for i, (name, chance) in
+         enumerate([("owner_id", 0.5), ("account_id", 0.45), ("email", 0.3), ("phone", 0.2)])],
+    ]  # fmt: skip
+    table = ("unseen_crm", "contacts")
+    found = decider._likeliest_first(ranked, {table: [0, 1]}, {table: "contact"}, {}, {}, {}, 5)
+    assert [c.target for c in found[1]] == [f"contact.{name}" for name in order]
 
 
 def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):
@@ -507,6 +535,34 @@ def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):
     }
     assert all(len(c) == 1 for c in matcher.rank(fields, top_k=1))
     assert all(found == firsts[10] for found in firsts.values())
+
+
+def test_the_first_candidates_do_not_depend_on_how_many_more_are_asked_for(matcher):
+    """A field's first five are the same whether five or forty are asked for: where a
+    table's own targets go before other entities' and other fields' keys after the free
+    ones, the deeper own ones are built as if all forty were (own_deeper)."""
+    fields = [
+        *_table("tickets", ["created_at", "payer", "sla", "assignee", "subject", "plan"]),
+        *_table("payments", ["service", "sla", "customer", "amount", "invoice_id", "owner_id"]),
+        *_table("records", ["region", "page", "deal", "title", "channel", "budget"]),
+    ]
+
+    def shown(top_k: int) -> list[list[tuple[str, float, str]]]:
+        ranked = matcher.rank(fields, top_k)
+        return [[(c.target, c.confidence, c.note) for c in found[:5]] for found in ranked]
+
+    five = shown(5)
+    assert shown(8) == five and shown(40) == five
+    # the deeper ones were needed: a field shows a target its scores rank below fifth
+    deeper = [
+        {c.target for c in found[:5]} - {c.target for c in sorted(found, key=_score)[:5]}
+        for found in matcher.rank(fields, 40)
+    ]
+    assert any(deeper)
+
+
+def _score(candidate: Candidate) -> float:
+    return -candidate.score
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from autonomos_pipelines.dcl.matching.feature_names import FEATURES
-from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING
+from autonomos_pipelines.dcl.matching.thresholds import CONTESTED_CEILING, REVIEW
 
 _POSITION = {name: i for i, name in enumerate(FEATURES)}
 
@@ -107,27 +107,44 @@ def most_likely_first(
     return ordered + candidates[depth:]
 
 
-def own_entity_first(
-    candidates: list[Candidate], entity: str, held_back: Collection[str] = ()
+def held_back_last(
+    candidates: list[Candidate], depth: int, held_back: Collection[str]
 ) -> list[Candidate]:
-    """``candidates`` of a field whose table was decided ``entity``: the first stays first,
-    unless it is another entity's and its namesake in ``entity`` is among them
-    (``observation.person_id`` in a table of measurements, ``measurement.person_id`` further
-    down), where the namesake goes first, capped for a person (`held`), its note saying why;
-    after it, ``entity``'s own targets, then the others, each in their order. Another
-    entity's target would make the table feed a second canonical table: a person looks at
-    the table's own first. ``held_back``: targets another field of the table surely holds,
-    never moved up."""
-    if not candidates:
-        return []
-    first, rest = candidates[0], list(candidates[1:])
+    """After the first, the first ``depth`` ``candidates`` with those whose target another
+    field of the table holds (``held_back``) after the others, each in their order."""
+    rest = candidates[1:depth]
+    if not any(c.target in held_back for c in rest):
+        return candidates
+    free = [c for c in rest if c.target not in held_back]
+    taken = [c for c in rest if c.target in held_back]
+    return [*candidates[:1], *free, *taken, *candidates[depth:]]
+
+
+def own_entity_first(
+    candidates: list[Candidate], entity: str, depth: int, held_back: Collection[str] = ()
+) -> list[Candidate]:
+    """The first ``depth`` ``candidates`` of a field whose table was decided ``entity``
+    (the rest as they were): the first stays first, unless it is another entity's and its
+    namesake in ``entity`` is among them (``observation.person_id`` in a table of
+    measurements, ``measurement.person_id`` further down), not ``held_back`` (another field
+    of the table holds it) and on the same side of REVIEW, where the namesake goes first,
+    capped for a person (`held`), its note saying why; after it, ``entity``'s own targets,
+    then the others, each in their order. Another entity's target would make the table feed
+    a second canonical table: a person looks at the table's own first."""
+    own_prefix = f"{entity}."
+    head = candidates[:depth]
+    if all(c.target.startswith(own_prefix) for c in head):
+        return candidates
+    first, rest = head[0], head[1:]
     other, _, name = first.target.partition(".")
     namesake = f"{entity}.{name}"
     at = next((i for i, c in enumerate(rest) if c.target == namesake), None)
     if other != entity and at is not None and namesake not in held_back:
-        moved = held(rest.pop(at))
-        note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
-        first, rest = replace(moved, note=note), [first, *rest]
-    own = [c.target.partition(".")[0] == entity and c.target not in held_back for c in rest]
-    ahead = [c for c, mine in zip(rest, own, strict=True) if mine]
-    return [first, *ahead, *(c for c, mine in zip(rest, own, strict=True) if not mine)]
+        found = rest[at]
+        if (found.confidence >= REVIEW) == (first.confidence >= REVIEW):
+            moved = held(found)
+            note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
+            first, rest = replace(moved, note=note), [first, *rest[:at], *rest[at + 1 :]]
+    ahead = [c for c in rest if c.target.startswith(own_prefix)]
+    behind = [c for c in rest if not c.target.startswith(own_prefix)]
+    return [first, *ahead, *behind, *candidates[depth:]]

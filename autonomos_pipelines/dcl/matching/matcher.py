@@ -34,6 +34,7 @@ from autonomos_pipelines.dcl.matching.foreign_keys import (
 from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
 from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested, nested_of
 from autonomos_pipelines.dcl.matching.outgoing_references import pointing_said
+from autonomos_pipelines.dcl.matching.own_deeper import own_deeper
 from autonomos_pipelines.dcl.matching.scoring import (
     FEATURES,
     ScoringModel,
@@ -44,7 +45,7 @@ from autonomos_pipelines.dcl.matching.semantic_evidence import SemanticEvidence
 from autonomos_pipelines.dcl.matching.settled_references import ForeignKeys, settle_references
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_assignment import key_rows
-from autonomos_pipelines.dcl.matching.table_decision import TableDecider
+from autonomos_pipelines.dcl.matching.table_decision import OFFERED_DEPTH, TableDecider
 from autonomos_pipelines.dcl.matching.table_entity import (
     Table,
     TableEntity,
@@ -234,7 +235,9 @@ class Matcher:
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         # as deep as the table's assignment reads, whatever top_k: the first never depends on it
         ranked = self.candidates(scores, features, max(top_k, SETTLE_DEPTH), model, ranking)
-        decider = TableDecider(self.schema, self._target_entity, scores, features, model, ranking)
+        decider = TableDecider(
+            self.schema, self._target_entity, scores, features, model, ranking, self._pointed_at
+        )
         tables = tables_of(fields)
         decided = decider.entities_of(tables, affinity, said, anchored)
         entity_of = [decided[table].entity for table in tables]
@@ -247,6 +250,13 @@ class Matcher:
         nested = nested_of(fields, others)
         for table, parent in nested.items():
             decided[table] = replace(decided[table], nested=True, parent=parent)
+        entities = self.schema.entities
+        row_entity = np.array([entities.index(e) for e in entity_of], dtype=np.int64)[table_of_row]
+
+        def build(rows: np.ndarray, targets: np.ndarray) -> list[Candidate]:
+            return self._candidates_at(scores, features, model, rows, targets, ranking)
+
+        ranked = own_deeper(ranked, ranking, row_entity, self._target_entity, OFFERED_DEPTH, build)
         settled, decided = decider.settle(
             ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys, reads
         )
@@ -331,29 +341,35 @@ class Matcher:
         """The `top_k` best targets per row of `scores`, with calibrated confidence
         (``ranking``: each row's targets best first, when already sorted)."""
         model = model or self.model
-        keys = [t.key for t in self.schema.targets]
         k = min(top_k, scores.shape[1])
+        if not k:
+            return [[] for _ in range(len(scores))]
         ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
-        order = ranking[:, :k]
         rows = np.repeat(np.arange(len(scores)), k)
-        found = evidence(scores, features, rows, order.ravel(), ranking)
-        confidence = model.confidence(found).reshape(-1, k)
-        # gathered as plain lists first: per-element numpy indexing dominated at scale; the
-        # evidence to show stays one rounded block that each candidate reads when asked
-        picked = np.round(np.take_along_axis(scores, order, axis=1).astype(np.float64), 4).tolist()
-        shown = np.stack(
-            [np.take_along_axis(features[name], order, axis=1) for name in FEATURES], axis=2
-        )
-        block = np.round(shown.astype(np.float64), 4)
+        found = self._candidates_at(scores, features, model, rows, ranking[:, :k].ravel(), ranking)
+        return [found[start : start + k] for start in range(0, len(found), k)]
+
+    def _candidates_at(
+        self,
+        scores: np.ndarray,
+        features: dict[str, np.ndarray],
+        model: ScoringModel,
+        rows: np.ndarray,
+        targets: np.ndarray,
+        ranking: np.ndarray,
+    ) -> list[Candidate]:
+        """One candidate per (row, target) pair of ``scores``, with calibrated confidence.
+        Gathered as plain lists first: per-element numpy indexing dominated at scale; the
+        evidence to show stays one rounded block that each candidate reads when asked."""
+        keys = [t.key for t in self.schema.targets]
+        confidence = model.confidence(evidence(scores, features, rows, targets, ranking))
+        picked = np.round(scores[rows, targets].astype(np.float64), 4).tolist()
+        shown = np.stack([features[name][rows, targets] for name in FEATURES], axis=1)
+        block = np.round(shown.astype(np.float64), 4)[:, None, :]
         chances = np.round(confidence, 4).tolist()
         return [
-            [
-                Candidate(
-                    keys[i], chances[row][rank], picked[row][rank], FeatureRow(block, row, rank)
-                )
-                for rank, i in enumerate(indexes)
-            ]
-            for row, indexes in enumerate(order.tolist())
+            Candidate(keys[target], chances[i], picked[i], FeatureRow(block, i, 0))
+            for i, target in enumerate(targets.tolist())
         ]
 
     # internals -------------------------------------------------------------------------------
