@@ -517,6 +517,24 @@ def test_a_key_another_field_proposes_goes_after_the_free_targets(first, order):
     assert [c.target for c in found[1]] == [f"contact.{name}" for name in order]
 
 
+def test_a_namesake_put_first_founds_nothing(matcher):
+    """A table of payments decided on little: its ``paid_at`` reads as an invoice's, and
+    its namesake ``payment.paid_at`` goes first for a person; that is the table's order,
+    not a third field showing it is a payment, so its fields stay held for a person (the
+    review found two auto-approved when it counted)."""
+    fields = _table("visits", ["paid_at", "description", "email", "clicks", "account_id"])
+    fields += [SourceField("unseen_crm", "visits", "due_date", "string")]
+    fields = [replace(f, type=kind) for f, kind in zip(fields, TYPES, strict=True)]
+    ranked, decided = matcher.rank_tables(fields, 5)
+    first = ranked[0][0]
+    assert first.target == "payment.paid_at" and first.ordered and first.held
+    assert decided["unseen_crm", "visits"].unfounded
+    assert all(c[0].confidence < AUTO_APPROVE for c in ranked)
+
+
+TYPES = ["string", "integer", "integer", "string", "string", "string"]
+
+
 def test_the_first_candidate_does_not_depend_on_how_many_are_asked_for(matcher):
     """Ordering by confidence and the table's assignment read the same candidates whatever
     top_k is, so the first of top_k=1 is the first of top_k=10: target, confidence, note."""

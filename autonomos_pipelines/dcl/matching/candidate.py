@@ -32,6 +32,9 @@ class Candidate:
     # held because its table, or the table it references, is nothing canonical as far as its
     # fields show (unfounded_tables)
     unfounded: bool = field(default=False, compare=False)
+    # put first by its table's order rather than its own evidence (own_entity_first's
+    # namesake): it says nothing of what the table is (unfounded_tables counts no such first)
+    ordered: bool = field(default=False, compare=False)
 
 
 def held(candidate: Candidate) -> Candidate:
@@ -144,7 +147,8 @@ def own_entity_first(
         if (found.confidence >= REVIEW) == (first.confidence >= REVIEW):
             moved = held(found)
             note = moved.note or f"the table is {entity}: its own {name}, before {other}'s"
-            first, rest = replace(moved, note=note), [first, *rest[:at], *rest[at + 1 :]]
+            moved = replace(moved, note=note, ordered=True)
+            first, rest = moved, [first, *rest[:at], *rest[at + 1 :]]
     ahead = [c for c in rest if c.target.startswith(own_prefix)]
     behind = [c for c in rest if not c.target.startswith(own_prefix)]
     return [first, *ahead, *behind, *candidates[depth:]]

@@ -38,7 +38,8 @@ def witnesses(identity: str, others: Sequence[Sequence[Candidate]]) -> int:
     """How many distinct targets of ``identity``'s entity, other than ``identity`` itself,
     ``others`` (the table's other fields' candidates) map first onto at review confidence or
     better: three e-mail columns on `contact.email` are one witness, and a field that lost
-    the identity to the key says nothing for it."""
+    the identity to the key says nothing for it, nor does a first its table's order put
+    there (`Candidate.ordered`)."""
     entity = identity.partition(".")[0]
     return len(
         {
@@ -46,6 +47,7 @@ def witnesses(identity: str, others: Sequence[Sequence[Candidate]]) -> int:
             for candidates in others
             if candidates
             and candidates[0].confidence >= REVIEW
+            and not candidates[0].ordered
             and candidates[0].target != identity
             and candidates[0].target.partition(".")[0] == entity
         }

@@ -55,7 +55,8 @@ from autonomos_pipelines.dcl.matching.thresholds import AUTO_APPROVE, CONTESTED_
 from autonomos_pipelines.dcl.matching.time_series import agreed_grains, grain_said
 
 # how deep a field's candidates are put in order of its table's entity (own_entity_first);
-# the matcher builds at least as many, so that how many are asked for changes none of them
+# the matcher builds the table's own targets that deep where the order needs them
+# (own_deeper), so that how many are asked for changes none of the first
 OFFERED_DEPTH = 10
 
 

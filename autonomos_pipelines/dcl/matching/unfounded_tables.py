@@ -78,9 +78,11 @@ def _named_whole(
 def _identifies(candidates: Sequence[Candidate], identity: str, floor: float) -> bool:
     """Whether a field founds its table: taken for the entity's identity at ``floor`` or
     above (approval; review for a time series' date, an identity held for a person like
-    any)."""
+    any), and not put first by its table's order (`Candidate.ordered`)."""
     first = candidates[0] if candidates else None
-    return first is not None and first.target == identity and first.confidence >= floor
+    if first is None or first.ordered:
+        return False
+    return first.target == identity and first.confidence >= floor
 
 
 def _key_said(
