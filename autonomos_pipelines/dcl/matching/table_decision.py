@@ -167,9 +167,9 @@ class TableDecider:
         the target it lost again, where the trees find it likelier than what it was given
         (capped for a person; on the unseen systems held out, leaving contested fields as
         the assignment gave them put the right target first for 3 points fewer fields); its
-        first candidate always says why. After the first, the first ``depth`` put the
-        targets the table's other fields hold or propose as keys (`_keys_proposed`) after the
-        free ones (`held_back_last`); then, as deep as OFFERED_DEPTH, the targets of the
+        first candidate always says why. After the first and down to ``depth``, targets the
+        table's other fields hold or propose as keys (`_keys_proposed`) go after the free
+        ones (`held_back_last`); then, down to OFFERED_DEPTH, the targets of the
         table's entity (``entity_of``) go before other entities', and a first of another
         entity after its namesake in the table's, capped for a person (`own_entity_first`).
         On ReMatch held out, HitRate@1/3/5 41.2/57.5/70.6 -> 42.5/64.1/73.2; the other sets
@@ -197,8 +197,8 @@ class TableDecider:
         """The foreign keys the table's ``rows`` propose, each to its row: a row's first
         candidate, where it is a foreign key at REVIEW or above. A table has one of each (a
         chart's one ``person_id``, its ``SUBJECT_ID``'s), so for its other fields it comes
-        after the free ones. Any target another field has first went after the free ones
-        too: on the unseen systems that lost a region and a company name a wrong first held."""
+        after the free ones. Not any target another field has first: tried so, the unseen
+        systems lost a region and a company name that a wrong first held."""
         return {
             ranked[row][0].target: row
             for row in rows
