@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from autonomos_pipelines.core.tenant_id import TenantId
-from autonomos_pipelines.dcl.matching.candidate import Candidate, FeatureRow
+from autonomos_pipelines.dcl.matching.candidate import Candidate
 from autonomos_pipelines.dcl.matching.column_margin import (
     COLUMN_MARGIN,
     column_margin,
@@ -21,7 +21,7 @@ from autonomos_pipelines.dcl.matching.column_margin import (
     ranked_alike,
     rival_scores,
 )
-from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS, evidence
+from autonomos_pipelines.dcl.matching.confidence import TRAINED_RANKS
 from autonomos_pipelines.dcl.matching.embeddings import Embedder
 from autonomos_pipelines.dcl.matching.examples import ExampleIndex
 from autonomos_pipelines.dcl.matching.feature_names import TABLE_CONTEXT
@@ -35,8 +35,8 @@ from autonomos_pipelines.dcl.matching.lexical_evidence import LexicalEvidence
 from autonomos_pipelines.dcl.matching.nested_tables import apart, hold_nested, nested_of
 from autonomos_pipelines.dcl.matching.outgoing_references import pointing_said
 from autonomos_pipelines.dcl.matching.own_deeper import own_deeper
+from autonomos_pipelines.dcl.matching.scored_candidates import ScoredCandidates
 from autonomos_pipelines.dcl.matching.scoring import (
-    FEATURES,
     ScoringModel,
     default_model,
     weighted_evidence,
@@ -119,6 +119,7 @@ class Matcher:
             for t, e in zip(targets, self._pointed_at.tolist(), strict=True)
         })  # fmt: skip
         self._lexical = LexicalEvidence(schema)
+        self._keys = [t.key for t in targets]
 
     # public ----------------------------------------------------------------------------------
     def features(
@@ -234,7 +235,8 @@ class Matcher:
         )
         ranking = np.argsort(-scores, axis=1)  # once for the candidates and the table
         # as deep as the table's assignment reads, whatever top_k: the first never depends on it
-        ranked = self.candidates(scores, features, max(top_k, SETTLE_DEPTH), model, ranking)
+        built = ScoredCandidates(self._keys, scores, features, model, ranking)
+        ranked = built.best(max(top_k, SETTLE_DEPTH))
         decider = TableDecider(
             self.schema, self._target_entity, scores, features, model, ranking, self._pointed_at
         )
@@ -252,11 +254,9 @@ class Matcher:
             decided[table] = replace(decided[table], nested=True, parent=parent)
         entities = self.schema.entities
         row_entity = np.array([entities.index(e) for e in entity_of], dtype=np.int64)[table_of_row]
-
-        def build(rows: np.ndarray, targets: np.ndarray) -> list[Candidate]:
-            return self._candidates_at(scores, features, model, rows, targets, ranking)
-
-        ranked = own_deeper(ranked, ranking, row_entity, self._target_entity, OFFERED_DEPTH, build)
+        ranked = own_deeper(
+            ranked, ranking, row_entity, self._target_entity, OFFERED_DEPTH, built.at
+        )
         settled, decided = decider.settle(
             ranked, fields, decided, taken or {}, SETTLE_DEPTH, keys, reads
         )
@@ -329,48 +329,6 @@ class Matcher:
         ]
         features[COLUMN_MARGIN] = column_margin(combined, rows_of, rival_rows)
         return combined, (affinity, said, found, keys, reads)
-
-    def candidates(
-        self,
-        scores: np.ndarray,
-        features: dict[str, np.ndarray],
-        top_k: int,
-        model: ScoringModel | None = None,
-        ranking: np.ndarray | None = None,
-    ) -> list[list[Candidate]]:
-        """The `top_k` best targets per row of `scores`, with calibrated confidence
-        (``ranking``: each row's targets best first, when already sorted)."""
-        model = model or self.model
-        k = min(top_k, scores.shape[1])
-        if not k:
-            return [[] for _ in range(len(scores))]
-        ranking = np.argsort(-scores, axis=1) if ranking is None else ranking
-        rows = np.repeat(np.arange(len(scores)), k)
-        found = self._candidates_at(scores, features, model, rows, ranking[:, :k].ravel(), ranking)
-        return [found[start : start + k] for start in range(0, len(found), k)]
-
-    def _candidates_at(
-        self,
-        scores: np.ndarray,
-        features: dict[str, np.ndarray],
-        model: ScoringModel,
-        rows: np.ndarray,
-        targets: np.ndarray,
-        ranking: np.ndarray,
-    ) -> list[Candidate]:
-        """One candidate per (row, target) pair of ``scores``, with calibrated confidence.
-        Gathered as plain lists first: per-element numpy indexing dominated at scale; the
-        evidence to show stays one rounded block that each candidate reads when asked."""
-        keys = [t.key for t in self.schema.targets]
-        confidence = model.confidence(evidence(scores, features, rows, targets, ranking))
-        picked = np.round(scores[rows, targets].astype(np.float64), 4).tolist()
-        shown = np.stack([features[name][rows, targets] for name in FEATURES], axis=1)
-        block = np.round(shown.astype(np.float64), 4)[:, None, :]
-        chances = np.round(confidence, 4).tolist()
-        return [
-            Candidate(keys[target], chances[i], picked[i], FeatureRow(block, i, 0))
-            for i, target in enumerate(targets.tolist())
-        ]
 
     # internals -------------------------------------------------------------------------------
     def _encode_ahead(self, fields: Sequence[SourceField]) -> None:
