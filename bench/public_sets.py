@@ -36,6 +36,8 @@ def rematch() -> tuple[TargetSchema, list[Case]]:
     entities: dict[str, str] = {}
     targets = []
     for row in _rows(folder / "OMOP_Schema.csv"):
+        if not row["ColumnName"].strip():  # a table's description alone: no target
+            continue
         entity = row["TableName"].strip().lower()
         entities.setdefault(entity, row["TableDesc"].strip())
         targets.append(
