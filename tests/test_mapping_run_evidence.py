@@ -167,3 +167,40 @@ def test_a_reference_its_source_settles_is_approved_and_counted(env):
     role = map_tenant_fields(registry, "other", source("referrer_company_id"))
     (held,) = [o for o in role.outcomes if o.source.field == "referrer_company_id"]
     assert held.status != "mapped" and role.references_settled == 0
+
+
+def test_a_target_proposed_for_a_field_waiting_for_a_person_is_not_approved_for_a_new_one(env):
+    """`contact_mail` is proposed for contact.email and waits for a person. `email`, added
+    to the table later, fits contact.email well enough to be approved on its own; beside the
+    waiting proposal it is a second claim on the target, so a person chooses between them.
+    A field gone from the source (renamed) claims nothing."""
+    registry = open_registry(env)
+
+    def member(name, *samples):
+        return SourceField("zorg", "members", name, "text", samples=samples)
+
+    table = [member("id", "1001", "1002"), member("first_name", "Ann", "Bob")]
+    table.append(member("last_name", "Lee", "Kim"))
+    waiting = member("contact_mail", "a@b.com")
+    email = member("email", "a@b.com", "c@d.org")
+
+    def outcome(tenant, fields, name):
+        (found,) = [o for o in map_tenant_fields(registry, tenant, fields).outcomes
+                    if o.source.field == name]  # fmt: skip
+        return found.status, found.target
+
+    for tenant in ("solo", "acme", "renamed"):
+        registry.add_tenant(tenant, {}, "test")
+    assert outcome("solo", [*table, email], "email") == ("mapped", "contact.email")
+    for tenant in ("acme", "renamed"):
+        assert outcome(tenant, [*table, waiting], "contact_mail") == (
+            "pending_review",
+            "contact.email",
+        )
+    assert outcome("acme", [*table, waiting, email], "email") == (
+        "pending_review",
+        "contact.email",
+    )
+    (row,) = Workflow(registry).history(FieldRef("acme", "zorg", "members", "email"))
+    assert row["status"] == "proposed" and "'contact_mail'" in row["reason"], row["reason"]
+    assert outcome("renamed", [*table, email], "email") == ("mapped", "contact.email")

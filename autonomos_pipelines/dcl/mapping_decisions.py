@@ -1,7 +1,8 @@
 """What a mapping pass writes for the fields it resolved: one batch of proposals, each with
 its evidence, and the structural decisions kept from automatic approval whatever the
-confidence (a second claim on a canonical field within a table, another entity than the
-table feeds, an identity field its table and key do not agree on)."""
+confidence (a second claim on a canonical field within a table, whether the first is approved
+or still waits for a person, another entity than the table feeds, an identity field its table
+and key do not agree on)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from autonomos_pipelines.dcl.matching.resolver import Resolution
 from autonomos_pipelines.dcl.matching.source_field import SourceField
 from autonomos_pipelines.dcl.matching.table_entity import TableEntity
 from autonomos_pipelines.dcl.model.canonical_model import is_identity, target_type
+from autonomos_pipelines.dcl.registry.mapped_fields import field_key
 from autonomos_pipelines.dcl.registry.proposals import Proposal
 from autonomos_pipelines.dcl.registry.store import Registry
 from autonomos_pipelines.dcl.registry.workflow import FieldRef
@@ -68,6 +70,7 @@ def write_decisions(  # noqa: PLR0913
         for m in index.values()
         if m.canonical_field
     }
+    waiting = _waiting_targets(pending, observed)
     feeds = {
         (m.connector, m.source_table.lower()): m.canonical_entity
         for m in index.values()
@@ -94,7 +97,11 @@ def write_decisions(  # noqa: PLR0913
             continue
         activate = resolution.status == "auto_approved"
         reason = resolution.reason
-        held = _needs_a_person(key, target, resolution.table, claimed, feeds) if activate else None
+        held = (
+            _needs_a_person(key, target, resolution.table, (claimed, waiting), feeds)
+            if activate
+            else None
+        )
         if held:
             activate, reason, resolution.status = False, held, "pending_review"
         ref = FieldRef(tenant_id, connector, source.source_entity, source.field)
@@ -167,13 +174,32 @@ def _said(features: Mapping[str, float]) -> dict[str, float]:
     return {name: value for name, value in features.items() if value}
 
 
-def _needs_a_person(key, target: str, decided: TableEntity | None, claimed, feeds) -> str | None:
+def _waiting_targets(pending, observed) -> dict[tuple[str, str, str], str]:
+    """(connector, table, target) -> the field an earlier pass proposed for it, still waiting
+    for a person (``pending``), among the fields this pass observed (``observed``: a field
+    gone from its source, renamed, claims nothing). A new field of the table that fits the
+    target is then a second claim on it: a person chooses, as `contested_fields.close_rivals`
+    has them choose between two fields ranked in one pass."""
+    present = {field_key(source) for source in observed}
+    return {
+        (connector, table, f"{row['canonical_entity']}.{row['canonical_field']}"): field
+        for (connector, table, field), row in pending.items()
+        if row["canonical_field"] and (connector, table, field) in present
+    }
+
+
+def _needs_a_person(key, target: str, decided: TableEntity | None, claims, feeds) -> str | None:
     """Structural decisions are never automatic, however confident the match; an identity
-    is, where the table and its key agree on it (``decided``: TableEntity.agrees_on_key)."""
+    is, where the table and its key agree on it (``decided``: TableEntity.agrees_on_key).
+    ``claims``: the table's targets fed by approved mappings, and those proposed for its
+    other fields that wait for a person (`_waiting_targets`)."""
     connector, table, field = key
     entity = target.partition(".")[0]
+    claimed, waiting = claims
     if (connector, table, target) in claimed:
         return f"{target} is already fed by another field of this table"
+    if (rival := waiting.get((connector, table, target))) not in (None, field):
+        return f"{target} is proposed for {rival!r} of this table too, waiting: a person chooses"
     fed = feeds.get((connector, table))
     if fed is not None and fed != entity:
         return f"this table feeds canonical {fed}, not {entity}"

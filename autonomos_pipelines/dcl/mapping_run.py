@@ -4,7 +4,8 @@ Fields with an active mapping are registry hits. Fields with a pending proposal 
 reviewer. Everything else goes through RAG (and the LLM when configured): auto-approved above
 the threshold, proposed for review in the middle band, left unmapped below. A target a person
 rejected for a field is never proposed again for it, and a canonical field already fed by
-another field of the same table is never auto-approved twice (it goes to review instead).
+another field of the same table is never auto-approved twice, nor one an earlier pass proposed
+for another of its fields that still waits for a person (it goes to review instead).
 """
 
 from __future__ import annotations
