@@ -364,3 +364,14 @@ def test_map_gives_the_rows_autonomos_map_writes_and_writes_nothing(world, tmp_p
     long_name = [{**FIELDS[0], "field": "x" * 2000}]
     refused = api.client.post(f"{ACME}/map", json={"fields": long_name}, headers=reviewer)
     assert "fields[0]" in problem_of(refused, 422)["detail"]
+    # what no JSON answer could carry is refused before mapping, naming where it is
+    unpaired = json.dumps({"fields": [{**FIELDS[0], "field": "x\ud83d"}]})
+    headers = {**reviewer, "Content-Type": "application/json"}
+    refused = api.client.post(f"{ACME}/map", content=unpaired, headers=headers)
+    assert "'fields[0].field' holds \\ud83d" in problem_of(refused, 422)["detail"]
+    infinite = json.dumps({"fields": [{**FIELDS[0], "samples": [1e999]}]})
+    refused = api.client.post(f"{ACME}/map", content=infinite, headers=headers)
+    assert "'fields[0].samples[0]' is inf" in problem_of(refused, 422)["detail"]
+    twice = {"fields": [FIELDS[0], FIELDS[0]]}
+    refused = api.client.post(f"{ACME}/map", json=twice, headers=reviewer)
+    assert "is given at fields[0] too" in problem_of(refused, 422)["detail"]

@@ -27,6 +27,7 @@ from autonomos_pipelines.aam.http.payload_depth import ResponseTooDeep
 from autonomos_pipelines.aam.http.rate_limit import limiter_for
 from autonomos_pipelines.aam.specs.spec_loader import load_spec_file
 from autonomos_pipelines.cli.main import app
+from autonomos_pipelines.cli.map_cmd import write_atomically
 from autonomos_pipelines.core.errors import ConfigError, SpecError
 from autonomos_pipelines.core.json_depth import nests_deeper_than
 from autonomos_pipelines.core.limits import MAX_FIELDS, MAX_LINE_BYTES, MAX_SPEC_BYTES
@@ -98,7 +99,22 @@ MAP_REFUSALS = {
     "nested 100,000": (b"[" * 100_000 + b"]" * 100_000 + b"\n", "nested deeper than 64 levels"),
     "NaN": (line()[:-2] + b', "score": NaN}\n', "in.jsonl:1: NaN is not a JSON number"),
     "Infinity": (b'{"x": -Infinity}\n', "-Infinity is not a JSON number"),
-    "too many fields": (line() * (MAX_FIELDS + 1), "in.jsonl:100001: more than 100,000 fields"),
+    "too many fields": (
+        b"".join(line(field=f"f{n}") for n in range(MAX_FIELDS + 1)),
+        "in.jsonl:100001: more than 100,000 fields",
+    ),
+    # valid UTF-8 and valid JSON, but no character: no UTF-8 output could be written with it
+    "lone surrogate": (
+        line()[:-2] + b', "note": "x\\ud83d"}\n',
+        "in.jsonl:1: 'note' holds \\ud83d, half of a UTF-16 pair: no",
+    ),
+    "surrogate in a sample": (line(samples=["ok", "\udc00"]), "'samples[1]' holds \\udc00"),
+    "surrogate in a key": (b'{"k\\udc00": 1}\n', "'a key of the object' holds \\udc00"),
+    "past a double": (line()[:-2] + b', "samples": [1e999]}\n', "1e999 is out of range"),
+    "5,000 digits": (line()[:-2] + b', "n": ' + b"9" * 5000 + b"}\n", "of 5,000 digits"),
+    "samples false": (line(samples=False), "in.jsonl:1: 'samples' must be a list"),
+    "a field twice": (line() + line(), "in.jsonl:2: s.e.amount is given at line 1 too"),
+    "tables by case": (line() + line(source_entity="E"), "'E' differs from 'e' (line 1) only"),
 }
 
 
@@ -172,6 +188,52 @@ def test_an_oversized_field_is_refused_streaming_with_bounded_memory(tmp_path):
     assert "in.jsonl:1: line longer than 1,048,576 bytes" in error
     assert huge - small < 8 * 1024, f"refusing 32 MB took {huge - small} KiB more"
     assert seconds < 60
+
+
+def test_map_refuses_an_output_it_cannot_write_before_mapping(cli, tmp_path):
+    """A directory, or a path under a file, is refused before any field is mapped (the
+    database here is unreachable: mapping would fail otherwise), and nothing is left behind."""
+    (tmp_path / "in.jsonl").write_bytes(line())
+    folder, blocking = tmp_path / "out", tmp_path / "a_file"
+    folder.mkdir()
+    blocking.write_text("")
+    result = cli(["map", "--input", str(tmp_path / "in.jsonl"), "--output", str(folder)])
+    assert f"--output {folder}: is a directory" in one_error_line(result)
+    out = blocking / "deeper" / "out.jsonl"
+    result = cli(["map", "--input", str(tmp_path / "in.jsonl"), "--output", str(out)])
+    assert f"--output {out}: cannot write in {blocking}" in one_error_line(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "in.jsonl", "out"]
+    assert list(folder.iterdir()) == []
+
+
+def test_map_refuses_a_directory_as_input(cli, tmp_path):
+    result = cli(["map", "--input", str(tmp_path), "--output", str(tmp_path / "o.jsonl")])
+    assert f"--input {tmp_path}: is a directory" in one_error_line(result)
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+    class Unwritable(str):  # stands for a disk that fills half-way through the file
+        def __add__(self, other: str) -> str:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(tmp_path / "out.jsonl", ["{}", Unwritable()])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_earlier_runs_output_mapped_again_keeps_none_of_its_decision():
+    """Keys the output writes, given in the input (an earlier run's output mapped again), are
+    this run's: an aggregate or a note this run does not write does not stay behind."""
+
+    class Resolution:
+        candidates: list = []
+        mapping, confidence, method, status = None, 0.1, "rag", "unmapped"
+        reason, table = "no candidate is convincing enough", None
+
+    earlier = {"aggregate": {"table": "t"}, "note": "old", "status": "mapped", "mine": 1}
+    row = output_row({**FIELD, **earlier}, Resolution(), 5)
+    assert "aggregate" not in row and "note" not in row
+    assert (row["status"], row["mine"], row["field"]) == ("unmapped", 1, "amount")
 
 
 def test_map_output_never_carries_nan_or_infinity():

@@ -22,16 +22,23 @@ def read_fields(path: Path) -> tuple[list[dict], list]:
     """FIELDS.jsonl as (the rows as given, their SourceFields); one line per field."""
     from autonomos_pipelines.dcl.matching.source_field import SourceField
 
+    if path.is_dir():
+        raise ConfigError(f"--input {path}: is a directory; give a FIELDS.jsonl file")
     if not path.is_file():
         raise ConfigError(f"--input {path}: no such file")
+    from autonomos_pipelines.dcl.mapping_batch import DistinctFields
+
     rows, fields = [], []
+    seen = DistinctFields()
     with path.open("rb") as handle:
         for number, raw in _lines(handle, path):
             where = f"{path}:{number}"
             if not raw.strip():
                 refuse(where, "empty line (one JSON object per line)")
             data = parse_json(raw, where)
-            fields.append(SourceField.from_json(data, where))
+            field = SourceField.from_json(data, where)
+            seen.check(field, f"line {number}", where)
+            fields.append(field)
             rows.append(data)
     return rows, fields
 

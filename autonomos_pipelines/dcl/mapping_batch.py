@@ -20,22 +20,59 @@ MAX_TOP_K = 100
 
 
 def source_fields(rows: list[Any], where: str) -> list[SourceField]:
-    """The rows as SourceFields; a bad one is refused naming `where[i]` and the key."""
+    """The rows as SourceFields; a bad one is refused naming `where[i]` and the key, as is
+    a row holding what no JSON output can carry (rows parsed by another JSON reader than
+    core.json_input's: an unpaired surrogate, an infinite number)."""
+    from autonomos_pipelines.core.json_input import unwritable_at
     from autonomos_pipelines.dcl.matching.source_field import SourceField
 
     if len(rows) > MAX_FIELDS:
         refuse(where, f"more than {MAX_FIELDS:,} fields in one call")
-    return [SourceField.from_json(row, f"{where}[{i}]") for i, row in enumerate(rows)]
+    if (found := unwritable_at(rows, where)) is not None:
+        refuse(where, found[1])
+    fields, seen = [], DistinctFields()
+    for i, row in enumerate(rows):
+        fields.append(SourceField.from_json(row, f"{where}[{i}]"))
+        seen.check(fields[-1], f"{where}[{i}]", f"{where}[{i}]")
+    return fields
+
+
+class DistinctFields:
+    """The fields and tables read so far: a field given twice, or two tables of one source
+    whose names differ only by case (the registry keys a table by its name in lower case, so
+    their mappings would be one table's), are refused naming where the first was given."""
+
+    def __init__(self) -> None:
+        self.fields: dict[tuple[str, str, str], str] = {}
+        self.tables: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def check(self, field: SourceField, label: str, where: str) -> None:
+        """``label``: where ``field`` was given, as a later error names it ("line 3")."""
+        system, table = field.source_system, field.source_entity
+        spelled, first = self.tables.setdefault((system, table.lower()), (table, label))
+        if spelled != table:
+            refuse(where, f"table {table!r} differs from {spelled!r} ({first}) only by case")
+        before = self.fields.setdefault((system, table, field.field), label)
+        if before != label:
+            refuse(where, f"{system}.{table}.{field.field} is given at {before} too")
+
+
+# what an output line adds to its input line; given in the input (an earlier run's output
+# mapped again), they are this run's to write: one this run leaves out must not stay behind
+OUTPUT_KEYS = frozenset({
+    "candidates", "mapping", "confidence", "method", "status", "reason", "table", "aggregate",
+    "note",
+})  # fmt: skip
 
 
 def output_row(row: dict, resolution: Any, top_k: int, aggregate: Any = None) -> dict:
-    """One output line: the input row and the decision, and for a nested list's field the
-    aggregate a mapping pass would propose on its parent (list_aggregates.batch_aggregates).
-    A score that is not a finite number is written as null, with a note saying so (JSON has
-    no NaN or Infinity)."""
+    """One output line: the input row (less OUTPUT_KEYS) and the decision, and for a nested
+    list's field the aggregate a mapping pass would propose on its parent
+    (list_aggregates.batch_aggregates). A score that is not a finite number is written as
+    null, with a note saying so (JSON has no NaN or Infinity)."""
     confidence = finite_or_none(resolution.confidence)
     out = {
-        **row,
+        **{key: value for key, value in row.items() if key not in OUTPUT_KEYS},
         "candidates": [
             {"target": c.target, "score": finite_or_none(c.confidence)}
             for c in resolution.candidates[:top_k]

@@ -69,7 +69,7 @@ class SourceField:
         for key, limit in _STRING_LIMITS.items():
             if data.get(key) is not None:
                 check_length(where, key, data[key], limit)
-        samples = _samples(data.get("samples") or [], where)
+        samples = _samples([] if data.get("samples") is None else data["samples"], where)
         return cls(
             data["source_system"],
             data["source_entity"],
