@@ -16,6 +16,7 @@ from autonomos_pipelines.core.limits import (
     MAX_TARGET_SCHEMA_BYTES,
     refuse,
 )
+from autonomos_pipelines.dcl.mapping_batch import DistinctFields
 
 
 def read_fields(path: Path) -> tuple[list[dict], list]:
@@ -26,8 +27,6 @@ def read_fields(path: Path) -> tuple[list[dict], list]:
         raise ConfigError(f"--input {path}: is a directory; give a FIELDS.jsonl file")
     if not path.is_file():
         raise ConfigError(f"--input {path}: no such file")
-    from autonomos_pipelines.dcl.mapping_batch import DistinctFields
-
     rows, fields = [], []
     seen = DistinctFields()
     with path.open("rb") as handle:

@@ -54,7 +54,7 @@ def parse_json(raw: bytes, where: str) -> Any:
     except ValueError as error:  # a number's refusal
         refuse(where, str(error))
     if _SURROGATE_ESCAPE.search(raw) and (found := unwritable_at(document, "")) is not None:
-        refuse(where, found[1])
+        refuse(where, found)
     return document
 
 
@@ -75,22 +75,19 @@ def _readable(text: str) -> int:
     return int(text)
 
 
-def unwritable_at(value: Any, path: str) -> tuple[str, str] | None:
-    """(where, what) for the first value in a parsed document that no JSON output can carry:
-    a string (a key too) holding an unpaired UTF-16 surrogate, no character, or a number
-    that is not finite (``1e999`` read by a reader that allows it). ``path``: the
-    document's own name, which ``where`` starts with."""
+def unwritable_at(value: Any, path: str) -> str | None:
+    """What no JSON output can carry, first found in a parsed document and named by where it
+    is (``path``: the document's own name): a string (a key too) holding an unpaired UTF-16
+    surrogate, no character, or a number that is not finite (``1e999`` read by a reader
+    that allows it)."""
     if isinstance(value, str):
         half = _SURROGATE.search(value)
         if half is None:
             return None
         shown = path.encode("utf-8", "backslashreplace").decode("utf-8")  # printable as is
-        return (
-            path,
-            f"'{shown}' holds \\u{ord(half.group()):04x}, half of a UTF-16 pair: no character",
-        )
+        return f"'{shown}' holds \\u{ord(half.group()):04x}, half of a UTF-16 pair: no character"
     if isinstance(value, float) and not math.isfinite(value):
-        return path, f"'{path}' is {value}: not a JSON number"
+        return f"'{path}' is {value}: not a JSON number"
     if isinstance(value, dict):
         for key, item in value.items():
             named = f"{path}.{key}" if path else key

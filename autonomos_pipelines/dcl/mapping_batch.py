@@ -29,7 +29,7 @@ def source_fields(rows: list[Any], where: str) -> list[SourceField]:
     if len(rows) > MAX_FIELDS:
         refuse(where, f"more than {MAX_FIELDS:,} fields in one call")
     if (found := unwritable_at(rows, where)) is not None:
-        refuse(where, found[1])
+        refuse(where, found)
     fields, seen = [], DistinctFields()
     for i, row in enumerate(rows):
         fields.append(SourceField.from_json(row, f"{where}[{i}]"))
