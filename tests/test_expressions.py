@@ -85,6 +85,15 @@ INVALID = [
      "operations; split it up"),
     ("x" * (MAX_LENGTH + 1), f"expression is {MAX_LENGTH + 1} characters long; at most "
      f"{MAX_LENGTH} allowed"),
+    # stored, each made every row of its entity fail to compute (literals.py)
+    ("to_decimal(99999999999999999999)", "expression at position 11: 99999999999999999999 is "
+     "past the largest integer (9,223,372,036,854,775,807); write 99999999999999999999.0 "
+     "for a decimal"),
+    ("1" * 30 + ".5", f"expression at position 0: {'1' * 30}.5 has more than 29 digits before "
+     "the point, past the largest decimal"),
+    ("round(rate, amount)", "expression at position 0: round(): the places must be a whole "
+     "number written out, such as 2"),
+    ('""', 'expression at position 0: empty column name ""'),
 ]  # fmt: skip
 
 

@@ -232,6 +232,15 @@ def test_a_value_map_stops_applying_when_its_field_is_remapped(flow):
         flow.set(ref("acme", "snoozed"), "on_hold", "rita")
 
 
+def test_a_field_computed_by_an_expression_takes_no_value_map(flow):
+    """The canonical SQL reads the expression, not the column's values: a value map set on
+    it was stored, listed as mapped and never applied (a helper's probe)."""
+    flow.workflow.edit(FieldRef("acme", "zendesk", "tickets", "status"), "ticket.status",
+                       "none", "rita", expression="lower(status)")  # fmt: skip
+    with pytest.raises(AutonomosError, match=r"computed by an expression .*lower\(status\)"):
+        flow.set(ref("acme", "snoozed"), "on_hold", "rita")
+
+
 # the mapping pass ----------------------------------------------------------------------------
 def observed(field: str, *counts: tuple[str, int]) -> ObservedValues:
     return ObservedValues("zendesk", "tickets", field, counts)

@@ -112,7 +112,11 @@ Covered = dict[str, tuple[str, str, float | None]]  # value -> (status, canonica
 
 
 def _enumeration_of(mapping: Mapping | None) -> CanonicalField | None:
+    """The enumeration a field is mapped onto as it is (a computed one's values are the
+    expression's, which no value map reads: value_checks.mapped_enumeration)."""
     if mapping is None or not mapping.canonical_entity or not mapping.canonical_field:
+        return None
+    if mapping.expression:
         return None
     target = canonical_model()[mapping.canonical_entity].field(mapping.canonical_field)
     return target if target.values else None

@@ -54,6 +54,11 @@ class DuckDbDialect:
     def as_text(self, expr: str) -> str:
         return f"CAST({expr} AS VARCHAR)"
 
+    def or_null(self, expr: str) -> str:
+        """``expr``, NULL where computing it fails (a product of DECIMAL(38,9) values past
+        10^20, DuckDB's widest DECIMAL(38,18))."""
+        return f"try({expr})"
+
     def json_object_without_nulls(self, pairs: list[tuple[str, str]]) -> str:
         """A JSON object of (key, SQL expression) pairs, leaving out NULL values."""
         if not pairs:
@@ -121,6 +126,11 @@ class PostgresDialect:
 
     def as_text(self, expr: str) -> str:
         return f"({expr})::text"
+
+    def or_null(self, expr: str) -> str:
+        """``expr`` as it is: PostgreSQL multiplies numerics exactly, and only a value past
+        DECIMAL(38,9) (10^29) fails its cast."""
+        return expr
 
     def json_object_without_nulls(self, pairs: list[tuple[str, str]]) -> str:
         if not pairs:

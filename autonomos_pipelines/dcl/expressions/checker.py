@@ -10,6 +10,7 @@ from autonomos_pipelines.dcl.expressions.functions import (
     arity_text,
 )
 from autonomos_pipelines.dcl.expressions.lists import NestedList
+from autonomos_pipelines.dcl.expressions.literals import check_number
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -60,6 +61,13 @@ class Checker:
         self.aggregated: dict[int, str] = {}  # an aggregate call's list path, by node identity
         self._within: list[str | None] = []  # the aggregate being checked: its list once read
 
+    def warehouse_type(self, node: Column) -> str | None:
+        """The column's type as the warehouse reports it; None where it is not known."""
+        if node.nested is None:
+            return (self.columns or {}).get(node.name)
+        known = (self.lists or {}).get(node.nested)
+        return known.columns.get(node.name) if known else None
+
     def check(self, node: Node) -> str:
         found = self._type(node)
         self.types[id(node)] = found
@@ -67,6 +75,8 @@ class Checker:
 
     def _type(self, node: Node) -> str:
         if isinstance(node, Literal):
+            if node.kind in NUMERIC:
+                check_number(node.kind, node.value, node.position)
             return node.kind
         if isinstance(node, Column):
             return self._column(node)
@@ -239,6 +249,11 @@ class Checker:
             return self._branches(node)
         if signature.takes == "same":
             return self._common(f"{node.name}()", node.args, node.position)
+        if node.name == "round" and len(node.args) == 2 and not _whole_number(node.args[1]):
+            raise ExpressionError(
+                "round(): the places must be a whole number written out, such as 2",
+                node.position,
+            )
         if signature.takes == "money":  # (amount, currency code)
             self._operand(node.args[0], "numeric", f"{node.name}() amount", node.position)
             self._text(node.args[1], f"{node.name}() currency", node.position)
@@ -289,3 +304,11 @@ def _source(node: Node) -> str:
         name = spelled(node.name)
         return name if node.nested is None else f"{spelled(node.nested)}.{name}"
     return "x"
+
+
+def _whole_number(node: Node) -> bool:
+    """Whether ``node`` is an integer written out, negative or not (DuckDB's round() takes
+    its places only as a constant)."""
+    if isinstance(node, Unary) and node.op == "-":
+        node = node.operand
+    return isinstance(node, Literal) and node.kind == "integer"

@@ -15,6 +15,7 @@ from autonomos_pipelines.dcl.expressions.checker import Checker
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import AGGREGATES, CASTS, MINOR_UNITS
 from autonomos_pipelines.dcl.expressions.lists import LIST_INDEX, PARENT_KEY, ROW_KEY, SEPARATOR
+from autonomos_pipelines.dcl.expressions.literals import INTEGER_MAX, cast_text
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -25,6 +26,7 @@ from autonomos_pipelines.dcl.expressions.nodes import (
     Node,
     Unary,
 )
+from autonomos_pipelines.dcl.expressions.types import is_floating
 from autonomos_pipelines.dcl.model.currencies import minor_unit_divisor
 
 
@@ -38,6 +40,8 @@ class Dialect(Protocol):
     def try_cast(self, expr: str, canonical_type: str) -> str: ...
 
     def as_text(self, expr: str) -> str: ...
+
+    def or_null(self, expr: str) -> str: ...
 
 
 NESTED_ALIAS = "nst"  # a nested list's rows inside an aggregate's subquery (they do not nest)
@@ -87,9 +91,14 @@ class Compiler:
             return self._literal(node)
         if isinstance(node, Column):
             owner = self.alias if node.nested is None else NESTED_ALIAS
-            return f"{owner}.{quote_ident(node.name)}"
+            column = f"{owner}.{quote_ident(node.name)}"
+            if is_floating(self.checker.warehouse_type(node)):  # a decimal, as it is typed
+                return f"CAST({column} AS {self.dialect.types['decimal']})"
+            return column
         if isinstance(node, Unary):
-            return f"({'NOT' if node.op == 'not' else '-'} {self.sql(node.operand)})"
+            if node.op == "not":
+                return f"(NOT {self.sql(node.operand)})"
+            return f"(- {self._as(node.operand, self._type(node))})"
         if isinstance(node, IsNull):
             return f"({self.sql(node.operand)} IS {'NOT ' if node.negated else ''}NULL)"
         if isinstance(node, InList):
@@ -112,9 +121,12 @@ class Compiler:
         return node.value.upper()  # true, false, null: matched as keywords
 
     def _as(self, node: Node, wanted: str) -> str:
-        """``node`` as ``wanted`` when numeric types meet (integer widened to decimal)."""
-        if wanted == "decimal" and self._type(node) != "decimal":
-            return f"CAST({self.sql(node)} AS {self.dialect.types['decimal']})"
+        """``node`` as ``wanted`` when numeric types meet (integer widened to decimal), and a
+        bare null as a null of that type (PostgreSQL has no ``-`` or ``+`` for an untyped
+        NULL)."""
+        found = self._type(node)
+        if (wanted == "decimal" and found != "decimal") or (found == "null" and wanted):
+            return f"CAST({self.sql(node)} AS {self.dialect.types[wanted]})"
         return self.sql(node)
 
     def _binary(self, node: Binary) -> str:
@@ -124,7 +136,21 @@ class Compiler:
             left, right = self._as(node.left, "decimal"), self._as(node.right, "decimal")
             # DuckDB divides decimals as DOUBLE: cast back so both dialects give a decimal
             return f"CAST(({left} / NULLIF({right}, 0)) AS {self.dialect.types['decimal']})"
-        wanted = "decimal" if "decimal" in (self._type(node.left), self._type(node.right)) else ""
+        if node.op not in ("+", "-", "*"):  # a comparison
+            wanted = (
+                "decimal" if "decimal" in (self._type(node.left), self._type(node.right)) else ""
+            )
+            return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
+        wanted = self._type(node)  # integer, or decimal where either side is one
+        if node.op == "*" and wanted == "decimal":
+            # a product of decimals widens its scale (DuckDB: DECIMAL(18,4) * DECIMAL(18,4)
+            # overflowed at 7^5): both sides as DECIMAL(38,9), the result as one again, and
+            # in DuckDB NULL past what it holds (10^20) rather than an error
+            decimal = self.dialect.types["decimal"]
+            left, right = (
+                f"CAST({self.sql(side)} AS {decimal})" for side in (node.left, node.right)
+            )
+            return self.dialect.or_null(f"CAST(({left} * {right}) AS {decimal})")
         return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
 
     def _call(self, node: Call) -> str:
@@ -196,13 +222,22 @@ class Compiler:
         return f"CAST(NULL AS {types[found]})" if found in types else "NULL"
 
     def _cast(self, arg: Node, target: str) -> str:
+        types = self.dialect.types
+        if isinstance(arg, Literal) and arg.kind == "string":  # literals.py: worked out here
+            value = cast_text(arg.value, target)
+            shown = "NULL" if value is None else quote_literal(value)
+            return f"CAST({shown} AS {types[target]})"
         if self._type(arg) == target:
             return self.sql(arg)
         if target == "string":
             return self.dialect.as_text(self.sql(arg))
         if target == "integer":
-            # DuckDB rounds '12.5' to a BIGINT, PostgreSQL refuses it: round in both
+            # DuckDB rounds '12.5' to a BIGINT, PostgreSQL refuses it: round in both; past
+            # BIGINT, NULL (a cast never raises)
             number = self._cast(arg, "decimal")
-            return f"CAST(round({number}) AS {self.dialect.types['integer']})"
+            return (
+                f"(CASE WHEN abs({number}) < {INTEGER_MAX} "
+                f"THEN CAST(round({number}) AS {types['integer']}) END)"
+            )
         # through text: the dialects' try_cast of a text value never raises
         return f"({self.dialect.try_cast(self.dialect.as_text(self.sql(arg)), target)})"

@@ -43,6 +43,8 @@ def _one(text: str, i: int) -> Token:
     char = text[i]
     if char in "'\"":
         value, _ = quoted_run(text, i, char)
+        if char == '"' and not value:  # no table has a column without a name
+            raise ExpressionError('empty column name ""', i)
         return Token("string" if char == "'" else "quoted", value, i)
     if match := _NUMBER.match(text, i):
         return Token("number", match.group(), i)

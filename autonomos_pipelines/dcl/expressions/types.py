@@ -36,6 +36,14 @@ def column_type(data_type: str | None) -> str:
     return "string"
 
 
+def is_floating(data_type: str | None) -> bool:
+    """Whether a warehouse column holds binary floating point (DOUBLE, REAL): read as a
+    decimal, it is cast to one, or PostgreSQL's round() refuses it and the dialects round
+    2.5 apart."""
+    kind = (data_type or "").lower()
+    return any(marker in kind for marker in ("double", "real", "float"))
+
+
 def unify(left: str, right: str) -> str | None:
     """The common type of two values (a branch of if(), coalesce, a comparison), else None."""
     if left == right or right == "null":

@@ -71,6 +71,12 @@ def mapped_enumeration(registry: Registry, ref: FieldRef) -> CanonicalField:
         )
     if not mapping.canonical_entity or not mapping.canonical_field:
         raise NotAnEnumeration(f"{ref.key} is mapped to no canonical field for {scope}")
+    if mapping.expression:  # the canonical SQL reads the expression, not the column's values
+        raise NotAnEnumeration(
+            f"{ref.key} is computed by an expression for {scope} ({mapping.expression}); a "
+            "value map applies to a column mapped as it is: write the values into the "
+            "expression, e.g. if(state = 'waiting', 'pending', state)"
+        )
     return enumeration(mapping.canonical_entity, mapping.canonical_field)
 
 
