@@ -48,6 +48,16 @@ def audit_actions(flow, key_like: str) -> list[str]:
 REF = FieldRef("acme", "stripe", "customers", "email")
 
 
+def test_a_mapping_for_a_tenant_never_added_is_refused_as_such(flow):
+    """Not as the database's foreign key violation, which `autonomos mappings set --tenant`
+    printed as a traceback before the tenant was added."""
+    ghost = FieldRef("ghost", "stripe", "charges", "amount")
+    with pytest.raises(WorkflowError, match="unknown tenant 'ghost'; add it with"):
+        flow.edit(ghost, "payment.amount", "none", "alice")
+    with pytest.raises(WorkflowError, match="unknown tenant 'ghost'"):
+        flow.propose(ghost, "payment.amount", 0.7, "rag", "system:dcl")
+
+
 def test_pending_without_evidence_is_the_same_rows_without_their_evidence(flow):
     """A mapping run reads pending rows back only to count and name them: the candidates'
     evidence (most of a row) is left in the database, everything else is the same."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import sqlalchemy as sa
 
 from autonomos_pipelines.core.errors import AutonomosError, NotFound
 from autonomos_pipelines.core.tenant_id import TenantId
@@ -55,3 +59,18 @@ def row_value(row: Any) -> dict:
     if row.get("expression"):  # audited like a transform change
         value["expression"] = row["expression"]
     return value
+
+
+@contextmanager
+def known_tenants(tenants: Iterable[str | None]) -> Iterator[None]:
+    """A write for a tenant never added is refused as such, not as the database's foreign
+    key violation (a traceback from `autonomos mappings set --tenant` before `tenants add`)."""
+    try:
+        yield
+    except sa.exc.IntegrityError as error:
+        if "tenant_id_fkey" not in str(error.orig):
+            raise
+        named = ", ".join(sorted(repr(t) for t in tenants if t is not None))
+        raise WorkflowError(
+            f"unknown tenant {named}; add it with `autonomos tenants add`"
+        ) from None

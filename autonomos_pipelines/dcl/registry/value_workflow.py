@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from autonomos_pipelines.core.audit import audit
 from autonomos_pipelines.core.database import session
 from autonomos_pipelines.dcl.registry import value_checks as checks
-from autonomos_pipelines.dcl.registry.refs import FieldRef, WorkflowError
+from autonomos_pipelines.dcl.registry.refs import FieldRef, WorkflowError, known_tenants
 from autonomos_pipelines.dcl.registry.value_refs import ValueRef, value_key, value_state
 from autonomos_pipelines.dcl.registry.value_store import ValueStore, fetch_row
 from autonomos_pipelines.dcl.registry.value_writes import (
@@ -58,7 +58,7 @@ class ValueWorkflow:
             return []
         self.check(proposals)
         tenant_id = proposals[0].ref.tenant_id
-        with session(self.engine, tenant_id) as connection:
+        with known_tenants([tenant_id]), session(self.engine, tenant_id) as connection:
             ids = self.write(connection, proposals, actor)
         self.registry.invalidate(tenant_id)
         return ids

@@ -32,6 +32,7 @@ from autonomos_pipelines.dcl.registry.refs import (
     MappingConflict,
     PermissionDenied,
     WorkflowError,
+    known_tenants,
     row_key,
     row_value,
 )
@@ -77,7 +78,7 @@ class Workflow(MappingReads):
             return []
         tenants = {p.ref.tenant_id for p in proposals}
         only = next(iter(tenants)) if len(tenants) == 1 else None
-        with session(self.engine, only) as connection:
+        with known_tenants(tenants), session(self.engine, only) as connection:
             ids = write_proposals(connection, proposals, actor, deprecate)
         for tenant_id in tenants:
             self.registry.invalidate(tenant_id)
