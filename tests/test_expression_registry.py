@@ -134,8 +134,11 @@ def test_cli_set_history_review_and_check_expression(flow):
     checked = cli("mappings", "check-expression", "to_decimal(price) * 2",
                   "--target", "subscription.mrr")  # fmt: skip
     assert "type: decimal" in checked and "table: unknown" in checked
-    duck = 'duckdb: try(CAST((CAST((TRY_CAST(CAST(src."price" AS VARCHAR) AS DECIMAL(38,9)))'
-    assert duck in checked and "postgres: CAST((CAST((CASE WHEN pg_input_is_valid(" in checked
+    duck = 'duckdb: try(CAST((CAST((CASE WHEN regexp_full_match(lower(CAST(src."price" AS VARCHAR))'
+    assert (
+        duck in checked
+        and """postgres: CAST((CAST((CASE WHEN (lower((src."price")::text) ~""" in checked
+    )
     observed = cli("mappings", "check-expression", "value / 0", "--field",
                    "pipedrive.deals.is_won", "--tenant", "acme")  # fmt: skip
     assert "type: decimal" in observed and "table: 2 observed" in observed

@@ -182,6 +182,9 @@ def run_numbers(store, text: str) -> list:  # noqa: F811
         ("to_date('2024-01-15')", [datetime.date(2024, 1, 15)] * 3),
         ("to_decimal('0x10')", [None, None, None]),
         ("to_integer('12.5')", [13, 13, 13]),
+        ("to_boolean(s)", [None, None, None]),  # a column's 'on': true on PostgreSQL only
+        ("to_decimal(s)", [Decimal("100000000000000000000"), None, None]),
+        ("to_date(to_text(d))", [None, None, None]),
     ],
 )
 def test_a_checked_expression_never_raises_and_reads_alike_on_both(store, text, expected):  # noqa: F811

@@ -59,6 +59,10 @@ class DuckDbDialect:
         10^20, DuckDB's widest DECIMAL(38,18))."""
         return f"try({expr})"
 
+    def full_match(self, expr: str, pattern: str) -> str:
+        """Whether the text ``expr`` is wholly ``pattern`` (a regular expression)."""
+        return f"regexp_full_match({expr}, {quote_literal(pattern)})"
+
     def json_object_without_nulls(self, pairs: list[tuple[str, str]]) -> str:
         """A JSON object of (key, SQL expression) pairs, leaving out NULL values."""
         if not pairs:
@@ -131,6 +135,9 @@ class PostgresDialect:
         """``expr`` as it is: PostgreSQL multiplies numerics exactly, and only a value past
         DECIMAL(38,9) (10^29) fails its cast."""
         return expr
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        return f"({expr} ~ {quote_literal(f'^({pattern})$')})"
 
     def json_object_without_nulls(self, pairs: list[tuple[str, str]]) -> str:
         if not pairs:

@@ -15,7 +15,7 @@ from autonomos_pipelines.dcl.expressions.checker import Checker
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import AGGREGATES, CASTS, MINOR_UNITS
 from autonomos_pipelines.dcl.expressions.lists import LIST_INDEX, PARENT_KEY, ROW_KEY, SEPARATOR
-from autonomos_pipelines.dcl.expressions.literals import INTEGER_MAX, cast_text
+from autonomos_pipelines.dcl.expressions.literals import INTEGER_MAX, TEXT_FORMS, cast_text
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -42,6 +42,8 @@ class Dialect(Protocol):
     def as_text(self, expr: str) -> str: ...
 
     def or_null(self, expr: str) -> str: ...
+
+    def full_match(self, expr: str, pattern: str) -> str: ...
 
 
 NESTED_ALIAS = "nst"  # a nested list's rows inside an aggregate's subquery (they do not nest)
@@ -239,5 +241,8 @@ class Compiler:
                 f"(CASE WHEN abs({number}) < {INTEGER_MAX} "
                 f"THEN CAST(round({number}) AS {types['integer']}) END)"
             )
-        # through text: the dialects' try_cast of a text value never raises
-        return f"({self.dialect.try_cast(self.dialect.as_text(self.sql(arg)), target)})"
+        # through text: the dialects' try_cast of a text value never raises; only the forms
+        # both read convert (literals.TEXT_FORMS: PostgreSQL alone read 'on' and '20240115')
+        text = self.dialect.as_text(self.sql(arg))
+        form = self.dialect.full_match(f"lower({text})", TEXT_FORMS[target])
+        return f"(CASE WHEN {form} THEN {self.dialect.try_cast(text, target)} END)"

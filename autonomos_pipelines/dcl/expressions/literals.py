@@ -28,6 +28,17 @@ _TIMESTAMP = re.compile(
     r"(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 _BOOLEANS = {"true": "true", "t": "true", "1": "true", "false": "false", "f": "false", "0": "false"}
+# the text a cast converts, lower-cased, in the forms both dialects read alike (a column's
+# values: the compiler guards each cast with its form); what the database then refuses
+# (2024-02-30) is NULL too
+_SPACED = r"\s*({})\s*"
+TEXT_FORMS = {
+    "boolean": _SPACED.format("true|false|t|f|1|0"),
+    "decimal": _SPACED.format(_NUMBER.pattern),
+    # ISO 8601, a date or a timestamp (a date's is the day it falls on), as either prints it
+    "date": _SPACED.format(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ t][0-9:.]+)?(z|[+-][0-9:]+)?"),
+}
+TEXT_FORMS["timestamp"] = TEXT_FORMS["date"]
 
 
 def check_number(kind: str, text: str, position: int) -> None:
