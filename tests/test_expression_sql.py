@@ -56,6 +56,7 @@ def test_mrr_with_bad_text_nulls_and_divide_by_zero(store):  # noqa: F811
 def test_is_won_and_in_list(store):  # noqa: F811
     assert run(store, "coalesce(status = 'won', false)") == [True, False, False, True]
     assert run(store, "status in ('won', 'lost')") == [True, True, None, True]
+    assert run(store, "quantity in (-1, 0)") == [False, False, False, True]  # a negative too
 
 
 def test_concatenation_and_coalesce(store):  # noqa: F811

@@ -29,6 +29,7 @@ COLUMNS = {
 
 VALID = [
     ("amount * quantity", "integer"),
+    ("amount in (-1, 0, 2.5)", "boolean"),
     ("to_decimal(price) * quantity / 12", "decimal"),
     ("amount / quantity", "decimal"),
     ("first || ' ' || last", "string"),

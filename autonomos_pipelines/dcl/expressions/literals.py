@@ -43,7 +43,7 @@ TEXT_FORMS["timestamp"] = TEXT_FORMS["date"]
 
 def check_number(kind: str, text: str, position: int) -> None:
     """Refuse an integer literal past BIGINT, or a decimal one past DECIMAL(38,9)."""
-    whole = text.partition(".")[0]
+    whole = text.lstrip("-").partition(".")[0]
     if kind == "integer" and int(whole) > INTEGER_MAX:
         raise ExpressionError(
             f"{text} is past the largest integer ({INTEGER_MAX:,}); write {text}.0 for a decimal",

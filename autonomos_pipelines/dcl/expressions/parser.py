@@ -120,8 +120,11 @@ class _Parser:
         return tuple(found)
 
     def literal_only(self) -> Literal:
+        minus = self.accept("-")
         node = self.primary()
-        if not isinstance(node, Literal):
+        if minus and isinstance(node, Literal) and node.kind in ("integer", "decimal"):
+            return Literal(node.kind, f"-{node.value}", minus.position)  # in (-1, 0, 1)
+        if minus or not isinstance(node, Literal):
             raise ExpressionError("the list after 'in' holds literals only", node.position)
         return node
 
