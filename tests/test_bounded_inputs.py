@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -211,13 +212,24 @@ def test_map_refuses_a_directory_as_input(cli, tmp_path):
     assert f"--input {tmp_path}: is a directory" in one_error_line(result)
 
 
-def test_a_failed_write_leaves_no_temporary_file(tmp_path):
+def test_a_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     class Unwritable(str):  # stands for a disk that fills half-way through the file
         def __add__(self, other: str) -> str:
             raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space"):
         write_atomically(tmp_path / "out.jsonl", ["{}", Unwritable()])
+    assert list(tmp_path.iterdir()) == []
+    # a short output fails only as the file closes, its buffer flushed to a full disk
+    real_close = tempfile._TemporaryFileWrapper.close
+
+    def full_disk(self) -> None:
+        real_close(self)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile._TemporaryFileWrapper, "close", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(tmp_path / "out.jsonl", ["{}"])
     assert list(tmp_path.iterdir()) == []
 
 

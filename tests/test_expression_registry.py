@@ -134,11 +134,9 @@ def test_cli_set_history_review_and_check_expression(flow):
     checked = cli("mappings", "check-expression", "to_decimal(price) * 2",
                   "--target", "subscription.mrr")  # fmt: skip
     assert "type: decimal" in checked and "table: unknown" in checked
-    duck = 'duckdb: try(CAST((CAST((CASE WHEN regexp_full_match(lower(CAST(src."price" AS VARCHAR))'
-    assert (
-        duck in checked
-        and """postgres: CAST((CAST((CASE WHEN (lower((src."price")::text) ~""" in checked
-    )
+    duck = 'duckdb: try(CAST((TRY_CAST((CASE WHEN regexp_full_match(trim(CAST(src."price" AS'
+    postgres = """postgres: ((CASE WHEN (trim((src."price")::text) ~"""
+    assert duck in checked and postgres in checked
     observed = cli("mappings", "check-expression", "value / 0", "--field",
                    "pipedrive.deals.is_won", "--tenant", "acme")  # fmt: skip
     assert "type: decimal" in observed and "table: 2 observed" in observed

@@ -95,6 +95,10 @@ INVALID = [
     ("round(rate, amount)", "expression at position 0: round(): the places must be a whole "
      "number written out, such as 2"),
     ('""', 'expression at position 0: empty column name ""'),
+    ("to_decimal(trim('1e40'))", "expression at position 0: to_decimal() of text that reads "
+     "no column: write the value it converts as a literal"),
+    ("to_text(to_integer(to_text(to_decimal(price))))", "expression at position 0: to_text(): "
+     "casts nest 4 deep here, at most 3"),
 ]  # fmt: skip
 
 

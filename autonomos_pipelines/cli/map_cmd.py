@@ -21,14 +21,14 @@ def write_atomically(path: Path, lines: list[str]) -> None:
     """All or nothing: a failure half-way never leaves a truncated output file, nor the
     temporary file it was written to."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as out:
-        try:
+    out = tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8")
+    try:
+        with out:  # a full disk may fail the last flush, as the file closes
             out.writelines(line + "\n" for line in lines)
-        except BaseException:
-            out.close()
-            os.unlink(out.name)
-            raise
-    os.replace(out.name, path)
+        os.replace(out.name, path)
+    except BaseException:
+        Path(out.name).unlink(missing_ok=True)
+        raise
 
 
 def check_writable(path: Path) -> None:

@@ -54,10 +54,13 @@ class DuckDbDialect:
     def as_text(self, expr: str) -> str:
         return f"CAST({expr} AS VARCHAR)"
 
-    def or_null(self, expr: str) -> str:
-        """``expr``, NULL where computing it fails (a product of DECIMAL(38,9) values past
-        10^20, DuckDB's widest DECIMAL(38,18))."""
-        return f"try({expr})"
+    def decimal_product(self, left: str, right: str) -> str:
+        """Two decimals multiplied: DuckDB widens the scale of a product of DECIMALs as it
+        goes (DECIMAL(18,4) * DECIMAL(18,4) overflowed at 7^5), so both sides are
+        DECIMAL(38,9), the product one again, NULL past what DuckDB holds (10^20, its widest
+        product being DECIMAL(38,18))."""
+        sides = [f"TRY_CAST({side} AS DECIMAL(38,9))" for side in (left, right)]
+        return f"try(CAST(({sides[0]} * {sides[1]}) AS DECIMAL(38,9)))"
 
     def full_match(self, expr: str, pattern: str) -> str:
         """Whether the text ``expr`` is wholly ``pattern`` (a regular expression)."""
@@ -131,10 +134,10 @@ class PostgresDialect:
     def as_text(self, expr: str) -> str:
         return f"({expr})::text"
 
-    def or_null(self, expr: str) -> str:
-        """``expr`` as it is: PostgreSQL multiplies numerics exactly, and only a value past
-        DECIMAL(38,9) (10^29) fails its cast."""
-        return expr
+    def decimal_product(self, left: str, right: str) -> str:
+        """PostgreSQL multiplies numerics exactly, whatever their scale; the canonical
+        column's try-cast makes one past DECIMAL(38,9) NULL."""
+        return f"({left} * {right})"
 
     def full_match(self, expr: str, pattern: str) -> str:
         return f"({expr} ~ {quote_literal(f'^({pattern})$')})"

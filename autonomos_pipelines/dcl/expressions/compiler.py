@@ -15,7 +15,13 @@ from autonomos_pipelines.dcl.expressions.checker import Checker
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 from autonomos_pipelines.dcl.expressions.functions import AGGREGATES, CASTS, MINOR_UNITS
 from autonomos_pipelines.dcl.expressions.lists import LIST_INDEX, PARENT_KEY, ROW_KEY, SEPARATOR
-from autonomos_pipelines.dcl.expressions.literals import INTEGER_MAX, TEXT_FORMS, cast_text
+from autonomos_pipelines.dcl.expressions.literals import (
+    FALSE,
+    INTEGER_MAX,
+    TEXT_FORMS,
+    TRUE,
+    cast_text,
+)
 from autonomos_pipelines.dcl.expressions.nodes import (
     Binary,
     Call,
@@ -25,6 +31,7 @@ from autonomos_pipelines.dcl.expressions.nodes import (
     Literal,
     Node,
     Unary,
+    children,
 )
 from autonomos_pipelines.dcl.expressions.types import is_floating
 from autonomos_pipelines.dcl.model.currencies import minor_unit_divisor
@@ -41,7 +48,7 @@ class Dialect(Protocol):
 
     def as_text(self, expr: str) -> str: ...
 
-    def or_null(self, expr: str) -> str: ...
+    def decimal_product(self, left: str, right: str) -> str: ...
 
     def full_match(self, expr: str, pattern: str) -> str: ...
 
@@ -93,10 +100,7 @@ class Compiler:
             return self._literal(node)
         if isinstance(node, Column):
             owner = self.alias if node.nested is None else NESTED_ALIAS
-            column = f"{owner}.{quote_ident(node.name)}"
-            if is_floating(self.checker.warehouse_type(node)):  # a decimal, as it is typed
-                return f"CAST({column} AS {self.dialect.types['decimal']})"
-            return column
+            return f"{owner}.{quote_ident(node.name)}"
         if isinstance(node, Unary):
             if node.op == "not":
                 return f"(NOT {self.sql(node.operand)})"
@@ -126,10 +130,24 @@ class Compiler:
         """``node`` as ``wanted`` when numeric types meet (integer widened to decimal), and a
         bare null as a null of that type (PostgreSQL has no ``-`` or ``+`` for an untyped
         NULL)."""
-        found = self._type(node)
-        if (wanted == "decimal" and found != "decimal") or (found == "null" and wanted):
-            return f"CAST({self.sql(node)} AS {self.dialect.types[wanted]})"
+        found, types = self._type(node), self.dialect.types
+        if (wanted == "decimal" and found != "decimal") or (found == "null" and wanted in types):
+            return f"CAST({self.sql(node)} AS {types[wanted]})"
         return self.sql(node)
+
+    def _decimal(self, node: Node) -> str:
+        """``node`` as a true decimal where a function needs one: a DOUBLE or REAL column,
+        typed decimal, is converted (PostgreSQL has no round() for doubles, and the two
+        rounded 2.5 apart), NULL where it holds no decimal (1e30, NaN)."""
+        if not self._floating(node):
+            return self._as(node, "decimal")
+        return f"({self.dialect.try_cast(self.dialect.as_text(self.sql(node)), 'decimal')})"
+
+    def _floating(self, node: Node) -> bool:
+        return isinstance(node, Column) and is_floating(self.checker.warehouse_type(node))
+
+    def _reads_floating(self, node: Node) -> bool:
+        return self._floating(node) or any(self._reads_floating(c) for c in children(node))
 
     def _binary(self, node: Binary) -> str:
         if node.op in ("and", "or", "||"):
@@ -144,15 +162,11 @@ class Compiler:
             )
             return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
         wanted = self._type(node)  # integer, or decimal where either side is one
-        if node.op == "*" and wanted == "decimal":
-            # a product of decimals widens its scale (DuckDB: DECIMAL(18,4) * DECIMAL(18,4)
-            # overflowed at 7^5): both sides as DECIMAL(38,9), the result as one again, and
-            # in DuckDB NULL past what it holds (10^20) rather than an error
-            decimal = self.dialect.types["decimal"]
-            left, right = (
-                f"CAST({self.sql(side)} AS {decimal})" for side in (node.left, node.right)
-            )
-            return self.dialect.or_null(f"CAST(({left} * {right}) AS {decimal})")
+        if node.op == "*" and wanted == "decimal" and not self._reads_floating(node):
+            # a product of decimals widens its scale: DuckDB's DECIMAL(18,4) * DECIMAL(18,4)
+            # overflowed at 7^5 (dialects.py: decimal_product)
+            left, right = self._as(node.left, wanted), self._as(node.right, wanted)
+            return self.dialect.decimal_product(left, right)
         return f"({self._as(node.left, wanted)} {node.op} {self._as(node.right, wanted)})"
 
     def _call(self, node: Call) -> str:
@@ -172,7 +186,7 @@ class Compiler:
             divisor = minor_unit_divisor(currency, MINOR_UNITS[node.name])
             return f"CAST(({amount} / {divisor}) AS {self.dialect.types['decimal']})"
         if node.name == "round":
-            value = self._as(node.args[0], "decimal")
+            value = self._decimal(node.args[0])
             places = f", CAST({self.sql(node.args[1])} AS INTEGER)" if len(node.args) == 2 else ""
             return f"round({value}{places})"
         result = self._type(node)
@@ -229,6 +243,8 @@ class Compiler:
             value = cast_text(arg.value, target)
             shown = "NULL" if value is None else quote_literal(value)
             return f"CAST({shown} AS {types[target]})"
+        if target == "decimal" and self._floating(arg):
+            return self._decimal(arg)
         if self._type(arg) == target:
             return self.sql(arg)
         if target == "string":
@@ -241,8 +257,13 @@ class Compiler:
                 f"(CASE WHEN abs({number}) < {INTEGER_MAX} "
                 f"THEN CAST(round({number}) AS {types['integer']}) END)"
             )
-        # through text: the dialects' try_cast of a text value never raises; only the forms
-        # both read convert (literals.TEXT_FORMS: PostgreSQL alone read 'on' and '20240115')
-        text = self.dialect.as_text(self.sql(arg))
-        form = self.dialect.full_match(f"lower({text})", TEXT_FORMS[target])
+        # through text, spaces around it aside: only the forms both dialects read convert
+        # (literals.TEXT_FORMS: PostgreSQL alone read 'on' and '20240115'), through the
+        # dialect's try_cast, which never raises
+        text = f"trim({self.dialect.as_text(self.sql(arg))})"
+        if target == "boolean":  # the text named once: a cast's SQL holds its argument's
+            words = [(w, "TRUE") for w in TRUE] + [(w, "FALSE") for w in FALSE]
+            cases = " ".join(f"WHEN {quote_literal(w)} THEN {b}" for w, b in words)
+            return f"(CASE lower({text}) {cases} END)"
+        form = self.dialect.full_match(text, TEXT_FORMS[target])
         return f"(CASE WHEN {form} THEN {self.dialect.try_cast(text, target)} END)"

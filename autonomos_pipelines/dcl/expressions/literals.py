@@ -14,31 +14,24 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from autonomos_pipelines.dcl.expressions.errors import ExpressionError
 
 INTEGER_MAX = 2**63 - 1  # BIGINT
 DECIMAL_DIGITS = 29  # before the point in DECIMAL(38,9)
-_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_TIMESTAMP = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+_NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# ISO 8601 as both print and read it: a date, maybe a time, maybe a zone (a space before it)
+_WHEN = (
+    r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})([ T]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?))?"
+    r"( ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?))?"
 )
-_BOOLEANS = {"true": "true", "t": "true", "1": "true", "false": "false", "f": "false", "0": "false"}
-# the text a cast converts, lower-cased, in the forms both dialects read alike (a column's
-# values: the compiler guards each cast with its form); what the database then refuses
-# (2024-02-30) is NULL too
-_SPACED = r"\s*({})\s*"
-TEXT_FORMS = {
-    "boolean": _SPACED.format("true|false|t|f|1|0"),
-    "decimal": _SPACED.format(_NUMBER.pattern),
-    # ISO 8601, a date or a timestamp (a date's is the day it falls on), as either prints it
-    "date": _SPACED.format(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ t][0-9:.]+)?(z|[+-][0-9:]+)?"),
-}
-TEXT_FORMS["timestamp"] = TEXT_FORMS["date"]
+# the text a cast converts, spaces around it aside (SQL's trim), in the forms both dialects
+# read alike: a column's values are tested against these before the dialect's try-cast, a
+# literal's here; what the database then refuses (2024-02-30) is NULL too
+TEXT_FORMS = {"decimal": _NUMBER, "date": _WHEN, "timestamp": _WHEN}
+TRUE, FALSE = ("true", "t", "1"), ("false", "f", "0")  # to_boolean: any case
+_HIGH = Context(prec=80)  # quantize() past the default 28 digits raised InvalidOperation
 
 
 def check_number(kind: str, text: str, position: int) -> None:
@@ -62,36 +55,42 @@ def cast_text(text: str, target: str) -> str | None:
     (NULL) where it does not convert."""
     if target == "string":
         return text
+    text = text.strip(" ")
     if target == "boolean":
-        return _BOOLEANS.get(text.lower())
+        lowered = text.lower()
+        return "true" if lowered in TRUE else "false" if lowered in FALSE else None
     if target in ("decimal", "integer"):
-        return _number(text, target)
-    if target == "date":
-        if _DATE.fullmatch(text) or _TIMESTAMP.fullmatch(text):
-            return _parsed(text[:10], datetime.date.fromisoformat)
+        return _number(text, target) if re.fullmatch(_NUMBER, text) else None
+    found = re.fullmatch(_WHEN, text)
+    if found is None:
         return None
-    if _TIMESTAMP.fullmatch(text):  # timestamp
-        return _parsed(text.replace("Z", "+00:00"), datetime.datetime.fromisoformat)
-    return None
+    try:  # 2024-02-30, 25:00: NULL, as the databases read them
+        return _iso(found.group(1), found.group(3), found.group(6), target)
+    except ValueError:
+        return None
 
 
 def _number(text: str, target: str) -> str | None:
-    if not _NUMBER.fullmatch(text):
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
+    value = Decimal(text)
     if target == "integer":
-        value = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)  # as to_integer rounds
+        value = value.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=_HIGH)
         return str(int(value)) if abs(value) <= INTEGER_MAX else None
     if abs(value) >= Decimal(10) ** DECIMAL_DIGITS:
         return None
-    return format(value.quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP), "f")
+    return format(value.quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP, context=_HIGH), "f")
 
 
-def _parsed(text: str, parse: Callable[[str], datetime.date]) -> str | None:
-    try:
-        return parse(text).isoformat()
-    except ValueError:  # 2024-02-30
-        return None
+def _iso(day: str, clock: str | None, zone: str | None, target: str) -> str:
+    """A date, time and zone (_WHEN's parts) checked and written in full ISO 8601: a date
+    for a date; without a zone, the database's session zone reads it, as it reads a
+    column's."""
+    year, month, date = (int(part) for part in day.split("-"))
+    written = datetime.date(year, month, date).isoformat()
+    moment = datetime.time.fromisoformat(clock).isoformat() if clock else "00:00:00"
+    if target == "date":
+        return written
+    offset = ""
+    if zone is not None:
+        zone = zone.strip()
+        offset = "+00:00" if zone in ("Z", "UTC") else f"{zone[:3]}:{zone[3:].lstrip(':') or '00'}"
+    return f"{written}T{moment}{offset}"
