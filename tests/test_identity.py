@@ -188,3 +188,22 @@ def test_another_os_account_cannot_act_as_an_admin(flow, env):
     assert code == 0, output
     assert flow.get(mapping_id)["approved_by"] == other.pw_name
     assert audit_rows(flow, "mapping.approve") == [(other.pw_name, None, f"os:{other.pw_name}")]
+
+
+def test_the_baseline_every_tenant_inherits_is_an_admins_to_decide(flow):
+    """As over HTTP (an all-tenant principal with scope admin): a reviewer's CLI approved
+    and rejected the global baseline's proposals (a helper's probe); a tenant's are theirs."""
+    flow.set_role(ME, "reviewer", "alice")
+    baseline = FieldRef(None, "stripe", "customers", "email")
+    shared = flow.propose(baseline, "contact.email", 0.7, "rag", "system:dcl")
+    for verb in ("approve", "reject"):
+        refused = cli("review", verb, str(shared))
+        assert refused.exit_code == 2 and "needs an all-tenant admin" in refused.output
+    assert flow.get(shared)["status"] == "proposed"
+    refused = cli("review", "approve-table", "stripe.customers")  # the baseline's, by default
+    assert refused.exit_code == 2 and f"{ME!r} may not" in refused.output, refused.output
+    assert cli("review", "approve", str(propose(flow))).exit_code == 0  # acme's: a reviewer's
+    flow.set_role(ME, "admin", "alice")
+    approved = cli("review", "approve", str(shared))
+    assert approved.exit_code == 0, approved.output
+    assert flow.get(shared)["status"] == "active"

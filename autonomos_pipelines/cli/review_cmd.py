@@ -19,6 +19,7 @@ from autonomos_pipelines.dcl.registry.bootstrap import open_registry
 from autonomos_pipelines.dcl.registry.value_refs import REVIEW_PREFIX, review_id
 from autonomos_pipelines.dcl.registry.value_workflow import ValueWorkflow
 from autonomos_pipelines.dcl.registry.workflow import Workflow, row_value
+from autonomos_pipelines.dcl.value_review import decide_value
 
 app = typer.Typer(
     help="Review mapping proposals: list, show, approve, reject (ids: 12 for a field mapping, "
@@ -134,11 +135,13 @@ def approve(
     ids = [parse_id(text) for text in mapping_ids]
     flow, actor = workflow(), acting_user(user)
     drift = SchemaStore(flow.engine)
+    baseline = flow.decides_baseline(actor)  # the baseline every tenant inherits: an admin's
     for is_value, number in ids:
         if is_value:
-            typer.echo("approved " + describe_value(ValueWorkflow(flow).approve(number, actor)))
+            decided = decide_value(ValueWorkflow(flow), number, actor, "approve", None, baseline)
+            typer.echo("approved " + describe_value(decided))
             continue
-        row = review.approve(flow, number, actor, force, None, drift=drift)
+        row = review.approve(flow, number, actor, force, None, baseline, drift=drift)
         typer.echo("approved " + describe(row))
         hint = review.feeding_hint(flow, row)
         if hint:
@@ -212,10 +215,12 @@ def reject(
     ids = [parse_id(text) for text in mapping_ids]
     flow, actor = workflow(), acting_user(user)
     drift = SchemaStore(flow.engine)
+    baseline = flow.decides_baseline(actor)
     for is_value, number in ids:
         if is_value:
-            rejected = ValueWorkflow(flow).reject(number, actor, reason)
+            flow_of_values = ValueWorkflow(flow)
+            rejected = decide_value(flow_of_values, number, actor, "reject", None, baseline, reason)
             typer.echo("rejected " + describe_value(rejected))
             continue
-        row = review.reject(flow, number, actor, reason, None, drift=drift)
+        row = review.reject(flow, number, actor, reason, None, baseline, drift=drift)
         typer.echo("rejected " + describe(row))

@@ -91,9 +91,17 @@ class Roles:
 
     def check_decider(self, actor: str, tenant_id: TenantId | None, key: str) -> None:
         """Refuse (audited) unless ``actor`` may approve or reject, without deciding anything:
-        a dry run is refused as the decision it previews would be."""
+        a dry run is refused as the decision it previews would be. The global baseline,
+        which every tenant inherits, is an admin's to decide (`decides_baseline`)."""
+        roles = DECIDERS if tenant_id is not None else ("admin",)
         with session(self.engine, tenant_id) as connection:
-            self.require_role(connection, actor, DECIDERS, "mapping.approve", tenant_id, key)
+            self.require_role(connection, actor, roles, "mapping.approve", tenant_id, key)
+
+    def decides_baseline(self, actor: str) -> bool:
+        """Whether ``actor`` may approve or reject the global baseline's proposals: an admin,
+        as over HTTP (an all-tenant principal with scope admin)."""
+        role = _proven_role(actor, ("admin",))
+        return (role if role is not None else self.role_of(actor)) == "admin"
 
 
 def _proven_role(actor: str, roles: tuple[str, ...]) -> str | None:
