@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def _bad_auth(spec: dict) -> None:
 INVALID = [
     (lambda s: _drop_paginators(s), "resources[0] (customers): no paginator"),
     (lambda s: s.pop("resources"), "$.resources: Field required"),
-    (lambda s: s.update(kind="graphql"), "$.kind: Input tag 'graphql' found using 'kind'"),
+    (lambda s: s.update(kind="graphql"), "$.kind: not one of the known values ('generic_rest'"),
+    (lambda s: s.update(kind="x" * 100_000), "$.kind: not one of the known values"),  # not echoed
     (lambda s: s.update(name="Bad Name"), "$.name: String should match pattern"),
     (
         lambda s: s["client"].update(base_url="ftp://x"),
@@ -62,6 +64,27 @@ INVALID = [
     (
         lambda s: s["resources"][0].update(derived_fields={"first": []}),
         "derived field 'first' has no JSONPath",
+    ),
+    # accepted once, then dlt or jsonpath-ng failed when the source was built (a helper's probe)
+    (
+        lambda s: s["client"].update(
+            paginator={"type": "cursor", "cursor_path": "data[-1", "cursor_param": "after"}
+        ),
+        "$.client.paginator.cursor_path: 'data[-1' is not a JSONPath",
+    ),
+    (
+        lambda s: s["resources"][0]["endpoint"].update(data_selector=" "),
+        "$.resources[0].endpoint.data_selector: ' ' is not a JSONPath",
+    ),
+    (
+        lambda s: s["client"].update(
+            paginator={"type": "offset", "limit": 5, "limit_body_path": "limit"}
+        ),
+        "$.client.paginator: offset_body_path and limit_body_path go together",
+    ),
+    (
+        lambda s: s["resources"][0].update(record_hook="ga4_report_rows"),
+        "$.resources[0]: record_hook ga4_report_rows needs endpoint.json.dimensions",
     ),
 ]
 
@@ -255,3 +278,37 @@ def test_specs_hold_no_secret_values():
         data.pop("sandbox", None)  # public sandbox test credentials only
         text = json.dumps(data)
         assert '"sk_' not in text and 'token": "' not in text, path
+
+
+@pytest.mark.parametrize(
+    ("spec_name", "change", "message"),
+    [
+        (
+            "postgres",
+            lambda s: s["tables"].append(dict(s["tables"][0])),
+            "table names must be unique",
+        ),
+        (
+            "postgres",
+            lambda s: s["tables"][0].update(incremental_column='updated"at'),
+            "$.tables[0].incremental_column: 'updated\"at' is not a JSONPath",
+        ),
+        (
+            "mongodb",
+            lambda s: s["collections"].append(dict(s["collections"][0])),
+            "collection tables",
+        ),
+        (
+            "mongodb",
+            lambda s: s["collections"][0].update(incremental_field="$ne"),
+            "$.collections[0].incremental_field: '$ne' is not a JSONPath",
+        ),
+    ],
+)
+def test_other_kinds_refuse_what_failed_when_their_source_was_built(spec_name, change, message):
+    """dlt refused two tables of one name, and read an incremental field as a JSONPath, only
+    when the source was built (a helper's probe): refused with the spec now."""
+    spec = json.loads((specs_dir() / f"{spec_name}.json").read_text())
+    change(spec)
+    with pytest.raises(SpecError, match=re.escape(message)):
+        parse_spec(spec, f"{spec_name}.json")

@@ -69,6 +69,9 @@ def _message(item: Any) -> str:
     """The rule broken, with the number that broke it (a rule of our own names the value
     itself; strings are not echoed by pydantic's rules, since one may be a pasted secret)."""
     message = str(item["msg"]).removeprefix("Value error, ")
+    if item["type"] == "union_tag_invalid":  # pydantic names the tag given: it may be anything
+        expected = item.get("ctx", {}).get("expected_tags", "")
+        message = f"not one of the known values ({expected})"
     value = item.get("input")
     if isinstance(value, int | float) and not isinstance(value, bool):
         message += f" (got {value})"

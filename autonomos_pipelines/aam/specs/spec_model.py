@@ -79,18 +79,39 @@ class HttpBasicAuth(_Strict):
 Auth = Annotated[BearerAuth | ApiKeyAuth | HttpBasicAuth, Field(discriminator="type")]
 
 
+def _check_json_path(path: str) -> str:
+    """A path dlt reads with jsonpath-ng: refused here, naming where, not when the source is
+    built (jsonpath-ng's own lexer and parser errors, which named neither file nor key)."""
+    try:
+        parse_json_path(path)
+    except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
+        raise ValueError(f"{path[:80]!r} is not a JSONPath ({str(error)[:120]})") from None
+    return path
+
+
+# a record's field or a response's part, as dlt reads it (a plain name is a JSONPath too)
+JsonPath = Annotated[str, Field(min_length=1), AfterValidator(_check_json_path)]
+
+
+def _unique(names: list[str], what: str) -> None:
+    """Two tables of one name would load into one (dlt refused it when the source was built)."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique: {', '.join(map(repr, repeated))} repeated")
+
+
 class CursorPaginator(_Strict):
     """Cursor taken from the JSON body (Stripe ``starting_after``, HubSpot ``after``)."""
 
     type: Literal["cursor"]
-    cursor_path: str
+    cursor_path: JsonPath
     cursor_param: str
-    has_more_path: str | None = None
+    has_more_path: JsonPath | None = None
 
 
 class JsonLinkPaginator(_Strict):
     type: Literal["json_link"]
-    next_url_path: str
+    next_url_path: JsonPath
 
 
 class HeaderLinkPaginator(_Strict):
@@ -103,17 +124,26 @@ class OffsetPaginator(_Strict):
     limit: int = Field(ge=1, le=PAGE_SIZE_MAX, description="Page size")
     offset_param: str = "offset"
     limit_param: str = "limit"
-    total_path: str | None = None
-    has_more_path: str | None = None
+    total_path: JsonPath | None = None
+    has_more_path: JsonPath | None = None
     offset_body_path: str | None = Field(None, description="Put offset in a POST body")
     limit_body_path: str | None = Field(None, description="Put limit in a POST body")
+
+    @model_validator(mode="after")
+    def _body_paths_together(self) -> OffsetPaginator:
+        if (self.offset_body_path is None) != (self.limit_body_path is None):
+            raise ValueError(
+                "offset_body_path and limit_body_path go together: both in the POST body, "
+                "or both as query parameters"
+            )
+        return self
 
 
 class PageNumberPaginator(_Strict):
     type: Literal["page_number"]
     page_param: str = "page"
     base_page: int = Field(1, ge=0, le=1, description="Number of the first page")
-    total_path: str | None = None
+    total_path: JsonPath | None = None
 
 
 class SinglePagePaginator(_Strict):
@@ -124,9 +154,9 @@ class CursorUntilPaginator(_Strict):
     """Cursor paging that stops when a flag in the body turns true (Zendesk end_of_stream)."""
 
     type: Literal["cursor_until"]
-    cursor_path: str
+    cursor_path: JsonPath
     cursor_param: str
-    stop_path: str
+    stop_path: JsonPath
 
 
 Paginator = Annotated[
@@ -144,7 +174,9 @@ Paginator = Annotated[
 class Incremental(_Strict):
     """Load only records changed since the last run; dlt keeps the cursor per tenant."""
 
-    cursor_path: str = Field(description="Field of each record that only grows, e.g. updated_at")
+    cursor_path: JsonPath = Field(
+        description="Field of each record that only grows, e.g. updated_at"
+    )
     start_param: str = Field(description="Query parameter that takes the last value seen")
     initial_value: str | Annotated[int, Field(ge=-(2**53), le=2**53)] = Field(
         description="Where the first run starts"
@@ -160,7 +192,9 @@ class Endpoint(_Strict):
     json_body: Annotated[dict[str, Any] | None, AfterValidator(check_body)] = Field(
         None, alias="json", description="POST body"
     )
-    data_selector: str | None = Field(None, description="JSONPath to the records in a response")
+    data_selector: JsonPath | None = Field(
+        None, description="JSONPath to the records in a response"
+    )
     paginator: Paginator | None = None
     incremental: Incremental | None = None
 
@@ -196,12 +230,31 @@ class RestResource(_Strict):
         None, description="Named code hook that reshapes each record (makes the spec hybrid)"
     )
 
+    @model_validator(mode="after")
+    def _ga4_request_names_its_columns(self) -> RestResource:
+        """GA4's rows are positional: the hook names each value after the dimension or metric
+        the request body asks for, so the body must list them ([{"name": ...}, ...])."""
+        if self.record_hook == "ga4_report_rows":
+            body = self.endpoint.json_body or {}
+            for key in ("dimensions", "metrics"):
+                listed = body.get(key)
+                named = isinstance(listed, list) and all(
+                    isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]
+                    for item in listed
+                )
+                if not listed or not named:
+                    raise ValueError(
+                        f"record_hook ga4_report_rows needs endpoint.json.{key}: a list of "
+                        '{"name": ...} objects'
+                    )
+        return self
+
 
 class ResponseCheck(_Strict):
     """For APIs that report errors inside an HTTP 200 body (Slack's {"ok": false})."""
 
-    success_path: str
-    error_path: str | None = None
+    success_path: JsonPath
+    error_path: JsonPath | None = None
 
 
 class RestClient(_Strict):
@@ -276,7 +329,7 @@ class GenericRestSpec(_SpecBase):
 class SqlTable(_Strict):
     name: str = Field(min_length=1)
     primary_key: str | None = None
-    incremental_column: str | None = None
+    incremental_column: JsonPath | None = None
 
 
 class DatabaseSandbox(_Strict):
@@ -293,6 +346,11 @@ class SqlSpec(_SpecBase):
     sandbox: DatabaseSandbox | None = None
     tables: list[SqlTable] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _unique_tables(self) -> SqlSpec:
+        _unique([t.name for t in self.tables], "table names")
+        return self
+
 
 class FileTable(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
@@ -307,6 +365,11 @@ class FileSpec(_SpecBase):
     kind: Literal["file"]
     format: Literal["csv", "excel"] = "csv"
     tables: list[FileTable] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tables(self) -> FileSpec:
+        _unique([t.name for t in self.tables], "table names")
+        return self
 
 
 class OAuth2RefreshToken(_Strict):
@@ -351,13 +414,18 @@ class SalesforceSpec(_SpecBase):
     sandbox: OAuthSandbox | None = None
     objects: list[SalesforceObject] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _unique_tables(self) -> SalesforceSpec:
+        _unique([o.table for o in self.objects], "object tables")
+        return self
+
 
 class ODataEntitySet(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Entity set, e.g. accounts")
     table: str = Field(pattern=NAME_PATTERN)
     primary_key: str
     select: list[str] = Field(min_length=1)
-    incremental_field: str | None = "modifiedon"
+    incremental_field: JsonPath | None = "modifiedon"
 
 
 class ODataSpec(_SpecBase):
@@ -369,6 +437,11 @@ class ODataSpec(_SpecBase):
     auth: OAuth2ClientCredentials
     sandbox: OAuthSandbox | None = None
     entity_sets: list[ODataEntitySet] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tables(self) -> ODataSpec:
+        _unique([e.table for e in self.entity_sets], "entity set tables")
+        return self
 
 
 class AwsCostSpec(_SpecBase):
@@ -390,7 +463,7 @@ class AwsCostSpec(_SpecBase):
 class MongoCollection(_Strict):
     name: str = Field(min_length=1)
     table: str = Field(pattern=NAME_PATTERN)
-    incremental_field: str | None = None
+    incremental_field: JsonPath | None = None
 
 
 class MongoSandbox(_Strict):
@@ -403,6 +476,11 @@ class MongoSpec(_SpecBase):
     database: str = Field(min_length=1)
     sandbox: MongoSandbox | None = None
     collections: list[MongoCollection] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tables(self) -> MongoSpec:
+        _unique([c.table for c in self.collections], "collection tables")
+        return self
 
 
 ConnectorSpec = Annotated[
