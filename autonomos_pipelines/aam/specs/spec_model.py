@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from jsonpath_ng.ext import parse as parse_json_path  # the parser dlt runs derived fields with
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from autonomos_pipelines.aam.specs.file_rules import check_relative_pattern
@@ -18,6 +17,12 @@ from autonomos_pipelines.aam.specs.http_rules import (
     check_endpoint_path,
     check_http_url,
     check_values,
+)
+from autonomos_pipelines.aam.specs.path_rules import (
+    JsonPath,
+    check_ga4_request,
+    check_json_paths,
+    unique_names,
 )
 
 Domain = Literal["revops", "finops", "supportops", "marketingops", "files"]
@@ -77,27 +82,6 @@ class HttpBasicAuth(_Strict):
 
 
 Auth = Annotated[BearerAuth | ApiKeyAuth | HttpBasicAuth, Field(discriminator="type")]
-
-
-def _check_json_path(path: str) -> str:
-    """A path dlt reads with jsonpath-ng: refused here, naming where, not when the source is
-    built (jsonpath-ng's own lexer and parser errors, which named neither file nor key)."""
-    try:
-        parse_json_path(path)
-    except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
-        raise ValueError(f"{path[:80]!r} is not a JSONPath ({str(error)[:120]})") from None
-    return path
-
-
-# a record's field or a response's part, as dlt reads it (a plain name is a JSONPath too)
-JsonPath = Annotated[str, Field(min_length=1), AfterValidator(_check_json_path)]
-
-
-def _unique(names: list[str], what: str) -> None:
-    """Two tables of one name would load into one (dlt refused it when the source was built)."""
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"{what} must be unique: {', '.join(map(repr, repeated))} repeated")
 
 
 class CursorPaginator(_Strict):
@@ -199,32 +183,16 @@ class Endpoint(_Strict):
     incremental: Incremental | None = None
 
 
-def _check_json_paths(fields: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-    for name, paths in fields.items():
-        if not paths:
-            raise ValueError(f"derived field {name!r} has no JSONPath")
-        for path in [paths] if isinstance(paths, str) else paths:
-            try:
-                parse_json_path(path)
-            except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
-                raise ValueError(
-                    f"derived field {name!r}: {path!r} is not a JSONPath ({error})"
-                ) from None
-    return fields
-
-
 class RestResource(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     endpoint: Endpoint
     primary_key: str = "id"
     write_disposition: Literal["replace", "append", "merge"] = "replace"
-    derived_fields: Annotated[dict[str, str | list[str]], AfterValidator(_check_json_paths)] = (
-        Field(
-            default_factory=dict,
-            description="Extra top-level fields computed from a JSONPath into each record, e.g. "
-            "the first associated company id of a HubSpot deal; a list of paths takes the first "
-            "that finds a value (the item marked primary, else the first item)",
-        )
+    derived_fields: Annotated[dict[str, str | list[str]], AfterValidator(check_json_paths)] = Field(
+        default_factory=dict,
+        description="Extra top-level fields computed from a JSONPath into each record, e.g. "
+        "the first associated company id of a HubSpot deal; a list of paths takes the first "
+        "that finds a value (the item marked primary, else the first item)",
     )
     record_hook: Literal["ga4_report_rows"] | None = Field(
         None, description="Named code hook that reshapes each record (makes the spec hybrid)"
@@ -232,21 +200,8 @@ class RestResource(_Strict):
 
     @model_validator(mode="after")
     def _ga4_request_names_its_columns(self) -> RestResource:
-        """GA4's rows are positional: the hook names each value after the dimension or metric
-        the request body asks for, so the body must list them ([{"name": ...}, ...])."""
         if self.record_hook == "ga4_report_rows":
-            body = self.endpoint.json_body or {}
-            for key in ("dimensions", "metrics"):
-                listed = body.get(key)
-                named = isinstance(listed, list) and all(
-                    isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]
-                    for item in listed
-                )
-                if not listed or not named:
-                    raise ValueError(
-                        f"record_hook ga4_report_rows needs endpoint.json.{key}: a list of "
-                        '{"name": ...} objects'
-                    )
+            check_ga4_request(self.endpoint.json_body or {})
         return self
 
 
@@ -348,7 +303,7 @@ class SqlSpec(_SpecBase):
 
     @model_validator(mode="after")
     def _unique_tables(self) -> SqlSpec:
-        _unique([t.name for t in self.tables], "table names")
+        unique_names([t.name for t in self.tables], "table names")
         return self
 
 
@@ -368,7 +323,7 @@ class FileSpec(_SpecBase):
 
     @model_validator(mode="after")
     def _unique_tables(self) -> FileSpec:
-        _unique([t.name for t in self.tables], "table names")
+        unique_names([t.name for t in self.tables], "table names")
         return self
 
 
@@ -416,7 +371,7 @@ class SalesforceSpec(_SpecBase):
 
     @model_validator(mode="after")
     def _unique_tables(self) -> SalesforceSpec:
-        _unique([o.table for o in self.objects], "object tables")
+        unique_names([o.table for o in self.objects], "object tables")
         return self
 
 
@@ -440,7 +395,7 @@ class ODataSpec(_SpecBase):
 
     @model_validator(mode="after")
     def _unique_tables(self) -> ODataSpec:
-        _unique([e.table for e in self.entity_sets], "entity set tables")
+        unique_names([e.table for e in self.entity_sets], "entity set tables")
         return self
 
 
@@ -479,7 +434,7 @@ class MongoSpec(_SpecBase):
 
     @model_validator(mode="after")
     def _unique_tables(self) -> MongoSpec:
-        _unique([c.table for c in self.collections], "collection tables")
+        unique_names([c.table for c in self.collections], "collection tables")
         return self
 
 
