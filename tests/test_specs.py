@@ -86,6 +86,20 @@ INVALID = [
         lambda s: s["resources"][0].update(record_hook="ga4_report_rows"),
         "$.resources[0]: record_hook ga4_report_rows needs endpoint.json.dimensions",
     ),
+    (
+        lambda s: s["client"].update(
+            paginator={"type": "cursor", "cursor_path": "data", "cursor_param": ""}
+        ),
+        "$.client.paginator.cursor_param: String should have at least 1 character",
+    ),
+    (
+        lambda s: s["client"].setdefault("headers", {}).update({"X-A\r\nCookie": "x"}),
+        "$.client.headers.X-A\r\nCookie.[key]: String should match pattern",
+    ),
+    (
+        lambda s: s["client"].update(paginator={"type": "offset", "limit": "100"}),
+        "$.client.paginator.limit: Input should be a valid integer",
+    ),
 ]
 
 
@@ -127,6 +141,14 @@ REACH = [
     (
         lambda s: s["client"].setdefault("headers", {}).update({"X-Trace": "a\r\nCookie: x"}),
         "control char",
+    ),
+    (
+        lambda s: s["client"].update(base_url="http://instance-data.ec2.internal/"),
+        "cloud metadata addresses are not allowed",
+    ),
+    (
+        lambda s: s["client"].update(base_url="http://[::ffff:0:a9fe:a9fe]/"),
+        "cloud metadata addresses are not allowed",
     ),
     (
         lambda s: _endpoint(s, method="POST", json={"auth": {"password": "hunter2"}}),

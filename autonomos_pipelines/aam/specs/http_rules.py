@@ -16,7 +16,13 @@ PAGE_SIZE_MAX = 10_000
 LARGEST_NUMBER = 2**53  # the largest integer every JSON reader keeps exact
 PAGE_SIZE_NAMES = {"limit", "perpage", "pagesize", "count", "size", "maxresults", "top", "rows"}
 # Cloud instance metadata: AWS/GCP/Azure/OpenStack link-local, AWS's IPv6 one, GCP's names.
-METADATA_HOSTS = {"metadata", "metadata.google.internal", "metadata.goog", "instance-data"}
+METADATA_HOSTS = {
+    "metadata", "metadata.google.internal", "metadata.goog", "instance-data",
+    "instance-data.ec2.internal",
+}  # fmt: skip
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (SIIT's ::ffff:0:a.b.c.d,
+# NAT64's 64:ff9b::a.b.c.d): a metadata address may hide in them as in ::ffff:a.b.c.d
+EMBEDDING_IPV4 = (ipaddress.ip_network("::ffff:0:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
 AWS_IPV6_METADATA = ipaddress.ip_address("fd00:ec2::254")
 _CREDENTIAL_PARTS = (
     "token",
@@ -75,6 +81,8 @@ def _metadata_host(host: str) -> bool:
     address = _ip(host)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
+    elif isinstance(address, ipaddress.IPv6Address) and any(address in n for n in EMBEDDING_IPV4):
+        address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address is not None and (
         address.is_link_local or address.is_unspecified or address == AWS_IPV6_METADATA
     )

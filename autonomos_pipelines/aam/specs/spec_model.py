@@ -51,6 +51,11 @@ SandboxPath = Annotated[str, Field(pattern=r"^/"), AfterValidator(check_endpoint
 FileGlob = Annotated[str, Field(min_length=1), AfterValidator(check_relative_pattern)]
 
 
+# a query parameter's, a record field's or a header's name: something, and no space or
+# control character (a CR/LF in a header name split the request; a blank one sent nothing)
+Name = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x20\x7f]+$")]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -70,7 +75,7 @@ class BearerAuth(_Strict):
 
 class ApiKeyAuth(_Strict):
     type: Literal["api_key"]
-    name: str = Field(description="Header or query parameter name")
+    name: Name = Field(description="Header or query parameter name")
     location: Literal["header", "query"] = "header"
     api_key: SecretRef
 
@@ -89,7 +94,7 @@ class CursorPaginator(_Strict):
 
     type: Literal["cursor"]
     cursor_path: JsonPath
-    cursor_param: str
+    cursor_param: Name
     has_more_path: JsonPath | None = None
 
 
@@ -105,9 +110,9 @@ class HeaderLinkPaginator(_Strict):
 
 class OffsetPaginator(_Strict):
     type: Literal["offset"]
-    limit: int = Field(ge=1, le=PAGE_SIZE_MAX, description="Page size")
-    offset_param: str = "offset"
-    limit_param: str = "limit"
+    limit: int = Field(ge=1, le=PAGE_SIZE_MAX, strict=True, description="Page size")
+    offset_param: Name = "offset"
+    limit_param: Name = "limit"
     total_path: JsonPath | None = None
     has_more_path: JsonPath | None = None
     offset_body_path: str | None = Field(None, description="Put offset in a POST body")
@@ -125,8 +130,8 @@ class OffsetPaginator(_Strict):
 
 class PageNumberPaginator(_Strict):
     type: Literal["page_number"]
-    page_param: str = "page"
-    base_page: int = Field(1, ge=0, le=1, description="Number of the first page")
+    page_param: Name = "page"
+    base_page: int = Field(1, ge=0, le=1, strict=True, description="Number of the first page")
     total_path: JsonPath | None = None
 
 
@@ -139,7 +144,7 @@ class CursorUntilPaginator(_Strict):
 
     type: Literal["cursor_until"]
     cursor_path: JsonPath
-    cursor_param: str
+    cursor_param: Name
     stop_path: JsonPath
 
 
@@ -161,7 +166,7 @@ class Incremental(_Strict):
     cursor_path: JsonPath = Field(
         description="Field of each record that only grows, e.g. updated_at"
     )
-    start_param: str = Field(description="Query parameter that takes the last value seen")
+    start_param: Name = Field(description="Query parameter that takes the last value seen")
     initial_value: str | Annotated[int, Field(ge=-(2**53), le=2**53)] = Field(
         description="Where the first run starts"
     )
@@ -186,7 +191,7 @@ class Endpoint(_Strict):
 class RestResource(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     endpoint: Endpoint
-    primary_key: str = "id"
+    primary_key: Name = "id"
     write_disposition: Literal["replace", "append", "merge"] = "replace"
     derived_fields: Annotated[dict[str, str | list[str]], AfterValidator(check_json_paths)] = Field(
         default_factory=dict,
@@ -216,7 +221,7 @@ class RestClient(_Strict):
     base_url: HttpUrl = Field(description="The real API's base URL")
     auth: Auth
     paginator: Paginator | None = None
-    headers: Annotated[dict[str, str | SecretRef], AfterValidator(check_values)] = Field(
+    headers: Annotated[dict[Name, str | SecretRef], AfterValidator(check_values)] = Field(
         default_factory=dict, description='Credentials only as {"secret": NAME}'
     )
     response_check: ResponseCheck | None = None
