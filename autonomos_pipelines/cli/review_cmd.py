@@ -218,8 +218,8 @@ def reject(
     baseline = flow.decides_baseline(actor)
     for is_value, number in ids:
         if is_value:
-            flow_of_values = ValueWorkflow(flow)
-            rejected = decide_value(flow_of_values, number, actor, "reject", None, baseline, reason)
+            values = ValueWorkflow(flow)
+            rejected = decide_value(values, number, actor, "reject", None, baseline, reason)
             typer.echo("rejected " + describe_value(rejected))
             continue
         row = review.reject(flow, number, actor, reason, None, baseline, drift=drift)

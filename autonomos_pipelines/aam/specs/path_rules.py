@@ -38,11 +38,9 @@ def check_json_paths(fields: dict[str, str | list[str]]) -> dict[str, str | list
             raise ValueError(f"derived field {name!r} has no JSONPath")
         for path in [paths] if isinstance(paths, str) else paths:
             try:
-                parse_json_path(path)
-            except Exception as error:  # jsonpath-ng's lexer and parser raise their own kinds
-                raise ValueError(
-                    f"derived field {name!r}: {path!r} is not a JSONPath ({error})"
-                ) from None
+                check_json_path(path)
+            except ValueError as error:
+                raise ValueError(f"derived field {name!r}: {error}") from None
     return fields
 
 
